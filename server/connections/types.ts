@@ -1,0 +1,93 @@
+/**
+ * One interface for every way odoodeck reaches a server. Commands are argument arrays, never
+ * shell strings: the SSH kind quotes each argument for the remote shell itself.
+ */
+export interface ExecResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface ExecOptions {
+  /** Data written to the command's stdin, then stdin is closed. */
+  stdin?: string | Uint8Array | ReadableStream<Uint8Array>;
+  /** Kill the command (and fail with E_TIMEOUT) after this many milliseconds. */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  env?: Record<string, string>;
+  cwd?: string;
+  /** Stop collecting stdout/stderr beyond this many bytes each (default 16 MiB). */
+  maxOutputBytes?: number;
+}
+
+export interface SpawnOptions {
+  env?: Record<string, string>;
+  cwd?: string;
+  signal?: AbortSignal;
+  timeoutMs?: number;
+  /** When true, `stdin` is a writable stream the caller must close. */
+  stdin?: boolean;
+}
+
+export interface RunningProcess {
+  stdout: ReadableStream<Uint8Array>;
+  stderr: ReadableStream<Uint8Array>;
+  /** Present when spawned with `stdin: true`. */
+  stdin: WritableStream<Uint8Array> | null;
+  /** Resolves with the exit code (128+n for a signal); rejects with E_CONNECTION_LOST if the link drops. */
+  exited: Promise<number>;
+  kill(signal?: "SIGTERM" | "SIGKILL" | "SIGINT"): void;
+}
+
+export interface FileStat {
+  name: string;
+  path: string;
+  type: "file" | "dir" | "symlink" | "other";
+  size: number;
+  mtimeMs: number;
+  mode: number;
+  uid: number;
+  gid: number;
+}
+
+export interface WriteFileOptions {
+  mode?: number;
+  /** Write to a temporary name beside the target and rename at the end (default true). */
+  atomic?: boolean;
+  signal?: AbortSignal;
+}
+
+export interface Connection {
+  readonly kind: "local" | "ssh";
+  /** Human label, e.g. "local" or "odoo@erp.example:22". Never contains a secret. */
+  readonly label: string;
+  exec(cmd: string[], opts?: ExecOptions): Promise<ExecResult>;
+  spawn(cmd: string[], opts?: SpawnOptions): RunningProcess;
+  /** Streams a file from `start` (byte offset) on. Errors surface as E_FILE_NOT_FOUND / E_PERMISSION. */
+  readFile(path: string, opts?: { start?: number; signal?: AbortSignal }): ReadableStream<Uint8Array>;
+  writeFile(path: string, data: ReadableStream<Uint8Array> | Uint8Array | string, opts?: WriteFileOptions): Promise<void>;
+  /** null when the path does not exist. Does not follow a final symlink when `lstat` is set. */
+  stat(path: string, opts?: { lstat?: boolean }): Promise<FileStat | null>;
+  list(dir: string): Promise<FileStat[]>;
+  mkdir(path: string, opts?: { recursive?: boolean; mode?: number }): Promise<void>;
+  rename(from: string, to: string): Promise<void>;
+  remove(path: string, opts?: { recursive?: boolean }): Promise<void>;
+  /** Releases pooled resources. The object may be reused: it reconnects on demand. */
+  close(): Promise<void>;
+}
+
+export interface SshConnectionConfig {
+  host: string;
+  port?: number;
+  username: string;
+  privateKey?: string;
+  passphrase?: string;
+  password?: string;
+  /** Pinned host key fingerprint ("SHA256:…"). When absent the first key seen is accepted. */
+  hostKeyFingerprint?: string;
+  /** Called with the fingerprint when a key is accepted on first use, so the caller can pin it. */
+  onHostKeyPinned?: (fingerprint: string) => void;
+  jump?: Omit<SshConnectionConfig, "jump" | "onHostKeyPinned">;
+  readyTimeoutMs?: number;
+  keepaliveIntervalMs?: number;
+}
