@@ -11,21 +11,37 @@ export interface OdooOptionDefault {
   help: string;
 }
 
-const d = (def: string | null, type: OdooOptionType, help: string): OdooOptionDefault => ({ default: def, type, help });
+const d = (def: string | null, type: OdooOptionType, help: string): OdooOptionDefault => ({
+  default: def,
+  type,
+  help,
+});
 
 export const ODOO17_DEFAULTS: Record<string, OdooOptionDefault> = {
   // file-only options
-  admin_passwd: d("admin", "string", "Master password of the database manager (hashed with pbkdf2 once Odoo rewrites it)"),
+  admin_passwd: d(
+    "admin",
+    "string",
+    "Master password of the database manager (hashed with pbkdf2 once Odoo rewrites it)",
+  ),
   csv_internal_sep: d(",", "string", "Separator Odoo uses inside CSV cells for many2many values"),
   reportgz: d("False", "bool", "Compress generated reports with gzip"),
   websocket_keep_alive_timeout: d("3600", "int", "Seconds an idle websocket is kept open"),
   websocket_rate_limit_burst: d("10", "int", "Websocket messages allowed in a burst"),
   websocket_rate_limit_delay: d("0.2", "float", "Seconds between websocket messages once the burst is used"),
   // common
-  addons_path: d(null, "comma", "Comma-separated folders Odoo loads modules from (its own addons are always added)"),
+  addons_path: d(
+    null,
+    "comma",
+    "Comma-separated folders Odoo loads modules from (its own addons are always added)",
+  ),
   upgrade_path: d(null, "comma", "Extra folders holding upgrade scripts"),
   server_wide_modules: d("base,web", "comma", "Modules loaded for every database at start (--load)"),
-  data_dir: d(null, "path", "Where Odoo keeps the filestore and sessions (default ~/.local/share/Odoo of the service user)"),
+  data_dir: d(
+    null,
+    "path",
+    "Where Odoo keeps the filestore and sessions (default ~/.local/share/Odoo of the service user)",
+  ),
   without_demo: d(null, "comma", "Modules (or 'all') installed without demo data"),
   pidfile: d(null, "path", "File where the server writes its process id"),
   import_partial: d("", "path", "State file for resumable big imports"),
@@ -76,11 +92,23 @@ export const ODOO17_DEFAULTS: Record<string, OdooOptionDefault> = {
   geoip_country_db: d("/usr/share/GeoIP/GeoLite2-Country.mmdb", "path", "GeoIP country database file"),
   // multiprocessing
   workers: d("0", "int", "HTTP worker processes (0: threaded mode, no limits enforced)"),
-  limit_memory_soft: d(String(2048 * 1024 * 1024), "int", "Bytes of virtual memory after which a worker is recycled"),
-  limit_memory_hard: d(String(2560 * 1024 * 1024), "int", "Bytes of virtual memory at which allocation fails"),
+  limit_memory_soft: d(
+    String(2048 * 1024 * 1024),
+    "int",
+    "Bytes of virtual memory after which a worker is recycled",
+  ),
+  limit_memory_hard: d(
+    String(2560 * 1024 * 1024),
+    "int",
+    "Bytes of virtual memory at which allocation fails",
+  ),
   limit_time_cpu: d("60", "int", "CPU seconds allowed per request"),
   limit_time_real: d("120", "int", "Wall-clock seconds allowed per request"),
-  limit_time_real_cron: d("-1", "int", "Wall-clock seconds per cron job (-1: use limit_time_real, 0: no limit)"),
+  limit_time_real_cron: d(
+    "-1",
+    "int",
+    "Wall-clock seconds per cron job (-1: use limit_time_real, 0: no limit)",
+  ),
   limit_request: d("65536", "int", "Requests a worker serves before it is recycled"),
 };
 

@@ -25,11 +25,32 @@ describe("parseOdooConf on the fixtures", () => {
 
   test("prod: derived settings", () => {
     const s = deriveInstanceSettings(prod());
-    expect(s).toMatchObject({ dbHost: "10.0.0.12", dbPort: 5432, dbUser: "odoo_prod", dbNames: ["acme_prod"] });
-    expect(s.addonsPaths).toEqual(["/opt/odoo/odoo17/odoo/addons", "/opt/odoo/custom-addons", "/opt/odoo/oca/web"]);
+    expect(s).toMatchObject({
+      dbHost: "10.0.0.12",
+      dbPort: 5432,
+      dbUser: "odoo_prod",
+      dbNames: ["acme_prod"],
+    });
+    expect(s.addonsPaths).toEqual([
+      "/opt/odoo/odoo17/odoo/addons",
+      "/opt/odoo/custom-addons",
+      "/opt/odoo/oca/web",
+    ]);
     expect(s.filestorePath("acme_prod")).toBe("/var/lib/odoo/filestore/acme_prod");
-    expect(s).toMatchObject({ listDb: false, proxyMode: true, workers: 4, geventPort: 8072, httpInterface: "127.0.0.1" });
-    expect(s.smtp).toEqual({ server: "smtp.acme-corp.example", port: 587, user: null, password: null, ssl: false });
+    expect(s).toMatchObject({
+      listDb: false,
+      proxyMode: true,
+      workers: 4,
+      geventPort: 8072,
+      httpInterface: "127.0.0.1",
+    });
+    expect(s.smtp).toEqual({
+      server: "smtp.acme-corp.example",
+      port: 587,
+      user: null,
+      password: null,
+      ssl: false,
+    });
   });
 
   test("staging: keys without spaces, db_password=False is unset, [queue_job] kept apart", () => {
@@ -40,7 +61,14 @@ describe("parseOdooConf on the fixtures", () => {
     expect(c.options.channels).toBeUndefined();
     expect(c.sections).toEqual({ queue_job: { channels: "root:2" } });
     const s = deriveInstanceSettings(c);
-    expect(s).toMatchObject({ dbHost: "localhost", dbPassword: null, httpPort: 8169, listDb: true, workers: 0, maxCronThreads: 0 });
+    expect(s).toMatchObject({
+      dbHost: "localhost",
+      dbPassword: null,
+      httpPort: 8169,
+      listDb: true,
+      workers: 0,
+      maxCronThreads: 0,
+    });
     expect(s.dataDir).toBe("/var/lib/odoo-staging");
     expect(s.smtp.port).toBe(1025);
   });
@@ -48,7 +76,9 @@ describe("parseOdooConf on the fixtures", () => {
 
 describe("parseOdooConf on nasty input", () => {
   test("`key: value`, case-insensitive keys, continuation lines, comments inside values", () => {
-    const c = parseOdooConf("[options]\nDB_Host: db.example\naddons_path = /a,\n  /b,\n; note\n  /c\n\nhttp_port=9000\n");
+    const c = parseOdooConf(
+      "[options]\nDB_Host: db.example\naddons_path = /a,\n  /b,\n; note\n  /c\n\nhttp_port=9000\n",
+    );
     expect(c.options.db_host).toBe("db.example");
     expect(c.options.addons_path).toBe("/a,\n/b,\n/c");
     expect(c.lines.http_port).toBe(8);
@@ -106,15 +136,24 @@ describe("parseOdooConf on nasty input", () => {
     const c = parseOdooConf("[options]\nlongpolling_port = 9072\n");
     const s = deriveInstanceSettings(c, { serviceUserHome: "/opt/odoo/" });
     expect(s.dataDir).toBe("/opt/odoo/.local/share/Odoo");
-    expect(s).toMatchObject({ geventPort: 9072, httpPort: 8069, dbPort: 5432, dbHost: null, listDb: true, proxyMode: false });
+    expect(s).toMatchObject({
+      geventPort: 9072,
+      httpPort: 8069,
+      dbPort: 5432,
+      dbHost: null,
+      listDb: true,
+      proxyMode: false,
+    });
     expect(s.smtp).toMatchObject({ server: "localhost", port: 25 });
   });
 });
 
 describe("secrets and defaults", () => {
   test("isSecretKey / maskValue", () => {
-    for (const k of ["admin_passwd", "db_password", "smtp_password", "proxy_access_token", "some_api_key"]) expect(isSecretKey(k)).toBe(true);
-    for (const k of ["db_maxconn", "db_host", "smtp_ssl_private_key_filename", "http_port"]) expect(isSecretKey(k)).toBe(false);
+    for (const k of ["admin_passwd", "db_password", "smtp_password", "proxy_access_token", "some_api_key"])
+      expect(isSecretKey(k)).toBe(true);
+    for (const k of ["db_maxconn", "db_host", "smtp_ssl_private_key_filename", "http_port"])
+      expect(isSecretKey(k)).toBe(false);
     expect(maskValue("pr0d-db-pass")).toBe(MASK);
     expect(maskValue("")).toBe("");
     const masked = maskSecrets(prod().options);

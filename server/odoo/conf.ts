@@ -36,7 +36,10 @@ export function decodeConf(input: string | Uint8Array, warnings: ConfFinding[]):
   try {
     return new TextDecoder("utf-8", { fatal: true }).decode(input);
   } catch {
-    warnings.push({ severity: "warning", message: "The file is not valid UTF-8; it was read as Latin-1. Odoo may fail to read it." });
+    warnings.push({
+      severity: "warning",
+      message: "The file is not valid UTF-8; it was read as Latin-1. Odoo may fail to read it.",
+    });
     return new TextDecoder("latin1").decode(input);
   }
 }
@@ -53,7 +56,11 @@ export function parseOdooConf(input: string | Uint8Array): ParsedConf {
   if (text.length > MAX_CONF_BYTES) throw tooBig(text.length);
   if (text.startsWith("\ufeff")) {
     text = text.slice(1);
-    warnings.push({ severity: "warning", line: 1, message: "The file starts with a byte-order mark; Python's parser chokes on it: save it without BOM." });
+    warnings.push({
+      severity: "warning",
+      line: 1,
+      message: "The file starts with a byte-order mark; Python's parser chokes on it: save it without BOM.",
+    });
   }
   const all: Record<string, Record<string, string[]>> = {};
   const keyLines: Record<string, Record<string, number>> = {};
@@ -68,7 +75,8 @@ export function parseOdooConf(input: string | Uint8Array): ParsedConf {
     const trimmed = line.trim();
     if (trimmed.startsWith("#") || trimmed.startsWith(";")) return; // comments never end a value
     if (trimmed === "") {
-      if (section && key) all[section][key].push(""); // blank lines inside values are kept, trailing ones trimmed
+      if (section && key)
+        all[section][key].push(""); // blank lines inside values are kept, trailing ones trimmed
       else keyIndent = Number.MAX_SAFE_INTEGER;
       return;
     }
@@ -82,7 +90,12 @@ export function parseOdooConf(input: string | Uint8Array): ParsedConf {
     if (header) {
       section = header[1];
       key = null;
-      if (all[section]) warnings.push({ severity: "warning", line: no, message: `Section [${section}] appears twice (first at line ${sectionLine[section]}); Python refuses duplicate sections.` });
+      if (all[section])
+        warnings.push({
+          severity: "warning",
+          line: no,
+          message: `Section [${section}] appears twice (first at line ${sectionLine[section]}); Python refuses duplicate sections.`,
+        });
       else sectionLine[section] = no;
       all[section] ??= {};
       keyLines[section] ??= {};
@@ -90,17 +103,29 @@ export function parseOdooConf(input: string | Uint8Array): ParsedConf {
     }
     const opt = OPTION_RE.exec(trimmed);
     if (!section) {
-      warnings.push({ severity: "error", line: no, message: "A line before the first [section] header: Odoo cannot read this file." });
+      warnings.push({
+        severity: "error",
+        line: no,
+        message: "A line before the first [section] header: Odoo cannot read this file.",
+      });
       return;
     }
     if (!opt || opt[1].trim() === "") {
-      warnings.push({ severity: "error", line: no, message: `Line is neither "key = value", a [section] nor a comment: Odoo refuses the file.` });
+      warnings.push({
+        severity: "error",
+        line: no,
+        message: `Line is neither "key = value", a [section] nor a comment: Odoo refuses the file.`,
+      });
       key = null;
       return;
     }
     key = opt[1].trimEnd().toLowerCase();
     if (all[section][key]) {
-      warnings.push({ severity: "warning", line: no, message: `"${key}" is set twice in [${section}] (line ${keyLines[section][key]} and line ${no}); Python's parser rejects duplicates, the last value is used here.` });
+      warnings.push({
+        severity: "warning",
+        line: no,
+        message: `"${key}" is set twice in [${section}] (line ${keyLines[section][key]} and line ${no}); Python's parser rejects duplicates, the last value is used here.`,
+      });
     }
     all[section][key] = [opt[3]];
     keyLines[section][key] = no;

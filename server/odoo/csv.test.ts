@@ -2,7 +2,11 @@ import { expect, test } from "bun:test";
 import { csvToObjects, parseCsv } from "./csv.ts";
 
 test("parseCsv handles quotes, doubled quotes, commas, CRLF and newlines inside fields", () => {
-  expect(parseCsv('a,b\r\n"x, ""y""","line1\nline2"\n,\n')).toEqual([["a", "b"], ['x, "y"', "line1\nline2"], ["", ""]]);
+  expect(parseCsv('a,b\r\n"x, ""y""","line1\nline2"\n,\n')).toEqual([
+    ["a", "b"],
+    ['x, "y"', "line1\nline2"],
+    ["", ""],
+  ]);
   expect(parseCsv("")).toEqual([]);
   expect(() => parseCsv('"open')).toThrow("unterminated");
 });

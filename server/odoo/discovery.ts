@@ -31,7 +31,10 @@ const MAX_UNIT_BYTES = 256 * 1024;
  * const found = await discoverOdooConfs(conn);
  * // [{ confPath: "/etc/odoo/odoo.conf", source: "systemd", serviceName: "odoo", user: "odoo" }]
  */
-export async function discoverOdooConfs(conn: Connection, opts: DiscoveryOptions = {}): Promise<ConfCandidate[]> {
+export async function discoverOdooConfs(
+  conn: Connection,
+  opts: DiscoveryOptions = {},
+): Promise<ConfCandidate[]> {
   const root = (opts.root ?? "/").replace(/\/+$/, "");
   const found = await Promise.all([
     fromSystemd(conn, root),
@@ -44,7 +47,13 @@ export async function discoverOdooConfs(conn: Connection, opts: DiscoveryOptions
     const key = `${c.container ?? ""}\u0000${c.confPath}`;
     const prev = byPath.get(key);
     if (!prev) byPath.set(key, c);
-    else byPath.set(key, { ...c, ...prev, user: prev.user ?? c.user, serviceName: prev.serviceName ?? c.serviceName });
+    else
+      byPath.set(key, {
+        ...c,
+        ...prev,
+        user: prev.user ?? c.user,
+        serviceName: prev.serviceName ?? c.serviceName,
+      });
   }
   return [...byPath.values()];
 }
@@ -58,8 +67,12 @@ async function listSafe(conn: Connection, dir: string) {
 }
 
 async function fromEtc(conn: Connection, root: string): Promise<ConfCandidate[]> {
-  const top = (await listSafe(conn, `${root}/etc`)).filter((f) => f.type !== "dir" && /^odoo.*\.conf$/.test(f.name)).map((f) => `/etc/${f.name}`);
-  const sub = (await listSafe(conn, `${root}/etc/odoo`)).filter((f) => f.type !== "dir" && f.name.endsWith(".conf")).map((f) => `/etc/odoo/${f.name}`);
+  const top = (await listSafe(conn, `${root}/etc`))
+    .filter((f) => f.type !== "dir" && /^odoo.*\.conf$/.test(f.name))
+    .map((f) => `/etc/${f.name}`);
+  const sub = (await listSafe(conn, `${root}/etc/odoo`))
+    .filter((f) => f.type !== "dir" && f.name.endsWith(".conf"))
+    .map((f) => `/etc/odoo/${f.name}`);
   return [...top, ...sub].sort().map((confPath) => ({ confPath, source: "etc" as const }));
 }
 
@@ -86,7 +99,8 @@ async function fromSystemd(conn: Connection, root: string): Promise<ConfCandidat
   for (const dir of UNIT_DIRS) {
     for (const f of await listSafe(conn, `${root}${dir}`)) {
       // /etc overrides /lib for the same unit name, as systemd does.
-      if (!f.name.endsWith(".service") || seen.has(f.name) || (f.type !== "file" && f.type !== "symlink")) continue;
+      if (!f.name.endsWith(".service") || seen.has(f.name) || (f.type !== "file" && f.type !== "symlink"))
+        continue;
       seen.add(f.name);
       let text: string;
       try {
@@ -107,8 +121,10 @@ async function fromSystemd(conn: Connection, root: string): Promise<ConfCandidat
 }
 
 async function fromProcesses(conn: Connection): Promise<ConfCandidate[]> {
-  const res = await conn.exec(["ps", "-eww", "-o", "pid=,user:64=,args="], { timeoutMs: 10_000 }).catch(() => null);
-  if (!res || res.code !== 0) return [];
+  const res = await conn
+    .exec(["ps", "-eww", "-o", "pid=,user:64=,args="], { timeoutMs: 10_000 })
+    .catch(() => null);
+  if (res?.code !== 0) return [];
   const out: ConfCandidate[] = [];
   for (const line of res.stdout.split("\n")) {
     const m = /^\s*(\d+)\s+(\S+)\s+(.*)$/.exec(line);
@@ -123,8 +139,10 @@ async function fromProcesses(conn: Connection): Promise<ConfCandidate[]> {
 }
 
 async function fromDocker(conn: Connection): Promise<ConfCandidate[]> {
-  const res = await conn.exec(["docker", "ps", "--no-trunc", "--format", "{{json .}}"], { timeoutMs: 5_000 }).catch(() => null);
-  if (!res || res.code !== 0) return [];
+  const res = await conn
+    .exec(["docker", "ps", "--no-trunc", "--format", "{{json .}}"], { timeoutMs: 5_000 })
+    .catch(() => null);
+  if (res?.code !== 0) return [];
   const out: ConfCandidate[] = [];
   for (const line of res.stdout.split("\n")) {
     if (!line.trim()) continue;

@@ -28,14 +28,18 @@ export interface InstanceSettings {
   emailFrom: string | null;
 }
 
-export function deriveInstanceSettings(conf: Pick<ParsedConf, "options">, ctx: { serviceUserHome?: string } = {}): InstanceSettings {
+export function deriveInstanceSettings(
+  conf: Pick<ParsedConf, "options">,
+  ctx: { serviceUserHome?: string } = {},
+): InstanceSettings {
   const o = conf.options;
   const str = (k: string): string | null => o[k] ?? ODOO17_DEFAULTS[k]?.default ?? null;
   const int = (k: string, fallback: number): number => {
     const n = Number.parseInt(str(k) ?? "", 10);
     return Number.isFinite(n) ? n : fallback;
   };
-  const bool = (k: string): boolean => parseConfBool(o[k]) ?? parseConfBool(ODOO17_DEFAULTS[k]?.default) ?? false;
+  const bool = (k: string): boolean =>
+    parseConfBool(o[k]) ?? parseConfBool(ODOO17_DEFAULTS[k]?.default) ?? false;
   const list = (k: string): string[] =>
     (str(k) ?? "")
       .split(",")
@@ -44,9 +48,14 @@ export function deriveInstanceSettings(conf: Pick<ParsedConf, "options">, ctx: {
 
   // Odoo's appdirs default: ~/.local/share/Odoo when the user has a home, else /var/lib/odoo.
   const home = ctx.serviceUserHome?.replace(/\/+$/, "");
-  const dataDir = (str("data_dir") ?? (home ? `${home}/.local/share/Odoo` : "/var/lib/odoo")).replace(/\/+$/, "") || "/";
+  const dataDir =
+    (str("data_dir") ?? (home ? `${home}/.local/share/Odoo` : "/var/lib/odoo")).replace(/\/+$/, "") || "/";
   // gevent_port wins; the deprecated longpolling_port is used only when gevent_port is not set.
-  const geventPort = o.gevent_port ? int("gevent_port", 8072) : o.longpolling_port ? int("longpolling_port", 8072) : 8072;
+  const geventPort = o.gevent_port
+    ? int("gevent_port", 8072)
+    : o.longpolling_port
+      ? int("longpolling_port", 8072)
+      : 8072;
 
   return {
     dbHost: o.db_host ?? null,

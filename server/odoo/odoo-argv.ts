@@ -63,7 +63,9 @@ export function findConfigArg(argv: string[]): string | null {
 export function isOdooCommand(argv: string[]): boolean {
   if (argv.some((a) => ODOO_EXE.test(a))) return true;
   const sh = argv.findIndex((a) => SHELLS.test(a));
-  return sh !== -1 && argv[sh + 1] === "-c" && !!argv[sh + 2] && isOdooCommand(splitCommandLine(argv[sh + 2]));
+  return (
+    sh !== -1 && argv[sh + 1] === "-c" && !!argv[sh + 2] && isOdooCommand(splitCommandLine(argv[sh + 2]))
+  );
 }
 
 /** The ExecStart= command lines, User= and Environment=ODOO_RC of a unit file. */

@@ -57,7 +57,14 @@ export class OdooDb {
   ) {}
 
   static fromSettings(conn: Connection, s: InstanceSettings, database?: string): OdooDb {
-    return new OdooDb(conn, { host: s.dbHost, port: s.dbPort, user: s.dbUser, password: s.dbPassword, sslmode: s.dbSslmode, database: database ?? s.dbNames[0] });
+    return new OdooDb(conn, {
+      host: s.dbHost,
+      port: s.dbPort,
+      user: s.dbUser,
+      password: s.dbPassword,
+      sslmode: s.dbSslmode,
+      database: database ?? s.dbNames[0],
+    });
   }
 
   get database(): string {
@@ -78,7 +85,20 @@ export class OdooDb {
     const t = this.target;
     // psql prints NULL and '' alike in CSV; a random null display tells them apart.
     const nullToken = `NULL-${crypto.randomUUID()}`;
-    const argv = [this.opts.psql ?? "psql", "-X", "-q", "--csv", "-P", `null=${nullToken}`, "-v", "ON_ERROR_STOP=1", "-p", String(t.port), "-d", this.database];
+    const argv = [
+      this.opts.psql ?? "psql",
+      "-X",
+      "-q",
+      "--csv",
+      "-P",
+      `null=${nullToken}`,
+      "-v",
+      "ON_ERROR_STOP=1",
+      "-p",
+      String(t.port),
+      "-d",
+      this.database,
+    ];
     if (t.host) argv.push("-h", t.host);
     if (t.user) argv.push("-U", t.user);
     for (const [name, value] of Object.entries(params)) {
@@ -97,7 +117,13 @@ export class OdooDb {
       if ((e as NodeJS.ErrnoException)?.code === "ENOENT") throw psqlMissing(this.conn.label);
       throw e;
     }
-    if (res.code === 127 || (res.code !== 0 && /psql: (command )?not found|No such file or directory.*psql|executable file not found/i.test(res.stderr))) {
+    if (
+      res.code === 127 ||
+      (res.code !== 0 &&
+        /psql: (command )?not found|No such file or directory.*psql|executable file not found/i.test(
+          res.stderr,
+        ))
+    ) {
       throw psqlMissing(this.conn.label);
     }
     if (res.code !== 0) throw psqlError(res.stderr, { db: this.database, target: this.label });
@@ -136,12 +162,14 @@ export class OdooDb {
     const base = { name: r.name, sizeBytes: Number(r.size), owner: r.owner };
     try {
       // query_to_xml only runs when the table exists, so non-Odoo databases do not error.
-      const row = (await this.withDatabase(r.name).query<{ is_odoo: string; version: string | null }>(
-        `SELECT to_regclass('public.ir_module_module') IS NOT NULL AS is_odoo,
+      const row = (
+        await this.withDatabase(r.name).query<{ is_odoo: string; version: string | null }>(
+          `SELECT to_regclass('public.ir_module_module') IS NOT NULL AS is_odoo,
                 CASE WHEN to_regclass('public.ir_module_module') IS NOT NULL THEN
                   (xpath('/row/v/text()', query_to_xml('SELECT latest_version AS v FROM ir_module_module WHERE name = ''base''', false, true, '')))[1]::text
                 END AS version`,
-      ))[0];
+        )
+      )[0];
       return { ...base, isOdoo: row?.is_odoo === "t", odooVersion: row?.version ?? null };
     } catch {
       return { ...base, isOdoo: null, odooVersion: null };
@@ -164,12 +192,21 @@ export class OdooDb {
               (SELECT count(*) FROM res_partner) AS partners,
               (SELECT count(*) FROM ir_attachment WHERE store_fname IS NOT NULL) AS attachments`,
     );
-    return { version: r.version ?? null, installedModules: Number(r.modules), users: Number(r.users), partners: Number(r.partners), storedAttachments: Number(r.attachments) };
+    return {
+      version: r.version ?? null,
+      installedModules: Number(r.modules),
+      users: Number(r.users),
+      partners: Number(r.partners),
+      storedAttachments: Number(r.attachments),
+    };
   }
 }
 
 /** `pg_dump --version` → { major: 15, version: "15.18" }; null when the tool is not installed. */
-export async function toolVersion(conn: Connection, tool: "pg_dump" | "pg_restore" | "psql"): Promise<{ major: number; version: string } | null> {
+export async function toolVersion(
+  conn: Connection,
+  tool: "pg_dump" | "pg_restore" | "psql",
+): Promise<{ major: number; version: string } | null> {
   let res: Awaited<ReturnType<Connection["exec"]>>;
   try {
     res = await conn.exec([tool, "--version"], { timeoutMs: 15_000 });

@@ -4,13 +4,28 @@
  */
 import { lstatSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
-import type { Connection, ExecOptions, ExecResult, FileStat, RunningProcess } from "../../server/connections/types.ts";
+import type {
+  Connection,
+  ExecOptions,
+  ExecResult,
+  FileStat,
+  RunningProcess,
+} from "../../server/connections/types.ts";
 
 function toStat(path: string, lstat = false): FileStat | null {
   try {
     const s = lstat ? lstatSync(path) : statSync(path);
     const type = s.isFile() ? "file" : s.isDirectory() ? "dir" : s.isSymbolicLink() ? "symlink" : "other";
-    return { name: path.split("/").pop() ?? path, path, type, size: s.size, mtimeMs: s.mtimeMs, mode: s.mode & 0o7777, uid: s.uid, gid: s.gid };
+    return {
+      name: path.split("/").pop() ?? path,
+      path,
+      type,
+      size: s.size,
+      mtimeMs: s.mtimeMs,
+      mode: s.mode & 0o7777,
+      uid: s.uid,
+      gid: s.gid,
+    };
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === "ENOENT") return null;
     throw e;
@@ -29,7 +44,12 @@ export class LocalExec implements Connection {
       p = Bun.spawn(cmd, {
         env: { ...process.env, ...opts.env },
         cwd: opts.cwd,
-        stdin: opts.stdin === undefined ? "ignore" : typeof opts.stdin === "string" ? new TextEncoder().encode(opts.stdin) : (opts.stdin as Uint8Array),
+        stdin:
+          opts.stdin === undefined
+            ? "ignore"
+            : typeof opts.stdin === "string"
+              ? new TextEncoder().encode(opts.stdin)
+              : (opts.stdin as Uint8Array),
         stdout: "pipe",
         stderr: "pipe",
         signal: opts.signal,

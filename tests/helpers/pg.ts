@@ -29,12 +29,18 @@ export interface TestPg {
   url(db: string, as?: "superuser" | "odoo"): string;
 }
 
-const asPostgres = (cmd: string[]) => (process.getuid?.() === 0 ? ["runuser", "-u", "postgres", "--", ...cmd] : cmd);
+const asPostgres = (cmd: string[]) =>
+  process.getuid?.() === 0 ? ["runuser", "-u", "postgres", "--", ...cmd] : cmd;
 
 async function run(cmd: string[], env: Record<string, string> = {}): Promise<string> {
   const p = Bun.spawn(cmd, { env: { ...process.env, ...env }, stdout: "pipe", stderr: "pipe" });
-  const [out, err, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
-  if (code !== 0) throw new Error(`${cmd.slice(0, 3).join(" ")}… exited ${code}: ${err.trim() || out.trim()}`);
+  const [out, err, code] = await Promise.all([
+    new Response(p.stdout).text(),
+    new Response(p.stderr).text(),
+    p.exited,
+  ]);
+  if (code !== 0)
+    throw new Error(`${cmd.slice(0, 3).join(" ")}… exited ${code}: ${err.trim() || out.trim()}`);
   return out;
 }
 
@@ -65,15 +71,36 @@ async function startCluster(): Promise<TestPg> {
     chownSync(pwfile, uid, gid);
   }
   chmodSync(dir, 0o700);
-  await run(asPostgres([`${PG_BIN}/initdb`, "-D", data, "-U", "postgres", "-E", "UTF8", "--no-locale", "--no-sync",
-    "--auth-local=trust", "--auth-host=scram-sha-256", `--pwfile=${pwfile}`]));
+  await run(
+    asPostgres([
+      `${PG_BIN}/initdb`,
+      "-D",
+      data,
+      "-U",
+      "postgres",
+      "-E",
+      "UTF8",
+      "--no-locale",
+      "--no-sync",
+      "--auth-local=trust",
+      "--auth-host=scram-sha-256",
+      `--pwfile=${pwfile}`,
+    ]),
+  );
   const port = freePort();
   const settings = [
-    `port = ${port}`, "listen_addresses = '127.0.0.1'", `unix_socket_directories = '${dir}'`,
-    "fsync = off", "full_page_writes = off", "synchronous_commit = off", "max_connections = 200",
+    `port = ${port}`,
+    "listen_addresses = '127.0.0.1'",
+    `unix_socket_directories = '${dir}'`,
+    "fsync = off",
+    "full_page_writes = off",
+    "synchronous_commit = off",
+    "max_connections = 200",
   ];
   writeFileSync(join(data, "postgresql.auto.conf"), `${settings.join("\n")}\n`, { flag: "a" });
-  await run(asPostgres([`${PG_BIN}/pg_ctl`, "-D", data, "-l", join(dir, "server.log"), "-w", "-t", "30", "start"]));
+  await run(
+    asPostgres([`${PG_BIN}/pg_ctl`, "-D", data, "-l", join(dir, "server.log"), "-w", "-t", "30", "start"]),
+  );
   registerCleanup(async () => {
     await run(asPostgres([`${PG_BIN}/pg_ctl`, "-D", data, "-m", "immediate", "-w", "stop"])).catch(() => {});
     rmSync(dir, { recursive: true, force: true });
@@ -81,11 +108,40 @@ async function startCluster(): Promise<TestPg> {
 
   const host = "127.0.0.1";
   const psql = (db: string, sql: string) =>
-    run(["psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-h", host, "-p", String(port), "-U", "postgres", "-d", db, "-c", sql], { PGPASSWORD: password });
+    run(
+      [
+        "psql",
+        "-X",
+        "-q",
+        "-A",
+        "-t",
+        "-v",
+        "ON_ERROR_STOP=1",
+        "-h",
+        host,
+        "-p",
+        String(port),
+        "-U",
+        "postgres",
+        "-d",
+        db,
+        "-c",
+        sql,
+      ],
+      { PGPASSWORD: password },
+    );
   const ident = (s: string) => `"${s.replaceAll('"', '""')}"`;
   await psql("postgres", `CREATE ROLE odoo LOGIN CREATEDB PASSWORD '${odooPassword}'`);
   return {
-    host, port, user: "postgres", password, odooUser: "odoo", odooPassword, socketDir: dir, binDir: PG_BIN, psql,
+    host,
+    port,
+    user: "postgres",
+    password,
+    odooUser: "odoo",
+    odooPassword,
+    socketDir: dir,
+    binDir: PG_BIN,
+    psql,
     async createDb(name, opts = {}) {
       const owner = opts.owner ? ` OWNER ${ident(opts.owner)}` : "";
       const tpl = opts.template ? ` TEMPLATE ${ident(opts.template)}` : "";
@@ -131,11 +187,29 @@ async function restoreTemplate(pg: TestPg, name: FixtureDbName): Promise<string>
   const tpl = `tpl_${name}`;
   await pg.createDb(tpl, { owner: pg.odooUser });
   // COMMENT ON EXTENSION needs the extension's owner: a non-superuser restore must skip it.
-  const toc = (await run(["pg_restore", "-l", FIXTURES.dump(name)])).split("\n").filter((l) => !/ COMMENT - EXTENSION /.test(l));
+  const toc = (await run(["pg_restore", "-l", FIXTURES.dump(name)]))
+    .split("\n")
+    .filter((l) => !/ COMMENT - EXTENSION /.test(l));
   const listFile = join(pg.socketDir, `${tpl}.toc`);
   writeFileSync(listFile, toc.join("\n"));
   await run(
-    ["pg_restore", "--no-owner", "--no-acl", "-j2", "-L", listFile, "-h", pg.host, "-p", String(pg.port), "-U", pg.odooUser, "-d", tpl, FIXTURES.dump(name)],
+    [
+      "pg_restore",
+      "--no-owner",
+      "--no-acl",
+      "-j2",
+      "-L",
+      listFile,
+      "-h",
+      pg.host,
+      "-p",
+      String(pg.port),
+      "-U",
+      pg.odooUser,
+      "-d",
+      tpl,
+      FIXTURES.dump(name),
+    ],
     { PGPASSWORD: pg.odooPassword },
   );
   return tpl;

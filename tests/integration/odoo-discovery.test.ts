@@ -27,19 +27,30 @@ Restart=always
 beforeAll(async () => {
   conn = await localConnection();
   root = mkdtempSync(join(tmpdir(), "odoodeck-discovery-"));
-  for (const d of ["etc/odoo", "etc/systemd/system", "lib/systemd/system"]) mkdirSync(join(root, d), { recursive: true });
+  for (const d of ["etc/odoo", "etc/systemd/system", "lib/systemd/system"])
+    mkdirSync(join(root, d), { recursive: true });
   copyFileSync(FIXTURES.prodConf, join(root, "etc/odoo/odoo-prod.conf"));
   copyFileSync(FIXTURES.stagingConf, join(root, "etc/odoo-staging.conf"));
   writeFileSync(join(root, "etc/odoo/README.txt"), "not a conf");
   writeFileSync(join(root, "etc/systemd/system/odoo-prod.service"), UNIT);
-  writeFileSync(join(root, "lib/systemd/system/odoo-staging.service"),
-    "[Service]\nUser=odoo-staging\nExecStart=/usr/bin/odoo -c/etc/odoo-staging.conf\n");
-  writeFileSync(join(root, "lib/systemd/system/odoo-rc.service"),
-    "[Service]\nEnvironment=ODOO_RC=/etc/odoo/from-env.conf\nExecStart=/usr/bin/odoo --http-port 8070\n");
-  writeFileSync(join(root, "lib/systemd/system/nginx.service"), "[Service]\nExecStart=/usr/sbin/nginx -c /etc/nginx/nginx.conf\n");
+  writeFileSync(
+    join(root, "lib/systemd/system/odoo-staging.service"),
+    "[Service]\nUser=odoo-staging\nExecStart=/usr/bin/odoo -c/etc/odoo-staging.conf\n",
+  );
+  writeFileSync(
+    join(root, "lib/systemd/system/odoo-rc.service"),
+    "[Service]\nEnvironment=ODOO_RC=/etc/odoo/from-env.conf\nExecStart=/usr/bin/odoo --http-port 8070\n",
+  );
+  writeFileSync(
+    join(root, "lib/systemd/system/nginx.service"),
+    "[Service]\nExecStart=/usr/sbin/nginx -c /etc/nginx/nginx.conf\n",
+  );
   // A unit enabled through a symlink, as `systemctl enable` leaves them.
   mkdirSync(join(root, "etc/systemd/system/multi-user.target.wants"));
-  symlinkSync(join(root, "etc/systemd/system/odoo-prod.service"), join(root, "etc/systemd/system/multi-user.target.wants/odoo-prod.service"));
+  symlinkSync(
+    join(root, "etc/systemd/system/odoo-prod.service"),
+    join(root, "etc/systemd/system/multi-user.target.wants/odoo-prod.service"),
+  );
 });
 
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -48,9 +59,22 @@ describe("discoverOdooConfs", () => {
   test("finds confs in /etc, in systemd units (all -c spellings, ODOO_RC) and nothing from unrelated units", async () => {
     const found = await discoverOdooConfs(conn, { root, processes: false, docker: false });
     const byPath = Object.fromEntries(found.map((c) => [c.confPath, c]));
-    expect(Object.keys(byPath).sort()).toEqual(["/etc/odoo-staging.conf", "/etc/odoo/from-env.conf", "/etc/odoo/odoo-prod.conf"]);
-    expect(byPath["/etc/odoo/odoo-prod.conf"]).toEqual({ confPath: "/etc/odoo/odoo-prod.conf", source: "systemd", serviceName: "odoo-prod", user: "odoo" });
-    expect(byPath["/etc/odoo-staging.conf"]).toMatchObject({ source: "systemd", serviceName: "odoo-staging", user: "odoo-staging" });
+    expect(Object.keys(byPath).sort()).toEqual([
+      "/etc/odoo-staging.conf",
+      "/etc/odoo/from-env.conf",
+      "/etc/odoo/odoo-prod.conf",
+    ]);
+    expect(byPath["/etc/odoo/odoo-prod.conf"]).toEqual({
+      confPath: "/etc/odoo/odoo-prod.conf",
+      source: "systemd",
+      serviceName: "odoo-prod",
+      user: "odoo",
+    });
+    expect(byPath["/etc/odoo-staging.conf"]).toMatchObject({
+      source: "systemd",
+      serviceName: "odoo-staging",
+      user: "odoo-staging",
+    });
     expect(byPath["/etc/odoo/from-env.conf"]).toMatchObject({ source: "systemd", serviceName: "odoo-rc" });
   });
 
@@ -59,7 +83,11 @@ describe("discoverOdooConfs", () => {
     writeFileSync(bin, "#!/bin/sh\nread _\n"); // a builtin: killing the shell leaves no child behind
     chmodSync(bin, 0o755);
     const confPath = join(root, "etc/odoo/odoo-prod.conf");
-    const proc = Bun.spawn([bin, "-c", confPath, "--workers=2"], { stdin: "pipe", stdout: "ignore", stderr: "ignore" });
+    const proc = Bun.spawn([bin, "-c", confPath, "--workers=2"], {
+      stdin: "pipe",
+      stdout: "ignore",
+      stderr: "ignore",
+    });
     try {
       await Bun.sleep(100);
       const found = await discoverOdooConfs(conn, { root: join(root, "empty"), docker: false });
@@ -70,7 +98,9 @@ describe("discoverOdooConfs", () => {
   });
 
   test("an empty or missing root yields nothing, not an error", async () => {
-    expect(await discoverOdooConfs(conn, { root: join(root, "nowhere"), processes: false, docker: false })).toEqual([]);
+    expect(
+      await discoverOdooConfs(conn, { root: join(root, "nowhere"), processes: false, docker: false }),
+    ).toEqual([]);
   });
 });
 
@@ -88,8 +118,14 @@ describe("command lines", () => {
   test("splitCommandLine and parseUnitFile follow systemd quoting and continuation lines", () => {
     expect(splitCommandLine(`a "b c" 'd e' f\\ g`)).toEqual(["a", "b c", "d e", "f g"]);
     expect(parseUnitFile(UNIT).execStart[0]).toEqual([
-      "/opt/odoo/venv/bin/python3", "/opt/odoo/odoo17/odoo-bin", "--config=/etc/odoo/odoo-prod.conf", "--logfile", "/var/log/odoo/odoo.log",
+      "/opt/odoo/venv/bin/python3",
+      "/opt/odoo/odoo17/odoo-bin",
+      "--config=/etc/odoo/odoo-prod.conf",
+      "--logfile",
+      "/var/log/odoo/odoo.log",
     ]);
-    expect(parseUnitFile("[Service]\nExecStart=-/usr/bin/odoo -c /x.conf\n").execStart[0][0]).toBe("/usr/bin/odoo");
+    expect(parseUnitFile("[Service]\nExecStart=-/usr/bin/odoo -c /x.conf\n").execStart[0][0]).toBe(
+      "/usr/bin/odoo",
+    );
   });
 });
