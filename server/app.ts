@@ -1,0 +1,81 @@
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import type { Core } from "./core.ts";
+import { AppError } from "./errors.ts";
+import { mountAssets } from "./http/assets.ts";
+import { errorHandler } from "./http/error-handler.tsx";
+import { authenticate, csrfProtection, securityHeaders } from "./http/middleware.ts";
+import { ok } from "./http/respond.ts";
+import { adminPages } from "./http/routes/admin-pages.tsx";
+import { coreApi } from "./http/routes/api.ts";
+import { authPages } from "./http/routes/auth-pages.tsx";
+import { dashboardPages } from "./http/routes/dashboard.tsx";
+import { opsPages } from "./http/routes/ops-pages.tsx";
+import { PluginHost } from "./plugin-host/host.ts";
+import type { Env } from "./sdk/types.ts";
+
+/** Extra core route groups (servers/instances pages etc.) register here, so app.ts stays wiring. */
+export type RouteGroup = (core: Core) => { pages?: Hono<Env>; api?: Hono<Env> };
+const extraGroups: RouteGroup[] = [];
+export function addCoreRoutes(g: RouteGroup): void {
+  extraGroups.push(g);
+}
+
+/** Builds the Hono app around an opened core. No I/O happens here. */
+export function buildApp(core: Core): Hono<Env> {
+  const app = new Hono<Env>();
+  app.onError(errorHandler(core));
+  app.notFound(() => {
+    throw new AppError("E_NOT_FOUND", "There is no page at this address", {
+      hint: "Check the link, or start from the dashboard",
+    });
+  });
+
+  app.get("/healthz", (c) =>
+    c.json({ ok: true, data: { status: "up", uptimeS: Math.round((Date.now() - core.startedAt) / 1000) } }),
+  );
+  app.get("/readyz", (c) => {
+    const failed = core.host.records
+      .filter((r) => r.status === "disabled")
+      .map((r) => ({ id: r.id, reason: r.reason }));
+    if (!core.ready)
+      return c.json({ ok: false, error: { code: "E_BUSY", message: "odoodeck is starting" } }, 503);
+    return ok(c, {
+      status: "ready",
+      plugins: core.host.records.filter((r) => r.status === "started").map((r) => r.id),
+      disabledPlugins: failed,
+    });
+  });
+  mountAssets(app);
+
+  app.use("*", securityHeaders());
+  // Uploads of backups stream through their own routes; everything else is small.
+  app.use("*", async (c, next) => {
+    if (c.req.header("Content-Type")?.startsWith("multipart/form-data") || c.req.path.includes("/upload"))
+      return next();
+    return bodyLimit({
+      maxSize: 2 * 1024 * 1024,
+      onError: () => {
+        throw new AppError("E_VALIDATION", "The request body is too large (2 MB at most)");
+      },
+    })(c, next);
+  });
+  app.use("*", authenticate(core));
+  app.use("*", csrfProtection());
+
+  app.route("/", authPages(core));
+  app.route("/", dashboardPages(core));
+  app.route("/", adminPages(core));
+  app.route("/", opsPages(core));
+  app.route("/api/v1", coreApi(core));
+  for (const g of extraGroups) {
+    const r = g(core);
+    if (r.pages) app.route("/", r.pages);
+    if (r.api) app.route("/api/v1", r.api);
+  }
+  for (const rec of core.host.records) {
+    if (rec.pages) app.route(`/p/${rec.id}`, PluginHost.guard(rec, rec.pages));
+    if (rec.api) app.route(`/api/v1/${rec.id}`, PluginHost.guard(rec, rec.api));
+  }
+  return app;
+}

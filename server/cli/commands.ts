@@ -1,0 +1,115 @@
+import { builtinPlugins } from "../../plugins/index.ts";
+import { queryAudit, recordAudit } from "../auth/audit.ts";
+import { createUser, findUserByName, listUsers, setPassword } from "../auth/users.ts";
+import { loadConfig } from "../config.ts";
+import { Core } from "../core.ts";
+import { AppError } from "../errors.ts";
+import type { Role } from "../sdk/types.ts";
+
+export interface CliIO {
+  out(s: string): void;
+  err(s: string): void;
+  readStdin(): Promise<string>;
+}
+
+const table = (rows: Array<Record<string, unknown>>, cols: string[]) => {
+  const w = cols.map((c) => Math.max(c.length, ...rows.map((r) => String(r[c] ?? "").length)));
+  const line = (vals: string[]) =>
+    vals
+      .map((v, i) => v.padEnd(w[i]))
+      .join("  ")
+      .trimEnd();
+  return [line(cols), ...rows.map((r) => line(cols.map((c) => String(r[c] ?? ""))))].join("\n");
+};
+
+/** Reads a password from stdin (--password-stdin) or prompts twice without echo on a terminal. */
+async function readPassword(flags: Record<string, string | boolean>, io: CliIO): Promise<string> {
+  if (flags["password-stdin"] || !process.stdin.isTTY) return io.readStdin();
+  const first = prompt("Password:") ?? "";
+  const second = prompt("Repeat password:") ?? "";
+  if (first !== second) throw new AppError("E_VALIDATION", "The two passwords differ");
+  return first;
+}
+
+/** Core CLI commands, plus any command a plugin declares. Each opens the store, acts, closes. */
+export async function coreCommands(
+  cmd: string,
+  args: string[],
+  flags: Record<string, string | boolean>,
+  io: CliIO,
+): Promise<number> {
+  const config = loadConfig({ data: flags.data as string | undefined, plugins: "false" } as Record<
+    string,
+    string
+  >);
+  const core = await Core.open(config);
+  const cliActor = { actor: `cli:${process.env.USER ?? "unknown"}`, ip: null };
+  try {
+    if (cmd === "user") {
+      const [sub, name] = args;
+      if (sub === "list") {
+        io.out(
+          table((await listUsers(core.db)) as any, ["id", "username", "role", "disabled", "created_at"]),
+        );
+        return 0;
+      }
+      if (!name || (sub !== "add" && sub !== "passwd"))
+        throw new AppError("E_VALIDATION", "Usage: odoodeck user add|passwd <name> | user list");
+      if (sub === "add") {
+        const role = String(flags.role ?? "viewer") as Role;
+        const u = await createUser(core.db, {
+          username: name,
+          password: await readPassword(flags, io),
+          role,
+        });
+        await recordAudit(core.db, cliActor, {
+          action: "user.add",
+          target: `user:${u.username}`,
+          details: { role },
+        });
+        io.out(`user ${u.username} added with role ${u.role}`);
+        return 0;
+      }
+      const u = await findUserByName(core.db, name);
+      if (!u)
+        throw new AppError("E_NOT_FOUND", `No user named "${name}"`, {
+          hint: "odoodeck user list shows who exists",
+        });
+      await setPassword(core.db, u.id, await readPassword(flags, io));
+      await recordAudit(core.db, cliActor, { action: "user.passwd", target: `user:${u.username}` });
+      io.out(`password of ${u.username} changed; their sessions were signed out`);
+      return 0;
+    }
+    if (cmd === "audit") {
+      const rows = await queryAudit(core.db, {
+        actor: flags.actor as string,
+        action: flags.action as string,
+        limit: flags.limit ? Number(flags.limit) : 50,
+      });
+      io.out(
+        flags.json
+          ? JSON.stringify(rows, null, 2)
+          : table(rows as any, ["at", "actor", "action", "target", "instance_id", "result"]),
+      );
+      return 0;
+    }
+    if (cmd === "plugin" && args[0] === "list") {
+      await core.host.load(builtinPlugins, `${config.dataDir}/plugins`);
+      io.out(table(core.host.records as any, ["id", "name", "version", "source", "status", "reason"]));
+      return 0;
+    }
+    // Plugin-provided commands run with the plugins started (their routes are not served).
+    await core.startPlugins(builtinPlugins);
+    for (const rec of core.host.records)
+      for (const c of rec.def?.cli ?? [])
+        if (c.name === cmd || c.name === `${cmd} ${args[0]}`) {
+          const rest = c.name.includes(" ") ? args.slice(1) : args;
+          return (await c.run(rest, rec.ctx!)) ?? 0;
+        }
+    throw new AppError("E_VALIDATION", `Unknown command "${cmd}"`, {
+      hint: "odoodeck --help lists the commands",
+    });
+  } finally {
+    await core.shutdown();
+  }
+}

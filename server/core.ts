@@ -1,0 +1,200 @@
+import { accessSync, constants, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import type { Kysely } from "kysely";
+import { coreMigrations } from "../migrations/index.ts";
+import { LoginLimiter } from "./auth/rate-limit.ts";
+import { roleAtLeast } from "./auth/roles.ts";
+import { Sessions } from "./auth/sessions.ts";
+import type { Config } from "./config.ts";
+import { migrateOwner } from "./db/migrate.ts";
+import { openStore, type Store } from "./db/open.ts";
+import { AppError } from "./errors.ts";
+import { TypedBus } from "./events/bus.ts";
+import { Registry } from "./instances/registry.ts";
+import { createLogger, setLogLevel } from "./log.ts";
+import { Operations } from "./operations/runner.ts";
+import { releaseStaleLocks } from "./operations/locks.ts";
+import { type PluginRecord, PluginHost } from "./plugin-host/host.ts";
+import { TableGuardPlugin } from "./plugin-host/table-guard.ts";
+import type { CardSpec, NavEntry, PluginContext, PluginDefinition, Principal, Role } from "./sdk/types.ts";
+import { Scheduler } from "./scheduler/scheduler.ts";
+import { SecretBox } from "./secrets.ts";
+
+const log = createLogger("core");
+
+/**
+ * Everything the core owns, created once per process. `open` does the I/O (data dir, store,
+ * migrations); `buildApp` (app.ts) only wires routes around an opened core.
+ */
+export class Core {
+  readonly bus = new TypedBus();
+  readonly host = new PluginHost();
+  readonly limiter = new LoginLimiter();
+  readonly cards: Array<CardSpec & { plugin: string }> = [];
+  readonly services = new Map<string, unknown>();
+  readonly sessions: Sessions;
+  readonly operations: Operations;
+  readonly scheduler: Scheduler;
+  readonly registry: Registry;
+  readonly startedAt = Date.now();
+  ready = false;
+
+  private constructor(
+    readonly config: Config,
+    readonly store: Store,
+    readonly secrets: SecretBox,
+  ) {
+    this.sessions = new Sessions(store.db, secrets.derive("session-cookie"), config.sessionTtlHours);
+    this.operations = new Operations(store.db, this.bus);
+    this.scheduler = new Scheduler(store.db, this.bus);
+    this.registry = new Registry(store.db, secrets);
+  }
+
+  get db(): Kysely<any> {
+    return this.store.db;
+  }
+
+  static async open(config: Config): Promise<Core> {
+    setLogLevel(config.logLevel);
+    try {
+      mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+      accessSync(config.dataDir, constants.W_OK);
+    } catch (e) {
+      throw new AppError(
+        "E_CONFIG",
+        `The data directory ${config.dataDir} is not writable (${(e as NodeJS.ErrnoException).code ?? e})`,
+        {
+          hint: "Pick another one with --data DIR, or fix its owner/permissions",
+        },
+      );
+    }
+    const secrets = SecretBox.load(config.dataDir);
+    const store = openStore(join(config.dataDir, "odoodeck.db"));
+    await migrateOwner(store.db, "core", coreMigrations);
+    return new Core(config, store, secrets);
+  }
+
+  /** Loads, registers, migrates and starts plugins, then the scheduler. Sets `ready`. */
+  async startPlugins(builtins: PluginDefinition<any>[]): Promise<void> {
+    const interrupted = await this.operations.markInterrupted();
+    const locks = await releaseStaleLocks(this.db);
+    if (interrupted || locks)
+      log.warn(
+        `recovered after a crash: ${interrupted} operation(s) marked interrupted, ${locks} lock(s) released`,
+      );
+    await this.host.load(builtins, this.config.loadPlugins ? join(this.config.dataDir, "plugins") : null);
+    this.host.registerAll((rec) => this.#context(rec));
+    await this.host.startAll(this.db);
+    await this.scheduler.start();
+    this.ready = true;
+  }
+
+  async shutdown(): Promise<void> {
+    this.ready = false;
+    this.scheduler.stop();
+    this.operations.cancelAll();
+    await this.host.stopAll();
+    await this.registry.closeAll();
+    await this.store.close();
+  }
+
+  /** Global role, or the per-instance grant when higher. */
+  async can(p: Principal | null, role: Role, instanceId?: number | null): Promise<boolean> {
+    if (!p) return false;
+    if (roleAtLeast(p.role, role)) return true;
+    if (instanceId == null || p.via === "token") return false;
+    const g = await this.db
+      .selectFrom("grants")
+      .select("role")
+      .where("user_id", "=", p.userId)
+      .where("instance_id", "=", instanceId)
+      .executeTakeFirst();
+    return !!g && roleAtLeast(g.role, role);
+  }
+
+  async requireRole(p: Principal | null, role: Role, instanceId?: number | null): Promise<Principal> {
+    if (!p) throw new AppError("E_UNAUTHENTICATED");
+    if (!(await this.can(p, role, instanceId)))
+      throw new AppError(
+        "E_FORBIDDEN",
+        `This needs the ${role} role${instanceId != null ? " on this instance" : ""}`,
+        { hint: `Your role is ${p.role}; an admin can grant more` },
+      );
+    return p;
+  }
+
+  navEntries(): Array<NavEntry & { plugin: string }> {
+    return this.host
+      .active()
+      .filter((r) => r.status === "started")
+      .flatMap((r) => (r.def!.nav ?? []).map((n) => ({ ...n, plugin: r.id })))
+      .sort((a, b) => (a.order ?? 50) - (b.order ?? 50));
+  }
+
+  #context(rec: PluginRecord): PluginContext<any> {
+    const core = this;
+    const def = rec.def!;
+    const plog = createLogger(`plugin:${rec.id}`);
+    const scoped = this.db.withPlugin(new TableGuardPlugin(rec.id));
+    return {
+      id: rec.id,
+      log: plog,
+      dataDir: this.config.dataDir,
+      db: scoped,
+      events: this.bus,
+      jobs: { define: (name, jobDef) => core.scheduler.define(rec.id, name, jobDef) },
+      operations: this.operations.forPlugin(rec.id),
+      instances: this.registry,
+      auth: {
+        require: (c, role, instanceId) => core.requireRole(c.get("principal"), role, instanceId),
+        can: (p, role, instanceId) => core.can(p, role, instanceId),
+      },
+      views: {
+        page: async (c, opts) => (await import("./http/render.tsx")).renderPage(core, c, opts),
+        card: (spec) => core.cards.push({ ...spec, plugin: rec.id }),
+      },
+      secrets: this.secrets,
+      services: {
+        provide: (name, impl) => {
+          if (core.services.has(name))
+            throw new AppError("E_CONFLICT", `Service ${name} is already provided`);
+          core.services.set(name, impl);
+        },
+        get: <T>(name: string) => (core.services.get(name) as T) ?? null,
+      },
+      pages: (app) => {
+        rec.pages = app;
+      },
+      api: (app) => {
+        rec.api = app;
+      },
+      settings: async () =>
+        (await import("./plugin-host/settings.ts")).readSettings(
+          core.db,
+          core.secrets,
+          rec.id,
+          def.settings ?? {},
+        ) as any,
+      audit: async (c, entry) => {
+        const who =
+          "actor" in c
+            ? { actor: c.actor, ip: c.ip ?? null, actorId: null }
+            : {
+                actor: c.get("principal")?.username ?? "anonymous",
+                actorId: c.get("principal")?.userId ?? null,
+                ip: (await import("./http/client-ip.ts")).clientIp(c, core.config.trustProxy),
+              };
+        await (await import("./auth/audit.ts")).recordAudit(core.db, who, {
+          ...entry,
+          action: entry.action.includes(".") ? entry.action : `${rec.id}.${entry.action}`,
+        });
+        core.bus.emit("audit.recorded", {
+          action: entry.action,
+          actor: who.actor,
+          instanceId: entry.instanceId ?? null,
+          result: entry.result ?? "ok",
+        });
+      },
+    };
+  }
+}

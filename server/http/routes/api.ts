@@ -1,0 +1,182 @@
+import { Hono } from "hono";
+import { queryAudit } from "../../auth/audit.ts";
+import { createToken, listTokens, revokeToken } from "../../auth/tokens.ts";
+import { createUser, listUsers } from "../../auth/users.ts";
+import type { Core } from "../../core.ts";
+import { AppError, ERROR_CATALOGUE } from "../../errors.ts";
+import type { Env, Role } from "../../sdk/types.ts";
+import { APP_VERSION } from "../assets.ts";
+import { ok, readJson } from "../respond.ts";
+import { audited } from "./admin-pages.tsx";
+
+const ROUTES: Array<{ method: string; path: string; summary: string; role: Role }> = [
+  { method: "get", path: "/me", summary: "The caller", role: "viewer" },
+  { method: "get", path: "/users", summary: "List users", role: "admin" },
+  { method: "post", path: "/users", summary: "Add a user {username,password,role}", role: "admin" },
+  { method: "get", path: "/tokens", summary: "List API tokens", role: "viewer" },
+  {
+    method: "post",
+    path: "/tokens",
+    summary: "Create an API token {name,role}; the value is returned once",
+    role: "viewer",
+  },
+  { method: "delete", path: "/tokens/{id}", summary: "Revoke a token", role: "viewer" },
+  {
+    method: "get",
+    path: "/audit",
+    summary: "Audit entries (?actor&action&result&instance&limit)",
+    role: "admin",
+  },
+  { method: "get", path: "/plugins", summary: "Plugins and their status", role: "viewer" },
+  { method: "get", path: "/operations", summary: "Recent operations", role: "viewer" },
+  { method: "get", path: "/operations/{id}", summary: "One operation with its log", role: "viewer" },
+  {
+    method: "post",
+    path: "/operations/{id}/cancel",
+    summary: "Cancel a running operation",
+    role: "operator",
+  },
+  { method: "get", path: "/jobs", summary: "Job definitions, schedules and recent runs", role: "viewer" },
+];
+
+export function openApiDocument(core: Core) {
+  const paths: Record<string, any> = {};
+  const envelope = {
+    type: "object",
+    properties: { ok: { type: "boolean" }, data: {}, error: { $ref: "#/components/schemas/Error" } },
+  };
+  for (const r of ROUTES) {
+    paths[`/api/v1${r.path}`] ??= {};
+    paths[`/api/v1${r.path}`][r.method] = {
+      summary: r.summary,
+      description: `Needs the ${r.role} role.`,
+      responses: {
+        "200": { description: "OK", content: { "application/json": { schema: envelope } } },
+        default: { description: "Error", content: { "application/json": { schema: envelope } } },
+      },
+    };
+  }
+  for (const rec of core.host.records.filter((x) => x.api))
+    paths[`/api/v1/${rec.id}/…`] = {
+      get: { summary: `Routes of the ${rec.name} plugin`, responses: { "200": { description: "OK" } } },
+    };
+  return {
+    openapi: "3.1.0",
+    info: { title: "odoodeck API", version: APP_VERSION },
+    servers: [{ url: core.config.publicUrl ?? "/" }],
+    security: [{ bearer: [] }],
+    components: {
+      securitySchemes: { bearer: { type: "http", scheme: "bearer" } },
+      schemas: {
+        Error: {
+          type: "object",
+          properties: {
+            code: { type: "string", enum: Object.keys(ERROR_CATALOGUE) },
+            message: { type: "string" },
+            hint: { type: "string" },
+          },
+          required: ["code", "message"],
+        },
+      },
+    },
+    paths,
+  };
+}
+
+export function coreApi(core: Core): Hono<Env> {
+  const app = new Hono<Env>();
+  const need = (c: any, role: Role, instanceId?: number | null) =>
+    core.requireRole(c.get("principal"), role, instanceId);
+
+  app.get("/openapi.json", (c) => c.json(openApiDocument(core)));
+  app.get("/me", (c) => ok(c, c.get("principal")));
+  app.get("/users", async (c) => {
+    await need(c, "admin");
+    return ok(c, await listUsers(core.db));
+  });
+  app.post("/users", async (c) => {
+    await need(c, "admin");
+    const body = await readJson<{ username: string; password: string; role: Role }>(c);
+    const u = await audited(core, c, { action: "user.add", target: `user:${body.username}` }, () =>
+      createUser(core.db, body),
+    );
+    return ok(c, u, 201);
+  });
+  app.get("/tokens", async (c) => {
+    const p = c.get("principal")!;
+    return ok(c, await listTokens(core.db, p.role === "admin" ? undefined : p.userId));
+  });
+  app.post("/tokens", async (c) => {
+    const p = c.get("principal")!;
+    const body = await readJson<{ name: string; role: Role }>(c);
+    const t = await audited(core, c, { action: "token.create", target: `token:${body.name}` }, () =>
+      createToken(core.db, { id: p.userId, role: p.role }, body),
+    );
+    return ok(c, t, 201);
+  });
+  app.delete("/tokens/:id", async (c) => {
+    const p = c.get("principal")!;
+    const id = Number(c.req.param("id"));
+    await audited(core, c, { action: "token.revoke", target: `token:${id}` }, () =>
+      revokeToken(core.db, id, { id: p.userId, role: p.role }),
+    );
+    return ok(c, { revoked: id });
+  });
+  app.get("/audit", async (c) => {
+    await need(c, "admin");
+    const q = c.req.query();
+    return ok(
+      c,
+      await queryAudit(core.db, {
+        actor: q.actor,
+        action: q.action,
+        result: q.result as any,
+        instanceId: q.instance ? Number(q.instance) : undefined,
+        limit: q.limit ? Number(q.limit) : 100,
+      }),
+    );
+  });
+  app.get("/plugins", (c) =>
+    ok(
+      c,
+      core.host.records.map((r) => ({
+        id: r.id,
+        name: r.name,
+        version: r.version,
+        source: r.source,
+        status: r.status,
+        reason: r.reason,
+      })),
+    ),
+  );
+  app.get("/operations", async (c) => ok(c, await core.operations.list(Number(c.req.query("limit") ?? 50))));
+  app.get("/operations/:id", async (c) => {
+    const found = await core.operations.load(c.req.param("id"));
+    if (!found) throw new AppError("E_NOT_FOUND", "No such operation");
+    await need(c, "viewer", found.snap.instanceId);
+    return ok(c, { ...found.snap, log: found.log });
+  });
+  app.post("/operations/:id/cancel", async (c) => {
+    const op = core.operations.get(c.req.param("id"));
+    if (!op) throw new AppError("E_NOT_FOUND", "No running operation with this id");
+    await need(c, "operator", op.instanceId);
+    return ok(c, {
+      cancelled: await audited(
+        core,
+        c,
+        { action: "operation.cancel", target: `operation:${op.id}`, instanceId: op.instanceId },
+        async () => core.operations.cancel(op.id),
+      ),
+    });
+  });
+  app.get("/jobs", async (c) =>
+    ok(c, {
+      definitions: core.scheduler
+        .definitions()
+        .map((d) => ({ key: d.key, description: d.description, scope: d.scope, defaultCron: d.defaultCron })),
+      schedules: await core.scheduler.listSchedules(),
+      runs: await core.scheduler.listRuns(50),
+    }),
+  );
+  return app;
+}

@@ -1,0 +1,164 @@
+import { Hono } from "hono";
+import type { Child } from "hono/jsx";
+import type { Core } from "../../core.ts";
+import type { Env, InstanceHandle } from "../../sdk/types.ts";
+import { Badge, Card, Empty, Table, Time } from "../../../views/components/ui.tsx";
+import { renderPage } from "../render.tsx";
+
+/** Plugin-contributed blocks of an instance card; one failing card never breaks the page. */
+export async function instanceCards(core: Core, inst: InstanceHandle): Promise<Child[]> {
+  const out: Child[] = [];
+  for (const card of [...core.cards].sort((a, b) => (a.order ?? 50) - (b.order ?? 50))) {
+    try {
+      out.push(<div class={`slot slot-${card.plugin}`}>{await card.render(inst)}</div>);
+    } catch (e) {
+      out.push(
+        <div class="slot muted">
+          {card.plugin}: {(e as Error).message}
+        </div>,
+      );
+    }
+  }
+  return out;
+}
+
+export function dashboardPages(core: Core): Hono<Env> {
+  const app = new Hono<Env>();
+  app.get("/", async (c) => {
+    const p = c.get("principal")!;
+    const all = await core.registry.list();
+    const visible: InstanceHandle[] = [];
+    for (const i of all) if (await core.can(p, "viewer", i.id)) visible.push(i);
+    const cards = await Promise.all(visible.map(async (i) => ({ i, slots: await instanceCards(core, i) })));
+    const ops = (await core.operations.list(8)).filter(
+      (o) => o.instanceId == null || visible.some((v) => v.id === o.instanceId),
+    );
+    return renderPage(core, c, {
+      title: "Dashboard",
+      body: (
+        <div class="stack">
+          <h1>Dashboard</h1>
+          {visible.length === 0 ? (
+            <Card>
+              <Empty title="No Odoo instance yet.">
+                <p>Add the server Odoo runs on, then discover or add its instances.</p>
+                <p>
+                  <a class="button" href="/servers">
+                    Add a server
+                  </a>{" "}
+                  <a class="button secondary" href="/instances">
+                    Instances
+                  </a>
+                </p>
+              </Empty>
+            </Card>
+          ) : (
+            <div class="grid" id="instance-cards">
+              {cards.map(({ i, slots }) => (
+                <Card
+                  title={<a href={`/instances/${i.id}`}>{i.name}</a>}
+                  class="instance-card"
+                  actions={
+                    i.production ? <Badge kind="error">production</Badge> : <Badge>non-production</Badge>
+                  }
+                >
+                  <p class="muted">
+                    {i.serverName} · <code>{i.confPath}</code>
+                  </p>
+                  {slots}
+                </Card>
+              ))}
+            </div>
+          )}
+          <Card title="Recent operations" actions={<a href="/operations">All operations</a>}>
+            <Table
+              rows={ops}
+              empty="Nothing has run yet."
+              columns={[
+                {
+                  label: "Status",
+                  render: (o) => (
+                    <Badge kind={o.status === "ok" ? "ok" : o.status === "running" ? "info" : "error"}>
+                      {o.status}
+                    </Badge>
+                  ),
+                },
+                { label: "Operation", render: (o) => <a href={`/operations/${o.id}`}>{o.title}</a> },
+                { label: "Started", render: (o) => <Time at={o.startedAt} /> },
+              ]}
+            />
+          </Card>
+        </div>
+      ),
+    });
+  });
+
+  app.get("/search", async (c) => {
+    const q = (c.req.query("q") ?? "").trim().toLowerCase();
+    const p = c.get("principal")!;
+    const pages = [
+      { label: "Dashboard", href: "/" },
+      { label: "Instances", href: "/instances" },
+      { label: "Servers", href: "/servers" },
+      { label: "Operations", href: "/operations" },
+      { label: "Jobs", href: "/jobs" },
+      { label: "API tokens", href: "/tokens" },
+      { label: "Plugins", href: "/plugins" },
+      { label: "Your account", href: "/account" },
+      ...(p.role === "admin"
+        ? [
+            { label: "Users", href: "/users" },
+            { label: "Settings", href: "/settings" },
+            { label: "Audit log", href: "/audit" },
+          ]
+        : []),
+      ...core
+        .navEntries()
+        .filter((n) => n.scope === "global")
+        .map((n) => ({ label: n.label, href: `/p/${n.plugin}${n.path}` })),
+    ];
+    const instances = [];
+    for (const i of await core.registry.list())
+      if (
+        (await core.can(p, "viewer", i.id)) &&
+        (i.name.toLowerCase().includes(q) || i.serverName.toLowerCase().includes(q))
+      )
+        instances.push(i);
+    const hits = pages.filter((x) => x.label.toLowerCase().includes(q));
+    return renderPage(core, c, {
+      title: `Search: ${q}`,
+      body: (
+        <div class="stack">
+          <h1>Search results for “{q}”</h1>
+          <Card title="Instances">
+            {instances.length ? (
+              <ul>
+                {instances.map((i) => (
+                  <li>
+                    <a href={`/instances/${i.id}`}>{i.name}</a> <span class="muted">on {i.serverName}</span>
+                  </li>
+                ))}
+              </ul>
+            ) : (
+              <p class="muted">No instance matches.</p>
+            )}
+          </Card>
+          <Card title="Pages">
+            {hits.length ? (
+              <ul>
+                {hits.map((h) => (
+                  <li>
+                    <a href={h.href}>{h.label}</a>
+                  </li>
+                ))}
+              </ul>
+            ) : (
+              <p class="muted">No page matches.</p>
+            )}
+          </Card>
+        </div>
+      ),
+    });
+  });
+  return app;
+}

@@ -1,0 +1,316 @@
+import { Hono } from "hono";
+import type { Core } from "../../core.ts";
+import { AppError } from "../../errors.ts";
+import { describeCron } from "../../scheduler/scheduler.ts";
+import type { AppContext, Env, OperationSnapshot } from "../../sdk/types.ts";
+import {
+  Badge,
+  Card,
+  Empty,
+  Field,
+  Form,
+  Progress,
+  Select,
+  Table,
+  Time,
+} from "../../../views/components/ui.tsx";
+import { renderPage } from "../render.tsx";
+import { sseStream } from "../sse.ts";
+import { audited } from "./admin-pages.tsx";
+
+const statusKind = (s: string) =>
+  s === "ok" ? "ok" : s === "running" ? "info" : s === "skipped" ? "muted" : "error";
+
+export function OperationView(props: { op: OperationSnapshot; log?: string; canCancel: boolean }) {
+  const { op } = props;
+  const cur = op.steps.find((s) => s.name === op.currentStep);
+  return (
+    <div id={`op-${op.id}`} class="stack operation" data-status={op.status}>
+      <div class="row">
+        <Badge kind={statusKind(op.status)}>{op.status}</Badge>
+        <strong>{op.title}</strong>
+        <span class="muted">
+          by {op.actor}, started <Time at={op.startedAt} />
+          {op.finishedAt
+            ? `, took ${((Date.parse(op.finishedAt) - Date.parse(op.startedAt)) / 1000).toFixed(1)} s`
+            : ""}
+        </span>
+        {props.canCancel && op.status === "running" ? (
+          <Form
+            action={`/operations/${op.id}/cancel`}
+            class="inline"
+            attrs={{ "hx-post": `/operations/${op.id}/cancel`, "hx-swap": "none" }}
+          >
+            <button class="danger">Cancel</button>
+          </Form>
+        ) : null}
+      </div>
+      {op.status === "running" ? (
+        <Progress
+          percent={cur?.percent ?? null}
+          label={
+            cur ? `${cur.name}${cur.percent != null ? ` · ${cur.percent.toFixed(0)}%` : ""}` : "starting"
+          }
+        />
+      ) : null}
+      {op.error ? (
+        <p class="flash flash-error">
+          <strong>{op.error.message}</strong> <code>{op.error.code}</code>
+          {op.error.hint ? <span> — {op.error.hint}</span> : null}
+        </p>
+      ) : null}
+      <ol class="steps">
+        {op.steps.map((s) => (
+          <li>
+            <Badge kind={statusKind(s.status === "pending" ? "skipped" : s.status)}>{s.status}</Badge>{" "}
+            {s.name}
+            {s.error ? <span class="muted"> — {s.error.message}</span> : null}
+          </li>
+        ))}
+      </ol>
+      {props.log !== undefined ? <pre class="log">{props.log || "(no output yet)"}</pre> : null}
+    </div>
+  );
+}
+
+export function opsPages(core: Core): Hono<Env> {
+  const app = new Hono<Env>();
+
+  app.get("/operations", async (c) => {
+    const ops = await core.operations.list(100);
+    return renderPage(core, c, {
+      title: "Operations",
+      body: (
+        <div class="stack">
+          <h1>Operations</h1>
+          <Card>
+            <Table
+              id="operations"
+              rows={ops}
+              empty="No operation has run yet."
+              columns={[
+                { label: "Status", render: (o) => <Badge kind={statusKind(o.status)}>{o.status}</Badge> },
+                { label: "Operation", render: (o) => <a href={`/operations/${o.id}`}>{o.title}</a> },
+                {
+                  label: "Instance",
+                  render: (o) =>
+                    o.instanceId ? <a href={`/instances/${o.instanceId}`}>#{o.instanceId}</a> : "",
+                },
+                { label: "By", render: (o) => o.actor },
+                { label: "Started", render: (o) => <Time at={o.startedAt} /> },
+              ]}
+            />
+          </Card>
+        </div>
+      ),
+    });
+  });
+
+  app.get("/operations/:id", async (c) => {
+    const found = await core.operations.load(c.req.param("id"));
+    if (!found) throw new AppError("E_NOT_FOUND", "No such operation");
+    if (found.snap.instanceId != null)
+      await core.requireRole(c.get("principal"), "viewer", found.snap.instanceId);
+    const canCancel = await core.can(c.get("principal"), "operator", found.snap.instanceId);
+    const body = <OperationView op={found.snap} log={found.log} canCancel={canCancel} />;
+    // While running, the fragment refreshes itself; SSE tells the page when something changed.
+    return renderPage(core, c, {
+      title: found.snap.title,
+      body:
+        found.snap.status === "running" ? (
+          <div
+            hx-get={`/operations/${found.snap.id}`}
+            hx-trigger="every 1s"
+            hx-swap="innerHTML"
+            hx-select={`#op-${found.snap.id}`}
+          >
+            {body}
+          </div>
+        ) : (
+          body
+        ),
+    });
+  });
+
+  app.post("/operations/:id/cancel", async (c) => {
+    const op = core.operations.get(c.req.param("id"));
+    if (!op) throw new AppError("E_NOT_FOUND", "No running operation with this id");
+    await core.requireRole(c.get("principal"), "operator", op.instanceId);
+    const cancelled = await audited(
+      core,
+      c,
+      { action: "operation.cancel", target: `operation:${op.id}`, instanceId: op.instanceId },
+      async () => core.operations.cancel(op.id),
+    );
+    if (c.req.header("HX-Request")) return c.body(null, 204);
+    return c.redirect(`/operations/${op.id}?cancelled=${cancelled ? 1 : 0}`, 303);
+  });
+
+  const jobsPage = async (c: AppContext, flash: any = null, status = 200) => {
+    const defs = core.scheduler.definitions();
+    const schedules = await core.scheduler.listSchedules();
+    const runs = await core.scheduler.listRuns(50);
+    const instances = await core.registry.instanceRows();
+    return renderPage(core, c, {
+      title: "Jobs",
+      status,
+      flash,
+      body: (
+        <div class="stack">
+          <h1>Jobs</h1>
+          <Card title="Schedules">
+            <Table
+              id="schedules"
+              rows={schedules}
+              empty="Nothing is scheduled."
+              columns={[
+                { label: "Job", render: (s) => <code>{s.job}</code> },
+                {
+                  label: "Instance",
+                  render: (s) =>
+                    s.instance_id
+                      ? (instances.find((i) => i.id === s.instance_id)?.name ?? `#${s.instance_id}`)
+                      : "—",
+                },
+                {
+                  label: "When",
+                  render: (s) => (
+                    <span title={s.cron}>
+                      {s.description} ({s.timezone})
+                    </span>
+                  ),
+                },
+                { label: "Next", render: (s) => (s.next ? <Time at={s.next} /> : <Badge>paused</Badge>) },
+                { label: "Last run", render: (s) => <Time at={s.last_run_at} /> },
+                {
+                  label: "",
+                  render: (s) => (
+                    <div class="row">
+                      <Form action={`/jobs/schedules/${s.id}/run`} class="inline">
+                        <button class="secondary">Run now</button>
+                      </Form>
+                      <Form
+                        action={`/jobs/schedules/${s.id}/${s.enabled ? "pause" : "resume"}`}
+                        class="inline"
+                      >
+                        <button class="secondary">{s.enabled ? "Pause" : "Resume"}</button>
+                      </Form>
+                      <Form action={`/jobs/schedules/${s.id}/delete`} class="inline">
+                        <button class="secondary" data-confirm="Delete this schedule?">
+                          Delete
+                        </button>
+                      </Form>
+                    </div>
+                  ),
+                },
+              ]}
+            />
+          </Card>
+          <Card title="Add a schedule">
+            {defs.length === 0 ? (
+              <Empty title="No plugin offers a job yet." />
+            ) : (
+              <Form action="/jobs/schedules">
+                <Select
+                  label="Job"
+                  name="job"
+                  options={defs.map((d) => ({ value: d.key, label: `${d.key} — ${d.description}` }))}
+                />
+                <Select
+                  label="Instance (for per-instance jobs)"
+                  name="instance"
+                  options={[
+                    { value: "", label: "—" },
+                    ...instances.map((i) => ({ value: String(i.id), label: i.name })),
+                  ]}
+                />
+                <Field
+                  label="Schedule (cron)"
+                  name="cron"
+                  value="0 2 * * *"
+                  required
+                  hint={`minute hour day month weekday — "0 2 * * *" is ${describeCron("0 2 * * *")}`}
+                />
+                <Field label="Time zone" name="timezone" value="UTC" hint="IANA name, e.g. Europe/Brussels" />
+                <button>Add schedule</button>
+              </Form>
+            )}
+          </Card>
+          <Card title="Recent runs">
+            <Table
+              id="runs"
+              rows={runs}
+              empty="No job has run yet."
+              columns={[
+                { label: "Status", render: (r) => <Badge kind={statusKind(r.status)}>{r.status}</Badge> },
+                { label: "Job", render: (r) => <code>{r.job}</code> },
+                { label: "Trigger", render: (r) => r.trigger },
+                { label: "Started", render: (r) => <Time at={r.started_at} /> },
+                { label: "Summary", render: (r) => r.summary ?? "" },
+              ]}
+            />
+          </Card>
+        </div>
+      ),
+    });
+  };
+  app.get("/jobs", (c) => jobsPage(c));
+  app.post("/jobs/schedules", async (c) => {
+    const f = await c.req.parseBody();
+    const instanceId = f.instance ? Number(f.instance) : null;
+    await core.requireRole(c.get("principal"), "operator", instanceId);
+    try {
+      await audited(
+        core,
+        c,
+        {
+          action: "job.schedule.add",
+          target: String(f.job),
+          instanceId,
+          details: { cron: f.cron, timezone: f.timezone },
+        },
+        () =>
+          core.scheduler.addSchedule({
+            job: String(f.job),
+            instanceId,
+            cron: String(f.cron ?? ""),
+            timezone: String(f.timezone || "UTC"),
+          }),
+      );
+      return jobsPage(c, { kind: "ok", message: "Schedule added." });
+    } catch (e) {
+      if (e instanceof AppError && (e.code === "E_VALIDATION" || e.code === "E_NOT_FOUND"))
+        return jobsPage(c, { kind: "error", message: e.message, hint: e.hint }, 400);
+      throw e;
+    }
+  });
+  app.post("/jobs/schedules/:id/:action", async (c) => {
+    const id = Number(c.req.param("id"));
+    const action = c.req.param("action");
+    const row = (await core.scheduler.listSchedules()).find((s) => s.id === id);
+    if (!row) throw new AppError("E_NOT_FOUND", `No schedule ${id}`);
+    await core.requireRole(c.get("principal"), "operator", row.instance_id);
+    const entry = { action: `job.schedule.${action}`, target: row.job, instanceId: row.instance_id };
+    if (action === "run") {
+      void core.scheduler.run(id, "manual");
+      await audited(core, c, entry, async () => {});
+      return jobsPage(c, { kind: "info", message: `${row.job} started; its run appears below.` });
+    }
+    if (action === "pause" || action === "resume")
+      await audited(core, c, entry, () => core.scheduler.setEnabled(id, action === "resume"));
+    else if (action === "delete") await audited(core, c, entry, () => core.scheduler.removeSchedule(id));
+    else throw new AppError("E_NOT_FOUND", `Unknown action ${action}`);
+    return jobsPage(c, { kind: "ok", message: "Schedule updated." });
+  });
+
+  // Live updates for every page: one SSE stream, resumable with Last-Event-ID.
+  app.get("/events", (c) => {
+    const last = Number(c.req.header("Last-Event-ID") ?? c.req.query("lastEventId") ?? 0);
+    return sseStream(c.req.raw.signal, (send) => {
+      for (const e of core.bus.since(last)) send({ id: String(e.id), event: e.name, data: e.payload });
+      return core.bus.onAny((e) => send({ id: String(e.id), event: e.name, data: e.payload }));
+    });
+  });
+
+  return app;
+}

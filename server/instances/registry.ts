@@ -1,0 +1,153 @@
+import type { Kysely } from "kysely";
+import type { Connection, SshConnectionConfig } from "../connections/types.ts";
+import { AppError } from "../errors.ts";
+import type { InstanceHandle, InstancesApi, SecretsApi } from "../sdk/types.ts";
+
+export interface ServerRow {
+  id: number;
+  name: string;
+  kind: "local" | "ssh";
+  host: string | null;
+  port: number | null;
+  username: string | null;
+  auth: "key" | "password" | null;
+  secret: string | null;
+  host_key: string | null;
+  pending_host_key: string | null;
+  jump_server_id: number | null;
+  group_name: string | null;
+  created_at: string;
+}
+
+export interface InstanceRow {
+  id: number;
+  name: string;
+  server_id: number;
+  conf_path: string;
+  db_name: string | null;
+  service: string | null;
+  container: string | null;
+  public_url: string | null;
+  production: number;
+  group_name: string | null;
+  tags: string;
+  created_at: string;
+}
+
+interface SealedSecret {
+  privateKey?: string;
+  passphrase?: string;
+  password?: string;
+}
+
+/**
+ * Servers and instances, and the pooled connection of each server. Secrets are decrypted only
+ * here, at the moment a connection is made.
+ */
+export class Registry implements InstancesApi {
+  #pool = new Map<number, Connection>();
+
+  constructor(
+    private readonly db: Kysely<any>,
+    private readonly secrets: SecretsApi,
+  ) {}
+
+  async server(id: number): Promise<ServerRow> {
+    const row = await this.db.selectFrom("servers").selectAll().where("id", "=", id).executeTakeFirst();
+    if (!row) throw new AppError("E_NOT_FOUND", `No server with id ${id}`);
+    return row as ServerRow;
+  }
+
+  async servers(): Promise<ServerRow[]> {
+    return (await this.db.selectFrom("servers").selectAll().orderBy("name").execute()) as ServerRow[];
+  }
+
+  async instanceRows(): Promise<InstanceRow[]> {
+    return (await this.db.selectFrom("instances").selectAll().orderBy("name").execute()) as InstanceRow[];
+  }
+
+  async instanceRow(id: number): Promise<InstanceRow> {
+    const row = await this.db.selectFrom("instances").selectAll().where("id", "=", id).executeTakeFirst();
+    if (!row)
+      throw new AppError("E_NOT_FOUND", `No instance with id ${id}`, {
+        hint: "It may have been removed; see the Instances page",
+      });
+    return row as InstanceRow;
+  }
+
+  sshConfig(row: ServerRow, jump?: ServerRow): SshConnectionConfig {
+    const secret: SealedSecret = row.secret ? JSON.parse(this.secrets.decrypt(row.secret)) : {};
+    return {
+      host: row.host!,
+      port: row.port ?? 22,
+      username: row.username!,
+      privateKey: secret.privateKey,
+      passphrase: secret.passphrase,
+      password: secret.password,
+      hostKeyFingerprint: row.host_key ?? undefined,
+      onHostKeyPinned: (fp) => {
+        void this.db
+          .updateTable("servers")
+          .set({ host_key: fp })
+          .where("id", "=", row.id)
+          .where("host_key", "is", null)
+          .execute();
+      },
+      jump: jump ? this.sshConfig(jump) : undefined,
+    };
+  }
+
+  /** The pooled connection of a server (created on first use, reconnecting by itself after drops). */
+  async connection(serverId: number): Promise<Connection> {
+    const pooled = this.#pool.get(serverId);
+    if (pooled) return pooled;
+    const row = await this.server(serverId);
+    // Loaded on first use: ssh2 is only needed once a server is actually contacted.
+    const { createConnection } = await import("../connections/index.ts");
+    let conn: Connection;
+    if (row.kind === "local") conn = createConnection({ kind: "local" });
+    else {
+      const jump = row.jump_server_id ? await this.server(row.jump_server_id) : undefined;
+      conn = createConnection({ kind: "ssh", ...this.sshConfig(row, jump) });
+    }
+    this.#pool.set(serverId, conn);
+    return conn;
+  }
+
+  /** Drops a pooled connection (after its settings or pinned key changed). */
+  async forget(serverId: number): Promise<void> {
+    const c = this.#pool.get(serverId);
+    this.#pool.delete(serverId);
+    await c?.close().catch(() => {});
+  }
+
+  async closeAll(): Promise<void> {
+    for (const id of [...this.#pool.keys()]) await this.forget(id);
+  }
+
+  handle(row: InstanceRow, server: ServerRow): InstanceHandle {
+    return {
+      id: row.id,
+      name: row.name,
+      production: !!row.production,
+      serverId: row.server_id,
+      serverName: server.name,
+      confPath: row.conf_path,
+      service: row.service,
+      container: row.container,
+      publicUrl: row.public_url,
+      dbName: row.db_name,
+      connection: () => this.connection(row.server_id),
+    };
+  }
+
+  async list(): Promise<InstanceHandle[]> {
+    const servers = new Map((await this.servers()).map((s) => [s.id, s]));
+    return (await this.instanceRows()).map((r) => this.handle(r, servers.get(r.server_id)!));
+  }
+
+  async get(id: number): Promise<InstanceHandle> {
+    const row = await this.instanceRow(id);
+    return this.handle(row, await this.server(row.server_id));
+  }
+}

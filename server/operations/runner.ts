@@ -1,0 +1,223 @@
+import { randomUUID } from "node:crypto";
+import type { Kysely } from "kysely";
+import { AppError, toAppError } from "../errors.ts";
+import type {
+  EventBus,
+  OperationSnapshot,
+  OperationSpec,
+  OperationsApi,
+  OperationStepState,
+  StepApi,
+} from "../sdk/types.ts";
+import { acquireLock, releaseLock } from "./locks.ts";
+
+interface Live {
+  snap: OperationSnapshot;
+  abort: AbortController;
+  log: string[];
+}
+
+const MAX_LOG_LINES = 5000;
+
+/**
+ * Long operations: named steps with progress, a live log, cancel through AbortSignal, a result per
+ * step. Snapshots are persisted so finished operations stay listed after a restart, and a run that
+ * was going when the process died is marked `interrupted` at the next start.
+ */
+export class Operations {
+  #live = new Map<string, Live>();
+  constructor(
+    private readonly db: Kysely<any>,
+    private readonly bus: EventBus,
+  ) {}
+
+  forPlugin(plugin: string): OperationsApi {
+    return {
+      start: (spec) => this.start(plugin, spec),
+      get: (id) => this.get(id),
+      cancel: (id) => this.cancel(id),
+    };
+  }
+
+  start<R>(plugin: string, spec: OperationSpec<R>): { id: string; done: Promise<OperationSnapshot> } {
+    const id = randomUUID();
+    const snap: OperationSnapshot = {
+      id,
+      plugin,
+      kind: spec.kind,
+      title: spec.title,
+      instanceId: spec.instanceId ?? null,
+      actor: spec.actor,
+      status: "running",
+      steps: spec.steps.map((name) => ({ name, status: "pending" })),
+      currentStep: null,
+      startedAt: new Date().toISOString(),
+      finishedAt: null,
+    };
+    const live: Live = { snap, abort: new AbortController(), log: [] };
+    this.#live.set(id, live);
+    const done = this.#run(live, spec);
+    return { id, done };
+  }
+
+  async #run<R>(live: Live, spec: OperationSpec<R>): Promise<OperationSnapshot> {
+    const { snap } = live;
+    let locked = false;
+    let lastPublish = 0;
+    const publish = (force = false) => {
+      const now = Date.now();
+      if (!force && now - lastPublish < 200) return; // progress is throttled, state changes are not
+      lastPublish = now;
+      this.bus.emit("operation.updated", structuredClone(snap));
+    };
+    const log = (line: string) => {
+      live.log.push(`${new Date().toISOString().slice(11, 19)} ${line}`);
+      if (live.log.length > MAX_LOG_LINES) live.log.splice(0, live.log.length - MAX_LOG_LINES);
+    };
+    try {
+      await this.db
+        .insertInto("operations")
+        .values({
+          id: snap.id,
+          plugin: snap.plugin,
+          kind: snap.kind,
+          title: snap.title,
+          instance_id: snap.instanceId,
+          actor: snap.actor,
+          status: "running",
+          started_at: snap.startedAt,
+          snapshot: JSON.stringify(snap),
+        })
+        .execute();
+      if (spec.lock) {
+        if (snap.instanceId == null)
+          throw new AppError("E_INTERNAL", "A locking operation needs an instance");
+        await acquireLock(this.db, snap.instanceId, snap.title, snap.id);
+        locked = true;
+      }
+      publish(true);
+      const step = async <T>(name: string, fn: (s: StepApi) => Promise<T>): Promise<T> => {
+        let st = snap.steps.find((s) => s.name === name);
+        if (!st) snap.steps.push((st = { name, status: "pending" }));
+        if (live.abort.signal.aborted) throw new AppError("E_CANCELLED");
+        st.status = "running";
+        st.startedAt = new Date().toISOString();
+        snap.currentStep = name;
+        log(`▶ ${name}`);
+        publish(true);
+        const stepState = st;
+        try {
+          const result = await fn({
+            signal: live.abort.signal,
+            log,
+            progress: (p) => {
+              Object.assign(stepState, p);
+              if (p.percent === undefined && p.bytesTotal)
+                stepState.percent = Math.min(100, (100 * (p.bytesDone ?? 0)) / p.bytesTotal);
+              publish();
+            },
+          });
+          stepState.status = "ok";
+          stepState.result = result;
+          return result;
+        } catch (e) {
+          const err = toAppError(e);
+          stepState.status = err.code === "E_CANCELLED" || live.abort.signal.aborted ? "cancelled" : "error";
+          stepState.error = err.toJSON();
+          throw err;
+        } finally {
+          stepState.finishedAt = new Date().toISOString();
+          log(`${stepState.status === "ok" ? "✓" : "✗"} ${name}`);
+          publish(true);
+        }
+      };
+      snap.result = await spec.run({ step, signal: live.abort.signal, log });
+      snap.status = "ok";
+      for (const s of snap.steps) if (s.status === "pending") s.status = "skipped";
+    } catch (e) {
+      const err = toAppError(e);
+      snap.status = err.code === "E_CANCELLED" || live.abort.signal.aborted ? "cancelled" : "error";
+      snap.error = err.toJSON();
+      log(`operation ${snap.status}: ${err.message}`);
+      for (const s of snap.steps) if (s.status === "pending") s.status = "skipped";
+    } finally {
+      if (locked) await releaseLock(this.db, snap.instanceId!, snap.id).catch(() => {});
+      snap.finishedAt = new Date().toISOString();
+      snap.currentStep = null;
+      await this.db
+        .updateTable("operations")
+        .set({
+          status: snap.status,
+          finished_at: snap.finishedAt,
+          snapshot: JSON.stringify(snap),
+          log: live.log.join("\n"),
+        })
+        .where("id", "=", snap.id)
+        .execute()
+        .catch(() => {});
+      this.bus.emit("operation.finished", structuredClone(snap));
+      // Keep the finished one in memory briefly so a page that polls right after still sees the log.
+      setTimeout(() => this.#live.delete(snap.id), 60_000).unref?.();
+    }
+    return snap;
+  }
+
+  get(id: string): OperationSnapshot | null {
+    return this.#live.get(id)?.snap ?? null;
+  }
+
+  async load(id: string): Promise<{ snap: OperationSnapshot; log: string } | null> {
+    const live = this.#live.get(id);
+    if (live) return { snap: live.snap, log: live.log.join("\n") };
+    const row = await this.db
+      .selectFrom("operations")
+      .select(["snapshot", "log"])
+      .where("id", "=", id)
+      .executeTakeFirst();
+    return row ? { snap: JSON.parse(row.snapshot), log: row.log ?? "" } : null;
+  }
+
+  async list(limit = 50, instanceId?: number): Promise<OperationSnapshot[]> {
+    let q = this.db.selectFrom("operations").select("snapshot").orderBy("started_at", "desc").limit(limit);
+    if (instanceId !== undefined) q = q.where("instance_id", "=", instanceId);
+    const rows = await q.execute();
+    return rows.map((r) => this.#live.get(JSON.parse(r.snapshot).id)?.snap ?? JSON.parse(r.snapshot));
+  }
+
+  cancel(id: string): boolean {
+    const live = this.#live.get(id);
+    if (!live || live.snap.status !== "running") return false;
+    live.abort.abort(new AppError("E_CANCELLED", "Cancelled by a user"));
+    return true;
+  }
+
+  /** Marks operations that were running when the process stopped. */
+  async markInterrupted(): Promise<number> {
+    const rows = await this.db
+      .selectFrom("operations")
+      .select(["id", "snapshot"])
+      .where("status", "=", "running")
+      .execute();
+    for (const r of rows) {
+      const snap = JSON.parse(r.snapshot) as OperationSnapshot;
+      snap.status = "interrupted";
+      for (const s of snap.steps)
+        if (s.status === "running" || s.status === "pending")
+          s.status = s.status === "running" ? "error" : "skipped";
+      await this.db
+        .updateTable("operations")
+        .set({ status: "interrupted", snapshot: JSON.stringify(snap), finished_at: new Date().toISOString() })
+        .where("id", "=", r.id)
+        .execute();
+    }
+    return rows.length;
+  }
+
+  cancelAll(): void {
+    for (const l of this.#live.values())
+      if (l.snap.status === "running")
+        l.abort.abort(new AppError("E_CANCELLED", "odoodeck is shutting down"));
+  }
+}
+
+export type { OperationStepState };

@@ -1,0 +1,278 @@
+import type { Context, Hono } from "hono";
+import type { Child } from "hono/jsx";
+import type { Kysely } from "kysely";
+import type { Migration } from "kysely/migration";
+import type { Connection } from "../connections/types.ts";
+
+export type Role = "admin" | "operator" | "viewer";
+
+/** The signed-in principal of a request: a user through a session, or an API token. */
+export interface Principal {
+  userId: number;
+  username: string;
+  /** Global role; per-instance grants are checked with `ctx.auth.can`. */
+  role: Role | "none";
+  via: "session" | "token";
+  tokenId?: number;
+}
+
+/** Hono variables the core sets on every authenticated request. */
+export interface RequestVars {
+  principal: Principal | null;
+  csrf: string | null;
+  requestId: string;
+}
+
+export type Env = { Variables: RequestVars };
+export type AppContext = Context<Env>;
+
+/**
+ * Events are a typed map. Plugins add their own through declaration merging:
+ * @example
+ * declare module "odoodeck/sdk" { interface EventMap { "backup.finished": { instanceId: number } } }
+ */
+export interface EventMap {
+  "plugin.started": { id: string };
+  "audit.recorded": { action: string; actor: string; instanceId: number | null; result: "ok" | "error" };
+  "operation.updated": OperationSnapshot;
+  "operation.finished": OperationSnapshot;
+  "job.finished": {
+    jobId: string;
+    instanceId: number | null;
+    status: "ok" | "error" | "skipped";
+    summary: string;
+  };
+  "instance.added": { instanceId: number };
+  "instance.removed": { instanceId: number };
+}
+
+export interface EventBus {
+  on<K extends keyof EventMap>(name: K, handler: (payload: EventMap[K]) => void | Promise<void>): () => void;
+  emit<K extends keyof EventMap>(name: K, payload: EventMap[K]): void;
+}
+
+export interface Logger {
+  debug(msg: string, fields?: Record<string, unknown>): void;
+  info(msg: string, fields?: Record<string, unknown>): void;
+  warn(msg: string, fields?: Record<string, unknown>): void;
+  error(msg: string, fields?: Record<string, unknown>): void;
+}
+
+export type SettingSpec =
+  | { type: "string"; label: string; default: string; help?: string; pattern?: string }
+  | { type: "secret"; label: string; default: string; help?: string }
+  | { type: "number"; label: string; default: number; help?: string; min?: number; max?: number }
+  | { type: "boolean"; label: string; default: boolean; help?: string }
+  | { type: "select"; label: string; default: string; help?: string; options: string[] };
+
+export type SettingsSchema = Record<string, SettingSpec>;
+export type SettingsValues<S extends SettingsSchema> = {
+  [K in keyof S]: S[K] extends { type: "number" }
+    ? number
+    : S[K] extends { type: "boolean" }
+      ? boolean
+      : string;
+};
+
+export interface NavEntry {
+  label: string;
+  /** For scope "global": served at /p/<plugin id><path>. For "instance": /p/<plugin id>/i/<instance id><path>. */
+  path: string;
+  scope: "global" | "instance";
+  /** Lowest global role that sees the entry (default viewer). */
+  minRole?: Role;
+  order?: number;
+}
+
+export interface AuditEntry {
+  action: string;
+  target?: string;
+  instanceId?: number | null;
+  result?: "ok" | "error";
+  details?: Record<string, unknown>;
+}
+
+export interface JobRunContext {
+  instanceId: number | null;
+  params: Record<string, unknown>;
+  signal: AbortSignal;
+  log(line: string): void;
+}
+
+export interface JobDefinition {
+  description: string;
+  scope: "global" | "instance";
+  /** Suggested schedule shown when a user adds one. */
+  defaultCron?: string;
+  /** Returns a one-line summary recorded with the run. */
+  handler(run: JobRunContext): Promise<string | void>;
+}
+
+export interface JobsApi {
+  define(name: string, def: JobDefinition): void;
+}
+
+export interface OperationStepState {
+  name: string;
+  status: "pending" | "running" | "ok" | "error" | "skipped" | "cancelled";
+  bytesDone?: number;
+  bytesTotal?: number;
+  percent?: number;
+  result?: unknown;
+  error?: { code: string; message: string; hint?: string };
+  startedAt?: string;
+  finishedAt?: string;
+}
+
+export interface OperationSnapshot {
+  id: string;
+  plugin: string;
+  kind: string;
+  title: string;
+  instanceId: number | null;
+  actor: string;
+  status: "running" | "ok" | "error" | "cancelled" | "interrupted";
+  steps: OperationStepState[];
+  currentStep: string | null;
+  startedAt: string;
+  finishedAt: string | null;
+  error?: { code: string; message: string; hint?: string };
+  result?: unknown;
+}
+
+export interface StepApi {
+  signal: AbortSignal;
+  log(line: string): void;
+  progress(p: { bytesDone?: number; bytesTotal?: number; percent?: number }): void;
+}
+
+export interface OperationSpec<R = unknown> {
+  kind: string;
+  title: string;
+  instanceId?: number | null;
+  actor: string;
+  /** Take the instance's exclusive lock (destructive operations). */
+  lock?: boolean;
+  steps: string[];
+  run(op: {
+    step<T>(name: string, fn: (s: StepApi) => Promise<T>): Promise<T>;
+    signal: AbortSignal;
+    log(line: string): void;
+  }): Promise<R>;
+}
+
+export interface OperationsApi {
+  /** Starts the operation and returns at once; the promise in `done` settles when it ends. */
+  start<R>(spec: OperationSpec<R>): { id: string; done: Promise<OperationSnapshot> };
+  get(id: string): OperationSnapshot | null;
+  cancel(id: string): boolean;
+}
+
+export interface OdooConfView {
+  path: string;
+  options: Record<string, string | null>;
+}
+
+/** An Odoo instance as plugins see it. Secrets stay inside the core. */
+export interface InstanceHandle {
+  id: number;
+  name: string;
+  production: boolean;
+  serverId: number;
+  serverName: string;
+  confPath: string;
+  service: string | null;
+  container: string | null;
+  publicUrl: string | null;
+  /** The database this instance serves (from the instance record or odoo.conf db_name). */
+  dbName: string | null;
+  connection(): Promise<Connection>;
+}
+
+export interface InstancesApi {
+  list(): Promise<InstanceHandle[]>;
+  get(id: number): Promise<InstanceHandle>;
+}
+
+export interface AuthApi {
+  /** Throws E_UNAUTHENTICATED / E_FORBIDDEN unless the request's principal holds `role` (on the instance). */
+  require(c: AppContext, role: Role, instanceId?: number | null): Promise<Principal>;
+  can(p: Principal | null, role: Role, instanceId?: number | null): Promise<boolean> | boolean;
+}
+
+export interface CardSpec {
+  /** Renders a small block on an instance's overview card (e.g. "last backup: 2 h ago"). */
+  render(instance: InstanceHandle): Promise<Child> | Child;
+  order?: number;
+}
+
+export interface PageOptions {
+  title: string;
+  body: Child;
+  /** Highlights the instance's tabs when the page belongs to one. */
+  instanceId?: number | null;
+  flash?: { kind: "ok" | "error" | "info"; message: string; hint?: string } | null;
+}
+
+export interface ViewsApi {
+  /** Full page inside the layout, or only the body when the request comes from htmx. */
+  page(c: AppContext, opts: PageOptions): Promise<Response>;
+  card(spec: CardSpec): void;
+}
+
+export interface SecretsApi {
+  encrypt(plain: string): string;
+  decrypt(sealed: string): string;
+}
+
+export interface ServicesApi {
+  provide<T>(name: string, impl: T): void;
+  get<T>(name: string): T | null;
+}
+
+export interface CliCommand {
+  name: string;
+  summary: string;
+  usage?: string;
+  run(args: string[], ctx: PluginContext): Promise<number | void>;
+}
+
+export interface PluginContext<S extends SettingsSchema = SettingsSchema> {
+  readonly id: string;
+  readonly log: Logger;
+  readonly dataDir: string;
+  /** Kysely over the store; queries may only touch tables named `<plugin id>_…`. */
+  readonly db: Kysely<any>;
+  readonly events: EventBus;
+  readonly jobs: JobsApi;
+  readonly operations: OperationsApi;
+  readonly instances: InstancesApi;
+  readonly auth: AuthApi;
+  readonly views: ViewsApi;
+  readonly secrets: SecretsApi;
+  readonly services: ServicesApi;
+  /** Mounts page routes at /p/<id> (HTML) */
+  pages(app: Hono<Env>): void;
+  /** Mounts JSON routes at /api/v1/<id> */
+  api(app: Hono<Env>): void;
+  settings(): Promise<SettingsValues<S>>;
+  audit(c: AppContext | { actor: string; ip?: string | null }, entry: AuditEntry): Promise<void>;
+}
+
+export interface PluginDefinition<S extends SettingsSchema = SettingsSchema> {
+  id: string;
+  name: string;
+  version: string;
+  /** Semver range of the SDK this plugin was written for, e.g. "^1". */
+  sdk: string;
+  description?: string;
+  dependsOn?: string[];
+  migrations?: Record<string, Migration>;
+  settings?: S;
+  nav?: NavEntry[];
+  cli?: CliCommand[];
+  /** Declare routes, jobs, handlers. No I/O here. */
+  register(ctx: PluginContext<S>): void;
+  start?(ctx: PluginContext<S>): Promise<void> | void;
+  stop?(ctx: PluginContext<S>): Promise<void> | void;
+}
