@@ -1,6 +1,9 @@
 import type { Kysely } from "kysely";
 import type { Connection, SshConnectionConfig } from "../connections/types.ts";
 import { AppError } from "../errors.ts";
+import { parseOdooConf } from "../odoo/conf.ts";
+import { deriveInstanceSettings } from "../odoo/instance-settings.ts";
+import { OdooDb } from "../odoo/pg.ts";
 import type { InstanceHandle, InstancesApi, SecretsApi } from "../sdk/types.ts";
 
 export interface ServerRow {
@@ -138,7 +141,17 @@ export class Registry implements InstancesApi {
       publicUrl: row.public_url,
       dbName: row.db_name,
       connection: () => this.connection(row.server_id),
+      odoo: () => this.odoo(row),
     };
+  }
+
+  async odoo(row: InstanceRow) {
+    const conn = await this.connection(row.server_id);
+    const text = await new Response(conn.readFile(row.conf_path)).arrayBuffer();
+    const conf = parseOdooConf(new Uint8Array(text));
+    const settings = deriveInstanceSettings(conf);
+    const dbName = row.db_name ?? settings.dbNames[0] ?? null;
+    return { conf, settings, db: OdooDb.fromSettings(conn, settings, dbName ?? undefined) };
   }
 
   async list(): Promise<InstanceHandle[]> {

@@ -17,6 +17,7 @@ export { AppError, isAppError, toAppError, type ErrorCode } from "../errors.ts";
 export { ok, fail, wantsHtml, isHtmx } from "../http/respond.ts";
 export { sseStream } from "../http/sse.ts";
 export * as ui from "../../views/components/ui.tsx";
+export * as odoo from "./odoo.ts";
 
 export const SDK_VERSION = "1.0.0";
 

@@ -3,6 +3,9 @@ import type { Child } from "hono/jsx";
 import type { Kysely } from "kysely";
 import type { Migration } from "kysely/migration";
 import type { Connection } from "../connections/types.ts";
+import type { ParsedConf } from "../odoo/conf.ts";
+import type { InstanceSettings } from "../odoo/instance-settings.ts";
+import type { OdooDb } from "../odoo/pg.ts";
 
 export type Role = "admin" | "operator" | "viewer";
 
@@ -187,6 +190,12 @@ export interface InstanceHandle {
   /** The database this instance serves (from the instance record or odoo.conf db_name). */
   dbName: string | null;
   connection(): Promise<Connection>;
+  /**
+   * Reads and parses the instance's odoo.conf through its connection (fresh on every call) and
+   * returns the derived settings and a database handle on `dbName`.
+   * Throws E_FILE_NOT_FOUND / E_PERMISSION / E_CONF_INVALID with hints.
+   */
+  odoo(): Promise<{ conf: ParsedConf; settings: InstanceSettings; db: OdooDb }>;
 }
 
 export interface InstancesApi {
