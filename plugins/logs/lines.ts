@@ -1,0 +1,23 @@
+/** Splits a byte stream into text lines (without the line break); the last line may lack one. */
+export async function* streamLines(stream: ReadableStream<Uint8Array>, signal?: AbortSignal): AsyncGenerator<string> {
+  const reader = stream.getReader();
+  const decoder = new TextDecoder();
+  let rest = "";
+  try {
+    while (!signal?.aborted) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      const text = rest + decoder.decode(value, { stream: true });
+      let from = 0;
+      for (let nl = text.indexOf("\n"); nl !== -1; nl = text.indexOf("\n", from)) {
+        yield text.slice(from, nl);
+        from = nl + 1;
+      }
+      rest = text.slice(from);
+    }
+    rest += decoder.decode();
+    if (rest && !signal?.aborted) yield rest;
+  } finally {
+    await reader.cancel().catch(() => {});
+  }
+}
