@@ -23,7 +23,8 @@ export function addCoreRoutes(g: RouteGroup): void {
 
 /** Builds the Hono app around an opened core. No I/O happens here. */
 export function buildApp(core: Core): Hono<Env> {
-  const app = new Hono<Env>();
+  // Not strict: /p/hello/ and /p/hello reach the same page, as users type either.
+  const app = new Hono<Env>({ strict: false });
   app.onError(errorHandler(core));
   app.notFound(() => {
     throw new AppError("E_NOT_FOUND", "There is no page at this address", {
