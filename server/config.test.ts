@@ -1,0 +1,33 @@
+import { describe, expect, test } from "bun:test";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loadConfig } from "./config.ts";
+
+const dir = () => mkdtempSync(join(tmpdir(), "odoodeck-config-"));
+
+describe("configuration precedence and validation", () => {
+  test("defaults: 127.0.0.1:7069", () => {
+    const c = loadConfig({ data: dir() }, {});
+    expect([c.host, c.port, c.sessionTtlHours, c.trustProxy]).toEqual(["127.0.0.1", 7069, 12, false]);
+  });
+
+  test("flags beat environment, which beats odoodeck.toml, which beats defaults", () => {
+    const d = dir();
+    writeFileSync(join(d, "odoodeck.toml"), 'port = 7100\nhost = "0.0.0.0"\nlog_level = "debug"\n');
+    expect(loadConfig({ data: d }, {}).port).toBe(7100);
+    expect(loadConfig({ data: d }, { ODOODECK_PORT: "7200" }).port).toBe(7200);
+    const c = loadConfig({ data: d, port: "7300" }, { ODOODECK_PORT: "7200" });
+    expect([c.port, c.host, c.logLevel]).toEqual([7300, "0.0.0.0", "debug"]);
+  });
+
+  test("an invalid value names the key and where it came from", () => {
+    expect(() => loadConfig({ data: dir(), port: "abc" }, {})).toThrow('Invalid configuration: --port = "abc" must be an integer between 0 and 65535');
+    expect(() => loadConfig({ data: dir() }, { ODOODECK_TRUST_PROXY: "maybe" })).toThrow("ODOODECK_TRUST_PROXY");
+    const d = dir();
+    writeFileSync(join(d, "odoodeck.toml"), "prot = 1\n");
+    expect(() => loadConfig({ data: d }, {})).toThrow('unknown key "prot"');
+    writeFileSync(join(d, "odoodeck.toml"), "port = [\n");
+    expect(() => loadConfig({ data: d }, {})).toThrow("is not valid TOML");
+  });
+});
