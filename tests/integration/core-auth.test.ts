@@ -53,3 +53,55 @@ describe("sign-in, sessions and CSRF", () => {
     expect(await res.text()).toContain("Too many failed sign-ins");
   });
 });
+
+describe("events and operations", () => {
+  test("/events streams an operation's progress as Server-Sent Events, resumable with Last-Event-ID", async () => {
+    const ctrl = new AbortController();
+    const res = await t.admin.request("GET", "/events", { headers: { Accept: "text/event-stream" } });
+    expect(res.headers.get("Content-Type")).toContain("text/event-stream");
+    const reader = res.body!.getReader();
+    const op = t.core.operations.start("test", {
+      kind: "demo",
+      title: "Demo operation",
+      actor: "admin",
+      steps: ["one", "two"],
+      run: async (o) => {
+        await o.step("one", async (s) => s.progress({ bytesDone: 5, bytesTotal: 10 }));
+        await o.step("two", async () => 42);
+        return "done";
+      },
+    });
+    const snap = await op.done;
+    expect(snap.status).toBe("ok");
+    expect(snap.steps.map((s) => [s.name, s.status])).toEqual([["one", "ok"], ["two", "ok"]]);
+    let text = "";
+    const dec = new TextDecoder();
+    while (!text.includes("event: operation.finished")) text += dec.decode((await reader.read()).value);
+    expect(text).toContain("Demo operation");
+    const lastId = Number(/id: (\d+)\nevent: operation.finished/.exec(text)![1]);
+    await reader.cancel();
+    ctrl.abort();
+    // A reconnect with an older Last-Event-ID replays what was missed.
+    const again = await t.admin.request("GET", "/events", { headers: { "Last-Event-ID": String(lastId - 1) } });
+    const r2 = again.body!.getReader();
+    let t2 = "";
+    while (!t2.includes("operation.finished")) t2 += dec.decode((await r2.read()).value);
+    await r2.cancel();
+    expect(t2).toContain(`id: ${lastId}`);
+    const { html } = await t.admin.page(`/operations/${op.id}`);
+    expect(html).toContain("Demo operation");
+  });
+
+  test("a second locking operation on the same instance gets E_BUSY naming the holder", async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const first = t.core.operations.start("test", { kind: "x", title: "Long restore", actor: "admin", instanceId: 77, lock: true, steps: ["wait"], run: async (o) => o.step("wait", () => gate) });
+    await Bun.sleep(50);
+    const second = await t.core.operations.start("test", { kind: "x", title: "Another", actor: "admin", instanceId: 77, lock: true, steps: ["x"], run: async () => {} }).done;
+    expect(second.status).toBe("error");
+    expect(second.error?.code).toBe("E_BUSY");
+    expect(second.error?.message).toContain("Long restore");
+    release();
+    expect((await first.done).status).toBe("ok");
+  });
+});

@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { roleAtLeast } from "../../auth/roles.ts";
 import type { Core } from "../../core.ts";
 import { AppError } from "../../errors.ts";
 import { describeCron } from "../../scheduler/scheduler.ts";
@@ -304,11 +305,23 @@ export function opsPages(core: Core): Hono<Env> {
   });
 
   // Live updates for every page: one SSE stream, resumable with Last-Event-ID.
-  app.get("/events", (c) => {
+  app.get("/events", async (c) => {
     const last = Number(c.req.header("Last-Event-ID") ?? c.req.query("lastEventId") ?? 0);
+    // Events about an instance reach only users who may view that instance.
+    const p = c.get("principal")!;
+    const everything = roleAtLeast(p.role, "viewer");
+    const granted = new Set(
+      everything ? [] : (await core.db.selectFrom("grants").select("instance_id").where("user_id", "=", p.userId).execute()).map((g) => g.instance_id as number),
+    );
+    const visible = (payload: unknown) => {
+      const id = (payload as { instanceId?: number | null } | null)?.instanceId;
+      return everything || id == null || granted.has(id);
+    };
     return sseStream(c.req.raw.signal, (send) => {
-      for (const e of core.bus.since(last)) send({ id: String(e.id), event: e.name, data: e.payload });
-      return core.bus.onAny((e) => send({ id: String(e.id), event: e.name, data: e.payload }));
+      for (const e of core.bus.since(last)) if (visible(e.payload)) send({ id: String(e.id), event: e.name, data: e.payload });
+      return core.bus.onAny((e) => {
+        if (visible(e.payload)) send({ id: String(e.id), event: e.name, data: e.payload });
+      });
     });
   });
 
