@@ -11,7 +11,7 @@ export interface LogFilter {
   /** Logger prefix: "odoo.addons.base" matches "odoo.addons.base.models.ir_cron". */
   logger?: string;
   pid?: number;
-  /** Case-insensitive substring, searched in the whole record (traceback included). */
+  /** Case-insensitive substring, searched in the whole record (header and traceback included). */
   text?: string;
   /** JavaScript regular expression (case-insensitive), also over the whole record. */
   regex?: string;
@@ -108,7 +108,8 @@ export function compileFilter(f: LogFilter): (r: LogRecord) => boolean {
     if (f.since !== undefined && (r.ts === null || r.ts < f.since)) return false;
     if (f.until !== undefined && (r.ts === null || r.ts >= f.until)) return false;
     if (text || re) {
-      const all = recordText(r);
+      // The whole line as written, so a search for a logger or a time finds it (as grep does).
+      const all = r.raw ? recordText(r) : `${r.time} ${r.pid} ${r.level} ${r.db ?? "?"} ${r.logger}: ${recordText(r)}`;
       if (text && !all.toLowerCase().includes(text)) return false;
       if (re && !re.test(all)) return false;
     }

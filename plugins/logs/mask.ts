@@ -12,7 +12,7 @@ const RULES: Array<[RegExp, string]> = [
   [/\b(bearer\s+)[A-Za-z0-9\-._~+/]{12,}=*/gi, `$1${MASK}`],
   // key=value and key: value, quoted or not, for every key that names a secret.
   [
-    /\b((?:db_password|admin_passwd|smtp_password|passw(?:or)?d|passwd|pwd|secret|client_secret|api[_-]?key|apikey|access[_-]?token|refresh[_-]?token|auth[_-]?token|token|private[_-]?key)["']?\s*[:=]\s*)(?:"[^"]*"|'[^']*'|[^\s,;&)}\]]+)/gi,
+    /\b([\w.-]*(?:passw(?:or)?d|pwd|secret|api[_-]?key|apikey|_key|token|private[_-]?key)["']?\s*[:=]\s*)(?:"[^"]*"|'[^']*'|[^\s,;&)}\]]+)/gi,
     `$1${MASK}`,
   ],
   // Payment-provider style keys: pk_live_…, sk_test_…, rk_live_…, whsec_…
