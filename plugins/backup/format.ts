@@ -22,13 +22,15 @@ export const FORMATS: readonly BackupFormat[] = ["native", "zip"];
 export const PART_DB = "db.dump.zst";
 export const PART_FILESTORE = "filestore.tar.zst";
 
-export type PartContents = "pg_dump-custom" | "filestore-tar";
+/** "odoo-zip" only appears in odoodeck's records of zip backups, never in a native manifest.json. */
+export type PartContents = "pg_dump-custom" | "filestore-tar" | "odoo-zip";
 
 export interface ManifestPart {
   name: string;
   bytes: number;
   sha256: string;
-  compression: "zstd";
+  /** Always "zstd" in a native backup; "deflate" for a zip backup's record. */
+  compression: "zstd" | "deflate";
   contains: PartContents;
 }
 

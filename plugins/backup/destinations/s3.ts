@@ -1,0 +1,118 @@
+/**
+ * S3-compatible object storage through Bun's S3 client. Uploads are multipart with a bounded
+ * queue (memory ≈ partSize × queueSize); an upload that fails or is cancelled is aborted, so no
+ * partial object appears. There is no rename: see `Destination.atomicObjects`.
+ */
+import { S3Client } from "bun";
+import { AppError } from "../../../server/sdk/index.ts";
+import { checkRel, type Destination } from "./types.ts";
+
+export interface S3Config {
+  endpoint: string;
+  bucket: string;
+  region?: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+  /** Key prefix under which backups go, e.g. "odoodeck/". */
+  prefix?: string;
+}
+
+const PART_SIZE = 8 * 1024 * 1024;
+
+export class S3Destination implements Destination {
+  readonly kind = "s3" as const;
+  readonly atomicObjects = true;
+  readonly id: string;
+  readonly client: S3Client;
+  readonly prefix: string;
+  constructor(
+    readonly cfg: S3Config,
+    id = "s3",
+  ) {
+    this.id = id;
+    this.prefix = (cfg.prefix ?? "").replace(/^\/+/, "").replace(/\/*$/, cfg.prefix ? "/" : "");
+    this.client = new S3Client({
+      endpoint: cfg.endpoint,
+      bucket: cfg.bucket,
+      region: cfg.region || "us-east-1",
+      accessKeyId: cfg.accessKeyId,
+      secretAccessKey: cfg.secretAccessKey,
+    });
+  }
+
+  get label() {
+    return `s3://${this.cfg.bucket}/${this.prefix}`;
+  }
+
+  #key(rel: string) {
+    return this.prefix + checkRel(rel);
+  }
+
+  async write(rel: string, data: ReadableStream<Uint8Array>, signal?: AbortSignal): Promise<void> {
+    const w = this.client.file(this.#key(rel)).writer({ partSize: PART_SIZE, queueSize: 2, retry: 2 });
+    try {
+      for await (const chunk of data) {
+        if (signal?.aborted) throw new AppError("E_CANCELLED", "The upload was cancelled");
+        await w.write(chunk);
+      }
+      await w.end();
+    } catch (e) {
+      await Promise.resolve(w.end(e instanceof Error ? e : new Error(String(e)))).catch(() => {});
+      throw s3Error(e, this.label);
+    }
+  }
+
+  read(rel: string): ReadableStream<Uint8Array> {
+    return this.client.file(this.#key(rel)).stream();
+  }
+
+  async size(rel: string): Promise<number | null> {
+    try {
+      return (await this.client.file(this.#key(rel)).stat()).size;
+    } catch {
+      return null;
+    }
+  }
+
+  async rename(): Promise<void> {
+    throw new AppError("E_INTERNAL", "S3 destinations have no rename");
+  }
+
+  /** Removes one object, or every object under `rel/`. */
+  async remove(rel: string): Promise<void> {
+    const key = this.#key(rel);
+    await this.client.delete(key).catch(() => {});
+    for (;;) {
+      const page = await this.client.list({ prefix: `${key}/`, maxKeys: 1000 });
+      const keys = (page.contents ?? []).map((c) => c.key);
+      if (!keys.length) return;
+      await Promise.all(keys.map((k) => this.client.delete(k)));
+      if (!page.isTruncated) return;
+    }
+  }
+
+  /** Top-level names: zip objects, and native backups (prefixes that hold a manifest). */
+  async list(): Promise<string[]> {
+    const names = new Set<string>();
+    let token: string | undefined;
+    do {
+      const page = await this.client.list({ prefix: this.prefix, delimiter: "/", continuationToken: token });
+      for (const c of page.contents ?? []) names.add(c.key.slice(this.prefix.length));
+      for (const p of page.commonPrefixes ?? []) names.add(p.prefix.slice(this.prefix.length).replace(/\/$/, ""));
+      token = page.isTruncated ? page.nextContinuationToken : undefined;
+    } while (token);
+    return [...names].sort();
+  }
+
+  where(rel: string): string {
+    return `s3://${this.cfg.bucket}/${this.#key(rel)}`;
+  }
+}
+
+function s3Error(e: unknown, where: string): unknown {
+  if (e instanceof AppError) return e;
+  const msg = e instanceof Error ? e.message : String(e);
+  return new AppError("E_UNREACHABLE", `Upload to ${where} failed: ${msg.slice(0, 200)}`, {
+    hint: "Check the S3 endpoint, bucket and credentials in the backup settings",
+  });
+}
