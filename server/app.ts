@@ -10,7 +10,10 @@ import { adminPages } from "./http/routes/admin-pages.tsx";
 import { coreApi } from "./http/routes/api.ts";
 import { authPages } from "./http/routes/auth-pages.tsx";
 import { dashboardPages } from "./http/routes/dashboard.tsx";
+import { instancesApi } from "./http/routes/instances-api.ts";
+import { instancesPages } from "./http/routes/instances-pages.tsx";
 import { opsPages } from "./http/routes/ops-pages.tsx";
+import { serversPages } from "./http/routes/servers-pages.tsx";
 import { PluginHost } from "./plugin-host/host.ts";
 import type { Env } from "./sdk/types.ts";
 
@@ -68,6 +71,9 @@ export function buildApp(core: Core): Hono<Env> {
   app.route("/", dashboardPages(core));
   app.route("/", adminPages(core));
   app.route("/", opsPages(core));
+  app.route("/", serversPages(core));
+  app.route("/", instancesPages(core));
+  app.route("/api/v1", instancesApi(core));
   app.route("/api/v1", coreApi(core));
   for (const g of extraGroups) {
     const r = g(core);

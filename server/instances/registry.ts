@@ -49,6 +49,8 @@ interface SealedSecret {
  */
 export class Registry implements InstancesApi {
   #pool = new Map<number, Connection>();
+  /** Host-key pins still being written, so a caller can wait for them (Test connection shows the key). */
+  #pinning = new Map<number, Promise<unknown>>();
 
   constructor(
     private readonly db: Kysely<any>,
@@ -89,12 +91,14 @@ export class Registry implements InstancesApi {
       password: secret.password,
       hostKeyFingerprint: row.host_key ?? undefined,
       onHostKeyPinned: (fp) => {
-        void this.db
+        const write = this.db
           .updateTable("servers")
-          .set({ host_key: fp })
+          .set({ host_key: fp, pending_host_key: null })
           .where("id", "=", row.id)
           .where("host_key", "is", null)
-          .execute();
+          .execute()
+          .catch(() => {});
+        this.#pinning.set(row.id, write);
       },
       jump: jump ? this.sshConfig(jump) : undefined,
     };
@@ -115,6 +119,24 @@ export class Registry implements InstancesApi {
     }
     this.#pool.set(serverId, conn);
     return conn;
+  }
+
+  /** Resolves once a first-use host-key pin of this server is stored. */
+  async pinned(serverId: number): Promise<void> {
+    await this.#pinning.get(serverId);
+    this.#pinning.delete(serverId);
+  }
+
+  /** Remembers the key a server presented on a mismatch, for an admin to accept (or not). */
+  async noteFailure(serverId: number, err: unknown): Promise<void> {
+    const e = err as { code?: string; details?: { presented?: string } };
+    if (e?.code !== "E_HOSTKEY_MISMATCH" || !e.details?.presented) return;
+    await this.db
+      .updateTable("servers")
+      .set({ pending_host_key: e.details.presented })
+      .where("id", "=", serverId)
+      .execute();
+    await this.forget(serverId);
   }
 
   /** Drops a pooled connection (after its settings or pinned key changed). */

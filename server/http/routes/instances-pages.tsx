@@ -1,0 +1,359 @@
+import { Hono } from "hono";
+import { ROLES } from "../../auth/roles.ts";
+import type { Core } from "../../core.ts";
+import { instanceDatabases, instanceStatus } from "../../instances/instance-status.ts";
+import {
+  createInstance,
+  type InstanceInput,
+  listGrants,
+  removeInstance,
+  setGrant,
+  updateInstance,
+} from "../../instances/instances.ts";
+import { InstanceForm, StatusCard } from "../../instances/instance-views.tsx";
+import type { InstanceRow } from "../../instances/registry.ts";
+import type { AppContext, Env } from "../../sdk/types.ts";
+import { Badge, bytes, Card, Form, Table, Time } from "../../../views/components/ui.tsx";
+import { renderPage } from "../render.tsx";
+import { audited } from "./admin-pages.tsx";
+import { instanceCards } from "./dashboard.tsx";
+import { type FlashMsg, formFlash } from "./servers-pages.tsx";
+
+export const instanceFormInput = (f: Record<string, unknown>): InstanceInput => ({
+  name: f.name as string,
+  serverId: f.serverId as string,
+  confPath: f.confPath as string,
+  dbName: f.dbName as string | undefined,
+  service: f.service as string | undefined,
+  container: f.container as string | undefined,
+  publicUrl: f.publicUrl as string | undefined,
+  production: f.name !== undefined ? f.production === "on" || f.production === "1" : undefined,
+  group: f.group as string | undefined,
+  tags: f.tags as string | undefined,
+});
+
+export function instancesPages(core: Core): Hono<Env> {
+  const app = new Hono<Env>();
+  const p = (c: AppContext) => c.get("principal");
+  const admin = (c: AppContext) => core.requireRole(p(c), "admin");
+  const idOf = (c: AppContext) => Number(c.req.param("id"));
+
+  const listPage = async (c: AppContext, flash: FlashMsg = null, status = 200, draft: InstanceInput = {}) => {
+    const servers = await core.registry.servers();
+    const names = new Map(servers.map((s) => [s.id, s.name]));
+    const rows: InstanceRow[] = [];
+    for (const r of await core.registry.instanceRows())
+      if (await core.can(p(c), "viewer", r.id)) rows.push(r);
+    const q = c.req.query();
+    const prefill: InstanceInput = {
+      serverId: q.server,
+      confPath: q.confPath,
+      service: q.service,
+      container: q.container,
+      ...draft,
+    };
+    return renderPage(core, c, {
+      title: "Instances",
+      status,
+      flash,
+      body: (
+        <div class="stack">
+          <h1>Instances</h1>
+          <Card>
+            <Table
+              id="instances"
+              rows={rows}
+              empty="No instance yet."
+              columns={[
+                { label: "Name", render: (r) => <a href={`/instances/${r.id}`}>{r.name}</a> },
+                {
+                  label: "Server",
+                  render: (r) => <a href={`/servers/${r.server_id}`}>{names.get(r.server_id)}</a>,
+                },
+                { label: "odoo.conf", render: (r) => <code>{r.conf_path}</code> },
+                { label: "Database", render: (r) => r.db_name ?? <span class="muted">from odoo.conf</span> },
+                { label: "", render: (r) => (r.production ? <Badge kind="error">production</Badge> : null) },
+                { label: "Group", render: (r) => r.group_name ?? "" },
+                { label: "Tags", render: (r) => (JSON.parse(r.tags) as string[]).join(", ") },
+              ]}
+            />
+          </Card>
+          {p(c)?.role === "admin" ? (
+            <Card title="Add an instance" id="instance-form">
+              {servers.length ? (
+                <>
+                  <p class="muted">
+                    Or let odoodeck look for odoo.conf files:{" "}
+                    {servers.map((s) => (
+                      <>
+                        <a href={`/servers/${s.id}/discover`}>discover on {s.name}</a>{" "}
+                      </>
+                    ))}
+                  </p>
+                  <InstanceForm servers={servers} value={prefill} />
+                </>
+              ) : (
+                <p>
+                  Add a server first: <a href="/servers">Servers</a>
+                </p>
+              )}
+            </Card>
+          ) : null}
+        </div>
+      ),
+    });
+  };
+
+  const overview = async (c: AppContext, row: InstanceRow, flash: FlashMsg = null, status = 200) => {
+    const server = await core.registry.server(row.server_id);
+    const handle = core.registry.handle(row, server);
+    const [st, slots, ops] = await Promise.all([
+      instanceStatus(core.registry, row),
+      instanceCards(core, handle),
+      core.operations.list(10, row.id),
+    ]);
+    const isAdmin = p(c)?.role === "admin";
+    const grants = isAdmin ? await listGrants(core.db, row.id) : [];
+    return renderPage(core, c, {
+      title: row.name,
+      instanceId: row.id,
+      status,
+      flash,
+      body: (
+        <div class="stack">
+          <h1>
+            {row.name} {row.production ? <Badge kind="error">production</Badge> : null}
+          </h1>
+          <StatusCard row={row} server={server} st={st} />
+          {slots.length ? <Card title="At a glance">{slots}</Card> : null}
+          <Card
+            title="Databases"
+            actions={
+              <button
+                class="secondary"
+                hx-get={`/instances/${row.id}/databases`}
+                hx-target="#databases"
+                hx-swap="innerHTML"
+              >
+                Discover databases
+              </button>
+            }
+          >
+            <div id="databases" />
+          </Card>
+          <Card title="Recent operations" actions={<a href="/operations">All operations</a>}>
+            <Table
+              id="instance-ops"
+              rows={ops}
+              empty="Nothing has run on this instance yet."
+              columns={[
+                {
+                  label: "Status",
+                  render: (o) => (
+                    <Badge kind={o.status === "ok" ? "ok" : o.status === "running" ? "info" : "error"}>
+                      {o.status}
+                    </Badge>
+                  ),
+                },
+                { label: "Operation", render: (o) => <a href={`/operations/${o.id}`}>{o.title}</a> },
+                { label: "By", render: (o) => o.actor },
+                { label: "Started", render: (o) => <Time at={o.startedAt} /> },
+              ]}
+            />
+          </Card>
+          {isAdmin ? (
+            <>
+              <Card title="Access to this instance">
+                <Table
+                  id="grants"
+                  rows={grants}
+                  empty="Only the global roles apply."
+                  columns={[
+                    { label: "User", render: (g) => g.username },
+                    { label: "Role here", render: (g) => g.role },
+                  ]}
+                />
+                <Form action={`/instances/${row.id}/grants`} class="row">
+                  <input name="username" placeholder="username" aria-label="Username" required />
+                  <select name="role" aria-label="Role">
+                    {[...ROLES, "none"].map((r) => (
+                      <option value={r}>{r === "none" ? "none (remove)" : r}</option>
+                    ))}
+                  </select>
+                  <button class="secondary">Set</button>
+                </Form>
+              </Card>
+              <Card title="Edit">
+                <InstanceForm servers={await core.registry.servers()} value={{}} row={row} />
+              </Card>
+              <Card title="Remove">
+                <Form action={`/instances/${row.id}/delete`} class="row">
+                  {row.production ? (
+                    <input
+                      name="confirm"
+                      placeholder={`type ${row.name} to confirm`}
+                      aria-label="Confirm the name"
+                    />
+                  ) : null}
+                  <button
+                    class="danger"
+                    data-confirm={`Remove ${row.name} from odoodeck? Nothing on the server is touched.`}
+                  >
+                    Remove instance
+                  </button>
+                </Form>
+              </Card>
+            </>
+          ) : null}
+        </div>
+      ),
+    });
+  };
+
+  app.get("/instances", async (c) => {
+    await core.requireRole(p(c), "viewer").catch(async (e) => {
+      // Users with only per-instance grants still see the list of what they may view.
+      if (p(c)?.role !== "none") throw e;
+    });
+    return listPage(c, c.req.query("removed") ? { kind: "ok", message: "Instance removed." } : null);
+  });
+
+  app.post("/instances/new", async (c) => {
+    await admin(c);
+    const f = await c.req.parseBody();
+    const input = instanceFormInput(f);
+    try {
+      const row = await audited(
+        core,
+        c,
+        { action: "instance.add", target: `instance:${f.name}`, details: { confPath: f.confPath } },
+        () => createInstance(core.db, input),
+      );
+      core.bus.emit("instance.added", { instanceId: row.id });
+      return c.redirect(`/instances/${row.id}`, 303);
+    } catch (e) {
+      return listPage(c, formFlash(e), 400, input);
+    }
+  });
+
+  app.get("/instances/:id", async (c) => {
+    const id = idOf(c);
+    await core.requireRole(p(c), "viewer", id);
+    return overview(
+      c,
+      await core.registry.instanceRow(id),
+      c.req.query("saved") ? { kind: "ok", message: "Saved." } : null,
+    );
+  });
+
+  app.post("/instances/:id", async (c) => {
+    await admin(c);
+    const prev = await core.registry.instanceRow(idOf(c));
+    const f = await c.req.parseBody();
+    try {
+      await audited(
+        core,
+        c,
+        { action: "instance.update", target: `instance:${prev.name}`, instanceId: prev.id },
+        () => updateInstance(core.db, prev, instanceFormInput(f)),
+      );
+      return c.redirect(`/instances/${prev.id}?saved=1`, 303);
+    } catch (e) {
+      return overview(c, prev, formFlash(e), 400);
+    }
+  });
+
+  app.post("/instances/:id/delete", async (c) => {
+    await admin(c);
+    const row = await core.registry.instanceRow(idOf(c));
+    const f = await c.req.parseBody();
+    try {
+      await audited(
+        core,
+        c,
+        {
+          action: "instance.remove",
+          target: `instance:${row.name}`,
+          instanceId: row.id,
+          details: { production: !!row.production },
+        },
+        () => removeInstance(core.db, row, f.confirm as string | undefined),
+      );
+    } catch (e) {
+      return overview(c, row, formFlash(e), 400);
+    }
+    core.bus.emit("instance.removed", { instanceId: row.id });
+    return c.redirect("/instances?removed=1", 303);
+  });
+
+  app.post("/instances/:id/grants", async (c) => {
+    await admin(c);
+    const row = await core.registry.instanceRow(idOf(c));
+    const f = await c.req.parseBody();
+    try {
+      await audited(
+        core,
+        c,
+        {
+          action: "instance.grant",
+          target: `user:${f.username}`,
+          instanceId: row.id,
+          details: { role: f.role },
+        },
+        () => setGrant(core.db, row.id, String(f.username ?? ""), String(f.role ?? "")),
+      );
+      return overview(c, row, { kind: "ok", message: `Access of ${f.username} updated.` });
+    } catch (e) {
+      return overview(c, row, formFlash(e), 400);
+    }
+  });
+
+  app.get("/instances/:id/databases", async (c) => {
+    const id = idOf(c);
+    await core.requireRole(p(c), "operator", id);
+    const row = await core.registry.instanceRow(id);
+    const dbs = await instanceDatabases(core.registry, row);
+    const isAdmin = p(c)?.role === "admin";
+    return renderPage(core, c, {
+      title: `Databases of ${row.name}`,
+      instanceId: id,
+      body: (
+        <Table
+          id="database-list"
+          rows={dbs}
+          empty="The PostgreSQL user of this instance sees no database."
+          columns={[
+            { label: "Database", render: (d) => <strong>{d.name}</strong> },
+            { label: "Size", render: (d) => bytes(d.sizeBytes), class: "num" },
+            {
+              label: "Odoo",
+              render: (d) =>
+                d.isOdoo ? (
+                  <Badge kind="ok">{d.odooVersion ?? "yes"}</Badge>
+                ) : d.isOdoo === false ? (
+                  <Badge>not Odoo</Badge>
+                ) : (
+                  <Badge kind="warn">no access</Badge>
+                ),
+            },
+            { label: "Owner", render: (d) => d.owner },
+            {
+              label: "",
+              render: (d) =>
+                isAdmin && d.isOdoo && d.name !== row.db_name ? (
+                  <Form action={`/instances/${id}`} class="inline">
+                    <input type="hidden" name="dbName" value={d.name} />
+                    <button class="secondary">Use this database</button>
+                  </Form>
+                ) : d.name === row.db_name ? (
+                  <Badge kind="info">in use</Badge>
+                ) : null,
+            },
+          ]}
+        />
+      ),
+    });
+  });
+
+  return app;
+}

@@ -1,0 +1,407 @@
+import { Hono } from "hono";
+import type { Core } from "../../core.ts";
+import { isAppError } from "../../errors.ts";
+import { discoverOdooConfs } from "../../odoo/discovery.ts";
+import { probeServer } from "../../instances/server-probe.ts";
+import { ProbeReport } from "../../instances/probe-view.tsx";
+import type { ServerRow } from "../../instances/registry.ts";
+import {
+  acceptHostKey,
+  createServer,
+  deleteServer,
+  type ServerInput,
+  updateServer,
+} from "../../instances/servers.ts";
+import type { AppContext, Env } from "../../sdk/types.ts";
+import { Badge, Card, Field, Flash, Form, Select, Table, Time } from "../../../views/components/ui.tsx";
+import { renderPage } from "../render.tsx";
+import { isHtmx } from "../respond.ts";
+import { audited } from "./admin-pages.tsx";
+
+export type FlashMsg = { kind: "ok" | "error" | "info"; message: string; hint?: string } | null;
+
+/** Input mistakes re-render the form with a flash; anything else goes to the error handler. */
+export function formFlash(e: unknown): FlashMsg {
+  if (isAppError(e) && ["E_VALIDATION", "E_CONFLICT", "E_CONFIRMATION", "E_CONF_INVALID"].includes(e.code))
+    return { kind: "error", message: e.message, hint: e.hint };
+  throw e;
+}
+
+const formInput = (f: Record<string, unknown>): ServerInput => ({
+  name: f.name as string,
+  kind: f.kind as string,
+  host: f.host as string,
+  port: f.port as string,
+  username: f.username as string,
+  privateKey: f.privateKey as string,
+  passphrase: f.passphrase as string,
+  password: f.password as string,
+  jumpServerId: (f.jumpServerId as string) || null,
+  group: f.group as string,
+});
+
+function TextArea(p: { label: string; name: string; hint?: string; placeholder?: string }) {
+  return (
+    <label class="field">
+      <span>{p.label}</span>
+      <textarea name={p.name} rows={5} placeholder={p.placeholder} spellcheck={false} autocomplete="off" />
+      {p.hint ? <small>{p.hint}</small> : null}
+    </label>
+  );
+}
+
+/** Add/edit form. Secrets are never put back into the page: a stored one reads “set — leave blank to keep”. */
+function ServerForm(p: { row?: ServerRow; servers: ServerRow[] }) {
+  const r = p.row;
+  const keep = (has: boolean) => (has ? "set — leave blank to keep" : undefined);
+  const stored = !!r?.secret;
+  return (
+    <Form action={r ? `/servers/${r.id}` : "/servers/new"} id="server-form">
+      <Field label="Name" name="name" value={r?.name} required placeholder="e.g. erp-prod" />
+      <Select
+        label="Kind"
+        name="kind"
+        options={[
+          { value: "ssh", label: "SSH (a remote server)" },
+          { value: "local", label: "local (the machine odoodeck runs on)" },
+        ]}
+        value={r?.kind ?? "ssh"}
+      />
+      <Field label="Host" name="host" value={r?.host ?? undefined} placeholder="erp.example.com" />
+      <Field label="Port" name="port" type="number" value={r?.port ?? 22} min={1} max={65535} />
+      <Field label="User" name="username" value={r?.username ?? undefined} placeholder="odoo" />
+      <TextArea
+        label="Private key"
+        name="privateKey"
+        placeholder={
+          stored && r?.auth === "key" ? "set — leave blank to keep" : "-----BEGIN OPENSSH PRIVATE KEY-----"
+        }
+        hint="OpenSSH or PEM private key; stored encrypted, never shown again"
+      />
+      <Field
+        label="Key passphrase"
+        name="passphrase"
+        type="password"
+        autocomplete="new-password"
+        placeholder={keep(stored)}
+      />
+      <Field
+        label="Password"
+        name="password"
+        type="password"
+        autocomplete="new-password"
+        placeholder={keep(stored && r?.auth === "password")}
+        hint="Only when no key is used"
+      />
+      <Select
+        label="Jump server"
+        name="jumpServerId"
+        options={[
+          { value: "", label: "none (direct)" },
+          ...p.servers
+            .filter((s) => s.kind === "ssh" && s.id !== r?.id && s.jump_server_id == null)
+            .map((s) => ({ value: String(s.id), label: s.name })),
+        ]}
+        value={r?.jump_server_id ? String(r.jump_server_id) : ""}
+      />
+      <Field label="Group" name="group" value={r?.group_name ?? undefined} placeholder="e.g. Clients" />
+      <button>{r ? "Save" : "Add server"}</button>
+    </Form>
+  );
+}
+
+export function serversPages(core: Core): Hono<Env> {
+  const app = new Hono<Env>();
+  const admin = (c: AppContext) => core.requireRole(c.get("principal"), "admin");
+  const isAdmin = (c: AppContext) => c.get("principal")?.role === "admin";
+
+  const listPage = async (c: AppContext, flash: FlashMsg = null, status = 200) => {
+    const servers = await core.registry.servers();
+    const byId = new Map(servers.map((s) => [s.id, s]));
+    return renderPage(core, c, {
+      title: "Servers",
+      status,
+      flash,
+      body: (
+        <div class="stack">
+          <h1>Servers</h1>
+          <Card title="Where Odoo runs">
+            <Table
+              id="servers"
+              rows={servers}
+              empty="No server yet."
+              columns={[
+                { label: "Name", render: (s) => <a href={`/servers/${s.id}`}>{s.name}</a> },
+                { label: "Kind", render: (s) => <Badge kind="info">{s.kind}</Badge> },
+                {
+                  label: "Host",
+                  render: (s) =>
+                    s.kind === "local" ? (
+                      <span class="muted">this machine</span>
+                    ) : (
+                      <span class="mono">
+                        {s.username}@{s.host}:{s.port}
+                        {s.jump_server_id ? ` via ${byId.get(s.jump_server_id)?.name ?? "?"}` : ""}
+                      </span>
+                    ),
+                },
+                {
+                  label: "Host key",
+                  render: (s) =>
+                    s.pending_host_key ? (
+                      <Badge kind="error">changed — review</Badge>
+                    ) : s.host_key ? (
+                      <code class="mono">{s.host_key}</code>
+                    ) : (
+                      <span class="muted">{s.kind === "ssh" ? "pinned on first connection" : "—"}</span>
+                    ),
+                },
+                { label: "Group", render: (s) => s.group_name ?? "" },
+                { label: "Added", render: (s) => <Time at={s.created_at} /> },
+              ]}
+            />
+          </Card>
+          {isAdmin(c) ? (
+            <Card title="Add a server">
+              <ServerForm servers={servers} />
+            </Card>
+          ) : null}
+        </div>
+      ),
+    });
+  };
+
+  const serverPage = async (
+    c: AppContext,
+    row: ServerRow,
+    flash: FlashMsg = null,
+    status = 200,
+    probe: unknown = null,
+  ) => {
+    const servers = await core.registry.servers();
+    const instances = (await core.registry.instanceRows()).filter((i) => i.server_id === row.id);
+    return renderPage(core, c, {
+      title: `Server ${row.name}`,
+      status,
+      flash,
+      body: (
+        <div class="stack">
+          <h1>Server {row.name}</h1>
+          {row.pending_host_key ? (
+            <Flash
+              kind="error"
+              message={`The host key changed: pinned ${row.host_key}, presented ${row.pending_host_key}`}
+              hint="Run “Test connection” to review; an admin can accept the new key"
+            />
+          ) : null}
+          <Card
+            title="Connection"
+            actions={
+              <Form
+                action={`/servers/${row.id}/test`}
+                class="inline"
+                attrs={{
+                  "hx-post": `/servers/${row.id}/test`,
+                  "hx-target": "#probe-area",
+                  "hx-swap": "innerHTML",
+                }}
+              >
+                <button class="secondary">Test connection</button>
+              </Form>
+            }
+          >
+            <p class="mono">
+              {row.kind === "local" ? "local" : `${row.username}@${row.host}:${row.port}`} · host key{" "}
+              {row.host_key ?? "not pinned yet"}
+            </p>
+            <div id="probe-area">{probe as any}</div>
+          </Card>
+          <Card
+            title="Instances on this server"
+            actions={<a href={`/servers/${row.id}/discover`}>Discover odoo.conf files</a>}
+          >
+            <Table
+              rows={instances}
+              empty="None yet."
+              columns={[
+                { label: "Instance", render: (i) => <a href={`/instances/${i.id}`}>{i.name}</a> },
+                { label: "odoo.conf", render: (i) => <code>{i.conf_path}</code> },
+              ]}
+            />
+          </Card>
+          {isAdmin(c) ? (
+            <>
+              <Card title="Edit">
+                <ServerForm row={row} servers={servers} />
+              </Card>
+              <Card title="Remove">
+                <Form action={`/servers/${row.id}/delete`} class="inline">
+                  <button
+                    class="danger"
+                    data-confirm={`Remove server ${row.name}? Nothing on it is touched.`}
+                  >
+                    Remove server
+                  </button>
+                </Form>
+              </Card>
+            </>
+          ) : null}
+        </div>
+      ),
+    });
+  };
+
+  const idOf = (c: AppContext) => Number(c.req.param("id"));
+
+  app.get("/servers", async (c) => {
+    await core.requireRole(c.get("principal"), "viewer");
+    return listPage(c, c.req.query("removed") ? { kind: "ok", message: "Server removed." } : null);
+  });
+
+  app.post("/servers/new", async (c) => {
+    await admin(c);
+    const f = await c.req.parseBody();
+    try {
+      const row = await audited(
+        core,
+        c,
+        { action: "server.add", target: `server:${f.name}`, details: { kind: f.kind, host: f.host } },
+        () => createServer(core.db, core.secrets, formInput(f)),
+      );
+      return c.redirect(`/servers/${row.id}?added=1`, 303);
+    } catch (e) {
+      return listPage(c, formFlash(e), 400);
+    }
+  });
+
+  app.get("/servers/:id", async (c) => {
+    await core.requireRole(c.get("principal"), "viewer");
+    const row = await core.registry.server(idOf(c));
+    const q = c.req.query();
+    return serverPage(
+      c,
+      row,
+      q.added
+        ? { kind: "ok", message: "Server added. Test the connection to pin its host key." }
+        : q.saved
+          ? { kind: "ok", message: "Saved." }
+          : null,
+    );
+  });
+
+  app.post("/servers/:id", async (c) => {
+    await admin(c);
+    const prev = await core.registry.server(idOf(c));
+    const f = await c.req.parseBody();
+    try {
+      await audited(core, c, { action: "server.update", target: `server:${prev.name}` }, () =>
+        updateServer(core.db, core.secrets, prev, formInput(f)),
+      );
+      await core.registry.forget(prev.id);
+      return c.redirect(`/servers/${prev.id}?saved=1`, 303);
+    } catch (e) {
+      return serverPage(c, prev, formFlash(e), 400);
+    }
+  });
+
+  app.post("/servers/:id/delete", async (c) => {
+    await admin(c);
+    const row = await core.registry.server(idOf(c));
+    try {
+      await audited(core, c, { action: "server.remove", target: `server:${row.name}` }, () =>
+        deleteServer(core.db, row.id),
+      );
+    } catch (e) {
+      return serverPage(c, row, formFlash(e), 409);
+    }
+    await core.registry.forget(row.id);
+    return c.redirect("/servers?removed=1", 303);
+  });
+
+  app.post("/servers/:id/test", async (c) => {
+    await core.requireRole(c.get("principal"), "operator");
+    const id = idOf(c);
+    const probe = await probeServer(core.registry, id);
+    const report = <ProbeReport serverId={id} probe={probe} admin={isAdmin(c)} />;
+    if (isHtmx(c)) return renderPage(core, c, { title: "Test connection", body: report });
+    return serverPage(c, await core.registry.server(id), null, 200, report);
+  });
+
+  app.post("/servers/:id/accept-key", async (c) => {
+    await admin(c);
+    const row = await core.registry.server(idOf(c));
+    try {
+      const fp = await audited(
+        core,
+        c,
+        {
+          action: "server.accept-host-key",
+          target: `server:${row.name}`,
+          details: { from: row.host_key, to: row.pending_host_key },
+        },
+        () => acceptHostKey(core.db, row),
+      );
+      await core.registry.forget(row.id);
+      return serverPage(c, await core.registry.server(row.id), {
+        kind: "ok",
+        message: `New host key accepted: ${fp}`,
+      });
+    } catch (e) {
+      return serverPage(c, row, formFlash(e), 400);
+    }
+  });
+
+  app.get("/servers/:id/discover", async (c) => {
+    await core.requireRole(c.get("principal"), "operator");
+    const row = await core.registry.server(idOf(c));
+    let found: Awaited<ReturnType<typeof discoverOdooConfs>> = [];
+    let flash: FlashMsg = null;
+    try {
+      found = await discoverOdooConfs(await core.registry.connection(row.id));
+    } catch (e) {
+      await core.registry.noteFailure(row.id, e);
+      if (!isAppError(e)) throw e;
+      flash = { kind: "error", message: e.message, hint: e.hint };
+    }
+    const fill = (x: (typeof found)[number]) =>
+      `/instances?${new URLSearchParams({
+        server: String(row.id),
+        confPath: x.confPath,
+        ...(x.serviceName ? { service: x.serviceName } : {}),
+        ...(x.container ? { container: x.container } : {}),
+      })}#instance-form`;
+    return renderPage(core, c, {
+      title: `Discover on ${row.name}`,
+      flash,
+      body: (
+        <div class="stack">
+          <h1>odoo.conf files on {row.name}</h1>
+          <Card>
+            <Table
+              id="candidates"
+              rows={found}
+              empty="No odoo.conf found in /etc, systemd units, running processes or Docker containers."
+              columns={[
+                { label: "odoo.conf", render: (x) => <code>{x.confPath}</code> },
+                { label: "Found in", render: (x) => x.source },
+                { label: "Service", render: (x) => x.serviceName ?? "" },
+                { label: "Container", render: (x) => x.container ?? "" },
+                { label: "Runs as", render: (x) => x.user ?? "" },
+                {
+                  label: "",
+                  render: (x) => (
+                    <a class="button secondary" href={fill(x)}>
+                      Use
+                    </a>
+                  ),
+                },
+              ]}
+            />
+          </Card>
+        </div>
+      ),
+    });
+  });
+
+  return app;
+}

@@ -1,0 +1,156 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startTestApp, type TestApp } from "../helpers/app.ts";
+import { fixtureDb, getPg, type TestPg } from "../helpers/pg.ts";
+
+let t: TestApp;
+let pg: TestPg;
+let dir: string;
+let prod: string;
+let localId: number;
+
+function writeConf(name: string, body: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, body);
+  return path;
+}
+
+beforeAll(async () => {
+  [t, pg] = await Promise.all([startTestApp({ plugins: [] }), getPg()]);
+  prod = await fixtureDb("acme_prod");
+  dir = mkdtempSync(join(tmpdir(), "odoodeck-inst-"));
+  await t.admin.page("/servers");
+  const res = await t.admin.post("/servers/new", { name: "here", kind: "local", group: "Internal" });
+  expect(res.status).toBe(303);
+  localId = Number(/\/servers\/(\d+)/.exec(res.headers.get("Location")!)![1]);
+}, 60_000);
+afterAll(async () => {
+  await t.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const goodConf = () =>
+  [
+    "[options]",
+    `db_host = ${pg.host}`,
+    `db_port = ${pg.port}`,
+    `db_user = ${pg.odooUser}`,
+    `db_password = ${pg.odooPassword}`,
+    `db_name = ${prod}`,
+    `data_dir = ${dir}/data`,
+    "",
+  ].join("\n");
+
+describe("instances: add, overview, databases, removal", () => {
+  test("a local server's connection test lists the tools found and the free disk", async () => {
+    await t.admin.page(`/servers/${localId}`);
+    const res = await t.admin.request("POST", `/servers/${localId}/test`, {
+      headers: { "HX-Request": "true" },
+    });
+    const html = await res.text();
+    expect(res.status).toBe(200);
+    expect(html).toContain("Linux");
+    expect(html).toMatch(/<code>pg_dump<\/code>.*?found.*?\/pg_dump.*?\d+\.\d+/s);
+    expect(html).toMatch(/probe-disks[\s\S]*<code>\/<\/code>/);
+  });
+
+  test("the overview of an instance shows the Odoo version and the database size", async () => {
+    const confPath = writeConf("odoo.conf", goodConf());
+    const res = await t.admin.post("/instances/new", {
+      name: "acme-prod",
+      serverId: String(localId),
+      confPath,
+      production: "on",
+      group: "Clients",
+      tags: "acme, eu",
+    });
+    expect(res.status).toBe(303);
+    const { res: page, html } = await t.admin.page(res.headers.get("Location")!);
+    expect(page.status).toBe(200);
+    expect(html).toContain('<span id="odoo-version">17.0.1.3</span>');
+    const size = /<span id="db-size">([\d.]+) MB<\/span>/.exec(html);
+    expect(Number(size?.[1])).toBeGreaterThan(25);
+    expect(html).toContain("reachable");
+    expect(html).not.toContain(pg.odooPassword); // the conf's db_password is never shown
+    // the sidebar groups it
+    expect(html).toContain("<h3>Clients</h3>");
+  });
+
+  test("database discovery lists the fixture database as Odoo 17 with its size", async () => {
+    const id = (await t.core.registry.instanceRows()).find((r) => r.name === "acme-prod")!.id;
+    const res = await t.admin.request("GET", `/instances/${id}/databases`, {
+      headers: { "HX-Request": "true" },
+    });
+    const html = await res.text();
+    expect(res.status).toBe(200);
+    expect(html).toContain(`<strong>${prod}</strong>`);
+    expect(html).toMatch(new RegExp(`${prod}</strong>.*?MB.*?17\\.0\\.1\\.3`, "s"));
+    const api = await t.admin.getJson(`/api/v1/instances/${id}/databases`);
+    const mine = api.body.data.find((d: any) => d.name === prod);
+    expect(mine).toMatchObject({ isOdoo: true, odooVersion: "17.0.1.3" });
+    expect(api.body.data.find((d: any) => d.name === "postgres")?.isOdoo).toBe(false);
+  });
+
+  test("a missing conf file and a conf without [options] show a clear error; the page still renders", async () => {
+    for (const [name, path, code] of [
+      ["ghost", join(dir, "nope.conf"), "E_FILE_NOT_FOUND"],
+      ["no-options", writeConf("bad.conf", "db_name = x\n"), "E_CONF_INVALID"],
+    ]) {
+      const res = await t.admin.post("/instances/new", { name, serverId: String(localId), confPath: path });
+      expect(res.status).toBe(303);
+      const { res: page, html } = await t.admin.page(res.headers.get("Location")!);
+      expect(page.status).toBe(200);
+      expect(html).toContain(code);
+      expect(html).toContain("Recent operations");
+      if (code === "E_CONF_INVALID") expect(html).toContain("no [options] section");
+    }
+  });
+
+  test("removing a production instance needs its name typed back", async () => {
+    const row = (await t.core.registry.instanceRows()).find((r) => r.name === "acme-prod")!;
+    const removed: number[] = [];
+    const off = t.core.bus.on("instance.removed", (e) => void removed.push(e.instanceId));
+    await t.admin.page(`/instances/${row.id}`);
+    let res = await t.admin.post(`/instances/${row.id}/delete`, { confirm: "acme" });
+    expect(res.status).toBe(400);
+    expect(await res.text()).toContain("Type the instance name");
+    const api = await t.admin.request("DELETE", `/api/v1/instances/${row.id}`, {
+      headers: { Accept: "application/json" },
+    });
+    expect((await api.json()).error.code).toBe("E_CONFIRMATION");
+    res = await t.admin.post(`/instances/${row.id}/delete`, { confirm: "acme-prod" });
+    expect(res.status).toBe(303);
+    expect(removed).toEqual([row.id]);
+    off();
+    expect(await t.core.registry.instanceRows().then((r) => r.some((x) => x.id === row.id))).toBe(false);
+  });
+
+  test("per-instance grants let a viewerless user see one instance only", async () => {
+    const confPath = writeConf("grant.conf", goodConf());
+    const { body } = await t.admin.postJson("/api/v1/instances", {
+      name: "granted",
+      serverId: localId,
+      confPath,
+    });
+    expect(body.ok).toBe(true);
+    const other = await t.admin.postJson("/api/v1/instances", {
+      name: "hidden",
+      serverId: localId,
+      confPath,
+    });
+    const u = await t.client("none", "guest1");
+    expect((await u.get(`/instances/${body.data.id}`)).status).toBe(403);
+    await t.admin.page(`/instances/${body.data.id}`);
+    const res = await t.admin.post(`/instances/${body.data.id}/grants`, {
+      username: "guest1",
+      role: "viewer",
+    });
+    expect(await res.text()).toContain("Access of guest1 updated.");
+    expect((await u.get(`/instances/${body.data.id}`)).status).toBe(200);
+    expect((await u.get(`/instances/${other.body.data.id}`)).status).toBe(403);
+    const list = await u.getJson("/api/v1/instances");
+    expect(list.body.data.map((i: any) => i.name)).toEqual(["granted"]);
+  });
+});
