@@ -1,4 +1,5 @@
 import type { PluginDefinition } from "../server/sdk/index.ts";
+import configDiff from "./config-diff/index.ts";
 
 /** Built-in plugins, in no particular order: the host orders them by dependsOn. */
-export const builtinPlugins: PluginDefinition<any>[] = [];
+export const builtinPlugins: PluginDefinition<any>[] = [configDiff];
