@@ -1,0 +1,21 @@
+import { definePlugin } from "../../server/sdk/index.ts";
+import * as m0001 from "./migrations/0001-checksums.ts";
+import { modulesRoutes } from "./routes.tsx";
+import { modulesSettings } from "./settings.ts";
+
+export default definePlugin({
+  id: "modules",
+  name: "Modules",
+  version: "1.0.0",
+  sdk: "^1",
+  description:
+    "Installed modules vs the code on disk: versions, checksums, missing modules, compare, upgrade",
+  migrations: { "0001-checksums": m0001 },
+  settings: modulesSettings,
+  nav: [{ label: "Modules", path: "/modules", scope: "instance" }],
+  register(ctx) {
+    const { pages, api } = modulesRoutes(ctx);
+    ctx.pages(pages);
+    ctx.api(api);
+  },
+});

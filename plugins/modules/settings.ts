@@ -1,0 +1,24 @@
+import type { PluginContext, SettingsSchema } from "../../server/sdk/index.ts";
+
+export const modulesSettings = {
+  odooBin: {
+    type: "string",
+    label: "odoo-bin path",
+    default: "odoo-bin",
+    help: "Executable used for install/upgrade/uninstall on the instance's server",
+  },
+  containerOdooBin: {
+    type: "string",
+    label: "Odoo executable inside containers",
+    default: "odoo",
+    help: "Used through docker exec when the instance has a container",
+  },
+  checksumSkipStatic: {
+    type: "boolean",
+    label: "Ignore static/ in checksums",
+    default: false,
+    help: "Asset-only changes then do not count as a module change",
+  },
+} as const satisfies SettingsSchema;
+
+export type ModulesCtx = PluginContext<typeof modulesSettings>;
