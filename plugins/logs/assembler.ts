@@ -113,7 +113,17 @@ export class RecordAssembler {
     const base = { offset: start, end: this.pos, line: lineNo, continuation: [], truncated };
     this.pending = header
       ? { ...base, ...header, raw: false }
-      : { ...base, time: null, ts: null, pid: null, level: null, db: null, logger: null, message: text, raw: true };
+      : {
+          ...base,
+          time: null,
+          ts: null,
+          pid: null,
+          level: null,
+          db: null,
+          logger: null,
+          message: text,
+          raw: true,
+        };
     this.pendingBytes = size;
   }
 

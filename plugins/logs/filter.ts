@@ -37,7 +37,8 @@ export function filterFromQuery(q: URLSearchParams): LogFilter {
   const f: LogFilter = {};
   const level = q.get("level")?.toUpperCase();
   if (level) {
-    if (!(LEVELS as readonly string[]).includes(level)) throw bad(`Unknown level "${level}"`, `Use one of ${LEVELS.join(", ")}`);
+    if (!(LEVELS as readonly string[]).includes(level))
+      throw bad(`Unknown level "${level}"`, `Use one of ${LEVELS.join(", ")}`);
     f.level = level as Level;
     if (q.get("only") === "1") f.levelOnly = true;
   }
@@ -47,7 +48,8 @@ export function filterFromQuery(q: URLSearchParams): LogFilter {
   if (logger) f.logger = logger;
   const pid = q.get("pid");
   if (pid) {
-    if (!/^\d{1,9}$/.test(pid)) throw bad("The process id must be a number", "Use the number after the time, e.g. 6180");
+    if (!/^\d{1,9}$/.test(pid))
+      throw bad("The process id must be a number", "Use the number after the time, e.g. 6180");
     f.pid = Number(pid);
   }
   const text = q.get("q");
@@ -58,7 +60,8 @@ export function filterFromQuery(q: URLSearchParams): LogFilter {
     const v = q.get(key);
     if (!v) continue;
     const ms = parseLogTime(v);
-    if (ms === null) throw bad(`"${key}" is not a time`, "Write it as 2026-11-22 20:30 or 2026-11-22T20:30:00");
+    if (ms === null)
+      throw bad(`"${key}" is not a time`, "Write it as 2026-11-22 20:30 or 2026-11-22T20:30:00");
     f[key] = ms;
   }
   if (q.get("access") === "0") f.hideAccess = true;
@@ -86,11 +89,15 @@ export function filterToQuery(f: LogFilter): URLSearchParams {
 export function compileFilter(f: LogFilter): (r: LogRecord) => boolean {
   let re: RegExp | null = null;
   if (f.regex) {
-    if (f.regex.length > MAX_PATTERN) throw bad("The regular expression is too long", `Keep it under ${MAX_PATTERN} characters`);
+    if (f.regex.length > MAX_PATTERN)
+      throw bad("The regular expression is too long", `Keep it under ${MAX_PATTERN} characters`);
     try {
       re = new RegExp(f.regex, "i");
     } catch (e) {
-      throw bad(`The regular expression is not valid: ${(e as Error).message}`, "Check brackets and escape special characters with \\");
+      throw bad(
+        `The regular expression is not valid: ${(e as Error).message}`,
+        "Check brackets and escape special characters with \\",
+      );
     }
   }
   const text = f.text?.toLowerCase();
@@ -109,7 +116,9 @@ export function compileFilter(f: LogFilter): (r: LogRecord) => boolean {
     if (f.until !== undefined && (r.ts === null || r.ts >= f.until)) return false;
     if (text || re) {
       // The whole line as written, so a search for a logger or a time finds it (as grep does).
-      const all = r.raw ? recordText(r) : `${r.time} ${r.pid} ${r.level} ${r.db ?? "?"} ${r.logger}: ${recordText(r)}`;
+      const all = r.raw
+        ? recordText(r)
+        : `${r.time} ${r.pid} ${r.level} ${r.db ?? "?"} ${r.logger}: ${recordText(r)}`;
       if (text && !all.toLowerCase().includes(text)) return false;
       if (re && !re.test(all)) return false;
     }

@@ -107,9 +107,11 @@ function followSuite(kind: string, conn: Connection) {
       const r1 = await watch(conn, path, { fromStart: true }, [
         [() => appendFileSync(path, line("a")), ["a"]],
         [
-          () => (
-            appendFileSync(path, line("b")), renameSync(path, `${path}.1`), writeFileSync(path, line("c"))
-          ),
+          () => {
+            appendFileSync(path, line("b"));
+            renameSync(path, `${path}.1`);
+            writeFileSync(path, line("c"));
+          },
           ["b", "c"],
         ],
       ]);
@@ -130,7 +132,13 @@ function followSuite(kind: string, conn: Connection) {
       const r = await watch(conn, path, {}, [
         [() => truncateSync(path, 0), []],
         [() => setTimeout(() => appendFileSync(path, line("x")), 300), ["x"]],
-        [() => (unlinkSync(path), setTimeout(() => writeFileSync(path, line("reborn")), 300)), ["reborn"]],
+        [
+          () => {
+            unlinkSync(path);
+            setTimeout(() => writeFileSync(path, line("reborn")), 300);
+          },
+          ["reborn"],
+        ],
       ]);
       expect(r.messages).toEqual(["x", "reborn"]);
       expect(r.events.map((e) => e.type)).toContain("truncated");

@@ -32,17 +32,31 @@ interface Position {
 
 export function parseCursor(cursor: string): Position {
   const m = /^(\d+:\d+):(\d+)$/.exec(cursor);
-  if (!m) throw new AppError("E_VALIDATION", "The follow cursor is not valid", { hint: "Start following again without a cursor" });
+  if (!m)
+    throw new AppError("E_VALIDATION", "The follow cursor is not valid", {
+      hint: "Start following again without a cursor",
+    });
   return { id: m[1], offset: Number(m[2]) };
 }
 
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
     const t = setTimeout(resolve, ms);
-    signal?.addEventListener("abort", () => (clearTimeout(t), resolve()), { once: true });
+    signal?.addEventListener(
+      "abort",
+      () => {
+        clearTimeout(t);
+        resolve();
+      },
+      { once: true },
+    );
   });
 
-export async function* followFile(conn: Connection, path: string, opts: FollowOptions = {}): AsyncGenerator<FollowEvent> {
+export async function* followFile(
+  conn: Connection,
+  path: string,
+  opts: FollowOptions = {},
+): AsyncGenerator<FollowEvent> {
   const iv = (opts.intervalMs ?? 100) / 1000;
   const start = opts.cursor ? parseCursor(opts.cursor) : null;
   let pos: Position | null = start;
@@ -63,7 +77,12 @@ export async function* followFile(conn: Connection, path: string, opts: FollowOp
         yield ev;
       }
     } catch (e) {
-      if (e instanceof AppError && (e.code === "E_FILE_NOT_FOUND" || e.code === "E_PERMISSION") && !progressed) throw e;
+      if (
+        e instanceof AppError &&
+        (e.code === "E_FILE_NOT_FOUND" || e.code === "E_PERMISSION") &&
+        !progressed
+      )
+        throw e;
       if (opts.signal?.aborted) return;
     } finally {
       opts.signal?.removeEventListener("abort", stop);
@@ -129,7 +148,8 @@ async function* readFrames(
       else if (kind === "E") throw startError(a, path);
     }
     const code = await proc.exited;
-    if (!signal?.aborted) throw new AppError("E_CONNECTION_LOST", `The follow process for ${path} stopped (exit ${code})`);
+    if (!signal?.aborted)
+      throw new AppError("E_CONNECTION_LOST", `The follow process for ${path} stopped (exit ${code})`);
   } finally {
     clearInterval(watchdog);
   }

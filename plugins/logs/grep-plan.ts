@@ -58,7 +58,9 @@ export function grepPlan(f: LogFilter): GrepPlan | null {
       : LEVELS.filter((l) => levelRank(l) >= levelRank(f.level!))
     : null;
   // The level names as Odoo writes them (DEBUG_RPC… count as DEBUG).
-  const lv = levels ? `(${levels.map((l) => (l === "DEBUG" ? "DEBUG[A-Z_]*" : l === "WARNING" ? "WARNING|WARN" : l === "CRITICAL" ? "CRITICAL|FATAL" : l)).join("|")})` : "[A-Z_]+";
+  const lv = levels
+    ? `(${levels.map((l) => (l === "DEBUG" ? "DEBUG[A-Z_]*" : l === "WARNING" ? "WARNING|WARN" : l === "CRITICAL" ? "CRITICAL|FATAL" : l)).join("|")})`
+    : "[A-Z_]+";
   const pid = f.pid !== undefined ? String(f.pid) : "[0-9]+";
   const db = f.db ? ereEscape(f.db) : "[^ ]+";
   const logger = f.logger ? `${ereEscape(f.logger)}(\\.[^ :]*)?` : "[^ :]+";

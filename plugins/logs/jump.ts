@@ -11,7 +11,8 @@ async function firstStamped(conn: Connection, path: string, from: number, signal
   const skip = from === 0 ? 0 : bytes.indexOf(10) + 1;
   if (from !== 0 && skip === 0) return null;
   const asm = new RecordAssembler({ offset: from + skip });
-  for (const r of [...asm.push(bytes.subarray(skip)), ...asm.end()]) if (r.ts !== null && r.end <= from + bytes.length) return r;
+  for (const r of [...asm.push(bytes.subarray(skip)), ...asm.end()])
+    if (r.ts !== null && r.end <= from + bytes.length) return r;
   return null;
 }
 
@@ -20,7 +21,12 @@ async function firstStamped(conn: Connection, path: string, from: number, signal
  * LogRecord.ts), by binary search over the file with ranged reads — a few dozen small reads for
  * a file of any size. Returns the file size when every record is older.
  */
-export async function findOffsetAtTime(conn: Connection, path: string, ts: number, signal?: AbortSignal): Promise<number> {
+export async function findOffsetAtTime(
+  conn: Connection,
+  path: string,
+  ts: number,
+  signal?: AbortSignal,
+): Promise<number> {
   const size = (await conn.stat(path))?.size ?? 0;
   let lo = 0; // every record starting before lo is older than ts
   let hi = size; // a record at or after ts starts at or before hi (or none does)
@@ -35,6 +41,7 @@ export async function findOffsetAtTime(conn: Connection, path: string, ts: numbe
   const bytes = await readRange(conn, path, lo, hi - lo + PROBE, signal);
   const skip = lo === 0 ? 0 : bytes.indexOf(10) + 1;
   const asm = new RecordAssembler({ offset: lo + skip });
-  for (const r of [...asm.push(bytes.subarray(skip)), ...asm.end()]) if (r.ts !== null && r.ts >= ts) return r.offset;
+  for (const r of [...asm.push(bytes.subarray(skip)), ...asm.end()])
+    if (r.ts !== null && r.ts >= ts) return r.offset;
   return Math.min(size, hi);
 }

@@ -36,11 +36,21 @@ describe("the Odoo 17 fixture log", async () => {
 
   test("first and last record, fields and byte offsets", () => {
     const first = records[0];
-    expect(first).toMatchObject({ time: "2026-11-22 20:29:41,971", pid: 6180, level: "INFO", db: null, logger: "odoo" });
+    expect(first).toMatchObject({
+      time: "2026-11-22 20:29:41,971",
+      pid: 6180,
+      level: "INFO",
+      db: null,
+      logger: "odoo",
+    });
     expect(first.message).toBe("Odoo version 17.0-20240709");
     expect(first.offset).toBe(0);
     const last = records.at(-1)!;
-    expect(last).toMatchObject({ pid: 12742, logger: "odoo.modules.neutralize", message: "Neutralization finished" });
+    expect(last).toMatchObject({
+      pid: 12742,
+      logger: "odoo.modules.neutralize",
+      message: "Neutralization finished",
+    });
     expect(last.end).toBe(Bun.file(FIXTURE).size);
     // Offsets point at the real bytes of the file.
     const bytes = readFileSync(FIXTURE);
@@ -53,7 +63,15 @@ describe("the Odoo 17 fixture log", async () => {
     expect(access.length).toBe(227);
     expect(records.filter((r) => r.logger === "werkzeug").length).toBe(227);
     const health = access[0];
-    expect(health.http).toEqual({ ip: "127.0.0.1", method: "GET", path: "/web/health", status: 200, queries: 1, sqlMs: 1, durationMs: 15 });
+    expect(health.http).toEqual({
+      ip: "127.0.0.1",
+      method: "GET",
+      path: "/web/health",
+      status: 200,
+      queries: 1,
+      sqlMs: 1,
+      durationMs: 15,
+    });
   });
 
   test("process ids, databases and failed logins", () => {
@@ -65,7 +83,11 @@ describe("the Odoo 17 fixture log", async () => {
 
 describe("bad input", () => {
   test("a line split across chunks, CRLF, and the last line without a line break", () => {
-    const rs = assemble("2026-11-22 20:29:41,971 6180 INFO ? od", "oo: hello\r\n2026-11-22 20:29:42,000 6180 ERROR db x: boom\r\nTrace", "back\r\n  line\r\ntail");
+    const rs = assemble(
+      "2026-11-22 20:29:41,971 6180 INFO ? od",
+      "oo: hello\r\n2026-11-22 20:29:42,000 6180 ERROR db x: boom\r\nTrace",
+      "back\r\n  line\r\ntail",
+    );
     expect(rs.map((r) => r.message)).toEqual(["hello", "boom"]);
     expect(rs[1].continuation).toEqual(["Traceback", "  line", "tail"]);
   });
@@ -83,7 +105,10 @@ describe("bad input", () => {
     const asm = new RecordAssembler();
     const rs: LogRecord[] = [];
     for (let i = 0; i < big.length; i += 65536) rs.push(...asm.push(big.subarray(i, i + 65536)));
-    rs.push(...asm.push(new TextEncoder().encode("\n2026-11-22 20:29:41,971 6180 INFO ? odoo: after\n")), ...asm.end());
+    rs.push(
+      ...asm.push(new TextEncoder().encode("\n2026-11-22 20:29:41,971 6180 INFO ? odoo: after\n")),
+      ...asm.end(),
+    );
     expect(rs.length).toBe(2);
     expect(rs[0].truncated).toBe(true);
     expect(rs[0].message.length).toBe(MAX_RECORD_BYTES);

@@ -4,13 +4,18 @@ import type { HttpAccess, Level, LogRecord } from "./record.ts";
  * Odoo's format is `%(asctime)s %(pid)s %(levelname)s %(dbname)s %(name)s: %(message)s`;
  * dbname is "?" outside a request or cron.
  */
-const HEADER_RE = /^(\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d),(\d{3}) (\d+) ([A-Z_]+) (\S+) ([^\s:]+): ?(.*)$/;
+const HEADER_RE =
+  /^(\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d),(\d{3}) (\d+) ([A-Z_]+) (\S+) ([^\s:]+): ?(.*)$/;
 const ACCESS_RE = /^(\S+) - - \[[^\]]*\] "(\S+) (\S+) [^"]*" (\d{3}) \S+(?: (\d+) ([\d.]+) ([\d.]+))?/;
 
-export type ParsedHeader = Pick<LogRecord, "time" | "ts" | "pid" | "level" | "db" | "logger" | "message" | "http">;
+export type ParsedHeader = Pick<
+  LogRecord,
+  "time" | "ts" | "pid" | "level" | "db" | "logger" | "message" | "http"
+>;
 
 function normalizeLevel(word: string): Level {
-  if (word === "INFO" || word === "WARNING" || word === "ERROR" || word === "CRITICAL" || word === "DEBUG") return word;
+  if (word === "INFO" || word === "WARNING" || word === "ERROR" || word === "CRITICAL" || word === "DEBUG")
+    return word;
   if (word === "WARN") return "WARNING";
   if (word === "FATAL") return "CRITICAL";
   // Odoo's extra levels (DEBUG_RPC, DEBUG_SQL…) sit at debug level.

@@ -40,6 +40,12 @@ describe("search over the fixture log", () => {
     expect(rs.map((r) => r.line)).toEqual([1679, 1695]);
   });
 
+  test("a text match on a header line brings its whole traceback", async () => {
+    const rs = await search({ text: "call from cron" });
+    expect(rs.map((r) => r.line)).toEqual([1679, 1695]);
+    expect(rs[0].continuation.length + rs[1].continuation.length).toBe(28);
+  });
+
   test("a word inside a traceback finds the record that holds it", async () => {
     const rs = await search({ text: "zerodivisionerror" });
     expect(rs.length).toBe(1);
@@ -55,7 +61,9 @@ describe("search over the fixture log", () => {
     const werkzeug = await search({ logger: "werkzeug" }, LOG, 10_000);
     expect(werkzeug.length).toBe(227);
     expect(werkzeug.every((r) => r.http)).toBe(true);
-    const pids = await Promise.all([6180, 7812, 8874, 12742].map(async (pid) => (await search({ pid }, LOG, 10_000)).length));
+    const pids = await Promise.all(
+      [6180, 7812, 8874, 12742].map(async (pid) => (await search({ pid }, LOG, 10_000)).length),
+    );
     expect(pids.reduce((a, b) => a + b)).toBe(1753 - 28);
     const cron = await search({ logger: "odoo.addons.base", level: "ERROR" });
     expect(cron.length).toBe(2);
@@ -74,14 +82,20 @@ describe("search over the fixture log", () => {
     const rs = await search({ level: "WARNING" }, `${LOG}.1.gz`);
     expect(rs.map((r) => r.level)).toEqual(["ERROR", "ERROR", "WARNING"]);
     expect(rs[1].continuation.at(-1)).toBe("ZeroDivisionError: division by zero");
-    expect((await search({ hideAccess: true, level: "INFO", levelOnly: true }, `${LOG}.1.gz`, 10_000)).length).toBe(1722 - 227);
+    expect(
+      (await search({ hideAccess: true, level: "INFO", levelOnly: true }, `${LOG}.1.gz`, 10_000)).length,
+    ).toBe(1722 - 227);
   });
 
   test("max results and cancel stop the scan", async () => {
     expect((await search({ text: "werkzeug" }, LOG, 5)).length).toBe(5);
     const ac = new AbortController();
     const seen: LogRecord[] = [];
-    for await (const r of searchFile(conn, LOG, { filter: { text: "INFO" }, signal: ac.signal, maxResults: 10_000 })) {
+    for await (const r of searchFile(conn, LOG, {
+      filter: { text: "INFO" },
+      signal: ac.signal,
+      maxResults: 10_000,
+    })) {
       seen.push(r);
       if (seen.length === 3) ac.abort();
     }
@@ -108,10 +122,15 @@ describe("jump to time and errors summary", () => {
     const groups = await errorsSummary(conn, [`${LOG}.1.gz`, LOG], { hours: 1, now });
     expect(groups.length).toBe(2);
     expect(groups.map((g) => g.count)).toEqual([2, 2]);
-    expect(groups.map((g) => g.exception).sort()).toEqual(["ZeroDivisionError: division by zero", "odoo.exceptions.UserError: Remote CRM bridge unreachable: timeout after 30s"]);
+    expect(groups.map((g) => g.exception).sort()).toEqual([
+      "ZeroDivisionError: division by zero",
+      "odoo.exceptions.UserError: Remote CRM bridge unreachable: timeout after 30s",
+    ]);
     expect(newErrors(groups, [groups[0].signature])).toEqual([groups[1]]);
     const warnings = await errorsSummary(conn, [LOG], { hours: 1, now, minLevel: "WARNING" });
     expect(warnings.length).toBe(3);
-    expect(await errorsSummary(conn, [LOG], { hours: 1, now: parseLogTime("2026-11-23 23:00")! })).toEqual([]);
+    expect(await errorsSummary(conn, [LOG], { hours: 1, now: parseLogTime("2026-11-23 23:00")! })).toEqual(
+      [],
+    );
   });
 });

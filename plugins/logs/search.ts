@@ -20,17 +20,34 @@ export interface SearchOptions {
   signal?: AbortSignal;
 }
 
-/** Lines of traceback fetched with a match in a .gz file (no random access there). */
-const GZ_CONTEXT = 60;
+/** Lines after a match grep prints when tracebacks are likely (and in .gz files: no random access). */
+const WIDE_CONTEXT = 60;
 
-export async function* searchFile(conn: Connection, path: string, opts: SearchOptions): AsyncGenerator<LogRecord> {
+export async function* searchFile(
+  conn: Connection,
+  path: string,
+  opts: SearchOptions,
+): AsyncGenerator<LogRecord> {
   const st = await conn.stat(path);
-  if (!st) throw new AppError("E_FILE_NOT_FOUND", `The log file ${path} does not exist`, { hint: "It may have been rotated away; list the log files again" });
-  if (st.type !== "file") throw new AppError("E_VALIDATION", `${path} is not a file`, { hint: "Choose a log file, not a folder" });
+  if (!st)
+    throw new AppError("E_FILE_NOT_FOUND", `The log file ${path} does not exist`, {
+      hint: "It may have been rotated away; list the log files again",
+    });
+  if (st.type !== "file")
+    throw new AppError("E_VALIDATION", `${path} is not a file`, { hint: "Choose a log file, not a folder" });
   const match = compileFilter(opts.filter);
   const max = opts.maxResults ?? 1000;
   const plan = grepPlan(opts.filter);
-  const source = plan ? grepRecords(conn, path, plan.args, opts.signal) : streamRecords(conn, path, opts.filter, opts.signal);
+  // Warnings and errors are rare and carry tracebacks: take their next lines from grep at once
+  // rather than reading each record again afterwards.
+  const context =
+    isGz(path) ||
+    (plan?.headerOnly && opts.filter.level && opts.filter.level !== "DEBUG" && opts.filter.level !== "INFO")
+      ? WIDE_CONTEXT
+      : 1;
+  const source = plan
+    ? grepRecords(conn, path, plan.args, context, opts.signal)
+    : streamRecords(conn, path, opts.filter, opts.signal);
   let n = 0;
   for await (const r of source) {
     if (opts.signal?.aborted) return;
@@ -43,7 +60,12 @@ export async function* searchFile(conn: Connection, path: string, opts: SearchOp
 const isGz = (path: string) => path.endsWith(".gz");
 
 /** No grep pattern expresses the filter: read the file here, from the first useful byte. */
-async function* streamRecords(conn: Connection, path: string, f: LogFilter, signal?: AbortSignal): AsyncGenerator<LogRecord> {
+async function* streamRecords(
+  conn: Connection,
+  path: string,
+  f: LogFilter,
+  signal?: AbortSignal,
+): AsyncGenerator<LogRecord> {
   if (isGz(path)) {
     const proc = conn.spawn(["gzip", "-dc", "--", path], { signal });
     try {
@@ -54,16 +76,37 @@ async function* streamRecords(conn: Connection, path: string, f: LogFilter, sign
     return;
   }
   const start = f.since !== undefined ? await findOffsetAtTime(conn, path, f.since, signal) : 0;
-  yield* readRecords(conn.readFile(path, { start, signal }), { offset: start, line: start === 0 ? 1 : 0, signal });
+  yield* readRecords(conn.readFile(path, { start, signal }), {
+    offset: start,
+    line: start === 0 ? 1 : 0,
+    signal,
+  });
 }
 
 const OUT_RE = /^(\d+)([:-])(\d+)[:-]/;
 
 /** Runs grep on the server and rebuilds whole records around the lines it prints. */
-async function* grepRecords(conn: Connection, path: string, patternArgs: string[], signal?: AbortSignal): AsyncGenerator<LogRecord> {
+async function* grepRecords(
+  conn: Connection,
+  path: string,
+  patternArgs: string[],
+  after: number,
+  signal?: AbortSignal,
+): AsyncGenerator<LogRecord> {
   const gz = isGz(path);
-  const after = gz ? GZ_CONTEXT : 1;
-  const cmd = ["env", "LC_ALL=C", gz ? "zgrep" : "grep", "-n", "-b", "-a", "-A", String(after), ...patternArgs, "--", path];
+  const cmd = [
+    "env",
+    "LC_ALL=C",
+    gz ? "zgrep" : "grep",
+    "-n",
+    "-b",
+    "-a",
+    "-A",
+    String(after),
+    ...patternArgs,
+    "--",
+    path,
+  ];
   const proc = conn.spawn(cmd, { signal });
   const stderr = new Response(proc.stderr).text();
   let cur: LogRecord | null = null;
@@ -76,7 +119,8 @@ async function* grepRecords(conn: Connection, path: string, patternArgs: string[
     cur = null;
     if (!r || r.offset < doneUpTo) return null;
     let full = r;
-    if (!gz && contextRun > 0) full = (await recordContaining(conn, path, r.offset, signal)) ?? r;
+    // The context ran out inside the record: fetch the rest (a .gz file has no random access).
+    if (!gz && contextRun >= after) full = (await recordContaining(conn, path, r.offset, signal)) ?? r;
     else if (gz && contextRun >= after) full.truncated = true;
     full.line = r.line;
     doneUpTo = full.end;
@@ -111,7 +155,8 @@ async function* grepRecords(conn: Connection, path: string, patternArgs: string[
       if (!isMatch || offset < doneUpTo) continue;
       lastLine = lineNo;
       contextRun = 0;
-      if (header) cur = { offset, end, line: lineNo, continuation: [], truncated: false, raw: false, ...header };
+      if (header)
+        cur = { offset, end, line: lineNo, continuation: [], truncated: false, raw: false, ...header };
       else if (!gz) {
         // A match inside a traceback: the record starts above it.
         const owner = await recordContaining(conn, path, offset, signal);
@@ -121,7 +166,21 @@ async function* grepRecords(conn: Connection, path: string, patternArgs: string[
           yield owner;
         }
       } else {
-        cur = { offset, end, line: lineNo, continuation: [], truncated: false, raw: true, time: null, ts: null, pid: null, level: null, db: null, logger: null, message: text };
+        cur = {
+          offset,
+          end,
+          line: lineNo,
+          continuation: [],
+          truncated: false,
+          raw: true,
+          time: null,
+          ts: null,
+          pid: null,
+          level: null,
+          db: null,
+          logger: null,
+          message: text,
+        };
       }
     }
     const r = await close();
@@ -135,6 +194,11 @@ async function* grepRecords(conn: Connection, path: string, patternArgs: string[
 
 function grepError(path: string, stderr: string): AppError {
   if (/permission denied/i.test(stderr))
-    return new AppError("E_PERMISSION", `The log file ${path} cannot be read`, { hint: "Give the connection's user read access to the log" });
-  return new AppError("E_COMMAND_FAILED", `Searching ${path} failed`, { hint: "Check that grep (and zgrep for .gz files) is installed on the server", details: stderr.slice(0, 500) });
+    return new AppError("E_PERMISSION", `The log file ${path} cannot be read`, {
+      hint: "Give the connection's user read access to the log",
+    });
+  return new AppError("E_COMMAND_FAILED", `Searching ${path} failed`, {
+    hint: "Check that grep (and zgrep for .gz files) is installed on the server",
+    details: stderr.slice(0, 500),
+  });
 }

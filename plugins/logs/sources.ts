@@ -25,7 +25,9 @@ const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.@:-]{0,200}$/;
 
 function cleanPath(path: string): string {
   if (!path.startsWith("/") || path.includes("\0")) {
-    throw new AppError("E_VALIDATION", "A log path must be absolute", { hint: "Write the full path, e.g. /var/log/odoo/odoo.log" });
+    throw new AppError("E_VALIDATION", "A log path must be absolute", {
+      hint: "Write the full path, e.g. /var/log/odoo/odoo.log",
+    });
   }
   return posix.normalize(path);
 }
@@ -35,7 +37,9 @@ export function isRotationOf(logfile: string, path: string): boolean {
   const base = cleanPath(logfile);
   if (path === base) return true;
   if (posix.dirname(path) !== posix.dirname(base) || !path.startsWith(base)) return false;
-  return /^(\.\d{1,4}|-\d{8}(\d{2})?|\.\d{4}-\d\d-\d\d(_\d\d-\d\d-\d\d)?)(\.gz)?$/.test(path.slice(base.length));
+  return /^(\.\d{1,4}|-\d{8}(\d{2})?|\.\d{4}-\d\d-\d\d(_\d\d-\d\d-\d\d)?)(\.gz)?$/.test(
+    path.slice(base.length),
+  );
 }
 
 /** Throws E_FORBIDDEN unless the path is one this instance may read. */
@@ -57,13 +61,28 @@ export async function listLogSources(conn: Connection, cfg: LogSourceConfig): Pr
     const files = entries.filter((e) => e.type === "file" && isRotationOf(base, e.path) && e.path !== base);
     // Oldest first, so a search over all of them reads in time order.
     files.sort((a, b) => a.mtimeMs - b.mtimeMs);
-    for (const f of files) out.push({ kind: "file", path: f.path, compressed: f.path.endsWith(".gz"), size: f.size, mtimeMs: f.mtimeMs });
+    for (const f of files)
+      out.push({
+        kind: "file",
+        path: f.path,
+        compressed: f.path.endsWith(".gz"),
+        size: f.size,
+        mtimeMs: f.mtimeMs,
+      });
     const live = await conn.stat(base);
-    if (live) out.push({ kind: "file", path: base, compressed: false, size: live.size, mtimeMs: live.mtimeMs });
+    if (live)
+      out.push({ kind: "file", path: base, compressed: false, size: live.size, mtimeMs: live.mtimeMs });
   }
   for (const x of cfg.extraPaths ?? []) {
     const st = await conn.stat(cleanPath(x));
-    if (st?.type === "file") out.push({ kind: "file", path: cleanPath(x), compressed: x.endsWith(".gz"), size: st.size, mtimeMs: st.mtimeMs });
+    if (st?.type === "file")
+      out.push({
+        kind: "file",
+        path: cleanPath(x),
+        compressed: x.endsWith(".gz"),
+        size: st.size,
+        mtimeMs: st.mtimeMs,
+      });
   }
   if (cfg.service) out.push({ kind: "journal", unit: checkName(cfg.service, "service") });
   if (cfg.container) out.push({ kind: "docker", container: checkName(cfg.container, "container") });
@@ -71,12 +90,18 @@ export async function listLogSources(conn: Connection, cfg: LogSourceConfig): Pr
 }
 
 function checkName(name: string, what: string): string {
-  if (!NAME_RE.test(name)) throw new AppError("E_VALIDATION", `"${name}" is not a valid ${what} name`, { hint: "Use the name shown by systemctl or docker ps" });
+  if (!NAME_RE.test(name))
+    throw new AppError("E_VALIDATION", `"${name}" is not a valid ${what} name`, {
+      hint: "Use the name shown by systemctl or docker ps",
+    });
   return name;
 }
 
 /** The command that prints a command source, optionally following it (argument arrays only). */
-export function sourceCommand(src: Exclude<LogSource, { kind: "file" }>, opts: { follow?: boolean; lines?: number; since?: string } = {}): string[] {
+export function sourceCommand(
+  src: Exclude<LogSource, { kind: "file" }>,
+  opts: { follow?: boolean; lines?: number; since?: string } = {},
+): string[] {
   const lines = String(Math.max(1, Math.min(opts.lines ?? 1000, 100_000)));
   if (src.kind === "journal") {
     const cmd = ["journalctl", "-u", checkName(src.unit, "service"), "-o", "cat", "--no-pager", "-n", lines];

@@ -38,7 +38,15 @@ export function groupErrors(records: Iterable<LogRecord>): ErrorGroup[] {
     const sig = errorSignature(r);
     let g = groups.get(sig);
     if (!g) {
-      g = { signature: sig, level: r.level, logger: r.logger ?? "", message: r.message, count: 0, firstSeen: r.time, lastSeen: r.time };
+      g = {
+        signature: sig,
+        level: r.level,
+        logger: r.logger ?? "",
+        message: r.message,
+        count: 0,
+        firstSeen: r.time,
+        lastSeen: r.time,
+      };
       groups.set(sig, g);
     }
     g.count++;
@@ -47,7 +55,9 @@ export function groupErrors(records: Iterable<LogRecord>): ErrorGroup[] {
     const last = r.continuation.at(-1)?.trim();
     if (last) g.exception = last;
   }
-  return [...groups.values()].sort((a, b) => b.count - a.count || (b.lastSeen ?? "").localeCompare(a.lastSeen ?? ""));
+  return [...groups.values()].sort(
+    (a, b) => b.count - a.count || (b.lastSeen ?? "").localeCompare(a.lastSeen ?? ""),
+  );
 }
 
 /** Errors of the last `hours` before `now` (naive ms; default: the clock) across the given files. */
@@ -57,10 +67,19 @@ export async function errorsSummary(
   opts: { hours: number; now?: number; minLevel?: Level; signal?: AbortSignal; maxRecords?: number },
 ): Promise<ErrorGroup[]> {
   const now = opts.now ?? Date.now() - new Date().getTimezoneOffset() * 60_000;
-  const filter = { level: opts.minLevel ?? "ERROR", since: now - opts.hours * 3_600_000, until: now + 1 } as const;
+  const filter = {
+    level: opts.minLevel ?? "ERROR",
+    since: now - opts.hours * 3_600_000,
+    until: now + 1,
+  } as const;
   const found: LogRecord[] = [];
   for (const path of paths) {
-    for await (const r of searchFile(conn, path, { filter, signal: opts.signal, maxResults: opts.maxRecords ?? 10_000 })) found.push(r);
+    for await (const r of searchFile(conn, path, {
+      filter,
+      signal: opts.signal,
+      maxResults: opts.maxRecords ?? 10_000,
+    }))
+      found.push(r);
   }
   return groupErrors(found);
 }
