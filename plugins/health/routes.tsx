@@ -1,0 +1,157 @@
+import { Hono } from "hono";
+import { AppError, type Env, ok, type PluginContext } from "../../server/sdk/index.ts";
+import { parseWindow } from "./maintenance.ts";
+import { addInstanceMetrics, addProcessMetrics, MetricsText } from "./metrics.ts";
+import type { HealthMonitor } from "./monitor.ts";
+import type { HealthSettings } from "./settings.ts";
+import { InstanceHealth, type Series } from "./views/instance.tsx";
+import { Overview } from "./views/overview.tsx";
+
+function instanceId(raw: string): number {
+  const id = Number(raw);
+  if (!Number.isInteger(id) || id <= 0) throw new AppError("E_VALIDATION", `Invalid instance id "${raw}"`);
+  return id;
+}
+
+async function visible(
+  ctx: PluginContext<HealthSettings>,
+  c: Parameters<typeof ctx.auth.require>[0],
+  ids: number[],
+) {
+  const p = c.get("principal");
+  const out: number[] = [];
+  for (const id of ids) if (await ctx.auth.can(p, "viewer", id)) out.push(id);
+  return new Set(out);
+}
+
+async function history(mon: HealthMonitor, id: number): Promise<Series[]> {
+  const since = new Date(Date.now() - 7 * 86_400_000).toISOString();
+  const pts = async (check: string) =>
+    (await mon.store.series(id, check, since))
+      .filter((r) => r.value != null)
+      .map((r) => ({ t: Date.parse(r.at), v: r.value! }));
+  const [http, disk, memory] = await Promise.all([pts("http"), pts("disk"), pts("memory")]);
+  return [
+    { title: "Response time", unit: "ms", points: http, warning: 2000, critical: 5000 },
+    { title: "Disk free", unit: "%", points: disk, warning: 15, critical: 5 },
+    { title: "Memory used", unit: "%", points: memory, warning: 90, critical: 97 },
+  ];
+}
+
+export function healthPages(ctx: PluginContext<HealthSettings>, mon: HealthMonitor): Hono<Env> {
+  const app = new Hono<Env>();
+  app.get("/", async (c) => {
+    await ctx.auth.require(c, "viewer");
+    const all = await mon.summaries();
+    const can = await visible(
+      ctx,
+      c,
+      all.map((s) => s.id),
+    );
+    return ctx.views.page(c, { title: "Health", body: <Overview rows={all.filter((s) => can.has(s.id))} /> });
+  });
+  app.get("/i/:instance/", async (c) => {
+    const id = instanceId(c.req.param("instance"));
+    const p = await ctx.auth.require(c, "viewer", id);
+    const inst = await ctx.instances.get(id);
+    const [s, series, windows] = await Promise.all([
+      mon.summary(inst),
+      history(mon, id),
+      mon.store.maintenance(id),
+    ]);
+    const canOperate = await ctx.auth.can(p, "operator", id);
+    return ctx.views.page(c, {
+      title: `Health · ${inst.name}`,
+      instanceId: id,
+      body: <InstanceHealth s={s} series={series} windows={windows} canOperate={canOperate} />,
+    });
+  });
+  app.post("/i/:instance/maintenance", async (c) => {
+    const id = instanceId(c.req.param("instance"));
+    const p = await ctx.auth.require(c, "operator", id);
+    const w = parseWindow(await c.req.parseBody());
+    const wid = await mon.store.addMaintenance({ instanceId: id, ...w, createdBy: p.username });
+    await ctx.audit(c, {
+      action: "health.maintenance.add",
+      target: `window ${wid}`,
+      instanceId: id,
+      result: "ok",
+      details: w,
+    });
+    return c.redirect(`/p/health/i/${id}/`, 303);
+  });
+  return app;
+}
+
+export function healthApi(ctx: PluginContext<HealthSettings>, mon: HealthMonitor): Hono<Env> {
+  const app = new Hono<Env>();
+  app.get("/status", async (c) => {
+    await ctx.auth.require(c, "viewer");
+    const all = await mon.summaries();
+    const can = await visible(
+      ctx,
+      c,
+      all.map((s) => s.id),
+    );
+    return ok(c, { instances: all.filter((s) => can.has(s.id)) });
+  });
+  app.get("/metrics", async (c) => {
+    await ctx.auth.require(c, "viewer");
+    const m = new MetricsText();
+    const instances = await ctx.instances.list();
+    const can = await visible(
+      ctx,
+      c,
+      instances.map((i) => i.id),
+    );
+    for (const inst of instances)
+      if (can.has(inst.id)) addInstanceMetrics(m, inst, await mon.store.latest(inst.id));
+    addProcessMetrics(m, mon.startedAt);
+    return c.body(m.toString(), 200, { "Content-Type": "text/plain; version=0.0.4; charset=utf-8" });
+  });
+  app.post("/i/:instance/check", async (c) => {
+    const id = instanceId(c.req.param("instance"));
+    await ctx.auth.require(c, "operator", id);
+    const results = await mon.checkInstance(await ctx.instances.get(id));
+    return ok(c, { results });
+  });
+  app.post("/i/:instance/maintenance", async (c) => {
+    const id = instanceId(c.req.param("instance"));
+    const p = await ctx.auth.require(c, "operator", id);
+    const w = parseWindow(await c.req.json().catch(() => ({})));
+    const wid = await mon.store.addMaintenance({ instanceId: id, ...w, createdBy: p.username });
+    await ctx.audit(c, {
+      action: "health.maintenance.add",
+      target: `window ${wid}`,
+      instanceId: id,
+      result: "ok",
+      details: w,
+    });
+    return ok(c, { id: wid, ...w });
+  });
+  app.put("/i/:instance/overrides/:check", async (c) => {
+    const id = instanceId(c.req.param("instance"));
+    await ctx.auth.require(c, "operator", id);
+    const check = c.req.param("check");
+    if (!mon.checks.some((d) => d.id === check))
+      throw new AppError("E_NOT_FOUND", `No check named "${check}"`, {
+        hint: `Checks: ${mon.checks.map((d) => d.id).join(", ")}`,
+      });
+    const body = (await c.req.json().catch(() => ({}))) as Record<string, unknown>;
+    const num = (v: unknown) =>
+      v == null || v === "" ? null : Number.isFinite(Number(v)) ? Number(v) : Number.NaN;
+    const ov = { check, warning: num(body.warning), critical: num(body.critical), disabled: !!body.disabled };
+    if (Number.isNaN(ov.warning) || Number.isNaN(ov.critical))
+      throw new AppError("E_VALIDATION", "warning and critical must be numbers");
+    await mon.store.setOverride(id, ov);
+    await ctx.audit(c, {
+      action: "health.override.set",
+      target: check,
+      instanceId: id,
+      result: "ok",
+      details: ov,
+    });
+    return ok(c, ov);
+  });
+  return app;
+}
