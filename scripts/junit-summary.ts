@@ -1,4 +1,5 @@
 /** Reads a JUnit XML report and prints "N passed, N failed[, N skipped]" on one line. */
+export {};
 const file = process.argv[2] ?? "reports/junit.xml";
 const xml = await Bun.file(file).text();
 let passed = 0;
