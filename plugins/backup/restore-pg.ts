@@ -1,0 +1,132 @@
+/**
+ * PostgreSQL plumbing shared by restore, swap and copy: the tool environment, database-level DDL
+ * (create, drop, rename, terminate) and running pg tools on the target server through its
+ * Connection. Names go through psql variables (`:"name"`), never pasted into SQL.
+ */
+import { AppError, type Connection, odoo } from "../../server/sdk/index.ts";
+
+export type PgTarget = odoo.OdooDb["target"];
+
+/** libpq environment for pg tools; the password travels in PGPASSWORD, never in argv. */
+export function pgEnv(t: PgTarget): Record<string, string> {
+  const env: Record<string, string> = { LC_MESSAGES: "C", PGCONNECT_TIMEOUT: "10", PGAPPNAME: "odoodeck" };
+  if (t.password) env.PGPASSWORD = t.password;
+  if (t.sslmode) env.PGSSLMODE = t.sslmode;
+  return env;
+}
+
+/** -h/-p/-U for pg_restore, pg_dump, psql. */
+export function pgArgs(t: PgTarget): string[] {
+  const a = ["-p", String(t.port)];
+  if (t.host) a.push("-h", t.host);
+  if (t.user) a.push("-U", t.user);
+  return a;
+}
+
+/** The maintenance database handle: where CREATE/DROP/ALTER DATABASE run. */
+export function maintenanceDb(conn: Connection, t: PgTarget): odoo.OdooDb {
+  return new odoo.OdooDb(conn, { ...t, database: "postgres" }, { timeoutMs: 600_000 });
+}
+
+/** Runs a pg tool (or any command) on the target; a non-zero exit is E_COMMAND_FAILED with stderr's gist. */
+export async function runTool(
+  conn: Connection,
+  argv: string[],
+  opts: {
+    env?: Record<string, string>;
+    stdin?: ReadableStream<Uint8Array> | string;
+    signal?: AbortSignal;
+    what: string;
+    maxOutputBytes?: number;
+  },
+): Promise<string> {
+  const res = await conn.exec(argv, {
+    env: opts.env,
+    stdin: opts.stdin,
+    signal: opts.signal,
+    maxOutputBytes: opts.maxOutputBytes,
+  });
+  if (res.code !== 0) {
+    const lines = res.stderr.trim().split("\n");
+    const gist = (lines.find((l) => /error|fatal/i.test(l)) ?? lines[0] ?? `exit code ${res.code}`).trim();
+    throw new AppError("E_COMMAND_FAILED", `${opts.what} failed: ${gist}`, {
+      details: { stderr: res.stderr.slice(-4000), code: res.code },
+    });
+  }
+  return res.stdout;
+}
+
+export async function databaseExists(m: odoo.OdooDb, name: string): Promise<boolean> {
+  return (await m.scalar("SELECT count(*) FROM pg_database WHERE datname = :'name'", { name })) === "1";
+}
+
+/** Like Odoo's own create: template0, UTF8, owned by the connecting role. */
+export async function createDatabase(m: odoo.OdooDb, name: string): Promise<void> {
+  await m.query(`CREATE DATABASE :"name" TEMPLATE template0 ENCODING 'UTF8'`, { name });
+}
+
+export async function dropDatabase(m: odoo.OdooDb, name: string): Promise<void> {
+  await m.query(`DROP DATABASE IF EXISTS :"name" WITH (FORCE)`, { name });
+}
+
+/** Ends every other session on `name` (Odoo workers, crons) so it can be renamed or dropped. */
+export async function terminateConnections(m: odoo.OdooDb, name: string): Promise<void> {
+  await m.query(
+    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :'name' AND pid <> pg_backend_pid()",
+    { name },
+  );
+}
+
+/**
+ * Renames a database. PostgreSQL refuses while anyone is connected, and a running Odoo may
+ * reconnect between terminate and rename: retry a few times before giving up.
+ */
+export async function renameDatabase(m: odoo.OdooDb, from: string, to: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    await terminateConnections(m, from);
+    try {
+      await m.query(`ALTER DATABASE :"from" RENAME TO :"to"`, { from, to });
+      return;
+    } catch (e) {
+      const busy = /being accessed by other users/.test(JSON.stringify((e as AppError).details ?? ""));
+      if (!busy || attempt >= 5) throw e;
+      await Bun.sleep(200 * attempt);
+    }
+  }
+}
+
+/** True when the role can create any extension (superuser); else only trusted ones. */
+export async function isSuperuser(m: odoo.OdooDb): Promise<boolean> {
+  return (await m.scalar("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")) === "t";
+}
+
+/**
+ * Which of `names` this role cannot create on the target: not installed on the server, or
+ * untrusted while we are not superuser. Checked before anything is created.
+ */
+export async function uncreatableExtensions(m: odoo.OdooDb, names: string[]): Promise<string[]> {
+  if (names.length === 0) return [];
+  const su = await isSuperuser(m);
+  const rows = await m.query<{ name: string; trusted: string | null }>(
+    `SELECT e.name, v.trusted FROM pg_available_extensions e
+       LEFT JOIN pg_available_extension_versions v ON v.name = e.name AND v.version = e.default_version`,
+  );
+  const avail = new Map(rows.map((r) => [r.name, r.trusted === "t"]));
+  return names.filter((n) => !avail.has(n) || (!su && !avail.get(n)));
+}
+
+/** Postgres identifiers are 63 bytes at most: shorten the base so `<base><suffix>` fits. */
+export function fitName(base: string, suffix: string): string {
+  const max = 63 - Buffer.byteLength(suffix);
+  let b = base;
+  while (Buffer.byteLength(b) > max) b = b.slice(0, -1);
+  return `${b}${suffix}`;
+}
+
+/** "20240501101500" (UTC): readable, sortable, short enough for identifiers. */
+export function compactStamp(d = new Date()): string {
+  return d
+    .toISOString()
+    .replace(/[-:T]/g, "")
+    .replace(/\.\d+Z$/, "");
+}

@@ -1,0 +1,211 @@
+/**
+ * Restore a backup (native folder or Odoo zip on the odoodeck machine) into a TEMPORARY database
+ * `<db>__restore_<ts>` and filestore folder on the target, then verify it. Nothing live is
+ * touched: the archive is checked in full first, and any failure drops the temporary copy.
+ * `restoreToNewDatabase` then publishes the copy under a new name; swap.ts puts it in place of an
+ * instance's database.
+ */
+import { AppError, type Connection, odoo, toAppError } from "../../server/sdk/index.ts";
+import { PART_FILESTORE } from "./format.ts";
+import { importOdooZip } from "./odoo-zip-import.ts";
+import { type ArchiveInfo, inspectArchive } from "./restore-archive.ts";
+import { allOrAbort } from "./restore-concurrent.ts";
+import { chownTree, counter, extractTarZst, serviceOwner } from "./restore-files.ts";
+import { type FinishOptions, finishRestore } from "./restore-finish.ts";
+import { extensionError, pgRestoreNative, prepareNativeDump } from "./restore-native.ts";
+import {
+  compactStamp,
+  createDatabase,
+  databaseExists,
+  dropDatabase,
+  fitName,
+  maintenanceDb,
+  type PgTarget,
+  uncreatableExtensions,
+} from "./restore-pg.ts";
+import { type RestoreCheck, verifyRestoredCopy } from "./restore-verify.ts";
+
+export interface RestoreTarget {
+  /** The server holding PostgreSQL's client tools and the filestore. */
+  conn: Connection;
+  pg: PgTarget;
+  /** `<data_dir>/filestore`: the folder of per-database filestores (renames stay on one filesystem). */
+  filestoreRoot: string;
+}
+
+export interface RestoreProgress {
+  phase: "validate" | "restore" | "verify" | "neutralize" | "swap";
+  bytesDone?: number;
+  bytesTotal?: number;
+}
+
+export interface RestoreOptions extends RestoreTarget {
+  /** Native `<name>.odoodeck/` folder or Odoo zip, on the odoodeck machine. */
+  source: string;
+  /** The database the copy is for (names the temporary copy). */
+  dbName: string;
+  jobs?: number;
+  signal?: AbortSignal;
+  progress?: (p: RestoreProgress) => void;
+  log?: (line: string) => void;
+}
+
+/** A verified copy under temporary names, not yet live. */
+export interface TempCopy extends RestoreTarget {
+  tempDb: string | null;
+  tempFilestore: string | null;
+  archive?: ArchiveInfo;
+  check: RestoreCheck | null;
+  seconds: number;
+}
+
+/** Drops a temporary copy; never throws (it runs on failure paths). */
+export async function discardTemp(
+  t: RestoreTarget & { tempDb: string | null; tempFilestore: string | null },
+) {
+  if (t.tempDb) await dropDatabase(maintenanceDb(t.conn, t.pg), t.tempDb).catch(() => {});
+  if (t.tempFilestore) await t.conn.remove(t.tempFilestore, { recursive: true }).catch(() => {});
+}
+
+async function checkVersions(o: RestoreOptions, a: ArchiveInfo): Promise<void> {
+  if (a.kind === "native" && a.manifest.scope === "files") return;
+  const tool = a.kind === "native" ? "pg_restore" : "psql";
+  const v = await odoo.toolVersion(o.conn, tool);
+  if (!v) throw new AppError("E_COMMAND_FAILED", `${tool} is not installed on ${o.conn.label}`);
+  if (a.pgDumpMajor !== null && v.major < a.pgDumpMajor)
+    throw new AppError(
+      "E_PG_VERSION",
+      `The dump was made by pg_dump ${a.pgDumpMajor}, but ${tool} on ${o.conn.label} is ${v.version}`,
+      { hint: `Install the PostgreSQL ${a.pgDumpMajor} (or newer) client tools on ${o.conn.label}` },
+    );
+}
+
+export async function restoreToTemp(o: RestoreOptions): Promise<TempCopy> {
+  const t0 = performance.now();
+  const log = o.log ?? (() => {});
+  o.progress?.({ phase: "validate" });
+  const a = await inspectArchive(o.source, o.signal);
+  try {
+    await checkVersions(o, a);
+    if (a.kind === "odoo-zip") {
+      const bad = await uncreatableExtensions(maintenanceDb(o.conn, o.pg), a.zip.extensions);
+      if (bad.length) throw extensionError(bad);
+    }
+  } catch (e) {
+    if (a.kind === "odoo-zip") a.zip.close();
+    throw e;
+  }
+  const name = fitName(o.dbName, `__restore_${compactStamp()}`);
+  const hasDb = a.kind === "odoo-zip" || a.manifest.scope !== "files";
+  const hasFiles = a.kind === "odoo-zip" ? a.zip.filestoreFiles.length > 0 : a.manifest.scope !== "db";
+  const temp: TempCopy = {
+    ...pick(o),
+    tempDb: null,
+    tempFilestore: null,
+    archive: a,
+    check: null,
+    seconds: 0,
+  };
+  const workDir = `${o.filestoreRoot}/.${name}.work`;
+  let done = 0;
+  const total =
+    a.kind === "native"
+      ? a.manifest.parts.reduce((s, p) => s + p.bytes, 0)
+      : a.zip.dump.uncompressedSize + a.zip.filestoreFiles.reduce((s, e) => s + e.uncompressedSize, 0);
+  const onBytes = (n: number) => {
+    done += n;
+    o.progress?.({ phase: "restore", bytesDone: done, bytesTotal: total });
+  };
+  const m = maintenanceDb(o.conn, o.pg);
+  try {
+    if (hasDb && (await databaseExists(m, name)))
+      throw new AppError("E_CONFLICT", `Database ${name} already exists`);
+    const dataDir = o.filestoreRoot.replace(/\/filestore\/?$/, "") || o.filestoreRoot;
+    const owner = await serviceOwner(o.conn, dataDir).catch(() => null);
+    await o.conn.mkdir(o.filestoreRoot, { recursive: true });
+    await o.conn.mkdir(workDir, { recursive: true, mode: 0o700 });
+    if (hasFiles) {
+      temp.tempFilestore = `${o.filestoreRoot}/${name}`;
+      await o.conn.mkdir(temp.tempFilestore, { recursive: false });
+    }
+    log(`Restoring ${a.kind === "native" ? "native backup" : "Odoo zip"} into temporary database ${name}`);
+    if (a.kind === "native") {
+      const dbWork = async (signal: AbortSignal) => {
+        if (!hasDb || !a.dbPart) return;
+        const prep = await prepareNativeDump({ ...o, signal, dir: a.dir, part: a.dbPart, workDir, onBytes });
+        await createDatabase(m, name);
+        temp.tempDb = name;
+        await pgRestoreNative({ ...o, signal, dbName: name, ...prep, jobs: o.jobs ?? 2 });
+      };
+      const filesWork = async (signal: AbortSignal) => {
+        if (!temp.tempFilestore || !a.filesPart) return;
+        const body = Bun.file(`${a.dir}/${PART_FILESTORE}`).stream().pipeThrough(counter(onBytes));
+        await extractTarZst(o.conn, body, temp.tempFilestore, signal);
+      };
+      await allOrAbort(o.signal, [dbWork, filesWork]);
+    } else {
+      await createDatabase(m, name);
+      temp.tempDb = name;
+      await importOdooZip({
+        ...o,
+        target: o.pg,
+        zip: a.zip,
+        dbName: name,
+        filestoreDir: temp.tempFilestore,
+        onBytes,
+      });
+    }
+    if (temp.tempFilestore) await chownTree(o.conn, temp.tempFilestore, owner);
+    o.progress?.({ phase: "verify" });
+    if (temp.tempDb) {
+      const db = new odoo.OdooDb(o.conn, { ...o.pg, database: temp.tempDb });
+      temp.check = await verifyRestoredCopy(o.conn, db, temp.tempFilestore, {
+        counts: a.kind === "native" ? a.manifest.counts : null,
+        modules: a.modules,
+      });
+      if (temp.check.problems.length)
+        throw new AppError(
+          "E_BACKUP_CORRUPT",
+          `The restored copy does not match the backup: ${temp.check.problems.join("; ")}`,
+          {
+            hint: "The temporary copy was dropped; nothing live was changed",
+            details: { problems: temp.check.problems },
+          },
+        );
+      log(
+        `Verified: ${temp.check.counts.res_partner} partners, ${temp.check.modules} modules, ${temp.check.filestoreFiles} files`,
+      );
+    }
+    temp.seconds = (performance.now() - t0) / 1000;
+    return temp;
+  } catch (e) {
+    // pg_restore may still be creating the database when the other branch fails
+    temp.tempDb ??= (await databaseExists(m, name).catch(() => false)) ? name : null;
+    await discardTemp(temp);
+    throw toAppError(e);
+  } finally {
+    await o.conn.remove(workDir, { recursive: true }).catch(() => {});
+    if (a.kind === "odoo-zip") a.zip.close();
+  }
+}
+
+function pick(o: RestoreTarget): RestoreTarget {
+  return { conn: o.conn, pg: o.pg, filestoreRoot: o.filestoreRoot };
+}
+
+/**
+ * Restores into a database that does not exist yet: temporary copy, verify, optional
+ * neutralization (fail closed), then rename to `dbName`.
+ * @example await restoreToNewDatabase({ conn, pg, source: "/backups/x.odoodeck", dbName: "acme_test", filestoreRoot: "/var/lib/odoo/filestore" })
+ */
+export async function restoreToNewDatabase(o: RestoreOptions & Omit<FinishOptions, "promote">) {
+  const m = maintenanceDb(o.conn, o.pg);
+  if (await databaseExists(m, o.dbName))
+    throw new AppError("E_CONFLICT", `Database ${o.dbName} already exists`, {
+      hint: "Pick a new database name",
+    });
+  if (await o.conn.stat(`${o.filestoreRoot}/${o.dbName}`))
+    throw new AppError("E_CONFLICT", `A filestore for ${o.dbName} already exists in ${o.filestoreRoot}`);
+  const temp = await restoreToTemp(o);
+  return finishRestore(temp, { ...o, promote: { kind: "new", dbName: o.dbName } });
+}

@@ -1,0 +1,84 @@
+import { beforeAll, describe, expect, test } from "bun:test";
+import { copyFileSync, existsSync, readdirSync, statSync, truncateSync } from "node:fs";
+import { join } from "node:path";
+import { restoreToNewDatabase } from "../../plugins/backup/restore.ts";
+import {
+  liveFixture,
+  type RestoreEnv,
+  restoreEnv,
+  testDir,
+} from "../../plugins/backup/restore-test-helpers.ts";
+import { listFiles } from "../../plugins/backup/restore-verify.ts";
+import { FIXTURES } from "../helpers/fixtures.ts";
+
+let env: RestoreEnv;
+
+beforeAll(async () => {
+  env = await restoreEnv("zip");
+}, 120_000);
+
+async function codeOf(p: Promise<unknown>): Promise<{ code: string; message: string }> {
+  try {
+    await p;
+    return { code: "no error", message: "" };
+  } catch (e) {
+    return { code: (e as { code?: string }).code ?? String(e), message: (e as Error).message };
+  }
+}
+
+async function databases(prefix: string): Promise<string[]> {
+  const out = await env.pgInfo.psql(
+    "postgres",
+    `SELECT datname FROM pg_database WHERE datname LIKE '${prefix}%' ORDER BY 1`,
+  );
+  return out.split("\n").filter(Boolean);
+}
+
+describe("restore of Odoo's own backup zip", () => {
+  test("into a new database: 101 partners, 39 modules, 91 filestore files, owner-less non-superuser restore", async () => {
+    const t0 = performance.now();
+    const res = await restoreToNewDatabase({
+      ...env,
+      source: FIXTURES.prodOdooBackupZip,
+      dbName: "zip_new_1",
+      neutralize: false,
+    });
+    const secs = (performance.now() - t0) / 1000;
+    console.log(`restore of the Odoo zip fixture: ${secs.toFixed(2)} s`);
+    expect(res.dbName).toBe("zip_new_1");
+    expect(await env.db("zip_new_1").odooInfo()).toMatchObject({
+      partners: 101,
+      installedModules: 39,
+      users: 8,
+    });
+    const files = await listFiles(env.conn, join(env.filestoreRoot, "zip_new_1"));
+    expect(files.size).toBe(91);
+    expect(res.check?.missingFiles).toEqual([]);
+    // nothing temporary left behind
+    expect(readdirSync(env.filestoreRoot).sort()).toEqual(["zip_new_1"]);
+    expect(await databases("zip_new_1__")).toEqual([]);
+  }, 120_000);
+
+  test("a truncated zip is refused with E_BACKUP_CORRUPT before anything is created", async () => {
+    const dir = testDir("trunc");
+    const bad = join(dir, "truncated.zip");
+    copyFileSync(FIXTURES.prodOdooBackupZip, bad);
+    truncateSync(bad, Math.floor(statSync(bad).size / 2));
+    const live = await liveFixture(env, "acme_prod");
+    const before = await env.db(live).odooInfo();
+    const err = await codeOf(restoreToNewDatabase({ ...env, source: bad, dbName: "zip_trunc" }));
+    expect(err.code).toBe("E_BACKUP_CORRUPT");
+    expect(await databases("zip_trunc")).toEqual([]);
+    expect(existsSync(join(env.filestoreRoot, "zip_trunc"))).toBe(false);
+    expect(await env.db(live).odooInfo()).toEqual(before);
+  }, 120_000);
+
+  test("an existing database name is refused (E_CONFLICT), the database untouched", async () => {
+    const live = await liveFixture(env, "acme_prod");
+    const err = await codeOf(
+      restoreToNewDatabase({ ...env, source: FIXTURES.prodOdooBackupZip, dbName: live }),
+    );
+    expect(err.code).toBe("E_CONFLICT");
+    expect((await env.db(live).odooInfo()).partners).toBe(101);
+  }, 60_000);
+});
