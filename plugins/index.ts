@@ -1,6 +1,7 @@
 import type { PluginDefinition } from "../server/sdk/index.ts";
+import health from "./health/index.ts";
 import configDiff from "./config-diff/index.ts";
 import modules from "./modules/index.ts";
 
 /** Built-in plugins, in no particular order: the host orders them by dependsOn. */
-export const builtinPlugins: PluginDefinition<any>[] = [configDiff, modules];
+export const builtinPlugins: PluginDefinition<any>[] = [configDiff, modules, health];
