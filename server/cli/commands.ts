@@ -93,6 +93,8 @@ export async function coreCommands(
       );
       return 0;
     }
+    if (cmd === "server" || cmd === "instance")
+      return await (await import("./servers.ts")).serverCommands(core, cmd, args, flags, io);
     if (cmd === "plugin" && args[0] === "list") {
       await core.host.load(builtinPlugins, `${config.dataDir}/plugins`);
       io.out(table(core.host.records as any, ["id", "name", "version", "source", "status", "reason"]));
