@@ -55,3 +55,11 @@ test("addons paths compare entry by entry, trailing slashes ignored", () => {
     { path: "/opt/oca/web", status: "only-left", leftIndex: 2, rightIndex: null },
   ]);
 });
+
+test("a boolean under a password-like name is not a secret; conf credentials always are", () => {
+  const d = diffMaps({ "auth_signup.reset_password": "True", admin_passwd: "True" }, {});
+  expect(d.map((e) => [e.key, e.secret, e.left])).toEqual([
+    ["admin_passwd", true, "••••••••"],
+    ["auth_signup.reset_password", false, "True"],
+  ]);
+});

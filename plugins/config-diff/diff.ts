@@ -61,7 +61,7 @@ export function diffMaps(
     const r = inR ? right[key] : null;
     const status: DiffStatus = !inL ? "only-right" : !inR ? "only-left" : l === r ? "same" : "changed";
     if (status === "same" && !opts.includeSame) continue;
-    const secret = !!opts.secretKeys?.has(key) || isSecret(key, l) || isSecret(key, r);
+    const secret = !!opts.secretKeys?.has(key) || (inL && isSecret(key, l)) || (inR && isSecret(key, r));
     const mask = (v: string | null) => (secret && v != null ? odoo.maskValue(v) : v);
     out.push({ key, status, left: mask(l), right: mask(r), secret, expected: EXPECTED_DIFFERENT.has(key) });
   }

@@ -14,7 +14,13 @@ const SECRET_VALUE_RE = [
   /^\$pbkdf2-/, // password hashes are as good as passwords offline
 ];
 
+/** odoo.conf's own credentials: masked whatever their value. */
+const ALWAYS_SECRET = new Set(["admin_passwd", "db_password", "smtp_password"]);
+
 export function isSecret(key: string, value: string | null | undefined): boolean {
+  if (ALWAYS_SECRET.has(key)) return true;
+  // A flag such as auth_signup.reset_password = True names a password but holds none.
+  if (value != null && /^(true|false)$/i.test(value.trim())) return false;
   if (odoo.isSecretKey(key)) return true;
   if (!value) return false;
   return SECRET_VALUE_RE.some((re) => re.test(value.trim()));

@@ -132,6 +132,34 @@ describe("Config tab", () => {
   });
 });
 
+describe("Findings from the server's facts", () => {
+  test("limit_memory_hard above MemTotal (read through the connection) and dbfilter with several databases", async () => {
+    const memTotal = Number(/^MemTotal:\s+(\d+)/m.exec(readFileSync("/proc/meminfo", "utf8"))![1]) * 1024;
+    const path = join(dir, "risky.conf");
+    writeFileSync(
+      path,
+      `[options]\ndb_host = ${pg.host}\ndb_port = ${pg.port}\ndb_user = ${pg.odooUser}\ndb_password = ${pg.odooPassword}\nworkers = 0\nlimit_memory_hard = ${memTotal * 2}\n`,
+    );
+    const id = await t.addLocalInstance({
+      name: "risky",
+      confPath: path,
+      dbName: stagingDb,
+      production: true,
+    });
+    const { body } = await t.admin.getJson(`/api/v1/config-diff/i/${id}`);
+    const f = Object.fromEntries(body.data.findings.map((x: any) => [x.id, x]));
+    const gib = (n: number) => (n / 1024 ** 3).toFixed(1);
+    expect(f.limit_memory_hard_above_ram.message).toBe(
+      `limit_memory_hard (${gib(memTotal * 2)} GiB) is above the server's RAM (${gib(memTotal)} GiB)`,
+    );
+    // The odoo role owns the two fixture copies (and more): Odoo would list them all.
+    expect(f.dbfilter_missing.message).toMatch(/^dbfilter is not set and \d+ databases are visible to odoo$/);
+    expect(f.workers_zero.severity).toBe("medium");
+    expect(f.admin_passwd_default.severity).toBe("high");
+    expect(JSON.stringify(body)).not.toContain(pg.odooPassword);
+  });
+});
+
 describe("Diff of two instances", () => {
   test("global page with two selects compares conf, addons paths and parameters", async () => {
     const { res, html } = await t.admin.page(`/p/config-diff/?a=${prodId}&b=${stagingId}`);
