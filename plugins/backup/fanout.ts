@@ -1,7 +1,8 @@
 /**
  * Copies one stream to several sinks at the pace of the slowest one (bounded memory), hashing and
- * counting on the way. A failing sink fails the whole copy: a backup is never "green" with a
- * destination that did not get every byte.
+ * counting on the way. A sink that fails is dropped and its error returned, so the other
+ * destinations still get a complete copy; the copy fails only when every sink failed. The caller
+ * turns any sink error into a failed backup: never "green" with a destination missing bytes.
  */
 import { createHash } from "node:crypto";
 
@@ -10,6 +11,8 @@ export type Sink = (data: ReadableStream<Uint8Array>) => Promise<void>;
 export interface Copied {
   bytes: number;
   sha256: string;
+  /** One entry per sink: null when it got every byte. */
+  errors: (unknown | null)[];
 }
 
 const HIGH_WATER = 4 * 1024 * 1024;
@@ -20,35 +23,46 @@ export async function fanOut(
   onProgress?: (bytes: number) => void,
 ): Promise<Copied> {
   const hash = createHash("sha256");
-  const pipes = sinks.map(() => new TransformStream<Uint8Array, Uint8Array>({}, new ByteLengthQueuingStrategy({ highWaterMark: HIGH_WATER })));
+  const pipes = sinks.map(
+    () =>
+      new TransformStream<Uint8Array, Uint8Array>(
+        {},
+        new ByteLengthQueuingStrategy({ highWaterMark: HIGH_WATER }),
+      ),
+  );
   const writers = pipes.map((p) => p.writable.getWriter());
-  const done = sinks.map((sink, i) => sink(pipes[i].readable));
-  // Rejects as soon as any sink fails; never resolves otherwise.
-  const firstFailure = new Promise<never>((_, reject) => {
-    for (const d of done) d.catch(reject);
-  });
-  firstFailure.catch(() => {});
+  const errors: (unknown | null)[] = sinks.map(() => null);
+  const done = sinks.map((sink, i) =>
+    sink(pipes[i].readable).catch((e) => {
+      errors[i] = e ?? new Error("sink failed");
+      writers[i].abort(e).catch(() => {}); // wakes a writer waiting on `ready`
+    }),
+  );
+  const live = () => writers.filter((_, i) => errors[i] === null);
   let bytes = 0;
   try {
     for await (const chunk of src) {
       hash.update(chunk);
       bytes += chunk.byteLength;
-      await Promise.race([Promise.all(writers.map((w) => w.ready)), firstFailure]);
-      for (const w of writers) w.write(chunk).catch(() => {});
+      await Promise.all(live().map((w) => w.ready.catch(() => {})));
+      const targets = live();
+      if (targets.length === 0) throw errors.find((e) => e !== null);
+      for (const w of targets) w.write(chunk).catch(() => {});
       onProgress?.(bytes);
     }
-    await Promise.race([Promise.all(writers.map((w) => w.close())), firstFailure]);
+    await Promise.all(live().map((w) => w.close().catch(() => {})));
     await Promise.all(done);
   } catch (e) {
     for (const w of writers) w.abort(e).catch(() => {});
-    await Promise.allSettled(done);
+    await Promise.all(done);
     throw e;
   }
-  return { bytes, sha256: hash.digest("hex") };
+  if (errors.every((e) => e !== null)) throw errors[0];
+  return { bytes, sha256: hash.digest("hex"), errors };
 }
 
 /** SHA-256 and size of a stream, read once. */
-export async function digest(src: ReadableStream<Uint8Array>): Promise<Copied> {
+export async function digest(src: ReadableStream<Uint8Array>): Promise<{ bytes: number; sha256: string }> {
   const hash = createHash("sha256");
   let bytes = 0;
   for await (const chunk of src) {

@@ -52,7 +52,10 @@ export interface BackupManifest {
 
 /** "20240501T101500Z" for a date (UTC, seconds). */
 export function stamp(d: Date): string {
-  return d.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
+  return d
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d+Z$/, "Z");
 }
 
 /** Keeps names safe as one path segment: letters, digits, dot, dash; the rest becomes "-". */
@@ -61,7 +64,12 @@ export function safeSegment(s: string): string {
 }
 
 /** `<instance>_<db>_<stamp>_<scope>` (no suffix). */
-export function backupBaseName(instanceName: string, dbName: string, createdAt: Date, scope: BackupScope): string {
+export function backupBaseName(
+  instanceName: string,
+  dbName: string,
+  createdAt: Date,
+  scope: BackupScope,
+): string {
   return `${safeSegment(instanceName)}_${safeSegment(dbName)}_${stamp(createdAt)}_${scope}`;
 }
 
@@ -107,7 +115,8 @@ export function validateManifest(x: unknown): BackupManifest {
   if (!SCOPES.includes(m.scope)) fail(`scope ${JSON.stringify(m.scope)} is unknown`);
   if (!Array.isArray(m.parts)) fail("parts is missing");
   for (const p of m.parts) {
-    if (typeof p.name !== "string" || p.name.includes("/") || p.name.startsWith(".")) fail("a part has a bad name");
+    if (typeof p.name !== "string" || p.name.includes("/") || p.name.startsWith("."))
+      fail("a part has a bad name");
     if (!Number.isSafeInteger(p.bytes) || p.bytes < 0) fail(`part ${p.name} has a bad size`);
     if (!/^[0-9a-f]{64}$/.test(p.sha256)) fail(`part ${p.name} has a bad sha256`);
   }

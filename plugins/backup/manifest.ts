@@ -49,7 +49,10 @@ export async function readSourceFacts(db: OdooDb, pgDumpVersion: string): Promis
 const COUNT_FILES = `[ -d "$1" ] || { echo "0 0"; exit 0; }; find "$1" -type f -printf '%s\\n' | awk '{n++; s+=$1} END {print n+0, s+0}'`;
 
 /** Number of files and total bytes in a filestore folder (0/0 when it does not exist). */
-export async function filestoreStats(conn: Connection, dir: string): Promise<{ files: number; bytes: number }> {
+export async function filestoreStats(
+  conn: Connection,
+  dir: string,
+): Promise<{ files: number; bytes: number }> {
   const r = await conn.exec(["sh", "-c", COUNT_FILES, "odoodeck-count", dir], { timeoutMs: 600_000 });
   if (r.code !== 0) {
     throw new AppError("E_COMMAND_FAILED", `Could not count the filestore files in ${dir}`, {

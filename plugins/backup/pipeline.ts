@@ -66,7 +66,9 @@ export function mapFailure(what: string, stderr: string, code: number): AppError
   if (/could not connect|Connection refused|could not translate host name/i.test(stderr))
     return new AppError("E_DB_UNREACHABLE", `${what}: PostgreSQL cannot be reached`, { hint: last });
   if (/No space left on device|Disk quota exceeded/i.test(stderr))
-    return new AppError("E_DISK_FULL", `${what}: no space left on the device`, { hint: "Free some space and try again" });
+    return new AppError("E_DISK_FULL", `${what}: no space left on the device`, {
+      hint: "Free some space and try again",
+    });
   if (code === 127 || /not found/i.test(last))
     return new AppError("E_COMMAND_FAILED", `${what}: a tool is missing on the server`, {
       hint: `${last} — install it (pg_dump, tar, zstd)`,

@@ -54,7 +54,9 @@ function fromRow(r: any): BackupRecord {
 
 /** A backup is verified when every destination's copy was re-read and matched. */
 export function isVerified(b: BackupRecord): boolean {
-  return b.status === "ok" && b.destinations.length > 0 && b.destinations.every((d) => d.verify === "verified");
+  return (
+    b.status === "ok" && b.destinations.length > 0 && b.destinations.every((d) => d.verify === "verified")
+  );
 }
 
 export class BackupStore {

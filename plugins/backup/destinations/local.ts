@@ -12,7 +12,9 @@ export function fsAppError(e: unknown, path: string): unknown {
       hint: "Free some space on the backup destination, or prune old backups",
     });
   if (code === "EACCES" || code === "EPERM" || code === "EROFS")
-    return new AppError("E_PERMISSION", `Permission denied: ${path}`, { hint: "Check the folder's owner and mode" });
+    return new AppError("E_PERMISSION", `Permission denied: ${path}`, {
+      hint: "Check the folder's owner and mode",
+    });
   if (code === "ENOENT") return new AppError("E_FILE_NOT_FOUND", `No such file or directory: ${path}`);
   return e;
 }
@@ -54,7 +56,9 @@ export class LocalDestination implements Destination {
 
   read(rel: string): ReadableStream<Uint8Array> {
     const path = this.#abs(rel);
-    return Readable.toWeb(createReadStream(path, { highWaterMark: 1024 * 1024 })) as unknown as ReadableStream<Uint8Array>;
+    return Readable.toWeb(
+      createReadStream(path, { highWaterMark: 1024 * 1024 }),
+    ) as unknown as ReadableStream<Uint8Array>;
   }
 
   async size(rel: string): Promise<number | null> {
@@ -64,7 +68,12 @@ export class LocalDestination implements Destination {
 
   async rename(from: string, to: string): Promise<void> {
     const target = this.#abs(to);
-    if (await fsp.access(target, constants.F_OK).then(() => true, () => false))
+    if (
+      await fsp.access(target, constants.F_OK).then(
+        () => true,
+        () => false,
+      )
+    )
       throw new AppError("E_CONFLICT", `A backup named ${to} already exists`);
     await fsp.rename(this.#abs(from), target);
     // The rename is durable only once the folder holding it is synced.

@@ -98,7 +98,8 @@ export class S3Destination implements Destination {
     do {
       const page = await this.client.list({ prefix: this.prefix, delimiter: "/", continuationToken: token });
       for (const c of page.contents ?? []) names.add(c.key.slice(this.prefix.length));
-      for (const p of page.commonPrefixes ?? []) names.add(p.prefix.slice(this.prefix.length).replace(/\/$/, ""));
+      for (const p of page.commonPrefixes ?? [])
+        names.add(p.prefix.slice(this.prefix.length).replace(/\/$/, ""));
       token = page.isTruncated ? page.nextContinuationToken : undefined;
     } while (token);
     return [...names].sort();

@@ -26,7 +26,10 @@ export class ServerDestination implements Destination {
     await this.conn.writeFile(path, data, { atomic: false, mode: 0o600, signal });
     // `sync FILE` (coreutils) flushes that file to disk before we call it written.
     const r = await this.conn.exec(["sync", path], { timeoutMs: 600_000 });
-    if (r.code !== 0) throw new AppError("E_COMMAND_FAILED", `Could not sync ${path} on ${this.conn.label}`, { hint: r.stderr.trim() });
+    if (r.code !== 0)
+      throw new AppError("E_COMMAND_FAILED", `Could not sync ${path} on ${this.conn.label}`, {
+        hint: r.stderr.trim(),
+      });
   }
 
   read(rel: string): ReadableStream<Uint8Array> {
@@ -38,7 +41,8 @@ export class ServerDestination implements Destination {
   }
 
   async rename(from: string, to: string): Promise<void> {
-    if (await this.conn.stat(this.#abs(to))) throw new AppError("E_CONFLICT", `A backup named ${to} already exists`);
+    if (await this.conn.stat(this.#abs(to)))
+      throw new AppError("E_CONFLICT", `A backup named ${to} already exists`);
     await this.conn.rename(this.#abs(from), this.#abs(to));
   }
 

@@ -1,0 +1,345 @@
+/**
+ * Creating a backup: an operation with steps inspect → dump database ∥ archive filestore →
+ * checksum & publish. pg_dump and tar run on the instance's server (through its Connection, so
+ * SSH works too) and are compressed there; their output streams to every destination at once.
+ * Nothing is published until every part is written, synced and re-read; a failure or cancel
+ * removes the partial copies.
+ */
+import type { InstanceHandle, OperationsApi, StepApi } from "../../server/sdk/index.ts";
+import { AppError, odoo, toAppError } from "../../server/sdk/index.ts";
+import type { Destination } from "./destinations/types.ts";
+import { fanOut } from "./fanout.ts";
+import {
+  type BackupFormat,
+  type BackupManifest,
+  type BackupScope,
+  backupBaseName,
+  FORMAT_NAME,
+  FORMAT_VERSION,
+  type ManifestPart,
+  nativeName,
+  PART_DB,
+  PART_FILESTORE,
+  zipName,
+} from "./format.ts";
+import { filestoreStats, readSourceFacts, type SourceFacts } from "./manifest.ts";
+import { odooZipManifest, odooZipStream } from "./odoo-zip-export.ts";
+import { produce } from "./pipeline.ts";
+import { publishFile, publishNative, stagingName } from "./publish.ts";
+import type { BackupRecord, BackupStore, DestinationState } from "./store.ts";
+
+export interface BackupRequest {
+  scope: BackupScope;
+  format: BackupFormat;
+  destinations: Destination[];
+  actor: string;
+}
+
+export interface BackupEnv {
+  operations: OperationsApi;
+  store: BackupStore;
+  onFinished?: (b: BackupRecord) => void;
+}
+
+const TAR_SCRIPT = `if [ -d "$1" ]; then exec tar -C "$1" -cf - .; else exec tar -cf - -T /dev/null; fi`;
+
+/** Starts the backup operation; resolves once it is recorded (the work goes on in the background). */
+export async function startBackup(env: BackupEnv, inst: InstanceHandle, req: BackupRequest) {
+  if (!req.destinations.length) throw new AppError("E_VALIDATION", "Choose at least one destination");
+  const { settings, db: baseDb } = await inst.odoo();
+  const dbName = inst.dbName ?? settings.dbNames[0];
+  if (!dbName)
+    throw new AppError("E_CONF_INVALID", `${inst.name} has no database name`, {
+      hint: "Set db_name in odoo.conf or on the instance",
+    });
+  const db = baseDb.withDatabase(dbName);
+  const createdAt = new Date();
+  const base = backupBaseName(inst.name, dbName, createdAt, req.scope);
+  const name = req.format === "zip" ? zipName(base) : nativeName(base);
+  const dests: DestinationState[] = req.destinations.map((d) => ({
+    id: d.id,
+    label: d.label,
+    status: "pending",
+    path: d.where(name),
+  }));
+  const record: Omit<BackupRecord, "id"> = {
+    instanceId: inst.id,
+    name,
+    scope: req.scope,
+    format: req.format,
+    createdAt: createdAt.toISOString(),
+    finishedAt: null,
+    bytes: 0,
+    status: "running",
+    error: null,
+    operationId: null,
+    manifest: null,
+    destinations: dests,
+  };
+  const backupId = await env.store.insert(record);
+  const wantDb = req.scope !== "files";
+  const wantFiles = req.scope !== "db";
+  const dataSteps =
+    req.format === "zip"
+      ? ["write odoo zip"]
+      : [...(wantDb ? ["dump database"] : []), ...(wantFiles ? ["archive filestore"] : [])];
+  const op = env.operations.start({
+    kind: "backup.create",
+    title: `Back up ${inst.name} (${req.scope}, ${req.format})`,
+    instanceId: inst.id,
+    actor: req.actor,
+    lock: true,
+    steps: ["inspect", ...dataSteps, "checksum & publish"],
+    run: async (o) => {
+      const ac = new AbortController();
+      o.signal.addEventListener("abort", () => ac.abort(), { once: true });
+      const conn = await inst.connection();
+      const t = db.target;
+      const pgEnv: Record<string, string> = { PGCONNECT_TIMEOUT: "10", PGAPPNAME: "odoodeck-backup" };
+      if (t.password) pgEnv.PGPASSWORD = t.password; // env only, never argv
+      if (t.sslmode) pgEnv.PGSSLMODE = t.sslmode;
+      const dumpArgv = [
+        "pg_dump",
+        "-p",
+        String(t.port),
+        "-d",
+        dbName,
+        ...(t.host ? ["-h", t.host] : []),
+        ...(t.user ? ["-U", t.user] : []),
+      ];
+      const filestoreDir = settings.filestorePath(dbName);
+      const failures = new Map<string, string>();
+      const live = () => req.destinations.filter((d) => !failures.has(d.id));
+      const fail = (d: Destination, e: unknown) => failures.set(d.id, toAppError(e).message);
+      const save = async (patch: Partial<BackupRecord> = {}) => {
+        for (const s of dests) {
+          const why = failures.get(s.id);
+          if (why) Object.assign(s, { status: "failed", error: why });
+        }
+        await env.store.update(backupId, { ...patch, destinations: dests });
+      };
+
+      const facts: SourceFacts & { filestore: { files: number; bytes: number } } = await o.step(
+        "inspect",
+        async (s) => {
+          const dump = await odoo.toolVersion(conn, "pg_dump");
+          if (wantDb && !dump)
+            throw new AppError("E_COMMAND_FAILED", `pg_dump is not installed on ${conn.label}`, {
+              hint: "Install the PostgreSQL client tools there",
+            });
+          const f = await readSourceFacts(db, dump?.version ?? "");
+          const serverMajor = Math.floor(f.serverVersionNum / 10000);
+          if (wantDb && dump && dump.major < serverMajor)
+            throw new AppError(
+              "E_PG_VERSION",
+              `pg_dump ${dump.version} on ${conn.label} cannot dump a PostgreSQL ${serverMajor} server`,
+              {
+                hint: `Install postgresql-client-${serverMajor} (or newer) on ${conn.label}`,
+              },
+            );
+          const fs = wantFiles ? await filestoreStats(conn, filestoreDir) : { files: 0, bytes: 0 };
+          s.log(
+            `${dbName}: Odoo ${f.odoo.version}, ${f.odoo.modules.length} modules; filestore ${fs.files} files, ${fs.bytes} bytes`,
+          );
+          return { ...f, filestore: fs };
+        },
+      );
+
+      // One producer → every live destination; a destination that fails is recorded, the others go on.
+      const stream = async (
+        s: StepApi,
+        rel: (d: Destination) => string,
+        src: { stdout: ReadableStream<Uint8Array>; finished: Promise<unknown> },
+      ) => {
+        const targets = live();
+        try {
+          const r = await fanOut(
+            src.stdout,
+            targets.map((d) => (data) => d.write(rel(d), data, ac.signal)),
+            (bytesDone) => s.progress({ bytesDone }),
+          );
+          r.errors.forEach((e, i) => {
+            if (e) fail(targets[i], e);
+          });
+          await src.finished;
+          return r;
+        } catch (e) {
+          ac.abort();
+          await src.finished.catch(() => {});
+          throw e;
+        }
+      };
+      const manifestBase = {
+        format: FORMAT_NAME,
+        formatVersion: FORMAT_VERSION,
+        createdAt: createdAt.toISOString(),
+        scope: req.scope,
+        source: { instanceId: inst.id, instanceName: inst.name, server: inst.serverName, dbName },
+        postgres: facts.postgres,
+        odoo: facts.odoo,
+        counts: facts.counts,
+        filestore: facts.filestore,
+      } satisfies Omit<BackupManifest, "parts">;
+
+      try {
+        for (const s of dests) s.status = "writing";
+        await save();
+        const parts: ManifestPart[] = [];
+        if (req.format === "zip") {
+          const r = await o.step("write odoo zip", (s) =>
+            stream(
+              s,
+              (d) => stagingName(d, name),
+              odooZipStream(conn, {
+                pgDumpArgv: wantDb ? dumpArgv : null,
+                env: pgEnv,
+                filestoreDir: wantFiles ? filestoreDir : null,
+                manifest: odooZipManifest(
+                  dbName,
+                  facts.odoo.version,
+                  facts.serverVersionNum,
+                  facts.moduleVersions,
+                ),
+                signal: ac.signal,
+              }),
+            ),
+          );
+          parts.push({
+            name,
+            bytes: r.bytes,
+            sha256: r.sha256,
+            compression: "deflate",
+            contains: "odoo-zip",
+          });
+        } else {
+          const jobs: Promise<void>[] = [];
+          const guard = (p: Promise<void>) =>
+            p.catch((e) => {
+              ac.abort();
+              throw e;
+            });
+          if (wantDb)
+            jobs.push(
+              guard(
+                o.step("dump database", async (s) => {
+                  const r = await stream(
+                    s,
+                    (d) => `${stagingName(d, name)}/${PART_DB}`,
+                    produce(conn, [...dumpArgv, "-Fc", "-Z0"], {
+                      env: pgEnv,
+                      signal: ac.signal,
+                      compress: true,
+                      what: "pg_dump",
+                    }),
+                  );
+                  parts.push({
+                    name: PART_DB,
+                    bytes: r.bytes,
+                    sha256: r.sha256,
+                    compression: "zstd",
+                    contains: "pg_dump-custom",
+                  });
+                }),
+              ),
+            );
+          if (wantFiles)
+            jobs.push(
+              guard(
+                o.step("archive filestore", async (s) => {
+                  const r = await stream(
+                    s,
+                    (d) => `${stagingName(d, name)}/${PART_FILESTORE}`,
+                    produce(conn, ["sh", "-c", TAR_SCRIPT, "odoodeck-tar", filestoreDir], {
+                      signal: ac.signal,
+                      compress: true,
+                      what: "tar of the filestore",
+                    }),
+                  );
+                  parts.push({
+                    name: PART_FILESTORE,
+                    bytes: r.bytes,
+                    sha256: r.sha256,
+                    compression: "zstd",
+                    contains: "filestore-tar",
+                  });
+                }),
+              ),
+            );
+          const settled = await Promise.allSettled(jobs);
+          const firstError = settled.find((x) => x.status === "rejected");
+          if (firstError) throw (firstError as PromiseRejectedResult).reason;
+          parts.sort((a, b) => a.name.localeCompare(b.name));
+        }
+        const manifest: BackupManifest = { ...manifestBase, parts };
+        const manifestJson = `${JSON.stringify(manifest, null, 2)}\n`;
+        await o.step("checksum & publish", async (s) => {
+          await Promise.all(
+            live().map(async (d) => {
+              try {
+                if (req.format === "zip") await publishFile(d, name, parts[0]);
+                else await publishNative(d, name, parts, manifestJson);
+                const st = dests.find((x) => x.id === d.id)!;
+                Object.assign(st, { status: "ok", verify: "verified", verifiedAt: new Date().toISOString() });
+                s.log(`published at ${d.where(name)}`);
+              } catch (e) {
+                fail(d, e);
+                await d.remove(stagingName(d, name)).catch(() => {});
+              }
+            }),
+          );
+        });
+        const bytes =
+          parts.reduce((n, p) => n + p.bytes, 0) + (req.format === "zip" ? 0 : manifestJson.length);
+        const ok = failures.size === 0;
+        await save({
+          status: ok ? "ok" : "failed",
+          bytes,
+          manifest,
+          finishedAt: new Date().toISOString(),
+          error: ok ? null : [...failures].map(([id, m]) => `${id}: ${m}`).join("; "),
+        });
+        if (!ok)
+          throw new AppError(
+            "E_COMMAND_FAILED",
+            `The backup failed at ${failures.size} of ${dests.length} destination(s)`,
+            { hint: [...failures.values()][0] },
+          );
+        return { backupId, name, bytes };
+      } catch (e) {
+        ac.abort();
+        const err = toAppError(e);
+        // Remove every copy that was not published: nothing half-made may look like a backup.
+        await Promise.all(
+          req.destinations.map(async (d) => {
+            const st = dests.find((x) => x.id === d.id)!;
+            if (st.status !== "ok") {
+              await d.remove(stagingName(d, name)).catch(() => {});
+              if (st.status !== "failed") Object.assign(st, { status: "failed", error: err.message });
+            }
+          }),
+        );
+        const status = err.code === "E_CANCELLED" || o.signal.aborted ? "cancelled" : "failed";
+        await save({ status, finishedAt: new Date().toISOString(), error: `${err.code}: ${err.message}` });
+        throw err;
+      }
+    },
+  });
+  await env.store.update(backupId, { operationId: op.id });
+  const done = op.done.then(async () => {
+    const b = (await env.store.get(backupId))!;
+    if (b.status === "running") {
+      // The operation ended before run() (e.g. E_BUSY on the lock): record why.
+      const snap = env.operations.get(op.id);
+      await env.store.update(backupId, {
+        status: "failed",
+        finishedAt: new Date().toISOString(),
+        error: snap?.error ? `${snap.error.code}: ${snap.error.message}` : "did not start",
+        destinations: dests.map((d) => ({ ...d, status: "failed" as const })),
+      });
+    }
+    const final = (await env.store.get(backupId))!;
+    env.onFinished?.(final);
+    return final;
+  });
+  return { backupId, operationId: op.id, name, done };
+}

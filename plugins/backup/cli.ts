@@ -1,0 +1,114 @@
+/** `odoodeck backup create|list|verify|download`: the same service as the pages, with a progress line. */
+import { createWriteStream } from "node:fs";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import type { CliCommand, PluginContext } from "../../server/sdk/index.ts";
+import { resolveDestination } from "./destinations/resolve.ts";
+import { downloadResponse } from "./download.ts";
+import { createBackupService } from "./service.ts";
+import type { BackupSettings } from "./settings.ts";
+import { isVerified } from "./store.ts";
+
+function flags(args: string[]): { pos: string[]; opt: Record<string, string> } {
+  const pos: string[] = [];
+  const opt: Record<string, string> = {};
+  for (let i = 0; i < args.length; i++) {
+    const m = /^--([a-z-]+)(?:=(.*))?$/.exec(args[i]);
+    if (m) opt[m[1]] = m[2] ?? args[++i] ?? "";
+    else pos.push(args[i]);
+  }
+  return { pos, opt };
+}
+
+async function instanceId(ctx: PluginContext, ref: string | undefined): Promise<number> {
+  if (!ref) throw new Error("Give an instance id or name");
+  if (/^\d+$/.test(ref)) return Number(ref);
+  const found = (await ctx.instances.list()).find((i) => i.name === ref);
+  if (!found) throw new Error(`No instance named ${ref}`);
+  return found.id;
+}
+
+/** Prints the operation's current step and bytes on one line until it ends. */
+async function follow(ctx: PluginContext, opId: string, done: Promise<unknown>) {
+  let finished = false;
+  done.finally(() => (finished = true)).catch(() => {});
+  while (!finished) {
+    const s = ctx.operations.get(opId);
+    const cur = s?.steps
+      .filter((x) => x.status === "running")
+      .map((x) => `${x.name} ${((x.bytesDone ?? 0) / 1048576).toFixed(1)} MiB`)
+      .join(" | ");
+    if (cur) process.stderr.write(`\r${cur}\u001b[K`);
+    await Bun.sleep(250);
+  }
+  process.stderr.write("\r\u001b[K");
+}
+
+const cx = (ctx: PluginContext) => ctx as unknown as PluginContext<BackupSettings>;
+
+export const backupCli: CliCommand[] = [
+  {
+    name: "backup create",
+    summary: "Back up an instance now",
+    usage:
+      "backup create <instance> [--scope full|db|files] [--format native|zip] [--to local,s3,server:<id>]",
+    async run(args, ctx) {
+      const { pos, opt } = flags(args);
+      const svc = createBackupService(cx(ctx));
+      const r = await svc.create(
+        await instanceId(ctx, pos[0]),
+        { scope: opt.scope, format: opt.format, destinations: opt.to },
+        "cli",
+      );
+      await follow(ctx, r.operationId, r.done);
+      const b = await r.done;
+      console.log(
+        `${b.status}\t${b.name}\t${b.bytes} bytes\t${b.destinations.map((d) => `${d.id}:${d.status}`).join(" ")}${b.error ? `\t${b.error}` : ""}`,
+      );
+      return b.status === "ok" ? 0 : 1;
+    },
+  },
+  {
+    name: "backup list",
+    summary: "List an instance's backups",
+    usage: "backup list <instance>",
+    async run(args, ctx) {
+      const svc = createBackupService(cx(ctx));
+      for (const b of await svc.store.list(await instanceId(ctx, flags(args).pos[0])))
+        console.log(
+          [b.id, b.createdAt, b.status, isVerified(b) ? "verified" : "-", b.bytes, b.name].join("\t"),
+        );
+      return 0;
+    },
+  },
+  {
+    name: "backup verify",
+    summary: "Re-read a backup at every destination and compare sizes and SHA-256",
+    usage: "backup verify <backup id>",
+    async run(args, ctx) {
+      const svc = createBackupService(cx(ctx));
+      const r = await svc.verify(Number(flags(args).pos[0]), "cli");
+      const b = await r.done;
+      for (const d of b.destinations)
+        console.log(`${d.id}\t${d.verify ?? d.status}${d.verifyError ? `\t${d.verifyError}` : ""}`);
+      return b.destinations.every((d) => d.status !== "ok" || d.verify === "verified") ? 0 : 1;
+    },
+  },
+  {
+    name: "backup download",
+    summary: "Save a backup (zip, or a tar of the native folder) to a file",
+    usage: "backup download <backup id> <file>",
+    async run(args, ctx) {
+      const { pos } = flags(args);
+      const svc = createBackupService(cx(ctx));
+      const b = await svc.store.get(Number(pos[0]));
+      if (!b) throw new Error(`No backup ${pos[0]}`);
+      const res = await downloadResponse(b, (id) => resolveDestination(cx(ctx), id));
+      await pipeline(
+        Readable.fromWeb(res.body as any),
+        createWriteStream(pos[1] ?? `${b.name}${b.format === "zip" ? "" : ".tar"}`),
+      );
+      return 0;
+    },
+  },
+];

@@ -1,0 +1,54 @@
+import { Hono } from "hono";
+import { definePlugin, type Env } from "../../server/sdk/index.ts";
+import { backupCli } from "./cli.ts";
+import { defineBackupJobs } from "./jobs.ts";
+import { migrations } from "./migrations/index.ts";
+import { backupRoutes } from "./routes.tsx";
+import { createBackupService } from "./service.ts";
+import { settings } from "./settings.ts";
+import { BackupCard } from "./views/card.tsx";
+
+declare module "../../server/sdk/types.ts" {
+  interface EventMap {
+    "backup.finished": { instanceId: number; backupId: number; status: string; name: string };
+    "backup.overdue": {
+      instanceId: number;
+      instanceName: string;
+      lastVerifiedAt: string | null;
+      windowHours: number;
+    };
+    "backup.pruned": { instanceId: number; destination: string; name: string; reason: string };
+  }
+}
+
+export default definePlugin({
+  id: "backup",
+  name: "Backup & restore",
+  version: "1.0.0",
+  sdk: "^1",
+  description: "Streaming, checksummed backups (native and Odoo zip) to local, server and S3 destinations",
+  migrations,
+  settings,
+  nav: [{ label: "Backups", path: "/backups", scope: "instance" }],
+  cli: backupCli,
+  register(ctx) {
+    const svc = createBackupService(ctx);
+    const mine = backupRoutes(ctx, svc);
+    const pages = new Hono<Env>().route("/", mine.pages);
+    const api = new Hono<Env>().route("/", mine.api);
+    // TODO(restore): mount restoreRoutes(ctx) from ./routes-restore.tsx here once it exists.
+    ctx.pages(pages);
+    ctx.api(api);
+    defineBackupJobs(ctx, svc);
+    ctx.services.provide("backup.status", {
+      lastBackup: (instanceId: number) => svc.lastBackup(instanceId),
+      lastVerifiedBackup: (instanceId: number) => svc.lastVerified(instanceId),
+      // Restore tests are recorded by the restore side; it provides "backup.restoreTests" when present.
+      lastVerifiedRestore: async (instanceId: number) =>
+        (await ctx.services
+          .get<{ lastVerifiedRestore(id: number): Promise<unknown> }>("backup.restoreTests")
+          ?.lastVerifiedRestore(instanceId)) ?? null,
+    });
+    ctx.views.card({ order: 20, render: (inst) => BackupCard({ svc, inst }) });
+  },
+});

@@ -1,0 +1,46 @@
+/** The plugin's settings (editable on /settings). Secrets are stored sealed by the core. */
+import type { SettingsSchema } from "../../server/sdk/index.ts";
+
+export const settings = {
+  localDir: {
+    type: "string",
+    label: "Local backup folder",
+    default: "",
+    help: "On the odoodeck machine; empty: <data dir>/backups",
+  },
+  serverDir: {
+    type: "string",
+    label: "Folder on servers",
+    default: "/var/backups/odoodeck",
+    help: "Used by the 'server:<instance id>' destination",
+  },
+  defaultDestinations: {
+    type: "string",
+    label: "Default destinations",
+    default: "local",
+    help: "Comma-separated: local, s3, server:<instance id>",
+  },
+  s3Endpoint: {
+    type: "string",
+    label: "S3 endpoint",
+    default: "",
+    help: "e.g. https://s3.eu-west-1.amazonaws.com",
+  },
+  s3Bucket: { type: "string", label: "S3 bucket", default: "" },
+  s3Region: { type: "string", label: "S3 region", default: "us-east-1" },
+  s3Prefix: { type: "string", label: "S3 key prefix", default: "odoodeck/" },
+  s3AccessKey: { type: "string", label: "S3 access key id", default: "" },
+  s3Secret: { type: "secret", label: "S3 secret access key", default: "" },
+  keepDaily: { type: "number", label: "Keep daily", default: 7, min: 0 },
+  keepWeekly: { type: "number", label: "Keep weekly", default: 4, min: 0 },
+  keepMonthly: { type: "number", label: "Keep monthly", default: 6, min: 0 },
+  overdueHours: {
+    type: "number",
+    label: "Overdue after (hours)",
+    default: 26,
+    min: 1,
+    help: "Alert when no verified backup is this old",
+  },
+} satisfies SettingsSchema;
+
+export type BackupSettings = typeof settings;

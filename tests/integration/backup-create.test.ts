@@ -1,0 +1,135 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+import type { TestApp } from "../helpers/app.ts";
+import { addAcmeInstance, sh, sha256File, startBackupApp } from "./backup-helpers.ts";
+
+let t: TestApp & { dir: string };
+let inst: Awaited<ReturnType<typeof addAcmeInstance>>;
+let backupsDir: string;
+
+beforeAll(async () => {
+  t = await startBackupApp();
+  inst = await addAcmeInstance(t, "acme");
+  backupsDir = join(t.dataDir, "backups");
+}, 60_000);
+afterAll(() => t?.stop());
+
+const create = (id: number, body: Record<string, unknown>) =>
+  t.admin.postJson(`/api/v1/backup/instances/${id}/backups`, { wait: true, ...body });
+
+describe("backup create", () => {
+  test("a full native backup of acme_prod: manifest facts, checksums of the parts, nothing partial", async () => {
+    const { status, body } = await create(inst.id, {
+      scope: "full",
+      format: "native",
+      destinations: "local",
+    });
+    expect(status).toBe(200);
+    const b = body.data.backup;
+    expect(b.status).toBe("ok");
+    expect(b.name).toMatch(/^acme_.+_\d{8}T\d{6}Z_full\.odoodeck$/);
+    const m = b.manifest;
+    expect(m.format).toBe("odoodeck-backup");
+    expect(m.odoo.modules.length).toBe(39);
+    expect(m.odoo.modules).toContain("crm");
+    expect(m.odoo.version).toBe("17.0.1.3");
+    expect(m.counts).toEqual({ res_users: 8, res_partner: 101, ir_attachment_stored: 228 });
+    expect(m.filestore.files).toBe(91);
+    expect(m.filestore.bytes).toBe(1230318);
+    const folder = join(backupsDir, b.name);
+    expect(readdirSync(backupsDir)).toEqual([b.name]);
+    expect(readdirSync(folder).sort()).toEqual(["db.dump.zst", "filestore.tar.zst", "manifest.json"]);
+    for (const p of m.parts) {
+      expect(await sha256File(join(folder, p.name))).toBe(p.sha256);
+      expect(Bun.file(join(folder, p.name)).size).toBe(p.bytes);
+    }
+    expect(JSON.parse(await Bun.file(join(folder, "manifest.json")).text())).toEqual(m);
+    // The parts are what they claim: a pg_dump archive and the filestore's 91 files.
+    const list = await sh([
+      "sh",
+      "-c",
+      'zstd -dc "$1" | pg_restore -l | grep -c "TABLE DATA public res_partner "',
+      "x",
+      join(folder, "db.dump.zst"),
+    ]);
+    expect(list.out.trim()).toBe("1");
+    const files = await sh([
+      "sh",
+      "-c",
+      'zstd -dc "$1" | tar -tf - | grep -cv "/$"',
+      "x",
+      join(folder, "filestore.tar.zst"),
+    ]);
+    expect(files.out.trim()).toBe("91");
+    expect(b.destinations[0]).toMatchObject({ id: "local", status: "ok", verify: "verified" });
+  }, 60_000);
+
+  test("an Odoo zip holds dump.sql, the 91 filestore files and Odoo's manifest", async () => {
+    const { body } = await create(inst.id, { scope: "full", format: "zip", destinations: "local" });
+    const b = body.data.backup;
+    expect(b.status).toBe("ok");
+    const zip = join(backupsDir, b.name);
+    expect(await sha256File(zip)).toBe(b.manifest.parts[0].sha256);
+    const names = (await sh(["unzip", "-Z1", zip])).out.trim().split("\n");
+    expect(names).toContain("dump.sql");
+    expect(names).toContain("manifest.json");
+    expect(names.filter((n) => n.startsWith("filestore/") && !n.endsWith("/")).length).toBe(91);
+    const om = JSON.parse((await sh(["unzip", "-p", zip, "manifest.json"])).out);
+    expect(om.odoo_dump).toBe("1");
+    expect(om.major_version).toBe("17.0");
+    expect(om.pg_version).toBe("15.0");
+    expect(Object.keys(om.modules).length).toBe(39);
+    expect(om.modules.base).toBe("17.0.1.3");
+    const sql = (
+      await sh(["sh", "-c", 'unzip -p "$1" dump.sql | grep -c "^COPY public.res_partner "', "x", zip])
+    ).out.trim();
+    expect(sql).toBe("1");
+    const tested = await sh(["unzip", "-tq", zip]);
+    expect(tested.code).toBe(0);
+  }, 60_000);
+
+  test("verify finds a corrupted part", async () => {
+    const { body } = await create(inst.id, { scope: "db", destinations: "local" });
+    const b = body.data.backup;
+    const ok = await t.admin.postJson(`/api/v1/backup/backups/${b.id}/verify`, { wait: true });
+    expect(ok.body.data.backup.destinations[0].verify).toBe("verified");
+    const part = join(backupsDir, b.name, "db.dump.zst");
+    const bytes = new Uint8Array(await Bun.file(part).arrayBuffer());
+    bytes[Math.floor(bytes.length / 2)] ^= 0xff; // same size, one flipped byte
+    await Bun.write(part, bytes);
+    const bad = await t.admin.postJson(`/api/v1/backup/backups/${b.id}/verify`, { wait: true });
+    const d = bad.body.data.backup.destinations[0];
+    expect(d.verify).toBe("corrupt");
+    expect(d.verifyError).toContain("SHA-256");
+    const { html } = await t.admin.page(`/p/backup/i/${inst.id}/backups`);
+    expect(html).toContain("corrupt");
+  }, 60_000);
+
+  test("the Backups page lists backups with size and status, and the download streams the zip", async () => {
+    const { res, html } = await t.admin.page(`/p/backup/i/${inst.id}/backups`);
+    expect(res.status).toBe(200);
+    expect(html).toContain("Back up now");
+    expect(html).toContain("_full.odoodeck");
+    expect(html).toContain("verified");
+    const list = await t.admin.getJson(`/api/v1/backup/instances/${inst.id}/backups`);
+    const zip = list.body.data.backups.find((b: any) => b.format === "zip");
+    const dl = await t.admin.get(`/p/backup/backups/${zip.id}/download`);
+    expect(dl.status).toBe(200);
+    const got = new Uint8Array(await dl.arrayBuffer());
+    expect(got.length).toBe(zip.bytes);
+    expect(new Bun.CryptoHasher("sha256").update(got).digest("hex")).toBe(zip.manifest.parts[0].sha256);
+    const native = list.body.data.backups.find((b: any) => b.format === "native" && b.scope === "full");
+    const tarRes = await t.admin.get(`/api/v1/backup/backups/${native.id}/download`);
+    const tarPath = join(t.dir, "dl.tar");
+    await Bun.write(tarPath, tarRes);
+    const listed = (await sh(["tar", "-tf", tarPath])).out.trim().split("\n").sort();
+    expect(listed).toEqual(
+      [
+        `${native.name}/db.dump.zst`,
+        `${native.name}/filestore.tar.zst`,
+        `${native.name}/manifest.json`,
+      ].sort(),
+    );
+  }, 60_000);
+});
