@@ -1,0 +1,159 @@
+/**
+ * Running commands on this machine: Bun.spawn with an argument array (no shell). Each child
+ * gets its own process group so a timeout or cancel stops what it started too.
+ */
+import { existsSync } from "node:fs";
+import { AppError } from "../errors.ts";
+import { cancelled, commandNotFound, timedOut } from "./errors-map.ts";
+import { collectText, DEFAULT_MAX_OUTPUT, toByteStream } from "./streams.ts";
+import type { ExecOptions, ExecResult, RunningProcess, SpawnOptions } from "./types.ts";
+
+type Child = ReturnType<typeof Bun.spawn>;
+
+function killGroup(p: Child, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-p.pid, signal);
+  } catch {
+    p.kill(signal);
+  }
+}
+
+function start(
+  argv: string[],
+  opts: { env?: Record<string, string>; cwd?: string },
+  stdin: "pipe" | "ignore" | Uint8Array,
+): Child {
+  if (argv.length === 0) throw new AppError("E_VALIDATION", "An empty command cannot be run");
+  if (opts.cwd !== undefined && !existsSync(opts.cwd)) {
+    throw new AppError("E_FILE_NOT_FOUND", `Working directory not found on local: ${opts.cwd}`);
+  }
+  try {
+    return Bun.spawn(argv, {
+      cwd: opts.cwd,
+      env: { ...process.env, ...opts.env },
+      stdin,
+      stdout: "pipe",
+      stderr: "pipe",
+      detached: true,
+    });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT" || (e as NodeJS.ErrnoException).code === "EACCES")
+      throw commandNotFound(argv[0], "local");
+    throw e;
+  }
+}
+
+/** Stops the child on timeout or abort; `outcome()` says which one happened, if any. */
+function guard(p: Child, timeoutMs: number | undefined, signal: AbortSignal | undefined) {
+  let reason: "timeout" | "abort" | null = null;
+  const stop = (why: "timeout" | "abort") => {
+    reason ??= why;
+    killGroup(p, "SIGKILL");
+  };
+  const timer = timeoutMs ? setTimeout(() => stop("timeout"), timeoutMs) : null;
+  const onAbort = () => stop("abort");
+  signal?.addEventListener("abort", onAbort, { once: true });
+  if (signal?.aborted) stop("abort");
+  return {
+    outcome: () => reason,
+    dispose() {
+      if (timer) clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
+    },
+  };
+}
+
+async function pumpStdin(p: Child, data: ReadableStream<Uint8Array>): Promise<void> {
+  const sink = p.stdin as import("bun").FileSink;
+  try {
+    for await (const chunk of data) {
+      sink.write(chunk);
+      await sink.flush();
+    }
+  } catch {
+    // The child closed its stdin early (EPIPE): its exit code tells the story.
+  } finally {
+    try {
+      await sink.end();
+    } catch {}
+  }
+}
+
+export async function execLocal(argv: string[], opts: ExecOptions = {}): Promise<ExecResult> {
+  if (opts.signal?.aborted) throw cancelled(argv);
+  const input = opts.stdin;
+  const p = start(
+    argv,
+    opts,
+    input === undefined
+      ? "ignore"
+      : input instanceof ReadableStream
+        ? "pipe"
+        : typeof input === "string"
+          ? new TextEncoder().encode(input)
+          : input,
+  );
+  const g = guard(p, opts.timeoutMs, opts.signal);
+  const max = opts.maxOutputBytes ?? DEFAULT_MAX_OUTPUT;
+  try {
+    const [stdout, stderr, code] = await Promise.all([
+      collectText(p.stdout as ReadableStream<Uint8Array>, max),
+      collectText(p.stderr as ReadableStream<Uint8Array>, max),
+      p.exited,
+      input instanceof ReadableStream ? pumpStdin(p, input) : undefined,
+    ]);
+    if (g.outcome() === "timeout") throw timedOut(argv, opts.timeoutMs!);
+    if (g.outcome() === "abort") throw cancelled(argv);
+    return { code, stdout, stderr };
+  } finally {
+    g.dispose();
+  }
+}
+
+function failedProcess(err: AppError): RunningProcess {
+  const empty = () => toByteStream(new Uint8Array());
+  const exited = Promise.reject(err);
+  exited.catch(() => {}); // rejected for whoever awaits it, not an unhandled rejection
+  return { stdout: empty(), stderr: empty(), stdin: null, exited, kill() {} };
+}
+
+export function spawnLocal(argv: string[], opts: SpawnOptions = {}): RunningProcess {
+  let p: Child;
+  try {
+    if (opts.signal?.aborted) throw cancelled(argv);
+    p = start(argv, opts, opts.stdin ? "pipe" : "ignore");
+  } catch (e) {
+    return failedProcess(e as AppError);
+  }
+  const g = guard(p, opts.timeoutMs, opts.signal);
+  const exited = p.exited.then((code) => {
+    g.dispose();
+    if (g.outcome() === "timeout") throw timedOut(argv, opts.timeoutMs!);
+    if (g.outcome() === "abort") throw cancelled(argv);
+    return code;
+  });
+  exited.catch(() => {});
+  let stdin: WritableStream<Uint8Array> | null = null;
+  if (opts.stdin) {
+    const sink = p.stdin as import("bun").FileSink;
+    stdin = new WritableStream<Uint8Array>({
+      async write(chunk) {
+        sink.write(chunk);
+        await sink.flush();
+      },
+      async close() {
+        await sink.end();
+      },
+      async abort() {
+        await sink.end();
+      },
+    });
+  }
+  return {
+    stdout: p.stdout as ReadableStream<Uint8Array>,
+    stderr: p.stderr as ReadableStream<Uint8Array>,
+    stdin,
+    exited,
+    kill: (signal = "SIGTERM") => killGroup(p, signal),
+  };
+}
