@@ -1,7 +1,8 @@
 import type { PluginDefinition } from "../server/sdk/index.ts";
+import backup from "./backup/index.ts";
 import health from "./health/index.ts";
 import configDiff from "./config-diff/index.ts";
 import modules from "./modules/index.ts";
 
 /** Built-in plugins, in no particular order: the host orders them by dependsOn. */
-export const builtinPlugins: PluginDefinition<any>[] = [configDiff, modules, health];
+export const builtinPlugins: PluginDefinition<any>[] = [configDiff, modules, health, backup];
