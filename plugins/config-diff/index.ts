@@ -3,6 +3,7 @@ import { cliCommands } from "./cli.ts";
 import * as m001 from "./migrations/001-snapshots.ts";
 import { apiRoutes, pageRoutes } from "./routes.tsx";
 import { readAndRecord } from "./service.ts";
+import { overviewCard } from "./views/overview-card.tsx";
 
 declare module "../../server/sdk/types.ts" {
   interface EventMap {
@@ -30,6 +31,7 @@ export default definePlugin({
   register(ctx) {
     ctx.pages(pageRoutes(ctx));
     ctx.api(apiRoutes(ctx));
+    ctx.views.card({ render: overviewCard(ctx) });
     ctx.jobs.define("snapshot", {
       description: "Snapshot odoo.conf and system parameters; records and announces what changed",
       scope: "instance",

@@ -239,6 +239,9 @@ describe("History and drift", () => {
       { scope: "params", key: "acme.feature_flag", status: "changed" },
     ]);
 
+    const overview = await t.admin.page(`/instances/${stagingId}`);
+    expect(overview.html).toMatch(/Config last changed <time[^>]*>[^<]*ago<\/time>, checked/);
+
     const { html } = await t.admin.page(`/p/config-diff/i/${stagingId}/config/history`);
     expect(html).toContain('data-change="conf:workers"');
     expect(html).toContain('data-change="params:acme.feature_flag"');

@@ -23,6 +23,7 @@ export function DiffPage(props: {
   const R = cmp?.right.name ?? "Right";
   return (
     <div class="stack">
+      <h1>Config diff</h1>
       <ui.Card title="Compare two instances">
         <form method="get" action="/p/config-diff/" class="row">
           <ui.Select label="Left" name="a" options={options} value={props.a} />
