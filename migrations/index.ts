@@ -2,10 +2,12 @@ import type { Migration } from "kysely/migration";
 import * as m0001 from "./0001-core.ts";
 import * as m0002 from "./0002-jobs-operations.ts";
 import * as m0003 from "./0003-servers-instances.ts";
+import * as m0004 from "./0004-notifications.ts";
 
 /** Core migrations, in order. Names are sorted by Kysely: keep the numeric prefix. */
 export const coreMigrations: Record<string, Migration> = {
   "0001-core": m0001,
   "0002-jobs-operations": m0002,
   "0003-servers-instances": m0003,
+  "0004-notifications": m0004,
 };

@@ -14,6 +14,7 @@ import { instancesApi } from "./http/routes/instances-api.ts";
 import { instancesPages } from "./http/routes/instances-pages.tsx";
 import { opsPages } from "./http/routes/ops-pages.tsx";
 import { serversPages } from "./http/routes/servers-pages.tsx";
+import { notificationsPages } from "./notifications/pages.tsx";
 import { PluginHost } from "./plugin-host/host.ts";
 import type { Env } from "./sdk/types.ts";
 
@@ -74,6 +75,7 @@ export function buildApp(core: Core): Hono<Env> {
   app.route("/", serversPages(core));
   app.route("/", instancesPages(core));
   app.route("/api/v1", instancesApi(core));
+  app.route("/", notificationsPages(core));
   app.route("/api/v1", coreApi(core));
   for (const g of extraGroups) {
     const r = g(core);

@@ -1,0 +1,214 @@
+import { Hono } from "hono";
+import type { Core } from "../core.ts";
+import { audited } from "../http/routes/admin-pages.tsx";
+import { type FlashMsg, formFlash } from "../http/routes/servers-pages.tsx";
+import { renderPage } from "../http/render.tsx";
+import type { AppContext, Env } from "../sdk/types.ts";
+import { Badge, Card, Field, Form, Select, Table, Time } from "../../views/components/ui.tsx";
+import {
+  CHANNEL_KINDS,
+  createChannel,
+  createRule,
+  deleteChannel,
+  describeChannel,
+  listChannels,
+  listRules,
+} from "./channels.ts";
+import { notifierOf } from "./notifier.ts";
+
+/** Events worth a rule; plugins' own events can be typed in as well. */
+export const SUGGESTED_EVENTS = [
+  "operation.finished",
+  "job.finished",
+  "backup.overdue",
+  "health.changed",
+  "instance.added",
+  "instance.removed",
+];
+
+/** /notifications: channels, rules and the delivery log (admins only). */
+export function notificationsPages(core: Core): Hono<Env> {
+  const app = new Hono<Env>();
+  notifierOf(core); // deliveries left pending by a previous run are retried from now on
+  const admin = (c: AppContext) => core.requireRole(c.get("principal"), "admin");
+
+  const page = async (c: AppContext, flash: FlashMsg = null, status = 200) => {
+    const channels = await listChannels(core.db, core.secrets);
+    const names = new Map(channels.map((ch) => [ch.id, ch.name]));
+    const rules = await listRules(core.db);
+    const deliveries = await core.db
+      .selectFrom("notification_deliveries")
+      .selectAll()
+      .orderBy("id", "desc")
+      .limit(50)
+      .execute();
+    return renderPage(core, c, {
+      title: "Notifications",
+      status,
+      flash,
+      body: (
+        <div class="stack">
+          <h1>Notifications</h1>
+          <Card title="Channels">
+            <Table
+              id="channels"
+              rows={channels}
+              empty="No channel yet."
+              columns={[
+                { label: "Name", render: (ch) => ch.name },
+                { label: "Kind", render: (ch) => <Badge kind="info">{ch.kind}</Badge> },
+                { label: "Goes to", render: (ch) => <span class="mono">{describeChannel(ch)}</span> },
+                {
+                  label: "",
+                  render: (ch) => (
+                    <div class="row">
+                      <Form action={`/notifications/channels/${ch.id}/test`} class="inline">
+                        <button class="secondary">Send test</button>
+                      </Form>
+                      <Form action={`/notifications/channels/${ch.id}/delete`} class="inline">
+                        <button class="danger" data-confirm={`Remove channel ${ch.name} and its rules?`}>
+                          Remove
+                        </button>
+                      </Form>
+                    </div>
+                  ),
+                },
+              ]}
+            />
+            <Form action="/notifications/channels">
+              <Field label="Name" name="name" required />
+              <Select label="Kind" name="kind" options={CHANNEL_KINDS} value="webhook" />
+              <Field label="URL (webhook, Slack)" name="url" placeholder="https://hooks.example.com/…" />
+              <Field
+                label="Signing secret (webhook)"
+                name="secret"
+                type="password"
+                hint="Signs the body with HMAC-SHA256 in X-Odoodeck-Signature"
+              />
+              <Field label="SMTP host (email)" name="smtpHost" />
+              <Field label="SMTP port" name="smtpPort" type="number" value={587} />
+              <Field label="SMTP user" name="smtpUser" autocomplete="off" />
+              <Field label="SMTP password" name="smtpPassword" type="password" autocomplete="new-password" />
+              <Field label="From" name="from" placeholder="odoodeck@example.com" />
+              <Field label="To" name="to" placeholder="ops@example.com" />
+              <button>Add channel</button>
+            </Form>
+          </Card>
+          <Card title="Rules">
+            <Table
+              id="rules"
+              rows={rules}
+              empty="No rule: nothing is sent."
+              columns={[
+                { label: "Event", render: (r) => <code>{r.event}</code> },
+                { label: "Status", render: (r) => r.status ?? "any" },
+                { label: "Channel", render: (r) => names.get(r.channel_id) ?? "?" },
+              ]}
+            />
+            {channels.length ? (
+              <Form action="/notifications/rules" class="row">
+                <input
+                  name="event"
+                  list="events"
+                  placeholder="operation.finished"
+                  aria-label="Event"
+                  required
+                />
+                <datalist id="events">
+                  {SUGGESTED_EVENTS.map((e) => (
+                    <option value={e} />
+                  ))}
+                </datalist>
+                <select name="status" aria-label="Status">
+                  <option value="error">status error</option>
+                  <option value="">any status</option>
+                </select>
+                <select name="channelId" aria-label="Channel">
+                  {channels.map((ch) => (
+                    <option value={String(ch.id)}>{ch.name}</option>
+                  ))}
+                </select>
+                <button class="secondary">Add rule</button>
+              </Form>
+            ) : null}
+          </Card>
+          <Card title="Deliveries">
+            <Table
+              id="deliveries"
+              rows={deliveries}
+              empty="Nothing sent yet."
+              columns={[
+                { label: "When", render: (d) => <Time at={d.created_at} /> },
+                { label: "Event", render: (d) => <code>{d.event}</code> },
+                { label: "Channel", render: (d) => names.get(d.channel_id) ?? "(removed)" },
+                {
+                  label: "Status",
+                  render: (d) => (
+                    <Badge kind={d.status === "sent" ? "ok" : d.status === "failed" ? "error" : "warn"}>
+                      {d.status}
+                    </Badge>
+                  ),
+                },
+                { label: "Attempts", render: (d) => String(d.attempts), class: "num" },
+                { label: "Last error", render: (d) => d.last_error ?? "" },
+                {
+                  label: "Next try",
+                  render: (d) => (d.status === "pending" ? <Time at={d.next_attempt_at} /> : ""),
+                },
+              ]}
+            />
+          </Card>
+        </div>
+      ),
+    });
+  };
+
+  app.get("/notifications", async (c) => {
+    await admin(c);
+    return page(c);
+  });
+  app.post("/notifications/channels", async (c) => {
+    await admin(c);
+    const f = await c.req.parseBody();
+    try {
+      await audited(
+        core,
+        c,
+        { action: "notification.channel.add", target: `channel:${f.name}`, details: { kind: f.kind } },
+        () => createChannel(core.db, core.secrets, f),
+      );
+      return page(c, { kind: "ok", message: `Channel ${f.name} added.` });
+    } catch (e) {
+      return page(c, formFlash(e), 400);
+    }
+  });
+  app.post("/notifications/channels/:id/delete", async (c) => {
+    await admin(c);
+    const id = Number(c.req.param("id"));
+    await audited(core, c, { action: "notification.channel.remove", target: `channel:${id}` }, () =>
+      deleteChannel(core.db, id),
+    );
+    return page(c, { kind: "ok", message: "Channel removed." });
+  });
+  app.post("/notifications/channels/:id/test", async (c) => {
+    await admin(c);
+    await notifierOf(core).test(Number(c.req.param("id")));
+    return page(c, { kind: "info", message: "Test message queued; its delivery shows below." });
+  });
+  app.post("/notifications/rules", async (c) => {
+    await admin(c);
+    const f = await c.req.parseBody();
+    try {
+      await audited(
+        core,
+        c,
+        { action: "notification.rule.add", target: `event:${f.event}`, details: { status: f.status } },
+        () => createRule(core.db, f),
+      );
+      return page(c, { kind: "ok", message: "Rule added." });
+    } catch (e) {
+      return page(c, formFlash(e), 400);
+    }
+  });
+  return app;
+}
