@@ -113,7 +113,11 @@ export class OdooDb {
     try {
       res = await this.conn.exec(argv, { stdin: sql, env, timeoutMs: this.opts.timeoutMs ?? 120_000 });
     } catch (e) {
-      if (isAppError(e) && e.code === "E_FILE_NOT_FOUND") throw psqlMissing(this.conn.label);
+      if (
+        isAppError(e) &&
+        (e.code === "E_FILE_NOT_FOUND" || (e.code === "E_COMMAND_FAILED" && / not found on /.test(e.message)))
+      )
+        throw psqlMissing(this.conn.label);
       if ((e as NodeJS.ErrnoException)?.code === "ENOENT") throw psqlMissing(this.conn.label);
       throw e;
     }

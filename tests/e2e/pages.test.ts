@@ -42,7 +42,7 @@ test("a user signs in through the browser, visits every page, and no page logs a
   for (const path of [...core, ...plugins]) {
     const res = await page.goto(`${t.url}${path}`);
     expect({ path, status: res?.status() }).toEqual({ path, status: 200 });
-    expect(await page.locator("h1").first().isVisible()).toBe(true);
+    expect({ path, h1: await page.locator("h1").first().isVisible() }).toEqual({ path, h1: true });
   }
 
   // An htmx-driven form: create an API token; the token is shown once.

@@ -6,53 +6,59 @@ import { pct, StatusLight } from "./status.tsx";
 export function Overview(props: { rows: InstanceSummary[] }) {
   if (!props.rows.length)
     return (
-      <ui.Empty title="No instance to watch yet.">
-        <p>Add an Odoo instance; its checks run every minute.</p>
-      </ui.Empty>
+      <div class="stack">
+        <h1>Health</h1>
+        <ui.Empty title="No instance to watch yet.">
+          <p>Add an Odoo instance; its checks run every minute.</p>
+        </ui.Empty>
+      </div>
     );
   return (
-    <ui.Card title="Health of all instances">
-      <ui.Table
-        id="health-overview"
-        rows={props.rows}
-        columns={[
-          { label: "Status", render: (r) => <StatusLight status={r.status} /> },
-          {
-            label: "Instance",
-            render: (r) => (
-              <a href={`/p/health/i/${r.id}/`}>
-                {r.name}
-                {r.production ? " (production)" : ""}
-              </a>
-            ),
-          },
-          {
-            label: "Failing checks",
-            render: (r) => {
-              const failing = r.checks.filter((c) => (c.state ?? c.status) !== "ok");
-              if (!failing.length)
-                return <span class="muted">{r.checks.length ? "all checks ok" : "not checked yet"}</span>;
-              return (
-                <ul class="health-failing">
-                  {failing.map((c) => (
-                    <li data-check={c.check}>
-                      <StatusLight status={c.state ?? c.status} /> <strong>{c.label}</strong>: {c.message}
-                    </li>
-                  ))}
-                </ul>
-              );
+    <div class="stack">
+      <h1>Health</h1>
+      <ui.Card title="Health of all instances">
+        <ui.Table
+          id="health-overview"
+          rows={props.rows}
+          columns={[
+            { label: "Status", render: (r) => <StatusLight status={r.status} /> },
+            {
+              label: "Instance",
+              render: (r) => (
+                <a href={`/p/health/i/${r.id}/`}>
+                  {r.name}
+                  {r.production ? " (production)" : ""}
+                </a>
+              ),
             },
-          },
-          { label: "Uptime 24 h", render: (r) => pct(r.uptime["24h"]) },
-          { label: "7 d", render: (r) => pct(r.uptime["7d"]) },
-          { label: "30 d", render: (r) => pct(r.uptime["30d"]) },
-          {
-            label: "Maintenance",
-            render: (r) =>
-              r.maintenance ? `until ${r.maintenance.endsAt.slice(0, 16)}: ${r.maintenance.reason}` : "",
-          },
-        ]}
-      />
-    </ui.Card>
+            {
+              label: "Failing checks",
+              render: (r) => {
+                const failing = r.checks.filter((c) => (c.state ?? c.status) !== "ok");
+                if (!failing.length)
+                  return <span class="muted">{r.checks.length ? "all checks ok" : "not checked yet"}</span>;
+                return (
+                  <ul class="health-failing">
+                    {failing.map((c) => (
+                      <li data-check={c.check}>
+                        <StatusLight status={c.state ?? c.status} /> <strong>{c.label}</strong>: {c.message}
+                      </li>
+                    ))}
+                  </ul>
+                );
+              },
+            },
+            { label: "Uptime 24 h", render: (r) => pct(r.uptime["24h"]) },
+            { label: "7 d", render: (r) => pct(r.uptime["7d"]) },
+            { label: "30 d", render: (r) => pct(r.uptime["30d"]) },
+            {
+              label: "Maintenance",
+              render: (r) =>
+                r.maintenance ? `until ${r.maintenance.endsAt.slice(0, 16)}: ${r.maintenance.reason}` : "",
+            },
+          ]}
+        />
+      </ui.Card>
+    </div>
   );
 }
