@@ -1,0 +1,122 @@
+import { beforeAll, describe, expect, test } from "bun:test";
+import { cpSync, existsSync, readdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { restoreToNewDatabase, restoreToTemp } from "../../plugins/backup/restore.ts";
+import { finishRestore } from "../../plugins/backup/restore-finish.ts";
+import {
+  liveFixture,
+  makeNativeBackup,
+  type RestoreEnv,
+  restoreEnv,
+  testDir,
+} from "../../plugins/backup/restore-test-helpers.ts";
+import { listFiles } from "../../plugins/backup/restore-verify.ts";
+import { dropRollback, listRollbacks } from "../../plugins/backup/swap.ts";
+
+let env: RestoreEnv;
+/** A native backup of acme_staging (46 modules), the source of every test here. */
+let backup: string;
+
+beforeAll(async () => {
+  env = await restoreEnv("native");
+  const src = await liveFixture(env, "acme_staging");
+  backup = (await makeNativeBackup(env, src, join(env.filestoreRoot, src), testDir("out"))).dir;
+}, 120_000);
+
+async function codeOf(p: Promise<unknown>): Promise<{ code: string; message: string }> {
+  try {
+    await p;
+    return { code: "no error", message: "" };
+  } catch (e) {
+    return { code: (e as { code?: string }).code ?? String(e), message: (e as Error).message };
+  }
+}
+
+async function databases(like: string): Promise<string[]> {
+  const out = await env.pgInfo.psql(
+    "postgres",
+    `SELECT datname FROM pg_database WHERE datname LIKE '${like}' ORDER BY 1`,
+  );
+  return out.split("\n").filter(Boolean);
+}
+
+describe("native backup restore", () => {
+  test("round trip into a new database: counts, modules and files of the source", async () => {
+    const t0 = performance.now();
+    const res = await restoreToNewDatabase({
+      ...env,
+      source: backup,
+      dbName: "native_new",
+      jobs: 2,
+      neutralize: false,
+    });
+    console.log(
+      `native restore (pg_restore -j2) of acme_staging: ${((performance.now() - t0) / 1000).toFixed(2)} s`,
+    );
+    expect(await env.db("native_new").odooInfo()).toMatchObject({
+      partners: 101,
+      installedModules: 46,
+      storedAttachments: 230,
+    });
+    expect((await listFiles(env.conn, join(env.filestoreRoot, "native_new"))).size).toBe(93);
+    expect(res.check?.problems).toEqual([]);
+    expect(await databases("native_new__%")).toEqual([]);
+  }, 120_000);
+
+  test("a corrupted part → E_BACKUP_CORRUPT naming it; the live database keeps its name and rows", async () => {
+    const bad = join(testDir("corrupt"), "bad.odoodeck");
+    cpSync(backup, bad, { recursive: true });
+    const f = Bun.file(join(bad, "filestore.tar.zst"));
+    const bytes = new Uint8Array(await f.arrayBuffer());
+    bytes[Math.floor(bytes.length / 2)] ^= 0xff; // same size, different content
+    writeFileSync(join(bad, "filestore.tar.zst"), bytes);
+    const live = await liveFixture(env, "acme_prod");
+    const before = await env.db(live).odooInfo();
+    const temp = restoreToTemp({ ...env, source: bad, dbName: live });
+    const err = await codeOf(temp);
+    expect(err.code).toBe("E_BACKUP_CORRUPT");
+    expect(err.message).toContain("filestore.tar.zst");
+    expect(await env.db(live).odooInfo()).toEqual(before);
+    expect(await databases(`${live}%`)).toEqual([live]);
+    expect(readdirSync(env.filestoreRoot).filter((n) => n.startsWith(live))).toEqual([live]);
+  }, 120_000);
+
+  test("a missing manifest → E_BACKUP_CORRUPT", async () => {
+    const bad = join(testDir("noman"), "x.odoodeck");
+    cpSync(backup, bad, { recursive: true });
+    Bun.spawnSync(["rm", join(bad, "manifest.json")]);
+    expect((await codeOf(restoreToTemp({ ...env, source: bad, dbName: "whatever" }))).code).toBe(
+      "E_BACKUP_CORRUPT",
+    );
+  });
+
+  test("a dump from a newer pg_dump is refused up front with E_PG_VERSION", async () => {
+    const newer = join(testDir("newer"), "n.odoodeck");
+    cpSync(backup, newer, { recursive: true });
+    const m = JSON.parse(await Bun.file(join(newer, "manifest.json")).text());
+    m.postgres.pgDumpVersion = "99.1";
+    writeFileSync(join(newer, "manifest.json"), JSON.stringify(m));
+    const err = await codeOf(restoreToTemp({ ...env, source: newer, dbName: "newer" }));
+    expect(err.code).toBe("E_PG_VERSION");
+    expect(await databases("newer%")).toEqual([]);
+  });
+
+  test("safe swap: the instance serves the restored data, the old copy is kept as <db>__rollback_*", async () => {
+    const live = await liveFixture(env, "acme_prod"); // 39 modules; the backup has 46
+    await env.db(live).query("UPDATE res_partner SET name = 'LIVE MARKER' WHERE id = 1");
+    const temp = await restoreToTemp({ ...env, source: backup, dbName: live });
+    const res = await finishRestore(temp, { neutralize: false, promote: { kind: "swap", currentDb: live } });
+    expect((await env.db(live).odooInfo()).installedModules).toBe(46);
+    expect(res.swap?.rollbackDb).toMatch(new RegExp(`^${live}__rollback_\\d{14}$`));
+    const rb = res.swap!.rollbackDb!;
+    expect(await env.db(rb).scalar("SELECT name FROM res_partner WHERE id = 1")).toBe("LIVE MARKER");
+    expect((await listFiles(env.conn, join(env.filestoreRoot, live))).size).toBe(93);
+    expect((await listFiles(env.conn, join(env.filestoreRoot, rb))).size).toBe(91);
+    expect(await listRollbacks(env.conn, env.pg, env.filestoreRoot, live)).toEqual([
+      { name: rb, database: true, filestore: true },
+    ]);
+    await dropRollback(env.conn, env.pg, env.filestoreRoot, rb);
+    expect(await listRollbacks(env.conn, env.pg, env.filestoreRoot, live)).toEqual([]);
+    expect(existsSync(join(env.filestoreRoot, rb))).toBe(false);
+  }, 120_000);
+});
