@@ -11,7 +11,10 @@ import { TestClient } from "../tests/helpers/app.ts";
 const bin = resolve(process.argv[2] ?? "dist/odoodeck");
 const data = mkdtempSync(join(tmpdir(), "odoodeck-bench-"));
 const env = { ...process.env, ODOODECK_DATA: data };
-Bun.spawnSync([bin, "user", "add", "admin", "--role", "admin", "--password-stdin"], { stdin: Buffer.from("bench password 123"), env });
+Bun.spawnSync([bin, "user", "add", "admin", "--role", "admin", "--password-stdin"], {
+  stdin: Buffer.from("bench password 123"),
+  env,
+});
 const s = Bun.serve({ port: 0, fetch: () => new Response() });
 const port = s.port!;
 s.stop(true);
@@ -27,7 +30,8 @@ for (;;) {
 }
 const readyMs = performance.now() - t0;
 await Bun.sleep(1000);
-const rss = async () => Number(/VmRSS:\s+(\d+)/.exec(await Bun.file(`/proc/${proc.pid}/status`).text())![1]) / 1024;
+const rss = async () =>
+  Number(/VmRSS:\s+(\d+)/.exec(await Bun.file(`/proc/${proc.pid}/status`).text())![1]) / 1024;
 const idle = await rss();
 const c = new TestClient(base);
 await c.login("admin", "bench password 123");

@@ -10,4 +10,6 @@ const bun = process.execPath;
 const started = Date.now();
 await $`${bun} build server/main.ts --compile --minify --sourcemap=none --no-compile-autoload-dotenv --no-compile-autoload-bunfig --outfile dist/odoodeck`;
 const size = statSync("dist/odoodeck").size;
-console.log(`dist/odoodeck: ${(size / 1024 / 1024).toFixed(1)} MiB in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+console.log(
+  `dist/odoodeck: ${(size / 1024 / 1024).toFixed(1)} MiB in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+);

@@ -22,8 +22,12 @@ describe("configuration precedence and validation", () => {
   });
 
   test("an invalid value names the key and where it came from", () => {
-    expect(() => loadConfig({ data: dir(), port: "abc" }, {})).toThrow('Invalid configuration: --port = "abc" must be an integer between 0 and 65535');
-    expect(() => loadConfig({ data: dir() }, { ODOODECK_TRUST_PROXY: "maybe" })).toThrow("ODOODECK_TRUST_PROXY");
+    expect(() => loadConfig({ data: dir(), port: "abc" }, {})).toThrow(
+      'Invalid configuration: --port = "abc" must be an integer between 0 and 65535',
+    );
+    expect(() => loadConfig({ data: dir() }, { ODOODECK_TRUST_PROXY: "maybe" })).toThrow(
+      "ODOODECK_TRUST_PROXY",
+    );
     const d = dir();
     writeFileSync(join(d, "odoodeck.toml"), "prot = 1\n");
     expect(() => loadConfig({ data: d }, {})).toThrow('unknown key "prot"');

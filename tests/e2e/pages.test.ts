@@ -8,11 +8,22 @@ let t: TestApp;
 let browser: Browser;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: install Debian's chromium (apt-get install chromium) to run the browser tests`);
+  if (!existsSync(CHROMIUM))
+    throw new Error(
+      `${CHROMIUM} not found: install Debian's chromium (apt-get install chromium) to run the browser tests`,
+    );
   t = await startTestApp();
   browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
   });
 }, 60_000);
 
@@ -37,8 +48,24 @@ test("a user signs in through the browser, visits every page, and no page logs a
   await page.waitForURL(`${t.url}/users`);
   expect(await page.textContent("h1")).toBe("Users");
 
-  const core = ["/", "/instances", "/servers", "/operations", "/jobs", "/users", "/tokens", "/plugins", "/settings", "/audit", "/account", "/search?q=in"];
-  const plugins = t.core.navEntries().filter((n) => n.scope === "global").map((n) => `/p/${n.plugin}${n.path}`);
+  const core = [
+    "/",
+    "/instances",
+    "/servers",
+    "/operations",
+    "/jobs",
+    "/users",
+    "/tokens",
+    "/plugins",
+    "/settings",
+    "/audit",
+    "/account",
+    "/search?q=in",
+  ];
+  const plugins = t.core
+    .navEntries()
+    .filter((n) => n.scope === "global")
+    .map((n) => `/p/${n.plugin}${n.path}`);
   for (const path of [...core, ...plugins]) {
     const res = await page.goto(`${t.url}${path}`);
     expect({ path, status: res?.status() }).toEqual({ path, status: 200 });

@@ -20,7 +20,17 @@ export class TestClient {
     return [...this.cookies].map(([k, v]) => `${k}=${v}`).join("; ");
   }
 
-  async request(method: string, path: string, init: { body?: BodyInit; headers?: Record<string, string>; json?: unknown; form?: Record<string, string>; noCsrf?: boolean } = {}): Promise<Response> {
+  async request(
+    method: string,
+    path: string,
+    init: {
+      body?: BodyInit;
+      headers?: Record<string, string>;
+      json?: unknown;
+      form?: Record<string, string>;
+      noCsrf?: boolean;
+    } = {},
+  ): Promise<Response> {
     const headers: Record<string, string> = { Accept: "text/html", ...(init.headers ?? {}) };
     if (this.cookies.size) headers.Cookie = this.#cookieHeader();
     let body = init.body;
@@ -33,7 +43,8 @@ export class TestClient {
       body = new URLSearchParams({ ...(this.csrf ? { _csrf: this.csrf } : {}), ...init.form });
       headers["Content-Type"] = "application/x-www-form-urlencoded";
     }
-    if (method !== "GET" && this.csrf && !headers["X-CSRF-Token"] && !init.form && !init.noCsrf) headers["X-CSRF-Token"] = this.csrf;
+    if (method !== "GET" && this.csrf && !headers["X-CSRF-Token"] && !init.form && !init.noCsrf)
+      headers["X-CSRF-Token"] = this.csrf;
     const res = await fetch(this.base + path, { method, headers, body, redirect: "manual" });
     for (const sc of res.headers.getSetCookie()) {
       const [pair, ...attrs] = sc.split(";");
@@ -48,7 +59,9 @@ export class TestClient {
   async page(path: string): Promise<{ res: Response; html: string }> {
     const res = await this.request("GET", path);
     const html = await res.text();
-    const m = /name="_csrf" value="([^"]+)"/.exec(html) ?? /"X-CSRF-Token":"([^"]+)"/.exec(html.replace(/&quot;/g, '"'));
+    const m =
+      /name="_csrf" value="([^"]+)"/.exec(html) ??
+      /"X-CSRF-Token":"([^"]+)"/.exec(html.replace(/&quot;/g, '"'));
     if (m) this.csrf = m[1];
     return { res, html };
   }
@@ -86,7 +99,13 @@ export interface TestApp {
   client(role: Role | "none", username?: string): Promise<TestClient>;
   anonymous(): TestClient;
   /** Registers a local server (once) and an instance on it; returns the instance id. */
-  addLocalInstance(input: { name: string; confPath: string; dbName?: string | null; production?: boolean; service?: string | null }): Promise<number>;
+  addLocalInstance(input: {
+    name: string;
+    confPath: string;
+    dbName?: string | null;
+    production?: boolean;
+    service?: string | null;
+  }): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -96,9 +115,14 @@ let userSeq = 0;
  * Starts a real odoodeck (store, plugins, HTTP server on a free port) in a fresh data directory.
  * @example const t = await startTestApp(); const { html } = await t.admin.page("/");
  */
-export async function startTestApp(opts: { plugins?: PluginDefinition<any>[]; dataDir?: string; loadExternal?: boolean } = {}): Promise<TestApp> {
+export async function startTestApp(
+  opts: { plugins?: PluginDefinition<any>[]; dataDir?: string; loadExternal?: boolean } = {},
+): Promise<TestApp> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), "odoodeck-test-"));
-  const config = loadConfig({ data: dataDir, port: "0", plugins: opts.loadExternal ? "true" : "false" } as Record<string, string>, {});
+  const config = loadConfig(
+    { data: dataDir, port: "0", plugins: opts.loadExternal ? "true" : "false" } as Record<string, string>,
+    {},
+  );
   const core = await Core.open(config);
   await core.startPlugins(opts.plugins ?? builtinPlugins);
   const app = buildApp(core);
@@ -116,15 +140,24 @@ export async function startTestApp(opts: { plugins?: PluginDefinition<any>[]; da
     anonymous: () => new TestClient(url),
     async client(role, username) {
       const name = username ?? `user${++userSeq}`;
-      await createUser(core.db, { username: name, password: TEST_PASSWORD, role: role === "none" ? "viewer" : role });
-      if (role === "none") await core.db.updateTable("users").set({ role: "none" }).where("username", "=", name).execute();
+      await createUser(core.db, {
+        username: name,
+        password: TEST_PASSWORD,
+        role: role === "none" ? "viewer" : role,
+      });
+      if (role === "none")
+        await core.db.updateTable("users").set({ role: "none" }).where("username", "=", name).execute();
       const c = new TestClient(url);
       await c.login(name);
       return c;
     },
     async addLocalInstance(input) {
       if (localServerId == null) {
-        const row = await core.db.insertInto("servers").values({ name: "local", kind: "local", created_at: new Date().toISOString() }).returning("id").executeTakeFirstOrThrow();
+        const row = await core.db
+          .insertInto("servers")
+          .values({ name: "local", kind: "local", created_at: new Date().toISOString() })
+          .returning("id")
+          .executeTakeFirstOrThrow();
         localServerId = Number(row.id);
       }
       const row = await core.db

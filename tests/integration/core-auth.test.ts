@@ -22,12 +22,21 @@ describe("sign-in, sessions and CSRF", () => {
     const res = await c.post("/login", { username: "admin", password: "nope nope nope" });
     expect(res.status).toBe(401);
     expect(await res.text()).toContain("Wrong username or password.");
-    const rows = await t.core.db.selectFrom("audit_log").selectAll().where("action", "=", "auth.login").where("result", "=", "error").execute();
+    const rows = await t.core.db
+      .selectFrom("audit_log")
+      .selectAll()
+      .where("action", "=", "auth.login")
+      .where("result", "=", "error")
+      .execute();
     expect(rows.length).toBeGreaterThan(0);
   });
 
   test("a form posted without the CSRF token is refused with E_CSRF", async () => {
-    const res = await t.admin.request("POST", "/tokens/new", { body: new URLSearchParams({ name: "x", role: "viewer" }), headers: { "Content-Type": "application/x-www-form-urlencoded" }, noCsrf: true });
+    const res = await t.admin.request("POST", "/tokens/new", {
+      body: new URLSearchParams({ name: "x", role: "viewer" }),
+      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+      noCsrf: true,
+    });
     expect(res.status).toBe(403);
     expect(await res.text()).toContain("E_CSRF");
   });
@@ -35,7 +44,10 @@ describe("sign-in, sessions and CSRF", () => {
   test("the API answers 401 with the JSON envelope when signed out", async () => {
     const { status, body } = await t.anonymous().getJson("/api/v1/me");
     expect(status).toBe(401);
-    expect(body).toEqual({ ok: false, error: { code: "E_UNAUTHENTICATED", message: "You need to sign in", hint: expect.any(String) } });
+    expect(body).toEqual({
+      ok: false,
+      error: { code: "E_UNAUTHENTICATED", message: "You need to sign in", hint: expect.any(String) },
+    });
   });
 
   test("a browser that is signed out is sent to the login page", async () => {
@@ -73,7 +85,10 @@ describe("events and operations", () => {
     });
     const snap = await op.done;
     expect(snap.status).toBe("ok");
-    expect(snap.steps.map((s) => [s.name, s.status])).toEqual([["one", "ok"], ["two", "ok"]]);
+    expect(snap.steps.map((s) => [s.name, s.status])).toEqual([
+      ["one", "ok"],
+      ["two", "ok"],
+    ]);
     let text = "";
     const dec = new TextDecoder();
     while (!text.includes("event: operation.finished")) text += dec.decode((await reader.read()).value);
@@ -82,7 +97,9 @@ describe("events and operations", () => {
     await reader.cancel();
     ctrl.abort();
     // A reconnect with an older Last-Event-ID replays what was missed.
-    const again = await t.admin.request("GET", "/events", { headers: { "Last-Event-ID": String(lastId - 1) } });
+    const again = await t.admin.request("GET", "/events", {
+      headers: { "Last-Event-ID": String(lastId - 1) },
+    });
     const r2 = again.body!.getReader();
     let t2 = "";
     while (!t2.includes("operation.finished")) t2 += dec.decode((await r2.read()).value);
@@ -95,9 +112,25 @@ describe("events and operations", () => {
   test("a second locking operation on the same instance gets E_BUSY naming the holder", async () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
-    const first = t.core.operations.start("test", { kind: "x", title: "Long restore", actor: "admin", instanceId: 77, lock: true, steps: ["wait"], run: async (o) => o.step("wait", () => gate) });
+    const first = t.core.operations.start("test", {
+      kind: "x",
+      title: "Long restore",
+      actor: "admin",
+      instanceId: 77,
+      lock: true,
+      steps: ["wait"],
+      run: async (o) => o.step("wait", () => gate),
+    });
     await Bun.sleep(50);
-    const second = await t.core.operations.start("test", { kind: "x", title: "Another", actor: "admin", instanceId: 77, lock: true, steps: ["x"], run: async () => {} }).done;
+    const second = await t.core.operations.start("test", {
+      kind: "x",
+      title: "Another",
+      actor: "admin",
+      instanceId: 77,
+      lock: true,
+      steps: ["x"],
+      run: async () => {},
+    }).done;
     expect(second.status).toBe("error");
     expect(second.error?.code).toBe("E_BUSY");
     expect(second.error?.message).toContain("Long restore");

@@ -13,11 +13,25 @@ const plug = (dir: string, file: string, text: string) => {
 };
 
 // Third-party plugins on disk: the real example, garbage, a wrong SDK range, a missing dependency.
-cpSync(resolve(import.meta.dir, "../../examples/plugins/hello"), join(dataDir, "plugins", "hello"), { recursive: true });
+cpSync(resolve(import.meta.dir, "../../examples/plugins/hello"), join(dataDir, "plugins", "hello"), {
+  recursive: true,
+});
 plug("garbage", "index.js", "export default {{{ this is not javascript");
-plug("future", "index.js", `export default { id: "future", name: "Future", version: "9.0.0", sdk: "^9", register() {} };`);
-plug("orphan", "index.js", `export default { id: "orphan", name: "Orphan", version: "1.0.0", sdk: "^1", dependsOn: ["nope"], register() {} };`);
-plug("thrower", "index.js", `export default { id: "thrower", name: "Thrower", version: "1.0.0", sdk: "^1", register() { throw new Error("boom in register"); } };`);
+plug(
+  "future",
+  "index.js",
+  `export default { id: "future", name: "Future", version: "9.0.0", sdk: "^9", register() {} };`,
+);
+plug(
+  "orphan",
+  "index.js",
+  `export default { id: "orphan", name: "Orphan", version: "1.0.0", sdk: "^1", dependsOn: ["nope"], register() {} };`,
+);
+plug(
+  "thrower",
+  "index.js",
+  `export default { id: "thrower", name: "Thrower", version: "1.0.0", sdk: "^1", register() { throw new Error("boom in register"); } };`,
+);
 mkdirSync(join(dataDir, "plugins", "empty"), { recursive: true });
 
 const failsToStart = definePlugin({

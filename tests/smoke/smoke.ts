@@ -18,7 +18,10 @@ const check = (what: string, cond: boolean, detail = "") => {
   if (!cond) failures++;
 };
 const run = (args: string[], stdin?: string) => {
-  const p = Bun.spawnSync([bin, ...args], { stdin: stdin ? Buffer.from(stdin) : "ignore", env: { ...process.env, ODOODECK_DATA: data } });
+  const p = Bun.spawnSync([bin, ...args], {
+    stdin: stdin ? Buffer.from(stdin) : "ignore",
+    env: { ...process.env, ODOODECK_DATA: data },
+  });
   return { code: p.exitCode, out: p.stdout.toString(), err: p.stderr.toString() };
 };
 
@@ -35,10 +38,16 @@ try {
   const h = run(["--help"]);
   check("--help", h.code === 0 && h.out.includes("Usage: odoodeck"));
   const bad = run(["serve", "--port", "notaport"]);
-  check("invalid config stops with one line naming the key", bad.code === 78 && bad.err.includes("--port") && !bad.err.includes("    at "), bad.err.trim().split("\n")[0]);
+  check(
+    "invalid config stops with one line naming the key",
+    bad.code === 78 && bad.err.includes("--port") && !bad.err.includes("    at "),
+    bad.err.trim().split("\n")[0],
+  );
 
   mkdirSync(join(data, "plugins"), { recursive: true });
-  cpSync(resolve(import.meta.dir, "../../examples/plugins/hello"), join(data, "plugins", "hello"), { recursive: true });
+  cpSync(resolve(import.meta.dir, "../../examples/plugins/hello"), join(data, "plugins", "hello"), {
+    recursive: true,
+  });
   const add = run(["user", "add", "admin", "--role", "admin", "--password-stdin"], PASSWORD);
   check("user add from the CLI", add.code === 0, (add.out + add.err).trim());
   const list = run(["user", "list"]);
@@ -46,7 +55,11 @@ try {
 
   const port = await freePort();
   const t0 = performance.now();
-  const proc = Bun.spawn([bin, "serve", "--port", String(port)], { env: { ...process.env, ODOODECK_DATA: data }, stdout: "pipe", stderr: "pipe" });
+  const proc = Bun.spawn([bin, "serve", "--port", String(port)], {
+    env: { ...process.env, ODOODECK_DATA: data },
+    stdout: "pipe",
+    stderr: "pipe",
+  });
   const base = `http://127.0.0.1:${port}`;
   let ready = false;
   while (performance.now() - t0 < 20_000) {
@@ -67,9 +80,15 @@ try {
   const signed = await c.login("admin", PASSWORD);
   check("sign-in", signed.status === 303);
   const hello = await c.page("/p/hello/");
-  check("the example plugin's page (loaded from the data dir by the binary)", hello.res.status === 200 && hello.html.includes("Hello from a third-party plugin"));
+  check(
+    "the example plugin's page (loaded from the data dir by the binary)",
+    hello.res.status === 200 && hello.html.includes("Hello from a third-party plugin"),
+  );
   const api = await c.getJson("/api/v1/hello/greetings");
-  check("the example plugin's JSON route", api.status === 200 && api.body.ok === true && api.body.data.plugin === "hello");
+  check(
+    "the example plugin's JSON route",
+    api.status === 200 && api.body.ok === true && api.body.data.plugin === "hello",
+  );
   const asset = await fetch(`${base}/assets/htmx.min.js`);
   check("htmx is embedded", asset.status === 200 && (await asset.text()).includes("htmx"));
   await Bun.sleep(300);

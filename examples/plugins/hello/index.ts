@@ -31,7 +31,10 @@ export default definePlugin({
   },
   register(ctx) {
     const count = async () => {
-      const r = await ctx.db.selectFrom("hello_greetings").select((eb) => eb.fn.countAll().as("n")).executeTakeFirst();
+      const r = await ctx.db
+        .selectFrom("hello_greetings")
+        .select((eb) => eb.fn.countAll().as("n"))
+        .executeTakeFirst();
       return Number(r?.n ?? 0);
     };
     const pages = new Hono();
@@ -55,7 +58,10 @@ export default definePlugin({
       scope: "global",
       defaultCron: "*/5 * * * *",
       async handler({ log }) {
-        await ctx.db.insertInto("hello_greetings").values({ at: new Date().toISOString(), source: "job" }).execute();
+        await ctx.db
+          .insertInto("hello_greetings")
+          .values({ at: new Date().toISOString(), source: "job" })
+          .execute();
         log("greeted");
         return `greetings so far: ${await count()}`;
       },

@@ -311,14 +311,19 @@ export function opsPages(core: Core): Hono<Env> {
     const p = c.get("principal")!;
     const everything = roleAtLeast(p.role, "viewer");
     const granted = new Set(
-      everything ? [] : (await core.db.selectFrom("grants").select("instance_id").where("user_id", "=", p.userId).execute()).map((g) => g.instance_id as number),
+      everything
+        ? []
+        : (
+            await core.db.selectFrom("grants").select("instance_id").where("user_id", "=", p.userId).execute()
+          ).map((g) => g.instance_id as number),
     );
     const visible = (payload: unknown) => {
       const id = (payload as { instanceId?: number | null } | null)?.instanceId;
       return everything || id == null || granted.has(id);
     };
     return sseStream(c.req.raw.signal, (send) => {
-      for (const e of core.bus.since(last)) if (visible(e.payload)) send({ id: String(e.id), event: e.name, data: e.payload });
+      for (const e of core.bus.since(last))
+        if (visible(e.payload)) send({ id: String(e.id), event: e.name, data: e.payload });
       return core.bus.onAny((e) => {
         if (visible(e.payload)) send({ id: String(e.id), event: e.name, data: e.payload });
       });
