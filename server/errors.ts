@@ -51,7 +51,11 @@ export class AppError extends Error {
   readonly hint?: string;
   readonly details?: unknown;
 
-  constructor(code: ErrorCode, message?: string, opts: { hint?: string; details?: unknown; cause?: unknown } = {}) {
+  constructor(
+    code: ErrorCode,
+    message?: string,
+    opts: { hint?: string; details?: unknown; cause?: unknown } = {},
+  ) {
     super(message ?? ERROR_CATALOGUE[code].message, { cause: opts.cause });
     this.name = "AppError";
     this.code = code;
@@ -66,19 +70,30 @@ export class AppError extends Error {
 }
 
 export function isAppError(e: unknown): e is AppError {
-  return e instanceof AppError || (typeof e === "object" && e !== null && (e as any).name === "AppError" && "code" in e);
+  return (
+    e instanceof AppError ||
+    (typeof e === "object" && e !== null && (e as any).name === "AppError" && "code" in e)
+  );
 }
 
 /** Wraps anything thrown into an AppError without losing an existing code. */
 export function toAppError(e: unknown): AppError {
   if (isAppError(e)) return e;
-  if (e instanceof Error && e.name === "AbortError") return new AppError("E_CANCELLED", undefined, { cause: e });
+  if (e instanceof Error && e.name === "AbortError")
+    return new AppError("E_CANCELLED", undefined, { cause: e });
   const err = e as NodeJS.ErrnoException;
   if (err && typeof err === "object" && "code" in err) {
-    if (err.code === "ENOSPC") return new AppError("E_DISK_FULL", "No space left on the device", { cause: e, hint: "Free some space and try again" });
+    if (err.code === "ENOSPC")
+      return new AppError("E_DISK_FULL", "No space left on the device", {
+        cause: e,
+        hint: "Free some space and try again",
+      });
     if (err.code === "EACCES" || err.code === "EPERM")
-      return new AppError("E_PERMISSION", `Permission denied${err.path ? `: ${err.path}` : ""}`, { cause: e });
-    if (err.code === "ENOENT") return new AppError("E_FILE_NOT_FOUND", `No such file${err.path ? `: ${err.path}` : ""}`, { cause: e });
+      return new AppError("E_PERMISSION", `Permission denied${err.path ? `: ${err.path}` : ""}`, {
+        cause: e,
+      });
+    if (err.code === "ENOENT")
+      return new AppError("E_FILE_NOT_FOUND", `No such file${err.path ? `: ${err.path}` : ""}`, { cause: e });
   }
   return new AppError("E_INTERNAL", e instanceof Error ? e.message : String(e), { cause: e });
 }

@@ -65,7 +65,11 @@ export interface Connection {
   spawn(cmd: string[], opts?: SpawnOptions): RunningProcess;
   /** Streams a file from `start` (byte offset) on. Errors surface as E_FILE_NOT_FOUND / E_PERMISSION. */
   readFile(path: string, opts?: { start?: number; signal?: AbortSignal }): ReadableStream<Uint8Array>;
-  writeFile(path: string, data: ReadableStream<Uint8Array> | Uint8Array | string, opts?: WriteFileOptions): Promise<void>;
+  writeFile(
+    path: string,
+    data: ReadableStream<Uint8Array> | Uint8Array | string,
+    opts?: WriteFileOptions,
+  ): Promise<void>;
   /** null when the path does not exist. Does not follow a final symlink when `lstat` is set. */
   stat(path: string, opts?: { lstat?: boolean }): Promise<FileStat | null>;
   list(dir: string): Promise<FileStat[]>;
