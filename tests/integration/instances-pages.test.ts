@@ -56,6 +56,21 @@ describe("instances: add, overview, databases, removal", () => {
     expect(html).toMatch(/probe-disks[\s\S]*<code>\/<\/code>/);
   });
 
+  test("discovery lists candidates and “Use” pre-fills the add form", async () => {
+    const { res, html } = await t.admin.page(`/servers/${localId}/discover`);
+    expect(res.status).toBe(200);
+    expect(html).toContain("odoo.conf files on here");
+    const q = new URLSearchParams({
+      server: String(localId),
+      confPath: "/etc/odoo/odoo.conf",
+      service: "odoo",
+    });
+    const { html: form } = await t.admin.page(`/instances?${q}`);
+    expect(form).toContain('name="confPath" type="text" value="/etc/odoo/odoo.conf"');
+    expect(form).toContain('name="service" type="text" value="odoo"');
+    expect(form).toMatch(new RegExp(`<option value="${localId}" selected="">here`));
+  });
+
   test("the overview of an instance shows the Odoo version and the database size", async () => {
     const confPath = writeConf("odoo.conf", goodConf());
     const res = await t.admin.post("/instances/new", {

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startTestApp, type TestApp, type TestClient } from "../helpers/app.ts";
+import { fixtureDb, getPg } from "../helpers/pg.ts";
 import { getSshd, type TestSshd } from "../helpers/sshd.ts";
 
 // Each probe runs about ten commands over SSH; on a loaded 2-CPU box that takes seconds.
@@ -206,4 +207,27 @@ describe("SSH servers", () => {
     expect(api.body.error.code).toBe("E_FORBIDDEN");
     expect((await t.core.registry.servers()).some((s) => s.name === "sneaky")).toBe(false);
   });
+  test("an instance on the SSH server reads its odoo.conf and database through SSH", async () => {
+    const pg = await getPg();
+    const db = await fixtureDb("acme_prod");
+    const dir = mkdtempSync(join(tmpdir(), "odoodeck-sshinst-"));
+    const conf = join(dir, "odoo.conf");
+    writeFileSync(
+      conf,
+      `[options]\ndb_host = ${pg.host}\ndb_port = ${pg.port}\ndb_user = ${pg.odooUser}\ndb_password = ${pg.odooPassword}\ndb_name = ${db}\n`,
+    );
+    const { body } = await t.admin.postJson("/api/v1/instances", {
+      name: "remote",
+      serverId,
+      confPath: conf,
+    });
+    const got = await t.admin.getJson(`/api/v1/instances/${body.data.id}`);
+    rmSync(dir, { recursive: true });
+    expect(got.body.data.status).toMatchObject({
+      conf: { ok: true },
+      db: { ok: true, name: db },
+      odooVersion: "17.0.1.3",
+    });
+    expect(JSON.stringify(got.body)).not.toContain(pg.odooPassword);
+  }, 60_000);
 });
