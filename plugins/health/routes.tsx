@@ -26,10 +26,7 @@ async function visible(
 
 async function history(mon: HealthMonitor, id: number): Promise<Series[]> {
   const since = new Date(Date.now() - 7 * 86_400_000).toISOString();
-  const pts = async (check: string) =>
-    (await mon.store.series(id, check, since))
-      .filter((r) => r.value != null)
-      .map((r) => ({ t: Date.parse(r.at), v: r.value! }));
+  const pts = (check: string) => mon.store.points(id, check, since);
   const [http, disk, memory] = await Promise.all([pts("http"), pts("disk"), pts("memory")]);
   return [
     { title: "Response time", unit: "ms", points: http, warning: 2000, critical: 5000 },
@@ -50,7 +47,7 @@ export function healthPages(ctx: PluginContext<HealthSettings>, mon: HealthMonit
     );
     return ctx.views.page(c, { title: "Health", body: <Overview rows={all.filter((s) => can.has(s.id))} /> });
   });
-  app.get("/i/:instance/", async (c) => {
+  app.get("/i/:instance", async (c) => {
     const id = instanceId(c.req.param("instance"));
     const p = await ctx.auth.require(c, "viewer", id);
     const inst = await ctx.instances.get(id);

@@ -181,6 +181,20 @@ export class HealthStore {
     return rows.map(toResult);
   }
 
+  /** Only time and value of one check since `since`, oldest first: what charts need, cheaply. */
+  async points(instanceId: number, check: string, since: string): Promise<Array<{ t: number; v: number }>> {
+    const rows = await this.db
+      .selectFrom("health_results")
+      .select(["at", "value"])
+      .where("instance_id", "=", instanceId)
+      .where("check", "=", check)
+      .where("at", ">=", since)
+      .where("value", "is not", null)
+      .orderBy("at")
+      .execute();
+    return rows.map((r: any) => ({ t: Date.parse(r.at), v: Number(r.value) }));
+  }
+
   /** Count of results and of "up" results (ok/warning) of a check since `since`. */
   async upCounts(instanceId: number, check: string, since: string): Promise<{ total: number; up: number }> {
     const row = await this.db

@@ -111,6 +111,11 @@ export const serviceCheck: CheckDef = {
     const state = r.stdout.trim() || r.stderr.trim();
     if (r.code === 127 || /not found|No such file/i.test(r.stderr))
       return { status: "unknown", message: `systemctl is not available on ${conn.label}` };
+    if (/not been booted with systemd|Failed to connect to bus/i.test(r.stderr))
+      return {
+        status: "unknown",
+        message: `systemd is not running on ${conn.label}: cannot tell the state of ${unit}`,
+      };
     if (state === "active") return { status: "ok", value: 1, message: `${unit} is active` };
     if (state === "activating" || state === "reloading")
       return { status: "warning", value: 0, message: `${unit} is ${state}` };
