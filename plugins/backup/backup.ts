@@ -266,8 +266,10 @@ export async function startBackup(env: BackupEnv, inst: InstanceHandle, req: Bac
               ),
             );
           const settled = await Promise.allSettled(jobs);
-          const firstError = settled.find((x) => x.status === "rejected");
-          if (firstError) throw (firstError as PromiseRejectedResult).reason;
+          // The first real cause wins over the E_CANCELLED it caused in the sibling step.
+          const reasons = settled.flatMap((x) => (x.status === "rejected" ? [toAppError(x.reason)] : []));
+          const cause = reasons.find((e) => e.code !== "E_CANCELLED") ?? reasons[0];
+          if (cause) throw cause;
           parts.sort((a, b) => a.name.localeCompare(b.name));
         }
         const manifest: BackupManifest = { ...manifestBase, parts };

@@ -30,8 +30,12 @@ export function produce(
   });
   const stderr = tail(proc.stderr);
   const finished = (async () => {
-    const code = await proc.exited;
-    const err = await stderr;
+    // Both settle even when the process is killed, so neither rejection goes unhandled.
+    const [exited, errText] = await Promise.allSettled([proc.exited, stderr]);
+    if (opts.signal?.aborted) throw new AppError("E_CANCELLED", `${opts.what} was cancelled`);
+    if (exited.status === "rejected") throw exited.reason;
+    const code = exited.value;
+    const err = errText.status === "fulfilled" ? errText.value : "";
     const m = new RegExp(`${MARK}(\\d+)`).exec(err);
     const producerCode = m ? Number(m[1]) : null;
     const message = err.replace(new RegExp(`${MARK}\\d+\\n?`), "").trim();
@@ -39,6 +43,7 @@ export function produce(
     if (producerCode === 0 && code === 0) return;
     throw mapFailure(opts.what, message, producerCode ?? code);
   })();
+  finished.catch(() => {}); // awaited later by the caller; may settle before it gets there
   return { stdout: proc.stdout, finished, kill: () => proc.kill("SIGKILL") };
 }
 
