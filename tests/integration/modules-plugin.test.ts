@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import modulesPlugin from "../../plugins/modules/index.ts";
@@ -22,7 +22,6 @@ let pg: TestPg;
 let dir: string;
 let prodId: number;
 let stagingId: number;
-let prodProtectedId: number;
 let operator: TestClient;
 let viewer: TestClient;
 
@@ -102,11 +101,6 @@ beforeAll(async () => {
   stagingId = await t.addLocalInstance({
     name: "acme-staging",
     confPath: writeConf("staging", staging, { addons: addonsPaths }),
-  });
-  prodProtectedId = await t.addLocalInstance({
-    name: "acme-live",
-    confPath: writeConf("live", prod, { addons: addonsPaths }),
-    production: true,
   });
   operator = await t.client("operator");
   viewer = await t.client("viewer");
