@@ -3,6 +3,7 @@ import backup from "./backup/index.ts";
 import health from "./health/index.ts";
 import configDiff from "./config-diff/index.ts";
 import modules from "./modules/index.ts";
+import database from "./database/index.ts";
 
 /** Built-in plugins, in no particular order: the host orders them by dependsOn. */
-export const builtinPlugins: PluginDefinition<any>[] = [configDiff, modules, health, backup];
+export const builtinPlugins: PluginDefinition<any>[] = [configDiff, modules, database, health, backup];
