@@ -111,7 +111,8 @@ export class HealthMonitor {
   async stopLoop(): Promise<void> {
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = null;
-    await this.#running;
+    // Shutdown must not hang on a pass that is waiting for slow servers: they time out on their own.
+    await Promise.race([this.#running, Bun.sleep(2_000)]);
   }
 
   async summary(inst: InstanceHandle): Promise<InstanceSummary> {

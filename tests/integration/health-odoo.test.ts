@@ -21,7 +21,6 @@ let ctx: PluginContext<any>;
 let mon: HealthMonitor;
 let db: string;
 let inst: InstanceHandle;
-let down: InstanceHandle;
 const dir = mkdtempSync(join(tmpdir(), "health-odoo-"));
 const web = fake.healthyOdoo();
 
@@ -56,7 +55,6 @@ beforeAll(async () => {
     .set({ public_url: fake.refusingUrl() })
     .where("id", "=", downId)
     .execute();
-  down = await ctx.instances.get(downId);
 }, 60_000);
 afterAll(async () => {
   web.stop();
@@ -322,7 +320,7 @@ describe("pages, status API, metrics and CLI after a full pass", () => {
     const lines: string[] = [];
     const orig = console.log;
     console.log = (...a: unknown[]) => lines.push(a.join(" "));
-    let code: number | void;
+    let code: unknown;
     try {
       code = await health.cli![0].run(["--no-run"], ctx);
     } finally {
