@@ -303,7 +303,7 @@ export async function startBackup(env: BackupEnv, inst: InstanceHandle, req: Bac
         if (!ok)
           throw new AppError(
             "E_COMMAND_FAILED",
-            `The backup failed at ${failures.size} of ${dests.length} destination(s)`,
+            `The backup failed at ${[...failures].map(([id, m]) => `${id} (${m})`).join(", ")}`,
             { hint: [...failures.values()][0] },
           );
         return { backupId, name, bytes };
