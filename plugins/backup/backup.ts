@@ -321,7 +321,11 @@ export async function startBackup(env: BackupEnv, inst: InstanceHandle, req: Bac
           }),
         );
         const status = err.code === "E_CANCELLED" || o.signal.aborted ? "cancelled" : "failed";
-        await save({ status, finishedAt: new Date().toISOString(), error: `${err.code}: ${err.message}` });
+        await save({
+          status,
+          finishedAt: new Date().toISOString(),
+          error: `${err.code}: ${err.message}${err.hint ? ` (${err.hint})` : ""}`,
+        });
         throw err;
       }
     },
