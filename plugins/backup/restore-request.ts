@@ -1,0 +1,114 @@
+/**
+ * Turns a restore/copy request into checked inputs: the backup on this machine (path or backup
+ * id), the target (swap into an instance, or a new database on its cluster), production
+ * protection (admin + typing the instance name), and neutralization defaults.
+ */
+import { existsSync } from "node:fs";
+import {
+  type AppContext,
+  AppError,
+  type InstanceHandle,
+  type PluginContext,
+} from "../../server/sdk/index.ts";
+import type { NeutralizeOptions } from "./neutralize.ts";
+import type { RestoreTarget } from "./restore.ts";
+
+export interface TargetSide extends RestoreTarget {
+  inst: InstanceHandle;
+  currentDb: string | null;
+  service: string | null;
+  addonsPaths: string[];
+  confSmtpServer: string;
+}
+
+/** How an instance is reached for restores: its connection, PostgreSQL settings and filestore root. */
+export async function targetSide(inst: InstanceHandle): Promise<TargetSide> {
+  const { settings: s } = await inst.odoo();
+  return {
+    inst,
+    conn: await inst.connection(),
+    pg: { host: s.dbHost, port: s.dbPort, user: s.dbUser, password: s.dbPassword, sslmode: s.dbSslmode },
+    filestoreRoot: `${s.dataDir}/filestore`,
+    currentDb: inst.dbName ?? s.dbNames[0] ?? null,
+    service: inst.service,
+    addonsPaths: s.addonsPaths,
+    confSmtpServer: s.smtp.server,
+  };
+}
+
+const DB_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,40}$/;
+
+export function checkNewDbName(name: string): string {
+  if (!DB_NAME.test(name))
+    throw new AppError(
+      "E_VALIDATION",
+      "The new database name may use letters, digits, _ . - (up to 41 characters)",
+    );
+  return name;
+}
+
+/** Resolves `source` (a path) or `backupId` (a finished backup with a copy on this machine). */
+export async function resolveSource(ctx: PluginContext, body: Record<string, unknown>): Promise<string> {
+  const path = String(body.source ?? "").trim();
+  if (path) {
+    if (!path.startsWith("/") || !existsSync(path))
+      throw new AppError("E_FILE_NOT_FOUND", `No backup at ${path} on the odoodeck machine`, {
+        hint: "Give an absolute path to a .odoodeck folder or an Odoo .zip",
+      });
+    return path;
+  }
+  const id = Number(body.backupId);
+  if (!Number.isInteger(id) || id <= 0)
+    throw new AppError("E_VALIDATION", "Pick a backup (id) or give its path");
+  const row = await ctx.db.selectFrom("backup_backups").selectAll().where("id", "=", id).executeTakeFirst();
+  if (!row) throw new AppError("E_NOT_FOUND", `Backup ${id} does not exist`);
+  const dests = JSON.parse(row.destinations || "[]") as Array<{ status: string; path: string }>;
+  const local = dests.find((d) => d.status === "ok" && d.path.startsWith("/") && existsSync(d.path));
+  if (!local)
+    throw new AppError("E_NOT_FOUND", `Backup ${row.name} has no copy on the odoodeck machine`, {
+      hint: "Download it from its destination first, or restore from a local destination",
+    });
+  return local.path;
+}
+
+/**
+ * Production protection: restoring over a production instance needs the admin role and the
+ * instance's name typed in `confirm`. Returns the principal's name.
+ */
+export async function authorizeRestore(
+  ctx: PluginContext,
+  c: AppContext,
+  inst: InstanceHandle,
+  overwrite: boolean,
+  confirm: string,
+): Promise<string> {
+  const p = await ctx.auth.require(c, "operator", inst.id);
+  if (overwrite && inst.production) {
+    if (!(await ctx.auth.can(p, "admin", inst.id)))
+      throw new AppError(
+        "E_PROTECTED",
+        `${inst.name} is marked production: only an admin may restore over it`,
+      );
+    if (confirm.trim() !== inst.name)
+      throw new AppError("E_CONFIRMATION", `Type the instance name (${inst.name}) to confirm`, {
+        hint: "The current database is kept aside as a rollback copy either way",
+      });
+  }
+  return p.username;
+}
+
+/** Neutralize unless the request says "off"; by default off only when the target is production. */
+export function neutralizeChoice(
+  body: Record<string, unknown>,
+  t: TargetSide,
+  overwrite: boolean,
+): NeutralizeOptions | false {
+  const raw = String(body.neutralize ?? "").toLowerCase();
+  const on = raw ? ["on", "true", "1", "yes"].includes(raw) : !(overwrite && t.inst.production);
+  if (!on) return false;
+  return {
+    addonsPaths: t.addonsPaths,
+    mode: body.mode === "move" ? "move" : "copy",
+    confSmtpServer: t.confSmtpServer,
+  };
+}

@@ -1,0 +1,44 @@
+/**
+ * Streams an uploaded Odoo zip (the raw request body) to a file under the data dir, chunk by
+ * chunk (memory stays flat whatever the size), then checks it is a restorable zip.
+ */
+import { mkdir, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { AppError, isAppError } from "../../server/sdk/index.ts";
+import { openOdooZip } from "./odoo-zip-import.ts";
+
+export async function saveUpload(
+  dataDir: string,
+  body: ReadableStream<Uint8Array> | null,
+): Promise<{ path: string; bytes: number; dbName: string | null; files: number }> {
+  if (!body)
+    throw new AppError("E_VALIDATION", "The upload is empty", { hint: "Send the zip as the request body" });
+  const dir = join(dataDir, "backup-uploads");
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const path = join(dir, `upload-${Date.now()}-${crypto.randomUUID().slice(0, 8)}.zip`);
+  const sink = Bun.file(path).writer({ highWaterMark: 1 << 20 });
+  let bytes = 0;
+  try {
+    for await (const chunk of body) {
+      sink.write(chunk);
+      bytes += chunk.byteLength;
+      if (bytes % (8 << 20) < chunk.byteLength) await sink.flush(); // bounded buffering
+    }
+    await sink.end();
+    const zip = await openOdooZip(path).catch((e) => {
+      throw new AppError(
+        "E_BACKUP_CORRUPT",
+        `The upload is not a restorable Odoo zip: ${(e as Error).message}`,
+        {
+          hint: "Upload the .zip made by Odoo's database manager (with filestore) or by odoodeck",
+        },
+      );
+    });
+    zip.close();
+    return { path, bytes, dbName: zip.manifest?.db_name ?? null, files: zip.filestoreFiles.length };
+  } catch (e) {
+    await Promise.resolve(sink.end()).catch(() => {});
+    await rm(path, { force: true });
+    throw isAppError(e) ? e : new AppError("E_VALIDATION", `The upload failed: ${(e as Error).message}`);
+  }
+}

@@ -1,0 +1,236 @@
+/**
+ * Restore, copy, rollback copies and the streaming upload of an Odoo zip. Every destructive action
+ * is a locking operation (a second one on the instance gets E_BUSY) and is audited.
+ * Pages at /p/backup/i/:instance/restore, JSON at /api/v1/backup/i/:instance/….
+ */
+import { Hono } from "hono";
+import {
+  type AppContext,
+  AppError,
+  type Env,
+  ok,
+  type OperationSnapshot,
+  type PluginContext,
+} from "../../server/sdk/index.ts";
+import { copyDatabase } from "./copy.ts";
+import { discardTemp, restoreToTemp, type TempCopy } from "./restore.ts";
+import { finishRestore } from "./restore-finish.ts";
+import {
+  authorizeRestore,
+  checkNewDbName,
+  neutralizeChoice,
+  resolveSource,
+  type TargetSide,
+  targetSide,
+} from "./restore-request.ts";
+import { saveUpload } from "./restore-upload.ts";
+import { dropRollback, listRollbacks } from "./swap.ts";
+import { RestorePage } from "./restore-page.tsx";
+
+const instanceId = (c: AppContext): number => {
+  const id = Number(c.req.param("instance"));
+  if (!Number.isInteger(id) || id <= 0) throw new AppError("E_VALIDATION", "Invalid instance id");
+  return id;
+};
+
+/** A lock conflict is found asynchronously by the runner: wait briefly so the caller gets E_BUSY. */
+async function started(ctx: PluginContext, op: { id: string; done: Promise<OperationSnapshot> }) {
+  const early = await Promise.race([op.done, Bun.sleep(300).then(() => null)]);
+  if (early?.status === "error" && early.error?.code === "E_BUSY")
+    throw new AppError("E_BUSY", early.error.message, { hint: early.error.hint });
+  return { operationId: op.id, status: ctx.operations.get(op.id)?.status ?? early?.status ?? "running" };
+}
+
+export function restoreRoutes(ctx: PluginContext): { pages: Hono<Env>; api: Hono<Env> } {
+  const pages = new Hono<Env>();
+  const api = new Hono<Env>();
+
+  /** Restore into the instance of the URL (target "instance") or a new database on its cluster ("new"). */
+  async function startRestore(c: AppContext, body: Record<string, unknown>) {
+    const inst = await ctx.instances.get(instanceId(c));
+    const overwrite = body.target !== "new";
+    const actor = await authorizeRestore(ctx, c, inst, overwrite, String(body.confirm ?? ""));
+    const source = await resolveSource(ctx, body);
+    const t = await targetSide(inst);
+    const newDb = overwrite ? null : checkNewDbName(String(body.dbName ?? ""));
+    if (overwrite && !t.currentDb)
+      throw new AppError("E_CONFIG", `${inst.name} has no db_name to restore into`);
+    const neutralize = neutralizeChoice(body, t, overwrite);
+    const dbName = newDb ?? t.currentDb!;
+    const op = ctx.operations.start({
+      kind: "restore",
+      title: `Restore into ${inst.name}${newDb ? ` (new database ${newDb})` : ""}`,
+      instanceId: inst.id,
+      actor,
+      lock: true,
+      steps: ["restore into a temporary database", "neutralize, verify and publish"],
+      run: async (op) => {
+        // step results are cloned into the snapshot: keep the live handle (connection) out of them
+        let temp: TempCopy | null = null;
+        try {
+          await op.step("restore into a temporary database", async (s) => {
+            temp = await restoreToTemp({
+              ...t,
+              source,
+              dbName,
+              jobs: 2,
+              signal: s.signal,
+              log: s.log,
+              progress: (p) => s.progress({ bytesDone: p.bytesDone, bytesTotal: p.bytesTotal }),
+            });
+            return { temporaryDatabase: temp.tempDb, check: temp.check, seconds: temp.seconds };
+          });
+          const copy = temp!;
+          return await op.step("neutralize, verify and publish", (s) =>
+            finishRestore(copy, {
+              neutralize,
+              log: s.log,
+              promote: newDb
+                ? { kind: "new", dbName: newDb }
+                : { kind: "swap", currentDb: dbName, service: t.service },
+            }),
+          );
+        } catch (e) {
+          if (temp) await discardTemp(temp); // e.g. cancelled between the steps
+          throw e;
+        }
+      },
+    });
+    await auditWhenDone(c, actor, inst.id, "backup.restore", source, op.done, {
+      target: dbName,
+      neutralize: !!neutralize,
+    });
+    return started(ctx, op);
+  }
+
+  /** Copy the instance of the URL into another instance (swap) or a new database on its cluster. */
+  async function startCopy(c: AppContext, body: Record<string, unknown>) {
+    const src = await ctx.instances.get(instanceId(c));
+    await ctx.auth.require(c, "operator", src.id);
+    const toInst = body.toInstance ? await ctx.instances.get(Number(body.toInstance)) : src;
+    const overwrite = body.target !== "new";
+    if (overwrite && toInst.id === src.id)
+      throw new AppError("E_VALIDATION", "Copying an instance onto itself");
+    const actor = await authorizeRestore(ctx, c, toInst, overwrite, String(body.confirm ?? ""));
+    const [from, to]: [TargetSide, TargetSide] = [await targetSide(src), await targetSide(toInst)];
+    if (!from.currentDb) throw new AppError("E_CONFIG", `${src.name} has no db_name`);
+    const newDb = overwrite ? null : checkNewDbName(String(body.dbName ?? ""));
+    const neutralize = neutralizeChoice(body, to, overwrite);
+    const op = ctx.operations.start({
+      kind: "copy",
+      title: `Copy ${src.name} → ${newDb ?? toInst.name}`,
+      instanceId: toInst.id,
+      actor,
+      lock: true,
+      steps: ["copy"],
+      run: (op) =>
+        op.step("copy", (s) =>
+          copyDatabase({
+            from: { ...from, dbName: from.currentDb! },
+            to,
+            neutralize,
+            signal: s.signal,
+            log: s.log,
+            promote: newDb
+              ? { kind: "new", dbName: newDb }
+              : { kind: "swap", currentDb: to.currentDb!, service: to.service },
+          }),
+        ),
+    });
+    await auditWhenDone(c, actor, toInst.id, "backup.copy", src.name, op.done, {
+      target: newDb ?? toInst.name,
+    });
+    return started(ctx, op);
+  }
+
+  async function auditWhenDone(
+    c: AppContext,
+    actor: string,
+    id: number,
+    action: string,
+    target: string,
+    done: Promise<OperationSnapshot>,
+    details: Record<string, unknown>,
+  ) {
+    await ctx.audit(c, { action: `${action}.start`, target, instanceId: id, result: "ok", details });
+    void done.then((snap) =>
+      ctx.audit(
+        { actor },
+        {
+          action,
+          target,
+          instanceId: id,
+          result: snap.status === "ok" ? "ok" : "error",
+          details: { ...details, operationId: snap.id, error: snap.error?.code },
+        },
+      ),
+    );
+  }
+
+  async function rollbacks(c: AppContext) {
+    const inst = await ctx.instances.get(instanceId(c));
+    await ctx.auth.require(c, "viewer", inst.id);
+    const t = await targetSide(inst);
+    return {
+      inst,
+      t,
+      list: t.currentDb ? await listRollbacks(t.conn, t.pg, t.filestoreRoot, t.currentDb) : [],
+    };
+  }
+
+  async function dropOne(c: AppContext) {
+    const { inst, t } = await rollbacks(c);
+    const name = c.req.param("name") ?? "";
+    await ctx.auth.require(c, inst.production ? "admin" : "operator", inst.id);
+    if (!t.currentDb || !name.startsWith(`${t.currentDb}__rollback_`))
+      throw new AppError("E_NOT_FOUND", `${name} is not a rollback copy of ${inst.name}`);
+    await dropRollback(t.conn, t.pg, t.filestoreRoot, name);
+    await ctx.audit(c, { action: "backup.rollback.drop", target: name, instanceId: inst.id, result: "ok" });
+  }
+
+  pages.get("/i/:instance/restore", async (c) => {
+    const { inst, list } = await rollbacks(c);
+    const others = (await ctx.instances.list()).filter((i) => i.id !== inst.id);
+    return ctx.views.page(c, {
+      title: `Restore · ${inst.name}`,
+      instanceId: inst.id,
+      body: <RestorePage inst={inst} rollbacks={list} others={others} />,
+    });
+  });
+  pages.post("/i/:instance/restore", async (c) => {
+    const r = await startRestore(c, await c.req.parseBody());
+    return c.redirect(`/operations/${r.operationId}`, 303);
+  });
+  pages.post("/i/:instance/copy", async (c) => {
+    const r = await startCopy(c, await c.req.parseBody());
+    return c.redirect(`/operations/${r.operationId}`, 303);
+  });
+  pages.post("/i/:instance/rollbacks/:name/drop", async (c) => {
+    await dropOne(c);
+    return c.redirect(`/p/backup/i/${instanceId(c)}/restore`, 303);
+  });
+
+  api.post("/i/:instance/restore", async (c) => ok(c, await startRestore(c, await c.req.json())));
+  api.post("/i/:instance/copy", async (c) => ok(c, await startCopy(c, await c.req.json())));
+  api.get("/i/:instance/rollbacks", async (c) => ok(c, (await rollbacks(c)).list));
+  api.post("/i/:instance/rollbacks/:name/drop", async (c) => {
+    await dropOne(c);
+    return ok(c, { dropped: c.req.param("name") });
+  });
+  const upload = async (c: AppContext) => {
+    const inst = await ctx.instances.get(instanceId(c));
+    await ctx.auth.require(c, "operator", inst.id);
+    const saved = await saveUpload(ctx.dataDir, c.req.raw.body);
+    await ctx.audit(c, {
+      action: "backup.restore.upload",
+      target: saved.path,
+      instanceId: inst.id,
+      result: "ok",
+      details: { bytes: saved.bytes },
+    });
+    return ok(c, saved);
+  };
+  api.post("/i/:instance/restore/upload", upload);
+  pages.post("/i/:instance/restore/upload", upload);
+  return { pages, api };
+}

@@ -1,0 +1,135 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { Hono } from "hono";
+import { restoreRoutes } from "../../plugins/backup/routes-restore.tsx";
+import { liveFixture, type RestoreEnv, restoreEnv } from "../../plugins/backup/restore-test-helpers.ts";
+import { definePlugin, type Env } from "../../server/sdk/index.ts";
+import { startTestApp, type TestApp } from "../helpers/app.ts";
+import { FIXTURES } from "../helpers/fixtures.ts";
+
+/** Only the restore side, mounted the way the backup plugin's index.ts mounts it. */
+const restoreOnly = definePlugin({
+  id: "backup",
+  name: "Backup (restore side)",
+  version: "1.0.0",
+  sdk: "^1",
+  register(ctx) {
+    const r = restoreRoutes(ctx);
+    ctx.pages(new Hono<Env>().route("/", r.pages));
+    ctx.api(new Hono<Env>().route("/", r.api));
+  },
+});
+
+let t: TestApp;
+let env: RestoreEnv;
+let staging: number;
+let prod: number;
+let stagingDb: string;
+
+function conf(name: string, db: string): string {
+  const p = join(env.dataDir, `${name}.conf`);
+  const pg = env.pgInfo;
+  writeFileSync(
+    p,
+    `[options]\ndb_host = ${pg.host}\ndb_port = ${pg.port}\ndb_user = ${pg.odooUser}\ndb_password = ${pg.odooPassword}\n` +
+      `db_name = ${db}\ndata_dir = ${env.dataDir}\n`,
+  );
+  return p;
+}
+
+async function waitOp(id: string) {
+  for (;;) {
+    const { body } = await t.admin.getJson(`/api/v1/operations/${id}`);
+    if (body.data.status !== "running") return body.data;
+    await Bun.sleep(200);
+  }
+}
+
+beforeAll(async () => {
+  env = await restoreEnv("routes");
+  t = await startTestApp({ plugins: [restoreOnly] });
+  stagingDb = await liveFixture(env, "acme_staging");
+  const prodDb = await liveFixture(env, "acme_prod");
+  staging = await t.addLocalInstance({
+    name: "staging",
+    confPath: conf("staging", stagingDb),
+    dbName: stagingDb,
+  });
+  prod = await t.addLocalInstance({
+    name: "prod",
+    confPath: conf("prod", prodDb),
+    dbName: prodDb,
+    production: true,
+  });
+}, 120_000);
+
+afterAll(async () => {
+  await t?.stop();
+});
+
+describe("restore pages and API", () => {
+  test("upload an Odoo zip (streamed), restore it over staging: swapped, neutralized, rollback kept; a second restore gets E_BUSY", async () => {
+    await t.admin.page(`/p/backup/i/${staging}/restore`);
+    const res = await t.admin.request("POST", `/api/v1/backup/i/${staging}/restore/upload`, {
+      body: Bun.file(FIXTURES.prodOdooBackupZip).stream(),
+      headers: { Accept: "application/json", "Content-Type": "application/zip" },
+    });
+    const up = (await res.json()) as any;
+    expect(up.ok).toBe(true);
+    expect(up.data).toMatchObject({
+      dbName: "acme_prod",
+      files: 91,
+      bytes: Bun.file(FIXTURES.prodOdooBackupZip).size,
+    });
+
+    const first = await t.admin.postJson(`/api/v1/backup/i/${staging}/restore`, {
+      source: up.data.path,
+      target: "instance",
+    });
+    expect(first.body.ok).toBe(true);
+    const second = await t.admin.postJson(`/api/v1/backup/i/${staging}/restore`, { source: up.data.path });
+    expect(second.body.error?.code).toBe("E_BUSY");
+
+    const op = await waitOp(first.body.data.operationId);
+    expect(op.status).toBe("ok");
+    expect(await env.db(stagingDb).odooInfo()).toMatchObject({ installedModules: 39, partners: 101 });
+    expect(await env.db(stagingDb).scalar("SELECT count(*) FROM ir_cron WHERE active")).toBe("1");
+    const rb = await t.admin.getJson(`/api/v1/backup/i/${staging}/rollbacks`);
+    expect(rb.body.data).toHaveLength(1);
+    expect(rb.body.data[0]).toMatchObject({ database: true, filestore: true });
+    expect((await env.db(rb.body.data[0].name).odooInfo()).installedModules).toBe(46);
+    const { html } = await t.admin.page(`/p/backup/i/${staging}/restore`);
+    expect(html).toContain(rb.body.data[0].name);
+  }, 180_000);
+
+  test("production: an operator gets E_PROTECTED, an admin must type the name (E_CONFIRMATION)", async () => {
+    const op = await t.client("operator");
+    await op.page("/");
+    const a = await op.postJson(`/api/v1/backup/i/${prod}/restore`, {
+      source: FIXTURES.prodOdooBackupZip,
+      confirm: "prod",
+    });
+    expect(a.body.error?.code).toBe("E_PROTECTED");
+    const b = await t.admin.postJson(`/api/v1/backup/i/${prod}/restore`, {
+      source: FIXTURES.prodOdooBackupZip,
+      confirm: "staging",
+    });
+    expect(b.body.error?.code).toBe("E_CONFIRMATION");
+    const viewer = await t.client("viewer");
+    await viewer.page("/");
+    const c = await viewer.postJson(`/api/v1/backup/i/${staging}/restore`, {
+      source: FIXTURES.prodOdooBackupZip,
+    });
+    expect(c.body.error?.code).toBe("E_FORBIDDEN");
+  }, 60_000);
+
+  test("a non-zip upload is refused with E_BACKUP_CORRUPT and not kept", async () => {
+    const res = await t.admin.request("POST", `/api/v1/backup/i/${staging}/restore/upload`, {
+      body: "this is not a zip",
+      headers: { Accept: "application/json" },
+    });
+    const j = (await res.json()) as any;
+    expect(j.error?.code).toBe("E_BACKUP_CORRUPT");
+  });
+});
