@@ -4,6 +4,7 @@ import { backupCli } from "./cli.ts";
 import { defineBackupJobs } from "./jobs.ts";
 import { migrations } from "./migrations/index.ts";
 import { backupRoutes } from "./routes.tsx";
+import { restoreRoutes } from "./routes-restore.tsx";
 import { createBackupService } from "./service.ts";
 import { settings } from "./settings.ts";
 import { BackupCard } from "./views/card.tsx";
@@ -34,9 +35,9 @@ export default definePlugin({
   register(ctx) {
     const svc = createBackupService(ctx);
     const mine = backupRoutes(ctx, svc);
-    const pages = new Hono<Env>().route("/", mine.pages);
-    const api = new Hono<Env>().route("/", mine.api);
-    // TODO(restore): mount restoreRoutes(ctx) from ./routes-restore.tsx here once it exists.
+    const restore = restoreRoutes(ctx);
+    const pages = new Hono<Env>().route("/", mine.pages).route("/", restore.pages);
+    const api = new Hono<Env>().route("/", mine.api).route("/", restore.api);
     ctx.pages(pages);
     ctx.api(api);
     defineBackupJobs(ctx, svc);
