@@ -71,7 +71,8 @@ export function odooZipStream(
       compress: false,
       what: "pg_dump (plain SQL)",
     });
-    zip.addReadStream(Readable.fromWeb(dump.stdout as any), "dump.sql", level);
+    // Readable.from pulls only as yazl reads (backpressure); fromWeb read ahead without bound in Bun.
+    zip.addReadStream(Readable.from(dump.stdout, { objectMode: false }), "dump.sql", level);
     waits.push(dump.finished);
   }
   zip.addBuffer(Buffer.from(JSON.stringify(opts.manifest, null, 4)), "manifest.json", level);
@@ -100,5 +101,20 @@ export function odooZipStream(
   const out = zip.outputStream as unknown as Readable;
   // A failed producer must end the zip with an error, never as a short but valid-looking file.
   finished.catch((e) => out.destroy(e instanceof Error ? e : new Error(String(e))));
-  return { stdout: Readable.toWeb(out) as unknown as ReadableStream<Uint8Array>, finished };
+  // Pull-based bridge: the next chunk is read from yazl only when the destination asked for it.
+  const it = out[Symbol.asyncIterator]();
+  const stdout = new ReadableStream<Uint8Array>(
+    {
+      async pull(c) {
+        const r = await it.next();
+        if (r.done) c.close();
+        else c.enqueue(r.value as Uint8Array);
+      },
+      async cancel(reason) {
+        out.destroy(reason instanceof Error ? reason : undefined);
+      },
+    },
+    { highWaterMark: 0 },
+  );
+  return { stdout, finished };
 }
