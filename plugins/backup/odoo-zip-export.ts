@@ -89,6 +89,9 @@ export function odooZipStream(
         zip.addReadStream(pt, `filestore/${e.path}`, { ...level, mtime: new Date(e.mtime * 1000) });
         for await (const piece of data) if (!pt.write(piece)) await once(pt, "drain");
         pt.end();
+        // Wait until yazl has read this entry: otherwise small files pile up in memory while
+        // yazl is still busy with dump.sql (1.3 GB RSS for a 1 GB filestore).
+        await once(pt, "end");
         stats.files++;
         stats.bytes += e.size;
       });
