@@ -141,13 +141,13 @@ describe("Odoo-aware checks on the acme_prod fixture", () => {
   test("backup ages are unknown without the backup plugin, then measured through its service", async () => {
     expect(await run("backup_age")).toMatchObject({
       status: "unknown",
-      message: "the backup plugin is not installed (no backup.status service)",
+      message: "the backup plugin is not installed (no backup.status service with lastBackup)",
     });
+    // The shape the backup plugin provides: its records (createdAt/finishedAt), or null.
+    const hoursAgo = (h: number) => new Date(Date.now() - h * 3_600_000).toISOString();
     const svc: BackupStatusService = {
-      status: async () => ({
-        lastBackupAt: new Date(Date.now() - 2 * 3_600_000).toISOString(),
-        lastVerifiedRestoreAt: null,
-      }),
+      lastBackup: async () => ({ id: 1, status: "ok", createdAt: hoursAgo(3), finishedAt: hoursAgo(2) }),
+      lastVerifiedRestore: async () => null,
     };
     ctx.services.provide("backup.status", svc);
     const b = await run("backup_age");

@@ -1,11 +1,28 @@
 import type { CheckDef, Measurement } from "../types.ts";
 
+/** A date, or a record carrying one (the backup plugin returns its BackupRecord). */
+type Dated =
+  | string
+  | { verifiedAt?: string | null; finishedAt?: string | null; at?: string | null; createdAt?: string | null }
+  | null;
+
 /**
- * What the health plugin expects the backup plugin to provide as service "backup.status".
- * Dates are ISO strings; null when there was never one.
+ * The "backup.status" service as the backup plugin provides it: `lastBackup(id)` and
+ * `lastVerifiedRestore(id)` resolve to a record (or an ISO date) or null.
  */
 export interface BackupStatusService {
-  status(instanceId: number): Promise<{ lastBackupAt: string | null; lastVerifiedRestoreAt: string | null }>;
+  lastBackup?(instanceId: number): Promise<unknown>;
+  lastVerifiedRestore?(instanceId: number): Promise<unknown>;
+}
+
+/** The most meaningful date of what the service returned: verification, then completion. */
+export function dateOf(x: unknown): string | null {
+  if (!x) return null;
+  if (typeof x === "string") return Number.isNaN(Date.parse(x)) ? null : x;
+  if (typeof x !== "object") return null;
+  const r = x as Exclude<Dated, string | null>;
+  for (const v of [r.verifiedAt, r.finishedAt, r.at, r.createdAt]) if (typeof v === "string" && v) return v;
+  return null;
 }
 
 type Lookup = () => BackupStatusService | null;
@@ -13,7 +30,7 @@ type Lookup = () => BackupStatusService | null;
 function ageCheck(
   id: string,
   label: string,
-  field: "lastBackupAt" | "lastVerifiedRestoreAt",
+  method: "lastBackup" | "lastVerifiedRestore",
   what: string,
   thresholds: { warning: number; critical: number },
   lookup: Lookup,
@@ -25,12 +42,13 @@ function ageCheck(
     thresholds: { ...thresholds, direction: "above" },
     async run(target): Promise<Measurement> {
       const svc = lookup();
-      if (!svc || typeof svc.status !== "function")
+      const fn = svc?.[method];
+      if (!svc || typeof fn !== "function")
         return {
           status: "unknown",
-          message: "the backup plugin is not installed (no backup.status service)",
+          message: `the backup plugin is not installed (no backup.status service with ${method})`,
         };
-      const at = (await svc.status(target.instance.id))?.[field] ?? null;
+      const at = dateOf(await fn.call(svc, target.instance.id));
       if (!at) return { status: "critical", message: `no ${what} ever recorded` };
       const hours = Math.round(((Date.now() - Date.parse(at)) / 3_600_000) * 10) / 10;
       return {
@@ -46,7 +64,7 @@ export const backupChecks = (lookup: Lookup): CheckDef[] => [
   ageCheck(
     "backup_age",
     "Last backup",
-    "lastBackupAt",
+    "lastBackup",
     "successful backup",
     { warning: 26, critical: 50 },
     lookup,
@@ -54,7 +72,7 @@ export const backupChecks = (lookup: Lookup): CheckDef[] => [
   ageCheck(
     "restore_test_age",
     "Last verified restore",
-    "lastVerifiedRestoreAt",
+    "lastVerifiedRestore",
     "verified restore",
     { warning: 8 * 24, critical: 15 * 24 },
     lookup,
