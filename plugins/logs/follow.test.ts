@@ -69,9 +69,7 @@ async function sshConnection(): Promise<Connection | null> {
   });
 }
 
-// The SSH variant hangs since the SSH connection started prefixing remote stderr with a PID
-// preamble (fb8d593); it is opt-in until the logs plugin is wired (issue 6) and this is fixed.
-const ssh = process.env.ODOODECK_TEST_SSH_FOLLOW ? await sshConnection() : null;
+const ssh = await sshConnection();
 for (const [kind, conn] of [
   ["local", await localConnection()],
   ["ssh", ssh],

@@ -141,7 +141,32 @@ async function startSshd(): Promise<TestSshd> {
     { mode: 0o600 },
   );
   // os.userInfo().username is "unknown" under Bun; ask the system instead.
-  const username = Bun.spawnSync(["id", "-un"]).stdout.toString().trim();
+  let username = Bun.spawnSync(["id", "-un"]).stdout.toString().trim();
+  // sshd runs commands through the login shell, and root's bash here sources ~/.bashrc (pyenv
+  // init, which rehashes under a lock): slow, and a session killed mid-rehash leaves a stale lock
+  // that hangs every later login. As root, log in as a uid-0 alias whose shell is plain /bin/sh.
+  if (process.getuid?.() === 0) {
+    const alias = "odoodeck-ssh";
+    if (Bun.spawnSync(["getent", "passwd", alias]).exitCode !== 0)
+      // "*" rather than useradd's locked "!": sshd refuses locked accounts even for keys.
+      Bun.spawnSync([
+        "useradd",
+        "-o",
+        "-u",
+        "0",
+        "-g",
+        "0",
+        "-M",
+        "-d",
+        "/",
+        "-s",
+        "/bin/sh",
+        "-p",
+        "*",
+        alias,
+      ]);
+    if (Bun.spawnSync(["getent", "passwd", alias]).exitCode === 0) username = alias;
+  }
   const port = freePort();
   const configPath = join(dir, "sshd_config");
   writeFileSync(
