@@ -103,7 +103,15 @@ export class SshPool {
       try {
         const link = await this.link();
         const channel = await new Promise<ClientChannel>((resolve, reject) => {
-          link.client.exec(command, (err, ch) => (err ? reject(err) : resolve(ch)));
+          link.client.exec(command, (err, ch) => {
+            if (err) return reject(err);
+            // A fast command's exit-status (and close) can arrive in the same read as the channel
+            // confirmation, before the caller's continuation attaches listeners: remember them here.
+            const early = ch as ClientChannel & EarlyChannelState;
+            ch.on("exit", (code: number | null, sig?: string) => (early.earlyExit = { code, sig }));
+            ch.once("close", () => (early.earlyClosed = true));
+            resolve(ch);
+          });
         });
         return { link, channel, release };
       } catch (e) {
@@ -129,4 +137,10 @@ export class SshPool {
     for (const c of this.#clients) c.end();
     this.#clients = [];
   }
+}
+
+/** What ssh-pool records on a channel before its user attaches listeners. */
+export interface EarlyChannelState {
+  earlyExit?: { code: number | null; sig?: string };
+  earlyClosed?: boolean;
 }

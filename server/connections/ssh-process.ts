@@ -8,7 +8,7 @@ import type { Readable } from "node:stream";
 import type { ClientChannel } from "ssh2";
 import { AppError, isAppError } from "../errors.ts";
 import { cancelled, timedOut } from "./errors-map.ts";
-import type { SshPool } from "./ssh-pool.ts";
+import type { EarlyChannelState, SshPool } from "./ssh-pool.ts";
 import type { RunningProcess } from "./types.ts";
 
 type Signal = "SIGTERM" | "SIGKILL" | "SIGINT";
@@ -178,9 +178,11 @@ export function runRemote(
       feedStdin(ch, opts.stdin);
       // "close" waits for unread output to be consumed; a dropped link must not wait for that.
       const status = await new Promise<{ code: number | null; sig?: string }>((resolve) => {
-        let st: { code: number | null; sig?: string } = { code: null };
+        const early = ch as ClientChannel & EarlyChannelState;
+        let st: { code: number | null; sig?: string } = early.earlyExit ?? { code: null };
         ch.on("exit", (code: number | null, sig?: string) => (st = { code, sig }));
-        ch.on("close", () => resolve(st));
+        ch.on("close", () => resolve(early.earlyExit ?? st));
+        if (early.earlyClosed) resolve(early.earlyExit ?? st);
         unsubscribe = link.onDrop((e) => {
           lost = e;
           resolve(st);
