@@ -157,7 +157,7 @@ describe("drop a rollback copy", () => {
 
 describe("faults: clear errors, the rest of the page renders", () => {
   test("a database that is not Odoo still shows its PostgreSQL facts", async () => {
-    const name = `plain_${process.pid}`;
+    const name = `plain_actions_${process.pid}`;
     await pg.createDb(name, { owner: pg.odooUser });
     const nid = await t.addLocalInstance({ name: "plain", confPath: writeConf("plain", name) });
     const { res, html } = await t.admin.page(`/p/database/i/${nid}/database`);

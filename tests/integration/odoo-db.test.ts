@@ -78,7 +78,7 @@ describe("OdooDb on the fixture databases", () => {
   });
 
   test("listDatabases tells Odoo databases from a plain createdb database", async () => {
-    const plain = `plain_${process.pid}`;
+    const plain = `plain_odoodb_${process.pid}`;
     await pg.createDb(plain, { owner: pg.odooUser });
     const dbs = await odoo.listDatabases();
     expect(dbs.find((d) => d.name === prod)).toMatchObject({
