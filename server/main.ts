@@ -19,6 +19,8 @@ Commands:
   user list
   audit [--actor A] [--action PREFIX] [--limit N] [--json]
   plugin list
+  server add|test|list        servers odoodeck reaches (local or SSH)
+  instance add|discover|list  Odoo instances on those servers
   <plugin command> …          commands added by plugins (see "odoodeck help")
 
 Options for every command:

@@ -59,6 +59,7 @@ test("a user signs in through the browser, visits every page, and no page logs a
     "/plugins",
     "/settings",
     "/audit",
+    "/notifications",
     "/account",
     "/search?q=in",
   ];
