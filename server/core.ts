@@ -2,6 +2,7 @@ import { accessSync, constants, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Kysely } from "kysely";
 import { coreMigrations } from "../migrations/index.ts";
+import { recordAudit } from "./auth/audit.ts";
 import { LoginLimiter } from "./auth/rate-limit.ts";
 import { roleAtLeast } from "./auth/roles.ts";
 import { Sessions } from "./auth/sessions.ts";
@@ -11,10 +12,13 @@ import { openStore, type Store } from "./db/open.ts";
 import { AppError } from "./errors.ts";
 import { TypedBus } from "./events/bus.ts";
 import { Registry } from "./instances/registry.ts";
+import { clientIp } from "./http/client-ip.ts";
+import { renderPage } from "./http/render.tsx";
 import { createLogger, setLogLevel } from "./log.ts";
 import { Operations } from "./operations/runner.ts";
 import { releaseStaleLocks } from "./operations/locks.ts";
 import { type PluginRecord, PluginHost } from "./plugin-host/host.ts";
+import { readSettings } from "./plugin-host/settings.ts";
 import { TableGuardPlugin } from "./plugin-host/table-guard.ts";
 import type { CardSpec, NavEntry, PluginContext, PluginDefinition, Principal, Role } from "./sdk/types.ts";
 import { Scheduler } from "./scheduler/scheduler.ts";
@@ -150,7 +154,7 @@ export class Core {
         can: (p, role, instanceId) => core.can(p, role, instanceId),
       },
       views: {
-        page: async (c, opts) => (await import("./http/render.tsx")).renderPage(core, c, opts),
+        page: (c, opts) => renderPage(core, c, opts),
         card: (spec) => core.cards.push({ ...spec, plugin: rec.id }),
       },
       secrets: this.secrets,
@@ -168,13 +172,7 @@ export class Core {
       api: (app) => {
         rec.api = app;
       },
-      settings: async () =>
-        (await import("./plugin-host/settings.ts")).readSettings(
-          core.db,
-          core.secrets,
-          rec.id,
-          def.settings ?? {},
-        ) as any,
+      settings: async () => (await readSettings(core.db, core.secrets, rec.id, def.settings ?? {})) as any,
       audit: async (c, entry) => {
         const who =
           "actor" in c
@@ -182,9 +180,9 @@ export class Core {
             : {
                 actor: c.get("principal")?.username ?? "anonymous",
                 actorId: c.get("principal")?.userId ?? null,
-                ip: (await import("./http/client-ip.ts")).clientIp(c, core.config.trustProxy),
+                ip: clientIp(c, core.config.trustProxy),
               };
-        await (await import("./auth/audit.ts")).recordAudit(core.db, who, {
+        await recordAudit(core.db, who, {
           ...entry,
           action: entry.action.includes(".") ? entry.action : `${rec.id}.${entry.action}`,
         });

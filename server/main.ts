@@ -4,7 +4,7 @@ import { buildApp } from "./app.ts";
 import { ensureSetupLink } from "./http/routes/auth-pages.tsx";
 import { CONFIG_FLAGS, loadConfig } from "./config.ts";
 import { Core } from "./core.ts";
-import { isAppError, toAppError } from "./errors.ts";
+import { AppError, isAppError, toAppError } from "./errors.ts";
 import { APP_VERSION } from "./http/assets.ts";
 import { coreCommands, type CliIO } from "./cli/commands.ts";
 
@@ -60,11 +60,7 @@ export function parseArgs(argv: string[]): {
 async function serve(flags: Record<string, string | boolean>): Promise<void> {
   for (const k of Object.keys(flags))
     if (!CONFIG_FLAGS.includes(k))
-      throw toAppError(
-        new (await import("./errors.ts")).AppError("E_CONFIG", `Unknown option --${k}`, {
-          hint: "See odoodeck --help",
-        }),
-      );
+      throw new AppError("E_CONFIG", `Unknown option --${k}`, { hint: "See odoodeck --help" });
   const config = loadConfig(flags as Record<string, string>);
   const core = await Core.open(config);
   await core.startPlugins(builtinPlugins);
@@ -82,7 +78,6 @@ async function serve(flags: Record<string, string | boolean>): Promise<void> {
   } catch (e) {
     await core.shutdown();
     const code = (e as NodeJS.ErrnoException).code;
-    const { AppError } = await import("./errors.ts");
     if (code === "EADDRINUSE")
       throw new AppError("E_CONFIG", `Port ${config.port} on ${config.host} is already in use`, {
         hint: "Stop the other process or start with --port <free port>",

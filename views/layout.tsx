@@ -29,21 +29,27 @@ export interface LayoutProps {
 const isActive = (path: string, href: string) =>
   href === "/" ? path === "/" : path === href || path.startsWith(`${href}/`);
 
+function NavLinks(props: { links: NavLink[]; path: string }) {
+  return (
+    <ul class="nav">
+      {props.links.map((l) => (
+        <li>
+          <a href={l.href} class={isActive(props.path, l.href) ? "active" : ""}>
+            {l.label}
+          </a>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
 function Sidebar(p: LayoutProps) {
   return (
     <nav class="sidebar" aria-label="Main">
       <a class="brand" href="/">
         <span class="logo">◆</span> odoodeck
       </a>
-      <ul class="nav">
-        {p.globalNav.map((l) => (
-          <li>
-            <a href={l.href} class={isActive(p.path, l.href) ? "active" : ""}>
-              {l.label}
-            </a>
-          </li>
-        ))}
-      </ul>
+      <NavLinks links={p.globalNav} path={p.path} />
       {p.groups.map((g) => (
         <div class="group">
           <h3>{g.name}</h3>
@@ -62,15 +68,7 @@ function Sidebar(p: LayoutProps) {
       {p.adminNav.length ? (
         <div class="group">
           <h3>Administration</h3>
-          <ul class="nav">
-            {p.adminNav.map((l) => (
-              <li>
-                <a href={l.href} class={isActive(p.path, l.href) ? "active" : ""}>
-                  {l.label}
-                </a>
-              </li>
-            ))}
-          </ul>
+          <NavLinks links={p.adminNav} path={p.path} />
         </div>
       ) : null}
     </nav>

@@ -117,3 +117,22 @@ export async function makeNativeBackup(env: RestoreEnv, dbName: string, filestor
 export async function fingerprint(env: RestoreEnv, db: string) {
   return env.db(db).odooInfo();
 }
+
+/** The error code and message a promise rejects with ("no error" when it resolves). */
+export async function codeOf(p: Promise<unknown>): Promise<{ code: string; message: string }> {
+  try {
+    await p;
+    return { code: "no error", message: "" };
+  } catch (e) {
+    return { code: (e as { code?: string }).code ?? String(e), message: (e as Error).message };
+  }
+}
+
+/** Names of the test cluster's databases matching a LIKE pattern, sorted. */
+export async function databasesLike(env: RestoreEnv, pattern: string): Promise<string[]> {
+  const out = await env.pgInfo.psql(
+    "postgres",
+    `SELECT datname FROM pg_database WHERE datname LIKE '${pattern}' ORDER BY 1`,
+  );
+  return out.split("\n").filter(Boolean);
+}

@@ -33,12 +33,10 @@ const instanceId = (c: AppContext): number => {
   return id;
 };
 
-/** A lock conflict is found asynchronously by the runner: wait briefly so the caller gets E_BUSY. */
-async function started(ctx: PluginContext, op: { id: string; done: Promise<OperationSnapshot> }) {
-  const early = await Promise.race([op.done, Bun.sleep(300).then(() => null)]);
-  if (early?.status === "error" && early.error?.code === "E_BUSY")
-    throw new AppError("E_BUSY", early.error.message, { hint: early.error.hint });
-  return { operationId: op.id, status: ctx.operations.get(op.id)?.status ?? early?.status ?? "running" };
+/** Answers once the operation holds the instance lock; a conflict reaches the caller as E_BUSY. */
+async function started(ctx: PluginContext, op: { id: string; started: Promise<void> }) {
+  await op.started;
+  return { operationId: op.id, status: ctx.operations.get(op.id)?.status ?? "running" };
 }
 
 export function restoreRoutes(ctx: PluginContext): { pages: Hono<Env>; api: Hono<Env> } {

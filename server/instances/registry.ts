@@ -1,7 +1,7 @@
 import type { Kysely } from "kysely";
 import type { Connection, SshConnectionConfig } from "../connections/types.ts";
 import { AppError } from "../errors.ts";
-import { parseOdooConf } from "../odoo/conf.ts";
+import { MAX_CONF_BYTES, parseOdooConf, tooBig } from "../odoo/conf.ts";
 import { deriveInstanceSettings } from "../odoo/instance-settings.ts";
 import { OdooDb } from "../odoo/pg.ts";
 import type { InstanceHandle, InstancesApi, SecretsApi } from "../sdk/types.ts";
@@ -169,8 +169,7 @@ export class Registry implements InstancesApi {
 
   async odoo(row: InstanceRow) {
     const conn = await this.connection(row.server_id);
-    const text = await new Response(conn.readFile(row.conf_path)).arrayBuffer();
-    const conf = parseOdooConf(new Uint8Array(text));
+    const conf = parseOdooConf(await readBounded(conn.readFile(row.conf_path), MAX_CONF_BYTES));
     const settings = deriveInstanceSettings(conf);
     const dbName = row.db_name ?? settings.dbNames[0] ?? null;
     return { conf, settings, db: OdooDb.fromSettings(conn, settings, dbName ?? undefined) };
@@ -185,4 +184,16 @@ export class Registry implements InstancesApi {
     const row = await this.instanceRow(id);
     return this.handle(row, await this.server(row.server_id));
   }
+}
+
+/** Reads a stream but stops (and says so) past `max` bytes: a wrong path to a huge file is not loaded. */
+async function readBounded(stream: ReadableStream<Uint8Array>, max: number): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of stream) {
+    size += chunk.byteLength;
+    if (size > max) throw tooBig(size); // leaving the loop cancels the stream
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
 }

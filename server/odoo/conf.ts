@@ -44,7 +44,7 @@ export function decodeConf(input: string | Uint8Array, warnings: ConfFinding[]):
   }
 }
 
-function tooBig(size: number): AppError {
+export function tooBig(size: number): AppError {
   return new AppError("E_CONF_INVALID", `The configuration file is too large (${size} bytes)`, {
     hint: "An odoo.conf is a few kilobytes; check that the path points at the right file",
   });

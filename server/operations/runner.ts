@@ -39,7 +39,10 @@ export class Operations {
     };
   }
 
-  start<R>(plugin: string, spec: OperationSpec<R>): { id: string; done: Promise<OperationSnapshot> } {
+  start<R>(
+    plugin: string,
+    spec: OperationSpec<R>,
+  ): { id: string; done: Promise<OperationSnapshot>; started: Promise<void> } {
     const id = randomUUID();
     const snap: OperationSnapshot = {
       id,
@@ -56,11 +59,20 @@ export class Operations {
     };
     const live: Live = { snap, abort: new AbortController(), log: [] };
     this.#live.set(id, live);
-    const done = this.#run(live, spec);
-    return { id, done };
+    let onStarted!: (err?: unknown) => void;
+    const started = new Promise<void>(
+      (resolve, reject) => (onStarted = (err) => (err ? reject(err) : resolve())),
+    );
+    started.catch(() => {}); // callers that never await it must not see an unhandled rejection
+    const done = this.#run(live, spec, onStarted);
+    return { id, done, started };
   }
 
-  async #run<R>(live: Live, spec: OperationSpec<R>): Promise<OperationSnapshot> {
+  async #run<R>(
+    live: Live,
+    spec: OperationSpec<R>,
+    onStarted: (err?: unknown) => void,
+  ): Promise<OperationSnapshot> {
     const { snap } = live;
     let locked = false;
     let lastPublish = 0;
@@ -96,6 +108,7 @@ export class Operations {
         locked = true;
       }
       publish(true);
+      onStarted();
       const step = async <T>(name: string, fn: (s: StepApi) => Promise<T>): Promise<T> => {
         let st = snap.steps.find((s) => s.name === name);
         if (!st) snap.steps.push((st = { name, status: "pending" }));
@@ -136,6 +149,7 @@ export class Operations {
       for (const s of snap.steps) if (s.status === "pending") s.status = "skipped";
     } catch (e) {
       const err = toAppError(e);
+      onStarted(err); // no-op once it had started
       snap.status = err.code === "E_CANCELLED" || live.abort.signal.aborted ? "cancelled" : "error";
       snap.error = err.toJSON();
       log(`operation ${snap.status}: ${err.message}`);

@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import { migrateOwner } from "../db/migrate.ts";
+import { AppError } from "../errors.ts";
 import { createLogger } from "../log.ts";
 import { SDK_VERSION } from "../sdk/index.ts";
 import type { Env, PluginContext, PluginDefinition } from "../sdk/types.ts";
@@ -231,13 +232,11 @@ export class PluginHost {
   /** A sub-app that answers 503 while its plugin is not started (e.g. start() failed). */
   static guard(rec: PluginRecord, app: Hono<Env>): Hono<Env> {
     const outer = new Hono<Env>();
-    outer.use("*", async (c, next) => {
-      if (rec.status !== "started") {
-        const { AppError } = await import("../errors.ts");
+    outer.use("*", async (_c, next) => {
+      if (rec.status !== "started")
         throw new AppError("E_PLUGIN", `The ${rec.name} plugin is not running`, {
           hint: rec.reason ?? "See the Plugins page",
         });
-      }
       await next();
     });
     outer.route("/", app);

@@ -165,8 +165,12 @@ export interface OperationSpec<R = unknown> {
 }
 
 export interface OperationsApi {
-  /** Starts the operation and returns at once; the promise in `done` settles when it ends. */
-  start<R>(spec: OperationSpec<R>): { id: string; done: Promise<OperationSnapshot> };
+  /**
+   * Starts the operation and returns at once; `done` settles when it ends. `started` resolves once
+   * it is running (its lock taken) and rejects with the reason it could not start (e.g. E_BUSY),
+   * so a request handler can `await op.started` and answer the conflict itself.
+   */
+  start<R>(spec: OperationSpec<R>): { id: string; done: Promise<OperationSnapshot>; started: Promise<void> };
   get(id: string): OperationSnapshot | null;
   cancel(id: string): boolean;
 }

@@ -4,6 +4,8 @@ import { join } from "node:path";
 import { restoreToNewDatabase, restoreToTemp } from "../../plugins/backup/restore.ts";
 import { finishRestore } from "../../plugins/backup/restore-finish.ts";
 import {
+  codeOf,
+  databasesLike,
   liveFixture,
   makeNativeBackup,
   type RestoreEnv,
@@ -22,23 +24,6 @@ beforeAll(async () => {
   const src = await liveFixture(env, "acme_staging");
   backup = (await makeNativeBackup(env, src, join(env.filestoreRoot, src), testDir("out"))).dir;
 }, 120_000);
-
-async function codeOf(p: Promise<unknown>): Promise<{ code: string; message: string }> {
-  try {
-    await p;
-    return { code: "no error", message: "" };
-  } catch (e) {
-    return { code: (e as { code?: string }).code ?? String(e), message: (e as Error).message };
-  }
-}
-
-async function databases(like: string): Promise<string[]> {
-  const out = await env.pgInfo.psql(
-    "postgres",
-    `SELECT datname FROM pg_database WHERE datname LIKE '${like}' ORDER BY 1`,
-  );
-  return out.split("\n").filter(Boolean);
-}
 
 describe("native backup restore", () => {
   test("round trip into a new database: counts, modules and files of the source", async () => {
@@ -60,7 +45,7 @@ describe("native backup restore", () => {
     });
     expect((await listFiles(env.conn, join(env.filestoreRoot, "native_new"))).size).toBe(93);
     expect(res.check?.problems).toEqual([]);
-    expect(await databases("native_new__%")).toEqual([]);
+    expect(await databasesLike(env, "native_new__%")).toEqual([]);
   }, 120_000);
 
   test("a corrupted part → E_BACKUP_CORRUPT naming it; the live database keeps its name and rows", async () => {
@@ -77,7 +62,7 @@ describe("native backup restore", () => {
     expect(err.code).toBe("E_BACKUP_CORRUPT");
     expect(err.message).toContain("filestore.tar.zst");
     expect(await env.db(live).odooInfo()).toEqual(before);
-    expect(await databases(`${live}%`)).toEqual([live]);
+    expect(await databasesLike(env, `${live}%`)).toEqual([live]);
     expect(readdirSync(env.filestoreRoot).filter((n) => n.startsWith(live))).toEqual([live]);
   }, 120_000);
 
@@ -98,7 +83,7 @@ describe("native backup restore", () => {
     writeFileSync(join(newer, "manifest.json"), JSON.stringify(m));
     const err = await codeOf(restoreToTemp({ ...env, source: newer, dbName: "newer" }));
     expect(err.code).toBe("E_PG_VERSION");
-    expect(await databases("newer%")).toEqual([]);
+    expect(await databasesLike(env, "newer%")).toEqual([]);
   });
 
   test("safe swap: the instance serves the restored data, the old copy is kept as <db>__rollback_*", async () => {

@@ -3,6 +3,8 @@ import { copyFileSync, existsSync, readdirSync, statSync, truncateSync } from "n
 import { join } from "node:path";
 import { restoreToNewDatabase } from "../../plugins/backup/restore.ts";
 import {
+  codeOf,
+  databasesLike,
   liveFixture,
   type RestoreEnv,
   restoreEnv,
@@ -16,23 +18,6 @@ let env: RestoreEnv;
 beforeAll(async () => {
   env = await restoreEnv("zip");
 }, 120_000);
-
-async function codeOf(p: Promise<unknown>): Promise<{ code: string; message: string }> {
-  try {
-    await p;
-    return { code: "no error", message: "" };
-  } catch (e) {
-    return { code: (e as { code?: string }).code ?? String(e), message: (e as Error).message };
-  }
-}
-
-async function databases(prefix: string): Promise<string[]> {
-  const out = await env.pgInfo.psql(
-    "postgres",
-    `SELECT datname FROM pg_database WHERE datname LIKE '${prefix}%' ORDER BY 1`,
-  );
-  return out.split("\n").filter(Boolean);
-}
 
 describe("restore of Odoo's own backup zip", () => {
   test("into a new database: 101 partners, 39 modules, 91 filestore files, owner-less non-superuser restore", async () => {
@@ -56,7 +41,7 @@ describe("restore of Odoo's own backup zip", () => {
     expect(res.check?.missingFiles).toEqual([]);
     // nothing temporary left behind
     expect(readdirSync(env.filestoreRoot).sort()).toEqual(["zip_new_1"]);
-    expect(await databases("zip_new_1__")).toEqual([]);
+    expect(await databasesLike(env, "zip_new_1__%")).toEqual([]);
   }, 120_000);
 
   test("a truncated zip is refused with E_BACKUP_CORRUPT before anything is created", async () => {
@@ -68,7 +53,7 @@ describe("restore of Odoo's own backup zip", () => {
     const before = await env.db(live).odooInfo();
     const err = await codeOf(restoreToNewDatabase({ ...env, source: bad, dbName: "zip_trunc" }));
     expect(err.code).toBe("E_BACKUP_CORRUPT");
-    expect(await databases("zip_trunc")).toEqual([]);
+    expect(await databasesLike(env, "zip_trunc%")).toEqual([]);
     expect(existsSync(join(env.filestoreRoot, "zip_trunc"))).toBe(false);
     expect(await env.db(live).odooInfo()).toEqual(before);
   }, 120_000);

@@ -2,8 +2,9 @@ import { Hono } from "hono";
 import type { Child } from "hono/jsx";
 import type { Core } from "../../core.ts";
 import type { Env, InstanceHandle } from "../../sdk/types.ts";
-import { Badge, Card, Empty, Table, Time } from "../../../views/components/ui.tsx";
+import { Badge, Card, Empty } from "../../../views/components/ui.tsx";
 import { renderPage } from "../render.tsx";
+import { OperationsTable } from "./ops-pages.tsx";
 
 /** Plugin-contributed blocks of an instance card; one failing card never breaks the page. */
 export async function instanceCards(core: Core, inst: InstanceHandle): Promise<Child[]> {
@@ -71,22 +72,7 @@ export function dashboardPages(core: Core): Hono<Env> {
             </div>
           )}
           <Card title="Recent operations" actions={<a href="/operations">All operations</a>}>
-            <Table
-              rows={ops}
-              empty="Nothing has run yet."
-              columns={[
-                {
-                  label: "Status",
-                  render: (o) => (
-                    <Badge kind={o.status === "ok" ? "ok" : o.status === "running" ? "info" : "error"}>
-                      {o.status}
-                    </Badge>
-                  ),
-                },
-                { label: "Operation", render: (o) => <a href={`/operations/${o.id}`}>{o.title}</a> },
-                { label: "Started", render: (o) => <Time at={o.startedAt} /> },
-              ]}
-            />
+            <OperationsTable rows={ops} empty="Nothing has run yet." />
           </Card>
         </div>
       ),

@@ -13,10 +13,11 @@ import {
 import { InstanceForm, StatusCard } from "../../instances/instance-views.tsx";
 import type { InstanceRow } from "../../instances/registry.ts";
 import type { AppContext, Env } from "../../sdk/types.ts";
-import { Badge, bytes, Card, Form, Table, Time } from "../../../views/components/ui.tsx";
+import { Badge, bytes, Card, Form, Table } from "../../../views/components/ui.tsx";
 import { renderPage } from "../render.tsx";
 import { audited } from "./admin-pages.tsx";
 import { instanceCards } from "./dashboard.tsx";
+import { OperationsTable } from "./ops-pages.tsx";
 import { type FlashMsg, formFlash } from "./servers-pages.tsx";
 
 export const instanceFormInput = (f: Record<string, unknown>): InstanceInput => ({
@@ -142,23 +143,11 @@ export function instancesPages(core: Core): Hono<Env> {
             <div id="databases" />
           </Card>
           <Card title="Recent operations" actions={<a href="/operations">All operations</a>}>
-            <Table
+            <OperationsTable
               id="instance-ops"
               rows={ops}
               empty="Nothing has run on this instance yet."
-              columns={[
-                {
-                  label: "Status",
-                  render: (o) => (
-                    <Badge kind={o.status === "ok" ? "ok" : o.status === "running" ? "info" : "error"}>
-                      {o.status}
-                    </Badge>
-                  ),
-                },
-                { label: "Operation", render: (o) => <a href={`/operations/${o.id}`}>{o.title}</a> },
-                { label: "By", render: (o) => o.actor },
-                { label: "Started", render: (o) => <Time at={o.startedAt} /> },
-              ]}
+              actorColumn
             />
           </Card>
           {isAdmin ? (

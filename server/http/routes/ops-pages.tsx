@@ -22,6 +22,38 @@ import { audited } from "./admin-pages.tsx";
 const statusKind = (s: string) =>
   s === "ok" ? "ok" : s === "running" ? "info" : s === "skipped" ? "muted" : "error";
 
+/** The operations table of the Operations page, the dashboard and an instance's overview. */
+export function OperationsTable(props: {
+  rows: OperationSnapshot[];
+  empty: string;
+  id?: string;
+  instanceColumn?: boolean;
+  actorColumn?: boolean;
+}) {
+  return (
+    <Table
+      id={props.id}
+      rows={props.rows}
+      empty={props.empty}
+      columns={[
+        { label: "Status", render: (o) => <Badge kind={statusKind(o.status)}>{o.status}</Badge> },
+        { label: "Operation", render: (o) => <a href={`/operations/${o.id}`}>{o.title}</a> },
+        ...(props.instanceColumn
+          ? [
+              {
+                label: "Instance",
+                render: (o: OperationSnapshot) =>
+                  o.instanceId ? <a href={`/instances/${o.instanceId}`}>#{o.instanceId}</a> : "",
+              },
+            ]
+          : []),
+        ...(props.actorColumn ? [{ label: "By", render: (o: OperationSnapshot) => o.actor }] : []),
+        { label: "Started", render: (o) => <Time at={o.startedAt} /> },
+      ]}
+    />
+  );
+}
+
 export function OperationView(props: { op: OperationSnapshot; log?: string; canCancel: boolean }) {
   const { op } = props;
   const cur = op.steps.find((s) => s.name === op.currentStep);
@@ -85,21 +117,12 @@ export function opsPages(core: Core): Hono<Env> {
         <div class="stack">
           <h1>Operations</h1>
           <Card>
-            <Table
+            <OperationsTable
               id="operations"
               rows={ops}
               empty="No operation has run yet."
-              columns={[
-                { label: "Status", render: (o) => <Badge kind={statusKind(o.status)}>{o.status}</Badge> },
-                { label: "Operation", render: (o) => <a href={`/operations/${o.id}`}>{o.title}</a> },
-                {
-                  label: "Instance",
-                  render: (o) =>
-                    o.instanceId ? <a href={`/instances/${o.instanceId}`}>#{o.instanceId}</a> : "",
-                },
-                { label: "By", render: (o) => o.actor },
-                { label: "Started", render: (o) => <Time at={o.startedAt} /> },
-              ]}
+              instanceColumn
+              actorColumn
             />
           </Card>
         </div>
