@@ -15,6 +15,8 @@ interface Live {
   snap: OperationSnapshot;
   abort: AbortController;
   log: string[];
+  /** Holds the instance lock: its own, or its parent's. */
+  holdsLock?: boolean;
 }
 
 const MAX_LOG_LINES = 5000;
@@ -56,6 +58,7 @@ export class Operations {
       currentStep: null,
       startedAt: new Date().toISOString(),
       finishedAt: null,
+      ...(spec.parentId ? { parentId: spec.parentId } : {}),
     };
     const live: Live = { snap, abort: new AbortController(), log: [] };
     this.#live.set(id, live);
@@ -66,6 +69,22 @@ export class Operations {
     started.catch(() => {}); // callers that never await it must not see an unhandled rejection
     const done = this.#run(live, spec, onStarted);
     return { id, done, started };
+  }
+
+  /**
+   * A child runs under a parent that is still running on the same instance; the parent's lock (if
+   * it took one) covers both, and cancelling the parent cancels the child.
+   */
+  #attachToParent(live: Live, parentId: string): boolean {
+    const parent = this.#live.get(parentId);
+    if (!parent || parent.snap.status !== "running")
+      throw new AppError("E_VALIDATION", `Parent operation ${parentId} is not running`);
+    if (parent.snap.instanceId !== live.snap.instanceId)
+      throw new AppError("E_VALIDATION", "A child operation must be on its parent's instance");
+    const ps = parent.abort.signal;
+    if (ps.aborted) live.abort.abort();
+    else ps.addEventListener("abort", () => live.abort.abort(ps.reason), { once: true });
+    return parent.holdsLock === true;
   }
 
   async #run<R>(
@@ -101,11 +120,13 @@ export class Operations {
           snapshot: JSON.stringify(snap),
         })
         .execute();
-      if (spec.lock) {
+      const parentLocked = spec.parentId ? this.#attachToParent(live, spec.parentId) : false;
+      if (parentLocked) live.holdsLock = true;
+      else if (spec.lock) {
         if (snap.instanceId == null)
           throw new AppError("E_INTERNAL", "A locking operation needs an instance");
         await acquireLock(this.db, snap.instanceId, snap.title, snap.id);
-        locked = true;
+        locked = live.holdsLock = true;
       }
       publish(true);
       onStarted();

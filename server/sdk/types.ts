@@ -141,6 +141,8 @@ export interface OperationSnapshot {
   finishedAt: string | null;
   error?: { code: string; message: string; hint?: string };
   result?: unknown;
+  /** The operation this one runs under (see OperationSpec.parentId). */
+  parentId?: string;
 }
 
 export interface StepApi {
@@ -156,6 +158,12 @@ export interface OperationSpec<R = unknown> {
   actor: string;
   /** Take the instance's exclusive lock (destructive operations). */
   lock?: boolean;
+  /**
+   * Run as part of a running operation on the same instance (e.g. the backup an upgrade takes
+   * first): the child uses the parent's lock instead of taking its own (no E_BUSY against its
+   * own parent), is cancelled with it, and its page links back to it.
+   */
+  parentId?: string;
   steps: string[];
   run(op: {
     step<T>(name: string, fn: (s: StepApi) => Promise<T>): Promise<T>;

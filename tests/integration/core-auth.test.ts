@@ -137,4 +137,99 @@ describe("events and operations", () => {
     release();
     expect((await first.done).status).toBe("ok");
   });
+  test("a child operation runs under its parent's lock, others still get E_BUSY, cancelling the parent cancels it", async () => {
+    let childOutcome: Promise<unknown> | null = null;
+    let childGate!: () => void;
+    const childWaits = new Promise<void>((r) => (childGate = r));
+    let childId = "";
+    const parent = t.core.operations.start("test", {
+      kind: "upgrade",
+      title: "Upgrade with a backup first",
+      actor: "admin",
+      instanceId: 78,
+      lock: true,
+      steps: ["backup", "upgrade"],
+      run: async (o) => {
+        await o.step("backup", async () => {
+          const child = t.core.operations.start("test", {
+            kind: "backup",
+            title: "Backup before upgrade",
+            actor: "admin",
+            instanceId: 78,
+            lock: true,
+            parentId: parent.id,
+            steps: ["dump"],
+            run: async (c) => c.step("dump", async () => 7),
+          });
+          const snap = await child.done;
+          if (snap.status !== "ok") throw new Error(`child ${snap.status}: ${snap.error?.message}`);
+          return snap.result;
+        });
+        await o.step("upgrade", async (s) => {
+          const child = t.core.operations.start("test", {
+            kind: "wait",
+            title: "Waits for cancel",
+            actor: "admin",
+            instanceId: 78,
+            lock: true,
+            parentId: parent.id,
+            steps: ["wait"],
+            run: (c) =>
+              c.step("wait", (cs) => {
+                childGate();
+                return new Promise((_, rej) => cs.signal.addEventListener("abort", () => rej(cs.signal.reason)));
+              }),
+          });
+          childId = child.id;
+          childOutcome = child.done;
+          const snap = await child.done;
+          if (snap.status !== "ok") throw new Error(`child ${snap.status}`);
+        });
+      },
+    });
+    await childWaits;
+    // an unrelated locking operation on the instance is still refused while the family runs
+    const other = await t.core.operations.start("test", {
+      kind: "x",
+      title: "Intruder",
+      actor: "admin",
+      instanceId: 78,
+      lock: true,
+      steps: ["x"],
+      run: async () => {},
+    }).done;
+    expect(other.error?.code).toBe("E_BUSY");
+    expect(t.core.operations.get(childId)?.parentId).toBe(parent.id);
+    expect((await t.admin.page(`/operations/${childId}`)).html).toContain(`href="/operations/${parent.id}"`);
+    t.core.operations.cancel(parent.id);
+    const [p, c] = await Promise.all([parent.done, childOutcome as unknown as Promise<{ status: string }>]);
+    expect(p.steps[0]).toMatchObject({ name: "backup", status: "ok", result: 7 });
+    expect(c.status).toBe("cancelled");
+    expect(p.status).toBe("cancelled");
+    // the lock is released with the parent
+    const after = await t.core.operations.start("test", {
+      kind: "x",
+      title: "After",
+      actor: "admin",
+      instanceId: 78,
+      lock: true,
+      steps: [],
+      run: async () => "free",
+    }).done;
+    expect(after.status).toBe("ok");
+  });
+
+  test("a child operation needs a running parent on the same instance", async () => {
+    const orphan = await t.core.operations.start("test", {
+      kind: "x",
+      title: "Orphan",
+      actor: "admin",
+      instanceId: 79,
+      lock: true,
+      parentId: "no-such-operation",
+      steps: [],
+      run: async () => {},
+    }).done;
+    expect(orphan.error?.code).toBe("E_VALIDATION");
+  });
 });

@@ -67,6 +67,14 @@ export function OperationView(props: { op: OperationSnapshot; log?: string; canC
           {op.finishedAt
             ? `, took ${((Date.parse(op.finishedAt) - Date.parse(op.startedAt)) / 1000).toFixed(1)} s`
             : ""}
+          {op.parentId ? (
+            <>
+              {", part of "}
+              <a href={`/operations/${op.parentId}`}>its parent operation</a>
+            </>
+          ) : (
+            ""
+          )}
         </span>
         {props.canCancel && op.status === "running" ? (
           <Form
