@@ -6,7 +6,7 @@ import { CONFIG_FLAGS, loadConfig } from "./config.ts";
 import { Core } from "./core.ts";
 import { AppError, isAppError, toAppError } from "./errors.ts";
 import { APP_VERSION } from "./http/assets.ts";
-import { coreCommands, type CliIO } from "./cli/commands.ts";
+import { argsAfter, coreCommands, type CliIO } from "./cli/commands.ts";
 
 const HELP = `odoodeck ${APP_VERSION} — a self-hosted control room for Odoo
 
@@ -128,7 +128,7 @@ async function main(argv: string[]): Promise<number> {
     err: (s) => console.error(s),
     readStdin: async () => (await Bun.stdin.text()).replace(/\r?\n$/, ""),
   };
-  return coreCommands(cmd, rest, flags, io);
+  return coreCommands(cmd, rest, flags, io, argsAfter(argv, cmd));
 }
 
 main(process.argv.slice(2)).then(

@@ -70,8 +70,8 @@ export function diffText(cmp: Comparison): string {
   return out.join("\n").trimStart();
 }
 
-/** `--json` is a flag the core strips from args: accept it from either place. */
-const wantsJson = (args: string[]) => args.includes("--json") || process.argv.includes("--json");
+/** `--json` reaches plugin commands with their other arguments. */
+const wantsJson = (args: string[]) => args.includes("--json");
 const positionals = (args: string[]) => args.filter((a) => !a.startsWith("--"));
 
 export const cliCommands: CliCommand[] = [

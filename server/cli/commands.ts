@@ -31,12 +31,37 @@ async function readPassword(flags: Record<string, string | boolean>, io: CliIO):
   return first;
 }
 
+/**
+ * The tokens after the command word, untouched except for the core's own --data flag: plugin
+ * commands parse their own flags (`logs prod -f --level warning`).
+ */
+export function argsAfter(argv: string[], cmd: string): string[] {
+  const out: string[] = [];
+  let seen = false;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === "--data") {
+      i++;
+      continue;
+    }
+    if (a.startsWith("--data=")) continue;
+    if (!seen) {
+      if (a === cmd) seen = true;
+      continue;
+    }
+    out.push(a);
+  }
+  return out;
+}
+
 /** Core CLI commands, plus any command a plugin declares. Each opens the store, acts, closes. */
 export async function coreCommands(
   cmd: string,
   args: string[],
   flags: Record<string, string | boolean>,
   io: CliIO,
+  /** Raw tokens after the command word (flags included): what plugin commands receive. */
+  rawArgs: string[] = args,
 ): Promise<number> {
   const config = loadConfig({ data: flags.data as string | undefined, plugins: "false" } as Record<
     string,
@@ -105,7 +130,8 @@ export async function coreCommands(
     for (const rec of core.host.records)
       for (const c of rec.def?.cli ?? [])
         if (c.name === cmd || c.name === `${cmd} ${args[0]}`) {
-          const rest = c.name.includes(" ") ? args.slice(1) : args;
+          // plugin commands get the raw tokens, flags included, minus a sub-command word
+          const rest = c.name.includes(" ") ? rawArgs.slice(rawArgs.indexOf(args[0]) + 1) : rawArgs;
           return (await c.run(rest, rec.ctx!)) ?? 0;
         }
     throw new AppError("E_VALIDATION", `Unknown command "${cmd}"`, {

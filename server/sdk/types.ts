@@ -255,6 +255,11 @@ export interface CliCommand {
   name: string;
   summary: string;
   usage?: string;
+  /**
+   * `args`: the raw tokens after the command's name, flags included and in order
+   * (`odoodeck logs prod -f --level warning` → ["prod", "-f", "--level", "warning"]); only the
+   * core's own `--data` flag is taken out.
+   */
   run(args: string[], ctx: PluginContext): Promise<number | void>;
 }
 
