@@ -5,6 +5,8 @@
  *   2. odoodeck Odoo-compatible zip
  *   3. the hand recipe: pg_dump -Fc, then tar | gzip
  *   4. an Odoo-style zip as Odoo builds it: pg_dump plain to a temp dir, copy the filestore, zip -r
+ *   5. restore: odoodeck's restore of the native backup into a new database (checked, neutralized,
+ *      published) vs the hand recipe `createdb; pg_restore -j2` + `tar -xzf` of the same data
  * with wall time and peak RSS (odoodeck: its own process, polled from /proc; tools: /usr/bin/time -v).
  *
  * Run: node_modules/.bin/bun bench/backup.ts [--db-mb 1024] [--fs-mb 1024] [--files 20000]
@@ -73,6 +75,7 @@ async function main() {
   const results: { name: string; secs: number; peakMb: number; bytes: string }[] = [];
   await Bun.spawn(["sync"]).exited;
 
+  let nativeBackupId = 0;
   for (const format of ["native", "zip"]) {
     let peak = rssKb();
     const base = peak;
@@ -86,6 +89,7 @@ async function main() {
     clearInterval(poll);
     const b = r.body.data.backup;
     if (b.status !== "ok") throw new Error(`backup ${format} ${b.status}: ${b.error}`);
+    if (format === "native") nativeBackupId = b.id;
     results.push({
       name: `odoodeck ${format}`,
       secs: (performance.now() - t0) / 1000,
@@ -131,6 +135,48 @@ async function main() {
     peakMb: Math.max(c1.peakMb, c2.peakMb, c3.peakMb),
     bytes: `${(Bun.file(join(out, "odoo.zip")).size / 1048576).toFixed(0)} MB`,
   });
+
+  // Restore: ours (into a new database, with its checks and neutralization) vs the hand recipe.
+  {
+    let peak = rssKb();
+    const base = peak;
+    const poll = setInterval(() => (peak = Math.max(peak, rssKb())), 50);
+    const t0 = performance.now();
+    const r = await t.admin.postJson(`/api/v1/backup/i/${inst.id}/restore`, {
+      backupId: nativeBackupId,
+      target: "new",
+      dbName: `${inst.db}_rs`,
+    });
+    if (!r.body.ok) throw new Error(`restore: ${JSON.stringify(r.body)}`);
+    const opId = r.body.data.operationId;
+    while (t.core.operations.get(opId)?.status === "running") await Bun.sleep(100);
+    clearInterval(poll);
+    const op = t.core.operations.get(opId);
+    if (op?.status !== "ok") throw new Error(`restore ${op?.status}: ${op?.error?.message}`);
+    results.push({
+      name: "odoodeck restore (native → new db, checked + neutralized)",
+      secs: (performance.now() - t0) / 1000,
+      peakMb: peak / 1024,
+      bytes: `RSS +${((peak - base) / 1024).toFixed(0)} MB`,
+    });
+    await pg.dropDb(`${inst.db}_rs`);
+    const conn2 = ["-h", "127.0.0.1", "-p", String(pg.port), "-U", pg.odooUser];
+    const h1 = await timed(["createdb", ...conn2, `${inst.db}_hand`], env);
+    const h2 = await timed(
+      ["pg_restore", "-j2", "--no-owner", ...conn2, "-d", `${inst.db}_hand`, join(out, "hand.dump")],
+      env,
+    );
+    const fsOut = join(out, "hand-fs");
+    mkdirSync(fsOut);
+    const h3 = await timed(["tar", "-xzf", join(out, "hand.tar.gz"), "-C", fsOut]);
+    results.push({
+      name: "hand: createdb; pg_restore -j2; tar -xzf",
+      secs: h1.secs + h2.secs + h3.secs,
+      peakMb: Math.max(h1.peakMb, h2.peakMb, h3.peakMb),
+      bytes: "",
+    });
+    await pg.dropDb(`${inst.db}_hand`);
+  }
 
   console.log(
     `\nDatabase ${(Number(size) / 1048576).toFixed(0)} MB (pg_database_size), filestore ${FS_MB} MB in ${FILES} files; ${require("node:os").cpus().length} CPUs\n`,
