@@ -11,6 +11,7 @@ import { AppError } from "../../server/sdk/index.ts";
 import { counter } from "./restore-files.ts";
 import { allOrAbort } from "./restore-concurrent.ts";
 import { type PgTarget, pgArgs, pgEnv, runTool } from "./restore-pg.ts";
+import { tarStream } from "./tar-writer.ts";
 
 export interface OdooZipManifest {
   db_name?: string;
@@ -183,9 +184,32 @@ export async function importOdooZip(o: ZipImportOptions): Promise<{ files: numbe
   }
 }
 
+/**
+ * Writes the filestore entries onto the target. The usual way is ONE `tar -x` on the target fed
+ * with a tar stream built from the zip entries on the fly: one process and one stream however
+ * many files there are, which over SSH is the difference between one round trip and one per
+ * file (20k attachments). Names tar's header cannot hold fall back to writing file by file.
+ */
 async function extractFiles(z: yauzl.ZipFile, o: ZipImportOptions, dir: string): Promise<number> {
+  const entries = o.zip.filestoreFiles;
+  const enc = new TextEncoder();
+  if (entries.every((e) => enc.encode(filestoreRelPath(e.fileName)!).byteLength <= 100)) {
+    const body = tarStream(
+      entries.map((e) => ({
+        path: filestoreRelPath(e.fileName)!,
+        size: e.uncompressedSize,
+        open: () => lazyStream(() => entryStream(z, e)),
+      })),
+    ).pipeThrough(counter(o.onBytes));
+    await runTool(o.conn, ["tar", "--no-same-owner", "-xf", "-", "-C", dir], {
+      stdin: body,
+      signal: o.signal,
+      what: "Extracting the filestore",
+    });
+    return entries.length;
+  }
   const dirs = new Set<string>();
-  for (const e of o.zip.filestoreFiles) {
+  for (const e of entries) {
     const rel = filestoreRelPath(e.fileName)!;
     const i = rel.lastIndexOf("/");
     if (i > 0) dirs.add(rel.slice(0, i));
@@ -193,13 +217,29 @@ async function extractFiles(z: yauzl.ZipFile, o: ZipImportOptions, dir: string):
   for (const d of dirs) await o.conn.mkdir(`${dir}/${d}`, { recursive: true });
   let next = 0;
   const worker = async () => {
-    while (next < o.zip.filestoreFiles.length) {
+    while (next < entries.length) {
       if (o.signal?.aborted) throw new AppError("E_CANCELLED");
-      const e = o.zip.filestoreFiles[next++];
+      const e = entries[next++];
       const body = (await entryStream(z, e)).pipeThrough(counter(o.onBytes));
       await o.conn.writeFile(`${dir}/${filestoreRelPath(e.fileName)}`, body, { atomic: false, mode: 0o644 });
     }
   };
   await Promise.all([worker(), worker(), worker(), worker()]);
-  return o.zip.filestoreFiles.length;
+  return entries.length;
+}
+
+/** A stream that opens its source on first read (tar entries are opened one after the other). */
+function lazyStream(open: () => Promise<ReadableStream<Uint8Array>>): ReadableStream<Uint8Array> {
+  let reader: ReadableStreamDefaultReader<Uint8Array> | null = null;
+  return new ReadableStream<Uint8Array>({
+    async pull(c) {
+      reader ??= (await open()).getReader();
+      const r = await reader.read();
+      if (r.done) c.close();
+      else c.enqueue(r.value);
+    },
+    async cancel(why) {
+      await reader?.cancel(why);
+    },
+  });
 }

@@ -11,7 +11,9 @@ import {
   testDir,
 } from "../../plugins/backup/restore-test-helpers.ts";
 import { listFiles } from "../../plugins/backup/restore-verify.ts";
+import { SshConnection } from "../../server/connections/ssh.ts";
 import { FIXTURES } from "../helpers/fixtures.ts";
+import { getSshd } from "../helpers/sshd.ts";
 
 let env: RestoreEnv;
 
@@ -66,4 +68,28 @@ describe("restore of Odoo's own backup zip", () => {
     expect(err.code).toBe("E_CONFLICT");
     expect((await env.db(live).odooInfo()).partners).toBe(101);
   }, 60_000);
+});
+
+describe("restore of Odoo's zip onto a server reached over SSH", () => {
+  test("dump.sql and the 91 filestore files arrive through the SSH connection, one tar stream", async () => {
+    const s = await getSshd();
+    const conn = new SshConnection({ host: s.host, port: s.port, username: s.username, privateKey: s.privateKey });
+    try {
+      const res = await restoreToNewDatabase({
+        ...env,
+        conn,
+        source: FIXTURES.prodOdooBackupZip,
+        dbName: "zip_ssh_1",
+        neutralize: false,
+      });
+      expect(res.dbName).toBe("zip_ssh_1");
+      expect(await env.db("zip_ssh_1").odooInfo()).toMatchObject({ partners: 101, installedModules: 39 });
+      const files = await listFiles(conn, join(env.filestoreRoot, "zip_ssh_1"));
+      expect(files.size).toBe(91);
+      expect(res.check?.missingFiles).toEqual([]);
+      expect(await databasesLike(env, "zip_ssh_1__%")).toEqual([]);
+    } finally {
+      await conn.close();
+    }
+  }, 120_000);
 });
