@@ -64,6 +64,15 @@ export class SecretBox implements SecretsApi {
     }
   }
 
+  /**
+   * A keyed digest (HMAC-SHA256, hex) for comparing secrets without storing them: equal inputs give
+   * equal digests under one odoodeck key, and a stolen store cannot be brute-forced offline
+   * without secret.key. `purpose` separates uses (e.g. "config-diff.admin_passwd").
+   */
+  keyedHash(purpose: string, value: string): string {
+    return createHmac("sha256", this.derive(`keyed-hash:${purpose}`)).update(value, "utf8").digest("hex");
+  }
+
   /** A purpose-bound sub-key (HMAC-SHA256 of the label), e.g. for signing session cookies. */
   derive(label: string): Uint8Array {
     return new Uint8Array(createHmac("sha256", this.#key).update(label).digest());

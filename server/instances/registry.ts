@@ -157,6 +157,8 @@ export class Registry implements InstancesApi {
       production: !!row.production,
       serverId: row.server_id,
       serverName: server.name,
+      serverKind: server.kind,
+      serverHost: server.kind === "ssh" ? server.host : null,
       confPath: row.conf_path,
       service: row.service,
       container: row.container,

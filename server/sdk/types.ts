@@ -195,6 +195,10 @@ export interface InstanceHandle {
   production: boolean;
   serverId: number;
   serverName: string;
+  /** How the server is reached: the machine odoodeck runs on, or SSH. */
+  serverKind: "local" | "ssh";
+  /** The SSH host name or address (null for the local server): for display and host-level checks. */
+  serverHost: string | null;
   confPath: string;
   service: string | null;
   container: string | null;
@@ -233,6 +237,8 @@ export interface PageOptions {
   /** Highlights the instance's tabs when the page belongs to one. */
   instanceId?: number | null;
   flash?: { kind: "ok" | "error" | "info"; message: string; hint?: string } | null;
+  /** HTTP status of the page (default 200), e.g. 404 for a page about something that is gone. */
+  status?: number;
 }
 
 export interface ViewsApi {
@@ -244,6 +250,8 @@ export interface ViewsApi {
 export interface SecretsApi {
   encrypt(plain: string): string;
   decrypt(sealed: string): string;
+  /** HMAC-SHA256 (hex) of `value` under a sub-key for `purpose`: compare secrets without keeping them. */
+  keyedHash(purpose: string, value: string): string;
 }
 
 export interface ServicesApi {
