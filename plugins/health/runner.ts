@@ -42,7 +42,7 @@ export async function runCheck(
   const base = { instanceId: target.instance.id, check: def.id, at };
   try {
     const m = await withTimeout(timeoutMs, (signal) => def.run(target, signal));
-    const status = evaluate(m, effectiveThresholds(def, opts.override));
+    const status = evaluate(m, effectiveThresholds(def, opts.override, m.thresholds));
     return {
       ...base,
       status,
