@@ -16,6 +16,14 @@ export interface HealthChanged {
   value: number | null;
   message: string;
   at: string;
+  /**
+   * For the core's notification rules and one-line summaries: "error" when the check turned
+   * critical (so an "status error" rule pages on critical only), else the new state.
+   */
+  status: "error" | Status;
+  /** "<instance>: <check label> <state>", e.g. "acme-prod: HTTP critical". */
+  title: string;
+  summary: string;
 }
 
 export interface RunnerOptions {
@@ -91,7 +99,11 @@ export async function runInstance(opts: RunnerOptions, inst: InstanceHandle): Pr
       });
       continue;
     }
+    const label = defs.find((d) => d.id === r.check)?.label ?? r.check;
     opts.emit({
+      status: transition.to === "critical" ? "error" : transition.to,
+      title: `${inst.name}: ${label} ${transition.to}${transition.to === "ok" ? " (recovered)" : ""}`,
+      summary: r.message,
       instanceId: inst.id,
       instanceName: inst.name,
       check: r.check,
