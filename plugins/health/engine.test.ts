@@ -11,6 +11,7 @@ const target: CheckTarget = {
   instance: inst,
   baseUrl: async () => "http://x",
   odoo: () => Promise.reject(new Error("no conf")),
+  shared: (_key, fn) => fn(),
 };
 
 describe("thresholds", () => {
@@ -30,6 +31,22 @@ describe("thresholds", () => {
     const t = effectiveThresholds(disk, { check: "disk", warning: 50, critical: null, disabled: false });
     expect(t).toEqual({ warning: 50, critical: 5, direction: "below" });
     expect(evaluate({ value: 40, message: "" }, t)).toBe("warning");
+  });
+  test("limits computed by the measurement replace the static defaults; an override still wins", async () => {
+    const mem: CheckDef = {
+      id: "odoo_memory",
+      label: "Odoo memory",
+      thresholds: { warning: 4096, critical: 8192, direction: "above" },
+      run: async () => ({
+        value: 3000,
+        message: "3000 MB",
+        thresholds: { warning: 2800, critical: 3600, direction: "above" },
+      }),
+    };
+    expect((await runCheck(mem, target, { timeoutMs: 1000 })).status).toBe("warning");
+    const ov = { check: "odoo_memory", warning: null, critical: 2900, disabled: false };
+    expect((await runCheck(mem, target, { timeoutMs: 1000, override: ov })).status).toBe("critical");
+    expect(effectiveThresholds(mem, ov)).toEqual({ warning: 4096, critical: 2900, direction: "above" });
   });
   test("an explicit status wins; a missing value with thresholds is unknown", () => {
     expect(evaluate({ status: "critical", value: 1, message: "" }, effectiveThresholds(disk))).toBe(

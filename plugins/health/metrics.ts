@@ -136,6 +136,70 @@ export function addInstanceMetrics(
     by.get("tls")?.value,
     labels,
   );
+  addOdooProcessMetrics(m, labels, by);
+}
+
+/** Odoo's own processes, its container and its workers' restarts. */
+function addOdooProcessMetrics(m: MetricsText, labels: Labels, by: Map<string, CheckResult>) {
+  const procs = by.get("odoo_processes");
+  m.add(
+    "odoodeck_odoo_processes",
+    "gauge",
+    "Odoo processes found on the server (main process, workers and their children)",
+    procs?.data?.processes,
+    labels,
+  );
+  m.add(
+    "odoodeck_odoo_memory_rss_bytes",
+    "gauge",
+    "Resident memory of all the Odoo processes together",
+    by.get("odoo_memory")?.data?.rss_bytes,
+    labels,
+  );
+  const cpu = by.get("odoo_cpu");
+  m.add(
+    "odoodeck_odoo_cpu_ratio",
+    "gauge",
+    "Share of the server's CPU capacity used by the Odoo processes (1 = every CPU busy)",
+    cpu?.value == null ? null : cpu.value / 100,
+    labels,
+  );
+  m.add(
+    "odoodeck_odoo_cpu_cores",
+    "gauge",
+    "CPU cores kept busy by the Odoo processes (1 = one full core)",
+    cpu?.data?.cpu_core_percent == null ? null : cpu.data.cpu_core_percent / 100,
+    labels,
+  );
+  m.add(
+    "odoodeck_odoo_worker_restarts",
+    "gauge",
+    "Abnormal worker restarts (timeout, memory limit, crash) in the last hour, from the logfile",
+    by.get("worker_restarts")?.value,
+    labels,
+  );
+  const ct = by.get("container");
+  m.add(
+    "odoodeck_container_running",
+    "gauge",
+    "1 when the instance's container is running",
+    ct?.data?.running,
+    labels,
+  );
+  m.add(
+    "odoodeck_container_restart_count",
+    "gauge",
+    "Restart count of the instance's container (docker inspect RestartCount)",
+    ct?.data?.restart_count,
+    labels,
+  );
+  m.add(
+    "odoodeck_container_oom_killed",
+    "gauge",
+    "1 when the container's last exit was an out-of-memory kill",
+    ct?.data?.oom_killed,
+    labels,
+  );
 }
 
 /** odoodeck's own process metrics. */

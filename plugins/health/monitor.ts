@@ -9,9 +9,12 @@ import {
   mailQueueCheck,
   queriesCheck,
 } from "./checks/odoo-db.ts";
+import { containerCheck } from "./checks/container.ts";
+import { odooCpuCheck, odooMemoryCheck, processesCheck } from "./checks/processes.ts";
 import { diskCheck, inodesCheck, loadCheck, memoryCheck, serviceCheck } from "./checks/server.ts";
 import { tlsCheck } from "./checks/tls.ts";
 import { websocketCheck } from "./checks/websocket.ts";
+import { workerRestartsCheck } from "./checks/workers.ts";
 import { type HealthChanged, type RunnerOptions, runAll, runInstance } from "./runner.ts";
 import type { HealthSettings } from "./settings.ts";
 import { HealthStore, type MaintenanceWindow } from "./store.ts";
@@ -45,6 +48,11 @@ export class HealthMonitor {
       tlsCheck,
       websocketCheck,
       serviceCheck,
+      containerCheck,
+      processesCheck,
+      odooMemoryCheck,
+      odooCpuCheck,
+      workerRestartsCheck,
       diskCheck,
       inodesCheck,
       loadCheck,

@@ -1,9 +1,11 @@
 import { Hono } from "hono";
 import { AppError, type Env, ok, type PluginContext } from "../../server/sdk/index.ts";
+import { memoryThresholds } from "./checks/processes.ts";
 import { parseWindow } from "./maintenance.ts";
 import { addInstanceMetrics, addProcessMetrics, MetricsText } from "./metrics.ts";
 import type { HealthMonitor } from "./monitor.ts";
 import type { HealthSettings } from "./settings.ts";
+import { effectiveThresholds } from "./thresholds.ts";
 import { InstanceHealth, type Series } from "./views/instance.tsx";
 import { Overview } from "./views/overview.tsx";
 
@@ -24,15 +26,29 @@ async function visible(
   return new Set(out);
 }
 
+const CHARTS = [
+  { check: "http", title: "Response time", unit: "ms" },
+  { check: "disk", title: "Disk free", unit: "%" },
+  { check: "memory", title: "Memory used", unit: "%" },
+  { check: "odoo_memory", title: "Odoo memory (RSS)", unit: "MB" },
+  { check: "odoo_cpu", title: "Odoo CPU (share of the server)", unit: "%" },
+  { check: "worker_restarts", title: "Worker restarts in the last hour", unit: "" },
+];
+
+/** A week of each numeric check, with the limits that apply to this instance drawn in. */
 async function history(mon: HealthMonitor, id: number): Promise<Series[]> {
   const since = new Date(Date.now() - 7 * 86_400_000).toISOString();
-  const pts = (check: string) => mon.store.points(id, check, since);
-  const [http, disk, memory] = await Promise.all([pts("http"), pts("disk"), pts("memory")]);
-  return [
-    { title: "Response time", unit: "ms", points: http, warning: 2000, critical: 5000 },
-    { title: "Disk free", unit: "%", points: disk, warning: 15, critical: 5 },
-    { title: "Memory used", unit: "%", points: memory, warning: 90, critical: 97 },
-  ];
+  const [overrides, latest] = await Promise.all([mon.store.overrides(id), mon.store.latest(id)]);
+  return Promise.all(
+    CHARTS.map(async (c) => {
+      const def = mon.checks.find((d) => d.id === c.check);
+      const total = latest.find((r) => r.check === c.check)?.data?.mem_total_bytes;
+      const measured = c.check === "odoo_memory" && total ? memoryThresholds(total) : undefined;
+      const t = def ? effectiveThresholds(def, overrides.get(c.check), measured) : undefined;
+      const points = await mon.store.points(id, c.check, since);
+      return { title: c.title, unit: c.unit, points, warning: t?.warning, critical: t?.critical };
+    }),
+  );
 }
 
 export function healthPages(ctx: PluginContext<HealthSettings>, mon: HealthMonitor): Hono<Env> {

@@ -16,6 +16,14 @@ export interface HealthChanged {
   value: number | null;
   message: string;
   at: string;
+  /**
+   * For the core's notification rules and one-line summaries: "error" when the check turned
+   * critical (so an "status error" rule pages on critical only), else the new state.
+   */
+  status: "error" | Status;
+  /** "<instance>: <check label> <state>", e.g. "acme-prod: HTTP critical". */
+  title: string;
+  summary: string;
 }
 
 export interface RunnerOptions {
@@ -42,7 +50,7 @@ export async function runCheck(
   const base = { instanceId: target.instance.id, check: def.id, at };
   try {
     const m = await withTimeout(timeoutMs, (signal) => def.run(target, signal));
-    const status = evaluate(m, effectiveThresholds(def, opts.override));
+    const status = evaluate(m, effectiveThresholds(def, opts.override, m.thresholds));
     return {
       ...base,
       status,
@@ -91,7 +99,11 @@ export async function runInstance(opts: RunnerOptions, inst: InstanceHandle): Pr
       });
       continue;
     }
+    const label = defs.find((d) => d.id === r.check)?.label ?? r.check;
     opts.emit({
+      status: transition.to === "critical" ? "error" : transition.to,
+      title: `${inst.name}: ${label} ${transition.to}${transition.to === "ok" ? " (recovered)" : ""}`,
+      summary: r.message,
       instanceId: inst.id,
       instanceName: inst.name,
       check: r.check,

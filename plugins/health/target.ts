@@ -13,8 +13,17 @@ export function hostFromLabel(label: string): string | null {
  */
 export function makeTarget(instance: InstanceHandle): CheckTarget {
   let odoo: ReturnType<InstanceHandle["odoo"]> | null = null;
+  const memo = new Map<string, Promise<unknown>>();
   const target: CheckTarget = {
     instance,
+    shared<T>(key: string, fn: () => Promise<T>): Promise<T> {
+      let p = memo.get(key) as Promise<T> | undefined;
+      if (!p) {
+        p = fn();
+        memo.set(key, p);
+      }
+      return p;
+    },
     odoo: () => {
       odoo ??= instance.odoo();
       return odoo;

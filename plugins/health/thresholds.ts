@@ -8,13 +8,21 @@ export interface Override {
   disabled: boolean;
 }
 
-/** The check's default thresholds with an instance's override applied on top. */
-export function effectiveThresholds(def: CheckDef, ov?: Override | null): Thresholds | undefined {
-  if (!def.thresholds) return undefined;
+/**
+ * The check's default thresholds (or the defaults its measurement computed) with an instance's
+ * override applied on top.
+ */
+export function effectiveThresholds(
+  def: CheckDef,
+  ov?: Override | null,
+  measured?: Thresholds,
+): Thresholds | undefined {
+  const base = measured ?? def.thresholds;
+  if (!base) return undefined;
   return {
-    direction: def.thresholds.direction,
-    warning: ov?.warning ?? def.thresholds.warning,
-    critical: ov?.critical ?? def.thresholds.critical,
+    direction: base.direction,
+    warning: ov?.warning ?? base.warning,
+    critical: ov?.critical ?? base.critical,
   };
 }
 

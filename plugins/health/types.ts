@@ -24,6 +24,11 @@ export interface Measurement {
   message: string;
   /** Extra numbers for metrics and charts (e.g. free bytes next to the free ratio). */
   data?: Record<string, number>;
+  /**
+   * Default limits known only when measuring (e.g. 70% of the server's memory): they replace the
+   * check's static defaults; a per-instance override still wins.
+   */
+  thresholds?: Thresholds;
 }
 
 export interface CheckResult {
@@ -44,6 +49,11 @@ export interface CheckTarget {
   /** Base URL of the Odoo web server (public URL, else http://<host>:<http_port>). */
   baseUrl(): Promise<string>;
   odoo(): ReturnType<InstanceHandle["odoo"]>;
+  /**
+   * Runs `fn` once per run and key, so checks that read the same thing (one process sample for
+   * memory and CPU) share one round trip to the server.
+   */
+  shared<T>(key: string, fn: () => Promise<T>): Promise<T>;
 }
 
 export interface CheckDef {

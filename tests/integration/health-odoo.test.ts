@@ -180,10 +180,23 @@ describe("pages, status API, metrics and CLI after a full pass", () => {
   test("the overview lists the dead instance first, with its failing HTTP check", async () => {
     const { res, html } = await t.admin.page("/p/health/");
     expect(res.status).toBe(200);
-    expect(html.indexOf("acme-down")).toBeGreaterThan(0);
-    expect(html.indexOf("acme-down")).toBeLessThan(html.indexOf("acme-prod"));
+    // The table, not the menu (which lists instances by name).
+    const table = html.slice(html.indexOf('id="health-overview"'));
+    expect(table.indexOf(">acme-down")).toBeGreaterThan(0);
+    expect(table.indexOf(">acme-down")).toBeLessThan(table.indexOf(">acme-prod"));
     expect(html).toMatch(/data-check="http"[\s\S]*?refused/i);
     expect(html).toContain("Mail exceptions</strong>: 8 mails in exception");
+    // Within an instance, the worst checks come first: no Odoo process (critical) before the
+    // mail exceptions (warning).
+    const at = table.indexOf(`/p/health/i/${inst.id}/">acme-prod`);
+    const prodRow = table.slice(at, table.indexOf("</tr>", at));
+    expect(prodRow).toContain('data-check="odoo_processes"');
+    expect(prodRow.indexOf('data-check="odoo_processes"')).toBeLessThan(
+      prodRow.indexOf('data-check="mail_exceptions"'),
+    );
+    expect(prodRow).toMatch(
+      /data-status="critical".*?Odoo processes<\/strong>: no Odoo process found on local/s,
+    );
   });
 
   test("the instance tab shows checks, uptime and SVG charts", async () => {
@@ -313,6 +326,9 @@ describe("pages, status API, metrics and CLI after a full pass", () => {
     expect(values("odoodeck_backup_age_seconds")["acme-prod"]).toBeGreaterThan(7000);
     expect(values("odoodeck_disk_free_bytes")["acme-prod"]).toBeGreaterThan(0);
     expect(values("process_resident_memory_bytes")[""]).toBeGreaterThan(1e6);
+    // No Odoo runs with these confs: zero processes, and no memory figure made up.
+    expect(values("odoodeck_odoo_processes")).toMatchObject({ "acme-prod": 0, "acme-down": 0 });
+    expect(fams.find((f) => f.name === "odoodeck_odoo_memory_rss_bytes")).toBeUndefined();
     expect(fams.find((f) => f.name === "odoodeck_heap_used_bytes")).toBeDefined();
   });
 
