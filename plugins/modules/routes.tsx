@@ -144,6 +144,7 @@ export function modulesRoutes(ctx: ModulesCtx) {
         base={`/p/${ctx.id}/i/${id}/modules`}
         production={inst.production}
         instanceName={inst.name}
+        steps={ctx.operations.get(a.operationId)?.steps ?? null}
       />
     );
     const running = a.status === "running" || a.rollbackStatus === "running";
@@ -196,9 +197,12 @@ export function modulesRoutes(ctx: ModulesCtx) {
     });
   });
   pages.post("/i/:instance/modules/action", async (c) => {
-    const op = await action(c, instanceId(c), (await c.req.parseBody()) as Record<string, unknown>);
-    if (c.req.header("HX-Request")) return c.body(null, 204, { "HX-Redirect": `/operations/${op.id}` });
-    return c.redirect(`/operations/${op.id}`, 303);
+    const id = instanceId(c);
+    const op = await action(c, id, (await c.req.parseBody()) as Record<string, unknown>);
+    // The action's page follows the operation and offers the rollback if it fails.
+    const to = actionPath(id, op.id);
+    if (c.req.header("HX-Request")) return c.body(null, 204, { "HX-Redirect": to });
+    return c.redirect(to, 303);
   });
   pages.post("/i/:instance/modules/record", async (c) => {
     const id = instanceId(c);

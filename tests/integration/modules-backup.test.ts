@@ -190,6 +190,7 @@ describe("back up first, then roll back a failed upgrade", () => {
     // The action page offers the rollback; a viewer and a form without its CSRF token are refused.
     const page = await operator.page(`/p/modules/i/${dev.id}/modules/actions/${id}`);
     expect(page.html).toContain(`Roll back to ${backup.name}`);
+    expect(page.html).toMatch(/badge-error">error<\/span> run odoo/);
     expect((await operator.page(`/p/modules/i/${dev.id}/modules`)).html).toContain(
       `Roll back to ${backup.name}`,
     );
@@ -311,7 +312,7 @@ describe("when it cannot back up, the upgrade does not run", () => {
         modules: "crm",
         backupChoice: "1",
       });
-      const o = await finished(res.headers.get("Location")!.replace("/operations/", ""));
+      const o = await finished(res.headers.get("Location")!.split("/").at(-1)!);
       expect(o.status).toBe("ok");
       expect(o.steps.map((s: any) => s.name)).not.toContain("back up first");
     } finally {

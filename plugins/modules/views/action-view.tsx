@@ -1,4 +1,4 @@
-import { ui } from "../../../server/sdk/index.ts";
+import { type OperationStepState, ui } from "../../../server/sdk/index.ts";
 import { type ActionRecord, canRollBack } from "../action-store.ts";
 import type { BackupReadiness } from "../backup-api.ts";
 
@@ -40,6 +40,8 @@ export function ActionView(props: {
   base: string;
   production: boolean;
   instanceName: string;
+  /** The live operation's steps, while it is in memory. */
+  steps?: OperationStepState[] | null;
 }) {
   const { a } = props;
   return (
@@ -84,7 +86,27 @@ export function ActionView(props: {
           </>
         ) : null}
       </dl>
-      {canRollBack(a) ? <RollbackForm {...props} /> : null}
+      {props.steps?.length ? (
+        <ol class="steps" id="action-steps">
+          {props.steps.map((st) => (
+            <li>
+              <ui.Badge kind={st.status === "pending" || st.status === "skipped" ? "muted" : kind(st.status)}>
+                {st.status}
+              </ui.Badge>{" "}
+              {st.name}
+              {st.error ? <span class="muted"> — {st.error.message}</span> : null}
+            </li>
+          ))}
+        </ol>
+      ) : null}
+      {canRollBack(a) ? (
+        <RollbackForm
+          a={a}
+          base={props.base}
+          production={props.production}
+          instanceName={props.instanceName}
+        />
+      ) : null}
     </ui.Card>
   );
 }
