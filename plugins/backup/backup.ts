@@ -33,6 +33,8 @@ export interface BackupRequest {
   format: BackupFormat;
   destinations: Destination[];
   actor: string;
+  /** Run as a child of this operation (e.g. the upgrade it protects): under its lock, cancelled with it. */
+  parentId?: string;
 }
 
 export interface BackupEnv {
@@ -89,6 +91,7 @@ export async function startBackup(env: BackupEnv, inst: InstanceHandle, req: Bac
     instanceId: inst.id,
     actor: req.actor,
     lock: true,
+    ...(req.parentId ? { parentId: req.parentId } : {}),
     steps: ["inspect", ...dataSteps, "checksum & publish"],
     run: async (o) => {
       const ac = new AbortController();

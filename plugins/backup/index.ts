@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import { definePlugin, type Env } from "../../server/sdk/index.ts";
+import { createBackupApi } from "./api.ts";
 import { backupCli } from "./cli.ts";
 import { defineBackupJobs } from "./jobs.ts";
 import { migrations } from "./migrations/index.ts";
@@ -41,6 +42,7 @@ export default definePlugin({
     ctx.pages(pages);
     ctx.api(api);
     defineBackupJobs(ctx, svc);
+    ctx.services.provide("backup.api", createBackupApi(ctx, svc));
     ctx.services.provide("backup.status", {
       lastBackup: (instanceId: number) => svc.lastBackup(instanceId),
       lastVerifiedBackup: (instanceId: number) => svc.lastVerified(instanceId),

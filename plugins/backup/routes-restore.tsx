@@ -4,17 +4,8 @@
  * Pages at /p/backup/i/:instance/restore, JSON at /api/v1/backup/i/:instance/….
  */
 import { Hono } from "hono";
-import {
-  type AppContext,
-  AppError,
-  type Env,
-  ok,
-  type OperationSnapshot,
-  type PluginContext,
-} from "../../server/sdk/index.ts";
+import { type AppContext, AppError, type Env, ok, type PluginContext } from "../../server/sdk/index.ts";
 import { copyDatabase } from "./copy.ts";
-import { discardTemp, restoreToTemp, type TempCopy } from "./restore.ts";
-import { finishRestore } from "./restore-finish.ts";
 import {
   authorizeRestore,
   checkNewDbName,
@@ -23,6 +14,7 @@ import {
   type TargetSide,
   targetSide,
 } from "./restore-request.ts";
+import { auditWhenDone, startRestoreOperation } from "./restore-start.ts";
 import { saveUpload } from "./restore-upload.ts";
 import { dropRollback, listRollbacks } from "./swap.ts";
 import { RestorePage } from "./restore-page.tsx";
@@ -51,52 +43,15 @@ export function restoreRoutes(ctx: PluginContext): { pages: Hono<Env>; api: Hono
     const source = await resolveSource(ctx, body);
     const t = await targetSide(inst);
     const newDb = overwrite ? null : checkNewDbName(String(body.dbName ?? ""));
-    if (overwrite && !t.currentDb)
-      throw new AppError("E_CONFIG", `${inst.name} has no db_name to restore into`);
     const neutralize = neutralizeChoice(body, t, overwrite);
-    const dbName = newDb ?? t.currentDb!;
-    const op = ctx.operations.start({
-      kind: "restore",
-      title: `Restore into ${inst.name}${newDb ? ` (new database ${newDb})` : ""}`,
-      instanceId: inst.id,
+    const { op, dbName } = startRestoreOperation(ctx, { t, source, newDb, neutralize, actor });
+    await auditWhenDone(ctx, c, {
       actor,
-      lock: true,
-      steps: ["restore into a temporary database", "neutralize, verify and publish"],
-      run: async (op) => {
-        // step results are cloned into the snapshot: keep the live handle (connection) out of them
-        let temp: TempCopy | null = null;
-        try {
-          await op.step("restore into a temporary database", async (s) => {
-            temp = await restoreToTemp({
-              ...t,
-              source,
-              dbName,
-              jobs: 2,
-              signal: s.signal,
-              log: s.log,
-              progress: (p) => s.progress({ bytesDone: p.bytesDone, bytesTotal: p.bytesTotal }),
-            });
-            return { temporaryDatabase: temp.tempDb, check: temp.check, seconds: temp.seconds };
-          });
-          const copy = temp!;
-          return await op.step("neutralize, verify and publish", (s) =>
-            finishRestore(copy, {
-              neutralize,
-              log: s.log,
-              promote: newDb
-                ? { kind: "new", dbName: newDb }
-                : { kind: "swap", currentDb: dbName, service: t.service },
-            }),
-          );
-        } catch (e) {
-          if (temp) await discardTemp(temp); // e.g. cancelled between the steps
-          throw e;
-        }
-      },
-    });
-    await auditWhenDone(c, actor, inst.id, "backup.restore", source, op.done, {
-      target: dbName,
-      neutralize: !!neutralize,
+      instanceId: inst.id,
+      action: "backup.restore",
+      target: source,
+      done: op.done,
+      details: { target: dbName, neutralize: !!neutralize },
     });
     return started(ctx, op);
   }
@@ -135,34 +90,15 @@ export function restoreRoutes(ctx: PluginContext): { pages: Hono<Env>; api: Hono
           }),
         ),
     });
-    await auditWhenDone(c, actor, toInst.id, "backup.copy", src.name, op.done, {
-      target: newDb ?? toInst.name,
+    await auditWhenDone(ctx, c, {
+      actor,
+      instanceId: toInst.id,
+      action: "backup.copy",
+      target: src.name,
+      done: op.done,
+      details: { target: newDb ?? toInst.name },
     });
     return started(ctx, op);
-  }
-
-  async function auditWhenDone(
-    c: AppContext,
-    actor: string,
-    id: number,
-    action: string,
-    target: string,
-    done: Promise<OperationSnapshot>,
-    details: Record<string, unknown>,
-  ) {
-    await ctx.audit(c, { action: `${action}.start`, target, instanceId: id, result: "ok", details });
-    void done.then((snap) =>
-      ctx.audit(
-        { actor },
-        {
-          action,
-          target,
-          instanceId: id,
-          result: snap.status === "ok" ? "ok" : "error",
-          details: { ...details, operationId: snap.id, error: snap.error?.code },
-        },
-      ),
-    );
   }
 
   async function rollbacks(c: AppContext) {

@@ -12,6 +12,8 @@ export interface CreateInput {
   scope?: string;
   format?: string;
   destinations?: string | string[];
+  /** Start as a child of this running operation (see BackupRequest.parentId). */
+  parentId?: string;
 }
 
 export type BackupService = ReturnType<typeof createBackupService>;
@@ -63,7 +65,7 @@ export function createBackupService(ctx: PluginContext<BackupSettings>) {
             }),
         },
         inst,
-        { scope, format, destinations, actor },
+        { scope, format, destinations, actor, ...(input.parentId ? { parentId: input.parentId } : {}) },
       );
       await started(r.operationId);
       return r;

@@ -1,40 +1,5 @@
 import { AppError, odoo } from "../../server/sdk/index.ts";
 
-/**
- * VACUUM ANALYZE one table. The name is looked up in the catalog and the identifier PostgreSQL
- * returns (quote_ident) is what runs: user input never becomes SQL text.
- */
-export async function vacuumTable(
-  db: odoo.OdooDb,
-  table: string,
-): Promise<{ table: string; lastVacuum: string | null }> {
-  const [row] = await db.query<{ ident: string; allowed: string }>(
-    `SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname) AS ident,
-            pg_has_role(current_user, c.relowner, 'MEMBER') AS allowed
-       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE c.relname = :'t' AND n.nspname = 'public' AND c.relkind IN ('r', 'm')`,
-    { t: table },
-  );
-  if (!row)
-    throw new AppError("E_NOT_FOUND", `No table "${table}" in ${db.database}`, {
-      hint: "Pick a table from the list",
-    });
-  if (row.allowed !== "t")
-    throw new AppError("E_PERMISSION", `The database user may not vacuum ${table}`, {
-      hint: "Only the table's owner (or a superuser) can vacuum it; run it as the owner",
-    });
-  // VACUUM cannot run in a transaction: psql sends this single statement in autocommit mode.
-  const long = new odoo.OdooDb(db.conn, db.target, { timeoutMs: 60 * 60_000 });
-  await long.query(`VACUUM (ANALYZE) ${row.ident}`);
-  const last = await db.scalar(
-    "SELECT last_vacuum FROM pg_stat_user_tables WHERE relname = :'t' AND schemaname = 'public'",
-    {
-      t: table,
-    },
-  );
-  return { table, lastVacuum: last };
-}
-
 /** pg_cancel_backend for a backend of this database only. */
 export async function cancelQuery(
   db: odoo.OdooDb,
@@ -43,11 +8,24 @@ export async function cancelQuery(
   const pid = Number(pidInput);
   if (!Number.isInteger(pid) || pid <= 0)
     throw new AppError("E_VALIDATION", `"${pidInput}" is not a process id`);
-  const [row] = await db.query<{ ok: string }>(
-    `SELECT pg_cancel_backend(pid) AS ok FROM pg_stat_activity
-      WHERE pid = :'pid'::int AND datname = current_database() AND pid <> pg_backend_pid()`,
-    { pid },
-  );
+  const [row] = await db
+    .query<{ ok: string }>(
+      `SELECT pg_cancel_backend(pid) AS ok FROM pg_stat_activity
+        WHERE pid = :'pid'::int AND datname = current_database() AND pid <> pg_backend_pid()`,
+      { pid },
+    )
+    .catch((e) => {
+      // Another role's query (a superuser's, or without pg_signal_backend): PostgreSQL refuses.
+      if (/must be a (superuser|member of the role)|permission denied to cancel/i.test(String(e?.message)))
+        throw new AppError(
+          "E_PERMISSION",
+          `The database user may not cancel pid ${pid}: it belongs to another role`,
+          {
+            hint: "Cancel it as that role or a superuser, or grant pg_signal_backend to the Odoo role",
+          },
+        );
+      throw e;
+    });
   if (!row)
     throw new AppError("E_NOT_FOUND", `No query with pid ${pid} in ${db.database}`, {
       hint: "It may have finished already, or it belongs to another database",
@@ -67,17 +45,39 @@ export async function listRollbackCopies(
   return rows.map((r) => ({ name: r.name, sizeBytes: Number(r.size) }));
 }
 
-/** Drops one rollback copy of this database (never anything else); the caller checks role and confirmation. */
-export async function dropRollbackCopy(db: odoo.OdooDb, name: string): Promise<{ dropped: string }> {
-  if (!name.startsWith(`${db.database}__rollback_`) || name.length <= `${db.database}__rollback_`.length)
-    throw new AppError("E_VALIDATION", `"${name}" is not a rollback copy of ${db.database}`, {
-      hint: `Only databases named ${db.database}__rollback_* can be dropped here`,
+/** Checks `name` is a rollback copy of this database: `<db>__rollback_<digits>`, nothing else. */
+export function checkRollbackName(db: string, name: string): string {
+  const prefix = `${db}__rollback_`;
+  if (!name.startsWith(prefix) || !/^\d+$/.test(name.slice(prefix.length)) || name.includes("/"))
+    throw new AppError("E_VALIDATION", `"${name}" is not a rollback copy of ${db}`, {
+      hint: `Only databases named ${prefix}<timestamp> can be dropped here`,
     });
+  return name;
+}
+
+/**
+ * Drops one rollback copy of this database and the filestore folder a restore kept beside it
+ * (`<filestoreRoot>/<name>`). The caller checks role, confirmation and the instance lock.
+ */
+export async function dropRollbackCopy(
+  db: odoo.OdooDb,
+  name: string,
+  filestoreRoot: string,
+  log: (line: string) => void = () => {},
+): Promise<{ dropped: string; filestoreRemoved: boolean }> {
+  checkRollbackName(db.database, name);
   const admin = db.withDatabase("postgres");
   const ident = await admin.scalar("SELECT quote_ident(datname) FROM pg_database WHERE datname = :'n'", {
     n: name,
   });
   if (!ident) throw new AppError("E_NOT_FOUND", `No database "${name}"`);
   await admin.query(`DROP DATABASE ${ident}`);
-  return { dropped: name };
+  log(`dropped database ${name}`);
+  const folder = `${filestoreRoot}/${name}`;
+  const filestoreRemoved = !!(await db.conn.stat(folder, { lstat: true }));
+  if (filestoreRemoved) {
+    await db.conn.remove(folder, { recursive: true });
+    log(`removed ${folder}`);
+  }
+  return { dropped: name, filestoreRemoved };
 }

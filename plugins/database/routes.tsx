@@ -1,8 +1,16 @@
 import { Hono } from "hono";
-import { AppError, type AppContext, type Env, type InstanceHandle, ok } from "../../server/sdk/index.ts";
+import {
+  AppError,
+  type AppContext,
+  type Env,
+  type ErrorCode,
+  type odoo,
+  ok,
+} from "../../server/sdk/index.ts";
 import { loadDatabaseReport } from "./load-report.ts";
-import { cancelQuery, dropRollbackCopy, vacuumTable } from "./maintenance.ts";
+import { cancelQuery, checkRollbackName, dropRollbackCopy } from "./maintenance.ts";
 import type { DatabaseCtx } from "./settings.ts";
+import { runVacuum, type VacuumTarget, vacuumTarget } from "./vacuum.ts";
 import { DatabasePage } from "./views/database-page.tsx";
 
 type Body = Record<string, unknown>;
@@ -14,69 +22,108 @@ const instanceId = (c: AppContext): number => {
 };
 
 export function databaseRoutes(ctx: DatabaseCtx) {
-  /** Runs a maintenance action with its role check and an audit entry whatever the outcome. */
-  async function act<T>(
-    c: AppContext,
-    id: number,
-    action: string,
-    target: (inst: InstanceHandle) => string,
-    authorize: (inst: InstanceHandle) => Promise<unknown>,
-    fn: (db: Awaited<ReturnType<InstanceHandle["odoo"]>>["db"]) => Promise<T>,
-  ): Promise<T> {
-    const inst = await ctx.instances.get(id);
-    await authorize(inst);
+  /** Runs a maintenance action with an audit entry whatever the outcome (refusals included). */
+  async function audited<T>(c: AppContext, id: number, action: string, target: string, fn: () => Promise<T>) {
     try {
-      const result = await fn((await inst.odoo()).db);
-      await ctx.audit(c, { action, target: target(inst), instanceId: id, result: "ok" });
+      const result = await fn();
+      await ctx.audit(c, { action, target, instanceId: id, result: "ok" });
       return result;
     } catch (e) {
       const code = (e as AppError).code ?? "E_INTERNAL";
+      await ctx.audit(c, { action, target, instanceId: id, result: "error", details: { code } });
+      throw e;
+    }
+  }
+
+  /**
+   * VACUUM ANALYZE runs as an operation (a big table takes minutes); an unknown table or one the
+   * role may not vacuum is refused at once. Audited when it starts and when it ends.
+   */
+  async function vacuum(c: AppContext, id: number, b: Body) {
+    const table = String(b.table ?? "");
+    const p = await ctx.auth.require(c, "operator", id);
+    const inst = await ctx.instances.get(id);
+    let db: odoo.OdooDb;
+    let target: VacuumTarget;
+    try {
+      db = (await inst.odoo()).db;
+      target = await vacuumTarget(db, table);
+    } catch (e) {
+      const code = (e as AppError).code ?? "E_INTERNAL";
       await ctx.audit(c, {
-        action,
-        target: target(inst),
+        action: "database.vacuum",
+        target: table,
         instanceId: id,
         result: "error",
         details: { code },
       });
       throw e;
     }
+    const op = ctx.operations.start({
+      kind: "database.vacuum",
+      title: `VACUUM ANALYZE ${table} on ${inst.name}`,
+      instanceId: id,
+      actor: p.username,
+      steps: ["vacuum analyze"],
+      run: (o) => o.step("vacuum analyze", (s) => runVacuum(db, target, s)),
+    });
+    void op.done.then((snap) =>
+      ctx.audit(
+        { actor: p.username },
+        {
+          action: "database.vacuum",
+          target: table,
+          instanceId: id,
+          result: snap.status === "ok" ? "ok" : "error",
+          details: { operationId: op.id, status: snap.status, code: snap.error?.code },
+        },
+      ),
+    );
+    await ctx.audit(c, {
+      action: "database.vacuum.start",
+      target: table,
+      instanceId: id,
+      result: "ok",
+      details: { operationId: op.id },
+    });
+    return { operationId: op.id, table };
   }
-
-  const vacuum = (c: AppContext, id: number, b: Body) =>
-    act(
-      c,
-      id,
-      "database.vacuum",
-      () => String(b.table ?? ""),
-      () => ctx.auth.require(c, "operator", id),
-      (db) => vacuumTable(db, String(b.table ?? "")),
+  const cancel = async (c: AppContext, id: number, b: Body) => {
+    await ctx.auth.require(c, "operator", id);
+    const inst = await ctx.instances.get(id);
+    return audited(c, id, "database.cancel_query", `pid ${b.pid}`, async () =>
+      cancelQuery((await inst.odoo()).db, b.pid as string),
     );
-  const cancel = (c: AppContext, id: number, b: Body) =>
-    act(
-      c,
-      id,
-      "database.cancel_query",
-      () => `pid ${b.pid}`,
-      () => ctx.auth.require(c, "operator", id),
-      (db) => cancelQuery(db, b.pid as string),
-    );
-  const drop = (c: AppContext, id: number, b: Body) => {
+  };
+  /** Admin, the copy's name typed, and the instance lock (not while a restore or upgrade runs). */
+  const drop = async (c: AppContext, id: number, b: Body) => {
     const name = String(b.name ?? "");
-    return act(
-      c,
-      id,
-      "database.drop_rollback",
-      () => name,
-      () => ctx.auth.require(c, "admin", id),
-      async (db) => {
-        // Inside the audited part: a refused confirmation is recorded too.
-        if (String(b.confirm ?? "").trim() !== name || !name)
-          throw new AppError("E_CONFIRMATION", `Type "${name}" to confirm dropping it`, {
-            hint: "Dropping a database cannot be undone",
-          });
-        return dropRollbackCopy(db, name);
-      },
-    );
+    const p = await ctx.auth.require(c, "admin", id);
+    const inst = await ctx.instances.get(id);
+    return audited(c, id, "database.drop_rollback", name, async () => {
+      if (String(b.confirm ?? "").trim() !== name || !name)
+        throw new AppError("E_CONFIRMATION", `Type "${name}" to confirm dropping it`, {
+          hint: "Dropping a database cannot be undone",
+        });
+      const { db, settings } = await inst.odoo();
+      checkRollbackName(db.database, name);
+      const op = ctx.operations.start({
+        kind: "database.drop_rollback",
+        title: `Drop rollback copy ${name} of ${inst.name}`,
+        instanceId: id,
+        actor: p.username,
+        lock: true,
+        steps: ["drop"],
+        run: (o) => o.step("drop", (s) => dropRollbackCopy(db, name, `${settings.dataDir}/filestore`, s.log)),
+      });
+      await op.started;
+      const snap = await op.done;
+      if (snap.status !== "ok" || !snap.result) {
+        const err = snap.error ?? { code: "E_INTERNAL", message: "The drop did not finish" };
+        throw new AppError(err.code as ErrorCode, err.message, { hint: err.hint });
+      }
+      return { ...(snap.result as { dropped: string; filestoreRemoved: boolean }), operationId: op.id };
+    });
   };
 
   const pages = new Hono<Env>();
@@ -85,10 +132,16 @@ export function databaseRoutes(ctx: DatabaseCtx) {
     c: AppContext,
     id: number,
     flash: { kind: "ok" | "error"; message: string } | null = null,
+    started: { operationId: string; what: string } | null = null,
   ) => {
     const r = await loadDatabaseReport(await ctx.instances.get(id));
     const { longQuerySeconds } = await ctx.settings();
-    const body = <DatabasePage r={r} base={base(id)} longSeconds={longQuerySeconds} />;
+    const notice = started ? (
+      <p class="flash flash-info" id="operation-started">
+        {started.what} started: <a href={`/operations/${started.operationId}`}>follow it</a>
+      </p>
+    ) : null;
+    const body = <DatabasePage r={r} base={base(id)} longSeconds={longQuerySeconds} notice={notice} />;
     return ctx.views.page(c, { title: `Database · ${r.instanceName}`, body, instanceId: id, flash });
   };
   pages.get("/i/:instance/database", async (c) => {
@@ -99,7 +152,7 @@ export function databaseRoutes(ctx: DatabaseCtx) {
   pages.post("/i/:instance/database/vacuum", async (c) => {
     const id = instanceId(c);
     const r = await vacuum(c, id, await c.req.parseBody());
-    return render(c, id, { kind: "ok", message: `VACUUM ANALYZE ${r.table} done` });
+    return render(c, id, null, { operationId: r.operationId, what: `VACUUM ANALYZE ${r.table}` });
   });
   pages.post("/i/:instance/database/cancel", async (c) => {
     const id = instanceId(c);

@@ -1,16 +1,26 @@
-import { AppError, type InstanceHandle } from "../../server/sdk/index.ts";
+import { AppError, type InstanceHandle, toAppError } from "../../server/sdk/index.ts";
+import { ActionStore } from "./action-store.ts";
+import { backUpFirst, planBackup } from "./backup-first.ts";
 import { ChecksumStore } from "./checksum-store.ts";
 import { currentChecksums, loadModulesReport } from "./load-report.ts";
 import { buildOdooCommand, type ModuleAction, parseModuleList } from "./odoo-command.ts";
 import { runLogged } from "./run-command.ts";
 import type { ModulesCtx } from "./settings.ts";
 
-/** Checks the request against the database, then starts the operation under the instance lock. */
+/** Where a failed action offers its rollback. */
+export const actionPath = (instanceId: number, operationId: string) =>
+  `/p/modules/i/${instanceId}/modules/actions/${operationId}`;
+
+/**
+ * Checks the request against the database, then starts the operation under the instance lock:
+ * optionally a backup first (a child operation), then odoo, then the checksums of what it deployed.
+ * `backupFirst` undefined means the plugin's default for this instance.
+ */
 export async function startModuleAction(
   ctx: ModulesCtx,
   inst: InstanceHandle,
-  input: { action: ModuleAction; modules: string; actor: string },
-): Promise<{ id: string; done: Promise<unknown> }> {
+  input: { action: ModuleAction; modules: string; actor: string; backupFirst?: boolean },
+): Promise<{ id: string; done: Promise<unknown>; backupFirst: boolean }> {
   const modules = parseModuleList(input.modules);
   const settings = await ctx.settings();
   const store = new ChecksumStore(ctx.db);
@@ -43,18 +53,40 @@ export async function startModuleAction(
     dbName: report.dbName ?? "",
     container: inst.container,
   });
+  const plan = await planBackup(ctx, inst, input.backupFirst);
   const conn = await inst.connection();
+  const actions = new ActionStore(ctx.db);
   const verb = input.action[0].toUpperCase() + input.action.slice(1);
-  return ctx.operations.start({
+  // run() needs its own id (the backup's parent); it is known once start() returns.
+  let idKnown!: (id: string) => void;
+  const ownId = new Promise<string>((resolve) => (idKnown = resolve));
+  const op = ctx.operations.start({
     kind: `modules.${input.action}`,
-    title: `${verb} ${modules.join(", ")} on ${inst.name}`,
+    title: `${verb} ${modules.join(", ")} on ${inst.name}${plan.api ? " (backup first)" : ""}`,
     instanceId: inst.id,
     actor: input.actor,
     lock: true,
-    steps: ["run odoo", "record checksums"],
+    steps: [...(plan.api ? ["back up first"] : []), "run odoo", "record checksums"],
     run: async (op) => {
-      const run = await op.step("run odoo", (s) => runLogged(conn, cmd.argv, s, cmd.stdin));
-      if (input.action === "uninstall") return { ...run, modules };
+      const id = await ownId;
+      if (plan.skipped) op.log(`No backup first: ${plan.skipped}`);
+      const api = plan.api;
+      const backup = api
+        ? await op.step("back up first", (s) =>
+            backUpFirst(api, actions, s, { inst, parentId: id, actor: input.actor, action: input.action }),
+          )
+        : null;
+      let run: { exitCode: number };
+      try {
+        run = await op.step("run odoo", (s) => runLogged(conn, cmd.argv, s, cmd.stdin));
+      } catch (e) {
+        if (!backup) throw e;
+        const err = toAppError(e);
+        throw new AppError(err.code, err.message, {
+          hint: `A backup was taken just before: roll back to ${backup.name} at ${actionPath(inst.id, id)}`,
+        });
+      }
+      if (input.action === "uninstall") return { ...run, modules, backup };
       // What was just deployed becomes the reference for "changed since last recorded".
       const recorded = await op.step("record checksums", async (s) => {
         const sums = await currentChecksums(
@@ -68,7 +100,29 @@ export async function startModuleAction(
         s.log(`recorded ${sums.length} checksum(s)`);
         return sums.length;
       });
-      return { ...run, modules, recorded };
+      return { ...run, modules, backup, recorded };
     },
   });
+  try {
+    await actions.insert({
+      operationId: op.id,
+      instanceId: inst.id,
+      action: input.action,
+      modules: modules.join(","),
+      actor: input.actor,
+    });
+    if (plan.skipped) await actions.update(op.id, { backupSkipped: plan.skipped });
+  } finally {
+    idKnown(op.id);
+  }
+  void op.done.then((snap) =>
+    actions
+      .update(op.id, {
+        status: snap.status === "running" ? "error" : snap.status,
+        finishedAt: snap.finishedAt ?? new Date().toISOString(),
+        error: snap.error ? `${snap.error.code}: ${snap.error.message}` : null,
+      })
+      .catch((e) => ctx.log.error("modules: recording the action's outcome failed", { error: String(e) })),
+  );
+  return { id: op.id, done: op.done, backupFirst: !!plan.api };
 }

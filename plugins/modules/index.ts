@@ -1,5 +1,6 @@
 import { definePlugin } from "../../server/sdk/index.ts";
 import * as m0001 from "./migrations/0001-checksums.ts";
+import * as m0002 from "./migrations/0002-actions.ts";
 import { modulesRoutes } from "./routes.tsx";
 import { modulesSettings } from "./settings.ts";
 
@@ -10,7 +11,7 @@ export default definePlugin({
   sdk: "^1",
   description:
     "Installed modules vs the code on disk: versions, checksums, missing modules, compare, upgrade",
-  migrations: { "0001-checksums": m0001 },
+  migrations: { "0001-checksums": m0001, "0002-actions": m0002 },
   settings: modulesSettings,
   nav: [{ label: "Modules", path: "/modules", scope: "instance" }],
   register(ctx) {

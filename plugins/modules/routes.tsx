@@ -1,30 +1,15 @@
 import { Hono } from "hono";
 import { AppError, type AppContext, type Env, ok } from "../../server/sdk/index.ts";
-import { startModuleAction } from "./actions.ts";
-import { authorizeChange } from "./authorize.ts";
 import { ChecksumStore } from "./checksum-store.ts";
 import { compareModules } from "./compare.ts";
 import { currentChecksums, loadModulesReport, type ModulesReport } from "./load-report.ts";
-import { MODULE_ACTIONS, type ModuleAction } from "./odoo-command.ts";
+import { instanceId } from "./params.ts";
 import { LIVE_STATES } from "./report.ts";
+import { actionRoutes } from "./routes-actions.tsx";
 import type { ModulesCtx } from "./settings.ts";
 import { ComparePage } from "./views/compare-page.tsx";
 import { ModuleDetail } from "./views/module-detail.tsx";
 import { FILTERS, type FilterName, ModulesPage } from "./views/modules-page.tsx";
-
-const instanceId = (c: AppContext, name = "instance"): number => {
-  const id = Number(c.req.param(name) ?? c.req.query(name));
-  if (!Number.isInteger(id) || id <= 0) throw new AppError("E_VALIDATION", `Invalid instance id`);
-  return id;
-};
-
-function parseAction(v: unknown): ModuleAction {
-  if (!MODULE_ACTIONS.includes(v as ModuleAction))
-    throw new AppError("E_VALIDATION", `Unknown action ${JSON.stringify(v)}`, {
-      hint: "install, upgrade or uninstall",
-    });
-  return v as ModuleAction;
-}
 
 /** The JSON API refuses a report without modules; the page shows what it has. */
 function requireModules(r: ModulesReport) {
@@ -56,23 +41,9 @@ export function modulesRoutes(ctx: ModulesCtx) {
     return sums.length;
   }
 
-  async function action(c: AppContext, id: number, body: Record<string, unknown>) {
-    const inst = await ctx.instances.get(id);
-    const act = parseAction(body.action);
-    const p = await authorizeChange(ctx, c, inst, body.confirm as string | undefined, `modules.${act}`);
-    const mods = Array.isArray(body.modules) ? body.modules.join(",") : String(body.modules ?? "");
-    const op = await startModuleAction(ctx, inst, { action: act, modules: mods, actor: p.username });
-    await ctx.audit(c, {
-      action: `modules.${act}`,
-      target: inst.name,
-      instanceId: id,
-      result: "ok",
-      details: { modules: mods, operation: op.id },
-    });
-    return op;
-  }
-
   const pages = new Hono<Env>();
+  const api = new Hono<Env>();
+  const acts = actionRoutes(ctx, pages, api);
   pages.get("/i/:instance/modules", async (c) => {
     const id = instanceId(c);
     await ctx.auth.require(c, "viewer", id);
@@ -83,7 +54,13 @@ export function modulesRoutes(ctx: ModulesCtx) {
       .map((i) => ({ id: i.id, name: i.name }));
     const base = `/p/${ctx.id}/i/${id}/modules`;
     const body = (
-      <ModulesPage report={r} filter={filter in FILTERS ? filter : "installed"} base={base} others={others} />
+      <ModulesPage
+        report={r}
+        filter={filter in FILTERS ? filter : "installed"}
+        base={base}
+        others={others}
+        {...(await acts.pageParts(id))}
+      />
     );
     return ctx.views.page(c, { title: `Modules · ${r.instanceName}`, body, instanceId: id });
   });
@@ -116,11 +93,6 @@ export function modulesRoutes(ctx: ModulesCtx) {
       instanceId: id,
     });
   });
-  pages.post("/i/:instance/modules/action", async (c) => {
-    const op = await action(c, instanceId(c), (await c.req.parseBody()) as Record<string, unknown>);
-    if (c.req.header("HX-Request")) return c.body(null, 204, { "HX-Redirect": `/operations/${op.id}` });
-    return c.redirect(`/operations/${op.id}`, 303);
-  });
   pages.post("/i/:instance/modules/record", async (c) => {
     const id = instanceId(c);
     const n = await recordDeployed(c, id, null);
@@ -132,7 +104,6 @@ export function modulesRoutes(ctx: ModulesCtx) {
     });
   });
 
-  const api = new Hono<Env>();
   api.get("/i/:instance", async (c) => {
     const id = instanceId(c);
     await ctx.auth.require(c, "viewer", id);
@@ -151,10 +122,6 @@ export function modulesRoutes(ctx: ModulesCtx) {
       right: r.instanceName,
       ...compareModules(requireModules(l), requireModules(r)),
     });
-  });
-  api.post("/i/:instance/actions", async (c) => {
-    const op = await action(c, instanceId(c), await c.req.json().catch(() => ({})));
-    return ok(c, { operationId: op.id });
   });
   api.post("/i/:instance/record", async (c) => {
     const body = (await c.req.json().catch(() => ({}))) as { modules?: string[] };

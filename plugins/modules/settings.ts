@@ -13,6 +13,13 @@ export const modulesSettings = {
     default: "odoo",
     help: "Used through docker exec when the instance has a container",
   },
+  backupFirst: {
+    type: "select",
+    label: "Back up before install/upgrade/uninstall",
+    default: "production",
+    options: ["production", "always", "never"],
+    help: "Default of the “back up first” box: on for production instances only, always, or never",
+  },
   checksumSkipStatic: {
     type: "boolean",
     label: "Ignore static/ in checksums",

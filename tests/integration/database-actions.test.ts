@@ -42,19 +42,34 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+async function finished(opId: string) {
+  for (let i = 0; i < 600; i++) {
+    const { body } = await t.admin.getJson(`/api/v1/operations/${opId}`);
+    if (body.data.status !== "running") return body.data;
+    await Bun.sleep(50);
+  }
+  throw new Error("operation did not finish");
+}
+
 describe("VACUUM ANALYZE", () => {
-  test("an operator vacuums a table; last vacuum is then set", async () => {
+  test("an operator vacuums a table (an operation); last vacuum is then set", async () => {
     const r = await operator.postJson(`/api/v1/database/i/${id}/vacuum`, { table: "res_partner" });
     expect(r.status).toBe(200);
     expect(r.body.data.table).toBe("res_partner");
-    expect(r.body.data.lastVacuum).not.toBeNull();
+    const op = await finished(r.body.data.operationId);
+    expect(op).toMatchObject({ status: "ok", kind: "database.vacuum" });
+    expect(op.steps[0].result.lastVacuum).not.toBeNull();
+    expect(op.log).toContain("VACUUM (ANALYZE) public.res_partner");
     expect(
       await pg.psql(
         db,
         "SELECT last_vacuum IS NOT NULL FROM pg_stat_user_tables WHERE relname = 'res_partner'",
       ),
     ).toBe("t\n");
+    for (let i = 0; i < 100 && !(await audits("database.vacuum")).some((a: any) => a.result === "ok"); i++)
+      await Bun.sleep(50);
     expect((await audits("database.vacuum")).some((a: any) => a.result === "ok")).toBe(true);
+    expect((await audits("database.vacuum.start")).length).toBe(1);
   });
 
   test("a table name is looked up, never pasted; a viewer is refused", async () => {
@@ -71,7 +86,11 @@ describe("VACUUM ANALYZE", () => {
     await operator.page(`/p/database/i/${id}/database`);
     const res = await operator.post(`/p/database/i/${id}/database/vacuum`, { table: "mail_mail" });
     expect(res.status).toBe(200);
-    expect(await res.text()).toContain("VACUUM ANALYZE mail_mail done");
+    const html = await res.text();
+    expect(html).toContain("VACUUM ANALYZE mail_mail started");
+    const opId = /href="\/operations\/([0-9a-f-]+)">follow it/.exec(html)?.[1];
+    expect(opId).toBeDefined();
+    expect((await finished(opId!)).status).toBe("ok");
   });
 });
 
@@ -145,7 +164,7 @@ describe("drop a rollback copy", () => {
       name: copy,
       confirm: copy,
     });
-    expect(ok.body.data).toEqual({ dropped: copy });
+    expect(ok.body.data).toMatchObject({ dropped: copy, filestoreRemoved: false });
     expect(await pg.psql("postgres", `SELECT count(*) FROM pg_database WHERE datname = '${copy}'`)).toBe(
       "0\n",
     );

@@ -128,7 +128,7 @@ describe("install / upgrade / uninstall as operations", () => {
     expect(op.log).toContain("fake odoo-bin called with:");
   });
 
-  test("the form on the page starts it and redirects to the operation", async () => {
+  test("the form on the page starts it and redirects to the action's page, which links the operation", async () => {
     await setOdooBin(fakeOdooBin("odoo-bin-ok2", 0));
     await operator.page(`/p/modules/i/${devId}/modules`);
     const res = await operator.post(`/p/modules/i/${devId}/modules/action`, {
@@ -136,8 +136,13 @@ describe("install / upgrade / uninstall as operations", () => {
       modules: "project",
     });
     expect(res.status).toBe(303);
-    const id = res.headers.get("Location")!.replace("/operations/", "");
+    const location = res.headers.get("Location")!;
+    expect(location).toStartWith(`/p/modules/i/${devId}/modules/actions/`);
+    const id = location.split("/").at(-1)!;
     expect((await waitFor(id)).log).toContain("-i project --stop-after-init");
+    const { html } = await operator.page(location);
+    expect(html).toContain(`href="/operations/${id}"`);
+    expect(html).toContain("install project on acme-dev");
   });
 
   test("bad requests are refused before anything runs", async () => {

@@ -1,3 +1,4 @@
+import type { Child } from "hono/jsx";
 import { ui } from "../../../server/sdk/index.ts";
 import type { ModulesReport } from "../load-report.ts";
 import type { ModuleStatus } from "../report.ts";
@@ -17,6 +18,10 @@ export function ModulesPage(props: {
   filter: FilterName;
   base: string;
   others: Array<{ id: number; name: string }>;
+  /** The "back up first" box of the actions form. */
+  backupBox?: Child;
+  /** Recent actions (with the rollback of a failed one). */
+  recent?: Child;
 }) {
   const { report: r, base } = props;
   const s = r.summary;
@@ -83,7 +88,8 @@ export function ModulesPage(props: {
           ]}
         />
       </ui.Card>
-      {s ? <ActionsCard report={r} base={base} /> : null}
+      {s ? <ActionsCard report={r} base={base} backupBox={props.backupBox} /> : null}
+      {props.recent}
       {props.others.length ? (
         <ui.Card title="Compare with another instance">
           <form method="get" action={`${base.replace(/\/modules$/, "")}/compare`}>
@@ -100,7 +106,7 @@ export function ModulesPage(props: {
   );
 }
 
-function ActionsCard(props: { report: ModulesReport; base: string }) {
+function ActionsCard(props: { report: ModulesReport; base: string; backupBox?: Child }) {
   const r = props.report;
   return (
     <ui.Card title="Actions">
@@ -113,6 +119,7 @@ function ActionsCard(props: { report: ModulesReport; base: string }) {
           hint="Comma-separated module names"
         />
         <ui.Select label="Action" name="action" options={["upgrade", "install", "uninstall"]} />
+        {props.backupBox}
         {r.production ? (
           <ui.Field
             label={`Production: type "${r.instanceName}" to confirm`}

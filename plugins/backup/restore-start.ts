@@ -1,0 +1,111 @@
+/**
+ * Starting a restore operation, shared by the restore route (a user's request) and the
+ * "backup.api" service (e.g. the modules plugin rolling back a failed upgrade): restore into a
+ * temporary database, verify, neutralize unless told not to, then publish it under a new name or
+ * swap it into the instance, keeping the previous database aside as a rollback copy.
+ * Callers check who may do it; this only runs it.
+ */
+import {
+  type AppContext,
+  AppError,
+  type OperationSnapshot,
+  type PluginContext,
+} from "../../server/sdk/index.ts";
+import type { NeutralizeOptions } from "./neutralize.ts";
+import { discardTemp, restoreToTemp, type TempCopy } from "./restore.ts";
+import { finishRestore } from "./restore-finish.ts";
+import type { TargetSide } from "./restore-request.ts";
+
+export interface RestoreStart {
+  /** The target instance, as targetSide() read it. */
+  t: TargetSide;
+  /** A native folder or Odoo zip on the odoodeck machine. */
+  source: string;
+  /** null: swap into the instance's own database; else publish under this new name. */
+  newDb: string | null;
+  neutralize: NeutralizeOptions | false;
+  actor: string;
+  /** Run as a child of this operation (under its lock). */
+  parentId?: string;
+}
+
+/** Starts the locking restore operation; `dbName` is the database it publishes. */
+export function startRestoreOperation(ctx: PluginContext<any>, r: RestoreStart) {
+  const { t, newDb } = r;
+  const inst = t.inst;
+  const dbName = newDb ?? t.currentDb;
+  if (!dbName) throw new AppError("E_CONFIG", `${inst.name} has no db_name to restore into`);
+  const op = ctx.operations.start({
+    kind: "restore",
+    title: `Restore into ${inst.name}${newDb ? ` (new database ${newDb})` : ""}`,
+    instanceId: inst.id,
+    actor: r.actor,
+    lock: true,
+    ...(r.parentId ? { parentId: r.parentId } : {}),
+    steps: ["restore into a temporary database", "neutralize, verify and publish"],
+    run: async (op) => {
+      // step results are cloned into the snapshot: keep the live handle (connection) out of them
+      let temp: TempCopy | null = null;
+      try {
+        await op.step("restore into a temporary database", async (s) => {
+          temp = await restoreToTemp({
+            ...t,
+            source: r.source,
+            dbName,
+            jobs: 2,
+            signal: s.signal,
+            log: s.log,
+            progress: (p) => s.progress({ bytesDone: p.bytesDone, bytesTotal: p.bytesTotal }),
+          });
+          return { temporaryDatabase: temp.tempDb, check: temp.check, seconds: temp.seconds };
+        });
+        const copy = temp!;
+        return await op.step("neutralize, verify and publish", (s) =>
+          finishRestore(copy, {
+            neutralize: r.neutralize,
+            log: s.log,
+            promote: newDb
+              ? { kind: "new", dbName: newDb }
+              : { kind: "swap", currentDb: dbName, service: t.service },
+          }),
+        );
+      } catch (e) {
+        if (temp) await discardTemp(temp); // e.g. cancelled between the steps
+        throw e;
+      }
+    },
+  });
+  return { op, dbName };
+}
+
+/**
+ * Audits `<action>.start` now (as the request's user, or `{ actor }` for a service call) and
+ * `<action>` with its outcome once the operation ends.
+ */
+export async function auditWhenDone(
+  ctx: PluginContext<any>,
+  who: AppContext | { actor: string },
+  a: {
+    actor: string;
+    instanceId: number;
+    action: string;
+    target: string;
+    done: Promise<OperationSnapshot>;
+    details: Record<string, unknown>;
+  },
+): Promise<void> {
+  const { instanceId, action, target, details } = a;
+  await ctx.audit(who, { action: `${action}.start`, target, instanceId, result: "ok", details });
+  void a.done.then((snap) =>
+    ctx.audit(
+      { actor: a.actor },
+      {
+        action,
+        target,
+        instanceId,
+        result: snap.status === "ok" ? "ok" : "error",
+        details: { ...details, operationId: snap.id, error: snap.error?.code },
+      },
+    ),
+  );
+}
