@@ -73,7 +73,7 @@ export function createBackupApi(ctx: PluginContext<BackupSettings>, svc: BackupS
       if (!ids.length)
         return {
           ok: false,
-          code: "E_CONFIG",
+          code: "E_BACKUP_UNAVAILABLE",
           message: "No default backup destination is set",
           hint: "Set “Default destinations” in the backup settings (e.g. local)",
         };

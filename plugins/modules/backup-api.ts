@@ -38,7 +38,7 @@ export async function backupReadiness(ctx: ModulesCtx, inst: InstanceHandle): Pr
   if (!api)
     return {
       ok: false,
-      code: "E_CONFIG",
+      code: "E_BACKUP_UNAVAILABLE",
       message: "The backup plugin is not enabled",
       hint: "Enable the “Backup & restore” plugin to back up before module actions",
     };

@@ -34,7 +34,7 @@ export async function planBackup(
   const r = await backupReadiness(ctx, inst);
   if (r.ok) return { api: backupApi(ctx), skipped: null };
   if (requested)
-    throw new AppError(codeOf(r.code, "E_CONFIG"), `Cannot back up first: ${r.message}`, {
+    throw new AppError(codeOf(r.code, "E_BACKUP_UNAVAILABLE"), `Cannot back up first: ${r.message}`, {
       hint: r.hint ?? "Fix the backup settings, or untick “back up first”",
     });
   return { api: null, skipped: `${r.code}: ${r.message}` };

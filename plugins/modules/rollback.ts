@@ -66,7 +66,7 @@ export async function startRollback(
           );
     const api = backupApi(ctx);
     if (!api)
-      throw new AppError("E_CONFIG", "The backup plugin is not enabled: it does the restore", {
+      throw new AppError("E_BACKUP_UNAVAILABLE", "The backup plugin is not enabled: it does the restore", {
         hint: "Enable the “Backup & restore” plugin",
       });
     const r = await api.restore(inst.id, { backupId: a.backupId!, actor: p.username, neutralize: false });

@@ -294,13 +294,13 @@ describe("back up first, then roll back a failed upgrade", () => {
 });
 
 describe("when it cannot back up, the upgrade does not run", () => {
-  test("no default destination: refused with E_CONFIG before anything starts; the box says why", async () => {
+  test("no default destination: refused with E_BACKUP_UNAVAILABLE before anything starts; the box says why", async () => {
     rmSync(join(dir, "called"), { force: true });
     await setModules({ odooBin: odooBin("odoo-bin-ok2", "ok") });
     await setBackup({ defaultDestinations: "" });
     try {
       const r = await start(operator, dev.id, { action: "upgrade", modules: "crm", backupFirst: true });
-      expect(r.body.error.code).toBe("E_CONFIG");
+      expect(r.body.error.code).toBe("E_BACKUP_UNAVAILABLE");
       expect(r.body.error.message).toBe("Cannot back up first: No default backup destination is set");
       expect(existsSync(join(dir, "called"))).toBe(false);
       const { html } = await operator.page(`/p/modules/i/${dev.id}/modules`);
@@ -357,7 +357,7 @@ describe("when it cannot back up, the upgrade does not run", () => {
         backupFirst: true,
       });
       expect(r.body.error).toMatchObject({
-        code: "E_CONFIG",
+        code: "E_BACKUP_UNAVAILABLE",
         message: "Cannot back up first: The backup plugin is not enabled",
       });
       const { html } = await alone.admin.page(`/p/modules/i/${id}/modules`);
