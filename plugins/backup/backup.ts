@@ -56,8 +56,13 @@ export async function startBackup(env: BackupEnv, inst: InstanceHandle, req: Bac
     });
   const db = baseDb.withDatabase(dbName);
   const createdAt = new Date();
-  const base = backupBaseName(inst.name, dbName, createdAt, req.scope);
-  const name = req.format === "zip" ? zipName(base) : nativeName(base);
+  // Two backups within one second (e.g. an upgrade's own backup right after a scheduled one) get -2, -3…
+  const taken = new Set((await env.store.list(inst.id, 50)).map((b) => b.name));
+  let name = "";
+  for (let seq = 1; !name || taken.has(name); seq++) {
+    const base = backupBaseName(inst.name, dbName, createdAt, req.scope, seq);
+    name = req.format === "zip" ? zipName(base) : nativeName(base);
+  }
   const dests: DestinationState[] = req.destinations.map((d) => ({
     id: d.id,
     label: d.label,

@@ -69,8 +69,11 @@ export function backupBaseName(
   dbName: string,
   createdAt: Date,
   scope: BackupScope,
+  /** 2, 3…: a second backup of the instance within the same second. */
+  seq = 1,
 ): string {
-  return `${safeSegment(instanceName)}_${safeSegment(dbName)}_${stamp(createdAt)}_${scope}`;
+  const at = seq > 1 ? `${stamp(createdAt)}-${seq}` : stamp(createdAt);
+  return `${safeSegment(instanceName)}_${safeSegment(dbName)}_${at}_${scope}`;
 }
 
 export function nativeName(base: string): string {
@@ -86,7 +89,7 @@ export function partialName(finalName: string): string {
   return `${PARTIAL_PREFIX}${finalName}${PARTIAL_SUFFIX}`;
 }
 
-const NAME_RE = /^(.+)_(.+)_(\d{8}T\d{6}Z)_(full|db|files)\.(odoodeck|zip)$/;
+const NAME_RE = /^(.+)_(.+)_(\d{8}T\d{6}Z)(?:-\d+)?_(full|db|files)\.(odoodeck|zip)$/;
 
 /** Parses a published backup name; null for anything else (partials included). */
 export function parseBackupName(
