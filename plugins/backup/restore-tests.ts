@@ -89,7 +89,7 @@ export async function latestRestorable(
 /** The error a failed check stands for: data that does not match is a corrupt backup. */
 function checksError(failed: CheckOutcome[]): AppError {
   const names = failed.map((c) => c.name);
-  const code = names.some((n) => ["restore", "counts", "attachments", "modules"].includes(n))
+  const code = names.some((n) => ["fetch", "restore", "counts", "attachments", "modules"].includes(n))
     ? "E_BACKUP_CORRUPT"
     : names.includes("neutralize")
       ? "E_NEUTRALIZE_FAILED"
@@ -137,10 +137,29 @@ export function createRestoreTests(ctx: Ctx, backups: BackupStore) {
       let source = localCopy(b);
       if (!source) {
         await o.step(STEPS.fetch, async (st) => {
-          staged = await stageBackup(ctx.dataDir, b, (id) => resolveDestination(ctx, id, s), {
-            signal: st.signal,
-            log: st.log,
-            progress: (bytesDone, bytesTotal) => st.progress({ bytesDone, bytesTotal }),
+          const f0 = performance.now();
+          try {
+            staged = await stageBackup(ctx.dataDir, b, (id) => resolveDestination(ctx, id, s), {
+              signal: st.signal,
+              log: st.log,
+              progress: (bytesDone, bytesTotal) => st.progress({ bytesDone, bytesTotal }),
+            });
+          } catch (e) {
+            const err = toAppError(e);
+            if (err.code !== "E_CANCELLED")
+              checks.push({
+                name: "fetch",
+                status: "failed",
+                message: `${err.code}: ${err.message}`,
+                seconds: since(f0),
+              });
+            throw err;
+          }
+          checks.push({
+            name: "fetch",
+            status: "ok",
+            message: `no copy on this machine: fetched from ${staged.from}, every part matches its SHA-256`,
+            seconds: since(f0),
           });
           return { from: staged.from };
         });
