@@ -235,6 +235,40 @@ describe("restore tests", () => {
     expect(ok.testId).toBeLessThan(r.id);
   }, 120_000);
 
+  test("a file whose content changed and a store_fname outside the filestore are named too", async () => {
+    const [row, other2] = (
+      await psql(
+        inst.db,
+        "SELECT id || ' ' || store_fname FROM (SELECT DISTINCT ON (store_fname) id, store_fname FROM ir_attachment WHERE store_fname IS NOT NULL ORDER BY store_fname, id) x ORDER BY id LIMIT 2",
+      )
+    )
+      .split("\n")
+      .map((l) => l.split(" "));
+    const changed = join(inst.filestore, row[1]);
+    const original = await Bun.file(changed).arrayBuffer();
+    await Bun.write(changed, "not what the checksum says");
+    await psql(inst.db, `UPDATE ir_attachment SET store_fname = '../../escape' WHERE id = ${other2[0]}`);
+    try {
+      await backup();
+    } finally {
+      await Bun.write(changed, original);
+      await psql(inst.db, `UPDATE ir_attachment SET store_fname = '${other2[1]}' WHERE id = ${other2[0]}`);
+    }
+    const r = await restoreTest();
+    expect(r.status).toBe("failed");
+    const a = check(r, "attachments");
+    expect(a.message).toContain(`1 with another SHA-1 than their checksum: ${row[1]}`);
+    expect(a.message).toContain("1 store_fname outside the filestore: ../../escape");
+    expect(a.details.mismatched).toEqual([
+      {
+        file: row[1],
+        expected: row[1].split("/")[1],
+        actual: new Bun.CryptoHasher("sha1").update("not what the checksum says").digest("hex"),
+      },
+    ]);
+    expect(await leftovers()).toEqual([]);
+  }, 120_000);
+
   test("a corrupt archive fails with E_BACKUP_CORRUPT before any scratch database exists", async () => {
     const b = await backup("db");
     const part = join(t.dir, "backups", b.name, "db.dump.zst");
@@ -327,6 +361,18 @@ describe("schedule, permissions, CLI", () => {
       status: "ok",
       targetInstanceId: other.id,
     });
+    // A plugin sees and removes only the schedules of its own jobs.
+    const health = await t.core.scheduler.addSchedule({
+      job: "health.check",
+      instanceId: inst.id,
+      cron: "* * * * *",
+    });
+    const ctx = t.core.host.records.find((r) => r.id === "backup")!.ctx as PluginContext;
+    expect((await ctx.jobs.schedules()).map((s) => [s.job, s.instanceId, s.params])).toEqual([
+      ["restore-test", inst.id, { target: other.id }],
+    ]);
+    expect(await ctx.jobs.unschedule(health.id).catch((e) => e.code)).toBe("E_NOT_FOUND");
+    await t.core.scheduler.removeSchedule(health.id);
     const del = await t.admin.post(`/p/backup/i/${inst.id}/restore-tests/schedule/delete`, {});
     expect(del.status).toBe(303);
     expect((await t.core.scheduler.listSchedules()).filter((s) => s.job === "backup.restore-test")).toEqual(

@@ -18,12 +18,8 @@ export async function BackupCard(props: {
   const rt = props.restoreTests;
   const restore = rt ? (
     <p class="restore-test-card">
-      <a href={`/p/backup/i/${props.inst.id}/restore-tests`}>
-        <RestoreTestLine
-          lastOk={await rt.lastOk(props.inst.id)}
-          last={await rt.lastFinished(props.inst.id)}
-        />
-      </a>
+      <RestoreTestLine lastOk={await rt.lastOk(props.inst.id)} last={await rt.lastFinished(props.inst.id)} />{" "}
+      <a href={`/p/backup/i/${props.inst.id}/restore-tests`}>restore tests</a>
     </p>
   ) : null;
   if (!b)

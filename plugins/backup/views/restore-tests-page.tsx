@@ -24,28 +24,39 @@ export function CheckLines(props: { checks: CheckOutcome[] }) {
   );
 }
 
-/** "Last verified restore: 3 hours ago (backup X, restored in 42 s)", "never", or "FAILED: why". */
+/** The newest failed test's reason, short enough for a card: the failed checks' own lines. */
+function failureGist(t: RestoreTestRecord): string {
+  const failed = t.checks.filter((c) => c.status === "failed");
+  const text = failed.length
+    ? failed.map((c) => `${c.name}: ${c.message}`).join("; ")
+    : (t.error ?? t.status);
+  return text.length > 160 ? `${text.slice(0, 157)}…` : text;
+}
+
+/** "Last verified restore: 3 hours ago (backup X, restored in 42 s)", "never", then "FAILED: why". */
 export function RestoreTestLine(props: { lastOk: RestoreTestRecord | null; last: RestoreTestRecord | null }) {
   const { lastOk, last } = props;
-  const failedLast = last && last.status === "failed" ? last : null;
+  const failedLast = last && last.status === "failed" && (!lastOk || last.id > lastOk.id) ? last : null;
   return (
-    <span class="restore-test-line">
+    <span class="restore-test-line" style="overflow-wrap:anywhere">
       Last verified restore:{" "}
       {lastOk ? (
         <>
-          <ui.Time at={lastOk.finishedAt ?? lastOk.startedAt} /> (backup <code>{lastOk.backupName}</code>,{" "}
+          <ui.Time at={lastOk.finishedAt ?? lastOk.startedAt} /> (backup <code>{lastOk.backupName}</code>,
           restored in {secs(lastOk.restoreSeconds)})
         </>
       ) : (
         <ui.Badge kind="warn">never</ui.Badge>
       )}
       {failedLast ? (
-        <>
-          {" "}
+        <span class="restore-test-failed">
+          <br />
           <ui.Badge kind="error">FAILED</ui.Badge>{" "}
           <ui.Time at={failedLast.finishedAt ?? failedLast.startedAt} />:{" "}
-          <small class="error">{failedLast.error}</small>
-        </>
+          <small class="error" title={failedLast.error ?? ""}>
+            {failureGist(failedLast)}
+          </small>
+        </span>
       ) : null}
     </span>
   );
@@ -137,45 +148,39 @@ export function RestoreTestsPage(props: {
         ) : null}
       </ui.Card>
       <ui.Card title="History">
-        <ui.Table
-          id="restore-tests"
-          rows={props.tests}
-          empty="No restore test has run yet."
-          columns={[
-            { label: "Started", render: (t) => <ui.Time at={t.startedAt} /> },
-            {
-              label: "Status",
-              render: (t) => <ui.Badge kind={statusKind(t.status)}>{t.status}</ui.Badge>,
-            },
-            { label: "Backup", render: (t) => (t.backupName ? <code>{t.backupName}</code> : "—") },
-            { label: "Target", render: (t) => names.get(t.targetInstanceId) ?? `#${t.targetInstanceId}` },
-            { label: "Restore", render: (t) => secs(t.restoreSeconds) },
-            { label: "Total", render: (t) => secs(t.totalSeconds) },
-            {
-              label: "Checks",
-              render: (t) => (
-                <div>
-                  {t.error ? <p class="error">{t.error}</p> : null}
-                  <CheckLines checks={t.checks} />
+        {props.tests.length ? (
+          <ol class="stack" id="restore-tests" style="list-style:none;padding:0;overflow-wrap:anywhere">
+            {props.tests.map((t) => (
+              <li data-test={t.id} data-status={t.status}>
+                <div class="row">
+                  <ui.Badge kind={statusKind(t.status)}>{t.status}</ui.Badge>
+                  <ui.Time at={t.startedAt} />
+                  <span>
+                    backup {t.backupName ? <code>{t.backupName}</code> : "—"} on{" "}
+                    {names.get(t.targetInstanceId) ?? `#${t.targetInstanceId}`}
+                  </span>
+                  <span class="muted">
+                    restore {secs(t.restoreSeconds)}, total {secs(t.totalSeconds)} · {t.trigger} by {t.actor}
+                    {t.operationId ? (
+                      <>
+                        {" · "}
+                        <a href={`/operations/${t.operationId}`}>operation</a>
+                      </>
+                    ) : null}
+                  </span>
                 </div>
-              ),
-            },
-            {
-              label: "",
-              render: (t) => (
-                <small>
-                  {t.trigger} by {t.actor}
-                  {t.operationId ? (
-                    <>
-                      {" · "}
-                      <a href={`/operations/${t.operationId}`}>operation</a>
-                    </>
-                  ) : null}
-                </small>
-              ),
-            },
-          ]}
-        />
+                {t.error && !t.checks.some((c) => c.status === "failed") ? (
+                  <p class="error">
+                    <code>{t.errorCode}</code> {t.error}
+                  </p>
+                ) : null}
+                <CheckLines checks={t.checks} />
+              </li>
+            ))}
+          </ol>
+        ) : (
+          <p class="muted">No restore test has run yet.</p>
+        )}
       </ui.Card>
     </div>
   );
