@@ -268,7 +268,12 @@ async function finish(
   const failed = checks.filter((c) => c.status === "failed");
   const status =
     aborted || failure?.code === "E_CANCELLED" ? "cancelled" : failure || failed.length ? "failed" : "ok";
-  const error = status === "ok" ? null : (failure ?? checksError(failed));
+  const error =
+    status === "ok"
+      ? null
+      : status === "cancelled"
+        ? (failure ?? new AppError("E_CANCELLED", "The restore test was cancelled"))
+        : (failure ?? checksError(failed));
   await store.update(testId, {
     status,
     errorCode: error?.code ?? null,

@@ -162,6 +162,36 @@ describe("restore from a backup stored only remotely", () => {
     expect(await temporaries()).toEqual([]);
   });
 
+  test("an Odoo zip stored only on S3 is fetched and restore-tested the same way", async () => {
+    const b = await backup(acme.id, "s3");
+    const zip = await t.admin.postJson(`/api/v1/backup/instances/${acme.id}/backups`, {
+      wait: true,
+      destinations: "s3",
+      format: "zip",
+    });
+    expect(zip.body.data.backup.status).toBe("ok");
+    const r = await t.admin.postJson(`/api/v1/backup/i/${acme.id}/restore-tests`, { wait: true });
+    const rt = r.body.data.test;
+    expect(rt.backupName).toBe(zip.body.data.backup.name);
+    expect(rt.backupName).not.toBe(b.name);
+    expect(rt.status).toBe("ok");
+    expect(rt.checks.map((c: any) => [c.name, c.status])).toEqual([
+      ["fetch", "ok"],
+      ["restore", "ok"],
+      ["neutralize", "ok"],
+      ["counts", "ok"],
+      ["attachments", "ok"],
+      ["modules", "ok"],
+      ["odoo", "skipped"],
+      ["cleanup", "ok"],
+    ]);
+    expect(rt.checks[0].message).toBe(
+      "no copy on this machine: fetched from s3, every part matches its SHA-256",
+    );
+    expect(stagingLeft()).toEqual([]);
+    expect(await temporaries()).toEqual([]);
+  });
+
   test("a tampered S3 copy is E_BACKUP_CORRUPT: the live database is untouched, staging removed", async () => {
     const b = await backup(acme.id, "s3", "db");
     const key = `odoodeck/${b.name}/db.dump.zst`;
