@@ -146,7 +146,7 @@ export class Core {
       dataDir: this.config.dataDir,
       db: scoped,
       events: this.bus,
-      jobs: { define: (name, jobDef) => core.scheduler.define(rec.id, name, jobDef) },
+      jobs: core.scheduler.forPlugin(rec.id),
       operations: this.operations.forPlugin(rec.id),
       instances: this.registry,
       auth: {

@@ -15,9 +15,8 @@ import type { BackupSettings } from "./settings.ts";
 export type BackupReadiness =
   | {
       ok: true;
+      /** Where it goes; restore() can use any of them (remote copies are fetched and checked first). */
       destinations: string[];
-      /** A copy will be on the odoodeck machine, so restore() can use it. */
-      restorable: boolean;
     }
   | { ok: false; code: string; message: string; hint?: string };
 
@@ -83,7 +82,7 @@ export function createBackupApi(ctx: PluginContext<BackupSettings>, svc: BackupS
         const err = toAppError(e);
         return { ok: false, code: err.code, message: err.message, hint: err.hint };
       }
-      return { ok: true, destinations: ids, restorable: ids.includes("local") };
+      return { ok: true, destinations: ids };
     },
 
     async create(instanceId, o) {

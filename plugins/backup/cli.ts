@@ -1,10 +1,11 @@
-/** `odoodeck backup create|list|verify|download`: the same service as the pages, with a progress line. */
+/** `odoodeck backup create|list|verify|download|restore-test`: the same service as the pages, with a progress line. */
 import { createWriteStream } from "node:fs";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { CliCommand, PluginContext } from "../../server/sdk/index.ts";
 import { resolveDestination } from "./destinations/resolve.ts";
 import { downloadResponse } from "./download.ts";
+import { createRestoreTests } from "./restore-tests.ts";
 import { createBackupService } from "./service.ts";
 import type { BackupSettings } from "./settings.ts";
 import { isVerified } from "./store.ts";
@@ -92,6 +93,39 @@ export const backupCli: CliCommand[] = [
       for (const d of b.destinations)
         console.log(`${d.id}\t${d.verify ?? d.status}${d.verifyError ? `\t${d.verifyError}` : ""}`);
       return b.destinations.every((d) => d.status !== "ok" || d.verify === "verified") ? 0 : 1;
+    },
+  },
+  {
+    name: "backup restore-test",
+    summary: "Restore the latest backup into a scratch database, check it, drop it",
+    usage: "backup restore-test <instance> [--target <instance>]",
+    async run(args, ctx) {
+      const { pos, opt } = flags(args);
+      const svc = createBackupService(cx(ctx));
+      const tests = createRestoreTests(cx(ctx), svc.store);
+      const id = await instanceId(ctx, pos[0]);
+      const targetId = opt.target ? await instanceId(ctx, opt.target) : null;
+      const actor = `cli:${process.env.USER ?? "unknown"}`;
+      const r = await tests.start({ instanceId: id, targetId, actor, trigger: "cli" });
+      await ctx.audit(
+        { actor },
+        {
+          action: "backup.restore-test.run",
+          target: (await ctx.instances.get(id)).name,
+          instanceId: id,
+          details: { targetInstanceId: targetId ?? id, testId: r.testId, operationId: r.operationId },
+        },
+      );
+      await follow(ctx, r.operationId, r.done);
+      const t = await r.done;
+      for (const c of t.checks)
+        console.log(
+          `${c.status === "ok" ? "pass" : c.status === "failed" ? "FAIL" : "skip"}\t${c.name}\t${c.message}`,
+        );
+      console.log(
+        `${t.status}\t${t.backupName ?? "-"}\trestore ${t.restoreSeconds ?? "-"} s\ttotal ${t.totalSeconds ?? "-"} s${t.error ? `\t${t.error}` : ""}`,
+      );
+      return t.status === "ok" ? 0 : 1;
     },
   },
   {

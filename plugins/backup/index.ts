@@ -2,10 +2,13 @@ import { Hono } from "hono";
 import { definePlugin, type Env } from "../../server/sdk/index.ts";
 import { createBackupApi } from "./api.ts";
 import { backupCli } from "./cli.ts";
-import { defineBackupJobs } from "./jobs.ts";
+import { defineBackupJobs, defineRestoreTestJob } from "./jobs.ts";
 import { migrations } from "./migrations/index.ts";
 import { backupRoutes } from "./routes.tsx";
 import { restoreRoutes } from "./routes-restore.tsx";
+import { RestoreTestStore } from "./restore-test-store.ts";
+import { createRestoreTests, type RestoreTestEvent } from "./restore-tests.ts";
+import { restoreTestRoutes } from "./restore-tests-routes.tsx";
 import { createBackupService } from "./service.ts";
 import { settings } from "./settings.ts";
 import { BackupCard } from "./views/card.tsx";
@@ -20,6 +23,8 @@ declare module "../../server/sdk/types.ts" {
       windowHours: number;
     };
     "backup.pruned": { instanceId: number; destination: string; name: string; reason: string };
+    /** A restore test ended; `status` "ok" | "failed" | "cancelled" (notification rules match it). */
+    "backup.restore_test": RestoreTestEvent;
   }
 }
 
@@ -31,18 +36,25 @@ export default definePlugin({
   description: "Streaming, checksummed backups (native and Odoo zip) to local, server and S3 destinations",
   migrations,
   settings,
-  nav: [{ label: "Backups", path: "/backups", scope: "instance" }],
+  nav: [
+    { label: "Backups", path: "/backups", scope: "instance" },
+    { label: "Restore tests", path: "/restore-tests", scope: "instance" },
+  ],
   cli: backupCli,
   register(ctx) {
     const svc = createBackupService(ctx);
     const mine = backupRoutes(ctx, svc);
     const restore = restoreRoutes(ctx);
-    const pages = new Hono<Env>().route("/", mine.pages).route("/", restore.pages);
-    const api = new Hono<Env>().route("/", mine.api).route("/", restore.api);
+    const restoreTests = createRestoreTests(ctx, svc.store);
+    const rt = restoreTestRoutes(ctx, restoreTests);
+    const pages = new Hono<Env>().route("/", mine.pages).route("/", restore.pages).route("/", rt.pages);
+    const api = new Hono<Env>().route("/", mine.api).route("/", restore.api).route("/", rt.api);
     ctx.pages(pages);
     ctx.api(api);
     defineBackupJobs(ctx, svc);
     ctx.services.provide("backup.api", createBackupApi(ctx, svc));
+    defineRestoreTestJob(ctx, restoreTests);
+    ctx.services.provide("backup.restoreTests", restoreTests);
     ctx.services.provide("backup.status", {
       lastBackup: (instanceId: number) => svc.lastBackup(instanceId),
       lastVerifiedBackup: (instanceId: number) => svc.lastVerified(instanceId),
@@ -52,6 +64,12 @@ export default definePlugin({
           .get<{ lastVerifiedRestore(id: number): Promise<unknown> }>("backup.restoreTests")
           ?.lastVerifiedRestore(instanceId)) ?? null,
     });
-    ctx.views.card({ order: 20, render: (inst) => BackupCard({ svc, inst }) });
+    ctx.views.card({
+      order: 20,
+      render: (inst) => BackupCard({ svc, inst, restoreTests: restoreTests.store }),
+    });
+  },
+  async start(ctx) {
+    await new RestoreTestStore(ctx.db).markInterrupted(); // runs a previous process left going
   },
 });

@@ -3,8 +3,9 @@
  * backup is confirmed (published and re-read) at that destination, and only among that
  * destination's copies; the plan never drops the newest verified backup.
  */
-import { AppError, type PluginContext } from "../../server/sdk/index.ts";
+import { AppError, type ErrorCode, type PluginContext } from "../../server/sdk/index.ts";
 import { resolveDestination } from "./destinations/resolve.ts";
+import type { RestoreTests } from "./restore-tests.ts";
 import { planRetention } from "./retention.ts";
 import type { BackupService } from "./service.ts";
 import type { BackupSettings } from "./settings.ts";
@@ -49,6 +50,35 @@ export function defineBackupJobs(ctx: PluginContext<BackupSettings>, svc: Backup
       const late = await overdueInstances(ctx, svc, s.overdueHours, new Date());
       for (const o of late) ctx.events.emit("backup.overdue", o);
       return late.length ? `overdue: ${late.map((o) => o.instanceName).join(", ")}` : "no instance overdue";
+    },
+  });
+}
+
+/**
+ * `backup.restore-test`: restore the instance's latest backup into a scratch database on the
+ * target (params.target, an instance id; default the instance itself), check it, drop it. The
+ * Restore tests page offers the schedule form; the Jobs page lists the same schedule.
+ */
+export function defineRestoreTestJob(ctx: PluginContext<BackupSettings>, tests: RestoreTests) {
+  ctx.jobs.define("restore-test", {
+    description:
+      "Restore the latest backup into a scratch database, check it (counts, attachment files, modules) and drop it (params: target <instance id>)",
+    scope: "instance",
+    defaultCron: "30 3 * * 0",
+    async handler({ instanceId, params, signal, log }) {
+      if (instanceId == null) throw new AppError("E_VALIDATION", "backup.restore-test runs per instance");
+      const target = params.target == null || params.target === "" ? null : Number(params.target);
+      const r = await tests.start({ instanceId, targetId: target, actor: "scheduler", trigger: "schedule" });
+      signal.addEventListener("abort", () => ctx.operations.cancel(r.operationId), { once: true });
+      const t = await r.done;
+      for (const c of t.checks) log(`${c.status}\t${c.name}: ${c.message}`);
+      if (t.status !== "ok")
+        throw new AppError((t.errorCode as ErrorCode | null) ?? "E_INTERNAL", `Restore test ${t.status}`, {
+          hint: t.error ?? undefined,
+        });
+      const passed = t.checks.filter((c) => c.status === "ok").length;
+      const skipped = t.checks.filter((c) => c.status === "skipped").length;
+      return `${t.backupName} restored in ${t.restoreSeconds} s; ${passed} checks passed, ${skipped} skipped (${t.totalSeconds} s in all)`;
     },
   });
 }

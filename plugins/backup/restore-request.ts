@@ -1,7 +1,8 @@
 /**
- * Turns a restore/copy request into checked inputs: the backup on this machine (path or backup
- * id), the target (swap into an instance, or a new database on its cluster), production
- * protection (admin + typing the instance name), and neutralization defaults.
+ * Turns a restore/copy request into checked inputs: the backup (a path on this machine, or a
+ * backup id: its local copy, else a copy fetched from S3 or a server when the restore runs), the
+ * target (swap into an instance, or a new database on its cluster), production protection
+ * (admin + typing the instance name), and neutralization defaults.
  */
 import { existsSync } from "node:fs";
 import {
@@ -10,8 +11,12 @@ import {
   type InstanceHandle,
   type PluginContext,
 } from "../../server/sdk/index.ts";
+import { resolveDestination } from "./destinations/resolve.ts";
 import type { NeutralizeOptions } from "./neutralize.ts";
 import type { RestoreTarget } from "./restore.ts";
+import { deferStaging, localCopy } from "./restore-staging.ts";
+import type { BackupSettings } from "./settings.ts";
+import { BackupStore } from "./store.ts";
 
 export interface TargetSide extends RestoreTarget {
   inst: InstanceHandle;
@@ -47,7 +52,11 @@ export function checkNewDbName(name: string): string {
   return name;
 }
 
-/** Resolves `source` (a path) or `backupId` (a finished backup with a copy on this machine). */
+/**
+ * Resolves `source` (a path on this machine) or `backupId` (a finished backup). A backup with no
+ * copy on this machine is fetched from its destination (S3, a server) when the restore runs:
+ * the path returned is where it will be staged (see restore-staging.ts).
+ */
 export async function resolveSource(ctx: PluginContext, body: Record<string, unknown>): Promise<string> {
   const path = String(body.source ?? "").trim();
   if (path) {
@@ -60,15 +69,15 @@ export async function resolveSource(ctx: PluginContext, body: Record<string, unk
   const id = Number(body.backupId);
   if (!Number.isInteger(id) || id <= 0)
     throw new AppError("E_VALIDATION", "Pick a backup (id) or give its path");
-  const row = await ctx.db.selectFrom("backup_backups").selectAll().where("id", "=", id).executeTakeFirst();
-  if (!row) throw new AppError("E_NOT_FOUND", `Backup ${id} does not exist`);
-  const dests = JSON.parse(row.destinations || "[]") as Array<{ status: string; path: string }>;
-  const local = dests.find((d) => d.status === "ok" && d.path.startsWith("/") && existsSync(d.path));
-  if (!local)
-    throw new AppError("E_NOT_FOUND", `Backup ${row.name} has no copy on the odoodeck machine`, {
-      hint: "Download it from its destination first, or restore from a local destination",
-    });
-  return local.path;
+  const b = await new BackupStore(ctx.db).get(id);
+  if (!b) throw new AppError("E_NOT_FOUND", `Backup ${id} does not exist`);
+  if (b.status !== "ok")
+    throw new AppError(
+      "E_VALIDATION",
+      `Backup ${b.name} is ${b.status}: only a finished backup can be restored`,
+    );
+  const cx = ctx as PluginContext<BackupSettings>;
+  return localCopy(b) ?? deferStaging(ctx.dataDir, b, (d) => resolveDestination(cx, d));
 }
 
 /**

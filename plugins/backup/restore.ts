@@ -13,6 +13,7 @@ import { allOrAbort } from "./restore-concurrent.ts";
 import { chownTree, counter, extractTarZst, serviceOwner } from "./restore-files.ts";
 import { type FinishOptions, finishRestore } from "./restore-finish.ts";
 import { extensionError, pgRestoreNative, prepareNativeDump } from "./restore-native.ts";
+import { materializeSource } from "./restore-staging.ts";
 import {
   compactStamp,
   createDatabase,
@@ -34,13 +35,16 @@ export interface RestoreTarget {
 }
 
 export interface RestoreProgress {
-  phase: "validate" | "restore" | "verify" | "neutralize" | "swap";
+  phase: "fetch" | "validate" | "restore" | "verify" | "neutralize" | "swap";
   bytesDone?: number;
   bytesTotal?: number;
 }
 
 export interface RestoreOptions extends RestoreTarget {
-  /** Native `<name>.odoodeck/` folder or Odoo zip, on the odoodeck machine. */
+  /**
+   * Native `<name>.odoodeck/` folder or Odoo zip, on the odoodeck machine (or a path handed out
+   * by `deferStaging`: the backup is fetched from its destination first, then removed).
+   */
   source: string;
   /** The database the copy is for (names the temporary copy). */
   dbName: string;
@@ -48,6 +52,8 @@ export interface RestoreOptions extends RestoreTarget {
   signal?: AbortSignal;
   progress?: (p: RestoreProgress) => void;
   log?: (line: string) => void;
+  /** false: skip the built-in checks (a restore test runs and reports its own). Default true. */
+  verify?: boolean;
 }
 
 /** A verified copy under temporary names, not yet live. */
@@ -81,6 +87,19 @@ async function checkVersions(o: RestoreOptions, a: ArchiveInfo): Promise<void> {
 }
 
 export async function restoreToTemp(o: RestoreOptions): Promise<TempCopy> {
+  const staged = await materializeSource(o.source, {
+    signal: o.signal,
+    log: o.log,
+    progress: (bytesDone, bytesTotal) => o.progress?.({ phase: "fetch", bytesDone, bytesTotal }),
+  });
+  try {
+    return await restoreFrom({ ...o, source: staged.path });
+  } finally {
+    await staged.release();
+  }
+}
+
+async function restoreFrom(o: RestoreOptions): Promise<TempCopy> {
   const t0 = performance.now();
   const log = o.log ?? (() => {});
   o.progress?.({ phase: "validate" });
@@ -157,7 +176,7 @@ export async function restoreToTemp(o: RestoreOptions): Promise<TempCopy> {
     }
     if (temp.tempFilestore) await chownTree(o.conn, temp.tempFilestore, owner);
     o.progress?.({ phase: "verify" });
-    if (temp.tempDb) {
+    if (temp.tempDb && o.verify !== false) {
       const db = new odoo.OdooDb(o.conn, { ...o.pg, database: temp.tempDb });
       temp.check = await verifyRestoredCopy(o.conn, db, temp.tempFilestore, {
         counts: a.kind === "native" ? a.manifest.counts : null,

@@ -41,6 +41,12 @@ export const settings = {
     min: 1,
     help: "Alert when no verified backup is this old",
   },
+  restoreTestOdooBin: {
+    type: "string",
+    label: "odoo-bin for restore tests",
+    default: "",
+    help: "Path on the restore-test target; empty: next to its addons_path, then odoo-bin on PATH. Used to start Odoo once on the scratch copy (--stop-after-init); skipped when none is found",
+  },
 } satisfies SettingsSchema;
 
 export type BackupSettings = typeof settings;

@@ -7,7 +7,7 @@ import type { InstanceHandle } from "../../server/sdk/index.ts";
 import type { ModulesCtx } from "./settings.ts";
 
 export type BackupReadiness =
-  | { ok: true; destinations: string[]; restorable: boolean }
+  | { ok: true; destinations: string[] }
   | { ok: false; code: string; message: string; hint?: string };
 
 export interface BackupApi {

@@ -2,7 +2,7 @@ import { Cron } from "croner";
 import type { Kysely } from "kysely";
 import { AppError, toAppError } from "../errors.ts";
 import { createLogger } from "../log.ts";
-import type { EventBus, JobDefinition } from "../sdk/types.ts";
+import type { EventBus, JobDefinition, JobSchedule, JobsApi } from "../sdk/types.ts";
 
 const log = createLogger("scheduler");
 
@@ -67,6 +67,45 @@ export class Scheduler {
     const key = `${plugin}.${name}`;
     if (this.#defs.has(key)) throw new AppError("E_CONFLICT", `Job ${key} is defined twice`);
     this.#defs.set(key, { ...def, plugin });
+  }
+
+  /** What a plugin's `ctx.jobs` is: its own jobs and their schedules, nothing of other plugins. */
+  forPlugin(plugin: string): JobsApi {
+    const prefix = `${plugin}.`;
+    const view = (r: ScheduleRow & { description: string; next: string | null }): JobSchedule => ({
+      id: r.id,
+      job: r.job.slice(prefix.length),
+      instanceId: r.instance_id,
+      cron: r.cron,
+      timezone: r.timezone,
+      params: JSON.parse(r.params || "{}"),
+      enabled: !!r.enabled,
+      description: r.description,
+      next: r.next,
+      lastRunAt: r.last_run_at,
+    });
+    const mine = async () => (await this.listSchedules()).filter((r) => r.job.startsWith(prefix));
+    return {
+      define: (name, def) => this.define(plugin, name, def),
+      schedules: async (filter = {}) =>
+        (await mine())
+          .filter((r) => filter.job === undefined || r.job === prefix + filter.job)
+          .filter((r) => filter.instanceId === undefined || r.instance_id === filter.instanceId)
+          .map(view),
+      schedule: async (input) => {
+        const row = await this.addSchedule({
+          ...input,
+          job: prefix + input.job,
+          instanceId: input.instanceId ?? null,
+        });
+        return view((await mine()).find((r) => r.id === row.id)!);
+      },
+      unschedule: async (id) => {
+        if (!(await mine()).some((r) => r.id === id))
+          throw new AppError("E_NOT_FOUND", `No schedule ${id} of ${plugin}'s jobs`);
+        await this.removeSchedule(id);
+      },
+    };
   }
 
   definitions(): Array<{ key: string } & JobDefinition & { plugin: string }> {

@@ -111,8 +111,47 @@ export interface JobDefinition {
   handler(run: JobRunContext): Promise<string | void>;
 }
 
+/** A user's schedule of one of the plugin's own jobs (the Jobs page lists the same rows). */
+export interface JobSchedule {
+  id: number;
+  /** The job's name as the plugin defined it, without the plugin prefix. */
+  job: string;
+  instanceId: number | null;
+  cron: string;
+  timezone: string;
+  params: Record<string, unknown>;
+  enabled: boolean;
+  /** "every day at 02:00" for the common shapes. */
+  description: string;
+  /** Next run (ISO), null when paused. */
+  next: string | null;
+  lastRunAt: string | null;
+}
+
 export interface JobsApi {
   define(name: string, def: JobDefinition): void;
+  /**
+   * Schedules of this plugin's own jobs, e.g. to show and edit a per-instance schedule on a
+   * plugin page. The scheduler runs them like any other (overlap skipped, missed run caught up).
+   * @example const [s] = await ctx.jobs.schedules({ job: "restore-test", instanceId: 3 });
+   */
+  schedules(filter?: { job?: string; instanceId?: number }): Promise<JobSchedule[]>;
+  /**
+   * Adds a schedule of one of this plugin's jobs; an invalid cron or time zone is E_VALIDATION.
+   * @example await ctx.jobs.schedule({ job: "restore-test", instanceId: 3, cron: "30 3 * * 0", params: { target: 4 } });
+   */
+  schedule(input: {
+    job: string;
+    instanceId?: number | null;
+    cron: string;
+    timezone?: string;
+    params?: Record<string, unknown>;
+  }): Promise<JobSchedule>;
+  /**
+   * Removes one of this plugin's schedules (E_NOT_FOUND for another plugin's).
+   * @example await ctx.jobs.unschedule(s.id);
+   */
+  unschedule(id: number): Promise<void>;
 }
 
 export interface OperationStepState {

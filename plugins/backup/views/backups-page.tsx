@@ -75,7 +75,10 @@ export function BackupsPage(props: {
           </ui.Form>
         </ui.Card>
       ) : null}
-      <ui.Card title={`Backups of ${props.inst.name}`}>
+      <ui.Card
+        title={`Backups of ${props.inst.name}`}
+        actions={<a href={`/p/backup/i/${props.inst.id}/restore-tests`}>Restore tests</a>}
+      >
         <ui.Table
           id="backups"
           rows={props.backups}

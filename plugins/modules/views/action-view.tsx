@@ -168,12 +168,6 @@ export function BackupFirstBox(props: { readiness: BackupReadiness; defaultOn: b
         <label>
           <input type="checkbox" name="backupFirst" value="on" checked={props.defaultOn} /> Back up first
           (full backup to {r.destinations.join(", ")}); if the action fails, roll back to it in one click
-          {r.restorable ? null : (
-            <small>
-              {" "}
-              — no local destination: the rollback will need the backup copied to this machine first
-            </small>
-          )}
         </label>
       ) : (
         <label class="muted">

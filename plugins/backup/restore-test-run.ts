@@ -1,0 +1,311 @@
+/**
+ * One restore test, step by step inside its operation: pick the latest backup, fetch it when it
+ * has no copy here, restore into a scratch database on the target, neutralize, check, and ALWAYS
+ * drop the scratch copy (also after a failure or a cancel); then record and announce the result.
+ */
+import {
+  AppError,
+  type InstanceHandle,
+  type OperationSpec,
+  odoo,
+  type PluginContext,
+  toAppError,
+} from "../../server/sdk/index.ts";
+import { resolveDestination } from "./destinations/resolve.ts";
+import { discardTemp, restoreToTemp, type TempCopy } from "./restore.ts";
+import { databaseExists, maintenanceDb } from "./restore-pg.ts";
+import { targetSide } from "./restore-request.ts";
+import { localCopy, type StagedBackup, stageBackup } from "./restore-staging.ts";
+import {
+  attachmentsCheck,
+  countsCheck,
+  modulesCheck,
+  neutralizeCheck,
+  odooStartCheck,
+} from "./restore-test-checks.ts";
+import type { CheckOutcome, RestoreTestStore } from "./restore-test-store.ts";
+import type { BackupSettings } from "./settings.ts";
+import type { BackupRecord, BackupStore } from "./store.ts";
+
+export const RESTORE_TEST_EVENT = "backup.restore_test" as const;
+
+export interface RestoreTestEvent {
+  instanceId: number;
+  instanceName: string;
+  testId: number;
+  status: "ok" | "failed" | "cancelled";
+  title: string;
+  summary: string;
+  backupName: string | null;
+  target: string;
+  restoreSeconds: number | null;
+  totalSeconds: number;
+  failedChecks: string[];
+}
+
+export interface RunDeps {
+  ctx: PluginContext<BackupSettings>;
+  backups: BackupStore;
+  store: RestoreTestStore;
+}
+
+export const STEPS = {
+  pick: "pick the latest backup",
+  fetch: "fetch the backup",
+  restore: "restore into a scratch database",
+  neutralize: "neutralize",
+  check: "check",
+  drop: "drop the scratch copy",
+};
+
+export function scratchBase(instanceId: number): string {
+  return `odoodeck_rt_${instanceId}`;
+}
+
+/** The newest successful backup that holds a database (a filestore-only one cannot be tested). */
+export async function latestRestorable(
+  backups: BackupStore,
+  instanceId: number,
+): Promise<BackupRecord | null> {
+  return (await backups.list(instanceId, 500)).find((b) => b.status === "ok" && b.scope !== "files") ?? null;
+}
+
+/** The error a failed check stands for: data that does not match is a corrupt backup. */
+function checksError(failed: CheckOutcome[]): AppError {
+  const names = failed.map((c) => c.name);
+  const code = names.some((n) => ["fetch", "restore", "counts", "attachments", "modules"].includes(n))
+    ? "E_BACKUP_CORRUPT"
+    : names.includes("neutralize")
+      ? "E_NEUTRALIZE_FAILED"
+      : "E_COMMAND_FAILED";
+  return new AppError(
+    code,
+    `Restore test failed: ${failed.map((c) => `${c.name}: ${c.message}`).join(" | ")}`,
+    {
+      hint: "The scratch copy was dropped; the live database was not touched",
+    },
+  );
+}
+
+const round = (s: number) => Math.round(s * 100) / 100;
+const since = (t0: number) => round((performance.now() - t0) / 1000);
+
+export async function runRestoreTest(
+  deps: RunDeps,
+  o: Parameters<OperationSpec["run"]>[0],
+  testId: number,
+  inst: InstanceHandle,
+  target: InstanceHandle,
+) {
+  const { ctx, backups, store } = deps;
+  const t0 = performance.now();
+  const checks: CheckOutcome[] = [];
+  let backup: BackupRecord | null = null;
+  let staged: StagedBackup | null = null;
+  let temp: TempCopy | null = null;
+  let failure: AppError | null = null;
+  try {
+    const s = await ctx.settings();
+    await o.step(STEPS.pick, async () => {
+      backup = await latestRestorable(backups, inst.id);
+      if (!backup)
+        throw new AppError("E_NOT_FOUND", `${inst.name} has no successful backup with a database to test`, {
+          hint: "Back the instance up (scope full or db) first",
+        });
+      await store.update(testId, { backupId: backup.id, backupName: backup.name });
+      return { backup: backup.name, createdAt: backup.createdAt };
+    });
+    const b = backup as unknown as BackupRecord;
+    let source = localCopy(b);
+    if (!source) {
+      await o.step(STEPS.fetch, async (st) => {
+        const f0 = performance.now();
+        try {
+          staged = await stageBackup(ctx.dataDir, b, (id) => resolveDestination(ctx, id, s), {
+            signal: st.signal,
+            log: st.log,
+            progress: (bytesDone, bytesTotal) => st.progress({ bytesDone, bytesTotal }),
+          });
+        } catch (e) {
+          const err = toAppError(e);
+          if (err.code !== "E_CANCELLED")
+            checks.push({
+              name: "fetch",
+              status: "failed",
+              message: `${err.code}: ${err.message}`,
+              seconds: since(f0),
+            });
+          throw err;
+        }
+        checks.push({
+          name: "fetch",
+          status: "ok",
+          message: `no copy on this machine: fetched from ${staged.from}, every part matches its SHA-256`,
+          seconds: since(f0),
+        });
+        return { from: staged.from };
+      });
+      source = (staged as unknown as StagedBackup).path;
+    }
+    const side = await targetSide(target);
+    const src = source;
+    await o.step(STEPS.restore, async (st) => {
+      const r0 = performance.now();
+      try {
+        temp = await restoreToTemp({
+          ...side,
+          source: src,
+          dbName: scratchBase(inst.id),
+          verify: false, // every check is reported on its own below
+          jobs: 2,
+          signal: st.signal,
+          log: st.log,
+          progress: (p) => st.progress({ bytesDone: p.bytesDone, bytesTotal: p.bytesTotal }),
+        });
+      } catch (e) {
+        const err = toAppError(e);
+        if (err.code !== "E_CANCELLED")
+          checks.push({
+            name: "restore",
+            status: "failed",
+            message: `${err.code}: ${err.message}`,
+            seconds: since(r0),
+          });
+        throw err;
+      }
+      await store.update(testId, { scratchDb: temp.tempDb, restoreSeconds: round(temp.seconds) });
+      checks.push({
+        name: "restore",
+        status: "ok",
+        message: `${b.name} restored into ${temp.tempDb} on ${target.name} in ${temp.seconds.toFixed(1)} s`,
+        seconds: round(temp.seconds),
+      });
+      return { scratchDb: temp.tempDb, seconds: temp.seconds };
+    });
+    const copy = temp as unknown as TempCopy;
+    if (!copy.tempDb) throw new AppError("E_BACKUP_CORRUPT", `${b.name} restored no database`);
+    const db = new odoo.OdooDb(side.conn, { ...side.pg, database: copy.tempDb }, { timeoutMs: 600_000 });
+    const neutral = await o.step(STEPS.neutralize, async () => {
+      const c = await neutralizeCheck(side.conn, db, side.addonsPaths);
+      checks.push(c);
+      return { status: c.status, message: c.message };
+    });
+    await o.step(STEPS.check, async (st) => {
+      checks.push(await countsCheck(db, b.manifest?.counts));
+      const files = b.scope === "db" ? null : (copy.tempFilestore ?? `${side.filestoreRoot}/${copy.tempDb}`);
+      checks.push(await attachmentsCheck(side.conn, db, files, st.signal));
+      checks.push(await modulesCheck(db, b.manifest?.odoo?.modules));
+      checks.push(
+        neutral.status === "ok"
+          ? await odooStartCheck(side.conn, {
+              configured: s.restoreTestOdooBin,
+              addonsPaths: side.addonsPaths,
+              confPath: target.confPath,
+              dbName: copy.tempDb!,
+              signal: st.signal,
+            })
+          : {
+              name: "odoo",
+              status: "skipped",
+              message: "skipped: the copy is not neutralized, Odoo is not started on it",
+            },
+      );
+      for (const c of checks)
+        st.log(`${c.status === "ok" ? "✓" : c.status === "failed" ? "✗" : "-"} ${c.name}: ${c.message}`);
+      return { failed: checks.filter((c) => c.status === "failed").map((c) => c.name) };
+    });
+  } catch (e) {
+    failure = toAppError(e);
+  } finally {
+    // Always, also after a failure or a cancel: the scratch copy and any staged download go.
+    const cleanup = async () => {
+      const c0 = performance.now();
+      const t = temp as TempCopy | null;
+      if (t) {
+        await discardTemp(t);
+        const left: string[] = [];
+        if (t.tempDb && (await databaseExists(maintenanceDb(t.conn, t.pg), t.tempDb).catch(() => true)))
+          left.push(`database ${t.tempDb}`);
+        if (t.tempFilestore && (await t.conn.stat(t.tempFilestore).catch(() => null)))
+          left.push(`folder ${t.tempFilestore}`);
+        checks.push(
+          left.length
+            ? {
+                name: "cleanup",
+                status: "failed",
+                message: `could not drop the scratch ${left.join(" and ")} on ${target.name}: remove by hand`,
+                seconds: since(c0),
+              }
+            : {
+                name: "cleanup",
+                status: "ok",
+                message: `scratch database ${t.tempDb} and its filestore dropped`,
+                seconds: since(c0),
+              },
+        );
+      }
+      await (staged as StagedBackup | null)?.release();
+      return { dropped: t?.tempDb ?? null };
+    };
+    if (o.signal.aborted) await cleanup();
+    else await o.step(STEPS.drop, cleanup).catch(() => cleanup());
+  }
+  return finish(deps, testId, inst, target, backup, temp, checks, failure, o.signal.aborted, since(t0));
+}
+
+async function finish(
+  { ctx, store }: RunDeps,
+  testId: number,
+  inst: InstanceHandle,
+  target: InstanceHandle,
+  backup: BackupRecord | null,
+  temp: TempCopy | null,
+  checks: CheckOutcome[],
+  failure: AppError | null,
+  aborted: boolean,
+  totalSeconds: number,
+) {
+  const failed = checks.filter((c) => c.status === "failed");
+  const status =
+    aborted || failure?.code === "E_CANCELLED" ? "cancelled" : failure || failed.length ? "failed" : "ok";
+  const error =
+    status === "ok"
+      ? null
+      : status === "cancelled"
+        ? (failure ?? new AppError("E_CANCELLED", "The restore test was cancelled"))
+        : (failure ?? checksError(failed));
+  await store.update(testId, {
+    status,
+    errorCode: error?.code ?? null,
+    error: error?.message ?? null,
+    checks,
+    totalSeconds,
+    finishedAt: new Date().toISOString(),
+  });
+  const restoreSeconds = temp ? round((temp as TempCopy).seconds) : null;
+  const payload: RestoreTestEvent = {
+    instanceId: inst.id,
+    instanceName: inst.name,
+    testId,
+    status,
+    title: `Restore test of ${inst.name}`,
+    summary:
+      status === "ok"
+        ? `${backup?.name} restored in ${restoreSeconds} s on ${target.name}, every check passed`
+        : (error?.message ?? status),
+    backupName: backup?.name ?? null,
+    target: target.name,
+    restoreSeconds,
+    totalSeconds,
+    failedChecks: failed.map((c) => c.name),
+  };
+  ctx.events.emit(RESTORE_TEST_EVENT, payload);
+  if (error) throw error;
+  return {
+    testId,
+    status,
+    restoreSeconds,
+    totalSeconds,
+    checks: checks.map((c) => `${c.name}: ${c.status}`),
+  };
+}
