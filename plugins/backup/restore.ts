@@ -65,12 +65,50 @@ export interface TempCopy extends RestoreTarget {
   seconds: number;
 }
 
-/** Drops a temporary copy; never throws (it runs on failure paths). */
+const LINK_ERRORS = new Set(["E_CONNECTION_LOST", "E_UNREACHABLE", "E_TIMEOUT", "E_DB_UNREACHABLE"]);
+
+/**
+ * Runs a clean-up step, again and again while the failure is the link (an SSH drop is often what
+ * failed the restore in the first place; the pool reconnects on the next call): about 15 s in all.
+ * Returns the last error, or null once it worked.
+ */
+async function cleanUp(step: () => Promise<unknown>): Promise<unknown | null> {
+  let last: unknown = null;
+  for (const wait of [0, 250, 500, 1000, 2000, 4000, 8000]) {
+    if (wait) await Bun.sleep(wait);
+    try {
+      await step();
+      return null;
+    } catch (e) {
+      last = e;
+      if (!LINK_ERRORS.has(toAppError(e).code)) return e;
+    }
+  }
+  return last;
+}
+
+/**
+ * Drops a temporary copy; never throws (it runs on failure paths). Returns what could not be
+ * removed (e.g. the server stayed unreachable), so the caller can say so instead of leaving it
+ * behind silently.
+ */
 export async function discardTemp(
   t: RestoreTarget & { tempDb: string | null; tempFilestore: string | null },
-) {
-  if (t.tempDb) await dropDatabase(maintenanceDb(t.conn, t.pg), t.tempDb).catch(() => {});
-  if (t.tempFilestore) await t.conn.remove(t.tempFilestore, { recursive: true }).catch(() => {});
+  log: (line: string) => void = () => {},
+): Promise<string[]> {
+  const left: string[] = [];
+  if (t.tempDb) {
+    const name = t.tempDb;
+    const err = await cleanUp(() => dropDatabase(maintenanceDb(t.conn, t.pg), name));
+    if (err) left.push(`database ${name} (${toAppError(err).message})`);
+  }
+  if (t.tempFilestore) {
+    const dir = t.tempFilestore;
+    const err = await cleanUp(() => t.conn.remove(dir, { recursive: true }));
+    if (err) left.push(`folder ${dir} on ${t.conn.label} (${toAppError(err).message})`);
+  }
+  if (left.length) log(`Could not remove the temporary copy, remove it by hand: ${left.join("; ")}`);
+  return left;
 }
 
 async function checkVersions(o: RestoreOptions, a: ArchiveInfo): Promise<void> {
@@ -199,11 +237,21 @@ async function restoreFrom(o: RestoreOptions): Promise<TempCopy> {
     return temp;
   } catch (e) {
     // pg_restore may still be creating the database when the other branch fails
-    temp.tempDb ??= (await databaseExists(m, name).catch(() => false)) ? name : null;
-    await discardTemp(temp);
-    throw toAppError(e);
+    temp.tempDb ??= (await cleanUp(async () => {
+      if (!(await databaseExists(m, name))) throw new AppError("E_NOT_FOUND");
+    })) === null
+      ? name
+      : null;
+    const left = await discardTemp(temp, log);
+    const err = toAppError(e);
+    if (!left.length) throw err;
+    throw new AppError(err.code, err.message, {
+      hint: `${err.hint ? `${err.hint}. ` : ""}Left behind (remove by hand): ${left.join("; ")}`,
+      details: err.details,
+      cause: err,
+    });
   } finally {
-    await o.conn.remove(workDir, { recursive: true }).catch(() => {});
+    await cleanUp(() => o.conn.remove(workDir, { recursive: true }));
     if (a.kind === "odoo-zip") a.zip.close();
   }
 }

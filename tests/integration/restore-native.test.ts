@@ -105,3 +105,39 @@ describe("native backup restore", () => {
     expect(existsSync(join(env.filestoreRoot, rb))).toBe(false);
   }, 120_000);
 });
+
+describe("native restore over SSH when the link drops", () => {
+  test("sshd killed mid-restore: the restore fails with a connection error, the live database and filestore are untouched, no temporary copy is left", async () => {
+    const { getSshd } = await import("../helpers/sshd.ts");
+    const { SshConnection } = await import("../../server/connections/ssh.ts");
+    const s = await getSshd();
+    const conn = new SshConnection({ host: s.host, port: s.port, username: s.username, privateKey: s.privateKey });
+    try {
+      const live = await liveFixture(env, "acme_prod");
+      const before = await env.db(live).odooInfo();
+      const filesBefore = (await listFiles(env.conn, join(env.filestoreRoot, live))).size;
+      let killed: Promise<void> | null = null;
+      const err = await codeOf(
+        restoreToTemp({
+          ...env,
+          conn,
+          source: backup,
+          dbName: live,
+          progress: (p) => {
+            if (!killed && p.phase === "restore" && (p.bytesDone ?? 0) > 0) killed = s.restart();
+          },
+        }),
+      );
+      expect(killed).not.toBeNull();
+      await killed;
+      expect(err.code).toMatch(/^E_(CONNECTION_LOST|COMMAND_FAILED|UNREACHABLE)$/);
+      expect(await env.db(live).odooInfo()).toEqual(before);
+      expect((await listFiles(env.conn, join(env.filestoreRoot, live))).size).toBe(filesBefore);
+      // the temporary database and filestore were cleaned up once the link was back
+      expect(await databasesLike(env, `${live}__restore_%`)).toEqual([]);
+      expect(readdirSync(env.filestoreRoot).filter((n) => n.includes(`${live}__restore_`))).toEqual([]);
+    } finally {
+      await conn.close();
+    }
+  }, 120_000);
+});
