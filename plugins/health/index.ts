@@ -2,6 +2,7 @@ import { definePlugin } from "../../server/sdk/index.ts";
 import { healthCli } from "./cli.ts";
 import type { NewErrorEvent } from "./checks/errors.ts";
 import * as m001 from "./migrations/001-init.ts";
+import * as m002 from "./migrations/002-silenced.ts";
 import { monitorOf } from "./monitor.ts";
 import { healthApi, healthPages } from "./routes.tsx";
 import { healthCard } from "./views/card.tsx";
@@ -21,7 +22,7 @@ export default definePlugin({
   version: "1.0.0",
   sdk: "^1",
   description: "Uptime, Odoo-aware checks, alerts on state change and Prometheus metrics",
-  migrations: { "001-init": m001 },
+  migrations: { "001-init": m001, "002-silenced": m002 },
   settings: healthSettings,
   nav: [
     { label: "Health", path: "/", scope: "global" },

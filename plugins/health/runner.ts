@@ -83,22 +83,30 @@ export async function runInstance(opts: RunnerOptions, inst: InstanceHandle): Pr
   const at = new Date().toISOString();
   const silenced = await opts.store.inMaintenance(inst.id, at);
   for (const r of results) {
-    const { next, transition } = advance(
-      await opts.store.state(inst.id, r.check),
-      r.status,
-      r.at,
-      opts.consecutive,
-    );
-    await opts.store.saveState(inst.id, r.check, next);
-    if (!transition || !isAlerting(transition)) continue;
+    const prev = await opts.store.state(inst.id, r.check);
+    const advanced = advance(prev, r.status, r.at, opts.consecutive);
+    const next = { ...advanced.next, silenced: prev.silenced, silencedFrom: prev.silencedFrom };
+    let transition = advanced.transition;
     if (silenced) {
-      opts.log?.info("health change silenced by a maintenance window", {
-        instance: inst.name,
-        check: r.check,
-        to: transition.to,
-      });
+      if (transition && isAlerting(transition)) {
+        if (!prev.silenced) Object.assign(next, { silenced: true, silencedFrom: transition.from });
+        opts.log?.info("health change silenced by a maintenance window", {
+          instance: inst.name,
+          check: r.check,
+          to: transition.to,
+        });
+      }
+      await opts.store.saveState(inst.id, r.check, next);
       continue;
     }
+    if (prev.silenced) {
+      // The window is over: announce where things stand now if it differs from what was last told.
+      Object.assign(next, { silenced: false, silencedFrom: null });
+      const from = prev.silencedFrom ?? null;
+      transition = next.state !== null && next.state !== from ? { from, to: next.state } : null;
+    }
+    await opts.store.saveState(inst.id, r.check, next);
+    if (!transition || !isAlerting(transition)) continue;
     const label = defs.find((d) => d.id === r.check)?.label ?? r.check;
     opts.emit({
       status: transition.to === "critical" ? "error" : transition.to,

@@ -6,6 +6,12 @@ export interface CheckState {
   since: string | null;
   candidate: Status | null;
   streak: number;
+  /**
+   * A change happened inside a maintenance window and was not announced; `silencedFrom` is the
+   * state people last heard of. When the window ends the difference, if any, is announced.
+   */
+  silenced?: boolean;
+  silencedFrom?: Status | null;
 }
 
 export interface Transition {

@@ -58,6 +58,8 @@ export class HealthStore {
       since: r.since,
       candidate: r.candidate as Status | null,
       streak: Number(r.streak),
+      silenced: !!r.silenced,
+      silencedFrom: (r.silenced_from ?? null) as Status | null,
     }));
   }
 
@@ -67,7 +69,14 @@ export class HealthStore {
   }
 
   async saveState(instanceId: number, check: string, s: CheckState): Promise<void> {
-    const values = { state: s.state, since: s.since, candidate: s.candidate, streak: s.streak };
+    const values = {
+      state: s.state,
+      since: s.since,
+      candidate: s.candidate,
+      streak: s.streak,
+      silenced: s.silenced ? 1 : 0,
+      silenced_from: s.silenced ? (s.silencedFrom ?? null) : null,
+    };
     await this.db
       .insertInto("health_state")
       .values({ instance_id: instanceId, check, ...values })

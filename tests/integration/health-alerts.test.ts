@@ -183,4 +183,39 @@ describe("health alerts through the core's notification channels", () => {
       "HTTP</strong>: /web/health answered HTTP 502",
     );
   });
+
+  test("when the window ends with the check still failing, the alert goes out then; a failure healed inside a window never does", async () => {
+    // alerts-shop is critical and silenced since the previous test: end its windows
+    for (const w of await mon.store.maintenance(inst.id)) await mon.store.removeMaintenance(w.id);
+    const before = emitted.length;
+    await mon.checkInstance(inst);
+    expect(emitted.slice(before)).toEqual([
+      expect.objectContaining({ instanceName: "alerts-shop", check: "http", from: "ok", to: "critical" }),
+    ]);
+    await until(() => webhookFor("alerts-shop")[2]);
+    // the next run does not repeat it
+    await mon.checkInstance(inst);
+    expect(emitted.length).toBe(before + 1);
+
+    // recovery, then a new window in which it fails and heals again: nothing to announce afterwards
+    shop.down = false;
+    for (let i = 0; i < 3; i++) await mon.checkInstance(inst);
+    expect((await mon.store.state(inst.id, "http")).state).toBe("ok");
+    const afterRecovery = emitted.length;
+    const now = Date.now();
+    const w = await mon.store.addMaintenance({
+      instanceId: inst.id,
+      startsAt: new Date(now - 60_000).toISOString(),
+      endsAt: new Date(now + 3_600_000).toISOString(),
+      reason: "restart",
+      createdBy: "test",
+    });
+    shop.down = true;
+    for (let i = 0; i < 3; i++) await mon.checkInstance(inst);
+    shop.down = false;
+    for (let i = 0; i < 3; i++) await mon.checkInstance(inst);
+    await mon.store.removeMaintenance(w);
+    await mon.checkInstance(inst);
+    expect(emitted.slice(afterRecovery)).toEqual([]);
+  });
 });
