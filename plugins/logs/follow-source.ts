@@ -1,0 +1,55 @@
+import { AppError, type Connection } from "odoodeck/sdk";
+import { RecordAssembler } from "./assembler.ts";
+import { type FollowEvent, followFile } from "./follow.ts";
+import { type LogSource, sourceCommand } from "./sources.ts";
+import { mergeStderr } from "./window.ts";
+
+/**
+ * Follows any source. Files resume exactly from a cursor (see follow.ts); journald and docker
+ * start at "now" (their events carry no cursor, so a reconnect may miss lines written meanwhile).
+ */
+export async function* followSource(
+  conn: Connection,
+  src: LogSource,
+  opts: { cursor?: string | null; signal?: AbortSignal; intervalMs?: number },
+): AsyncGenerator<FollowEvent> {
+  if (src.kind === "file") {
+    if (src.compressed)
+      throw new AppError("E_VALIDATION", `${src.path} is a compressed rotation: nothing is added to it`, {
+        hint: "Follow the live log file instead",
+      });
+    yield* followFile(conn, src.path, {
+      cursor: opts.cursor ?? undefined,
+      signal: opts.signal,
+      intervalMs: opts.intervalMs,
+    });
+    return;
+  }
+  const cmd = sourceCommand(src, { follow: true, lines: 0 });
+  const proc = conn.spawn(mergeStderr(cmd), { signal: opts.signal });
+  const asm = new RecordAssembler();
+  const reader = proc.stdout.getReader();
+  const stop = () => void reader.cancel().catch(() => {});
+  opts.signal?.addEventListener("abort", stop, { once: true });
+  yield { type: "started", cursor: "" };
+  try {
+    while (!opts.signal?.aborted) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      const records = asm.push(value);
+      if (!asm.midLine) records.push(...asm.flush());
+      if (records.length) yield { type: "records", records, cursor: "" };
+    }
+  } finally {
+    opts.signal?.removeEventListener("abort", stop);
+    proc.kill("SIGKILL");
+  }
+  if (opts.signal?.aborted) return;
+  const code = await proc.exited.catch(() => 1);
+  throw new AppError("E_CONNECTION_LOST", `\`${cmd.slice(0, 2).join(" ")}\` stopped (exit ${code})`, {
+    hint:
+      src.kind === "docker"
+        ? "The container may have stopped, or docker is not reachable"
+        : "Check that the connection's user may read the journal",
+  });
+}
