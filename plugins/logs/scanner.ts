@@ -1,4 +1,4 @@
-import { type InstanceHandle, type PluginContext, toAppError } from "odoodeck/sdk";
+import { AppError, type ErrorCode, type InstanceHandle, type PluginContext, toAppError } from "odoodeck/sdk";
 import { fileSources, instanceLogs } from "./instance-logs.ts";
 import { maskSecrets } from "./mask.ts";
 import type { LogsSettings } from "./settings.ts";
@@ -51,6 +51,10 @@ export class ErrorScanner {
     try {
       const l = await instanceLogs(this.store, inst);
       const paths = fileSources(l).map((s) => s.path);
+      if (!paths.length && l.confProblem)
+        throw new AppError(l.confProblem.code as ErrorCode, l.confProblem.message, {
+          hint: l.confProblem.hint,
+        });
       const groups = paths.length ? (await errorsSummary(l.conn, paths, { hours, signal })).map(masked) : [];
       const fresh = await this.store.recordSignatures(inst.id, groups);
       announce = prev?.okAt ? fresh : [];
