@@ -1,6 +1,7 @@
 import { AppError, type Connection } from "odoodeck/sdk";
 import { RecordAssembler } from "./assembler.ts";
 import { type FollowEvent, followFile } from "./follow.ts";
+import type { FollowHub } from "./follow-hub.ts";
 import { type LogSource, sourceCommand } from "./sources.ts";
 import { mergeStderr } from "./window.ts";
 
@@ -11,13 +12,17 @@ import { mergeStderr } from "./window.ts";
 export async function* followSource(
   conn: Connection,
   src: LogSource,
-  opts: { cursor?: string | null; signal?: AbortSignal; intervalMs?: number },
+  opts: { cursor?: string | null; signal?: AbortSignal; intervalMs?: number; hub?: FollowHub },
 ): AsyncGenerator<FollowEvent> {
   if (src.kind === "file") {
     if (src.compressed)
       throw new AppError("E_VALIDATION", `${src.path} is a compressed rotation: nothing is added to it`, {
         hint: "Follow the live log file instead",
       });
+    if (opts.hub) {
+      yield* opts.hub.follow(conn, src.path, opts);
+      return;
+    }
     yield* followFile(conn, src.path, {
       cursor: opts.cursor ?? undefined,
       signal: opts.signal,

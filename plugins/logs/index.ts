@@ -1,5 +1,6 @@
 import { definePlugin } from "odoodeck/sdk";
 import { logsCli } from "./cli.ts";
+import { hubOf } from "./follow-hub.ts";
 import * as m001 from "./migrations/001-init.ts";
 import { logsApi } from "./routes-api.ts";
 import { logsPages } from "./routes-pages.tsx";
@@ -46,6 +47,7 @@ export default definePlugin({
     scannerOf(ctx).startLoop((await ctx.settings()).scan_minutes * 60_000);
   },
   async stop(ctx) {
+    hubOf(ctx).stopAll();
     await scannerOf(ctx).stopLoop();
   },
 });

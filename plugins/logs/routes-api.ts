@@ -15,6 +15,7 @@ import {
 import type { ErrorScanner } from "./scanner.ts";
 import { searchSources } from "./search-sources.ts";
 import type { LogsStore } from "./store.ts";
+import { hubOf } from "./follow-hub.ts";
 import { followCursor, followResponse, streamedResponse } from "./streams.ts";
 import { readWindow } from "./window.ts";
 
@@ -53,7 +54,15 @@ export function logsApi(ctx: Ctx, store: LogsStore, scanner: ErrorScanner): Hono
     const inst = await requestInstance(ctx, c);
     const req = viewRequest(c);
     const { l, src } = await sourceOf(store, inst, req.source);
-    return followResponse(c, l.conn, src, req.filter, followCursor(c, src), (rs) => rs.map(recordJson));
+    return followResponse(
+      c,
+      l.conn,
+      src,
+      req.filter,
+      followCursor(c, src),
+      (rs) => rs.map(recordJson),
+      hubOf(ctx),
+    );
   });
 
   /** NDJSON: {"type":"record",…} lines as they are found, then {"type":"done"} or {"type":"error"}. */

@@ -25,6 +25,7 @@ import {
 } from "./routes-shared.ts";
 import { searchSources } from "./search-sources.ts";
 import type { LogsStore } from "./store.ts";
+import { hubOf } from "./follow-hub.ts";
 import { followCursor, followResponse, streamedResponse } from "./streams.ts";
 import { maskRecord } from "./mask.ts";
 import { linker, viewHref, viewQuery } from "./view-url.ts";
@@ -119,7 +120,15 @@ export function logsPages(ctx: Ctx, store: LogsStore): Hono<Env> {
     const req = viewRequest(c);
     const { l, src } = await sourceOf(store, inst, req.source);
     const link = linker(baseOf(inst.id), req.source, req.filter);
-    return followResponse(c, l.conn, src, req.filter, followCursor(c, src), (rs) => renderRecords(rs, link));
+    return followResponse(
+      c,
+      l.conn,
+      src,
+      req.filter,
+      followCursor(c, src),
+      (rs) => renderRecords(rs, link),
+      hubOf(ctx),
+    );
   });
 
   app.get("/i/:instance/download", async (c) => {

@@ -1,6 +1,7 @@
 import { type AppContext, AppError, type Connection, sseStream, toAppError } from "odoodeck/sdk";
 import { compileFilter, type LogFilter } from "./filter.ts";
 import { followSource } from "./follow-source.ts";
+import type { FollowHub } from "./follow-hub.ts";
 import type { FollowEvent } from "./follow.ts";
 import { maskRecord } from "./mask.ts";
 import type { LogRecord } from "./record.ts";
@@ -75,6 +76,7 @@ export function followResponse(
   filter: LogFilter,
   cursor: string | null,
   render: (records: LogRecord[]) => Promise<unknown> | unknown,
+  hub: FollowHub,
 ): Response {
   const match = compileFilter(filter);
   const ac = new AbortController();
@@ -84,7 +86,11 @@ export function followResponse(
     (send) => {
       const run = async () => {
         try {
-          for await (const ev of followSource(conn, src, { cursor, signal }) as AsyncGenerator<FollowEvent>) {
+          for await (const ev of followSource(conn, src, {
+            cursor,
+            signal,
+            hub,
+          }) as AsyncGenerator<FollowEvent>) {
             const id = ev.cursor || undefined;
             if (ev.type === "records") {
               const shown = ev.records.filter(match).map(maskRecord);

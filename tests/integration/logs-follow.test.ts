@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { appendFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import logs from "../../plugins/logs/index.ts";
+import { hubOf } from "../../plugins/logs/follow-hub.ts";
 import { MASK } from "../../plugins/logs/mask.ts";
 import { type NewErrorEvent, scannerOf } from "../../plugins/logs/scanner.ts";
 import { startTestApp, type TestApp } from "../helpers/app.ts";
@@ -184,6 +185,7 @@ describe("follow over SSE, local connection", () => {
 
 describe("follow over SSH to a real sshd", () => {
   let inst: LogsInstance;
+  let serverId: number;
   beforeAll(async () => {
     const sshd = await getSshd();
     await t.admin.page("/servers");
@@ -197,7 +199,7 @@ describe("follow over SSH to a real sshd", () => {
       group: "Remote",
     });
     expect(res.status).toBe(303);
-    const serverId = Number(/\/servers\/(\d+)/.exec(res.headers.get("Location")!)![1]);
+    serverId = Number(/\/servers\/(\d+)/.exec(res.headers.get("Location")!)![1]);
     inst = await fixtureLogInstance(t, { name: "over-ssh" });
     await t.core.db.updateTable("instances").set({ server_id: serverId }).where("id", "=", inst.id).execute();
     expect((await t.core.registry.get(inst.id)).serverName).toBe("ssh-logs");
@@ -214,6 +216,77 @@ describe("follow over SSH to a real sshd", () => {
 
   test("appended lines arrive, and a reconnect with Last-Event-ID loses and repeats nothing", async () => {
     await followRoundTrip(inst, "ssh");
+  });
+
+  test("clients following the same file share one remote process, each from its own cursor", async () => {
+    const conn = await t.core.registry.connection(serverId);
+    const hub = hubOf(t.core.host.records.find((r) => r.id === "logs")!.ctx!);
+    for (let i = 0; i < 100 && hub.count(conn); i++) await Bun.sleep(100); // earlier followers linger a little
+    const remote = () =>
+      Bun.spawnSync(["pgrep", "-f", `odoodeck-follow ${inst.log}`])
+        .stdout.toString()
+        .trim()
+        .split("\n")
+        .filter(Boolean).length;
+    const url = await pageFollowUrl(inst.id); // the cursor at the end of the page's window
+    const a = await SseClient.open(t.admin, url);
+    await a.until((ev) => ev.some((e) => e.event === "started"));
+    const htmlOf = (x: SseClient) =>
+      x
+        .of("records")
+        .map((e) => e.data)
+        .join("");
+    appendFileSync(inst.log, odooLine("shared one"));
+    await a.until(() => htmlOf(a).includes("shared one"));
+    const alone = remote();
+    expect(alone).toBeGreaterThan(0);
+    // b joins live; c joins with the page's (older) cursor and must get "shared one" too, once
+    const b = await SseClient.open(t.admin, `/api/v1/logs/i/${inst.id}/follow`);
+    const c = await SseClient.open(t.admin, `/api/v1/logs/i/${inst.id}/follow?${url.split("?")[1]}`);
+    await b.until((ev) => ev.some((e) => e.event === "started"));
+    await c.until(has(["shared one"]));
+    expect(hub.count(conn)).toBe(1);
+    expect(remote()).toBe(alone);
+    appendFileSync(inst.log, odooLine("shared two"));
+    await a.until(() => htmlOf(a).includes("shared two"));
+    for (const x of [b, c]) await x.until(has(["shared two"]));
+    for (const x of [a, b, c]) await x.close();
+    expect(htmlOf(a).match(/shared (one|two)/g)).toEqual(["shared one", "shared two"]);
+    expect(jsonMessages(b.events)).toEqual(["shared two"]);
+    expect(jsonMessages(c.events)).toEqual(["shared one", "shared two"]);
+  });
+
+  test("at most 4 files of one SSH server are followed at once; the server stays usable meanwhile", async () => {
+    const conn = await t.core.registry.connection(serverId);
+    const hub = hubOf(t.core.host.records.find((r) => r.id === "logs")!.ctx!);
+    for (let i = 0; i < 100 && hub.count(conn); i++) await Bun.sleep(100);
+    const files = [1, 2, 3, 4, 5].map((i) => `${inst.dir}/worker-${i}.log`);
+    for (const f of files) {
+      writeFileSync(f, "");
+      expect((await t.admin.postJson(`/api/v1/logs/i/${inst.id}/paths`, { path: f })).status).toBe(201);
+    }
+    const open = (f: string) =>
+      SseClient.open(t.admin, `/api/v1/logs/i/${inst.id}/follow?source=${encodeURIComponent(f)}`);
+    const held: SseClient[] = [];
+    for (const f of files.slice(0, 4)) {
+      const s = await open(f);
+      await s.until((ev) => ev.some((e) => e.event === "started"));
+      held.push(s);
+    }
+    const fifth = await open(files[4]);
+    await fifth.until((ev) => ev.some((e) => e.event === "failed"));
+    expect(JSON.parse(fifth.of("failed")[0].data)).toMatchObject({
+      code: "E_BUSY",
+      message: `Already following 4 logs on ${conn.label}`,
+    });
+    await fifth.close();
+    // the followers hold channels, yet pages of that server still load
+    const { res, html } = await t.admin.page(`/p/logs/i/${inst.id}`);
+    expect(res.status).toBe(200);
+    expect(html).toContain("shared two");
+    appendFileSync(files[0], odooLine("still flowing"));
+    await held[0].until(has(["still flowing"]));
+    for (const s of held) await s.close();
   });
 });
 
