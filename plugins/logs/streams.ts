@@ -7,10 +7,14 @@ import { maskRecord } from "./mask.ts";
 import type { LogRecord } from "./record.ts";
 import type { LogSource } from "./sources.ts";
 
+/** Text produced ahead of a slow reader, at most (then the producer waits: memory stays bounded). */
+const AHEAD_BYTES = 256 * 1024;
+
 /**
- * A streamed answer built from an async iterator of text chunks, pulled as the client reads
- * (memory stays bounded by one chunk). A client that goes away aborts `ac`, which stops the
- * command behind the iterator (grep, tail) on the server.
+ * A streamed answer built from an async iterator of text chunks. The iterator runs ahead of the
+ * client by at most AHEAD_BYTES; each read takes everything produced so far as one chunk, so
+ * dense results go out in large writes and sparse ones at once. A client that goes away aborts
+ * `ac`, which stops the command behind the iterator (grep, tail) on the server.
  */
 export async function streamedResponse(
   c: AppContext,
@@ -34,23 +38,64 @@ export async function streamedResponse(
     finish();
     throw e;
   }
-  let pending: IteratorResult<string> | null = first;
+  let queue: string[] = first.done ? [] : [first.value];
+  let queued = queue[0]?.length ?? 0;
+  let done = !!first.done;
+  let failure: unknown = null;
+  let wakeReader: (() => void) | null = null;
+  let wakePump: (() => void) | null = null;
+  const pump = async () => {
+    try {
+      while (!done && !ac.signal.aborted) {
+        if (queued >= AHEAD_BYTES) {
+          await new Promise<void>((r) => {
+            wakePump = r;
+          });
+          continue;
+        }
+        const r = await chunks.next();
+        if (r.done) done = true;
+        else {
+          queue.push(r.value);
+          queued += r.value.length;
+        }
+        wakeReader?.();
+      }
+    } catch (e) {
+      failure = e;
+    } finally {
+      done = true;
+      wakeReader?.();
+    }
+  };
+  let pumping = false;
   const body = new ReadableStream<Uint8Array>({
     async pull(controller) {
-      try {
-        const r = pending ?? (await chunks.next());
-        pending = null;
-        if (r.done) {
-          finish();
-          controller.close();
-        } else controller.enqueue(enc.encode(r.value));
-      } catch (e) {
+      if (!pumping) {
+        pumping = true;
+        void pump();
+      }
+      while (!queue.length && !done)
+        await new Promise<void>((r) => {
+          wakeReader = r;
+        });
+      if (queue.length) {
+        const text = queue.join("");
+        queue = [];
+        queued = 0;
+        wakePump?.();
+        controller.enqueue(enc.encode(text));
+      } else if (failure) {
         finish();
-        controller.error(e);
+        controller.error(failure);
+      } else {
+        finish();
+        controller.close();
       }
     },
     async cancel() {
       finish();
+      wakePump?.();
       await chunks.return(undefined).catch(() => {});
     },
   });
