@@ -95,3 +95,15 @@ export function pickSource(l: InstanceLogs, key: string | null | undefined): Log
 export function fileSources(l: InstanceLogs): Array<Extract<LogSource, { kind: "file" }>> {
   return l.sources.filter((s): s is Extract<LogSource, { kind: "file" }> => s.kind === "file");
 }
+
+/**
+ * The files that may hold records of the last `hours`: a rotation last written before that
+ * cannot (an hour of slack covers clocks and time zones). Saves re-reading old .gz rotations
+ * on every scan.
+ */
+export function recentFiles(l: InstanceLogs, hours: number, now = Date.now()): string[] {
+  const since = now - (hours + 1) * 3_600_000;
+  return fileSources(l)
+    .filter((s) => s.path === l.cfg.logfile || s.mtimeMs >= since)
+    .map((s) => s.path);
+}

@@ -4,7 +4,7 @@ import { logsOf } from "./request.ts";
 import type { LogsStore } from "./store.ts";
 import type { LogFilter } from "./filter.ts";
 import { recordLines } from "./format.ts";
-import { fileSources, type InstanceLogs, pickSource } from "./instance-logs.ts";
+import { fileSources, type InstanceLogs, pickSource, recentFiles } from "./instance-logs.ts";
 import { parseLogTime } from "./parser.ts";
 import { searchSources } from "./search-sources.ts";
 import type { LogSource } from "./sources.ts";
@@ -80,10 +80,12 @@ export async function errorGroups(
     ))
       found.push(record);
     groups = groupErrors(found);
-  } else
-    groups = files.length
-      ? await errorsSummary(l.conn, files, { hours: opts.hours, signal: opts.signal })
+  } else {
+    const recent = recentFiles(l, opts.hours);
+    groups = recent.length
+      ? await errorsSummary(l.conn, recent, { hours: opts.hours, signal: opts.signal })
       : [];
+  }
   return {
     files,
     groups: groups.map((g) => ({

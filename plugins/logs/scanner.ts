@@ -1,5 +1,5 @@
 import { AppError, type ErrorCode, type InstanceHandle, type PluginContext, toAppError } from "odoodeck/sdk";
-import { fileSources, instanceLogs } from "./instance-logs.ts";
+import { instanceLogs, recentFiles } from "./instance-logs.ts";
 import { maskSecrets } from "./mask.ts";
 import type { LogsSettings } from "./settings.ts";
 import { LogsStore, type ScanRow } from "./store.ts";
@@ -50,7 +50,7 @@ export class ErrorScanner {
     let announce: ErrorGroup[] = [];
     try {
       const l = await instanceLogs(this.store, inst);
-      const paths = fileSources(l).map((s) => s.path);
+      const paths = recentFiles(l, hours);
       if (!paths.length && l.confProblem)
         throw new AppError(l.confProblem.code as ErrorCode, l.confProblem.message, {
           hint: l.confProblem.hint,
