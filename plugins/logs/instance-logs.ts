@@ -62,7 +62,8 @@ export function sourceLabel(s: LogSource): string {
  * live logfile, else the first source there is, else null.
  */
 export function pickSource(l: InstanceLogs, key: string | null | undefined): LogSource | null {
-  if (!key) {
+  // "all" is the search's "every file"; a single view shows the default source then.
+  if (!key || key === "all") {
     const live = l.cfg.logfile ? l.sources.find((s) => s.kind === "file" && s.path === l.cfg.logfile) : null;
     return live ?? l.sources[0] ?? null;
   }

@@ -167,6 +167,9 @@ describe("the Odoo 17 fixture log, through the page and the API", () => {
     expect(again.html).toContain('name="re" value="load(ed|ing)"');
     expect(again.html).toContain('name="since" value="2026-11-22 20:29:00"');
     expect(again.html).toMatch(/name="access" value="0" checked/);
+    // coming back from the search tab ("all" files) shows the default source
+    const fromSearch = await page(`/p/logs/i/${fx.id}?source=all&level=error`);
+    expect(rows(fromSearch.html)).toBe(2);
     // the form submits to the same place: GET with the same names
     const fromForm = await page(`/p/logs/i/${fx.id}?${new URL(link, t.url).searchParams}`);
     expect(linesOf(fromForm.html)).toBe(linesOf(first.html));
