@@ -152,7 +152,8 @@ class Follower {
  */
 export class FollowHub {
   private readonly shared = new WeakMap<Connection, Map<string, Follower>>();
-  private readonly running = new WeakMap<Connection, Set<Follower>>();
+  /** Followers and command streams (journald, docker) holding a channel, per connection. */
+  private readonly running = new WeakMap<Connection, Set<object>>();
   private readonly all = new Set<Follower>();
 
   /** Follow processes running on this connection (shared and private). */
@@ -212,6 +213,24 @@ export class FollowHub {
     }
   }
 
+  /** Takes a follow slot on the connection (a command stream); returns its release. */
+  acquire(conn: Connection): () => void {
+    const running = this.slots(conn);
+    const token = {};
+    running.add(token);
+    return () => running.delete(token);
+  }
+
+  private slots(conn: Connection): Set<object> {
+    const running = this.running.get(conn) ?? new Set<object>();
+    this.running.set(conn, running);
+    if (conn.kind === "ssh" && running.size >= MAX_FOLLOWERS_PER_SSH)
+      throw new AppError("E_BUSY", `Already following ${running.size} logs on ${conn.label}`, {
+        hint: `At most ${MAX_FOLLOWERS_PER_SSH} logs of one SSH server are followed at once, so other work on it is not starved; pause or close another Logs tab of that server`,
+      });
+    return running;
+  }
+
   private start(
     conn: Connection,
     path: string,
@@ -219,12 +238,7 @@ export class FollowHub {
     intervalMs: number | undefined,
     share: boolean,
   ): Follower {
-    const running = this.running.get(conn) ?? new Set<Follower>();
-    this.running.set(conn, running);
-    if (conn.kind === "ssh" && running.size >= MAX_FOLLOWERS_PER_SSH)
-      throw new AppError("E_BUSY", `Already following ${running.size} logs on ${conn.label}`, {
-        hint: `At most ${MAX_FOLLOWERS_PER_SSH} different log files of one SSH server are followed at once, so other work on it is not starved; pause or close another Logs tab of that server`,
-      });
+    const running = this.slots(conn);
     const f = new Follower(conn, path, cursor, intervalMs, (done) => {
       running.delete(done);
       this.all.delete(done);

@@ -30,15 +30,28 @@ export async function* followSource(
     });
     return;
   }
+  const release = opts.hub?.acquire(conn);
+  try {
+    yield* followCommand(conn, src, opts.signal);
+  } finally {
+    release?.();
+  }
+}
+
+async function* followCommand(
+  conn: Connection,
+  src: Exclude<LogSource, { kind: "file" }>,
+  signal?: AbortSignal,
+): AsyncGenerator<FollowEvent> {
   const cmd = sourceCommand(src, { follow: true, lines: 0 });
-  const proc = conn.spawn(mergeStderr(cmd), { signal: opts.signal });
+  const proc = conn.spawn(mergeStderr(cmd), { signal: signal });
   const asm = new RecordAssembler();
   const reader = proc.stdout.getReader();
   const stop = () => void reader.cancel().catch(() => {});
-  opts.signal?.addEventListener("abort", stop, { once: true });
+  signal?.addEventListener("abort", stop, { once: true });
   yield { type: "started", cursor: "" };
   try {
-    while (!opts.signal?.aborted) {
+    while (!signal?.aborted) {
       const { done, value } = await reader.read();
       if (done) break;
       const records = asm.push(value);
@@ -46,10 +59,10 @@ export async function* followSource(
       if (records.length) yield { type: "records", records, cursor: "" };
     }
   } finally {
-    opts.signal?.removeEventListener("abort", stop);
+    signal?.removeEventListener("abort", stop);
     proc.kill("SIGKILL");
   }
-  if (opts.signal?.aborted) return;
+  if (signal?.aborted) return;
   const code = await proc.exited.catch(() => 1);
   throw new AppError("E_CONNECTION_LOST", `\`${cmd.slice(0, 2).join(" ")}\` stopped (exit ${code})`, {
     hint:

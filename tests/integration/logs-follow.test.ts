@@ -183,6 +183,23 @@ describe("follow over SSE, local connection", () => {
   });
 });
 
+test("following a docker container that cannot be read says why and ends", async () => {
+  const inst = await fixtureLogInstance(t, {
+    name: "follow-docker",
+    container: "odoodeck-test-no-such-container",
+  });
+  const es = await SseClient.open(t.admin, `/api/v1/logs/i/${inst.id}/follow?source=docker`);
+  expect(es.status).toBe(200);
+  await es.until((ev) => ev.some((e) => e.event === "failed"));
+  await es.close();
+  expect(JSON.parse(es.of("failed")[0].data)).toMatchObject({
+    code: "E_CONNECTION_LOST",
+    message: expect.stringContaining("`docker logs` stopped"),
+  });
+  // docker's own words came through as a line of the log
+  expect(jsonMessages(es.events).join("\n")).toMatch(/docker|container/i);
+});
+
 describe("follow over SSH to a real sshd", () => {
   let inst: LogsInstance;
   let serverId: number;
