@@ -4,7 +4,6 @@ import logsCss from "./assets/logs.css" with { type: "text" };
 import logsJs from "./assets/logs.js" with { type: "text" };
 import { pickSource, sourceKey } from "./instance-logs.ts";
 import { parseLogTime } from "./parser.ts";
-import type { LogRecord } from "./record.ts";
 import {
   type Ctx,
   hasCondition,
@@ -27,12 +26,13 @@ import { searchSources } from "./search-sources.ts";
 import type { LogsStore } from "./store.ts";
 import { hubOf } from "./follow-hub.ts";
 import { followCursor, followResponse, streamedResponse } from "./streams.ts";
-import { maskRecord } from "./mask.ts";
 import { linker, viewHref, viewQuery } from "./view-url.ts";
 import { ErrorsPage } from "./views/errors-page.tsx";
 import { LogsPage, type Problem } from "./views/logs-page.tsx";
-import { Rec, renderRecords } from "./views/record.tsx";
+import { renderRecords } from "./views/record.tsx";
+import { searchResultChunks } from "./views/search-results.tsx";
 import { SearchPage } from "./views/search-page.tsx";
+import { maskRecord } from "./mask.ts";
 import { readWindow } from "./window.ts";
 
 const ASSETS: Record<string, { body: string; type: string }> = {
@@ -42,9 +42,6 @@ const ASSETS: Record<string, { body: string; type: string }> = {
 export const ASSET_V = Bun.hash(logsJs + logsCss)
   .toString(36)
   .slice(0, 8);
-
-/** Separates streamed search chunks; never inside a chunk (control characters in logs are replaced). */
-const SEP = "\u001e";
 
 const baseOf = (id: number) => `/p/logs/i/${id}`;
 
@@ -180,38 +177,16 @@ export function logsPages(ctx: Ctx, store: LogsStore): Hono<Env> {
     const targets = searchTargets(l, req.source);
     const max = (await ctx.settings()).search_max_results;
     const ac = new AbortController();
-    async function* chunks(): AsyncGenerator<string> {
-      yield `<p class="search-start" data-files="${targets.length}"></p>${SEP}`;
-      let n = 0;
-      let current: string | null = null;
-      try {
-        for await (const { source, record } of searchSources(l.conn, targets, req.filter, {
-          max,
-          signal: ac.signal,
-        })) {
-          const key = sourceKey(source);
-          const link = linker(baseOf(inst.id), key, req.filter);
-          let head = "";
-          if (key !== current) {
-            current = key;
-            head = await (<h3 class="sr-src">{key}</h3>).toString();
-          }
-          n++;
-          yield `${head}${await (<Rec r={maskRecord(record as LogRecord)} link={link} />).toString()}${SEP}`;
-        }
-        yield `<p class="search-done" data-count="${n}" data-limited="${n >= max ? 1 : 0}">${n} result${n === 1 ? "" : "s"}${n >= max ? ` (stopped at ${max})` : ""}.</p>${SEP}`;
-      } catch (e) {
-        if (ac.signal.aborted) return;
-        const err = toAppError(e);
-        yield `${await (
-          <div class="flash flash-error search-failed" data-code={err.code}>
-            <strong>{err.message}</strong> <code>{err.code}</code>
-            {err.hint ? <p>{err.hint}</p> : null}
-          </div>
-        ).toString()}${SEP}`;
-      }
-    }
-    return streamedResponse(c, ac, chunks(), { "Content-Type": "text/html; charset=utf-8" });
+    const chunks = searchResultChunks(
+      searchSources(l.conn, targets, req.filter, { max, signal: ac.signal }),
+      {
+        files: targets.length,
+        max,
+        signal: ac.signal,
+        link: (key) => linker(baseOf(inst.id), key, req.filter),
+      },
+    );
+    return streamedResponse(c, ac, chunks, { "Content-Type": "text/html; charset=utf-8" });
   });
 
   app.get("/i/:instance/errors", async (c) => {
