@@ -102,7 +102,8 @@ export function sourceCommand(
   src: Exclude<LogSource, { kind: "file" }>,
   opts: { follow?: boolean; lines?: number; since?: string } = {},
 ): string[] {
-  const lines = String(Math.max(1, Math.min(opts.lines ?? 1000, 100_000)));
+  // 0 lines: only what comes next (follow from now).
+  const lines = String(Math.max(0, Math.min(opts.lines ?? 1000, 100_000)));
   if (src.kind === "journal") {
     const cmd = ["journalctl", "-u", checkName(src.unit, "service"), "-o", "cat", "--no-pager", "-n", lines];
     if (opts.since) cmd.push(`--since=${opts.since}`);

@@ -1,0 +1,247 @@
+import { Hono } from "hono";
+import { AppError, type Env, toAppError } from "odoodeck/sdk";
+import logsCss from "./assets/logs.css" with { type: "text" };
+import logsJs from "./assets/logs.js" with { type: "text" };
+import { pickSource, sourceKey } from "./instance-logs.ts";
+import { parseLogTime } from "./parser.ts";
+import {
+  type Ctx,
+  hasCondition,
+  lenientViewRequest,
+  logsOf,
+  requestInstance,
+  sourceOptions,
+  viewRequest,
+} from "./request.ts";
+import {
+  addPath,
+  downloadResponse,
+  errorGroups,
+  hoursParam,
+  removePath,
+  searchTargets,
+  sourceOf,
+} from "./routes-shared.ts";
+import { searchSources } from "./search-sources.ts";
+import type { LogsStore } from "./store.ts";
+import { hubOf } from "./follow-hub.ts";
+import { followCursor, followResponse, streamedResponse } from "./streams.ts";
+import { linker, viewHref, viewQuery } from "./view-url.ts";
+import { ErrorsPage } from "./views/errors-page.tsx";
+import { LogsPage, type Problem } from "./views/logs-page.tsx";
+import { renderRecords } from "./views/record.tsx";
+import { searchResultChunks } from "./views/search-results.tsx";
+import { SearchPage } from "./views/search-page.tsx";
+import { maskRecord } from "./mask.ts";
+import { readWindow } from "./window.ts";
+
+const ASSETS: Record<string, { body: string; type: string }> = {
+  "logs.js": { body: logsJs, type: "text/javascript; charset=utf-8" },
+  "logs.css": { body: logsCss, type: "text/css; charset=utf-8" },
+};
+export const ASSET_V = Bun.hash(logsJs + logsCss)
+  .toString(36)
+  .slice(0, 8);
+
+const baseOf = (id: number) => `/p/logs/i/${id}`;
+
+export function logsPages(ctx: Ctx, store: LogsStore): Hono<Env> {
+  const app = new Hono<Env>();
+
+  app.get("/assets/:name", (c) => {
+    const a = ASSETS[c.req.param("name")];
+    if (!a) throw new AppError("E_NOT_FOUND", "No such asset");
+    return c.body(a.body, 200, {
+      "Content-Type": a.type,
+      "Cache-Control": "private, max-age=31536000, immutable",
+    });
+  });
+
+  app.get("/i/:instance", async (c) => {
+    const inst = await requestInstance(ctx, c);
+    const base = baseOf(inst.id);
+    const req = lenientViewRequest(c);
+    const settings = await ctx.settings();
+    const l = await logsOf(store, inst);
+    const src = pickSource(l, req.source);
+    let problem: Problem | null = req.problem;
+    let window = null;
+    if (src && !problem) {
+      try {
+        window = await readWindow(l.conn, src, {
+          filter: req.filter,
+          maxRecords: settings.max_records,
+          maxBytes: settings.window_mb * 1024 * 1024,
+          signal: c.req.raw.signal,
+        });
+      } catch (e) {
+        problem = toAppError(e).toJSON();
+      }
+    }
+    const followable =
+      window !== null &&
+      req.filter.until === undefined &&
+      ((window.mode === "tail" && window.cursor !== null) ||
+        window.mode === "command" ||
+        (window.mode === "from-time" && window.cursor !== null && window.matched <= window.records.length));
+    const q = viewQuery(req.source, req.filter);
+    if (window?.cursor) q.set("cursor", window.cursor);
+    const p = c.get("principal");
+    const admin = await ctx.auth.can(p, "admin", inst.id);
+    return ctx.views.page(c, {
+      title: `Logs · ${inst.name}`,
+      instanceId: inst.id,
+      body: (
+        <LogsPage
+          base={base}
+          assetV={ASSET_V}
+          sources={sourceOptions(l)}
+          source={src ? sourceKey(src) : null}
+          sourceParam={req.source}
+          q={req.problem ? req.q : viewQuery(req.source, req.filter)}
+          filter={req.filter}
+          window={window ? { ...window, records: window.records.map(maskRecord) } : null}
+          problem={problem}
+          confProblem={l.confProblem}
+          followUrl={followable ? `${base}/follow?${q}` : null}
+          downloadUrl={src && !req.problem ? viewHref(`${base}/download`, req.source, req.filter) : null}
+          link={linker(base, req.source, req.filter)}
+          admin={admin ? { extraPaths: await store.extraPaths(inst.id), action: `${base}/paths` } : null}
+        />
+      ),
+    });
+  });
+
+  app.get("/i/:instance/follow", async (c) => {
+    const inst = await requestInstance(ctx, c);
+    const req = viewRequest(c);
+    const { l, src } = await sourceOf(store, inst, req.source);
+    const link = linker(baseOf(inst.id), req.source, req.filter);
+    return followResponse(
+      c,
+      l.conn,
+      src,
+      req.filter,
+      followCursor(c, src),
+      (rs) => renderRecords(rs, link),
+      hubOf(ctx),
+    );
+  });
+
+  app.get("/i/:instance/download", async (c) => {
+    const inst = await requestInstance(ctx, c);
+    const req = viewRequest(c);
+    const { l, src } = await sourceOf(store, inst, req.source);
+    await ctx.audit(c, {
+      action: "logs.download",
+      target: src.kind === "file" ? src.path : src.kind,
+      instanceId: inst.id,
+      result: "ok",
+      details: Object.fromEntries(viewQuery(null, req.filter)),
+    });
+    return downloadResponse(c, l, src, req.filter);
+  });
+
+  app.get("/i/:instance/search", async (c) => {
+    const inst = await requestInstance(ctx, c);
+    const base = baseOf(inst.id);
+    const req = viewRequest(c);
+    const l = await logsOf(store, inst);
+    searchTargets(l, req.source); // refuses a source the instance may not read, before anything else
+    const q = viewQuery(req.source ?? "all", req.filter);
+    return ctx.views.page(c, {
+      title: `Search logs · ${inst.name}`,
+      instanceId: inst.id,
+      body: (
+        <SearchPage
+          base={base}
+          assetV={ASSET_V}
+          sources={sourceOptions(l)}
+          source={req.source ?? "all"}
+          q={q}
+          streamUrl={hasCondition(req.filter) ? `${base}/search/results?${q}` : null}
+          max={(await ctx.settings()).search_max_results}
+        />
+      ),
+    });
+  });
+
+  app.get("/i/:instance/search/results", async (c) => {
+    const inst = await requestInstance(ctx, c);
+    const req = viewRequest(c);
+    if (!hasCondition(req.filter))
+      throw new AppError("E_VALIDATION", "Give something to search for", {
+        hint: "A text, a pattern, a level, a logger, a pid or a time range",
+      });
+    const l = await logsOf(store, inst);
+    const targets = searchTargets(l, req.source);
+    const max = (await ctx.settings()).search_max_results;
+    const ac = new AbortController();
+    const chunks = searchResultChunks(
+      searchSources(l.conn, targets, req.filter, { max, signal: ac.signal }),
+      {
+        files: targets.length,
+        max,
+        signal: ac.signal,
+        link: (key) => linker(baseOf(inst.id), key, req.filter),
+      },
+    );
+    return streamedResponse(c, ac, chunks, { "Content-Type": "text/html; charset=utf-8" });
+  });
+
+  app.get("/i/:instance/errors", async (c) => {
+    const inst = await requestInstance(ctx, c);
+    const base = baseOf(inst.id);
+    const settings = await ctx.settings();
+    const hours = hoursParam(c, settings.scan_hours);
+    const since = c.req.query("since") || null;
+    const l = await logsOf(store, inst);
+    let problem: Problem | null = null;
+    let result: Awaited<ReturnType<typeof errorGroups>> = { groups: [], files: [] };
+    try {
+      result = await errorGroups(l, { hours, since, signal: c.req.raw.signal });
+    } catch (e) {
+      problem = toAppError(e).toJSON();
+    }
+    const now = Date.now() - new Date().getTimezoneOffset() * 60_000;
+    const sinceMs = since ? parseLogTime(since) : now - hours * 3_600_000;
+    return ctx.views.page(c, {
+      title: `Log errors · ${inst.name}`,
+      instanceId: inst.id,
+      body: (
+        <ErrorsPage
+          base={base}
+          assetV={ASSET_V}
+          hours={hours}
+          since={since}
+          groups={result.groups}
+          files={result.files}
+          problem={problem}
+          viewHref={(g) =>
+            viewHref(`${base}/search`, "all", {
+              level: g.level,
+              logger: g.logger || undefined,
+              ...(sinceMs !== null ? { since: sinceMs } : {}),
+            })
+          }
+        />
+      ),
+    });
+  });
+
+  app.post("/i/:instance/paths", async (c) => {
+    const inst = await requestInstance(ctx, c, "admin");
+    const body = await c.req.parseBody();
+    await addPath(ctx, store, c, inst.id, String(body.path ?? ""));
+    return c.redirect(`${baseOf(inst.id)}`, 303);
+  });
+
+  app.post("/i/:instance/paths/delete", async (c) => {
+    const inst = await requestInstance(ctx, c, "admin");
+    const body = await c.req.parseBody();
+    await removePath(ctx, store, c, inst.id, String(body.path ?? ""));
+    return c.redirect(`${baseOf(inst.id)}`, 303);
+  });
+
+  return app;
+}

@@ -1,0 +1,143 @@
+import { type AppContext, AppError, type InstanceHandle } from "odoodeck/sdk";
+import type { Ctx } from "./request.ts";
+import { logsOf } from "./request.ts";
+import type { LogsStore } from "./store.ts";
+import type { LogFilter } from "./filter.ts";
+import { recordLines } from "./format.ts";
+import { fileSources, type InstanceLogs, pickSource, recentFiles } from "./instance-logs.ts";
+import { parseLogTime } from "./parser.ts";
+import { searchSources } from "./search-sources.ts";
+import type { LogSource } from "./sources.ts";
+import { streamedResponse } from "./streams.ts";
+import { type ErrorGroup, errorsSummary, groupErrors } from "./summary.ts";
+import { maskSecrets } from "./mask.ts";
+import type { LogRecord } from "./record.ts";
+
+/** The sources a search covers: "all" (or nothing) means every file, oldest rotation first. */
+export function searchTargets(l: InstanceLogs, key: string | null): LogSource[] {
+  if (!key || key === "all") {
+    const files = fileSources(l);
+    if (files.length) return files;
+    const other = pickSource(l, null);
+    return other ? [other] : [];
+  }
+  const one = pickSource(l, key);
+  return one ? [one] : [];
+}
+
+/** The filtered view as text/plain, streamed (the whole source, not only the window on screen). */
+export async function downloadResponse(
+  c: AppContext,
+  l: InstanceLogs,
+  src: LogSource,
+  filter: LogFilter,
+): Promise<Response> {
+  const ac = new AbortController();
+  async function* chunks(): AsyncGenerator<string> {
+    let buf = "";
+    for await (const { record } of searchSources(l.conn, [src], filter, {
+      max: Number.MAX_SAFE_INTEGER,
+      signal: ac.signal,
+    })) {
+      buf += recordLines(record);
+      if (buf.length >= 64 * 1024) {
+        yield buf;
+        buf = "";
+      }
+    }
+    if (buf) yield buf;
+  }
+  const base = src.kind === "file" ? src.path.split("/").pop()! : src.kind;
+  const name = `${l.inst.name}-${base}`.replace(/[^A-Za-z0-9._-]+/g, "_");
+  return streamedResponse(c, ac, chunks(), {
+    "Content-Type": "text/plain; charset=utf-8",
+    "Content-Disposition": `attachment; filename="${name}${Object.keys(filter).length ? "-filtered" : ""}.log"`,
+  });
+}
+
+/** The errors of a period: the last `hours`, or since a log time (as written in the log). */
+export async function errorGroups(
+  l: InstanceLogs,
+  opts: { hours: number; since: string | null; signal?: AbortSignal },
+): Promise<{ groups: ErrorGroup[]; files: string[] }> {
+  const files = fileSources(l).map((s) => s.path);
+  let groups: ErrorGroup[];
+  if (opts.since) {
+    const since = parseLogTime(opts.since);
+    if (since === null)
+      throw new AppError("E_VALIDATION", `"since" is not a time`, {
+        hint: "Write it as 2026-11-22 20:30 or 2026-11-22T20:30:00",
+      });
+    const found: LogRecord[] = [];
+    for await (const { record } of searchSources(
+      l.conn,
+      fileSources(l),
+      { level: "ERROR", since },
+      {
+        max: 10_000,
+        signal: opts.signal,
+      },
+    ))
+      found.push(record);
+    groups = groupErrors(found);
+  } else {
+    const recent = recentFiles(l, opts.hours);
+    groups = recent.length
+      ? await errorsSummary(l.conn, recent, { hours: opts.hours, signal: opts.signal })
+      : [];
+  }
+  return {
+    files,
+    groups: groups.map((g) => ({
+      ...g,
+      message: maskSecrets(g.message),
+      ...(g.exception ? { exception: maskSecrets(g.exception) } : {}),
+    })),
+  };
+}
+
+export function hoursParam(c: AppContext, fallback: number): number {
+  const raw = c.req.query("hours");
+  if (!raw) return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0 || n > 24 * 366)
+    throw new AppError("E_VALIDATION", "hours must be a number between 1 and 8784", {
+      hint: "e.g. 24 for the last day",
+    });
+  return n;
+}
+
+export async function sourceOf(store: LogsStore, inst: InstanceHandle, key: string | null) {
+  const l: InstanceLogs = await logsOf(store, inst);
+  const src = pickSource(l, key);
+  if (!src)
+    throw new AppError("E_NOT_FOUND", "This instance has no log odoodeck may read", {
+      hint: "Set logfile in odoo.conf, or the instance's systemd service or docker container",
+    });
+  return { l, src };
+}
+
+const PATH_RE = /^\/[^\0]*$/;
+
+export async function addPath(ctx: Ctx, store: LogsStore, c: AppContext, instanceId: number, raw: string) {
+  const path = raw.trim();
+  if (!PATH_RE.test(path) || path.split("/").includes("..") || path.length > 1000)
+    throw new AppError("E_VALIDATION", "A log path must be absolute, without ..", {
+      hint: "e.g. /var/log/odoo/odoo-worker.log",
+    });
+  const added = await store.addPath(instanceId, path, c.get("principal")?.username ?? "?");
+  await ctx.audit(c, { action: "logs.path.add", target: path, instanceId, result: "ok", details: { added } });
+  return path;
+}
+
+export async function removePath(
+  ctx: Ctx,
+  store: LogsStore,
+  c: AppContext,
+  instanceId: number,
+  path: string,
+) {
+  const removed = await store.removePath(instanceId, path);
+  if (!removed) throw new AppError("E_NOT_FOUND", `${path} is not an extra log path of this instance`);
+  await ctx.audit(c, { action: "logs.path.remove", target: path, instanceId, result: "ok" });
+}

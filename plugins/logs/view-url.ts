@@ -1,0 +1,21 @@
+import { filterToQuery, type LogFilter } from "./filter.ts";
+
+/** Where a view lives: the same source and filter give the same URL (deep links). */
+export function viewQuery(source: string | null, f: LogFilter): URLSearchParams {
+  const q = new URLSearchParams();
+  if (source) q.set("source", source);
+  for (const [k, v] of filterToQuery(f)) q.set(k, v);
+  return q;
+}
+
+export function viewHref(base: string, source: string | null, f: LogFilter): string {
+  const q = viewQuery(source, f).toString();
+  return q ? `${base}?${q}` : base;
+}
+
+/** Builds the links a record offers (click a logger or a pid to narrow to it). */
+export type LinkTo = (patch: Partial<LogFilter>) => string;
+
+export function linker(base: string, source: string | null, f: LogFilter): LinkTo {
+  return (patch) => viewHref(base, source, { ...f, ...patch });
+}

@@ -1,0 +1,205 @@
+import { ui } from "odoodeck/sdk";
+import type { LogFilter } from "../filter.ts";
+import { LEVELS } from "../record.ts";
+import type { ExtraPath } from "../store.ts";
+import { type LinkTo, viewHref } from "../view-url.ts";
+import type { LogWindow } from "../window.ts";
+import { Filters, type SourceOption } from "./filters.tsx";
+import { Rec } from "./record.tsx";
+
+export interface Problem {
+  code: string;
+  message: string;
+  hint?: string;
+}
+
+export function LogsNav(props: { base: string; active: "view" | "search" | "errors"; query?: string }) {
+  const q = props.query ? `?${props.query}` : "";
+  const tab = (key: typeof props.active, href: string, label: string) => (
+    <a href={href} class={props.active === key ? "active" : ""}>
+      {label}
+    </a>
+  );
+  return (
+    <nav class="logs-nav" aria-label="Logs">
+      {tab("view", `${props.base}${q}`, "View & follow")}
+      {tab("search", `${props.base}/search${q}`, "Search all files")}
+      {tab("errors", `${props.base}/errors`, "Errors summary")}
+    </nav>
+  );
+}
+
+export function Assets(props: { v: string }) {
+  return (
+    <>
+      <link rel="stylesheet" href={`/p/logs/assets/logs.css?v=${props.v}`} />
+      <script src={`/p/logs/assets/logs.js?v=${props.v}`} defer />
+    </>
+  );
+}
+
+const fmt = (n: number) => n.toLocaleString("en-US");
+
+function Counts(props: { w: LogWindow; base: string; source: string | null; filter: LogFilter }) {
+  const { w, filter } = props;
+  const levels = [...LEVELS, "RAW"] as const;
+  return (
+    <p class="logs-counts" id="logs-counts">
+      {levels
+        .filter((l) => w.counts[l] > 0 || l === "ERROR" || l === "WARNING" || l === "INFO")
+        .map((l) => {
+          const active = l !== "RAW" && filter.level === l && filter.levelOnly;
+          const href =
+            l === "RAW" ? null : viewHref(props.base, props.source, { ...filter, level: l, levelOnly: true });
+          const inner = (
+            <>
+              {l === "RAW" ? "no header" : l} <b data-count={String(w.counts[l])}>{fmt(w.counts[l])}</b>
+            </>
+          );
+          return href ? (
+            <a class={`lc lc-${l}${active ? " active" : ""}`} data-level={l} href={href}>
+              {inner}
+            </a>
+          ) : (
+            <span class={`lc lc-${l}`} data-level={l}>
+              {inner}
+            </span>
+          );
+        })}
+    </p>
+  );
+}
+
+function Scope(props: { w: LogWindow }) {
+  const { w } = props;
+  const read = ui.bytes(w.to - w.from);
+  const where =
+    w.mode === "command"
+      ? "the last lines the command printed"
+      : w.mode === "head"
+        ? w.size === null
+          ? `the first ${read} (decompressed); search reads all of it`
+          : "the whole file"
+        : w.from === 0 && w.to === w.size
+          ? "the whole file"
+          : w.mode === "from-time"
+            ? `${read} from the jump time${w.to < (w.size ?? 0) ? "; later lines: jump further or search" : ""}`
+            : `the last ${read} of ${ui.bytes(w.size)}; older lines: jump to a time or search`;
+  return (
+    <p class="muted logs-scope" id="logs-scope" data-lines={String(w.lines)} data-records={String(w.total)}>
+      {fmt(w.matched)} matching of {fmt(w.total)} records ({fmt(w.lines)} lines) in {where}
+      {w.matched > w.records.length ? `; showing ${fmt(w.records.length)}` : ""}.
+    </p>
+  );
+}
+
+export function LogsPage(props: {
+  base: string;
+  assetV: string;
+  sources: SourceOption[];
+  /** The source shown, and the one the URL names (null: the default), for links. */
+  source: string | null;
+  sourceParam: string | null;
+  q: URLSearchParams;
+  filter: LogFilter;
+  window: LogWindow | null;
+  problem: Problem | null;
+  confProblem: Problem | null;
+  followUrl: string | null;
+  downloadUrl: string | null;
+  link: LinkTo;
+  admin: { extraPaths: ExtraPath[]; action: string } | null;
+}) {
+  const w = props.window;
+  const query = props.q.toString();
+  return (
+    <div class="logs">
+      <Assets v={props.assetV} />
+      <LogsNav base={props.base} active="view" query={query} />
+      {props.confProblem ? <ui.Flash kind="info" {...props.confProblem} /> : null}
+      <Filters action={props.base} sources={props.sources} source={props.source} q={props.q} submit="Apply" />
+      {props.problem ? <ui.Flash kind="error" {...props.problem} /> : null}
+      {!props.sources.length && !props.problem ? (
+        <ui.Empty title="No log to show">
+          <p>
+            This instance has no log file, service or container odoodeck may read. Set <code>logfile</code> in
+            odoo.conf, or the instance's systemd service or docker container.
+          </p>
+        </ui.Empty>
+      ) : null}
+      {w ? (
+        <>
+          <div class="logs-bar">
+            <Counts w={w} base={props.base} source={props.sourceParam} filter={props.filter} />
+            <Scope w={w} />
+            <p class="logs-actions">
+              {props.downloadUrl ? <a href={props.downloadUrl}>Download this view</a> : null}
+              {" · "}
+              <a href={query ? `${props.base}?${query}` : props.base} id="logs-permalink">
+                Link to this view
+              </a>
+            </p>
+          </div>
+          {props.followUrl ? (
+            <div class="logs-toolbar">
+              <button type="button" id="logs-follow" class="secondary" aria-pressed="true">
+                Pause
+              </button>{" "}
+              <span id="logs-state" class="muted" aria-live="polite">
+                connecting…
+              </span>{" "}
+              <label>
+                <input type="checkbox" id="logs-autoscroll" checked /> auto-scroll
+              </label>
+            </div>
+          ) : null}
+          <div
+            id="log-view"
+            class="log-lines"
+            data-follow-url={props.followUrl ?? undefined}
+            data-tail={w.mode === "tail" || w.mode === "command" ? "1" : undefined}
+          >
+            {w.records.map((r) => (
+              <Rec r={r} link={props.link} />
+            ))}
+          </div>
+          <button type="button" id="logs-new" class="logs-new" hidden>
+            new lines below ↓
+          </button>
+          {w.records.length === 0 ? (
+            <p class="muted" id="logs-none">
+              No record matches this view.
+            </p>
+          ) : null}
+        </>
+      ) : null}
+      {props.admin ? <Paths {...props.admin} /> : null}
+    </div>
+  );
+}
+
+function Paths(props: { extraPaths: ExtraPath[]; action: string }) {
+  return (
+    <ui.Card title="Extra log files" class="logs-paths">
+      <p class="muted">
+        Besides odoo.conf's <code>logfile</code> and its rotations, these files of this instance may be read
+        by everyone who may view it.
+      </p>
+      <ul class="plain">
+        {props.extraPaths.map((p) => (
+          <li>
+            <code>{p.path}</code> <small class="muted">added by {p.addedBy}</small>{" "}
+            <ui.Form action={`${props.action}/delete`} class="inline">
+              <input type="hidden" name="path" value={p.path} />
+              <button class="link">remove</button>
+            </ui.Form>
+          </li>
+        ))}
+      </ul>
+      <ui.Form action={props.action} class="row">
+        <input name="path" placeholder="/var/log/odoo/odoo-worker.log" required size={40} />
+        <button>Add log file</button>
+      </ui.Form>
+    </ui.Card>
+  );
+}

@@ -1,0 +1,202 @@
+import { AppError, type Connection } from "odoodeck/sdk";
+import { RecordAssembler } from "./assembler.ts";
+import { WindowCollector } from "./collector.ts";
+import { fileIdentity } from "./file-id.ts";
+import type { LevelCounts, LogFilter } from "./filter.ts";
+import { findOffsetAtTime } from "./jump.ts";
+import type { LogRecord } from "./record.ts";
+import { type LogSource, sourceCommand } from "./sources.ts";
+
+/**
+ * One view of a log: the end of the file (tail), or the part starting at a time (jump), read with
+ * a byte limit, so a view costs the same on a 10 KB and a 10 GB file. Search reads everything.
+ */
+export interface WindowOptions {
+  filter: LogFilter;
+  maxRecords: number;
+  maxBytes: number;
+  signal?: AbortSignal;
+}
+
+export interface LogWindow {
+  records: LogRecord[];
+  counts: LevelCounts;
+  /** Lines and records read (whatever the filter). */
+  lines: number;
+  total: number;
+  /** Records that matched; `matched - records.length` were left out (over the cap). */
+  matched: number;
+  /** Byte range read; from > 0: older bytes were not read; to < size: newer ones were not. */
+  from: number;
+  to: number;
+  size: number | null;
+  mode: "tail" | "from-time" | "head" | "command";
+  /** Where following this view continues without a gap or a repeat (plain files read to the end). */
+  cursor: string | null;
+}
+
+export async function readWindow(conn: Connection, src: LogSource, opts: WindowOptions): Promise<LogWindow> {
+  if (src.kind !== "file") return commandWindow(conn, src, opts);
+  if (src.compressed) return gzipWindow(conn, src.path, opts);
+  const { filter: f, maxBytes, signal } = opts;
+  const { id, size } = await fileIdentity(conn, src.path, signal);
+  let from: number;
+  let to: number;
+  let mode: LogWindow["mode"] = "tail";
+  if (f.since !== undefined) {
+    mode = "from-time";
+    from = await findOffsetAtTime(conn, src.path, f.since, signal);
+    to = Math.min(size, from + maxBytes);
+  } else {
+    to = f.until !== undefined ? await findOffsetAtTime(conn, src.path, f.until, signal) : size;
+    from = Math.max(0, to - maxBytes);
+  }
+  const coll = new WindowCollector(f, opts.maxRecords, mode === "tail");
+  const asm = await readRange(conn, src.path, from, to, coll, signal);
+  let cursor: string | null = null;
+  for (const r of asm.flush()) coll.add(r);
+  if (to === size && !coll.done) {
+    // Following resumes after the last whole line; a last line without its line break (still
+    // being written, or a file that ends so) is shown, and the follower delivers it again whole.
+    cursor = `${id}:${asm.consumed}`;
+    for (const r of asm.end()) coll.add(r);
+  }
+  return result(coll, from, to, size, mode, cursor);
+}
+
+/** Feeds [from, to) of a file to the collector; from the middle of a file, skips the cut first line. */
+async function readRange(
+  conn: Connection,
+  path: string,
+  from: number,
+  to: number,
+  coll: WindowCollector,
+  signal?: AbortSignal,
+): Promise<RecordAssembler> {
+  let asm: RecordAssembler | null = from === 0 ? new RecordAssembler({ offset: 0, line: 1 }) : null;
+  let pos = from;
+  if (to <= from) return asm ?? new RecordAssembler({ offset: from, line: 0 });
+  const reader = conn.readFile(path, { start: from, signal }).getReader();
+  try {
+    while (pos < to && !coll.done) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      let chunk = value.length > to - pos ? value.subarray(0, to - pos) : value;
+      const at = pos;
+      pos += chunk.length;
+      if (!asm) {
+        const nl = chunk.indexOf(10);
+        if (nl === -1) continue;
+        asm = new RecordAssembler({ offset: at + nl + 1, line: 0 });
+        chunk = chunk.subarray(nl + 1);
+      }
+      for (const r of asm.push(chunk)) coll.add(r);
+    }
+  } finally {
+    await reader.cancel().catch(() => {});
+  }
+  return asm ?? new RecordAssembler({ offset: pos, line: 0 });
+}
+
+/** A rotated .gz has no random access: the view is its first `maxBytes` once decompressed. */
+async function gzipWindow(conn: Connection, path: string, opts: WindowOptions): Promise<LogWindow> {
+  const proc = conn.spawn(["gzip", "-dc", "--", path], { signal: opts.signal });
+  const stderr = new Response(proc.stderr).text().catch(() => "");
+  const coll = new WindowCollector(opts.filter, opts.maxRecords, false);
+  const asm = new RecordAssembler({ offset: 0, line: 1 });
+  let pos = 0;
+  let cut = false;
+  const reader = proc.stdout.getReader();
+  try {
+    while (!coll.done) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      const room = opts.maxBytes - pos;
+      const chunk = value.length > room ? value.subarray(0, room) : value;
+      pos += chunk.length;
+      for (const r of asm.push(chunk)) coll.add(r);
+      if (pos >= opts.maxBytes) {
+        cut = true;
+        break;
+      }
+    }
+  } finally {
+    await reader.cancel().catch(() => {});
+    proc.kill("SIGKILL");
+  }
+  for (const r of cut ? asm.flush() : asm.end()) coll.add(r);
+  if (!cut && !coll.done) {
+    const code = await proc.exited.catch(() => 1);
+    if (code !== 0 && coll.total === 0)
+      throw new AppError("E_COMMAND_FAILED", `${path} could not be decompressed`, {
+        hint: "The file may be damaged, or not gzip at all",
+        details: (await stderr).slice(0, 500),
+      });
+  }
+  return result(coll, 0, pos, cut ? null : pos, "head", null);
+}
+
+/** journald or docker: the last lines the command prints (stderr included for docker). */
+async function commandWindow(
+  conn: Connection,
+  src: Exclude<LogSource, { kind: "file" }>,
+  opts: WindowOptions,
+): Promise<LogWindow> {
+  const cmd = sourceCommand(src, { lines: Math.min(100_000, opts.maxRecords * 5) });
+  const proc = conn.spawn(mergeStderr(cmd), { signal: opts.signal, timeoutMs: 60_000 });
+  const coll = new WindowCollector(opts.filter, opts.maxRecords, true);
+  const asm = new RecordAssembler({ offset: 0, line: 1 });
+  let pos = 0;
+  const reader = proc.stdout.getReader();
+  try {
+    while (true) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      pos += value.length;
+      for (const r of asm.push(value)) coll.add(r);
+    }
+  } finally {
+    await reader.cancel().catch(() => {});
+  }
+  const code = await proc.exited.catch(() => 1);
+  const rest = asm.end();
+  if (code !== 0) {
+    const said = [...coll.records(), ...rest].map((r) => r.message).join("\n");
+    throw new AppError("E_COMMAND_FAILED", `\`${cmd.slice(0, 2).join(" ")}\` failed on ${conn.label}`, {
+      hint:
+        src.kind === "docker"
+          ? "Check that docker runs there and the connection's user may use it (group docker)"
+          : "Check the unit name and that the connection's user may read the journal (group systemd-journal)",
+      details: said.slice(-500),
+    });
+  }
+  for (const r of rest) coll.add(r);
+  return result(coll, 0, pos, pos, "command", null);
+}
+
+/** Runs a command with its stderr on stdout (docker logs replays the container's stderr there). */
+export function mergeStderr(cmd: string[]): string[] {
+  return ["sh", "-c", 'exec "$@" 2>&1', "odoodeck-logs", ...cmd];
+}
+
+function result(
+  coll: WindowCollector,
+  from: number,
+  to: number,
+  size: number | null,
+  mode: LogWindow["mode"],
+  cursor: string | null,
+): LogWindow {
+  return {
+    records: coll.records(),
+    counts: coll.counts,
+    lines: coll.lines,
+    total: coll.total,
+    matched: coll.matched,
+    from,
+    to,
+    size,
+    mode,
+    cursor,
+  };
+}

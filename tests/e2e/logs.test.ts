@@ -1,0 +1,121 @@
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { appendFileSync, existsSync } from "node:fs";
+import { type Browser, chromium } from "playwright-core";
+import logs from "../../plugins/logs/index.ts";
+import { startTestApp, TEST_PASSWORD, type TestApp } from "../helpers/app.ts";
+import { fixtureLogInstance, type LogsInstance, odooLine } from "../integration/logs-helpers.ts";
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+let t: TestApp;
+let browser: Browser;
+let fx: LogsInstance;
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM))
+    throw new Error(
+      `${CHROMIUM} not found: install Debian's chromium (apt-get install chromium) to run the browser tests`,
+    );
+  t = await startTestApp({ plugins: [logs] });
+  fx = await fixtureLogInstance(t, { name: "browser-logs" });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await t?.stop();
+});
+
+test("the logs page follows the file live; pause stops it, resume catches up; no console error", async () => {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+  const problems: string[] = [];
+  page.on("console", (m) => {
+    if (m.type() === "error") problems.push(`${page.url()}: ${m.text()}`);
+  });
+  page.on("pageerror", (e) => problems.push(`${page.url()}: ${e.message}`));
+
+  await page.goto(`${t.url}/p/logs/i/${fx.id}`);
+  await page.fill('input[name="username"]', "admin");
+  await page.fill('input[name="password"]', TEST_PASSWORD);
+  await page.click('button[type="submit"]');
+  await page.waitForURL(`${t.url}/p/logs/i/${fx.id}`);
+  expect(await page.locator("#logs-counts [data-level=ERROR] b").textContent()).toBe("2");
+  expect(await page.locator("#log-view .lr").count()).toBe(1725);
+  await page.locator("#logs-state", { hasText: "following" }).waitFor();
+
+  // The view starts at the bottom; a new line shows up at the bottom while following.
+  appendFileSync(fx.log, odooLine("live line one <b>not bold</b>", { level: "WARNING" }));
+  const one = page.locator("#log-view .lr", { hasText: "live line one" });
+  await one.waitFor({ timeout: 15_000 });
+  expect(await one.locator(".lr-msg").textContent()).toBe("live line one <b>not bold</b>");
+  expect(await page.locator("#log-view b").count()).toBe(0);
+  const atBottom = await page.evaluate(() => {
+    const v = document.getElementById("log-view")!;
+    return v.scrollHeight - v.scrollTop - v.clientHeight < 40;
+  });
+  expect(atBottom).toBe(true);
+
+  // Tracebacks are folded; a click opens them.
+  const tb = page.locator("#log-view .lv-ERROR details").first();
+  expect(await tb.getAttribute("open")).toBeNull();
+  await tb.locator("summary").click();
+  expect(await tb.getAttribute("open")).toBe("");
+
+  // Pause: lines written meanwhile do not appear…
+  await page.click("#logs-follow");
+  await page.locator("#logs-state", { hasText: "paused" }).waitFor();
+  expect(await page.textContent("#logs-follow")).toBe("Resume");
+  appendFileSync(fx.log, odooLine("written while paused"));
+  await page.waitForTimeout(1500);
+  expect(await page.locator("#log-view .lr", { hasText: "written while paused" }).count()).toBe(0);
+  // …and arrive, once, on resume (the stream resumes from its cursor).
+  await page.click("#logs-follow");
+  await page.locator("#log-view .lr", { hasText: "written while paused" }).waitFor({ timeout: 15_000 });
+  appendFileSync(fx.log, odooLine("after resume"));
+  await page.locator("#log-view .lr", { hasText: "after resume" }).waitFor({ timeout: 15_000 });
+  expect(await page.locator("#log-view .lr", { hasText: "written while paused" }).count()).toBe(1);
+  expect(await page.locator("#log-view .lr", { hasText: "live line one" }).count()).toBe(1);
+
+  // Scrolled up, the view stays put and says there is more below.
+  await page.evaluate(() => {
+    document.getElementById("log-view")!.scrollTop = 0;
+  });
+  await page.waitForFunction(() => !(document.getElementById("logs-autoscroll") as HTMLInputElement).checked);
+  appendFileSync(fx.log, odooLine("while scrolled up"));
+  await page.locator("#logs-new:not([hidden])").waitFor({ timeout: 15_000 });
+  expect(await page.evaluate(() => document.getElementById("log-view")!.scrollTop)).toBe(0);
+  await page.click("#logs-new");
+  expect(await page.locator("#logs-new").isHidden()).toBe(true);
+
+  // Clicking a logger narrows the view (a deep link); the filter form reflects it.
+  await page
+    .locator("#log-view .lr-lg", { hasText: /^odoo\.http$/ })
+    .first()
+    .click();
+  await page.waitForURL(/logger=odoo\.http/);
+  expect(await page.inputValue('input[name="logger"]')).toBe("odoo.http");
+  expect(await page.locator("#log-view .lr").count()).toBeGreaterThan(0);
+  for (const logger of await page.locator("#log-view .lr-lg").allTextContents())
+    expect(logger).toMatch(/^odoo\.http/);
+
+  // Search streams results in; the errors summary lists both cron failures.
+  await page.goto(`${t.url}/p/logs/i/${fx.id}/search?q=Login+failed`);
+  await page.locator("#search-results .search-done").waitFor({ timeout: 15_000 });
+  expect(await page.locator("#search-results .lr").count()).toBe(3);
+  expect(await page.textContent("#search-state")).toBe("3 results.");
+  await page.goto(`${t.url}/p/logs/i/${fx.id}/errors?hours=8784`);
+  expect(await page.locator("#errors-table tbody tr").count()).toBe(2);
+
+  expect(problems).toEqual([]);
+  await page.close();
+}, 90_000);
