@@ -71,20 +71,6 @@ export function parseLogsArgs(argv: string[]): LogsArgs {
   };
 }
 
-/**
- * The core hands plugin commands only the words it did not take as its own --flags (a known SDK
- * gap, see config-diff's --json): when run as `odoodeck logs …` the flags are read again from the
- * process's own argv; called in-process, `args` is all there is.
- */
-export function commandArgv(args: string[], argv = process.argv): string[] {
-  const at = argv.indexOf("logs", 2);
-  return at === -1
-    ? args
-    : argv
-        .slice(at + 1)
-        .filter((a, i, all) => !(a === "--data" || all[i - 1] === "--data") && !a.startsWith("--data="));
-}
-
 async function instanceByRef(ctx: PluginContext, ref: string | undefined) {
   if (!ref)
     throw new AppError("E_VALIDATION", "Give an instance id or name", { hint: `Usage: odoodeck ${USAGE}` });
@@ -106,7 +92,7 @@ export const logsCli: CliCommand[] = [
       const ctx = ctx0 as unknown as PluginContext<LogsSettings>;
       // A long -f must not scan in this process: the server does that.
       await scannerOf(ctx).stopLoop();
-      const a = parseLogsArgs(commandArgv(args));
+      const a = parseLogsArgs(args);
       const filter = filterFromQuery(a.query);
       const inst = await instanceByRef(ctx, a.instance);
       const settings = await ctx.settings();
