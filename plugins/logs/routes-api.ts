@@ -1,15 +1,15 @@
 import { Hono } from "hono";
-import { AppError, type Env, ok, toAppError } from "odoodeck/sdk";
+import { type Env, ok, toAppError } from "odoodeck/sdk";
 import { recordJson } from "./format.ts";
 import { sourceKey, sourceLabel } from "./instance-logs.ts";
-import { type Ctx, hasCondition, logsOf, requestInstance, viewRequest } from "./request.ts";
+import { type Ctx, logsOf, requestInstance, viewRequest } from "./request.ts";
 import {
   addPath,
   downloadResponse,
   errorGroups,
   hoursParam,
   removePath,
-  searchTargets,
+  searchRequest,
   sourceOf,
 } from "./routes-shared.ts";
 import type { ErrorScanner } from "./scanner.ts";
@@ -67,18 +67,7 @@ export function logsApi(ctx: Ctx, store: LogsStore, scanner: ErrorScanner): Hono
 
   /** NDJSON: {"type":"record",…} lines as they are found, then {"type":"done"} or {"type":"error"}. */
   app.get("/i/:instance/search", async (c) => {
-    const inst = await requestInstance(ctx, c);
-    const req = viewRequest(c);
-    if (!hasCondition(req.filter))
-      throw new AppError("E_VALIDATION", "Give something to search for", {
-        hint: "q, re, level, db, logger, pid, since or until",
-      });
-    const l = await logsOf(store, inst);
-    const targets = searchTargets(l, req.source);
-    const max = Math.min(
-      Number(c.req.query("max")) || (await ctx.settings()).search_max_results,
-      (await ctx.settings()).search_max_results,
-    );
+    const { req, l, targets, max } = await searchRequest(ctx, store, c, Number(c.req.query("max")));
     const ac = new AbortController();
     async function* lines(): AsyncGenerator<string> {
       yield `${JSON.stringify({ type: "start", sources: targets.map(sourceKey) })}\n`;

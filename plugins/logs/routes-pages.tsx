@@ -19,6 +19,7 @@ import {
   errorGroups,
   hoursParam,
   removePath,
+  searchRequest,
   searchTargets,
   sourceOf,
 } from "./routes-shared.ts";
@@ -167,15 +168,7 @@ export function logsPages(ctx: Ctx, store: LogsStore): Hono<Env> {
   });
 
   app.get("/i/:instance/search/results", async (c) => {
-    const inst = await requestInstance(ctx, c);
-    const req = viewRequest(c);
-    if (!hasCondition(req.filter))
-      throw new AppError("E_VALIDATION", "Give something to search for", {
-        hint: "A text, a pattern, a level, a logger, a pid or a time range",
-      });
-    const l = await logsOf(store, inst);
-    const targets = searchTargets(l, req.source);
-    const max = (await ctx.settings()).search_max_results;
+    const { inst, req, l, targets, max } = await searchRequest(ctx, store, c);
     const ac = new AbortController();
     const chunks = searchResultChunks(
       searchSources(l.conn, targets, req.filter, { max, signal: ac.signal }),

@@ -1,6 +1,6 @@
 import { type AppContext, AppError, type InstanceHandle } from "odoodeck/sdk";
 import type { Ctx } from "./request.ts";
-import { logsOf } from "./request.ts";
+import { hasCondition, logsOf, requestInstance, viewRequest } from "./request.ts";
 import type { LogsStore } from "./store.ts";
 import type { LogFilter } from "./filter.ts";
 import { recordLines } from "./format.ts";
@@ -12,6 +12,23 @@ import { streamedResponse } from "./streams.ts";
 import { type ErrorGroup, errorsSummary, groupErrors } from "./summary.ts";
 import { maskSecrets } from "./mask.ts";
 import type { LogRecord } from "./record.ts";
+
+/**
+ * What a search request (page or API) resolves to: the instance (viewer rights checked), its
+ * filter, the files it covers and the result cap (`requested` may only lower the setting).
+ */
+export async function searchRequest(ctx: Ctx, store: LogsStore, c: AppContext, requested?: number) {
+  const inst = await requestInstance(ctx, c);
+  const req = viewRequest(c);
+  if (!hasCondition(req.filter))
+    throw new AppError("E_VALIDATION", "Give something to search for", {
+      hint: "A text, a pattern, a level, a logger, a pid or a time range (q, re, level, db, logger, pid, since, until)",
+    });
+  const l = await logsOf(store, inst);
+  const targets = searchTargets(l, req.source);
+  const limit = (await ctx.settings()).search_max_results;
+  return { inst, req, l, targets, max: Math.min(requested || limit, limit) };
+}
 
 /** The sources a search covers: "all" (or nothing) means every file, oldest rotation first. */
 export function searchTargets(l: InstanceLogs, key: string | null): LogSource[] {

@@ -1,34 +1,19 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { appendFileSync, existsSync } from "node:fs";
-import { type Browser, chromium } from "playwright-core";
+import { appendFileSync } from "node:fs";
+import type { Browser } from "playwright-core";
+import { consoleProblems, launchChromium } from "../helpers/browser.ts";
 import logs from "../../plugins/logs/index.ts";
 import { startTestApp, TEST_PASSWORD, type TestApp } from "../helpers/app.ts";
 import { fixtureLogInstance, type LogsInstance, odooLine } from "../integration/logs-helpers.ts";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 let t: TestApp;
 let browser: Browser;
 let fx: LogsInstance;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM))
-    throw new Error(
-      `${CHROMIUM} not found: install Debian's chromium (apt-get install chromium) to run the browser tests`,
-    );
   t = await startTestApp({ plugins: [logs] });
   fx = await fixtureLogInstance(t, { name: "browser-logs" });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
+  browser = await launchChromium();
 }, 60_000);
 
 afterAll(async () => {
@@ -38,11 +23,7 @@ afterAll(async () => {
 
 test("the logs page follows the file live; pause stops it, resume catches up; no console error", async () => {
   const page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
-  const problems: string[] = [];
-  page.on("console", (m) => {
-    if (m.type() === "error") problems.push(`${page.url()}: ${m.text()}`);
-  });
-  page.on("pageerror", (e) => problems.push(`${page.url()}: ${e.message}`));
+  const problems = consoleProblems(page);
 
   await page.goto(`${t.url}/p/logs/i/${fx.id}`);
   await page.fill('input[name="username"]', "admin");
