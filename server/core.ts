@@ -136,7 +136,6 @@ export class Core {
   }
 
   #context(rec: PluginRecord): PluginContext<any> {
-    const core = this;
     const def = rec.def!;
     const plog = createLogger(`plugin:${rec.id}`);
     const scoped = this.db.withPlugin(new TableGuardPlugin(rec.id));
@@ -146,25 +145,25 @@ export class Core {
       dataDir: this.config.dataDir,
       db: scoped,
       events: this.bus,
-      jobs: core.scheduler.forPlugin(rec.id),
+      jobs: this.scheduler.forPlugin(rec.id),
       operations: this.operations.forPlugin(rec.id),
       instances: this.registry,
       auth: {
-        require: (c, role, instanceId) => core.requireRole(c.get("principal"), role, instanceId),
-        can: (p, role, instanceId) => core.can(p, role, instanceId),
+        require: (c, role, instanceId) => this.requireRole(c.get("principal"), role, instanceId),
+        can: (p, role, instanceId) => this.can(p, role, instanceId),
       },
       views: {
-        page: (c, opts) => renderPage(core, c, opts),
-        card: (spec) => core.cards.push({ ...spec, plugin: rec.id }),
+        page: (c, opts) => renderPage(this, c, opts),
+        card: (spec) => this.cards.push({ ...spec, plugin: rec.id }),
       },
       secrets: this.secrets,
       services: {
         provide: (name, impl) => {
-          if (core.services.has(name))
+          if (this.services.has(name))
             throw new AppError("E_CONFLICT", `Service ${name} is already provided`);
-          core.services.set(name, impl);
+          this.services.set(name, impl);
         },
-        get: <T>(name: string) => (core.services.get(name) as T) ?? null,
+        get: <T>(name: string) => (this.services.get(name) as T) ?? null,
       },
       pages: (app) => {
         rec.pages = app;
@@ -172,7 +171,7 @@ export class Core {
       api: (app) => {
         rec.api = app;
       },
-      settings: async () => (await readSettings(core.db, core.secrets, rec.id, def.settings ?? {})) as any,
+      settings: async () => (await readSettings(this.db, this.secrets, rec.id, def.settings ?? {})) as any,
       audit: async (c, entry) => {
         const who =
           "actor" in c
@@ -180,13 +179,13 @@ export class Core {
             : {
                 actor: c.get("principal")?.username ?? "anonymous",
                 actorId: c.get("principal")?.userId ?? null,
-                ip: clientIp(c, core.config.trustProxy),
+                ip: clientIp(c, this.config.trustProxy),
               };
-        await recordAudit(core.db, who, {
+        await recordAudit(this.db, who, {
           ...entry,
           action: entry.action.includes(".") ? entry.action : `${rec.id}.${entry.action}`,
         });
-        core.bus.emit("audit.recorded", {
+        this.bus.emit("audit.recorded", {
           action: entry.action,
           actor: who.actor,
           instanceId: entry.instanceId ?? null,

@@ -70,7 +70,9 @@ export class SecretBox implements SecretsApi {
    * without secret.key. `purpose` separates uses (e.g. "config-diff.admin_passwd").
    */
   keyedHash(purpose: string, value: string): string {
-    return createHmac("sha256", this.derive(`keyed-hash:${purpose}`)).update(value, "utf8").digest("hex");
+    return createHmac("sha256", this.derive(`keyed-hash:${purpose}`))
+      .update(value, "utf8")
+      .digest("hex");
   }
 
   /** A purpose-bound sub-key (HMAC-SHA256 of the label), e.g. for signing session cookies. */

@@ -7,7 +7,11 @@ test("backup names round-trip, including a second backup within the same second 
   const second = zipName(backupBaseName("acme prod", "acme_prod", at, "db", 2));
   expect(first).toBe("acme-prod_acme-prod_20261123T101500Z_full.odoodeck");
   expect(second).toBe("acme-prod_acme-prod_20261123T101500Z-2_db.zip");
-  expect(parseBackupName(first)).toMatchObject({ stamp: "20261123T101500Z", scope: "full", format: "native" });
+  expect(parseBackupName(first)).toMatchObject({
+    stamp: "20261123T101500Z",
+    scope: "full",
+    format: "native",
+  });
   expect(parseBackupName(second)).toMatchObject({ stamp: "20261123T101500Z", scope: "db", format: "zip" });
   expect(parseBackupName(".partial-x")).toBeNull();
 });

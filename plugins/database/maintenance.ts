@@ -1,4 +1,4 @@
-import { AppError, odoo } from "../../server/sdk/index.ts";
+import { AppError, type odoo } from "../../server/sdk/index.ts";
 
 /** pg_cancel_backend for a backend of this database only. */
 export async function cancelQuery(

@@ -177,7 +177,9 @@ describe("events and operations", () => {
             run: (c) =>
               c.step("wait", (cs) => {
                 childGate();
-                return new Promise((_, rej) => cs.signal.addEventListener("abort", () => rej(cs.signal.reason)));
+                return new Promise((_, rej) =>
+                  cs.signal.addEventListener("abort", () => rej(cs.signal.reason)),
+                );
               }),
           });
           childId = child.id;

@@ -73,7 +73,12 @@ describe("restore of Odoo's own backup zip", () => {
 describe("restore of Odoo's zip onto a server reached over SSH", () => {
   test("dump.sql and the 91 filestore files arrive through the SSH connection, one tar stream", async () => {
     const s = await getSshd();
-    const conn = new SshConnection({ host: s.host, port: s.port, username: s.username, privateKey: s.privateKey });
+    const conn = new SshConnection({
+      host: s.host,
+      port: s.port,
+      username: s.username,
+      privateKey: s.privateKey,
+    });
     try {
       const res = await restoreToNewDatabase({
         ...env,
