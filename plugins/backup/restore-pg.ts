@@ -46,14 +46,17 @@ export async function runTool(
     signal: opts.signal,
     maxOutputBytes: opts.maxOutputBytes,
   });
-  if (res.code !== 0) {
-    const lines = res.stderr.trim().split("\n");
-    const gist = (lines.find((l) => /error|fatal/i.test(l)) ?? lines[0] ?? `exit code ${res.code}`).trim();
-    throw new AppError("E_COMMAND_FAILED", `${opts.what} failed: ${gist}`, {
-      details: { stderr: res.stderr.slice(-4000), code: res.code },
-    });
-  }
+  if (res.code !== 0) throw toolFailed(opts.what, res.stderr, res.code);
   return res.stdout;
+}
+
+/** E_COMMAND_FAILED carrying the gist of a tool's stderr (the line saying error/fatal, else the first). */
+export function toolFailed(what: string, stderr: string, code: number): AppError {
+  const lines = stderr.trim().split("\n");
+  const gist = (lines.find((l) => /error|fatal/i.test(l)) ?? lines[0] ?? `exit code ${code}`).trim();
+  return new AppError("E_COMMAND_FAILED", `${what} failed: ${gist || `exit code ${code}`}`, {
+    details: { stderr: stderr.slice(-4000), code },
+  });
 }
 
 export async function databaseExists(m: odoo.OdooDb, name: string): Promise<boolean> {

@@ -52,7 +52,6 @@ export function startRestoreOperation(ctx: PluginContext<any>, r: RestoreStart) 
             ...t,
             source: r.source,
             dbName,
-            jobs: 2,
             signal: s.signal,
             log: s.log,
             progress: (p) => s.progress({ bytesDone: p.bytesDone, bytesTotal: p.bytesTotal }),

@@ -157,7 +157,6 @@ export async function runRestoreTest(
           source: src,
           dbName: scratchBase(inst.id),
           verify: false, // every check is reported on its own below
-          jobs: 2,
           signal: st.signal,
           log: st.log,
           progress: (p) => st.progress({ bytesDone: p.bytesDone, bytesTotal: p.bytesTotal }),

@@ -8,7 +8,7 @@
 import { AppError, type Connection, odoo, toAppError } from "../../server/sdk/index.ts";
 import { PART_FILESTORE } from "./format.ts";
 import { importOdooZip } from "./odoo-zip-import.ts";
-import { type ArchiveInfo, inspectArchive } from "./restore-archive.ts";
+import { type ArchiveInfo, checkPartHashes, inspectArchive } from "./restore-archive.ts";
 import { allOrAbort } from "./restore-concurrent.ts";
 import { chownTree, counter, extractTarZst, serviceOwner } from "./restore-files.ts";
 import { type FinishOptions, finishRestore } from "./restore-finish.ts";
@@ -48,7 +48,6 @@ export interface RestoreOptions extends RestoreTarget {
   source: string;
   /** The database the copy is for (names the temporary copy). */
   dbName: string;
-  jobs?: number;
   signal?: AbortSignal;
   progress?: (p: RestoreProgress) => void;
   log?: (line: string) => void;
@@ -137,11 +136,19 @@ export async function restoreToTemp(o: RestoreOptions): Promise<TempCopy> {
   }
 }
 
+/** Runs `fn` and logs how long it took: the operation log says where a slow restore spends its time. */
+async function timedPhase<T>(log: (line: string) => void, what: string, fn: () => Promise<T>): Promise<T> {
+  const t = performance.now();
+  const r = await fn();
+  log(`${what} in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+  return r;
+}
+
 async function restoreFrom(o: RestoreOptions): Promise<TempCopy> {
   const t0 = performance.now();
   const log = o.log ?? (() => {});
   o.progress?.({ phase: "validate" });
-  const a = await inspectArchive(o.source, o.signal);
+  const a = await inspectArchive(o.source);
   try {
     await checkVersions(o, a);
     if (a.kind === "odoo-zip") {
@@ -152,6 +159,13 @@ async function restoreFrom(o: RestoreOptions): Promise<TempCopy> {
     if (a.kind === "odoo-zip") a.zip.close();
     throw e;
   }
+  // Alongside the restore; awaited before the copy is checked, and preferred as the reason when
+  // the restore fails (a tool choking on a corrupt part says less than "part X is corrupt").
+  const integrity =
+    a.kind === "native"
+      ? timedPhase(log, "Checksums of the backup's parts match", () => checkPartHashes(a, o.signal))
+      : Promise.resolve();
+  integrity.catch(() => {});
   const name = fitName(o.dbName, `__restore_${compactStamp()}`);
   const hasDb = a.kind === "odoo-zip" || a.manifest.scope !== "files";
   const hasFiles = a.kind === "odoo-zip" ? a.zip.filestoreFiles.length > 0 : a.manifest.scope !== "db";
@@ -189,17 +203,23 @@ async function restoreFrom(o: RestoreOptions): Promise<TempCopy> {
     if (a.kind === "native") {
       const dbWork = async (signal: AbortSignal) => {
         if (!hasDb || !a.dbPart) return;
-        const prep = await prepareNativeDump({ ...o, signal, dir: a.dir, part: a.dbPart, workDir, onBytes });
+        const part = { conn: o.conn, pg: o.pg, dir: a.dir, part: a.dbPart, signal };
+        const prepared = await prepareNativeDump({ ...part, workDir });
         await createDatabase(m, name);
         temp.tempDb = name;
-        await pgRestoreNative({ ...o, signal, dbName: name, ...prep, jobs: o.jobs ?? 2 });
+        await timedPhase(log, "Database restored", () =>
+          pgRestoreNative({ ...part, ...prepared, dbName: name, onBytes }),
+        );
       };
       const filesWork = async (signal: AbortSignal) => {
         if (!temp.tempFilestore || !a.filesPart) return;
         const body = Bun.file(`${a.dir}/${PART_FILESTORE}`).stream().pipeThrough(counter(onBytes));
-        await extractTarZst(o.conn, body, temp.tempFilestore, signal);
+        await timedPhase(log, "Filestore extracted", () =>
+          extractTarZst(o.conn, body, temp.tempFilestore!, signal),
+        );
       };
       await allOrAbort(o.signal, [dbWork, filesWork]);
+      await integrity;
     } else {
       await createDatabase(m, name);
       temp.tempDb = name;
@@ -212,14 +232,17 @@ async function restoreFrom(o: RestoreOptions): Promise<TempCopy> {
         onBytes,
       });
     }
-    if (temp.tempFilestore) await chownTree(o.conn, temp.tempFilestore, owner);
+    if (temp.tempFilestore)
+      await timedPhase(log, "Filestore ownership set", () => chownTree(o.conn, temp.tempFilestore!, owner));
     o.progress?.({ phase: "verify" });
     if (temp.tempDb && o.verify !== false) {
       const db = new odoo.OdooDb(o.conn, { ...o.pg, database: temp.tempDb });
-      temp.check = await verifyRestoredCopy(o.conn, db, temp.tempFilestore, {
-        counts: a.kind === "native" ? a.manifest.counts : null,
-        modules: a.modules,
-      });
+      temp.check = await timedPhase(log, "Copy checked", () =>
+        verifyRestoredCopy(o.conn, db, temp.tempFilestore, {
+          counts: a.kind === "native" ? a.manifest.counts : null,
+          modules: a.modules,
+        }),
+      );
       if (temp.check.problems.length)
         throw new AppError(
           "E_BACKUP_CORRUPT",
@@ -237,13 +260,18 @@ async function restoreFrom(o: RestoreOptions): Promise<TempCopy> {
     return temp;
   } catch (e) {
     // pg_restore may still be creating the database when the other branch fails
-    temp.tempDb ??= (await cleanUp(async () => {
-      if (!(await databaseExists(m, name))) throw new AppError("E_NOT_FOUND");
-    })) === null
-      ? name
-      : null;
+    temp.tempDb ??=
+      (await cleanUp(async () => {
+        if (!(await databaseExists(m, name))) throw new AppError("E_NOT_FOUND");
+      })) === null
+        ? name
+        : null;
+    const corrupt = await integrity.then(
+      () => null,
+      (x) => (toAppError(x).code === "E_BACKUP_CORRUPT" ? x : null),
+    );
     const left = await discardTemp(temp, log);
-    const err = toAppError(e);
+    const err = toAppError(corrupt ?? e);
     if (!left.length) throw err;
     throw new AppError(err.code, err.message, {
       hint: `${err.hint ? `${err.hint}. ` : ""}Left behind (remove by hand): ${left.join("; ")}`,

@@ -113,8 +113,19 @@ function sendSignal(ch: ClientChannel, name: string): void {
     c._client?._protocol?.signal(c.outgoing.id, name);
 }
 
+/** Resolves once the channel takes more; also when it closed (the command stopped reading), so a feeder never hangs. */
 function write(ch: ClientChannel, chunk: Uint8Array): Promise<void> {
-  return ch.write(chunk) ? Promise.resolve() : new Promise((r) => ch.once("drain", () => r()));
+  if (ch.destroyed || !ch.writable) return Promise.reject(new Error("channel closed"));
+  if (ch.write(chunk)) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      ch.off("drain", done);
+      ch.off("close", done);
+      resolve();
+    };
+    ch.once("drain", done);
+    ch.once("close", done);
+  });
 }
 
 /** Printed first on stderr (then stripped) so we can signal the process group without sshd's help. */

@@ -32,11 +32,10 @@ describe("native backup restore", () => {
       ...env,
       source: backup,
       dbName: "native_new",
-      jobs: 2,
       neutralize: false,
     });
     console.log(
-      `native restore (pg_restore -j2) of acme_staging: ${((performance.now() - t0) / 1000).toFixed(2)} s`,
+      `native restore (streamed pg_restore) of acme_staging: ${((performance.now() - t0) / 1000).toFixed(2)} s`,
     );
     expect(await env.db("native_new").odooInfo()).toMatchObject({
       partners: 101,
@@ -111,7 +110,12 @@ describe("native restore over SSH when the link drops", () => {
     const { getSshd } = await import("../helpers/sshd.ts");
     const { SshConnection } = await import("../../server/connections/ssh.ts");
     const s = await getSshd();
-    const conn = new SshConnection({ host: s.host, port: s.port, username: s.username, privateKey: s.privateKey });
+    const conn = new SshConnection({
+      host: s.host,
+      port: s.port,
+      username: s.username,
+      privateKey: s.privateKey,
+    });
     try {
       const live = await liveFixture(env, "acme_prod");
       const before = await env.db(live).odooInfo();
