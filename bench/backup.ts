@@ -82,7 +82,11 @@ async function startOdoodeck(dataDir: string) {
       clearInterval(poll);
     }
   };
-  return { url, rssMb, watch, stop: () => (proc.kill("SIGTERM"), proc.exited) };
+  const stop = () => {
+    proc.kill("SIGTERM");
+    return proc.exited;
+  };
+  return { url, rssMb, watch, stop };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];

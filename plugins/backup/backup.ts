@@ -23,8 +23,8 @@ import {
   zipName,
 } from "./format.ts";
 import { filestoreStats, readSourceFacts, type SourceFacts } from "./manifest.ts";
-import { odooZipManifest, odooZipStream } from "./odoo-zip-export.ts";
-import { produce } from "./pipeline.ts";
+import { canZipWithPython, odooZipArgv, odooZipManifest, odooZipStream } from "./odoo-zip-export.ts";
+import { produce, produceToFile } from "./pipeline.ts";
 import { publishFile, publishNative, stagingName } from "./publish.ts";
 import type { BackupRecord, BackupStore, DestinationState } from "./store.ts";
 
@@ -177,6 +177,32 @@ export async function startBackup(env: BackupEnv, inst: InstanceHandle, req: Bac
           throw e;
         }
       };
+      // A producer's output (a native part, or the whole zip): straight into the file when the
+      // only destination is a folder on this machine and the instance is local too (nothing
+      // passes through odoodeck's memory); otherwise streamed from the server to every
+      // destination at once.
+      const writePart = async (
+        s: StepApi,
+        rel: (d: Destination) => string,
+        argv: string[],
+        o: { what: string; compress: boolean; env?: Record<string, string> },
+      ) => {
+        const targets = live();
+        const d = targets.length === 1 && conn.kind === "local" ? targets[0] : null;
+        if (d?.localPath) {
+          try {
+            return await produceToFile(conn, argv, d.localPath(rel(d)), {
+              ...o,
+              signal: ac.signal,
+              onBytes: (bytesDone) => s.progress({ bytesDone }),
+            });
+          } catch (e) {
+            ac.abort();
+            throw e;
+          }
+        }
+        return stream(s, rel, produce(conn, argv, { ...o, signal: ac.signal }));
+      };
       const manifestBase = {
         format: FORMAT_NAME,
         formatVersion: FORMAT_VERSION,
@@ -194,24 +220,32 @@ export async function startBackup(env: BackupEnv, inst: InstanceHandle, req: Bac
         await save();
         const parts: ManifestPart[] = [];
         if (req.format === "zip") {
-          const r = await o.step("write odoo zip", (s) =>
-            stream(
+          const zip = {
+            pgDumpArgv: wantDb ? dumpArgv : null,
+            filestoreDir: wantFiles ? filestoreDir : null,
+            manifest: odooZipManifest(
+              dbName,
+              facts.odoo.version,
+              facts.serverVersionNum,
+              facts.moduleVersions,
+            ),
+          };
+          const r = await o.step("write odoo zip", async (s) => {
+            if (await canZipWithPython(conn)) {
+              s.log(`Writing the zip with python3 on ${conn.label}`);
+              return writePart(s, (d) => stagingName(d, name), odooZipArgv(zip), {
+                what: "the Odoo zip (python3 zipfile)",
+                compress: false,
+                env: pgEnv,
+              });
+            }
+            s.log(`No python3 on ${conn.label}: writing the zip in odoodeck`);
+            return stream(
               s,
               (d) => stagingName(d, name),
-              odooZipStream(conn, {
-                pgDumpArgv: wantDb ? dumpArgv : null,
-                env: pgEnv,
-                filestoreDir: wantFiles ? filestoreDir : null,
-                manifest: odooZipManifest(
-                  dbName,
-                  facts.odoo.version,
-                  facts.serverVersionNum,
-                  facts.moduleVersions,
-                ),
-                signal: ac.signal,
-              }),
-            ),
-          );
+              odooZipStream(conn, { ...zip, env: pgEnv, signal: ac.signal }),
+            );
+          });
           parts.push({
             name,
             bytes: r.bytes,
@@ -230,15 +264,11 @@ export async function startBackup(env: BackupEnv, inst: InstanceHandle, req: Bac
             jobs.push(
               guard(
                 o.step("dump database", async (s) => {
-                  const r = await stream(
+                  const r = await writePart(
                     s,
                     (d) => `${stagingName(d, name)}/${PART_DB}`,
-                    produce(conn, [...dumpArgv, "-Fc", "-Z0"], {
-                      env: pgEnv,
-                      signal: ac.signal,
-                      compress: true,
-                      what: "pg_dump",
-                    }),
+                    [...dumpArgv, "-Fc", "-Z0"],
+                    { what: "pg_dump", compress: true, env: pgEnv },
                   );
                   parts.push({
                     name: PART_DB,
@@ -254,14 +284,11 @@ export async function startBackup(env: BackupEnv, inst: InstanceHandle, req: Bac
             jobs.push(
               guard(
                 o.step("archive filestore", async (s) => {
-                  const r = await stream(
+                  const r = await writePart(
                     s,
                     (d) => `${stagingName(d, name)}/${PART_FILESTORE}`,
-                    produce(conn, ["sh", "-c", TAR_SCRIPT, "odoodeck-tar", filestoreDir], {
-                      signal: ac.signal,
-                      compress: true,
-                      what: "tar of the filestore",
-                    }),
+                    ["sh", "-c", TAR_SCRIPT, "odoodeck-tar", filestoreDir],
+                    { what: "tar of the filestore", compress: true },
                   );
                   parts.push({
                     name: PART_FILESTORE,

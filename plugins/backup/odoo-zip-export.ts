@@ -1,9 +1,13 @@
 /**
- * Builds an Odoo-compatible backup zip as a stream, as Odoo's `/web/database/backup` makes it
- * (odoo/service/db.py dump_db + dump_db_manifest): `dump.sql` from `pg_dump --no-owner`,
- * `manifest.json`, and `filestore/<xx>/<sha1>`. pg_dump and tar run on the instance's server
- * through its Connection; the filestore arrives as one tar stream whose entries become zip
- * entries one at a time, so memory stays bounded and zip64 (yazl) lifts the 4 GiB limits.
+ * An Odoo-compatible backup zip, as Odoo's `/web/database/backup` makes it (odoo/service/db.py
+ * dump_db + dump_db_manifest): `dump.sql` from `pg_dump --no-owner`, `manifest.json`, and
+ * `filestore/<xx>/<sha1>`. Two writers:
+ *  - ZIP_PY, Python's zipfile on the instance's server (where Odoo's python3 is): faster, and the
+ *    bytes can go from there straight to the destination;
+ *  - `odooZipStream`, in odoodeck, for servers without python3 (e.g. Odoo in a container): pg_dump
+ *    and tar run on the server through its Connection; the filestore arrives as one tar stream
+ *    whose entries become zip entries one at a time, so memory stays bounded and zip64 (yazl)
+ *    lifts the 4 GiB limits.
  */
 import { PassThrough, Readable } from "node:stream";
 import { once } from "node:events";
@@ -42,6 +46,80 @@ export function odooZipManifest(
     pg_version: pgVersion,
     modules,
   };
+}
+
+/**
+ * Odoo's own way of writing its zip (odoo.tools.osutil.zip_dir uses Python's zipfile), run on the
+ * instance's server where Odoo's python3 is: pg_dump's plain SQL streamed into dump.sql, then
+ * manifest.json and every filestore file, deflate level 1, to stdout. An unseekable output puts
+ * the sizes in data descriptors, which zipfile (so Odoo's restore) and `unzip` read. Measured on
+ * 1.2 GB + 1 GB: 17 s, where the in-process writer below took 22 s and ~190 MB of odoodeck's RSS.
+ * argv: manifest JSON, filestore folder ("" for none), then pg_dump's argv (none: no dump.sql).
+ * Any failure (pg_dump, an unreadable file) ends the process with os._exit, so no central
+ * directory is written and the output is never a valid-looking zip.
+ */
+export const ZIP_PY = `import os, shutil, subprocess, sys, traceback, zipfile
+
+
+def main(zf, manifest, fsdir, dump):
+    if dump:
+        p = subprocess.Popen(dump, stdout=subprocess.PIPE)
+        with zf.open("dump.sql", "w", force_zip64=True) as f:
+            shutil.copyfileobj(p.stdout, f, 1 << 20)
+        if p.wait() != 0:
+            return p.returncode if p.returncode > 0 else 1
+    zf.writestr("manifest.json", manifest)
+    if fsdir and os.path.isdir(fsdir):
+        for root, dirs, files in os.walk(fsdir):
+            dirs.sort()
+            for name in sorted(files):
+                full = os.path.join(root, name)
+                zf.write(full, "filestore/" + os.path.relpath(full, fsdir))
+    zf.close()
+    return 0
+
+
+# Module-level, so it is never finalized (and closed into a whole zip) before os._exit below.
+kw = {"allowZip64": True, "compresslevel": 1, "strict_timestamps": False}
+try:
+    zf = zipfile.ZipFile(sys.stdout.buffer, "w", zipfile.ZIP_DEFLATED, **kw)
+except TypeError:  # Python < 3.8
+    zf = zipfile.ZipFile(sys.stdout.buffer, "w", zipfile.ZIP_DEFLATED, allowZip64=True)
+try:
+    code = main(zf, sys.argv[1], sys.argv[2], sys.argv[3:])
+except BaseException:
+    traceback.print_exc()
+    code = 1
+sys.stdout.flush()
+sys.stderr.flush()
+# os._exit: no finalizer may close a failed ZipFile into a valid-looking zip.
+os._exit(code)
+`;
+
+/** The producer argv for ZIP_PY (run through \`produce\`/\`produceToFile\`, uncompressed). */
+export function odooZipArgv(opts: {
+  pgDumpArgv: string[] | null;
+  filestoreDir: string | null;
+  manifest: OdooZipManifest;
+}): string[] {
+  return [
+    "python3",
+    "-c",
+    ZIP_PY,
+    JSON.stringify(opts.manifest, null, 4),
+    opts.filestoreDir ?? "",
+    ...(opts.pgDumpArgv ? [...opts.pgDumpArgv, "--no-owner", "--format=p"] : []),
+  ];
+}
+
+/** True when the server has a python3 with zipfile's streaming writer (3.6+). */
+export async function canZipWithPython(conn: Connection): Promise<boolean> {
+  const res = await conn
+    .exec(["python3", "-c", "import sys, zipfile; sys.exit(0 if sys.version_info >= (3, 6) else 1)"], {
+      timeoutMs: 15_000,
+    })
+    .catch(() => null);
+  return res?.code === 0;
 }
 
 const TAR_SCRIPT = `if [ -d "$1" ]; then exec tar -C "$1" -cf - .; else exec tar -cf - -T /dev/null; fi`;

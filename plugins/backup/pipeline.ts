@@ -4,6 +4,8 @@
  * as a positional parameter, so nothing from input is pasted into shell text. POSIX sh has no
  * pipefail: the producer's exit status is reported on stderr as a marker line.
  */
+import { mkdir, open, stat } from "node:fs/promises";
+import { dirname } from "node:path";
 import type { Connection } from "../../server/sdk/index.ts";
 import { AppError } from "../../server/sdk/index.ts";
 
@@ -45,6 +47,71 @@ export function produce(
   })();
   finished.catch(() => {}); // awaited later by the caller; may settle before it gets there
   return { stdout: proc.stdout, finished, kill: () => proc.kill("SIGKILL") };
+}
+
+/**
+ * The producer, compressed, written by the tools themselves into "$1" (umask 077: backups hold the
+ * whole database), and sha256sum of the same bytes on stdout. Each stage reports its exit status
+ * as a marker line on stderr (POSIX sh has no pipefail).
+ */
+const toFileScript = (compress: boolean) => `umask 077; out="$1"; shift
+{ { "$@"; echo "${MARK}$?" >&2; }${compress ? " | zstd -1 -T2 -q -c" : ""}; echo "odoodeck-zstd:$?" >&2; } | { tee -- "$out"; echo "odoodeck-tee:$?" >&2; } | sha256sum`;
+
+/**
+ * `produce` for a connection on the odoodeck machine and a destination folder there: the bytes
+ * go from the tools straight into `out` and never through odoodeck's memory (a stream through
+ * JS costs ~40 MB of RSS, whatever its size). The SHA-256 is of the bytes as they were written,
+ * so publishing's re-read still checks the disk against it. Progress is the file's size.
+ */
+export async function produceToFile(
+  conn: Connection,
+  argv: string[],
+  out: string,
+  opts: {
+    env?: Record<string, string>;
+    signal?: AbortSignal;
+    what: string;
+    compress: boolean;
+    onBytes?: (n: number) => void;
+  },
+): Promise<{ bytes: number; sha256: string }> {
+  if (conn.kind !== "local") throw new AppError("E_VALIDATION", "produceToFile needs a local connection");
+  await mkdir(dirname(out), { recursive: true, mode: 0o700 });
+  const poll = setInterval(() => {
+    stat(out).then(
+      (st) => opts.onBytes?.(st.size),
+      () => {},
+    );
+  }, 500);
+  let res: Awaited<ReturnType<Connection["exec"]>>;
+  try {
+    res = await conn.exec(["sh", "-c", toFileScript(opts.compress), "odoodeck", out, ...argv], {
+      env: { LC_ALL: "C", ...opts.env },
+      signal: opts.signal,
+    });
+  } catch (e) {
+    if (opts.signal?.aborted) throw new AppError("E_CANCELLED", `${opts.what} was cancelled`);
+    throw e;
+  } finally {
+    clearInterval(poll);
+  }
+  const code = (name: string) => {
+    const m = new RegExp(`${name}(\\d+)`).exec(res.stderr);
+    return m ? Number(m[1]) : null;
+  };
+  const message = res.stderr.replace(/odoodeck-(exit|zstd|tee):\d+\n?/g, "").trim();
+  const failed = [code(MARK), code("odoodeck-zstd:"), code("odoodeck-tee:"), res.code].find((c) => c !== 0);
+  if (failed !== undefined) throw mapFailure(opts.what, message, failed ?? 1);
+  const sha256 = /^[0-9a-f]{64}/.exec(res.stdout)?.[0];
+  if (!sha256) throw new AppError("E_COMMAND_FAILED", `${opts.what}: sha256sum gave no digest`);
+  // Durable before it can be published (as LocalDestination.write does).
+  const fh = await open(out, "r+");
+  try {
+    await fh.sync();
+    return { bytes: (await fh.stat()).size, sha256 };
+  } finally {
+    await fh.close();
+  }
 }
 
 /** Keeps the last 8 KiB of stderr: enough for the error, bounded whatever the tool prints. */

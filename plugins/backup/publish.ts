@@ -5,7 +5,7 @@
  */
 import { AppError } from "../../server/sdk/index.ts";
 import type { Destination } from "./destinations/types.ts";
-import { digest } from "./fanout.ts";
+import { digest, sha256File } from "./fanout.ts";
 import { MANIFEST_FILE, type ManifestPart, partialName } from "./format.ts";
 
 /** Where a backup is written before it is published at this destination. */
@@ -29,7 +29,7 @@ export async function checkPart(
         hint: "The copy is truncated or was changed after it was written",
       },
     );
-  const got = await digest(d.read(rel));
+  const got = d.localPath ? await sha256File(d.localPath(rel)) : await digest(d.read(rel));
   if (got.sha256 !== part.sha256 || got.bytes !== part.bytes)
     throw new AppError("E_BACKUP_CORRUPT", `${part.name} at ${d.label} does not match its SHA-256`, {
       hint: "The copy was damaged in transfer or on disk; make a new backup",

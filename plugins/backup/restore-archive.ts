@@ -14,6 +14,7 @@ import {
   PART_FILESTORE,
   validateManifest,
 } from "./format.ts";
+import { sha256File } from "./fanout.ts";
 import { type OdooZip, openOdooZip } from "./odoo-zip-import.ts";
 
 export type ArchiveInfo =
@@ -41,21 +42,6 @@ const corrupt = (what: string, hint?: string) =>
   new AppError("E_BACKUP_CORRUPT", `The backup is corrupt or incomplete: ${what}`, {
     hint: hint ?? "Pick another backup; this one cannot be restored safely",
   });
-
-/** sha256 of a file, streamed (flat memory). */
-export async function sha256File(
-  path: string,
-  signal?: AbortSignal,
-): Promise<{ sha256: string; bytes: number }> {
-  const h = new Bun.CryptoHasher("sha256");
-  let bytes = 0;
-  for await (const chunk of Bun.file(path).stream()) {
-    if (signal?.aborted) throw new AppError("E_CANCELLED");
-    h.update(chunk);
-    bytes += chunk.byteLength;
-  }
-  return { sha256: h.digest("hex"), bytes };
-}
 
 async function inspectNative(dir: string): Promise<ArchiveInfo> {
   let raw: string;

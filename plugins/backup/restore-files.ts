@@ -31,18 +31,32 @@ export async function chownTree(
   });
 }
 
-/** Streams a zstd-compressed tar (local file) into `dir` on the target; tar runs there. */
+/**
+ * A zstd-compressed tar (a file on the odoodeck machine) into `dir` on the target; tar runs
+ * there and reads the file as its stdin (directly on a local connection, streamed over SSH).
+ */
 export async function extractTarZst(
   conn: Connection,
-  body: ReadableStream<Uint8Array>,
+  archive: string,
   dir: string,
-  signal?: AbortSignal,
+  opts: { signal?: AbortSignal; onBytes?: (n: number) => void } = {},
 ): Promise<void> {
   await runTool(conn, ["tar", "--use-compress-program=zstd", "--no-same-owner", "-xf", "-", "-C", dir], {
-    stdin: body,
-    signal,
+    stdin: Bun.file(archive),
+    onStdinProgress: deltas(opts.onBytes),
+    signal: opts.signal,
     what: "Extracting the filestore",
   });
+}
+
+/** Turns running totals into the increments `onBytes` counts. */
+export function deltas(onBytes?: (n: number) => void): ((total: number) => void) | undefined {
+  if (!onBytes) return undefined;
+  let last = 0;
+  return (total) => {
+    onBytes(total - last);
+    last = total;
+  };
 }
 
 /** Passes bytes through, telling `onBytes` how many went by (progress). */

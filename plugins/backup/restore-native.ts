@@ -13,7 +13,7 @@
 import { join } from "node:path";
 import { AppError, type Connection } from "../../server/sdk/index.ts";
 import type { ManifestPart } from "./format.ts";
-import { counter } from "./restore-files.ts";
+import { deltas } from "./restore-files.ts";
 import {
   type PgTarget,
   maintenanceDb,
@@ -76,7 +76,8 @@ async function feedDecompressed(
   const res = await o.conn.exec(["sh", "-c", o.script ?? UNZSTD_INTO, "odoodeck", ...o.argv], {
     env: o.env,
     signal: o.signal,
-    stdin: Bun.file(join(o.dir, o.part.name)).stream().pipeThrough(counter(o.onBytes)),
+    stdin: Bun.file(join(o.dir, o.part.name)),
+    onStdinProgress: deltas(o.onBytes),
     maxOutputBytes: 64 * 1024 * 1024,
   });
   const marker = new RegExp(`${MARK}(\\d+)\\n?`);

@@ -34,7 +34,8 @@ export async function runTool(
   argv: string[],
   opts: {
     env?: Record<string, string>;
-    stdin?: ReadableStream<Uint8Array> | string;
+    stdin?: ReadableStream<Uint8Array> | Blob | string;
+    onStdinProgress?: (bytes: number) => void;
     signal?: AbortSignal;
     what: string;
     maxOutputBytes?: number;
@@ -43,6 +44,7 @@ export async function runTool(
   const res = await conn.exec(argv, {
     env: opts.env,
     stdin: opts.stdin,
+    onStdinProgress: opts.onStdinProgress,
     signal: opts.signal,
     maxOutputBytes: opts.maxOutputBytes,
   });
@@ -75,7 +77,10 @@ export async function dropDatabase(m: odoo.OdooDb, name: string): Promise<void> 
 /** Ends every other session on `name` (Odoo workers, crons) so it can be renamed or dropped. */
 export async function terminateConnections(m: odoo.OdooDb, name: string): Promise<void> {
   await m.query(
-    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :'name' AND pid <> pg_backend_pid()",
+    // Client sessions only: an autovacuum worker on a freshly restored copy belongs to the
+    // superuser (terminating it fails for a non-superuser role) and gives way to a rename itself.
+    `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+      WHERE datname = :'name' AND pid <> pg_backend_pid() AND backend_type = 'client backend'`,
     { name },
   );
 }

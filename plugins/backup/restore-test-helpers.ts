@@ -12,7 +12,7 @@ import { fixtureDb, getPg, type TestPg } from "../../tests/helpers/pg.ts";
 import type { Connection } from "../../server/sdk/index.ts";
 import { odoo } from "../../server/sdk/index.ts";
 import type { BackupManifest } from "./format.ts";
-import { sha256File } from "./restore-archive.ts";
+import { sha256File } from "./fanout.ts";
 import type { RestoreTarget } from "./restore.ts";
 
 async function sh(cmd: string[], env: Record<string, string> = {}): Promise<string> {

@@ -10,7 +10,7 @@ import { PART_FILESTORE } from "./format.ts";
 import { importOdooZip } from "./odoo-zip-import.ts";
 import { type ArchiveInfo, checkPartHashes, inspectArchive } from "./restore-archive.ts";
 import { allOrAbort } from "./restore-concurrent.ts";
-import { chownTree, counter, extractTarZst, serviceOwner } from "./restore-files.ts";
+import { chownTree, extractTarZst, serviceOwner } from "./restore-files.ts";
 import { type FinishOptions, finishRestore } from "./restore-finish.ts";
 import { extensionError, pgRestoreNative, prepareNativeDump } from "./restore-native.ts";
 import { materializeSource } from "./restore-staging.ts";
@@ -213,9 +213,8 @@ async function restoreFrom(o: RestoreOptions): Promise<TempCopy> {
       };
       const filesWork = async (signal: AbortSignal) => {
         if (!temp.tempFilestore || !a.filesPart) return;
-        const body = Bun.file(`${a.dir}/${PART_FILESTORE}`).stream().pipeThrough(counter(onBytes));
         await timedPhase(log, "Filestore extracted", () =>
-          extractTarZst(o.conn, body, temp.tempFilestore!, signal),
+          extractTarZst(o.conn, `${a.dir}/${PART_FILESTORE}`, temp.tempFilestore!, { signal, onBytes }),
         );
       };
       await allOrAbort(o.signal, [dbWork, filesWork]);

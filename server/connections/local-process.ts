@@ -2,7 +2,7 @@
  * Running commands on this machine: Bun.spawn with an argument array (no shell). Each child
  * gets its own process group so a timeout or cancel stops what it started too.
  */
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { AppError } from "../errors.ts";
 import { cancelled, commandNotFound, timedOut } from "./errors-map.ts";
 import { collectText, DEFAULT_MAX_OUTPUT, toByteStream } from "./streams.ts";
@@ -21,7 +21,7 @@ function killGroup(p: Child, signal: NodeJS.Signals): void {
 function start(
   argv: string[],
   opts: { env?: Record<string, string>; cwd?: string },
-  stdin: "pipe" | "ignore" | Uint8Array,
+  stdin: "pipe" | "ignore" | Uint8Array | Blob,
 ): Child {
   if (argv.length === 0) throw new AppError("E_VALIDATION", "An empty command cannot be run");
   if (opts.cwd !== undefined && !existsSync(opts.cwd)) {
@@ -79,6 +79,25 @@ async function pumpStdin(p: Child, data: ReadableStream<Uint8Array>): Promise<vo
   }
 }
 
+/**
+ * How far the child has read a file given as its stdin: the offset of its fd 0, which the
+ * processes it starts share (sh → zstd), read from /proc twice a second.
+ */
+function watchStdin(p: Child, onProgress: (bytes: number) => void): () => void {
+  let last = -1;
+  const read = () => {
+    try {
+      const pos = Number(/^pos:\s+(\d+)/m.exec(readFileSync(`/proc/${p.pid}/fdinfo/0`, "utf8"))?.[1]);
+      if (Number.isFinite(pos) && pos !== last) onProgress((last = pos));
+    } catch {} // exited, or no /proc: no progress, no harm
+  };
+  const timer = setInterval(read, 500);
+  return () => {
+    read();
+    clearInterval(timer);
+  };
+}
+
 export async function execLocal(argv: string[], opts: ExecOptions = {}): Promise<ExecResult> {
   if (opts.signal?.aborted) throw cancelled(argv);
   const input = opts.stdin;
@@ -94,6 +113,8 @@ export async function execLocal(argv: string[], opts: ExecOptions = {}): Promise
           : input,
   );
   const g = guard(p, opts.timeoutMs, opts.signal);
+  const stopWatch =
+    input instanceof Blob && opts.onStdinProgress ? watchStdin(p, opts.onStdinProgress) : null;
   const max = opts.maxOutputBytes ?? DEFAULT_MAX_OUTPUT;
   try {
     const [stdout, stderr, code] = await Promise.all([
@@ -106,6 +127,7 @@ export async function execLocal(argv: string[], opts: ExecOptions = {}): Promise
     if (g.outcome() === "abort") throw cancelled(argv);
     return { code, stdout, stderr };
   } finally {
+    stopWatch?.();
     g.dispose();
   }
 }

@@ -30,3 +30,21 @@ export async function collectText(
   }
   return Buffer.concat(chunks).toString("utf8");
 }
+
+/** Passes a stream through, reporting the running byte count (progress of data being sent). */
+export function countBytes(
+  src: ReadableStream<Uint8Array>,
+  onBytes?: (total: number) => void,
+): ReadableStream<Uint8Array> {
+  if (!onBytes) return src;
+  let total = 0;
+  return src.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, c) {
+        total += chunk.byteLength;
+        onBytes(total);
+        c.enqueue(chunk);
+      },
+    }),
+  );
+}

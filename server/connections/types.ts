@@ -9,8 +9,14 @@ export interface ExecResult {
 }
 
 export interface ExecOptions {
-  /** Data written to the command's stdin, then stdin is closed. */
-  stdin?: string | Uint8Array | ReadableStream<Uint8Array>;
+  /**
+   * Data written to the command's stdin, then stdin is closed. A `Bun.file(path)` of the odoodeck
+   * machine is handed to a local command as its stdin directly (its bytes never pass through
+   * odoodeck's memory) and streamed to a remote one.
+   */
+  stdin?: string | Uint8Array | ReadableStream<Uint8Array> | Blob;
+  /** With a Blob stdin: how many of its bytes the command has read so far (about twice a second). */
+  onStdinProgress?: (bytesRead: number) => void;
   /** Kill the command (and fail with E_TIMEOUT) after this many milliseconds. */
   timeoutMs?: number;
   signal?: AbortSignal;

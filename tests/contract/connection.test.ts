@@ -163,6 +163,38 @@ for (const [kind, make] of kinds) {
     );
 
     test(
+      "stdin as a file of this machine: every byte arrives, progress is reported while it is read",
+      async () => {
+        fresh();
+        const path = join(dir, "big.bin");
+        const data = crypto.getRandomValues(new Uint8Array(8 * 1024 * 1024));
+        writeFileSync(path, data);
+        const seen: number[] = [];
+        // Reads exactly 4 MiB, pauses (progress is sampled twice a second), then reads the rest.
+        const res = await conn.exec(
+          [
+            "sh",
+            "-c",
+            'dd bs=1048576 count=4 2>/dev/null > "$1"; sleep 1.2; cat "$1" - | sha256sum',
+            "x",
+            join(dir, "head.part"),
+          ],
+          { stdin: Bun.file(path), onStdinProgress: (n) => seen.push(n) },
+        );
+        expect(res.stdout.slice(0, 64)).toBe(new Bun.CryptoHasher("sha256").update(data).digest("hex"));
+        // During the pause: at least the 4 MiB read, not yet all (SSH runs ahead by its window).
+        expect(seen.some((n) => n >= 4 * 1024 * 1024 && n < data.byteLength)).toBe(true);
+        expect(seen).toEqual([...seen].sort((a, b) => a - b));
+        // Streamed (SSH): counted to the end. Local: sampled from the reader's file offset while it runs.
+        if (kind === "ssh") expect(seen.at(-1)).toBe(data.byteLength);
+        const early = await conn.exec(["head", "-c", "10"], { stdin: Bun.file(path), timeoutMs: 10_000 });
+        expect(early.stdout.length).toBeGreaterThan(0);
+        expect(early.code).toBe(0);
+      },
+      T,
+    );
+
+    test(
       "env and cwd are applied",
       async () => {
         fresh();

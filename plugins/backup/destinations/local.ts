@@ -35,6 +35,10 @@ export class LocalDestination implements Destination {
     return join(this.root, checkRel(rel));
   }
 
+  localPath(rel: string): string {
+    return this.#abs(rel);
+  }
+
   async write(rel: string, data: ReadableStream<Uint8Array>, signal?: AbortSignal): Promise<void> {
     const path = this.#abs(rel);
     let fh: fsp.FileHandle | null = null;

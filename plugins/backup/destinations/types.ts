@@ -24,6 +24,11 @@ export interface Destination {
   list(): Promise<string[]>;
   /** Where a backup lives, for people (path or s3:// URL). */
   where(rel: string): string;
+  /**
+   * For folders on the odoodeck machine: the file's path there, so tools and hashing can read
+   * and write it directly instead of streaming it through odoodeck's memory.
+   */
+  localPath?(rel: string): string;
 }
 
 export function joinRel(...parts: string[]): string {
