@@ -11,6 +11,7 @@ import {
   type PluginContext,
   toAppError,
 } from "../../server/sdk/index.ts";
+import { markBadCopy } from "./bad-copy.ts";
 import { resolveDestination } from "./destinations/resolve.ts";
 import { discardTemp, restoreToTemp, type TempCopy } from "./restore.ts";
 import { databaseExists, maintenanceDb } from "./restore-pg.ts";
@@ -106,6 +107,7 @@ export async function runRestoreTest(
   let failure: AppError | null = null;
   try {
     const s = await ctx.settings();
+    const actor = (await store.get(testId))?.actor ?? "system";
     await o.step(STEPS.pick, async () => {
       backup = await latestRestorable(backups, inst.id);
       if (!backup)
@@ -125,6 +127,7 @@ export async function runRestoreTest(
             signal: st.signal,
             log: st.log,
             progress: (bytesDone, bytesTotal) => st.progress({ bytesDone, bytesTotal }),
+            onBadCopy: markBadCopy(ctx, b, actor),
           });
         } catch (e) {
           const err = toAppError(e);

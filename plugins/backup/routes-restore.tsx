@@ -40,7 +40,7 @@ export function restoreRoutes(ctx: PluginContext): { pages: Hono<Env>; api: Hono
     const inst = await ctx.instances.get(instanceId(c));
     const overwrite = body.target !== "new";
     const actor = await authorizeRestore(ctx, c, inst, overwrite, String(body.confirm ?? ""));
-    const source = await resolveSource(ctx, body);
+    const source = await resolveSource(ctx, body, actor);
     const t = await targetSide(inst);
     const newDb = overwrite ? null : checkNewDbName(String(body.dbName ?? ""));
     const neutralize = neutralizeChoice(body, t, overwrite);

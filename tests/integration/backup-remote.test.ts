@@ -1,7 +1,8 @@
 /**
  * Backups that live only on S3 (a real s3rver) or on a server reached over SSH (a real sshd):
  * restore and restore-test fetch them into a staging folder, check every part's SHA-256, and
- * remove the staging copy afterwards; a tampered copy is E_BACKUP_CORRUPT with nothing dropped.
+ * remove the staging copy afterwards; a tampered copy is E_BACKUP_CORRUPT with nothing dropped, and
+ * the backup record then says that copy is corrupt, so it is shown so and not picked again.
  * Also: an instance on an SSH server backed up to a server destination gives a verified backup.
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
@@ -212,6 +213,22 @@ describe("restore from a backup stored only remotely", () => {
     expect((await t.admin.getJson(`/api/v1/backup/i/${acme.id}/rollbacks`)).body.data).toEqual([]);
     expect(stagingLeft()).toEqual([]);
     expect(await temporaries()).toEqual([]);
+    // The record now says so, and the same backup is no longer offered for a restore.
+    const rec = (await t.admin.getJson(`/api/v1/backup/backups/${b.id}`)).body.data.backup;
+    expect(rec.destinations[0]).toMatchObject({
+      id: "s3",
+      verify: "corrupt",
+      verifyError: "db.dump.zst at s3://remote/odoodeck/ does not match its SHA-256",
+    });
+    expect(op.log).toContain("s3: the copy there is now marked corrupt");
+    const again = await t.admin.postJson(`/api/v1/backup/i/${acme.id}/restore`, {
+      backupId: b.id,
+      target: "instance",
+    });
+    expect(again.body.error).toMatchObject({
+      code: "E_NOT_FOUND",
+      message: `Backup ${b.name} has no good copy at any destination`,
+    });
   });
 });
 
