@@ -24,6 +24,7 @@ import {
   neutralizeCheck,
   odooStartCheck,
 } from "./restore-test-checks.ts";
+import { latestRestorable, skippedCheck } from "./restore-test-pick.ts";
 import type { CheckOutcome, RestoreTestStore } from "./restore-test-store.ts";
 import type { BackupSettings } from "./settings.ts";
 import type { BackupRecord, BackupStore } from "./store.ts";
@@ -63,14 +64,6 @@ export function scratchBase(instanceId: number): string {
   return `odoodeck_rt_${instanceId}`;
 }
 
-/** The newest successful backup that holds a database (a filestore-only one cannot be tested). */
-export async function latestRestorable(
-  backups: BackupStore,
-  instanceId: number,
-): Promise<BackupRecord | null> {
-  return (await backups.list(instanceId, 500)).find((b) => b.status === "ok" && b.scope !== "files") ?? null;
-}
-
 /** The error a failed check stands for: data that does not match is a corrupt backup. */
 function checksError(failed: CheckOutcome[]): AppError {
   const names = failed.map((c) => c.name);
@@ -108,14 +101,22 @@ export async function runRestoreTest(
   try {
     const s = await ctx.settings();
     const actor = (await store.get(testId))?.actor ?? "system";
-    await o.step(STEPS.pick, async () => {
-      backup = await latestRestorable(backups, inst.id);
+    await o.step(STEPS.pick, async (st) => {
+      const pick = await latestRestorable(backups, inst.id);
+      const skipped = skippedCheck(pick.skipped);
+      if (skipped) {
+        checks.push(skipped);
+        st.log(`Skipped: ${skipped.message}`);
+      }
+      backup = pick.backup;
       if (!backup)
-        throw new AppError("E_NOT_FOUND", `${inst.name} has no successful backup with a database to test`, {
-          hint: "Back the instance up (scope full or db) first",
-        });
+        throw new AppError(
+          "E_NOT_FOUND",
+          `${inst.name} has no successful backup with a database to test${skipped ? " that has a good copy" : ""}`,
+          { hint: skipped ? skipped.message : "Back the instance up (scope full or db) first" },
+        );
       await store.update(testId, { backupId: backup.id, backupName: backup.name });
-      return { backup: backup.name, createdAt: backup.createdAt };
+      return { backup: backup.name, createdAt: backup.createdAt, skipped: pick.skipped.map((b) => b.name) };
     });
     const b = backup as unknown as BackupRecord;
     let source = localCopy(b);

@@ -278,4 +278,48 @@ describe("server destination over SSH", () => {
     expect(stagingLeft()).toEqual([]);
     expect(await temporaries()).toEqual([]);
   });
+
+  test("a copy on the server found corrupt by a restore test is marked so: the page shows it, the next test skips it", async () => {
+    const good = await backup(acme.id, `server:${viaSsh.id}`, "db");
+    const bad = await backup(acme.id, `server:${viaSsh.id}`, "db");
+    const part = join(serverDir, bad.name, "db.dump.zst");
+    const bytes = new Uint8Array(await Bun.file(part).arrayBuffer());
+    bytes[Math.floor(bytes.length / 2)] ^= 0xff; // same size, one byte changed
+    await Bun.write(part, bytes);
+    const dest = `server:${viaSsh.id}`;
+    const first = (await t.admin.postJson(`/api/v1/backup/i/${acme.id}/restore-tests`, { wait: true })).body
+      .data.test;
+    expect(first).toMatchObject({ status: "failed", errorCode: "E_BACKUP_CORRUPT", backupName: bad.name });
+    // The record says which copy is bad, since when and why.
+    const rec = (await t.admin.getJson(`/api/v1/backup/backups/${bad.id}`)).body.data.backup;
+    expect(rec.destinations).toHaveLength(1);
+    expect(rec.destinations[0]).toMatchObject({ id: dest, status: "ok", verify: "corrupt" });
+    expect(rec.destinations[0].verifyError).toMatch(/^db\.dump\.zst at .+ does not match its SHA-256$/);
+    expect(Date.parse(rec.destinations[0].verifiedAt)).toBeGreaterThan(Date.parse(first.startedAt));
+    const audit = await t.core.db
+      .selectFrom("audit_log")
+      .selectAll()
+      .where("action", "=", "backup.mark-bad")
+      .where("target", "=", bad.name)
+      .execute();
+    expect(audit).toHaveLength(1);
+    expect(JSON.parse(audit[0].details)).toMatchObject({ destination: dest, verify: "corrupt" });
+    // The Backups page shows that backup corrupt, with the reason, and the good one not.
+    const html = (await t.admin.page(`/p/backup/i/${acme.id}/backups`)).html;
+    const row = (name: string) => html.slice(html.indexOf(`<code>${name}</code>`)).split("</tr>")[0];
+    expect(row(bad.name)).toContain(">corrupt<");
+    expect(row(bad.name)).toContain("does not match its SHA-256");
+    expect(row(good.name)).not.toContain("corrupt");
+    // The next restore test passes over it to the newest backup with a good copy, and says so.
+    const next = (await t.admin.postJson(`/api/v1/backup/i/${acme.id}/restore-tests`, { wait: true })).body
+      .data.test;
+    expect(next.status).toBe("ok");
+    expect(next.backupName).toBe(good.name);
+    expect(next.checks[0]).toMatchObject({ name: "pick", status: "skipped" });
+    expect(next.checks[0].message).toContain(
+      `not tested, every copy was found bad: ${bad.name} (${dest} corrupt:`,
+    );
+    expect(stagingLeft()).toEqual([]);
+    expect(await temporaries()).toEqual([]);
+  });
 });
