@@ -26,6 +26,7 @@ import {
 } from "./restore-test-checks.ts";
 import { latestRestorable, skippedCheck } from "./restore-test-pick.ts";
 import type { CheckOutcome, RestoreTestStore } from "./restore-test-store.ts";
+import { ScratchClaims } from "./scratch-claims.ts";
 import type { BackupSettings } from "./settings.ts";
 import type { BackupRecord, BackupStore } from "./store.ts";
 
@@ -97,6 +98,7 @@ export async function runRestoreTest(
   let backup: BackupRecord | null = null;
   let staged: StagedBackup | null = null;
   let temp: TempCopy | null = null;
+  let release: ((clean: boolean) => Promise<void>) | null = null;
   let failure: AppError | null = null;
   try {
     const s = await ctx.settings();
@@ -155,6 +157,12 @@ export async function runRestoreTest(
     const src = source;
     await o.step(STEPS.restore, async (st) => {
       const r0 = performance.now();
+      // claimed, so what a crash leaves behind is known to be ours and swept later
+      release = await new ScratchClaims(ctx.db).claim({
+        instanceId: target.id,
+        dbName: scratchBase(inst.id),
+        owner: `restore test #${testId} of ${inst.name}`,
+      });
       try {
         temp = await restoreToTemp({
           ...side,
@@ -225,6 +233,7 @@ export async function runRestoreTest(
     const cleanup = async () => {
       const c0 = performance.now();
       const t = temp as TempCopy | null;
+      let clean = false;
       if (t) {
         await discardTemp(t);
         const left: string[] = [];
@@ -232,6 +241,7 @@ export async function runRestoreTest(
           left.push(`database ${t.tempDb}`);
         if (t.tempFilestore && (await t.conn.stat(t.tempFilestore).catch(() => null)))
           left.push(`folder ${t.tempFilestore}`);
+        clean = !left.length;
         checks.push(
           left.length
             ? {
@@ -248,6 +258,7 @@ export async function runRestoreTest(
               },
         );
       }
+      await (release as ((clean: boolean) => Promise<void>) | null)?.(clean).catch(() => {});
       await (staged as StagedBackup | null)?.release();
       return { dropped: t?.tempDb ?? null };
     };
