@@ -1,7 +1,8 @@
 /**
  * One restore test, step by step inside its operation: pick the latest backup, fetch it when it
- * has no copy here, restore into a scratch database on the target, neutralize, check, and ALWAYS
- * drop the scratch copy (also after a failure or a cancel); then record and announce the result.
+ * has no copy here (a copy found bad is marked so), sweep what interrupted runs left on the target,
+ * restore into a scratch database there, neutralize, check, and ALWAYS drop the scratch copy (also
+ * after a failure or a cancel); then record and announce the result.
  */
 import {
   AppError,
@@ -27,6 +28,7 @@ import {
 import { latestRestorable, skippedCheck } from "./restore-test-pick.ts";
 import type { CheckOutcome, RestoreTestStore } from "./restore-test-store.ts";
 import { ScratchClaims } from "./scratch-claims.ts";
+import { describeSweep, sweepInstance } from "./scratch-sweep.ts";
 import type { BackupSettings } from "./settings.ts";
 import type { BackupRecord, BackupStore } from "./store.ts";
 
@@ -55,6 +57,7 @@ export interface RunDeps {
 export const STEPS = {
   pick: "pick the latest backup",
   fetch: "fetch the backup",
+  sweep: "remove leftovers of interrupted runs",
   restore: "restore into a scratch database",
   neutralize: "neutralize",
   check: "check",
@@ -154,6 +157,22 @@ export async function runRestoreTest(
       source = (staged as unknown as StagedBackup).path;
     }
     const side = await targetSide(target);
+    await o.step(STEPS.sweep, async (st) => {
+      // housekeeping: a failure here is logged, it does not fail the test
+      try {
+        const r = await sweepInstance(ctx, side, actor, st.log);
+        if (r.removed.length || r.kept.length || r.failed.length)
+          checks.push({
+            name: "leftovers",
+            status: r.failed.length ? "skipped" : "ok",
+            message: describeSweep(r, target.name),
+          });
+        return r;
+      } catch (e) {
+        st.log(`Could not look for leftovers on ${target.name}: ${toAppError(e).message}`);
+        return { error: toAppError(e).code };
+      }
+    });
     const src = source;
     await o.step(STEPS.restore, async (st) => {
       const r0 = performance.now();
