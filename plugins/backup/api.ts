@@ -122,7 +122,7 @@ export function createBackupApi(ctx: PluginContext<BackupSettings>, svc: BackupS
           "E_VALIDATION",
           `Backup ${b.name} is ${b.status}: only a finished backup restores`,
         );
-      const source = await resolveSource(ctx, { backupId: b.id });
+      const source = await resolveSource(ctx, { backupId: b.id }, o.actor);
       const t = await targetSide(inst);
       const neutralize = o.neutralize ? neutralizeChoice({ neutralize: "on" }, t, true) : false;
       const { op, dbName } = startRestoreOperation(ctx, {

@@ -9,6 +9,7 @@ import { restoreRoutes } from "./routes-restore.tsx";
 import { RestoreTestStore } from "./restore-test-store.ts";
 import { createRestoreTests, type RestoreTestEvent } from "./restore-tests.ts";
 import { restoreTestRoutes } from "./restore-tests-routes.tsx";
+import { sweepAfterRestart } from "./scratch-sweep.ts";
 import { createBackupService } from "./service.ts";
 import { settings } from "./settings.ts";
 import { BackupCard } from "./views/card.tsx";
@@ -27,6 +28,9 @@ declare module "../../server/sdk/types.ts" {
     "backup.restore_test": RestoreTestEvent;
   }
 }
+
+/** The start-up sweep of each running core (tests run several in one process), stopped with it. */
+const sweeps = new WeakMap<object, { abort: AbortController; done: Promise<void> }>();
 
 export default definePlugin({
   id: "backup",
@@ -71,5 +75,16 @@ export default definePlugin({
   },
   async start(ctx) {
     await new RestoreTestStore(ctx.db).markInterrupted(); // runs a previous process left going
+    // Their temporary copies: in the background, so an unreachable server does not hold up start.
+    const abort = new AbortController();
+    const done = sweepAfterRestart(ctx, abort.signal).catch((e) =>
+      ctx.log.warn(`Sweeping leftovers of interrupted runs failed: ${e?.message ?? e}`),
+    );
+    sweeps.set(ctx, { abort, done });
+  },
+  async stop(ctx) {
+    const s = sweeps.get(ctx);
+    s?.abort.abort();
+    await s?.done;
   },
 });

@@ -14,6 +14,7 @@ import {
 import { resolveDestination } from "./destinations/resolve.ts";
 import type { NeutralizeOptions } from "./neutralize.ts";
 import type { RestoreTarget } from "./restore.ts";
+import { markBadCopy } from "./bad-copy.ts";
 import { deferStaging, localCopy } from "./restore-staging.ts";
 import type { BackupSettings } from "./settings.ts";
 import { BackupStore } from "./store.ts";
@@ -55,9 +56,14 @@ export function checkNewDbName(name: string): string {
 /**
  * Resolves `source` (a path on this machine) or `backupId` (a finished backup). A backup with no
  * copy on this machine is fetched from its destination (S3, a server) when the restore runs:
- * the path returned is where it will be staged (see restore-staging.ts).
+ * the path returned is where it will be staged (see restore-staging.ts); a copy found bad there is
+ * marked on the record, audited as `actor`'s restore.
  */
-export async function resolveSource(ctx: PluginContext, body: Record<string, unknown>): Promise<string> {
+export async function resolveSource(
+  ctx: PluginContext,
+  body: Record<string, unknown>,
+  actor: string,
+): Promise<string> {
   const path = String(body.source ?? "").trim();
   if (path) {
     if (!path.startsWith("/") || !existsSync(path))
@@ -77,7 +83,9 @@ export async function resolveSource(ctx: PluginContext, body: Record<string, unk
       `Backup ${b.name} is ${b.status}: only a finished backup can be restored`,
     );
   const cx = ctx as PluginContext<BackupSettings>;
-  return localCopy(b) ?? deferStaging(ctx.dataDir, b, (d) => resolveDestination(cx, d));
+  return (
+    localCopy(b) ?? deferStaging(ctx.dataDir, b, (d) => resolveDestination(cx, d), markBadCopy(ctx, b, actor))
+  );
 }
 
 /**

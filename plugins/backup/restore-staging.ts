@@ -3,7 +3,9 @@
  * holds it (S3, or a folder on a server through its Connection) into a staging folder in the data
  * dir, streamed (flat memory), each part's size and SHA-256 checked against what the backup
  * recorded when it was made. A copy that does not match is E_BACKUP_CORRUPT and the next copy is
- * tried; the staging folder is removed when the restore ends, whatever the outcome.
+ * tried; the staging folder is removed when the restore ends, whatever the outcome. A copy proven
+ * bad that way is reported through `onBadCopy`, so the backup record says so (as a verify would)
+ * and the next restore or restore test does not pick it again.
  *
  * The routes resolve a request before the operation starts, but a download belongs inside the
  * operation (progress, cancel): `deferStaging` hands out the staging path at once and
@@ -33,7 +35,11 @@ export interface StageOptions {
   log?: (line: string) => void;
   /** Bytes fetched so far, of the backup's total. */
   progress?: (done: number, total: number) => void;
+  /** A destination's copy was proven bad (a part or the manifest does not match, or is gone). */
+  onBadCopy?: (destination: string, verify: BadCopy, reason: string) => Promise<void>;
 }
+
+export type BadCopy = "corrupt" | "missing";
 
 const MANIFEST_MAX = 4 * 1024 * 1024;
 
@@ -57,9 +63,11 @@ export function remoteCopies(b: BackupRecord): string[] {
     .map((x) => x.id);
 }
 
-const corrupt = (msg: string) =>
+/** `verify`: what this says about the copy at the destination (null: the record itself is lacking). */
+const corrupt = (msg: string, verify: BadCopy | null = "corrupt") =>
   new AppError("E_BACKUP_CORRUPT", msg, {
     hint: "The copy at that destination was damaged or changed after it was made; nothing was restored from it",
+    details: { verify },
   });
 
 /** Streams one stored file to `dir/rel`, hashing on the way; checks it against the record. */
@@ -90,14 +98,21 @@ async function fetchPart(
       hint: err.hint,
     });
   }
-  if (bytes !== part.bytes)
+  if (bytes !== part.bytes) {
+    // A transfer cut short says nothing about the copy: only a stored size that differs does.
+    if ((await d.size(rel).catch(() => null)) === part.bytes)
+      throw new AppError(
+        "E_UNREACHABLE",
+        `The transfer of ${rel} from ${d.label} ended after ${bytes} of ${part.bytes} bytes`,
+      );
     throw corrupt(`${part.name} at ${d.label} has ${bytes} bytes, the backup recorded ${part.bytes}`);
+  }
   if (h.digest("hex") !== part.sha256) throw corrupt(`${part.name} at ${d.label} does not match its SHA-256`);
 }
 
 async function fetchFrom(b: BackupRecord, d: Destination, dir: string, o: StageOptions): Promise<void> {
   const parts = b.manifest?.parts ?? [];
-  if (!parts.length) throw corrupt(`Backup ${b.name} has no recorded parts to check a copy against`);
+  if (!parts.length) throw corrupt(`Backup ${b.name} has no recorded parts to check a copy against`, null);
   const total = parts.reduce((n, p) => n + p.bytes, 0);
   let done = 0;
   const onBytes = (n: number) => {
@@ -110,7 +125,7 @@ async function fetchFrom(b: BackupRecord, d: Destination, dir: string, o: StageO
     return;
   }
   const size = await d.size(`${b.name}/${MANIFEST_FILE}`);
-  if (size === null) throw corrupt(`${b.name}/${MANIFEST_FILE} is missing at ${d.label}`);
+  if (size === null) throw corrupt(`${b.name}/${MANIFEST_FILE} is missing at ${d.label}`, "missing");
   if (size > MANIFEST_MAX) throw corrupt(`${b.name}/${MANIFEST_FILE} at ${d.label} is ${size} bytes`);
   const text = await new Response(d.read(`${b.name}/${MANIFEST_FILE}`)).text();
   let stored: ReturnType<typeof validateManifest>;
@@ -171,6 +186,12 @@ export async function stageBackupInto(
         if (err.code === "E_CANCELLED" || err.code === "E_DISK_FULL" || o.signal?.aborted) throw err;
         o.log?.(`${id}: ${err.message}`);
         errors.push(err);
+        const verify = (err.details as { verify?: BadCopy | null } | undefined)?.verify;
+        if (err.code === "E_BACKUP_CORRUPT" && verify && o.onBadCopy)
+          await o.onBadCopy(id, verify, err.message).then(
+            () => o.log?.(`${id}: the copy there is now marked ${verify}`),
+            (e) => o.log?.(`${id}: could not mark the copy ${verify}: ${toAppError(e).message}`),
+          );
         await rm(join(dir, b.name), { recursive: true, force: true });
       }
     }
@@ -204,6 +225,7 @@ export function deferStaging(
   dataDir: string,
   b: BackupRecord,
   resolve: (id: string) => Promise<Destination>,
+  onBadCopy?: StageOptions["onBadCopy"],
 ): string {
   if (!remoteCopies(b).length)
     throw new AppError("E_NOT_FOUND", `Backup ${b.name} has no good copy at any destination`, {
@@ -211,7 +233,7 @@ export function deferStaging(
     });
   const dir = join(stagingRoot(dataDir), randomUUID());
   const path = join(dir, b.name);
-  pending.set(path, (o) => stageBackupInto(b, dir, resolve, o));
+  pending.set(path, (o) => stageBackupInto(b, dir, resolve, { onBadCopy, ...o }));
   setTimeout(() => pending.delete(path), FORGET_AFTER_MS).unref?.();
   return path;
 }

@@ -15,6 +15,7 @@ import type { NeutralizeOptions } from "./neutralize.ts";
 import { discardTemp, restoreToTemp, type TempCopy } from "./restore.ts";
 import { finishRestore } from "./restore-finish.ts";
 import type { TargetSide } from "./restore-request.ts";
+import { ScratchClaims } from "./scratch-claims.ts";
 
 export interface RestoreStart {
   /** The target instance, as targetSide() read it. */
@@ -44,6 +45,14 @@ export function startRestoreOperation(ctx: PluginContext<any>, r: RestoreStart) 
     ...(r.parentId ? { parentId: r.parentId } : {}),
     steps: ["restore into a temporary database", "neutralize, verify and publish"],
     run: async (op) => {
+      // claimed, so what a crash leaves behind is known to be ours and swept at the next start
+      const release = await new ScratchClaims(ctx.db).claim({
+        instanceId: inst.id,
+        dbName,
+        swapDb: newDb ? null : dbName,
+        owner: `restore into ${inst.name}`,
+      });
+      let clean = false;
       // step results are cloned into the snapshot: keep the live handle (connection) out of them
       let temp: TempCopy | null = null;
       try {
@@ -59,7 +68,7 @@ export function startRestoreOperation(ctx: PluginContext<any>, r: RestoreStart) 
           return { temporaryDatabase: temp.tempDb, check: temp.check, seconds: temp.seconds };
         });
         const copy = temp!;
-        return await op.step("neutralize, verify and publish", (s) =>
+        const result = await op.step("neutralize, verify and publish", (s) =>
           finishRestore(copy, {
             neutralize: r.neutralize,
             log: s.log,
@@ -68,9 +77,13 @@ export function startRestoreOperation(ctx: PluginContext<any>, r: RestoreStart) 
               : { kind: "swap", currentDb: dbName, service: t.service },
           }),
         );
+        clean = true;
+        return result;
       } catch (e) {
         if (temp) await discardTemp(temp); // e.g. cancelled between the steps
         throw e;
+      } finally {
+        await release(clean).catch(() => {});
       }
     },
   });

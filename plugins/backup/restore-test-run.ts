@@ -1,7 +1,8 @@
 /**
  * One restore test, step by step inside its operation: pick the latest backup, fetch it when it
- * has no copy here, restore into a scratch database on the target, neutralize, check, and ALWAYS
- * drop the scratch copy (also after a failure or a cancel); then record and announce the result.
+ * has no copy here (a copy found bad is marked so), sweep what interrupted runs left on the target,
+ * restore into a scratch database there, neutralize, check, and ALWAYS drop the scratch copy (also
+ * after a failure or a cancel); then record and announce the result.
  */
 import {
   AppError,
@@ -11,6 +12,7 @@ import {
   type PluginContext,
   toAppError,
 } from "../../server/sdk/index.ts";
+import { markBadCopy } from "./bad-copy.ts";
 import { resolveDestination } from "./destinations/resolve.ts";
 import { discardTemp, restoreToTemp, type TempCopy } from "./restore.ts";
 import { databaseExists, maintenanceDb } from "./restore-pg.ts";
@@ -23,7 +25,10 @@ import {
   neutralizeCheck,
   odooStartCheck,
 } from "./restore-test-checks.ts";
+import { latestRestorable, skippedCheck } from "./restore-test-pick.ts";
 import type { CheckOutcome, RestoreTestStore } from "./restore-test-store.ts";
+import { ScratchClaims } from "./scratch-claims.ts";
+import { describeSweep, sweepInstance } from "./scratch-sweep.ts";
 import type { BackupSettings } from "./settings.ts";
 import type { BackupRecord, BackupStore } from "./store.ts";
 
@@ -52,6 +57,7 @@ export interface RunDeps {
 export const STEPS = {
   pick: "pick the latest backup",
   fetch: "fetch the backup",
+  sweep: "remove leftovers of interrupted runs",
   restore: "restore into a scratch database",
   neutralize: "neutralize",
   check: "check",
@@ -60,14 +66,6 @@ export const STEPS = {
 
 export function scratchBase(instanceId: number): string {
   return `odoodeck_rt_${instanceId}`;
-}
-
-/** The newest successful backup that holds a database (a filestore-only one cannot be tested). */
-export async function latestRestorable(
-  backups: BackupStore,
-  instanceId: number,
-): Promise<BackupRecord | null> {
-  return (await backups.list(instanceId, 500)).find((b) => b.status === "ok" && b.scope !== "files") ?? null;
 }
 
 /** The error a failed check stands for: data that does not match is a corrupt backup. */
@@ -103,17 +101,27 @@ export async function runRestoreTest(
   let backup: BackupRecord | null = null;
   let staged: StagedBackup | null = null;
   let temp: TempCopy | null = null;
+  let release: ((clean: boolean) => Promise<void>) | null = null;
   let failure: AppError | null = null;
   try {
     const s = await ctx.settings();
-    await o.step(STEPS.pick, async () => {
-      backup = await latestRestorable(backups, inst.id);
+    const actor = (await store.get(testId))?.actor ?? "system";
+    await o.step(STEPS.pick, async (st) => {
+      const pick = await latestRestorable(backups, inst.id);
+      const skipped = skippedCheck(pick.skipped);
+      if (skipped) {
+        checks.push(skipped);
+        st.log(`Skipped: ${skipped.message}`);
+      }
+      backup = pick.backup;
       if (!backup)
-        throw new AppError("E_NOT_FOUND", `${inst.name} has no successful backup with a database to test`, {
-          hint: "Back the instance up (scope full or db) first",
-        });
+        throw new AppError(
+          "E_NOT_FOUND",
+          `${inst.name} has no successful backup with a database to test${skipped ? " that has a good copy" : ""}`,
+          { hint: skipped ? skipped.message : "Back the instance up (scope full or db) first" },
+        );
       await store.update(testId, { backupId: backup.id, backupName: backup.name });
-      return { backup: backup.name, createdAt: backup.createdAt };
+      return { backup: backup.name, createdAt: backup.createdAt, skipped: pick.skipped.map((b) => b.name) };
     });
     const b = backup as unknown as BackupRecord;
     let source = localCopy(b);
@@ -125,6 +133,7 @@ export async function runRestoreTest(
             signal: st.signal,
             log: st.log,
             progress: (bytesDone, bytesTotal) => st.progress({ bytesDone, bytesTotal }),
+            onBadCopy: markBadCopy(ctx, b, actor),
           });
         } catch (e) {
           const err = toAppError(e);
@@ -148,9 +157,31 @@ export async function runRestoreTest(
       source = (staged as unknown as StagedBackup).path;
     }
     const side = await targetSide(target);
+    await o.step(STEPS.sweep, async (st) => {
+      // housekeeping: a failure here is logged, it does not fail the test
+      try {
+        const r = await sweepInstance(ctx, side, actor, st.log);
+        if (r.removed.length || r.kept.length || r.failed.length)
+          checks.push({
+            name: "leftovers",
+            status: r.failed.length ? "skipped" : "ok",
+            message: describeSweep(r, target.name),
+          });
+        return r;
+      } catch (e) {
+        st.log(`Could not look for leftovers on ${target.name}: ${toAppError(e).message}`);
+        return { error: toAppError(e).code };
+      }
+    });
     const src = source;
     await o.step(STEPS.restore, async (st) => {
       const r0 = performance.now();
+      // claimed, so what a crash leaves behind is known to be ours and swept later
+      release = await new ScratchClaims(ctx.db).claim({
+        instanceId: target.id,
+        dbName: scratchBase(inst.id),
+        owner: `restore test #${testId} of ${inst.name}`,
+      });
       try {
         temp = await restoreToTemp({
           ...side,
@@ -220,6 +251,7 @@ export async function runRestoreTest(
     const cleanup = async () => {
       const c0 = performance.now();
       const t = temp as TempCopy | null;
+      let clean = false;
       if (t) {
         await discardTemp(t);
         const left: string[] = [];
@@ -227,6 +259,7 @@ export async function runRestoreTest(
           left.push(`database ${t.tempDb}`);
         if (t.tempFilestore && (await t.conn.stat(t.tempFilestore).catch(() => null)))
           left.push(`folder ${t.tempFilestore}`);
+        clean = !left.length;
         checks.push(
           left.length
             ? {
@@ -243,6 +276,7 @@ export async function runRestoreTest(
               },
         );
       }
+      await (release as ((clean: boolean) => Promise<void>) | null)?.(clean).catch(() => {});
       await (staged as StagedBackup | null)?.release();
       return { dropped: t?.tempDb ?? null };
     };

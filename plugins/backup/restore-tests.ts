@@ -16,12 +16,8 @@ import { runRestoreTest, STEPS } from "./restore-test-run.ts";
 import type { BackupSettings } from "./settings.ts";
 import type { BackupStore } from "./store.ts";
 
-export {
-  RESTORE_TEST_EVENT,
-  type RestoreTestEvent,
-  latestRestorable,
-  scratchBase,
-} from "./restore-test-run.ts";
+export { RESTORE_TEST_EVENT, type RestoreTestEvent, scratchBase } from "./restore-test-run.ts";
+export { latestRestorable } from "./restore-test-pick.ts";
 
 /** What the health plugin (through backup.status) and the card read. */
 export interface VerifiedRestore {

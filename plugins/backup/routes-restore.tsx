@@ -16,6 +16,7 @@ import {
 } from "./restore-request.ts";
 import { auditWhenDone, startRestoreOperation } from "./restore-start.ts";
 import { saveUpload } from "./restore-upload.ts";
+import { withScratchClaim } from "./scratch-claims.ts";
 import { dropRollback, listRollbacks } from "./swap.ts";
 import { RestorePage } from "./restore-page.tsx";
 
@@ -40,7 +41,7 @@ export function restoreRoutes(ctx: PluginContext): { pages: Hono<Env>; api: Hono
     const inst = await ctx.instances.get(instanceId(c));
     const overwrite = body.target !== "new";
     const actor = await authorizeRestore(ctx, c, inst, overwrite, String(body.confirm ?? ""));
-    const source = await resolveSource(ctx, body);
+    const source = await resolveSource(ctx, body, actor);
     const t = await targetSide(inst);
     const newDb = overwrite ? null : checkNewDbName(String(body.dbName ?? ""));
     const neutralize = neutralizeChoice(body, t, overwrite);
@@ -77,17 +78,27 @@ export function restoreRoutes(ctx: PluginContext): { pages: Hono<Env>; api: Hono
       lock: true,
       steps: ["copy"],
       run: (op) =>
-        op.step("copy", (s) =>
-          copyDatabase({
-            from: { ...from, dbName: from.currentDb! },
-            to,
-            neutralize,
-            signal: s.signal,
-            log: s.log,
-            promote: newDb
-              ? { kind: "new", dbName: newDb }
-              : { kind: "swap", currentDb: to.currentDb!, service: to.service },
-          }),
+        withScratchClaim(
+          ctx.db,
+          {
+            instanceId: toInst.id,
+            dbName: newDb ?? to.currentDb!,
+            swapDb: newDb ? null : to.currentDb,
+            owner: `copy of ${src.name} into ${toInst.name}`,
+          },
+          () =>
+            op.step("copy", (s) =>
+              copyDatabase({
+                from: { ...from, dbName: from.currentDb! },
+                to,
+                neutralize,
+                signal: s.signal,
+                log: s.log,
+                promote: newDb
+                  ? { kind: "new", dbName: newDb }
+                  : { kind: "swap", currentDb: to.currentDb!, service: to.service },
+              }),
+            ),
         ),
     });
     await auditWhenDone(ctx, c, {

@@ -96,6 +96,22 @@ export class BackupStore {
     if (Object.keys(set).length) await this.db.updateTable(TABLE).set(set).where("id", "=", id).execute();
   }
 
+  /** Records what a re-read of one copy found (a verify, or a restore's fetch that proved it bad). */
+  async markCopy(
+    id: number,
+    destination: string,
+    verify: NonNullable<DestinationState["verify"]>,
+    error?: string,
+  ): Promise<void> {
+    const b = await this.get(id);
+    if (!b) return;
+    const verifiedAt = new Date().toISOString();
+    const destinations = b.destinations.map((d) =>
+      d.id === destination ? { ...d, verify, verifyError: error, verifiedAt } : d,
+    );
+    await this.update(id, { destinations });
+  }
+
   async get(id: number): Promise<BackupRecord | null> {
     const r = await this.db.selectFrom(TABLE).selectAll().where("id", "=", id).executeTakeFirst();
     return r ? fromRow(r) : null;

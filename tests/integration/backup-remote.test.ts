@@ -1,7 +1,8 @@
 /**
  * Backups that live only on S3 (a real s3rver) or on a server reached over SSH (a real sshd):
  * restore and restore-test fetch them into a staging folder, check every part's SHA-256, and
- * remove the staging copy afterwards; a tampered copy is E_BACKUP_CORRUPT with nothing dropped.
+ * remove the staging copy afterwards; a tampered copy is E_BACKUP_CORRUPT with nothing dropped, and
+ * the backup record then says that copy is corrupt, so it is shown so and not picked again.
  * Also: an instance on an SSH server backed up to a server destination gives a verified backup.
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
@@ -212,6 +213,22 @@ describe("restore from a backup stored only remotely", () => {
     expect((await t.admin.getJson(`/api/v1/backup/i/${acme.id}/rollbacks`)).body.data).toEqual([]);
     expect(stagingLeft()).toEqual([]);
     expect(await temporaries()).toEqual([]);
+    // The record now says so, and the same backup is no longer offered for a restore.
+    const rec = (await t.admin.getJson(`/api/v1/backup/backups/${b.id}`)).body.data.backup;
+    expect(rec.destinations[0]).toMatchObject({
+      id: "s3",
+      verify: "corrupt",
+      verifyError: "db.dump.zst at s3://remote/odoodeck/ does not match its SHA-256",
+    });
+    expect(op.log).toContain("s3: the copy there is now marked corrupt");
+    const again = await t.admin.postJson(`/api/v1/backup/i/${acme.id}/restore`, {
+      backupId: b.id,
+      target: "instance",
+    });
+    expect(again.body.error).toMatchObject({
+      code: "E_NOT_FOUND",
+      message: `Backup ${b.name} has no good copy at any destination`,
+    });
   });
 });
 
@@ -258,6 +275,50 @@ describe("server destination over SSH", () => {
     expect(rt.errorCode).toBe("E_BACKUP_CORRUPT");
     expect(rt.error).toContain(`has ${bytes.length - 100} bytes, the backup recorded ${bytes.length}`);
     expect(rt.scratchDb).toBeNull();
+    expect(stagingLeft()).toEqual([]);
+    expect(await temporaries()).toEqual([]);
+  });
+
+  test("a copy on the server found corrupt by a restore test is marked so: the page shows it, the next test skips it", async () => {
+    const good = await backup(acme.id, `server:${viaSsh.id}`, "db");
+    const bad = await backup(acme.id, `server:${viaSsh.id}`, "db");
+    const part = join(serverDir, bad.name, "db.dump.zst");
+    const bytes = new Uint8Array(await Bun.file(part).arrayBuffer());
+    bytes[Math.floor(bytes.length / 2)] ^= 0xff; // same size, one byte changed
+    await Bun.write(part, bytes);
+    const dest = `server:${viaSsh.id}`;
+    const first = (await t.admin.postJson(`/api/v1/backup/i/${acme.id}/restore-tests`, { wait: true })).body
+      .data.test;
+    expect(first).toMatchObject({ status: "failed", errorCode: "E_BACKUP_CORRUPT", backupName: bad.name });
+    // The record says which copy is bad, since when and why.
+    const rec = (await t.admin.getJson(`/api/v1/backup/backups/${bad.id}`)).body.data.backup;
+    expect(rec.destinations).toHaveLength(1);
+    expect(rec.destinations[0]).toMatchObject({ id: dest, status: "ok", verify: "corrupt" });
+    expect(rec.destinations[0].verifyError).toMatch(/^db\.dump\.zst at .+ does not match its SHA-256$/);
+    expect(Date.parse(rec.destinations[0].verifiedAt)).toBeGreaterThan(Date.parse(first.startedAt));
+    const audit = await t.core.db
+      .selectFrom("audit_log")
+      .selectAll()
+      .where("action", "=", "backup.mark-bad")
+      .where("target", "=", bad.name)
+      .execute();
+    expect(audit).toHaveLength(1);
+    expect(JSON.parse(audit[0].details)).toMatchObject({ destination: dest, verify: "corrupt" });
+    // The Backups page shows that backup corrupt, with the reason, and the good one not.
+    const html = (await t.admin.page(`/p/backup/i/${acme.id}/backups`)).html;
+    const row = (name: string) => html.slice(html.indexOf(`<code>${name}</code>`)).split("</tr>")[0];
+    expect(row(bad.name)).toContain(">corrupt<");
+    expect(row(bad.name)).toContain("does not match its SHA-256");
+    expect(row(good.name)).not.toContain("corrupt");
+    // The next restore test passes over it to the newest backup with a good copy, and says so.
+    const next = (await t.admin.postJson(`/api/v1/backup/i/${acme.id}/restore-tests`, { wait: true })).body
+      .data.test;
+    expect(next.status).toBe("ok");
+    expect(next.backupName).toBe(good.name);
+    expect(next.checks[0]).toMatchObject({ name: "pick", status: "skipped" });
+    expect(next.checks[0].message).toContain(
+      `not tested, every copy was found bad: ${bad.name} (${dest} corrupt:`,
+    );
     expect(stagingLeft()).toEqual([]);
     expect(await temporaries()).toEqual([]);
   });

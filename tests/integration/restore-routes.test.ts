@@ -2,18 +2,20 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Hono } from "hono";
+import { migrations } from "../../plugins/backup/migrations/index.ts";
 import { restoreRoutes } from "../../plugins/backup/routes-restore.tsx";
 import { liveFixture, type RestoreEnv, restoreEnv } from "../../plugins/backup/restore-test-helpers.ts";
 import { definePlugin, type Env } from "../../server/sdk/index.ts";
 import { startTestApp, type TestApp } from "../helpers/app.ts";
 import { FIXTURES } from "../helpers/fixtures.ts";
 
-/** Only the restore side, mounted the way the backup plugin's index.ts mounts it. */
+/** Only the restore side, mounted the way the backup plugin's index.ts mounts it (with its tables). */
 const restoreOnly = definePlugin({
   id: "backup",
   name: "Backup (restore side)",
   version: "1.0.0",
   sdk: "^1",
+  migrations,
   register(ctx) {
     const r = restoreRoutes(ctx);
     ctx.pages(new Hono<Env>().route("/", r.pages));

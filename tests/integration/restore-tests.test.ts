@@ -121,6 +121,7 @@ describe("restore tests", () => {
     expect(op.steps.map((s: any) => [s.name, s.status])).toEqual([
       ["pick the latest backup", "ok"],
       ["fetch the backup", "skipped"],
+      ["remove leftovers of interrupted runs", "ok"],
       ["restore into a scratch database", "ok"],
       ["neutralize", "ok"],
       ["check", "ok"],

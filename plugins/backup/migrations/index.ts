@@ -1,4 +1,9 @@
 import * as m001 from "./001-backups.ts";
 import * as m002 from "./002-restore-tests.ts";
+import * as m003 from "./003-scratch-claims.ts";
 
-export const migrations = { "001-backups": m001, "002-restore-tests": m002 };
+export const migrations = {
+  "001-backups": m001,
+  "002-restore-tests": m002,
+  "003-scratch-claims": m003,
+};
