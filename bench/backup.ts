@@ -193,7 +193,7 @@ async function main() {
   // Restore: ours (into a new database, with its checks and neutralization) vs the hand recipe,
   // alternated so that both see the same machine.
   const ours: { secs: number; peak: number; rise: number }[] = [];
-  const hand: { secs: number; peakMb: number }[] = [];
+  const hand: { secs: number; peakMb: number; split: string }[] = [];
   const conn2 = ["-h", "127.0.0.1", "-p", String(pg.port), "-U", pg.odooUser];
   for (let round = 1; round <= ROUNDS; round++) {
     const dbName = `${inst.db}_rs${round}`;
@@ -226,7 +226,11 @@ async function main() {
     const fsOut = join(out, `hand-fs${round}`);
     mkdirSync(fsOut);
     const h3 = await timed(["tar", "-xzf", join(out, "hand.tar.gz"), "-C", fsOut]);
-    hand.push({ secs: h1.secs + h2.secs + h3.secs, peakMb: Math.max(h1.peakMb, h2.peakMb, h3.peakMb) });
+    hand.push({
+      secs: h1.secs + h2.secs + h3.secs,
+      peakMb: Math.max(h1.peakMb, h2.peakMb, h3.peakMb),
+      split: `${h2.secs.toFixed(1)} + ${h3.secs.toFixed(1)}`,
+    });
     await pg.dropDb(handDb);
     rmSync(fsOut, { recursive: true, force: true });
     await Bun.spawn(["sync"]).exited;
@@ -244,7 +248,7 @@ async function main() {
     name: "hand: createdb; pg_restore -j2; tar -xzf",
     secs: handMed,
     peakMb: Math.max(...hand.map((r) => r.peakMb)),
-    note: `runs ${hand.map((r) => r.secs.toFixed(1)).join(", ")}`,
+    note: `runs ${hand.map((r) => `${r.secs.toFixed(1)} (pg_restore ${r.split} tar)`).join(", ")}`,
   });
 
   console.log(
