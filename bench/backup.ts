@@ -13,7 +13,7 @@
  * The tools' peak RSS comes from /usr/bin/time -v.
  *
  * Run: node_modules/.bin/bun bench/backup.ts [--db-mb 1024] [--fs-mb 1024] [--files 20000]
- *      [--rounds 3] [--binary dist/odoodeck]
+ *      [--rounds 3] [--binary dist/odoodeck] [--ssh]
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -22,6 +22,7 @@ import { addAcmeInstance } from "../tests/integration/backup-helpers.ts";
 import { startTestApp, TestClient } from "../tests/helpers/app.ts";
 import { runCleanups } from "../tests/helpers/cleanup.ts";
 import { getPg } from "../tests/helpers/pg.ts";
+import { getSshd } from "../tests/helpers/sshd.ts";
 import backupPlugin from "../plugins/backup/index.ts";
 
 const arg = (name: string, dflt: number) => {
@@ -33,6 +34,8 @@ const FS_MB = arg("fs-mb", 1024);
 const FILES = arg("files", 20000);
 const ROUNDS = arg("rounds", 3);
 const BINARY = process.argv.includes("--binary") ? process.argv[process.argv.indexOf("--binary") + 1] : null;
+/** --ssh: the instance is reached over SSH (a real sshd on loopback), so every byte streams through odoodeck. */
+const SSH = process.argv.includes("--ssh");
 
 async function timed(
   cmd: string[],
@@ -98,6 +101,23 @@ async function main() {
     dir: mkdtempSync(join(tmpdir(), "odoodeck-bench-")),
   });
   const inst = await addAcmeInstance(t, "bench");
+  if (SSH) {
+    const sshd = await getSshd();
+    const srv = await t.admin.postJson("/api/v1/servers", {
+      name: "ssh-loopback",
+      kind: "ssh",
+      host: sshd.host,
+      port: sshd.port,
+      username: sshd.username,
+      privateKey: sshd.privateKey,
+    });
+    if (srv.status !== 201) throw new Error(`ssh server: ${JSON.stringify(srv.body)}`);
+    await t.core.db
+      .updateTable("instances")
+      .set({ server_id: srv.body.data.id })
+      .where("id", "=", inst.id)
+      .execute();
+  }
   await t.stop(); // the data directory stays: odoodeck starts on it below, as its own process
   console.error(`generating ${DB_MB} MB of mail_message rows in ${inst.db} …`);
   // ~1 KiB per row of text that compresses like real mail bodies (HTML-ish, repetitive).
@@ -252,7 +272,7 @@ async function main() {
   });
 
   console.log(
-    `\nDatabase ${(Number(size) / 1048576).toFixed(0)} MB (pg_database_size), filestore ${FS_MB} MB in ${FILES} files; ${require("node:os").cpus().length} CPUs; odoodeck ${BINARY ?? "bun server/main.ts"} idle RSS ${idle.toFixed(0)} MB\n`,
+    `\nDatabase ${(Number(size) / 1048576).toFixed(0)} MB (pg_database_size), filestore ${FS_MB} MB in ${FILES} files; ${require("node:os").cpus().length} CPUs; instance ${SSH ? "over SSH" : "local"}; odoodeck ${BINARY ?? "bun server/main.ts"} idle RSS ${idle.toFixed(0)} MB\n`,
   );
   console.log("| method | wall (s) | peak RSS (MB) | notes |");
   console.log("| --- | ---: | ---: | --- |");

@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { AppError } from "../errors.ts";
 import { cancelled, commandNotFound, timedOut } from "./errors-map.ts";
-import { collectText, DEFAULT_MAX_OUTPUT, toByteStream } from "./streams.ts";
+import { collectText, DEFAULT_MAX_OUTPUT, noteStreamed, toByteStream } from "./streams.ts";
 import type { ExecOptions, ExecResult, RunningProcess, SpawnOptions } from "./types.ts";
 
 type Child = ReturnType<typeof Bun.spawn>;
@@ -172,7 +172,14 @@ export function spawnLocal(argv: string[], opts: SpawnOptions = {}): RunningProc
     });
   }
   return {
-    stdout: p.stdout as ReadableStream<Uint8Array>,
+    stdout: (p.stdout as ReadableStream<Uint8Array>).pipeThrough(
+      new TransformStream<Uint8Array, Uint8Array>({
+        transform(chunk, c) {
+          noteStreamed(chunk.byteLength);
+          c.enqueue(chunk);
+        },
+      }),
+    ),
     stderr: p.stderr as ReadableStream<Uint8Array>,
     stdin,
     exited,

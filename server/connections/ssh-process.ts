@@ -3,11 +3,13 @@
  * the exit status is known, so a dropped link errors them instead of looking like a short
  * output; `exited` rejects with E_CONNECTION_LOST rather than hanging.
  */
+import { open } from "node:fs/promises";
 import { constants } from "node:os";
 import type { Readable } from "node:stream";
 import type { ClientChannel } from "ssh2";
 import { AppError, isAppError } from "../errors.ts";
 import { cancelled, timedOut } from "./errors-map.ts";
+import { noteStreamed } from "./streams.ts";
 import type { EarlyChannelState, SshPool } from "./ssh-pool.ts";
 import type { RunningProcess } from "./types.ts";
 
@@ -60,6 +62,7 @@ class Pipe {
       }
       if (this.seen.length < 4096) this.seen += chunk.toString("utf8", 0, 4096 - this.seen.length);
       if (this.#done) return;
+      noteStreamed(chunk.byteLength);
       this.#ctrl.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
       if ((this.#ctrl.desiredSize ?? 1) <= 0) src.pause();
     });
@@ -88,8 +91,13 @@ class Pipe {
 export interface RemoteRunOptions {
   timeoutMs?: number;
   signal?: AbortSignal;
-  /** `true` gives the caller a writable stdin; bytes or a stream are written then closed; absent closes it at once. */
-  stdin?: boolean | string | Uint8Array | ReadableStream<Uint8Array>;
+  /**
+   * `true` gives the caller a writable stdin; bytes, a stream or a file (`Bun.file`) are written
+   * then closed; absent closes it at once.
+   */
+  stdin?: boolean | string | Uint8Array | ReadableStream<Uint8Array> | Blob;
+  /** With a file as stdin: bytes sent so far. */
+  onStdinProgress?: (bytes: number) => void;
 }
 
 function signalNumber(name: string | undefined): number {
@@ -186,7 +194,7 @@ export function runRemote(
       out.attach(ch);
       err.attach(ch.stderr);
       if (killedWith) kill(killedWith);
-      feedStdin(ch, opts.stdin);
+      feedStdin(ch, opts.stdin, opts.onStdinProgress);
       // "close" waits for unread output to be consumed; a dropped link must not wait for that.
       const status = await new Promise<{ code: number | null; sig?: string }>((resolve) => {
         const early = ch as ClientChannel & EarlyChannelState;
@@ -261,14 +269,62 @@ function killRemote(pool: SshPool, pid: number, name: string): void {
     .catch(() => {});
 }
 
-function feedStdin(ch: ClientChannel, input: RemoteRunOptions["stdin"]): void {
+/** Resolves once ssh2 has taken `chunk` into packets (its callback): the buffer may be reused then. */
+function writeTaken(ch: ClientChannel, chunk: Uint8Array): Promise<void> {
+  if (ch.destroyed || !ch.writable) return Promise.reject(new Error("channel closed"));
+  return new Promise((resolve, reject) => {
+    const onClose = () => reject(new Error("channel closed"));
+    ch.once("close", onClose);
+    ch.write(chunk, (e) => {
+      ch.off("close", onClose);
+      if (e) reject(e);
+      else resolve();
+    });
+  });
+}
+
+/** A file's bytes through one reused buffer: sending a 10 GB part leaves no garbage behind. */
+async function* fileChunks(path: string): AsyncGenerator<Uint8Array> {
+  const fh = await open(path, "r");
+  const buf = Buffer.allocUnsafe(256 * 1024);
+  try {
+    for (;;) {
+      const { bytesRead } = await fh.read(buf, 0, buf.length, null);
+      if (bytesRead === 0) return;
+      yield buf.subarray(0, bytesRead);
+    }
+  } finally {
+    await fh.close();
+  }
+}
+
+function feedStdin(
+  ch: ClientChannel,
+  input: RemoteRunOptions["stdin"],
+  onProgress?: (bytes: number) => void,
+): void {
   if (input === true) return;
   if (input === undefined || input === false) return void ch.end();
-  if (!(input instanceof ReadableStream))
+  const path = input instanceof Blob ? (input as Blob & { name?: unknown }).name : undefined;
+  if (input instanceof Blob && typeof path !== "string")
+    return void input.arrayBuffer().then((b) => ch.end(new Uint8Array(b)));
+  if (!(input instanceof ReadableStream) && !(input instanceof Blob))
     return void ch.end(typeof input === "string" ? Buffer.from(input) : input);
   void (async () => {
     try {
-      for await (const chunk of input) await write(ch, chunk);
+      if (typeof path === "string") {
+        let total = 0;
+        for await (const chunk of fileChunks(path)) {
+          await writeTaken(ch, chunk);
+          noteStreamed(chunk.byteLength);
+          onProgress?.((total += chunk.byteLength));
+        }
+      } else {
+        for await (const chunk of input as ReadableStream<Uint8Array>) {
+          noteStreamed(chunk.byteLength);
+          await write(ch, chunk);
+        }
+      }
       ch.end();
     } catch {
       // The data source failed: no EOF, stop the command instead, so it never sees a "complete" input.

@@ -21,7 +21,7 @@ import {
   TOKEN_LENGTH,
   WRITE_SCRIPT,
 } from "./ssh-scripts.ts";
-import { collectText, countBytes, DEFAULT_MAX_OUTPUT, toByteStream } from "./streams.ts";
+import { collectText, DEFAULT_MAX_OUTPUT, toByteStream } from "./streams.ts";
 import type {
   Connection,
   ExecOptions,
@@ -61,7 +61,8 @@ export class SshConnection implements Connection {
   async exec(cmd: string[], opts: ExecOptions = {}): Promise<ExecResult> {
     const command = buildRemoteCommand(cmd, opts);
     const p = runRemote(this.#pool, cmd, command, {
-      stdin: opts.stdin instanceof Blob ? countBytes(opts.stdin.stream(), opts.onStdinProgress) : opts.stdin,
+      stdin: opts.stdin,
+      onStdinProgress: opts.onStdinProgress,
       timeoutMs: opts.timeoutMs,
       signal: opts.signal,
     });

@@ -31,20 +31,23 @@ export async function collectText(
   return Buffer.concat(chunks).toString("utf8");
 }
 
-/** Passes a stream through, reporting the running byte count (progress of data being sent). */
-export function countBytes(
-  src: ReadableStream<Uint8Array>,
-  onBytes?: (total: number) => void,
-): ReadableStream<Uint8Array> {
-  if (!onBytes) return src;
-  let total = 0;
-  return src.pipeThrough(
-    new TransformStream<Uint8Array, Uint8Array>({
-      transform(chunk, c) {
-        total += chunk.byteLength;
-        onBytes(total);
-        c.enqueue(chunk);
-      },
-    }),
-  );
+/**
+ * Bun's collector does not feel the Buffers that streamed data leaves behind (an SSH stream
+ * decrypts into a new one per packet): left alone, one 1 GiB transfer over SSH grew RSS by
+ * ~117 MB, two at once by ~260 MB. A full collection after every 16 MiB that went through (across
+ * all streams, at most one per 20 ms) holds it near +50 MB, for about 20% of raw SSH throughput,
+ * which is far above what pg_dump or tar produce.
+ */
+const GC_EVERY_BYTES = 16 * 1024 * 1024;
+const GC_MIN_INTERVAL_MS = 20;
+let sinceGc = 0;
+let lastGc = 0;
+export function noteStreamed(bytes: number): void {
+  sinceGc += bytes;
+  if (sinceGc < GC_EVERY_BYTES) return;
+  const now = performance.now();
+  if (now - lastGc < GC_MIN_INTERVAL_MS) return;
+  sinceGc = 0;
+  lastGc = now;
+  Bun.gc(true);
 }
