@@ -3,6 +3,7 @@ import * as m0001 from "./0001-core.ts";
 import * as m0002 from "./0002-jobs-operations.ts";
 import * as m0003 from "./0003-servers-instances.ts";
 import * as m0004 from "./0004-notifications.ts";
+import * as m0005 from "./0005-owners.ts";
 
 /** Core migrations, in order. Names are sorted by Kysely: keep the numeric prefix. */
 export const coreMigrations: Record<string, Migration> = {
@@ -10,4 +11,5 @@ export const coreMigrations: Record<string, Migration> = {
   "0002-jobs-operations": m0002,
   "0003-servers-instances": m0003,
   "0004-notifications": m0004,
+  "0005-owners": m0005,
 };

@@ -78,18 +78,22 @@ export class Core {
     return new Core(config, store, secrets);
   }
 
-  /** Loads, registers, migrates and starts plugins, then the scheduler. Sets `ready`. */
-  async startPlugins(builtins: PluginDefinition<any>[]): Promise<void> {
+  /**
+   * Loads, registers, migrates and starts plugins, then the scheduler (not for a CLI command: the
+   * server beside it runs the schedules, and a second runner would start every job twice).
+   * Sets `ready`.
+   */
+  async startPlugins(builtins: PluginDefinition<any>[], opts: { scheduler?: boolean } = {}): Promise<void> {
     const interrupted = await this.operations.markInterrupted();
     const locks = await releaseStaleLocks(this.db);
     if (interrupted || locks)
       log.warn(
-        `recovered after a crash: ${interrupted} operation(s) marked interrupted, ${locks} lock(s) released`,
+        `recovered after a crash: ${interrupted} operation(s) of stopped processes marked interrupted, ${locks} lock(s) released`,
       );
     await this.host.load(builtins, this.config.loadPlugins ? join(this.config.dataDir, "plugins") : null);
     this.host.registerAll((rec) => this.#context(rec));
     await this.host.startAll(this.db);
-    await this.scheduler.start();
+    if (opts.scheduler !== false) await this.scheduler.start();
     this.ready = true;
   }
 

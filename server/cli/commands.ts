@@ -126,7 +126,7 @@ export async function coreCommands(
       return 0;
     }
     // Plugin-provided commands run with the plugins started (their routes are not served).
-    await core.startPlugins(builtinPlugins);
+    await core.startPlugins(builtinPlugins, { scheduler: false });
     for (const rec of core.host.records)
       for (const c of rec.def?.cli ?? [])
         if (c.name === cmd || c.name === `${cmd} ${args[0]}`) {

@@ -1,5 +1,6 @@
 import type { Kysely } from "kysely";
 import { AppError } from "../errors.ts";
+import { OWNER, ownerAlive } from "../process-owner.ts";
 import { relativeTime } from "../../views/components/ui.tsx";
 
 /**
@@ -14,7 +15,13 @@ export async function acquireLock(
 ): Promise<void> {
   const res = await db
     .insertInto("locks")
-    .values({ instance_id: instanceId, holder, operation_id: operationId, since: new Date().toISOString() })
+    .values({
+      instance_id: instanceId,
+      holder,
+      operation_id: operationId,
+      since: new Date().toISOString(),
+      owner: OWNER,
+    })
     .onConflict((oc) => oc.column("instance_id").doNothing())
     .executeTakeFirst();
   if (Number(res.numInsertedOrUpdatedRows ?? 0) === 0) {
@@ -44,7 +51,10 @@ export async function releaseLock(
   await q.execute();
 }
 
+/** Releases the locks of processes that are gone; a live process's locks stay held. */
 export async function releaseStaleLocks(db: Kysely<any>): Promise<number> {
-  const r = await db.deleteFrom("locks").executeTakeFirst();
-  return Number(r.numDeletedRows ?? 0);
+  const rows = await db.selectFrom("locks").select(["instance_id", "owner"]).execute();
+  const stale = rows.filter((r) => !ownerAlive(r.owner)).map((r) => r.instance_id);
+  if (stale.length) await db.deleteFrom("locks").where("instance_id", "in", stale).execute();
+  return stale.length;
 }

@@ -9,6 +9,7 @@ import type {
   OperationStepState,
   StepApi,
 } from "../sdk/types.ts";
+import { OWNER, ownerAlive } from "../process-owner.ts";
 import { acquireLock, releaseLock } from "./locks.ts";
 
 interface Live {
@@ -118,6 +119,7 @@ export class Operations {
           status: "running",
           started_at: snap.startedAt,
           snapshot: JSON.stringify(snap),
+          owner: OWNER,
         })
         .execute();
       const parentLocked = spec.parentId ? this.#attachToParent(live, spec.parentId) : false;
@@ -226,13 +228,18 @@ export class Operations {
     return true;
   }
 
-  /** Marks operations that were running when the process stopped. */
+  /**
+   * Marks operations that were running when their process stopped. Those of a process that still
+   * runs (the server, while a CLI command starts beside it) are left alone.
+   */
   async markInterrupted(): Promise<number> {
-    const rows = await this.db
-      .selectFrom("operations")
-      .select(["id", "snapshot"])
-      .where("status", "=", "running")
-      .execute();
+    const rows = (
+      await this.db
+        .selectFrom("operations")
+        .select(["id", "snapshot", "owner"])
+        .where("status", "=", "running")
+        .execute()
+    ).filter((r) => !ownerAlive(r.owner));
     for (const r of rows) {
       const snap = JSON.parse(r.snapshot) as OperationSnapshot;
       snap.status = "interrupted";

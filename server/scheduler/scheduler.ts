@@ -2,6 +2,7 @@ import { Cron } from "croner";
 import type { Kysely } from "kysely";
 import { AppError, toAppError } from "../errors.ts";
 import { createLogger } from "../log.ts";
+import { OWNER, ownerAlive } from "../process-owner.ts";
 import type { EventBus, JobDefinition, JobSchedule, JobsApi } from "../sdk/types.ts";
 
 const log = createLogger("scheduler");
@@ -113,11 +114,19 @@ export class Scheduler {
   }
 
   async start(opts: { catchUp?: boolean } = {}): Promise<void> {
-    await this.db
-      .updateTable("job_runs")
-      .set({ status: "interrupted", finished_at: new Date().toISOString() })
+    // Runs whose process is gone; a live sibling's (the server's, seen from a CLI command) go on.
+    const running = await this.db
+      .selectFrom("job_runs")
+      .select(["id", "owner"])
       .where("status", "=", "running")
       .execute();
+    const gone = running.filter((r) => !ownerAlive(r.owner)).map((r) => r.id);
+    if (gone.length)
+      await this.db
+        .updateTable("job_runs")
+        .set({ status: "interrupted", finished_at: new Date().toISOString() })
+        .where("id", "in", gone)
+        .execute();
     this.#started = true;
     const rows = (await this.db
       .selectFrom("job_schedules")
@@ -267,6 +276,7 @@ export class Scheduler {
               started_at: started,
               finished_at: status === "running" ? null : started,
               summary,
+              owner: OWNER,
             })
             .returning("id")
             .executeTakeFirstOrThrow()
