@@ -30,6 +30,15 @@ export async function acquireLock(
       .selectAll()
       .where("instance_id", "=", instanceId)
       .executeTakeFirst();
+    // Held by a process that is gone (a CLI command killed mid-way): not a reason to refuse.
+    if (cur && !ownerAlive(cur.owner)) {
+      await db
+        .deleteFrom("locks")
+        .where("instance_id", "=", instanceId)
+        .where("owner", "is", cur.owner ?? null)
+        .execute();
+      return acquireLock(db, instanceId, holder, operationId);
+    }
     throw new AppError(
       "E_BUSY",
       `Instance busy: ${cur?.holder ?? "another operation"} is running (since ${cur ? relativeTime(cur.since) : "a moment"})`,

@@ -149,4 +149,27 @@ describe("recovery at start", () => {
       { job: "test.live", status: "running" },
     ]);
   });
+  test("a lock left by a process that is gone does not refuse the next operation (no restart needed)", async () => {
+    await t.core.db
+      .insertInto("locks")
+      .values({
+        instance_id: 43,
+        holder: "Killed CLI restore",
+        operation_id: "gone",
+        since: new Date().toISOString(),
+        owner: `${OWNER.split(":")[0]}:999999:1`,
+      })
+      .execute();
+    const op = await t.core.operations.start("test", {
+      kind: "x",
+      title: "Backup",
+      actor: "admin",
+      instanceId: 43,
+      lock: true,
+      steps: ["x"],
+      run: async () => {},
+    }).done;
+    expect(op.status).toBe("ok");
+    expect(await lockOf(43)).toBeUndefined();
+  });
 });
