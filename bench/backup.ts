@@ -18,11 +18,10 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { addAcmeInstance } from "../tests/integration/backup-helpers.ts";
+import { addAcmeInstance, moveToSshServer } from "../tests/integration/backup-helpers.ts";
 import { startTestApp, TestClient } from "../tests/helpers/app.ts";
 import { runCleanups } from "../tests/helpers/cleanup.ts";
 import { getPg } from "../tests/helpers/pg.ts";
-import { getSshd } from "../tests/helpers/sshd.ts";
 import backupPlugin from "../plugins/backup/index.ts";
 
 const arg = (name: string, dflt: number) => {
@@ -101,23 +100,7 @@ async function main() {
     dir: mkdtempSync(join(tmpdir(), "odoodeck-bench-")),
   });
   const inst = await addAcmeInstance(t, "bench");
-  if (SSH) {
-    const sshd = await getSshd();
-    const srv = await t.admin.postJson("/api/v1/servers", {
-      name: "ssh-loopback",
-      kind: "ssh",
-      host: sshd.host,
-      port: sshd.port,
-      username: sshd.username,
-      privateKey: sshd.privateKey,
-    });
-    if (srv.status !== 201) throw new Error(`ssh server: ${JSON.stringify(srv.body)}`);
-    await t.core.db
-      .updateTable("instances")
-      .set({ server_id: srv.body.data.id })
-      .where("id", "=", inst.id)
-      .execute();
-  }
+  if (SSH) await moveToSshServer(t, inst.id);
   await t.stop(); // the data directory stays: odoodeck starts on it below, as its own process
   console.error(`generating ${DB_MB} MB of mail_message rows in ${inst.db} …`);
   // ~1 KiB per row of text that compresses like real mail bodies (HTML-ish, repetitive).

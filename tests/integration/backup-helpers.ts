@@ -8,6 +8,7 @@ import { writeSettings } from "../../server/plugin-host/settings.ts";
 import { startTestApp, type TestApp } from "../helpers/app.ts";
 import { extractFilestore } from "../helpers/fixtures.ts";
 import { fixtureDb, getPg } from "../helpers/pg.ts";
+import { getSshd } from "../helpers/sshd.ts";
 
 export async function startBackupApp(): Promise<TestApp & { dir: string }> {
   const t = await startTestApp({ plugins: [backupPlugin] });
@@ -46,6 +47,30 @@ export async function addAcmeInstance(
   );
   const id = await t.addLocalInstance({ name, confPath, dbName: db });
   return { id, db, data, filestore: join(data, "filestore", db) };
+}
+
+/**
+ * Registers the loopback sshd as the server "ssh-loopback" (through the API) and moves the instance
+ * onto it: its odoo.conf and filestore are then reached over SSH; its database stays on the test
+ * cluster. Returns the server's id.
+ */
+export async function moveToSshServer(t: TestApp, instanceId: number): Promise<number> {
+  const sshd = await getSshd();
+  const srv = await t.admin.postJson("/api/v1/servers", {
+    name: "ssh-loopback",
+    kind: "ssh",
+    host: sshd.host,
+    port: sshd.port,
+    username: sshd.username,
+    privateKey: sshd.privateKey,
+  });
+  if (srv.status !== 201) throw new Error(`adding the SSH server: ${JSON.stringify(srv.body)}`);
+  await t.core.db
+    .updateTable("instances")
+    .set({ server_id: srv.body.data.id })
+    .where("id", "=", instanceId)
+    .execute();
+  return srv.body.data.id;
 }
 
 export async function sha256File(path: string): Promise<string> {

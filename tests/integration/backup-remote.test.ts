@@ -16,7 +16,13 @@ import type { TestApp } from "../helpers/app.ts";
 import { registerCleanup } from "../helpers/cleanup.ts";
 import { getPg } from "../helpers/pg.ts";
 import { getSshd } from "../helpers/sshd.ts";
-import { addAcmeInstance, setBackupSettings, sha256File, startBackupApp } from "./backup-helpers.ts";
+import {
+  addAcmeInstance,
+  moveToSshServer,
+  setBackupSettings,
+  sha256File,
+  startBackupApp,
+} from "./backup-helpers.ts";
 
 // SSH round trips on a loaded 2-CPU box take seconds.
 setDefaultTimeout(120_000);
@@ -51,21 +57,7 @@ beforeAll(async () => {
   t = await startBackupApp();
   acme = await addAcmeInstance(t, "acme");
   viaSsh = await addAcmeInstance(t, "acme-ssh");
-  const srv = await t.admin.postJson("/api/v1/servers", {
-    name: "ssh-loopback",
-    kind: "ssh",
-    host: sshd.host,
-    port: sshd.port,
-    username: sshd.username,
-    privateKey: sshd.privateKey,
-  });
-  expect(srv.status).toBe(201);
-  // acme-ssh: its odoo.conf and filestore are reached over SSH; its database is on the test cluster.
-  await t.core.db
-    .updateTable("instances")
-    .set({ server_id: srv.body.data.id })
-    .where("id", "=", viaSsh.id)
-    .execute();
+  await moveToSshServer(t, viaSsh.id);
   serverDir = join(t.dir, "server-backups");
   await setBackupSettings(t, {
     localDir: join(t.dir, "local"),
