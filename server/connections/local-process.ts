@@ -2,7 +2,8 @@
  * Running commands on this machine: Bun.spawn with an argument array (no shell). Each child
  * gets its own process group so a timeout or cancel stops what it started too.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
+import { open } from "node:fs/promises";
 import { AppError } from "../errors.ts";
 import { cancelled, commandNotFound, timedOut } from "./errors-map.ts";
 import { collectText, DEFAULT_MAX_OUTPUT, noteStreamed, toByteStream } from "./streams.ts";
@@ -21,7 +22,7 @@ function killGroup(p: Child, signal: NodeJS.Signals): void {
 function start(
   argv: string[],
   opts: { env?: Record<string, string>; cwd?: string },
-  stdin: "pipe" | "ignore" | Uint8Array | Blob,
+  stdin: "pipe" | "ignore" | Uint8Array,
 ): Child {
   if (argv.length === 0) throw new AppError("E_VALIDATION", "An empty command cannot be run");
   if (opts.cwd !== undefined && !existsSync(opts.cwd)) {
@@ -80,22 +81,44 @@ async function pumpStdin(p: Child, data: ReadableStream<Uint8Array>): Promise<vo
 }
 
 /**
- * How far the child has read a file given as its stdin: the offset of its fd 0, which the
- * processes it starts share (sh → zstd), read from /proc twice a second.
+ * A file as the child's stdin, through one reused 1 MiB buffer: nothing piles up in our memory,
+ * and the pipe stays the child's lifeline (were odoodeck killed, the child would see its input
+ * end, not go on alone from the file). Safe to reuse: FileSink has taken the bytes once flushed.
  */
-function watchStdin(p: Child, onProgress: (bytes: number) => void): () => void {
-  let last = -1;
-  const read = () => {
+async function pumpFile(p: Child, path: string, onProgress?: (bytes: number) => void): Promise<void> {
+  const sink = p.stdin as import("bun").FileSink;
+  const buf = Buffer.allocUnsafe(1024 * 1024);
+  let total = 0;
+  try {
+    const fh = await open(path, "r");
     try {
-      const pos = Number(/^pos:\s+(\d+)/m.exec(readFileSync(`/proc/${p.pid}/fdinfo/0`, "utf8"))?.[1]);
-      if (Number.isFinite(pos) && pos !== last) onProgress((last = pos));
-    } catch {} // exited, or no /proc: no progress, no harm
-  };
-  const timer = setInterval(read, 500);
-  return () => {
-    read();
-    clearInterval(timer);
-  };
+      for (;;) {
+        const { bytesRead } = await fh.read(buf, 0, buf.length, null);
+        if (bytesRead === 0) break;
+        sink.write(buf.subarray(0, bytesRead));
+        await sink.flush();
+        noteStreamed(bytesRead);
+        onProgress?.((total += bytesRead));
+      }
+    } finally {
+      await fh.close();
+    }
+  } catch {
+    // The child closed its stdin early (EPIPE): its exit code tells the story.
+  } finally {
+    try {
+      await sink.end();
+    } catch {}
+  }
+}
+
+function feed(p: Child, input: ExecOptions["stdin"], onProgress?: (bytes: number) => void) {
+  if (input instanceof ReadableStream) return pumpStdin(p, input);
+  if (input instanceof Blob) {
+    const path = (input as Blob & { name?: unknown }).name;
+    return typeof path === "string" ? pumpFile(p, path, onProgress) : pumpStdin(p, input.stream());
+  }
+  return undefined;
 }
 
 export async function execLocal(argv: string[], opts: ExecOptions = {}): Promise<ExecResult> {
@@ -106,28 +129,25 @@ export async function execLocal(argv: string[], opts: ExecOptions = {}): Promise
     opts,
     input === undefined
       ? "ignore"
-      : input instanceof ReadableStream
+      : input instanceof ReadableStream || input instanceof Blob
         ? "pipe"
         : typeof input === "string"
           ? new TextEncoder().encode(input)
           : input,
   );
   const g = guard(p, opts.timeoutMs, opts.signal);
-  const stopWatch =
-    input instanceof Blob && opts.onStdinProgress ? watchStdin(p, opts.onStdinProgress) : null;
   const max = opts.maxOutputBytes ?? DEFAULT_MAX_OUTPUT;
   try {
     const [stdout, stderr, code] = await Promise.all([
       collectText(p.stdout as ReadableStream<Uint8Array>, max),
       collectText(p.stderr as ReadableStream<Uint8Array>, max),
       p.exited,
-      input instanceof ReadableStream ? pumpStdin(p, input) : undefined,
+      feed(p, input, opts.onStdinProgress),
     ]);
     if (g.outcome() === "timeout") throw timedOut(argv, opts.timeoutMs!);
     if (g.outcome() === "abort") throw cancelled(argv);
     return { code, stdout, stderr };
   } finally {
-    stopWatch?.();
     g.dispose();
   }
 }

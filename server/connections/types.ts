@@ -11,12 +11,13 @@ export interface ExecResult {
 export interface ExecOptions {
   /**
    * Data written to the command's stdin, then stdin is closed. A `Bun.file(path)` of the odoodeck
-   * machine is handed to a local command as its stdin directly (its bytes never pass through
-   * odoodeck's memory) and streamed to a remote one.
+   * machine is sent through one reused buffer, so however large it is nothing piles up in
+   * odoodeck's memory; the pipe stays the command's lifeline (it sees its input end if odoodeck
+   * dies).
    */
   stdin?: string | Uint8Array | ReadableStream<Uint8Array> | Blob;
-  /** With a Blob stdin: how many of its bytes the command has read so far (about twice a second). */
-  onStdinProgress?: (bytesRead: number) => void;
+  /** With a `Bun.file` stdin: how many of its bytes were sent so far. */
+  onStdinProgress?: (bytes: number) => void;
   /** Kill the command (and fail with E_TIMEOUT) after this many milliseconds. */
   timeoutMs?: number;
   signal?: AbortSignal;
