@@ -5,8 +5,7 @@
  * turns any sink error into a failed backup: never "green" with a destination missing bytes.
  */
 import { createHash } from "node:crypto";
-import { open } from "node:fs/promises";
-import { AppError } from "../../server/sdk/index.ts";
+import { AppError, fileChunks } from "../../server/sdk/index.ts";
 
 export type Sink = (data: ReadableStream<Uint8Array>) => Promise<void>;
 
@@ -83,19 +82,11 @@ export async function sha256File(
   signal?: AbortSignal,
 ): Promise<{ sha256: string; bytes: number }> {
   const h = new Bun.CryptoHasher("sha256");
-  const buf = Buffer.allocUnsafe(1024 * 1024);
-  const fh = await open(path, "r");
   let bytes = 0;
-  try {
-    for (;;) {
-      if (signal?.aborted) throw new AppError("E_CANCELLED");
-      const { bytesRead } = await fh.read(buf, 0, buf.length, null);
-      if (bytesRead === 0) break;
-      h.update(buf.subarray(0, bytesRead));
-      bytes += bytesRead;
-    }
-  } finally {
-    await fh.close();
+  for await (const chunk of fileChunks(path)) {
+    if (signal?.aborted) throw new AppError("E_CANCELLED");
+    h.update(chunk);
+    bytes += chunk.byteLength;
   }
   return { sha256: h.digest("hex"), bytes };
 }

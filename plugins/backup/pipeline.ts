@@ -10,6 +10,22 @@ import type { Connection } from "../../server/sdk/index.ts";
 import { AppError } from "../../server/sdk/index.ts";
 
 const MARK = "odoodeck-exit:";
+
+/**
+ * The exit statuses a script reported as `odoodeck-<stage>:<code>` lines on stderr (POSIX sh has
+ * no pipefail), keyed by stage ("exit", "zstd", "tee"), and stderr without those lines.
+ */
+export function exitMarkers(stderr: string): { codes: Map<string, number>; message: string } {
+  const codes = new Map<string, number>();
+  const message = stderr
+    .replace(/odoodeck-([a-z]+):(\d+)\n?/g, (_, stage: string, code: string) => {
+      codes.set(stage, Number(code));
+      return "";
+    })
+    .trim();
+  return { codes, message };
+}
+
 const ZSTD_SCRIPT = `{ "$@"; echo "${MARK}$?" >&2; } | zstd -1 -T2 -q -c`;
 const PLAIN_SCRIPT = `"$@"; echo "${MARK}$?" >&2`;
 
@@ -37,10 +53,8 @@ export function produce(
     if (opts.signal?.aborted) throw new AppError("E_CANCELLED", `${opts.what} was cancelled`);
     if (exited.status === "rejected") throw exited.reason;
     const code = exited.value;
-    const err = errText.status === "fulfilled" ? errText.value : "";
-    const m = new RegExp(`${MARK}(\\d+)`).exec(err);
-    const producerCode = m ? Number(m[1]) : null;
-    const message = err.replace(new RegExp(`${MARK}\\d+\\n?`), "").trim();
+    const { codes, message } = exitMarkers(errText.status === "fulfilled" ? errText.value : "");
+    const producerCode = codes.get("exit") ?? null;
     if (opts.signal?.aborted) throw new AppError("E_CANCELLED", `${opts.what} was cancelled`);
     if (producerCode === 0 && code === 0) return;
     throw mapFailure(opts.what, message, producerCode ?? code);
@@ -55,7 +69,7 @@ export function produce(
  * as a marker line on stderr (POSIX sh has no pipefail).
  */
 const toFileScript = (compress: boolean) => `umask 077; out="$1"; shift
-{ { "$@"; echo "${MARK}$?" >&2; }${compress ? " | zstd -1 -T2 -q -c" : ""}; echo "odoodeck-zstd:$?" >&2; } | { tee -- "$out"; echo "odoodeck-tee:$?" >&2; } | sha256sum`;
+{ { "$@"; echo "${MARK}$?" >&2; }${compress ? ' | zstd -1 -T2 -q -c; echo "odoodeck-zstd:$?" >&2' : ""}; } | { tee -- "$out"; echo "odoodeck-tee:$?" >&2; } | sha256sum`;
 
 /**
  * `produce` for a connection on the odoodeck machine and a destination folder there: the bytes
@@ -95,12 +109,10 @@ export async function produceToFile(
   } finally {
     clearInterval(poll);
   }
-  const code = (name: string) => {
-    const m = new RegExp(`${name}(\\d+)`).exec(res.stderr);
-    return m ? Number(m[1]) : null;
-  };
-  const message = res.stderr.replace(/odoodeck-(exit|zstd|tee):\d+\n?/g, "").trim();
-  const failed = [code(MARK), code("odoodeck-zstd:"), code("odoodeck-tee:"), res.code].find((c) => c !== 0);
+  const { codes, message } = exitMarkers(res.stderr);
+  const failed = [codes.get("exit") ?? null, codes.get("zstd") ?? 0, codes.get("tee") ?? null, res.code].find(
+    (c) => c !== 0,
+  );
   if (failed !== undefined) throw mapFailure(opts.what, message, failed ?? 1);
   const sha256 = /^[0-9a-f]{64}/.exec(res.stdout)?.[0];
   if (!sha256) throw new AppError("E_COMMAND_FAILED", `${opts.what}: sha256sum gave no digest`);

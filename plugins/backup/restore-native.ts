@@ -13,6 +13,7 @@
 import { join } from "node:path";
 import { AppError, type Connection } from "../../server/sdk/index.ts";
 import type { ManifestPart } from "./format.ts";
+import { exitMarkers } from "./pipeline.ts";
 import { deltas } from "./restore-files.ts";
 import {
   type PgTarget,
@@ -49,14 +50,13 @@ export function extensionError(names: string[]): AppError {
   );
 }
 
-const MARK = "odoodeck-zstd-exit:";
 /**
- * stdin, decompressed by zstd, piped into "$@". POSIX sh has no pipefail, so zstd's exit status
- * comes back as a marker line on stderr. The script is a constant; arguments are positional.
+ * stdin, decompressed by zstd, piped into "$@"; zstd's exit status comes back as a marker line on
+ * stderr (`exitMarkers`). The script is a constant; arguments are positional.
  */
-const UNZSTD_INTO = `{ zstd -dcq; echo "${MARK}$?" >&2; } | "$@"`;
+const UNZSTD_INTO = `{ zstd -dcq; echo "odoodeck-zstd:$?" >&2; } | "$@"`;
 /** Pass 1: keeps what pg_restore -l read (tee stops once it quit) in "$1". */
-const HEAD_SCRIPT = `{ zstd -dcq; echo "${MARK}$?" >&2; } | tee -- "$1" | pg_restore -l`;
+const HEAD_SCRIPT = `{ zstd -dcq; echo "odoodeck-zstd:$?" >&2; } | tee -- "$1" | pg_restore -l`;
 /** zstd killed by SIGPIPE: the tool stopped reading (pg_restore -l after the TOC). */
 const SIGPIPE = 141;
 
@@ -80,9 +80,8 @@ async function feedDecompressed(
     onStdinProgress: deltas(o.onBytes),
     maxOutputBytes: 64 * 1024 * 1024,
   });
-  const marker = new RegExp(`${MARK}(\\d+)\\n?`);
-  const zstdCode = Number(marker.exec(res.stderr)?.[1] ?? 0);
-  const stderr = res.stderr.replace(marker, "");
+  const { codes, message: stderr } = exitMarkers(res.stderr);
+  const zstdCode = codes.get("zstd") ?? 0;
   if (zstdCode === 127)
     throw new AppError("E_COMMAND_FAILED", `zstd is not installed on ${o.conn.label}`, {
       hint: `Install zstd on ${o.conn.label} (apt install zstd)`,
@@ -124,7 +123,7 @@ export async function prepareNativeDump(
 
 /** Passes 2 and 3: into an existing empty database. */
 export async function pgRestoreNative(
-  o: PartInput & PreparedDump & { pg: PgTarget; dbName: string; jobs?: number },
+  o: PartInput & PreparedDump & { pg: PgTarget; dbName: string },
 ): Promise<void> {
   const common = [
     "--no-owner",
@@ -141,9 +140,9 @@ export async function pgRestoreNative(
     env: pgEnv(o.pg),
     what: "pg_restore",
   });
-  await runTool(
-    o.conn,
-    ["pg_restore", `--jobs=${o.jobs ?? 2}`, "--section=post-data", ...common, o.headFile],
-    { env: pgEnv(o.pg), signal: o.signal, what: "pg_restore (indexes and constraints)" },
-  );
+  await runTool(o.conn, ["pg_restore", "--jobs=2", "--section=post-data", ...common, o.headFile], {
+    env: pgEnv(o.pg),
+    signal: o.signal,
+    what: "pg_restore (indexes and constraints)",
+  });
 }

@@ -15,15 +15,16 @@ function instanceId(raw: string): number {
   return id;
 }
 
-async function visible(
+/** The items (instances or their summaries) the signed-in user may view. */
+async function visibleOnly<T extends { id: number }>(
   ctx: PluginContext<HealthSettings>,
   c: Parameters<typeof ctx.auth.require>[0],
-  ids: number[],
-) {
+  items: T[],
+): Promise<T[]> {
   const p = c.get("principal");
-  const out: number[] = [];
-  for (const id of ids) if (await ctx.auth.can(p, "viewer", id)) out.push(id);
-  return new Set(out);
+  const out: T[] = [];
+  for (const it of items) if (await ctx.auth.can(p, "viewer", it.id)) out.push(it);
+  return out;
 }
 
 const CHARTS = [
@@ -55,13 +56,8 @@ export function healthPages(ctx: PluginContext<HealthSettings>, mon: HealthMonit
   const app = new Hono<Env>();
   app.get("/", async (c) => {
     await ctx.auth.require(c, "viewer");
-    const all = await mon.summaries();
-    const can = await visible(
-      ctx,
-      c,
-      all.map((s) => s.id),
-    );
-    return ctx.views.page(c, { title: "Health", body: <Overview rows={all.filter((s) => can.has(s.id))} /> });
+    const rows = await visibleOnly(ctx, c, await mon.summaries());
+    return ctx.views.page(c, { title: "Health", body: <Overview rows={rows} /> });
   });
   app.get("/i/:instance", async (c) => {
     const id = instanceId(c.req.param("instance"));
@@ -100,25 +96,14 @@ export function healthApi(ctx: PluginContext<HealthSettings>, mon: HealthMonitor
   const app = new Hono<Env>();
   app.get("/status", async (c) => {
     await ctx.auth.require(c, "viewer");
-    const all = await mon.summaries();
-    const can = await visible(
-      ctx,
-      c,
-      all.map((s) => s.id),
-    );
-    return ok(c, { instances: all.filter((s) => can.has(s.id)) });
+    const rows = await visibleOnly(ctx, c, await mon.summaries());
+    return ok(c, { instances: rows });
   });
   app.get("/metrics", async (c) => {
     await ctx.auth.require(c, "viewer");
     const m = new MetricsText();
-    const instances = await ctx.instances.list();
-    const can = await visible(
-      ctx,
-      c,
-      instances.map((i) => i.id),
-    );
-    for (const inst of instances)
-      if (can.has(inst.id)) addInstanceMetrics(m, inst, await mon.store.latest(inst.id));
+    for (const inst of await visibleOnly(ctx, c, await ctx.instances.list()))
+      addInstanceMetrics(m, inst, await mon.store.latest(inst.id));
     addProcessMetrics(m, mon.startedAt);
     return c.body(m.toString(), 200, { "Content-Type": "text/plain; version=0.0.4; charset=utf-8" });
   });

@@ -3,10 +3,9 @@
  * gets its own process group so a timeout or cancel stops what it started too.
  */
 import { existsSync } from "node:fs";
-import { open } from "node:fs/promises";
 import { AppError } from "../errors.ts";
 import { cancelled, commandNotFound, timedOut } from "./errors-map.ts";
-import { collectText, DEFAULT_MAX_OUTPUT, noteStreamed, toByteStream } from "./streams.ts";
+import { collectText, DEFAULT_MAX_OUTPUT, fileChunks, noteStreamed, toByteStream } from "./streams.ts";
 import type { ExecOptions, ExecResult, RunningProcess, SpawnOptions } from "./types.ts";
 
 type Child = ReturnType<typeof Bun.spawn>;
@@ -87,21 +86,13 @@ async function pumpStdin(p: Child, data: ReadableStream<Uint8Array>): Promise<vo
  */
 async function pumpFile(p: Child, path: string, onProgress?: (bytes: number) => void): Promise<void> {
   const sink = p.stdin as import("bun").FileSink;
-  const buf = Buffer.allocUnsafe(1024 * 1024);
   let total = 0;
   try {
-    const fh = await open(path, "r");
-    try {
-      for (;;) {
-        const { bytesRead } = await fh.read(buf, 0, buf.length, null);
-        if (bytesRead === 0) break;
-        sink.write(buf.subarray(0, bytesRead));
-        await sink.flush();
-        noteStreamed(bytesRead);
-        onProgress?.((total += bytesRead));
-      }
-    } finally {
-      await fh.close();
+    for await (const chunk of fileChunks(path)) {
+      sink.write(chunk);
+      await sink.flush();
+      noteStreamed(chunk.byteLength);
+      onProgress?.((total += chunk.byteLength));
     }
   } catch {
     // The child closed its stdin early (EPIPE): its exit code tells the story.

@@ -3,13 +3,12 @@
  * the exit status is known, so a dropped link errors them instead of looking like a short
  * output; `exited` rejects with E_CONNECTION_LOST rather than hanging.
  */
-import { open } from "node:fs/promises";
 import { constants } from "node:os";
 import type { Readable } from "node:stream";
 import type { ClientChannel } from "ssh2";
 import { AppError, isAppError } from "../errors.ts";
 import { cancelled, timedOut } from "./errors-map.ts";
-import { noteStreamed } from "./streams.ts";
+import { fileChunks, noteStreamed } from "./streams.ts";
 import type { EarlyChannelState, SshPool } from "./ssh-pool.ts";
 import type { RunningProcess } from "./types.ts";
 
@@ -119,21 +118,6 @@ function sendSignal(ch: ClientChannel, name: string): void {
   };
   if (c.outgoing && (c.outgoing.state === "open" || c.outgoing.state === "eof"))
     c._client?._protocol?.signal(c.outgoing.id, name);
-}
-
-/** Resolves once the channel takes more; also when it closed (the command stopped reading), so a feeder never hangs. */
-function write(ch: ClientChannel, chunk: Uint8Array): Promise<void> {
-  if (ch.destroyed || !ch.writable) return Promise.reject(new Error("channel closed"));
-  if (ch.write(chunk)) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      ch.off("drain", done);
-      ch.off("close", done);
-      resolve();
-    };
-    ch.once("drain", done);
-    ch.once("close", done);
-  });
 }
 
 /** Printed first on stderr (then stripped) so we can signal the process group without sshd's help. */
@@ -269,8 +253,12 @@ function killRemote(pool: SshPool, pid: number, name: string): void {
     .catch(() => {});
 }
 
-/** Resolves once ssh2 has taken `chunk` into packets (its callback): the buffer may be reused then. */
-function writeTaken(ch: ClientChannel, chunk: Uint8Array): Promise<void> {
+/**
+ * Resolves once ssh2 has taken `chunk` into packets (its callback), so the buffer may be reused
+ * and nothing queues up; rejects when the channel closed (the command stopped reading), so a
+ * feeder never hangs.
+ */
+function write(ch: ClientChannel, chunk: Uint8Array): Promise<void> {
   if (ch.destroyed || !ch.writable) return Promise.reject(new Error("channel closed"));
   return new Promise((resolve, reject) => {
     const onClose = () => reject(new Error("channel closed"));
@@ -281,21 +269,6 @@ function writeTaken(ch: ClientChannel, chunk: Uint8Array): Promise<void> {
       else resolve();
     });
   });
-}
-
-/** A file's bytes through one reused buffer: sending a 10 GB part leaves no garbage behind. */
-async function* fileChunks(path: string): AsyncGenerator<Uint8Array> {
-  const fh = await open(path, "r");
-  const buf = Buffer.allocUnsafe(256 * 1024);
-  try {
-    for (;;) {
-      const { bytesRead } = await fh.read(buf, 0, buf.length, null);
-      if (bytesRead === 0) return;
-      yield buf.subarray(0, bytesRead);
-    }
-  } finally {
-    await fh.close();
-  }
 }
 
 function feedStdin(
@@ -310,20 +283,16 @@ function feedStdin(
     return void input.arrayBuffer().then((b) => ch.end(new Uint8Array(b)));
   if (!(input instanceof ReadableStream) && !(input instanceof Blob))
     return void ch.end(typeof input === "string" ? Buffer.from(input) : input);
+  // A file goes through one reused buffer: each write is awaited until ssh2 has taken it.
+  const chunks =
+    typeof path === "string" ? fileChunks(path, 256 * 1024) : (input as ReadableStream<Uint8Array>);
   void (async () => {
     try {
-      if (typeof path === "string") {
-        let total = 0;
-        for await (const chunk of fileChunks(path)) {
-          await writeTaken(ch, chunk);
-          noteStreamed(chunk.byteLength);
-          onProgress?.((total += chunk.byteLength));
-        }
-      } else {
-        for await (const chunk of input as ReadableStream<Uint8Array>) {
-          noteStreamed(chunk.byteLength);
-          await write(ch, chunk);
-        }
+      let total = 0;
+      for await (const chunk of chunks) {
+        await write(ch, chunk);
+        noteStreamed(chunk.byteLength);
+        onProgress?.((total += chunk.byteLength));
       }
       ch.end();
     } catch {

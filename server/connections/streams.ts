@@ -1,3 +1,4 @@
+import { open } from "node:fs/promises";
 /** Small stream helpers shared by the connection kinds. */
 
 export const DEFAULT_MAX_OUTPUT = 16 * 1024 * 1024;
@@ -50,4 +51,23 @@ export function noteStreamed(bytes: number): void {
   sinceGc = 0;
   lastGc = now;
   Bun.gc(true);
+}
+
+/**
+ * A file's bytes through one reused buffer: a view of the same buffer each time, valid until the
+ * next one is asked for. Reading a 10 GB part this way leaves nothing for the collector (a
+ * `Bun.file().stream()` allocates every chunk).
+ */
+export async function* fileChunks(path: string, size = 1024 * 1024): AsyncGenerator<Uint8Array> {
+  const fh = await open(path, "r");
+  const buf = Buffer.allocUnsafe(size);
+  try {
+    for (;;) {
+      const { bytesRead } = await fh.read(buf, 0, buf.length, null);
+      if (bytesRead === 0) return;
+      yield buf.subarray(0, bytesRead);
+    }
+  } finally {
+    await fh.close();
+  }
 }
