@@ -91,7 +91,8 @@ export class OdooSessions {
     }
     if (path === "/web/database/list") {
       await req.text();
-      if (this.opts.listDb === false)
+      // The default stand-in has no list of names to give: it behaves as list_db = False.
+      if (this.opts.listDb === false || this.visible() == null)
         return Response.json({
           jsonrpc: "2.0",
           id: null,
@@ -101,7 +102,7 @@ export class OdooSessions {
             data: { name: "odoo.exceptions.AccessDenied", message: "Access Denied" },
           },
         });
-      return Response.json({ jsonrpc: "2.0", id: null, result: this.visible() ?? ["default"] });
+      return Response.json({ jsonrpc: "2.0", id: null, result: this.visible() });
     }
     return null;
   }
