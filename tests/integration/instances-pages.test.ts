@@ -3,6 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startTestApp, type TestApp } from "../helpers/app.ts";
+import { FIXTURES } from "../helpers/fixtures.ts";
+import { loadPage } from "../helpers/htmx.ts";
 import { fixtureDb, getPg, type TestPg } from "../helpers/pg.ts";
 
 let t: TestApp;
@@ -40,6 +42,7 @@ const goodConf = () =>
     `db_password = ${pg.odooPassword}`,
     `db_name = ${prod}`,
     `data_dir = ${dir}/data`,
+    `logfile = ${FIXTURES.log}`,
     "",
   ].join("\n");
 
@@ -82,9 +85,15 @@ describe("instances: add, overview, databases, removal", () => {
       tags: "acme, eu",
     });
     expect(res.status).toBe(303);
-    const { res: page, html } = await t.admin.page(res.headers.get("Location")!);
+    const { res: page, first, html } = await loadPage(t.admin, res.headers.get("Location")!);
     expect(page.status).toBe(200);
-    expect(html).toContain('<span id="odoo-version">17.0.1.3</span>');
+    // The page answers before the conf, the database and the log are read; htmx fetches them.
+    expect(first).toContain("Reading odoo.conf and the database…");
+    expect(first).not.toContain('id="db-size"');
+    // Odoo's version from the log's start line, beside the base module's in the database.
+    expect(html).toContain('<span id="odoo-version">17.0-20240709</span>');
+    expect(html).toContain("(from its log)");
+    expect(html).toContain('<span id="base-version">17.0.1.3</span>');
     const size = /<span id="db-size">([\d.]+) MB<\/span>/.exec(html);
     expect(Number(size?.[1])).toBeGreaterThan(25);
     expect(html).toContain("reachable");
@@ -115,7 +124,7 @@ describe("instances: add, overview, databases, removal", () => {
     ]) {
       const res = await t.admin.post("/instances/new", { name, serverId: String(localId), confPath: path });
       expect(res.status).toBe(303);
-      const { res: page, html } = await t.admin.page(res.headers.get("Location")!);
+      const { res: page, html } = await loadPage(t.admin, res.headers.get("Location")!);
       expect(page.status).toBe(200);
       expect(html).toContain(code);
       expect(html).toContain("Recent operations");

@@ -10,7 +10,7 @@ import {
   setGrant,
   updateInstance,
 } from "../../instances/instances.ts";
-import { InstanceForm, StatusCard } from "../../instances/instance-views.tsx";
+import { InstanceForm, StatusFacts, StatusPlaceholder } from "../../instances/instance-views.tsx";
 import type { InstanceRow } from "../../instances/registry.ts";
 import type { AppContext, Env } from "../../sdk/types.ts";
 import { Badge, bytes, Card, Form, Table } from "../../../views/components/ui.tsx";
@@ -108,11 +108,7 @@ export function instancesPages(core: Core): Hono<Env> {
   const overview = async (c: AppContext, row: InstanceRow, flash: FlashMsg = null, status = 200) => {
     const server = await core.registry.server(row.server_id);
     const handle = core.registry.handle(row, server);
-    const [st, slots, ops] = await Promise.all([
-      instanceStatus(core.registry, row),
-      instanceCards(core, handle),
-      core.operations.list(10, row.id),
-    ]);
+    const [slots, ops] = await Promise.all([instanceCards(core, handle), core.operations.list(10, row.id)]);
     const isAdmin = p(c)?.role === "admin";
     const grants = isAdmin ? await listGrants(core.db, row.id) : [];
     return renderPage(core, c, {
@@ -125,7 +121,7 @@ export function instancesPages(core: Core): Hono<Env> {
           <h1>
             {row.name} {row.production ? <Badge kind="error">production</Badge> : null}
           </h1>
-          <StatusCard row={row} server={server} st={st} />
+          <StatusPlaceholder row={row} />
           {slots.length ? <Card title="At a glance">{slots}</Card> : null}
           <Card
             title="Databases"
@@ -295,6 +291,18 @@ export function instancesPages(core: Core): Hono<Env> {
     } catch (e) {
       return overview(c, row, formFlash(e), 400);
     }
+  });
+
+  // The Status card's facts, fetched by the overview's placeholder once the page is in.
+  app.get("/instances/:id/status", async (c) => {
+    const id = idOf(c);
+    await core.requireRole(p(c), "viewer", id);
+    const row = await core.registry.instanceRow(id);
+    const [server, st] = await Promise.all([
+      core.registry.server(row.server_id),
+      instanceStatus(core.registry, row),
+    ]);
+    return c.html(<StatusFacts row={row} server={server} st={st} />);
   });
 
   app.get("/instances/:id/databases", async (c) => {
