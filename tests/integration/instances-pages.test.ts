@@ -74,6 +74,27 @@ describe("instances: add, overview, databases, removal", () => {
     expect(form).toMatch(new RegExp(`<option value="${localId}" selected="">here`));
   });
 
+  test("the add form lists the cluster's Odoo databases for the conf; “Use” picks one", async () => {
+    const staging = await fixtureDb("acme_staging");
+    const confPath = writeConf("discovered.conf", goodConf());
+    const q = new URLSearchParams({ server: String(localId), confPath });
+    const { first, html } = await loadPage(t.admin, `/instances?${q}`);
+    expect(first).toContain("Looking for the Odoo databases this odoo.conf reaches…");
+    const names = [...html.matchAll(/<strong>([^<]+)<\/strong><\/td>/g)].map((m) => m[1]);
+    expect(names).toContain(prod);
+    expect(names).toContain(staging);
+    expect(names).not.toContain("postgres"); // not an Odoo database
+    const use = new RegExp(`href="([^"]+)">Use ${staging}<`).exec(html)?.[1].replace(/&amp;/g, "&");
+    expect(use).toBeDefined();
+    const { html: form } = await t.admin.page(use!);
+    expect(form).toContain(`name="dbName" type="text" value="${staging}"`);
+    expect(form).toContain(`name="confPath" type="text" value="${confPath}"`);
+    // Reading any file as a conf is for admins only.
+    const viewer = await t.client("operator");
+    const denied = await viewer.request("GET", `/servers/${localId}/discover/databases?confPath=${confPath}`);
+    expect(denied.status).toBe(403);
+  });
+
   test("the overview of an instance shows the Odoo version and the database size", async () => {
     const confPath = writeConf("odoo.conf", goodConf());
     const res = await t.admin.post("/instances/new", {

@@ -11,9 +11,16 @@ import {
   updateInstance,
 } from "../../instances/instances.ts";
 import { InstanceForm, StatusFacts, StatusPlaceholder } from "../../instances/instance-views.tsx";
+import {
+  addFormLink,
+  DatabaseChoices,
+  DatabasesPlaceholder,
+  odooDatabasesOf,
+} from "../../instances/conf-databases.tsx";
+import { AppError, toAppError } from "../../errors.ts";
 import type { InstanceRow } from "../../instances/registry.ts";
 import type { AppContext, Env } from "../../sdk/types.ts";
-import { Badge, bytes, Card, Form, Table } from "../../../views/components/ui.tsx";
+import { Badge, bytes, Card, Flash, Form, Table } from "../../../views/components/ui.tsx";
 import { renderPage } from "../render.tsx";
 import { audited } from "./admin-pages.tsx";
 import { instanceCards } from "./dashboard.tsx";
@@ -51,6 +58,7 @@ export function instancesPages(core: Core): Hono<Env> {
       confPath: q.confPath,
       service: q.service,
       container: q.container,
+      dbName: q.dbName,
       ...draft,
     };
     return renderPage(core, c, {
@@ -92,6 +100,12 @@ export function instancesPages(core: Core): Hono<Env> {
                     ))}
                   </p>
                   <InstanceForm servers={servers} value={prefill} />
+                  {prefill.serverId && prefill.confPath ? (
+                    <DatabasesPlaceholder
+                      serverId={String(prefill.serverId)}
+                      query={{ ...q, dbName: String(prefill.dbName ?? q.dbName ?? "") }}
+                    />
+                  ) : null}
                 </>
               ) : (
                 <p>
@@ -290,6 +304,31 @@ export function instancesPages(core: Core): Hono<Env> {
       return overview(c, row, { kind: "ok", message: `Access of ${f.username} updated.` });
     } catch (e) {
       return overview(c, row, formFlash(e), 400);
+    }
+  });
+
+  // The Odoo databases an odoo.conf reaches, to pick the instance's from (discovery, add form).
+  app.get("/servers/:id/discover/databases", async (c) => {
+    await admin(c);
+    const server = await core.registry.server(idOf(c));
+    const q = c.req.query();
+    const confPath = String(q.confPath ?? "");
+    if (!confPath.startsWith("/"))
+      throw new AppError("E_VALIDATION", "The odoo.conf path must be absolute", {
+        hint: "e.g. /etc/odoo/odoo.conf",
+      });
+    try {
+      const dbs = await odooDatabasesOf(await core.registry.connection(server.id), confPath);
+      return c.html(
+        <DatabaseChoices
+          dbs={dbs}
+          picked={q.dbName}
+          link={(db) => addFormLink(server.id, { ...q, dbName: db })}
+        />,
+      );
+    } catch (e) {
+      const err = toAppError(e);
+      return c.html(<Flash kind="error" message={err.message} hint={err.hint} code={err.code} />);
     }
   });
 
