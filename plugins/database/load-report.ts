@@ -33,11 +33,24 @@ export interface DatabaseReport {
   errors: SectionError[];
 }
 
+export type SectionName =
+  | "overview"
+  | "activity"
+  | "tables"
+  | "rollback copies"
+  | "odoo"
+  | "health"
+  | "filestore";
+
 /**
  * Every section is read on its own: a database that is not Odoo still shows its PostgreSQL facts,
- * a missing filestore still leaves the crons listed.
+ * a missing filestore still leaves the crons listed. `only` reads just those sections (the page
+ * loads each card on its own, so a slow filestore walk does not hold the page back).
  */
-export async function loadDatabaseReport(inst: InstanceHandle): Promise<DatabaseReport> {
+export async function loadDatabaseReport(
+  inst: InstanceHandle,
+  only?: ReadonlyArray<SectionName>,
+): Promise<DatabaseReport> {
   const r: DatabaseReport = {
     instanceId: inst.id,
     instanceName: inst.name,
@@ -73,7 +86,7 @@ export async function loadDatabaseReport(inst: InstanceHandle): Promise<Database
     fail("database", e);
     return r;
   }
-  const sections: Array<[string, () => Promise<void>]> = [
+  let sections: Array<[SectionName, () => Promise<void>]> = [
     ["overview", async () => void (r.overview = await readOverview(db))],
     ["activity", async () => void (r.activity = await readActivity(db))],
     ["tables", async () => void (r.tables = await readTableStats(db))],
@@ -89,7 +102,7 @@ export async function loadDatabaseReport(inst: InstanceHandle): Promise<Database
           void (r.filestore = await readFilestore(db.conn, db, o.settings.filestorePath(db.database))),
       ],
     );
-  } else {
+  } else if (!only || only.includes("odoo")) {
     fail(
       "odoo",
       new AppError("E_NOT_ODOO", `Database "${db.database}" is not an Odoo database`, {
@@ -97,6 +110,7 @@ export async function loadDatabaseReport(inst: InstanceHandle): Promise<Database
       }),
     );
   }
+  if (only) sections = sections.filter(([name]) => only.includes(name));
   const results = await Promise.allSettled(sections.map(([, fn]) => fn()));
   results.forEach((res, i) => {
     if (res.status === "rejected") fail(sections[i][0], res.reason);

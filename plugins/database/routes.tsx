@@ -12,6 +12,7 @@ import { cancelQuery, checkRollbackName, dropRollbackCopy } from "./maintenance.
 import type { DatabaseCtx } from "./settings.ts";
 import { runVacuum, type VacuumTarget, vacuumTarget } from "./vacuum.ts";
 import { DatabasePage } from "./views/database-page.tsx";
+import { DATABASE_PARTS, DatabasePart, isDatabasePart } from "./views/database-parts.tsx";
 
 type Body = Record<string, unknown>;
 
@@ -134,16 +135,24 @@ export function databaseRoutes(ctx: DatabaseCtx) {
     flash: { kind: "ok" | "error"; message: string } | null = null,
     started: { operationId: string; what: string } | null = null,
   ) => {
-    const r = await loadDatabaseReport(await ctx.instances.get(id));
-    const { longQuerySeconds } = await ctx.settings();
+    const inst = await ctx.instances.get(id);
     const notice = started ? (
       <p class="flash flash-info" id="operation-started">
         {started.what} started: <a href={`/operations/${started.operationId}`}>follow it</a>
       </p>
     ) : null;
-    const body = <DatabasePage r={r} base={base(id)} longSeconds={longQuerySeconds} notice={notice} />;
-    return ctx.views.page(c, { title: `Database · ${r.instanceName}`, body, instanceId: id, flash });
+    const body = <DatabasePage base={base(id)} notice={notice} />;
+    return ctx.views.page(c, { title: `Database · ${inst.name}`, body, instanceId: id, flash });
   };
+  pages.get("/i/:instance/database/part/:part", async (c) => {
+    const id = instanceId(c);
+    await ctx.auth.require(c, "viewer", id);
+    const part = c.req.param("part");
+    if (!isDatabasePart(part)) throw new AppError("E_NOT_FOUND", `No part "${part}" on the Database tab`);
+    const r = await loadDatabaseReport(await ctx.instances.get(id), DATABASE_PARTS[part].sections);
+    const { longQuerySeconds } = await ctx.settings();
+    return c.html(<DatabasePart part={part} r={r} base={base(id)} longSeconds={longQuerySeconds} />);
+  });
   pages.get("/i/:instance/database", async (c) => {
     const id = instanceId(c);
     await ctx.auth.require(c, "viewer", id);

@@ -15,8 +15,7 @@ export function healthCli(monitorOf: (ctx: PluginContext<HealthSettings>) => Hea
       if (!all.length) console.log("No instance.");
       for (const s of all) {
         console.log(`${s.status.toUpperCase().padEnd(8)} ${s.name}  uptime 24h ${s.uptime["24h"] ?? "—"}%`);
-        for (const c of s.checks)
-          console.log(`  ${(c.state ?? c.status).padEnd(8)} ${c.label}: ${c.message}`);
+        for (const c of s.checks) console.log(`  ${c.shown.status.padEnd(8)} ${c.label}: ${c.shown.message}`);
       }
       return all.some((s) => s.status === "critical") ? 2 : 0;
     },

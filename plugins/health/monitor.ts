@@ -17,6 +17,7 @@ import { websocketCheck } from "./checks/websocket.ts";
 import { workerRestartsCheck } from "./checks/workers.ts";
 import { type HealthChanged, type RunnerOptions, runAll, runInstance } from "./runner.ts";
 import type { HealthSettings } from "./settings.ts";
+import { type ShownState, shownState } from "./shown-state.ts";
 import { HealthStore, type MaintenanceWindow } from "./store.ts";
 import { type CheckDef, type CheckResult, type Status, SEVERITY, worst } from "./types.ts";
 import { uptime } from "./uptime.ts";
@@ -28,7 +29,9 @@ export interface InstanceSummary {
   status: Status;
   maintenance: MaintenanceWindow | null;
   uptime: Record<string, number | null>;
-  checks: Array<CheckResult & { state: Status | null; since: string | null; label: string }>;
+  checks: Array<
+    CheckResult & { state: Status | null; since: string | null; label: string; shown: ShownState }
+  >;
 }
 
 /** Ties checks, store, scheduling and alerts together for one plugin context. */
@@ -124,11 +127,12 @@ export class HealthMonitor {
   }
 
   async summary(inst: InstanceHandle): Promise<InstanceSummary> {
-    const [latest, states, maintenance, up] = await Promise.all([
+    const [latest, states, maintenance, up, settings] = await Promise.all([
       this.store.latest(inst.id),
       this.store.states(inst.id),
       this.store.inMaintenance(inst.id, new Date().toISOString()),
       uptime(this.store, inst.id),
+      this.ctx.settings(),
     ]);
     const st = new Map(states.map((s) => [s.check, s]));
     const checks = latest
@@ -137,12 +141,10 @@ export class HealthMonitor {
         state: st.get(r.check)?.state ?? null,
         since: st.get(r.check)?.since ?? null,
         label: this.label(r.check),
+        shown: shownState(st.get(r.check) ?? null, r, settings.consecutive),
       }))
-      .sort(
-        (a, b) =>
-          SEVERITY[b.state ?? b.status] - SEVERITY[a.state ?? a.status] || a.check.localeCompare(b.check),
-      );
-    const status = checks.length ? worst(checks.map((c) => c.state ?? c.status)) : "unknown";
+      .sort((a, b) => SEVERITY[b.shown.status] - SEVERITY[a.shown.status] || a.check.localeCompare(b.check));
+    const status = checks.length ? worst(checks.map((c) => c.shown.status)) : "unknown";
     return {
       id: inst.id,
       name: inst.name,

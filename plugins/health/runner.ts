@@ -42,10 +42,10 @@ export interface RunnerOptions {
 export async function runCheck(
   def: CheckDef,
   target: CheckTarget,
-  opts: { timeoutMs: number; override?: Override | null },
+  opts: { timeoutMs: number; override?: Override | null; at?: string },
 ): Promise<CheckResult> {
   const started = performance.now();
-  const at = new Date().toISOString();
+  const at = opts.at ?? new Date().toISOString();
   const timeoutMs = def.timeoutMs ?? opts.timeoutMs;
   const base = { instanceId: target.instance.id, check: def.id, at };
   try {
@@ -76,8 +76,12 @@ export async function runInstance(opts: RunnerOptions, inst: InstanceHandle): Pr
   const overrides = await opts.store.overrides(inst.id);
   const target = (opts.target ?? makeTarget)(inst);
   const defs = opts.checks.filter((d) => !overrides.get(d.id)?.disabled && (d.applies?.(inst) ?? true));
+  // One time for the whole run: uptime pairs a run's HTTP result with its process count.
+  const runAt = new Date().toISOString();
   const results = await Promise.all(
-    defs.map((d) => runCheck(d, target, { timeoutMs: opts.defaultTimeoutMs, override: overrides.get(d.id) })),
+    defs.map((d) =>
+      runCheck(d, target, { timeoutMs: opts.defaultTimeoutMs, override: overrides.get(d.id), at: runAt }),
+    ),
   );
   await opts.store.saveResults(results);
   const at = new Date().toISOString();

@@ -1,4 +1,4 @@
-import type { Kysely } from "kysely";
+import { type Kysely, sql } from "kysely";
 import { type CheckState, INITIAL_STATE } from "./state-machine.ts";
 import type { Override } from "./thresholds.ts";
 import type { CheckResult, Status } from "./types.ts";
@@ -204,19 +204,23 @@ export class HealthStore {
     return rows.map((r: any) => ({ t: Date.parse(r.at), v: Number(r.value) }));
   }
 
-  /** Count of results and of "up" results (ok/warning) of a check since `since`. */
-  async upCounts(instanceId: number, check: string, since: string): Promise<{ total: number; up: number }> {
-    const row = await this.db
-      .selectFrom("health_results")
-      .select((eb) => [
-        eb.fn.countAll<number>().as("total"),
-        eb.fn.sum<number>(eb.case().when("status", "in", ["ok", "warning"]).then(1).else(0).end()).as("up"),
-      ])
-      .where("instance_id", "=", instanceId)
-      .where("check", "=", check)
-      .where("at", ">=", since)
-      .executeTakeFirst();
-    return { total: Number(row?.total ?? 0), up: Number(row?.up ?? 0) };
+  /**
+   * Count of HTTP results and of "up" ones since `since`: answered (ok or warning) while the
+   * same run found Odoo processes. An answer with "no Odoo process found" beside it came from
+   * something else on that port, so it counts as down.
+   */
+  async upCounts(instanceId: number, since: string): Promise<{ total: number; up: number }> {
+    const row = await sql<{ total: number; up: number | null }>`
+      SELECT count(*) AS total,
+             sum(CASE WHEN h.status IN ('ok', 'warning') AND NOT EXISTS (
+                   SELECT 1 FROM health_results p
+                    WHERE p.instance_id = h.instance_id AND p."check" = 'odoo_processes'
+                      AND p.at = h.at AND p.value = 0)
+                 THEN 1 ELSE 0 END) AS up
+        FROM health_results h
+       WHERE h.instance_id = ${instanceId} AND h."check" = 'http' AND h.at >= ${since}`.execute(this.db);
+    const r = row.rows[0];
+    return { total: Number(r?.total ?? 0), up: Number(r?.up ?? 0) };
   }
 }
 

@@ -6,7 +6,7 @@ export const UPTIME_WINDOWS = [
   { key: "30d", label: "30 d", ms: 30 * 86_400_000 },
 ] as const;
 
-/** Share of HTTP results that were up (ok or warning), per window; null without data. */
+/** Share of runs that were up (HTTP answered and Odoo processes found), per window; null without data. */
 export async function uptime(
   store: HealthStore,
   instanceId: number,
@@ -14,7 +14,7 @@ export async function uptime(
 ): Promise<Record<string, number | null>> {
   const out: Record<string, number | null> = {};
   for (const w of UPTIME_WINDOWS) {
-    const { total, up } = await store.upCounts(instanceId, "http", new Date(now - w.ms).toISOString());
+    const { total, up } = await store.upCounts(instanceId, new Date(now - w.ms).toISOString());
     out[w.key] = total ? Math.round((up / total) * 10000) / 100 : null;
   }
   return out;

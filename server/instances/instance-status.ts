@@ -1,4 +1,5 @@
 import { toAppError } from "../errors.ts";
+import { type OdooRelease, odooRelease } from "../odoo/odoo-release.ts";
 import type { DatabaseInfo } from "../odoo/pg.ts";
 import type { InstanceRow, Registry } from "./registry.ts";
 
@@ -8,6 +9,9 @@ type Problem = { code: string; message: string; hint?: string };
 export interface InstanceStatus {
   conf: { ok: true; warnings: string[] } | { ok: false; error: Problem };
   db: { ok: true; name: string } | { ok: false; name: string | null; error: Problem } | null;
+  /** Odoo's own version ("17.0-20240709"), from its log or its web server. */
+  odooRelease: OdooRelease | null;
+  /** The base module's version in the database ("17.0.1.3"): what the database was last updated to. */
   odooVersion: string | null;
   dbSizeBytes: number | null;
   installedModules: number | null;
@@ -30,6 +34,7 @@ export async function instanceStatus(registry: Registry, row: InstanceRow): Prom
   const out: InstanceStatus = {
     conf: { ok: false, error: { code: "E_INTERNAL", message: "not checked" } },
     db: null,
+    odooRelease: null,
     odooVersion: null,
     dbSizeBytes: null,
     installedModules: null,
@@ -49,6 +54,10 @@ export async function instanceStatus(registry: Registry, row: InstanceRow): Prom
     warnings: conf.warnings.map((w) => (w.line ? `line ${w.line}: ${w.message}` : w.message)),
   };
   const name = row.db_name ?? settings.dbNames[0] ?? null;
+  const release = registry
+    .connection(row.server_id)
+    .then((conn) => odooRelease(conn, settings, row.public_url))
+    .catch(() => null);
   out.settings = {
     dbHost: settings.dbHost,
     dbPort: settings.dbPort,
@@ -61,6 +70,7 @@ export async function instanceStatus(registry: Registry, row: InstanceRow): Prom
     workers: settings.workers,
   };
   if (!name) {
+    out.odooRelease = await release;
     out.db = {
       ok: false,
       name: null,
@@ -82,6 +92,7 @@ export async function instanceStatus(registry: Registry, row: InstanceRow): Prom
   } catch (e) {
     out.db = { ok: false, name, error: problem(e) };
   }
+  out.odooRelease = await release;
   return out;
 }
 

@@ -56,8 +56,31 @@ export function InstanceForm(p: { servers: ServerRow[]; value: InstanceInput; ro
   );
 }
 
+/**
+ * The overview's Status card before its facts are read: htmx fetches them right after the page
+ * (reading odoo.conf, the database and the log takes longer than the page should).
+ */
+export function StatusPlaceholder(p: { row: InstanceRow }) {
+  return (
+    <Card title="Status" id="instance-status">
+      <div hx-get={`/instances/${p.row.id}/status`} hx-trigger="load" hx-swap="outerHTML">
+        <p class="muted">Reading odoo.conf and the database…</p>
+      </div>
+    </Card>
+  );
+}
+
 /** Status block of the overview: every failing part shows its own error, the rest still renders. */
 export function StatusCard(p: { row: InstanceRow; server: ServerRow; st: InstanceStatus }) {
+  return (
+    <Card title="Status" id="instance-status">
+      <StatusFacts {...p} />
+    </Card>
+  );
+}
+
+/** The Status card's content, also answered alone as the placeholder's fragment. */
+export function StatusFacts(p: { row: InstanceRow; server: ServerRow; st: InstanceStatus }) {
   const { row, server, st } = p;
   const cells: Array<[string, unknown]> = [
     ["Server", <a href={`/servers/${server.id}`}>{server.name}</a>],
@@ -80,7 +103,14 @@ export function StatusCard(p: { row: InstanceRow; server: ServerRow; st: Instanc
         </>
       ),
     ],
-    ["Odoo version", <span id="odoo-version">{st.odooVersion ?? "—"}</span>],
+    [
+      "Odoo version",
+      <>
+        <span id="odoo-version">{st.odooRelease?.version ?? "—"}</span>
+        {st.odooRelease ? <small class="muted"> (from its {st.odooRelease.source})</small> : null}
+      </>,
+    ],
+    ["Base module", <span id="base-version">{st.odooVersion ?? "—"}</span>],
     ["Database size", <span id="db-size">{bytes(st.dbSizeBytes)}</span>],
     ["Installed modules", st.installedModules ?? "—"],
   ];
@@ -97,7 +127,7 @@ export function StatusCard(p: { row: InstanceRow; server: ServerRow; st: Instanc
   if (row.container) cells.push(["Container", <code>{row.container}</code>]);
   if (row.public_url) cells.push(["Public URL", <a href={row.public_url}>{row.public_url}</a>]);
   return (
-    <Card title="Status" id="instance-status">
+    <div id="instance-status-facts">
       {!st.conf.ok ? (
         <Flash
           kind="error"
@@ -119,6 +149,6 @@ export function StatusCard(p: { row: InstanceRow; server: ServerRow; st: Instanc
           { label: "", render: (c) => c[1] as any },
         ]}
       />
-    </Card>
+    </div>
   );
 }

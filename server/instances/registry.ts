@@ -170,11 +170,7 @@ export class Registry implements InstancesApi {
   }
 
   async odoo(row: InstanceRow) {
-    const conn = await this.connection(row.server_id);
-    const conf = parseOdooConf(await readBounded(conn.readFile(row.conf_path), MAX_CONF_BYTES));
-    const settings = deriveInstanceSettings(conf);
-    const dbName = row.db_name ?? settings.dbNames[0] ?? null;
-    return { conf, settings, db: OdooDb.fromSettings(conn, settings, dbName ?? undefined) };
+    return openOdooConf(await this.connection(row.server_id), row.conf_path, row.db_name);
   }
 
   async list(): Promise<InstanceHandle[]> {
@@ -189,6 +185,14 @@ export class Registry implements InstancesApi {
 }
 
 /** Reads a stream but stops (and says so) past `max` bytes: a wrong path to a huge file is not loaded. */
+/** Reads an odoo.conf through a connection: its settings and a handle on `dbName` (else db_name). */
+export async function openOdooConf(conn: Connection, confPath: string, dbName: string | null) {
+  const conf = parseOdooConf(await readBounded(conn.readFile(confPath), MAX_CONF_BYTES));
+  const settings = deriveInstanceSettings(conf);
+  const name = dbName ?? settings.dbNames[0] ?? null;
+  return { conf, settings, db: OdooDb.fromSettings(conn, settings, name ?? undefined) };
+}
+
 async function readBounded(stream: ReadableStream<Uint8Array>, max: number): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];
   let size = 0;

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import databasePlugin from "../../plugins/database/index.ts";
+import { loadPage } from "../helpers/htmx.ts";
 import { startTestApp, type TestApp, type TestClient } from "../helpers/app.ts";
 import { fixtureDb, getPg, type TestPg } from "../helpers/pg.ts";
 
@@ -83,7 +84,7 @@ describe("VACUUM ANALYZE", () => {
   });
 
   test("the page form works and says so", async () => {
-    await operator.page(`/p/database/i/${id}/database`);
+    await loadPage(operator, `/p/database/i/${id}/database`);
     const res = await operator.post(`/p/database/i/${id}/database/vacuum`, { table: "mail_mail" });
     expect(res.status).toBe(200);
     const html = await res.text();
@@ -120,7 +121,7 @@ describe("cancel a query", () => {
       if (!pid) await Bun.sleep(100);
     }
     expect(pid).toBeGreaterThan(0);
-    const { html } = await viewer.page(`/p/database/i/${id}/database`);
+    const { html } = await loadPage(viewer, `/p/database/i/${id}/database`);
     expect(html).toContain("SELECT pg_sleep(30) AS long_one");
     expect((await viewer.postJson(`/api/v1/database/i/${id}/cancel`, { pid })).status).toBe(403);
     const r = await operator.postJson(`/api/v1/database/i/${id}/cancel`, { pid });
@@ -144,7 +145,7 @@ describe("drop a rollback copy", () => {
   test("listed, refused without admin or confirmation, then dropped", async () => {
     const copy = `${db}__rollback_20240101`;
     await pg.createDb(copy, { owner: pg.odooUser });
-    const { html } = await t.admin.page(`/p/database/i/${id}/database`);
+    const { html } = await loadPage(t.admin, `/p/database/i/${id}/database`);
     expect(html).toContain(copy);
     expect(
       (await operator.postJson(`/api/v1/database/i/${id}/drop-rollback`, { name: copy, confirm: copy }))
@@ -179,7 +180,7 @@ describe("faults: clear errors, the rest of the page renders", () => {
     const name = `plain_actions_${process.pid}`;
     await pg.createDb(name, { owner: pg.odooUser });
     const nid = await t.addLocalInstance({ name: "plain", confPath: writeConf("plain", name) });
-    const { res, html } = await t.admin.page(`/p/database/i/${nid}/database`);
+    const { res, html } = await loadPage(t.admin, `/p/database/i/${nid}/database`);
     expect(res.status).toBe(200);
     expect(html).toContain("E_NOT_ODOO");
     expect(html).toContain('id="db-facts"');
@@ -192,11 +193,11 @@ describe("faults: clear errors, the rest of the page renders", () => {
       confPath: writeConf("bad", db, { password: "nope" }),
     });
     const down = await t.addLocalInstance({ name: "down", confPath: writeConf("down", db, { port: 1 }) });
-    const a = await t.admin.page(`/p/database/i/${bad}/database`);
+    const a = await loadPage(t.admin, `/p/database/i/${bad}/database`);
     expect(a.res.status).toBe(200);
     expect(a.html).toContain("E_DB_AUTH");
     expect(a.html).not.toContain("nope"); // the password never shows
-    const b = await t.admin.page(`/p/database/i/${down}/database`);
+    const b = await loadPage(t.admin, `/p/database/i/${down}/database`);
     expect(b.html).toContain("E_DB_UNREACHABLE");
     const api = await t.admin.getJson(`/api/v1/database/i/${down}`);
     expect(api.body.data.errors[0]).toMatchObject({ section: "database", code: "E_DB_UNREACHABLE" });

@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, unlinkSync, wr
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import databasePlugin from "../../plugins/database/index.ts";
+import { loadPage } from "../helpers/htmx.ts";
 import { startTestApp, type TestApp, type TestClient } from "../helpers/app.ts";
 import { extractFilestore, type FixtureDbName } from "../helpers/fixtures.ts";
 import { fixtureDb, getPg, type TestPg } from "../helpers/pg.ts";
@@ -79,7 +80,7 @@ describe("overview on the fixtures", () => {
   });
 
   test("the page shows the same, with staging's own figures", async () => {
-    const { res, html } = await viewer.page(`/p/database/i/${staging.id}/database`);
+    const { res, html } = await loadPage(viewer, `/p/database/i/${staging.id}/database`);
     expect(res.status).toBe(200);
     expect(html).toContain('<dd id="fs-files">93</dd>');
     expect(html).toContain('<dd id="fs-att-store">230</dd>');
@@ -88,6 +89,28 @@ describe("overview on the fixtures", () => {
     expect(html).toContain("17.0.1.3");
     expect(html).toContain('id="largest-tables"');
     expect(html).not.toContain("flash-error");
+  });
+
+  test("the tab answers with placeholders at once; each then loads its real figures", async () => {
+    const { first, html, lazy } = await loadPage(viewer, `/p/database/i/${staging.id}/database`);
+    // What the first answer carries: no figure yet, one placeholder per card.
+    expect(first).toContain("Loading database size and largest tables…");
+    expect(first).toContain("Loading filestore…");
+    expect(first).not.toContain('id="db-facts"');
+    expect(first).not.toContain('id="fs-files"');
+    expect(lazy).toEqual(
+      ["overview", "filestore", "crons", "activity", "tables", "rollback"].map(
+        (p) => `/p/database/i/${staging.id}/database/part/${p}`,
+      ),
+    );
+    // What the user ends up seeing: staging's size (about 38 MB) and its 93 files.
+    const size = Number(/<dd data-bytes="(\d+)">/.exec(html)?.[1]);
+    expect(size).toBeGreaterThan(30_000_000);
+    expect(size).toBeLessThan(50_000_000);
+    expect(html).toContain('<dd id="fs-files">93</dd>');
+    expect(html).not.toContain("Loading");
+    const bad = await viewer.request("GET", `/p/database/i/${staging.id}/database/part/nope`);
+    expect(bad.status).toBe(404);
   });
 
   test("orphan and missing files are found", async () => {
@@ -137,7 +160,7 @@ describe("Odoo health", () => {
     expect(byName.get(last)).toMatchObject({ overdue: false, failures: 1 });
     expect(r.health.failingCrons).toBe(1);
     expect(r.health.logErrorCount).toBe(1);
-    const { html } = await t.admin.page(`/p/database/i/${prod.id}/database`);
+    const { html } = await loadPage(t.admin, `/p/database/i/${prod.id}/database`);
     expect(html).toContain("1 failure(s)");
     expect(html).toContain(`Call from cron ${last} for server action failed`);
   });

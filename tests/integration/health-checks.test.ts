@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { httpCheck } from "../../plugins/health/checks/http.ts";
 import { tlsCheck } from "../../plugins/health/checks/tls.ts";
-import { websocketCheck } from "../../plugins/health/checks/websocket.ts";
+import { upgradeStatus, websocketCheck } from "../../plugins/health/checks/websocket.ts";
 import health from "../../plugins/health/index.ts";
 import { type HealthMonitor, monitorOf } from "../../plugins/health/monitor.ts";
 import { type HealthChanged, runAll, runCheck, runInstance } from "../../plugins/health/runner.ts";
@@ -42,14 +42,14 @@ const serve = <T extends fake.FakeOdoo>(s: T) => {
 };
 
 let seq = 0;
-async function instanceAt(url: string): Promise<InstanceHandle> {
-  const id = await t.addLocalInstance({ name: `odoo-${++seq}`, confPath });
+async function instanceAt(url: string, dbName?: string): Promise<InstanceHandle> {
+  const id = await t.addLocalInstance({ name: `odoo-${++seq}`, confPath, dbName });
   await t.core.db.updateTable("instances").set({ public_url: url }).where("id", "=", id).execute();
   return ctx.instances.get(id);
 }
 
-const check = async (def: typeof httpCheck, url: string, timeoutMs = 2000) =>
-  runCheck(def, makeTarget(await instanceAt(url)), { timeoutMs });
+const check = async (def: typeof httpCheck, url: string, timeoutMs = 2000, dbName?: string) =>
+  runCheck(def, makeTarget(await instanceAt(url, dbName)), { timeoutMs });
 
 describe("HTTP, TLS and websocket checks against real servers", () => {
   test("a healthy Odoo answers /web/health quickly: ok with its response time", async () => {
@@ -110,6 +110,63 @@ describe("HTTP, TLS and websocket checks against real servers", () => {
     const bad = await check(websocketCheck, serve(fake.failingOdoo(502)).url);
     expect(bad.status).toBe("warning");
     expect(bad.message).toContain("answered HTTP 502 instead of 101");
+  });
+});
+
+describe("which Odoo answers, and its websocket, on a server with several databases", () => {
+  const two = { databases: ["acme_prod", "acme_staging"] };
+
+  test("/websocket answers 404 without a session: the check selects the database and gets 101", async () => {
+    const url = serve(fake.healthyOdoo({}, two)).url;
+    expect(await upgradeStatus(url, AbortSignal.timeout(2000))).toBe(404);
+    const r = await check(websocketCheck, url, 2000, "acme_prod");
+    expect(r).toMatchObject({ status: "ok", value: 101 });
+    expect(r.message).toBe(
+      "/websocket upgrades (101) with a session on database acme_prod (HTTP 404 without one)",
+    );
+  });
+
+  test("a proxy that drops Upgrade is still named when the session does not help", async () => {
+    const r = await check(
+      websocketCheck,
+      serve(fake.healthyOdoo({}, { ...two, proxyDropsUpgrade: true })).url,
+      2000,
+      "acme_prod",
+    );
+    expect(r.status).toBe("warning");
+    expect(r.message).toContain("answered HTTP 400 instead of 101 with a session on database acme_prod");
+    expect(r.message).toContain("the proxy likely does not forward Upgrade/Connection headers");
+  });
+
+  test("HTTP: the instance's database served behind dbfilter and list_db = False is ok", async () => {
+    const url = serve(fake.healthyOdoo({}, { ...two, dbfilter: /^acme_prod$/, listDb: false })).url;
+    const r = await check(httpCheck, url, 2000, "acme_prod");
+    expect(r.status).toBe("ok");
+    expect(r.message).toMatch(/^\/web\/health answered HTTP 200 in \d+ ms; serves database acme_prod$/);
+  });
+
+  test("HTTP: another Odoo on the port fails the check, with list_db on or off", async () => {
+    const listed = serve(fake.healthyOdoo({}, { databases: ["other_shop"] })).url;
+    const a = await check(httpCheck, listed, 2000, "acme_prod");
+    expect(a.status).toBe("critical");
+    expect(a.message).toBe(
+      `${listed} answers but does not serve database acme_prod: its database list is other_shop, without acme_prod (another Odoo on this port, or a wrong dbfilter?)`,
+    );
+    const hidden = serve(fake.healthyOdoo({}, { databases: ["shop_a", "shop_b"], listDb: false })).url;
+    const b = await check(httpCheck, hidden, 2000, "acme_prod");
+    expect(b.status).toBe("critical");
+    expect(b.message).toContain("does not serve database acme_prod: it cannot open database acme_prod");
+    const filtered = serve(
+      fake.healthyOdoo(
+        {},
+        { databases: ["shop_a", "shop_b", "acme_prod"], dbfilter: /^shop/, listDb: false },
+      ),
+    ).url;
+    const c = await check(httpCheck, filtered, 2000, "acme_prod");
+    expect(c.status).toBe("critical");
+    expect(c.message).toContain(
+      "does not serve database acme_prod: /web/login?db=acme_prod sends to /web/database/selector",
+    );
   });
 });
 

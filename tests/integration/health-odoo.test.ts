@@ -172,6 +172,18 @@ describe("Odoo-aware checks on the acme_prod fixture", () => {
   });
 });
 
+/** The row of one check in the instance tab's table, as the user reads it. */
+function checkRow(html: string, label: string): string {
+  const table = html.slice(html.indexOf('id="health-checks"'));
+  const row = table.split("<tr").find((r) => r.includes(`<td>${label}</td>`)) ?? "";
+  return row.slice(row.indexOf(">") + 1);
+}
+const text = (row: string) =>
+  row
+    .replace(/<[^>]+>/g, " ")
+    .replace(/\s+/g, " ")
+    .trim();
+
 describe("pages, status API, metrics and CLI after a full pass", () => {
   beforeAll(async () => {
     await mon.checkAll();
@@ -199,11 +211,14 @@ describe("pages, status API, metrics and CLI after a full pass", () => {
     );
   });
 
-  test("the instance tab shows checks, uptime and SVG charts", async () => {
+  test("the instance tab shows checks, uptime and SVG charts; answers without an Odoo process are downtime", async () => {
     await mon.checkInstance(inst);
     const { res, html } = await t.admin.page(`/p/health/i/${inst.id}/`);
     expect(res.status).toBe(200);
-    expect(html).toContain("Uptime: 24 h <strong>100%</strong>");
+    // HTTP answered both runs, but no Odoo process of this instance was running: not up.
+    expect(checkRow(html, "HTTP")).toContain('data-status="ok"');
+    expect(checkRow(html, "Odoo processes")).toContain("no Odoo process found");
+    expect(html).toContain("Uptime: 24 h <strong>0%</strong>");
     expect(html).toMatch(/<svg[^>]*aria-label="Response time" data-points="2"/);
     expect(html).toMatch(/<svg[^>]*aria-label="Disk free" data-points="2"/);
     expect(html).toContain("Mail exceptions");
@@ -347,4 +362,43 @@ describe("pages, status API, metrics and CLI after a full pass", () => {
     expect(lines.some((l) => /WARNING|CRITICAL/.test(l) && l.includes("acme-prod"))).toBe(true);
     expect(lines.some((l) => l.includes("Mail exceptions: 8 mails in exception"))).toBe(true);
   });
+});
+
+describe("state and message agree on the instance tab", () => {
+  test("a failure that has not yet changed the state, then a recovery that has not either", async () => {
+    const state = { down: false };
+    const web = fake.healthyOdoo(state);
+    try {
+      const id = await t.addLocalInstance({
+        name: "acme-flaky",
+        confPath: writeConf("flaky", db),
+        dbName: db,
+      });
+      await t.core.db.updateTable("instances").set({ public_url: web.url }).where("id", "=", id).execute();
+      const flaky = await ctx.instances.get(id);
+      await mon.checkInstance(flaky);
+      state.down = true;
+      await mon.checkInstance(flaky);
+      let row = text(checkRow((await t.admin.page(`/p/health/i/${id}/`)).html, "HTTP"));
+      // Before: "ok" beside "/web/health answered HTTP 500".
+      expect(row).toMatch(
+        /^🟢 ok HTTP critical critical after 3 failures in a row: 1 of 3 \(last result: \/web\/health answered HTTP 500\)/,
+      );
+      await mon.checkInstance(flaky);
+      await mon.checkInstance(flaky);
+      state.down = false;
+      await mon.checkInstance(flaky);
+      row = text(checkRow((await t.admin.page(`/p/health/i/${id}/`)).html, "HTTP"));
+      // Before: "critical" beside a result "ok" and its "answered HTTP 200" message.
+      expect(row).toMatch(
+        new RegExp(
+          `^🔴 critical HTTP ok ok after 3 good results in a row: 1 of 3 \\(last result: /web/health answered HTTP 200 in \\d+ ms; serves database ${db}\\)`,
+        ),
+      );
+      const overview = (await t.admin.page("/p/health/")).html;
+      expect(overview).toContain("<strong>HTTP</strong>: ok after 3 good results in a row: 1 of 3");
+    } finally {
+      web.stop();
+    }
+  }, 60_000);
 });

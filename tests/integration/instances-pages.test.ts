@@ -3,6 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startTestApp, type TestApp } from "../helpers/app.ts";
+import { FIXTURES } from "../helpers/fixtures.ts";
+import { loadPage } from "../helpers/htmx.ts";
 import { fixtureDb, getPg, type TestPg } from "../helpers/pg.ts";
 
 let t: TestApp;
@@ -40,6 +42,7 @@ const goodConf = () =>
     `db_password = ${pg.odooPassword}`,
     `db_name = ${prod}`,
     `data_dir = ${dir}/data`,
+    `logfile = ${FIXTURES.log}`,
     "",
   ].join("\n");
 
@@ -71,6 +74,27 @@ describe("instances: add, overview, databases, removal", () => {
     expect(form).toMatch(new RegExp(`<option value="${localId}" selected="">here`));
   });
 
+  test("the add form lists the cluster's Odoo databases for the conf; “Use” picks one", async () => {
+    const staging = await fixtureDb("acme_staging");
+    const confPath = writeConf("discovered.conf", goodConf());
+    const q = new URLSearchParams({ server: String(localId), confPath });
+    const { first, html } = await loadPage(t.admin, `/instances?${q}`);
+    expect(first).toContain("Looking for the Odoo databases this odoo.conf reaches…");
+    const names = [...html.matchAll(/<strong>([^<]+)<\/strong><\/td>/g)].map((m) => m[1]);
+    expect(names).toContain(prod);
+    expect(names).toContain(staging);
+    expect(names).not.toContain("postgres"); // not an Odoo database
+    const use = new RegExp(`href="([^"]+)">Use ${staging}<`).exec(html)?.[1].replace(/&amp;/g, "&");
+    expect(use).toBeDefined();
+    const { html: form } = await t.admin.page(use!);
+    expect(form).toContain(`name="dbName" type="text" value="${staging}"`);
+    expect(form).toContain(`name="confPath" type="text" value="${confPath}"`);
+    // Reading any file as a conf is for admins only.
+    const viewer = await t.client("operator");
+    const denied = await viewer.request("GET", `/servers/${localId}/discover/databases?confPath=${confPath}`);
+    expect(denied.status).toBe(403);
+  });
+
   test("the overview of an instance shows the Odoo version and the database size", async () => {
     const confPath = writeConf("odoo.conf", goodConf());
     const res = await t.admin.post("/instances/new", {
@@ -82,9 +106,15 @@ describe("instances: add, overview, databases, removal", () => {
       tags: "acme, eu",
     });
     expect(res.status).toBe(303);
-    const { res: page, html } = await t.admin.page(res.headers.get("Location")!);
+    const { res: page, first, html } = await loadPage(t.admin, res.headers.get("Location")!);
     expect(page.status).toBe(200);
-    expect(html).toContain('<span id="odoo-version">17.0.1.3</span>');
+    // The page answers before the conf, the database and the log are read; htmx fetches them.
+    expect(first).toContain("Reading odoo.conf and the database…");
+    expect(first).not.toContain('id="db-size"');
+    // Odoo's version from the log's start line, beside the base module's in the database.
+    expect(html).toContain('<span id="odoo-version">17.0-20240709</span>');
+    expect(html).toContain("(from its log)");
+    expect(html).toContain('<span id="base-version">17.0.1.3</span>');
     const size = /<span id="db-size">([\d.]+) MB<\/span>/.exec(html);
     expect(Number(size?.[1])).toBeGreaterThan(25);
     expect(html).toContain("reachable");
@@ -115,7 +145,7 @@ describe("instances: add, overview, databases, removal", () => {
     ]) {
       const res = await t.admin.post("/instances/new", { name, serverId: String(localId), confPath: path });
       expect(res.status).toBe(303);
-      const { res: page, html } = await t.admin.page(res.headers.get("Location")!);
+      const { res: page, html } = await loadPage(t.admin, res.headers.get("Location")!);
       expect(page.status).toBe(200);
       expect(html).toContain(code);
       expect(html).toContain("Recent operations");

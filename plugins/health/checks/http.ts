@@ -1,4 +1,5 @@
 import type { CheckDef, Measurement } from "../types.ts";
+import { type DatabaseSelection, selectDatabase } from "./odoo-session.ts";
 
 /** Why a request failed, in words an operator recognises. */
 export function describeFetchError(e: unknown): string {
@@ -49,6 +50,24 @@ export const httpCheck: CheckDef = {
       return { status: "critical", value: ms, data, message: `${path} answered HTTP ${r.status}` };
     if (r.status >= 400)
       return { status: "warning", value: ms, data, message: `${path} answered HTTP ${r.status}` };
-    return { value: ms, data, message: `${path} answered HTTP ${r.status} in ${ms} ms` };
+    const answered = `${path} answered HTTP ${r.status} in ${ms} ms`;
+    const db = target.instance.dbName;
+    if (!db) return { value: ms, data, message: answered };
+    // Any Odoo answers /web/health: only the database tells whether it is this instance's.
+    let sel: DatabaseSelection;
+    try {
+      sel = await target.shared("db-selection", () => selectDatabase(base, db, signal));
+    } catch (e) {
+      if (signal.aborted) throw signal.reason;
+      return { status: "critical", value: ms, data, message: `${answered}, then ${describeFetchError(e)}` };
+    }
+    if (!sel.served)
+      return {
+        status: "critical",
+        value: ms,
+        data,
+        message: `${base} answers but does not serve database ${db}: ${sel.detail} (another Odoo on this port, or a wrong dbfilter?)`,
+      };
+    return { value: ms, data, message: `${answered}; serves database ${db}` };
   },
 };

@@ -2,9 +2,14 @@ import { randomBytes } from "node:crypto";
 import { type Socket, connect as netConnect } from "node:net";
 import { connect as tlsConnect } from "node:tls";
 import type { CheckDef, Measurement } from "../types.ts";
+import { selectDatabase } from "./odoo-session.ts";
 
 /** Sends a WebSocket upgrade to `/websocket` and returns the HTTP status of the answer. */
-export function upgradeStatus(base: string, signal: AbortSignal): Promise<number> {
+export function upgradeStatus(
+  base: string,
+  signal: AbortSignal,
+  cookie: string | null = null,
+): Promise<number> {
   const url = new URL("/websocket", base);
   const https = url.protocol === "https:";
   const port = Number(url.port || (https ? 443 : 80));
@@ -36,6 +41,7 @@ export function upgradeStatus(base: string, signal: AbortSignal): Promise<number
           `Sec-WebSocket-Key: ${randomBytes(16).toString("base64")}`,
           "Sec-WebSocket-Version: 13",
           `Origin: ${url.origin}`,
+          ...(cookie ? [`Cookie: ${cookie}`] : []),
           "",
           "",
         ].join("\r\n"),
@@ -55,25 +61,40 @@ export function upgradeStatus(base: string, signal: AbortSignal): Promise<number
   });
 }
 
-/** `/websocket` must upgrade (101): a proxy that drops Upgrade headers breaks Odoo's live UI. */
+/**
+ * `/websocket` must upgrade (101): a proxy that drops Upgrade headers breaks Odoo's live UI.
+ * The route needs a database: with several databases and no dbfilter, Odoo answers 404 to a
+ * request without a session, so the check selects the instance's database first, as a browser
+ * does, and blames the proxy only when the upgrade still fails.
+ */
 export const websocketCheck: CheckDef = {
   id: "websocket",
   label: "WebSocket",
   onTimeout: "warning",
   async run(target, signal): Promise<Measurement> {
     const base = await target.baseUrl();
+    const db = target.instance.dbName;
     let status: number;
+    let how = "";
     try {
       status = await upgradeStatus(base, signal);
+      if (status !== 101 && db) {
+        const sel = await target.shared("db-selection", () => selectDatabase(base, db, signal));
+        if (sel.cookie) {
+          const first = status;
+          status = await upgradeStatus(base, signal, sel.cookie);
+          how = ` with a session on database ${db} (HTTP ${first} without one)`;
+        }
+      }
     } catch (e) {
       if (signal.aborted) throw signal.reason;
       return { status: "critical", message: `/websocket unreachable: ${(e as Error).message}` };
     }
-    if (status === 101) return { status: "ok", value: status, message: "/websocket upgrades (101)" };
+    if (status === 101) return { status: "ok", value: status, message: `/websocket upgrades (101)${how}` };
     return {
       status: "warning",
       value: status,
-      message: `/websocket answered HTTP ${status} instead of 101: the proxy likely does not forward Upgrade/Connection headers to gevent_port`,
+      message: `/websocket answered HTTP ${status} instead of 101${how}: the proxy likely does not forward Upgrade/Connection headers to gevent_port`,
     };
   },
 };

@@ -5,22 +5,38 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { type OdooRouting, OdooSessions } from "./odoo-routing.ts";
 
 export interface FakeOdoo {
   url: string;
   stop(): void;
 }
 
-/** 200 on /web/health and a real WebSocket upgrade on /websocket. `state.down` flips it to 500. */
-export function healthyOdoo(state: { down?: boolean } = {}): FakeOdoo {
+/**
+ * 200 on /web/health and a real WebSocket upgrade on /websocket, routed to databases as Odoo 17
+ * does (see odoo-routing.ts): by default one database that answers to any name; `routing` gives
+ * several, a dbfilter or list_db = False. `/websocket` needs a request with a database, so with
+ * several databases it answers 404 until the session has selected one. `state.down` flips
+ * everything to 500.
+ */
+export function healthyOdoo(state: { down?: boolean } = {}, routing: OdooRouting = {}): FakeOdoo {
+  const odoo = new OdooSessions(routing);
   const server = Bun.serve({
     hostname: "127.0.0.1",
     port: 0,
-    fetch(req, srv) {
+    async fetch(req, srv) {
       const path = new URL(req.url).pathname;
       if (state.down) return new Response("Internal Server Error", { status: 500 });
-      if (path === "/websocket" && srv.upgrade(req)) return undefined;
       if (path === "/web/health") return Response.json({ status: "pass" });
+      const rpc = await odoo.jsonRpc(req, path);
+      if (rpc) return rpc;
+      if (path === "/web/login") return odoo.login(req);
+      if (path === "/websocket") {
+        if (!odoo.session(req).db) return new Response("Not Found", { status: 404 });
+        if (routing.proxyDropsUpgrade)
+          return new Response("Empty or missing header(s): upgrade", { status: 400 });
+        if (srv.upgrade(req)) return undefined;
+      }
       return new Response("<html>login</html>", { headers: { "Content-Type": "text/html" } });
     },
     websocket: { message() {} },

@@ -39,7 +39,7 @@ export function InstanceHealth(props: {
           rows={s.checks}
           empty="Not checked yet."
           columns={[
-            { label: "State", render: (c) => <StatusLight status={c.state ?? c.status} /> },
+            { label: "State", render: (c) => <StatusLight status={c.shown.status} /> },
             { label: "Check", render: (c) => c.label },
             {
               label: "Last result",
@@ -50,7 +50,7 @@ export function InstanceHealth(props: {
                 </>
               ),
             },
-            { label: "Message", render: (c) => c.message },
+            { label: "Message", render: (c) => c.shown.message },
             { label: "At", render: (c) => <ui.Time at={c.at} /> },
           ]}
         />

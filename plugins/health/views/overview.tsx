@@ -34,14 +34,15 @@ export function Overview(props: { rows: InstanceSummary[] }) {
             {
               label: "Failing checks",
               render: (r) => {
-                const failing = r.checks.filter((c) => (c.state ?? c.status) !== "ok");
+                // A check about to change state is listed too, with what it waits for.
+                const failing = r.checks.filter((c) => c.shown.status !== "ok" || c.shown.pending);
                 if (!failing.length)
                   return <span class="muted">{r.checks.length ? "all checks ok" : "not checked yet"}</span>;
                 return (
                   <ul class="health-failing">
                     {failing.map((c) => (
                       <li data-check={c.check}>
-                        <StatusLight status={c.state ?? c.status} /> <strong>{c.label}</strong>: {c.message}
+                        <StatusLight status={c.shown.status} /> <strong>{c.label}</strong>: {c.shown.message}
                       </li>
                     ))}
                   </ul>

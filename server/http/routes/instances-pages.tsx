@@ -10,10 +10,17 @@ import {
   setGrant,
   updateInstance,
 } from "../../instances/instances.ts";
-import { InstanceForm, StatusCard } from "../../instances/instance-views.tsx";
+import { InstanceForm, StatusFacts, StatusPlaceholder } from "../../instances/instance-views.tsx";
+import {
+  addFormLink,
+  DatabaseChoices,
+  DatabasesPlaceholder,
+  odooDatabasesOf,
+} from "../../instances/conf-databases.tsx";
+import { AppError, toAppError } from "../../errors.ts";
 import type { InstanceRow } from "../../instances/registry.ts";
 import type { AppContext, Env } from "../../sdk/types.ts";
-import { Badge, bytes, Card, Form, Table } from "../../../views/components/ui.tsx";
+import { Badge, bytes, Card, Flash, Form, Table } from "../../../views/components/ui.tsx";
 import { renderPage } from "../render.tsx";
 import { audited } from "./admin-pages.tsx";
 import { instanceCards } from "./dashboard.tsx";
@@ -51,6 +58,7 @@ export function instancesPages(core: Core): Hono<Env> {
       confPath: q.confPath,
       service: q.service,
       container: q.container,
+      dbName: q.dbName,
       ...draft,
     };
     return renderPage(core, c, {
@@ -92,6 +100,12 @@ export function instancesPages(core: Core): Hono<Env> {
                     ))}
                   </p>
                   <InstanceForm servers={servers} value={prefill} />
+                  {prefill.serverId && prefill.confPath ? (
+                    <DatabasesPlaceholder
+                      serverId={String(prefill.serverId)}
+                      query={{ ...q, dbName: String(prefill.dbName ?? q.dbName ?? "") }}
+                    />
+                  ) : null}
                 </>
               ) : (
                 <p>
@@ -108,11 +122,7 @@ export function instancesPages(core: Core): Hono<Env> {
   const overview = async (c: AppContext, row: InstanceRow, flash: FlashMsg = null, status = 200) => {
     const server = await core.registry.server(row.server_id);
     const handle = core.registry.handle(row, server);
-    const [st, slots, ops] = await Promise.all([
-      instanceStatus(core.registry, row),
-      instanceCards(core, handle),
-      core.operations.list(10, row.id),
-    ]);
+    const [slots, ops] = await Promise.all([instanceCards(core, handle), core.operations.list(10, row.id)]);
     const isAdmin = p(c)?.role === "admin";
     const grants = isAdmin ? await listGrants(core.db, row.id) : [];
     return renderPage(core, c, {
@@ -125,7 +135,7 @@ export function instancesPages(core: Core): Hono<Env> {
           <h1>
             {row.name} {row.production ? <Badge kind="error">production</Badge> : null}
           </h1>
-          <StatusCard row={row} server={server} st={st} />
+          <StatusPlaceholder row={row} />
           {slots.length ? <Card title="At a glance">{slots}</Card> : null}
           <Card
             title="Databases"
@@ -295,6 +305,43 @@ export function instancesPages(core: Core): Hono<Env> {
     } catch (e) {
       return overview(c, row, formFlash(e), 400);
     }
+  });
+
+  // The Odoo databases an odoo.conf reaches, to pick the instance's from (discovery, add form).
+  app.get("/servers/:id/discover/databases", async (c) => {
+    await admin(c);
+    const server = await core.registry.server(idOf(c));
+    const q = c.req.query();
+    const confPath = String(q.confPath ?? "");
+    if (!confPath.startsWith("/"))
+      throw new AppError("E_VALIDATION", "The odoo.conf path must be absolute", {
+        hint: "e.g. /etc/odoo/odoo.conf",
+      });
+    try {
+      const dbs = await odooDatabasesOf(await core.registry.connection(server.id), confPath);
+      return c.html(
+        <DatabaseChoices
+          dbs={dbs}
+          picked={q.dbName}
+          link={(db) => addFormLink(server.id, { ...q, dbName: db })}
+        />,
+      );
+    } catch (e) {
+      const err = toAppError(e);
+      return c.html(<Flash kind="error" message={err.message} hint={err.hint} code={err.code} />);
+    }
+  });
+
+  // The Status card's facts, fetched by the overview's placeholder once the page is in.
+  app.get("/instances/:id/status", async (c) => {
+    const id = idOf(c);
+    await core.requireRole(p(c), "viewer", id);
+    const row = await core.registry.instanceRow(id);
+    const [server, st] = await Promise.all([
+      core.registry.server(row.server_id),
+      instanceStatus(core.registry, row),
+    ]);
+    return c.html(<StatusFacts row={row} server={server} st={st} />);
   });
 
   app.get("/instances/:id/databases", async (c) => {

@@ -3,6 +3,7 @@ import type { Core } from "../../core.ts";
 import { isAppError } from "../../errors.ts";
 import { discoverOdooConfs } from "../../odoo/discovery.ts";
 import { probeServer } from "../../instances/server-probe.ts";
+import { DatabasesPlaceholder } from "../../instances/conf-databases.tsx";
 import { ProbeReport } from "../../instances/probe-view.tsx";
 import type { ServerRow } from "../../instances/registry.ts";
 import {
@@ -387,6 +388,16 @@ export function serversPages(core: Core): Hono<Env> {
                 { label: "Service", render: (x) => x.serviceName ?? "" },
                 { label: "Container", render: (x) => x.container ?? "" },
                 { label: "Runs as", render: (x) => x.user ?? "" },
+                {
+                  label: "Odoo databases",
+                  render: (x) =>
+                    isAdmin(c) ? (
+                      <DatabasesPlaceholder
+                        serverId={String(row.id)}
+                        query={{ confPath: x.confPath, service: x.serviceName, container: x.container }}
+                      />
+                    ) : null,
+                },
                 {
                   label: "",
                   render: (x) => (
