@@ -11,13 +11,14 @@ import type { AppContext, Env } from "../../sdk/types.ts";
 import { Card, Field, Flash } from "../../../views/components/ui.tsx";
 import { clientIp } from "../client-ip.ts";
 import { preSessionCsrf } from "../middleware.ts";
+import { safeNext } from "../safe-next.ts";
 import { renderPage } from "../render.tsx";
 
 const sha256 = (s: string) => createHash("sha256").update(s).digest("hex");
 
-/** Only same-site relative paths: `next=https://evil` must not become an open redirect. */
-const safeNext = (n: string | undefined) =>
-  n && n.startsWith("/") && !n.startsWith("//") && !n.startsWith("/\\") ? n : "/";
+/** The page to show after signing in: a path on this origin, never another site. */
+const nextOf = (c: AppContext, n: unknown) =>
+  safeNext(typeof n === "string" ? n : undefined, new URL(c.req.url).origin);
 
 export function isSecure(core: Core, c: AppContext): boolean {
   if (core.config.publicUrl?.startsWith("https:")) return true;
@@ -69,14 +70,14 @@ export function authPages(core: Core): Hono<Env> {
   const app = new Hono<Env>();
 
   app.get("/login", async (c) => {
-    if (c.get("principal")) return c.redirect(safeNext(c.req.query("next")), 303) as Response;
+    if (c.get("principal")) return c.redirect(nextOf(c, c.req.query("next")), 303) as Response;
     const csrf = preSessionCsrf(c, isSecure(core, c));
     return renderPage(core, c, {
       title: "Sign in",
       flash: c.req.query("expired")
         ? { kind: "info", message: "Your session has expired. Please sign in again." }
         : null,
-      body: <LoginForm csrf={csrf} next={safeNext(c.req.query("next"))} />,
+      body: <LoginForm csrf={csrf} next={nextOf(c, c.req.query("next"))} />,
     });
   });
 
@@ -94,7 +95,7 @@ export function authPages(core: Core): Hono<Env> {
         body: (
           <LoginForm
             csrf={preSessionCsrf(c, isSecure(core, c))}
-            next={safeNext(String(form.next ?? ""))}
+            next={nextOf(c, form.next)}
             username={username}
           />
         ),
@@ -129,7 +130,7 @@ export function authPages(core: Core): Hono<Env> {
     core.limiter.succeed(ip, username);
     await startSession(core, c, user.id);
     await recordAudit(core.db, { actor: user.username, actorId: user.id, ip }, { action: "auth.login" });
-    return c.redirect(safeNext(String(form.next ?? "")), 303);
+    return c.redirect(nextOf(c, form.next), 303);
   });
 
   app.post("/logout", async (c) => {
