@@ -275,7 +275,8 @@ export interface PageOptions {
   body: Child;
   /** Highlights the instance's tabs when the page belongs to one. */
   instanceId?: number | null;
-  flash?: { kind: "ok" | "error" | "info"; message: string; hint?: string } | null;
+  /** `code`: the stable error code (E_…) shown beside the message, as on error pages. */
+  flash?: { kind: "ok" | "error" | "info"; message: string; hint?: string; code?: string } | null;
   /** HTTP status of the page (default 200), e.g. 404 for a page about something that is gone. */
   status?: number;
 }

@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import { queryAudit, recordAudit } from "../../auth/audit.ts";
 import { ROLES } from "../../auth/roles.ts";
 import { createToken, listTokens, revokeToken } from "../../auth/tokens.ts";
-import { createUser, listUsers, setPassword, updateUser } from "../../auth/users.ts";
+import { createUser, getUser, listUsers, setPassword, updateUser } from "../../auth/users.ts";
 import type { Core } from "../../core.ts";
 import { AppError } from "../../errors.ts";
 import { writeSettings } from "../../plugin-host/settings.ts";
@@ -52,6 +52,7 @@ export function adminPages(core: Core): Hono<Env> {
   // ---- users
   const usersPage = async (c: AppContext, flash: any = null, status = 200) => {
     const users = await listUsers(core.db);
+    const locked = new Set((await core.limiter.locks()).map((l) => l.username));
     return renderPage(core, c, {
       title: "Users",
       status,
@@ -71,8 +72,19 @@ export function adminPages(core: Core): Hono<Env> {
                 },
                 {
                   label: "Status",
-                  render: (u) =>
-                    u.disabled ? <Badge kind="error">disabled</Badge> : <Badge kind="ok">active</Badge>,
+                  render: (u) => (
+                    <>
+                      {u.disabled ? <Badge kind="error">disabled</Badge> : <Badge kind="ok">active</Badge>}
+                      {locked.has(u.username.toLowerCase()) ? (
+                        <Form action={`/users/${u.id}/unlock`} class="inline">
+                          <Badge kind="warn">sign-in locked</Badge>{" "}
+                          <button class="secondary" aria-label={`Unlock ${u.username}`}>
+                            Unlock
+                          </button>
+                        </Form>
+                      ) : null}
+                    </>
+                  ),
                 },
                 { label: "Created", render: (u) => <Time at={u.created_at} /> },
                 {
@@ -184,6 +196,18 @@ export function adminPages(core: Core): Hono<Env> {
       setPassword(core.db, id, String(f.password ?? "")),
     );
     return usersPage(c, { kind: "ok", message: "Password reset; the user was signed out everywhere." });
+  });
+
+  app.post("/users/:id/unlock", async (c) => {
+    await admin(c);
+    const user = await getUser(core.db, Number(c.req.param("id")));
+    const pairs = await audited(core, c, { action: "user.unlock", target: `user:${user.username}` }, () =>
+      core.limiter.unlock(user.username),
+    );
+    return usersPage(c, {
+      kind: "ok",
+      message: `${user.username} can sign in again (${pairs} locked address${pairs === 1 ? "" : "es"} cleared).`,
+    });
   });
 
   // ---- tokens

@@ -86,8 +86,8 @@ export function authPages(core: Core): Hono<Env> {
     const username = String(form.username ?? "").trim();
     const password = String(form.password ?? "");
     const ip = clientIp(c, core.config.trustProxy) ?? "unknown";
-    const wait = core.limiter.retryAfter(ip, username);
-    const again = (flash: { kind: "error"; message: string; hint?: string }, status: number) =>
+    const wait = await core.limiter.retryAfter(ip, username);
+    const again = (flash: { kind: "error"; message: string; hint?: string; code?: string }, status: number) =>
       renderPage(core, c, {
         title: "Sign in",
         status,
@@ -101,13 +101,15 @@ export function authPages(core: Core): Hono<Env> {
         ),
       });
     if (wait > 0) {
-      const minutes = Math.ceil(wait / 60_000);
-      c.header("Retry-After", String(Math.ceil(wait / 1000)));
+      const seconds = Math.ceil(wait / 1000);
+      const when = seconds < 60 ? `${seconds} s` : `${Math.ceil(seconds / 60)} min`;
+      c.header("Retry-After", String(seconds));
       return again(
         {
           kind: "error",
-          message: `Too many failed sign-ins. Try again in ${minutes} minute${minutes === 1 ? "" : "s"}.`,
-          hint: "An admin can reset your password with: odoodeck user passwd <name>",
+          code: "E_RATE_LIMITED",
+          message: `Too many failed sign-ins from your address. Try again in ${when}.`,
+          hint: "An admin can unlock you on the Users page, or with: odoodeck user unlock <name>",
         },
         429,
       );
@@ -115,7 +117,7 @@ export function authPages(core: Core): Hono<Env> {
     const user = username ? await findUserByName(core.db, username) : undefined;
     const okPw = await verifyPassword(password, user?.password_hash ?? (await dummyHash()));
     if (!user || !okPw || user.disabled) {
-      core.limiter.fail(ip, username);
+      await core.limiter.fail(ip, username);
       await recordAudit(
         core.db,
         { actor: username || "anonymous", ip },
@@ -127,7 +129,7 @@ export function authPages(core: Core): Hono<Env> {
       );
       return again({ kind: "error", message: "Wrong username or password." }, 401);
     }
-    core.limiter.succeed(ip, username);
+    await core.limiter.succeed(ip, username);
     await startSession(core, c, user.id);
     await recordAudit(core.db, { actor: user.username, actorId: user.id, ip }, { action: "auth.login" });
     return c.redirect(nextOf(c, form.next), 303);
