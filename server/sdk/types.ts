@@ -333,6 +333,27 @@ export interface PluginContext<S extends SettingsSchema = SettingsSchema> {
   audit(c: AppContext | { actor: string; ip?: string | null }, entry: AuditEntry): Promise<void>;
 }
 
+/**
+ * What a plugin says it reaches for beyond its `ctx`, shown to the admin on the Plugins page next
+ * to what odoodeck finds in its code. A declaration, not a permission: plugins are not sandboxed.
+ * - `network`: opens connections itself (fetch, node:http, node:net…)
+ * - `filesystem`: reads or writes files itself (node:fs, Bun.file, bun:sqlite…)
+ * - `spawn`: runs programs on the odoodeck machine (Bun.spawn, node:child_process…)
+ * - `connections`: runs commands or reads files on instances' servers (`instance.connection()`)
+ * - `odoo-database`: reads or writes Odoo databases (`instance.odoo()`)
+ * @example
+ * definePlugin({ id: "uptime", name: "Uptime", version: "1.0.0", sdk: "^1",
+ *   capabilities: ["network"], register(ctx) {} });
+ */
+export type Capability = "network" | "filesystem" | "spawn" | "connections" | "odoo-database";
+export const CAPABILITIES: readonly Capability[] = [
+  "network",
+  "filesystem",
+  "spawn",
+  "connections",
+  "odoo-database",
+];
+
 export interface PluginDefinition<S extends SettingsSchema = SettingsSchema> {
   id: string;
   name: string;
@@ -345,6 +366,11 @@ export interface PluginDefinition<S extends SettingsSchema = SettingsSchema> {
   settings?: S;
   nav?: NavEntry[];
   cli?: CliCommand[];
+  /**
+   * What the plugin reaches for beyond `ctx` (see {@link Capability}); shown on the Plugins page.
+   * @example capabilities: ["network", "connections"]
+   */
+  capabilities?: Capability[];
   /** Declare routes, jobs, handlers. No I/O here. */
   register(ctx: PluginContext<S>): void;
   start?(ctx: PluginContext<S>): Promise<void> | void;
