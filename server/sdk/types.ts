@@ -1,7 +1,7 @@
 import type { Context, Hono } from "hono";
 import type { Child } from "hono/jsx";
 import type { Kysely } from "kysely";
-import type { Migration } from "kysely/migration";
+import type { Migration } from "kysely";
 import type { Connection } from "../connections/types.ts";
 import type { ParsedConf } from "../odoo/conf.ts";
 import type { InstanceSettings } from "../odoo/instance-settings.ts";
