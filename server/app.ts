@@ -1,8 +1,8 @@
 import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import type { Core } from "./core.ts";
 import { AppError } from "./errors.ts";
 import { mountAssets } from "./http/assets.ts";
+import { limitBodies } from "./http/body-limit.ts";
 import { errorHandler } from "./http/error-handler.tsx";
 import { authenticate, csrfProtection, securityHeaders } from "./http/middleware.ts";
 import { ok } from "./http/respond.ts";
@@ -54,17 +54,7 @@ export function buildApp(core: Core): Hono<Env> {
   mountAssets(app);
 
   app.use("*", securityHeaders());
-  // Uploads of backups stream through their own routes; everything else is small.
-  app.use("*", async (c, next) => {
-    if (c.req.header("Content-Type")?.startsWith("multipart/form-data") || c.req.path.includes("/upload"))
-      return next();
-    return bodyLimit({
-      maxSize: 2 * 1024 * 1024,
-      onError: () => {
-        throw new AppError("E_VALIDATION", "The request body is too large (2 MB at most)");
-      },
-    })(c, next);
-  });
+  app.use("*", limitBodies());
   app.use("*", authenticate(core));
   app.use("*", csrfProtection());
 

@@ -1,10 +1,17 @@
-import { describe, expect, test } from "bun:test";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { afterAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadConfig } from "./config.ts";
 
-const dir = () => mkdtempSync(join(tmpdir(), "odoodeck-config-"));
+const made: string[] = [];
+const dir = () => {
+  made.push(mkdtempSync(join(tmpdir(), "odoodeck-config-")));
+  return made.at(-1)!;
+};
+afterAll(() => {
+  for (const d of made) rmSync(d, { recursive: true, force: true });
+});
 
 describe("configuration precedence and validation", () => {
   test("defaults: 127.0.0.1:7069", () => {

@@ -33,13 +33,13 @@ const log = createLogger("core");
 export class Core {
   readonly bus = new TypedBus();
   readonly host = new PluginHost();
-  readonly limiter = new LoginLimiter();
   readonly cards: Array<CardSpec & { plugin: string }> = [];
   readonly services = new Map<string, unknown>();
   readonly sessions: Sessions;
   readonly operations: Operations;
   readonly scheduler: Scheduler;
   readonly registry: Registry;
+  readonly limiter: LoginLimiter;
   readonly startedAt = Date.now();
   ready = false;
 
@@ -52,6 +52,7 @@ export class Core {
     this.operations = new Operations(store.db, this.bus);
     this.scheduler = new Scheduler(store.db, this.bus);
     this.registry = new Registry(store.db, secrets);
+    this.limiter = new LoginLimiter(store.db);
   }
 
   get db(): Kysely<any> {

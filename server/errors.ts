@@ -8,6 +8,7 @@ export const ERROR_CATALOGUE = {
   E_NOT_FOUND: { status: 404, message: "Not found" },
   E_VALIDATION: { status: 400, message: "The input is not valid" },
   E_BAD_JSON: { status: 400, message: "The request body is not valid JSON" },
+  E_TOO_LARGE: { status: 413, message: "The request body is too large" },
   E_UNAUTHENTICATED: { status: 401, message: "You need to sign in" },
   E_SESSION_EXPIRED: { status: 401, message: "Your session has expired" },
   E_BAD_CREDENTIALS: { status: 401, message: "Wrong username or password" },

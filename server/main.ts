@@ -16,6 +16,7 @@ Commands:
   serve                       start the web server (default)
   user add <name> [--role admin|operator|viewer] [--password-stdin]
   user passwd <name> [--password-stdin]
+  user unlock <name>          let a user whose sign-ins wait (too many failures) try again
   user list
   audit [--actor A] [--action PREFIX] [--limit N] [--json]
   plugin list

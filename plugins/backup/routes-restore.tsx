@@ -4,7 +4,14 @@
  * Pages at /p/backup/i/:instance/restore, JSON at /api/v1/backup/i/:instance/….
  */
 import { Hono } from "hono";
-import { type AppContext, AppError, type Env, ok, type PluginContext } from "../../server/sdk/index.ts";
+import {
+  acceptsUpload,
+  type AppContext,
+  AppError,
+  type Env,
+  ok,
+  type PluginContext,
+} from "../../server/sdk/index.ts";
 import { copyDatabase } from "./copy.ts";
 import {
   authorizeRestore,
@@ -175,7 +182,7 @@ export function restoreRoutes(ctx: PluginContext): { pages: Hono<Env>; api: Hono
     });
     return ok(c, saved);
   };
-  api.post("/i/:instance/restore/upload", upload);
-  pages.post("/i/:instance/restore/upload", upload);
+  api.post("/i/:instance/restore/upload", acceptsUpload(), upload);
+  pages.post("/i/:instance/restore/upload", acceptsUpload(), upload);
   return { pages, api };
 }

@@ -1,41 +1,106 @@
+import type { Kysely } from "kysely";
+
+/** Failures from one address allowed for one username before sign-ins from there wait. */
+export const FREE_FAILURES = 5;
+/** Failures from one address across all usernames (someone trying many accounts). */
+export const FREE_FAILURES_PER_ADDRESS = 20;
+const FIRST_DELAY_MS = 30_000;
+const MAX_DELAY_MS = 15 * 60_000;
+/** A pair that has not failed for this long starts again from zero. */
+const FORGET_MS = 60 * 60_000;
+// The per-address row uses a username no account can have (users.ts allows letters, digits, . _ @ -).
+const ANY_USER = "*";
+
+export interface LoginLock {
+  username: string;
+  ip: string;
+  failures: number;
+  lockedUntil: number;
+}
+
 /**
- * Sliding-window limiter for failed sign-ins, per client address and per username, so neither
- * one address guessing many accounts nor many addresses guessing one account gets far.
+ * Failed sign-ins, counted per (username, client address) with delays that double: after five
+ * failures from one address that address waits 30 s, then 1 min, 2 min… up to 15 min, before it
+ * may try that username again. Someone guessing from another address cannot lock the real user
+ * out (a shared per-username lock did exactly that). An address trying many usernames is slowed
+ * the same way after 20 failures. Kept in the store, so `odoodeck user unlock` reaches it.
  */
 export class LoginLimiter {
-  #failures = new Map<string, number[]>();
   constructor(
-    private readonly max = 5,
-    private readonly windowMs = 15 * 60_000,
+    private readonly db: Kysely<any>,
+    private readonly now: () => number = Date.now,
   ) {}
 
-  /** Milliseconds until the next attempt is allowed, or 0. */
-  retryAfter(ip: string, username: string, now = Date.now()): number {
-    let wait = 0;
-    for (const key of [`ip:${ip}`, `user:${username.toLowerCase()}`]) {
-      const list = this.#prune(key, now);
-      if (list.length >= this.max) wait = Math.max(wait, list[0] + this.windowMs - now);
-    }
-    return wait;
+  /** Milliseconds until this address may try this username again, or 0. */
+  async retryAfter(ip: string, username: string): Promise<number> {
+    const rows = await this.db
+      .selectFrom("login_failures")
+      .select("locked_until")
+      .where("ip", "=", ip)
+      .where("username", "in", [key(username), ANY_USER])
+      .execute();
+    return Math.max(0, ...rows.map((r) => Number(r.locked_until) - this.now()));
   }
 
-  fail(ip: string, username: string, now = Date.now()): void {
-    for (const key of [`ip:${ip}`, `user:${username.toLowerCase()}`]) {
-      const list = this.#prune(key, now);
-      list.push(now);
-      this.#failures.set(key, list);
-    }
+  async fail(ip: string, username: string): Promise<void> {
+    if (key(username) !== ANY_USER) await this.#bump(key(username), ip, FREE_FAILURES);
+    await this.#bump(ANY_USER, ip, FREE_FAILURES_PER_ADDRESS);
   }
 
-  succeed(ip: string, username: string): void {
-    this.#failures.delete(`ip:${ip}`);
-    this.#failures.delete(`user:${username.toLowerCase()}`);
+  /** A correct password clears this pair (not the address's count across usernames). */
+  async succeed(ip: string, username: string): Promise<void> {
+    await this.db
+      .deleteFrom("login_failures")
+      .where("ip", "=", ip)
+      .where("username", "=", key(username))
+      .execute();
   }
 
-  #prune(key: string, now: number): number[] {
-    const list = (this.#failures.get(key) ?? []).filter((t) => t > now - this.windowMs);
-    if (list.length) this.#failures.set(key, list);
-    else this.#failures.delete(key);
-    return list;
+  /** Pairs that wait right now, e.g. for the Users page. */
+  async locks(): Promise<LoginLock[]> {
+    const rows = await this.db
+      .selectFrom("login_failures")
+      .selectAll()
+      .where("locked_until", ">", this.now())
+      .execute();
+    return rows.map((r) => ({
+      username: r.username,
+      ip: r.ip,
+      failures: Number(r.failures),
+      lockedUntil: Number(r.locked_until),
+    }));
+  }
+
+  /** Forgets every failure of this username, from every address; returns how many pairs waited. */
+  async unlock(username: string): Promise<number> {
+    const now = this.now();
+    const rows = await this.db
+      .deleteFrom("login_failures")
+      .where("username", "=", key(username))
+      .returning("locked_until")
+      .execute();
+    return rows.filter((r) => Number(r.locked_until) > now).length;
+  }
+
+  async #bump(username: string, ip: string, free: number): Promise<void> {
+    const now = this.now();
+    const row = await this.db
+      .selectFrom("login_failures")
+      .select(["failures", "last_at"])
+      .where("username", "=", username)
+      .where("ip", "=", ip)
+      .executeTakeFirst();
+    const failures = row && now - Number(row.last_at) < FORGET_MS ? Number(row.failures) + 1 : 1;
+    const lockedUntil = failures >= free ? now + delayAfter(failures - free) : 0;
+    await this.db
+      .insertInto("login_failures")
+      .values({ username, ip, failures, last_at: now, locked_until: lockedUntil })
+      .onConflict((oc) =>
+        oc.columns(["username", "ip"]).doUpdateSet({ failures, last_at: now, locked_until: lockedUntil }),
+      )
+      .execute();
   }
 }
+
+const key = (username: string) => username.trim().toLowerCase();
+const delayAfter = (extra: number) => Math.min(MAX_DELAY_MS, FIRST_DELAY_MS * 2 ** Math.min(extra, 10));

@@ -78,8 +78,8 @@ export async function coreCommands(
         );
         return 0;
       }
-      if (!name || (sub !== "add" && sub !== "passwd"))
-        throw new AppError("E_VALIDATION", "Usage: odoodeck user add|passwd <name> | user list");
+      if (!name || !["add", "passwd", "unlock"].includes(sub))
+        throw new AppError("E_VALIDATION", "Usage: odoodeck user add|passwd|unlock <name> | user list");
       if (sub === "add") {
         const role = String(flags.role ?? "viewer") as Role;
         const u = await createUser(core.db, {
@@ -100,6 +100,16 @@ export async function coreCommands(
         throw new AppError("E_NOT_FOUND", `No user named "${name}"`, {
           hint: "odoodeck user list shows who exists",
         });
+      if (sub === "unlock") {
+        const pairs = await core.limiter.unlock(u.username);
+        await recordAudit(core.db, cliActor, {
+          action: "user.unlock",
+          target: `user:${u.username}`,
+          details: { lockedAddresses: pairs },
+        });
+        io.out(`${u.username} can sign in again (${pairs} locked address${pairs === 1 ? "" : "es"} cleared)`);
+        return 0;
+      }
       await setPassword(core.db, u.id, await readPassword(flags, io));
       await recordAudit(core.db, cliActor, { action: "user.passwd", target: `user:${u.username}` });
       io.out(`password of ${u.username} changed; their sessions were signed out`);

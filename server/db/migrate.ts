@@ -1,5 +1,4 @@
-import type { Kysely } from "kysely";
-import { type Migration, type MigrationResultSet, Migrator } from "kysely/migration";
+import { type Kysely, type Migration, type MigrationResultSet, Migrator } from "kysely";
 import { AppError } from "../errors.ts";
 
 /**

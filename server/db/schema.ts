@@ -47,4 +47,6 @@ export interface CoreTables {
   };
   settings: { scope: string; key: string; value: string };
   kv: { key: string; value: string };
+  /** Failed sign-ins per (username, address); times in ms since the epoch. */
+  login_failures: { username: string; ip: string; failures: number; last_at: number; locked_until: number };
 }

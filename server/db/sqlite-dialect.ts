@@ -38,6 +38,8 @@ class SerialDriver extends SqliteDriver {
   }
 
   override async releaseConnection(): Promise<void> {
+    // Kysely 0.28's driver keeps its own mutex (0.29 dropped it): it must be released too.
+    await super.releaseConnection();
     const r = this.#release;
     this.#release = null;
     r?.();

@@ -3,7 +3,14 @@ import { migrateOwner } from "../db/migrate.ts";
 import { AppError } from "../errors.ts";
 import { createLogger } from "../log.ts";
 import { SDK_VERSION } from "../sdk/index.ts";
-import type { Env, PluginContext, PluginDefinition } from "../sdk/types.ts";
+import {
+  CAPABILITIES,
+  type Capability,
+  type Env,
+  type PluginContext,
+  type PluginDefinition,
+} from "../sdk/types.ts";
+import { type CodeScan, scanPluginCode } from "./code-scan.ts";
 import { findExternalPlugins, installVirtualModules } from "./external.ts";
 
 const log = createLogger("plugins");
@@ -23,6 +30,10 @@ export interface PluginRecord {
   ctx: PluginContext<any> | null;
   pages: Hono<Env> | null;
   api: Hono<Env> | null;
+  /** What the plugin declares it reaches for beyond ctx. */
+  capabilities: Capability[];
+  /** What its code was found to use (third-party plugins only; built-ins are part of odoodeck). */
+  scan: CodeScan | null;
 }
 
 /** The host gets everything else from the core through this factory. */
@@ -39,6 +50,9 @@ function validate(def: unknown): string | null {
   if (typeof d.sdk !== "string") return 'missing sdk range (e.g. "^1")';
   if (!Bun.semver.satisfies(SDK_VERSION, d.sdk))
     return `needs SDK ${d.sdk}, this odoodeck provides ${SDK_VERSION}`;
+  const caps = d.capabilities;
+  if (caps !== undefined && (!Array.isArray(caps) || caps.some((c) => !CAPABILITIES.includes(c))))
+    return `capabilities must be some of ${CAPABILITIES.join(", ")} (got ${JSON.stringify(d.capabilities)})`;
   return null;
 }
 
@@ -55,6 +69,8 @@ export class PluginHost {
         this.#disabled(cand.folder, "external", cand.dir, "no index.js or index.ts in the folder");
         continue;
       }
+      // Scanned before it runs, so even a plugin that fails to load shows what it reaches for.
+      const scan = scanPluginCode(cand.dir);
       try {
         const mod = await import(cand.entry);
         this.#add(mod.default, "external", cand.entry, cand.folder);
@@ -66,6 +82,7 @@ export class PluginHost {
           `failed to load: ${(e as Error)?.message ?? String(e)}`,
         );
       }
+      this.records.at(-1)!.scan = scan; // #add and #disabled each push exactly one record
     }
     this.#resolveDependencies();
   }
@@ -95,6 +112,8 @@ export class PluginHost {
       ctx: null,
       pages: null,
       api: null,
+      capabilities: [...(def.capabilities ?? [])],
+      scan: null,
     });
   }
 
@@ -112,6 +131,8 @@ export class PluginHost {
       ctx: null,
       pages: null,
       api: null,
+      capabilities: [],
+      scan: null,
     });
   }
 

@@ -16,6 +16,7 @@ export type {
 export { AppError, isAppError, toAppError, type ErrorCode } from "../errors.ts";
 export { ok, fail, wantsHtml, isHtmx } from "../http/respond.ts";
 export { sseStream } from "../http/sse.ts";
+export { acceptsUpload } from "../http/body-limit.ts";
 export { fileChunks } from "../connections/streams.ts";
 export * as ui from "../../views/components/ui.tsx";
 export * as odoo from "./odoo.ts";

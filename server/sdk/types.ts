@@ -1,7 +1,7 @@
 import type { Context, Hono } from "hono";
 import type { Child } from "hono/jsx";
 import type { Kysely } from "kysely";
-import type { Migration } from "kysely/migration";
+import type { Migration } from "kysely";
 import type { Connection } from "../connections/types.ts";
 import type { ParsedConf } from "../odoo/conf.ts";
 import type { InstanceSettings } from "../odoo/instance-settings.ts";
@@ -275,7 +275,8 @@ export interface PageOptions {
   body: Child;
   /** Highlights the instance's tabs when the page belongs to one. */
   instanceId?: number | null;
-  flash?: { kind: "ok" | "error" | "info"; message: string; hint?: string } | null;
+  /** `code`: the stable error code (E_…) shown beside the message, as on error pages. */
+  flash?: { kind: "ok" | "error" | "info"; message: string; hint?: string; code?: string } | null;
   /** HTTP status of the page (default 200), e.g. 404 for a page about something that is gone. */
   status?: number;
 }
@@ -332,6 +333,27 @@ export interface PluginContext<S extends SettingsSchema = SettingsSchema> {
   audit(c: AppContext | { actor: string; ip?: string | null }, entry: AuditEntry): Promise<void>;
 }
 
+/**
+ * What a plugin says it reaches for beyond its `ctx`, shown to the admin on the Plugins page next
+ * to what odoodeck finds in its code. A declaration, not a permission: plugins are not sandboxed.
+ * - `network`: opens connections itself (fetch, node:http, node:net…)
+ * - `filesystem`: reads or writes files itself (node:fs, Bun.file, bun:sqlite…)
+ * - `spawn`: runs programs on the odoodeck machine (Bun.spawn, node:child_process…)
+ * - `connections`: runs commands or reads files on instances' servers (`instance.connection()`)
+ * - `odoo-database`: reads or writes Odoo databases (`instance.odoo()`)
+ * @example
+ * definePlugin({ id: "uptime", name: "Uptime", version: "1.0.0", sdk: "^1",
+ *   capabilities: ["network"], register(ctx) {} });
+ */
+export type Capability = "network" | "filesystem" | "spawn" | "connections" | "odoo-database";
+export const CAPABILITIES: readonly Capability[] = [
+  "network",
+  "filesystem",
+  "spawn",
+  "connections",
+  "odoo-database",
+];
+
 export interface PluginDefinition<S extends SettingsSchema = SettingsSchema> {
   id: string;
   name: string;
@@ -344,6 +366,11 @@ export interface PluginDefinition<S extends SettingsSchema = SettingsSchema> {
   settings?: S;
   nav?: NavEntry[];
   cli?: CliCommand[];
+  /**
+   * What the plugin reaches for beyond `ctx` (see {@link Capability}); shown on the Plugins page.
+   * @example capabilities: ["network", "connections"]
+   */
+  capabilities?: Capability[];
   /** Declare routes, jobs, handlers. No I/O here. */
   register(ctx: PluginContext<S>): void;
   start?(ctx: PluginContext<S>): Promise<void> | void;

@@ -116,11 +116,22 @@ let userSeq = 0;
  * @example const t = await startTestApp(); const { html } = await t.admin.page("/");
  */
 export async function startTestApp(
-  opts: { plugins?: PluginDefinition<any>[]; dataDir?: string; loadExternal?: boolean } = {},
+  opts: {
+    plugins?: PluginDefinition<any>[];
+    dataDir?: string;
+    loadExternal?: boolean;
+    /** Extra serve flags, e.g. { "trust-proxy": "true" }. */
+    flags?: Record<string, string>;
+  } = {},
 ): Promise<TestApp> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), "odoodeck-test-"));
   const config = loadConfig(
-    { data: dataDir, port: "0", plugins: opts.loadExternal ? "true" : "false" } as Record<string, string>,
+    {
+      data: dataDir,
+      port: "0",
+      plugins: opts.loadExternal ? "true" : "false",
+      ...opts.flags,
+    } as Record<string, string>,
     {},
   );
   const core = await Core.open(config);

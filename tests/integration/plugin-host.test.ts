@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { Hono } from "hono";
@@ -64,7 +64,10 @@ let t: TestApp;
 beforeAll(async () => {
   t = await startTestApp({ plugins: [failsToStart, nosy], dataDir, loadExternal: true });
 });
-afterAll(() => t.stop());
+afterAll(async () => {
+  await t.stop();
+  rmSync(dataDir, { recursive: true, force: true }); // startTestApp keeps a data dir it was given
+});
 
 describe("plugin host", () => {
   test("the example third-party plugin loads: page, JSON route, job and its own table", async () => {

@@ -1,7 +1,9 @@
 /**
  * A third-party odoodeck plugin, as someone outside the project would write it. Copy this folder
  * to <data>/plugins/hello/ and restart odoodeck: it adds a page, a JSON route, a scheduled job
- * and a table of its own. It imports nothing but "odoodeck/sdk" and "hono".
+ * and a table of its own. It imports nothing but "odoodeck/sdk" and "hono", so it declares no
+ * capabilities. Plugins are not sandboxed: one that imports node:fs or runs programs can do
+ * anything odoodeck can, so it says so in `capabilities` and the Plugins page shows it.
  */
 import { Hono } from "hono";
 import { html } from "hono/html";
@@ -13,6 +15,7 @@ export default definePlugin({
   version: "1.0.0",
   sdk: "^1",
   description: "Example third-party plugin",
+  capabilities: [], // reaches for nothing beyond ctx
   settings: {
     greeting: { type: "string", label: "Greeting", default: "Hello from a third-party plugin" },
   },

@@ -2,9 +2,10 @@ import { Hono } from "hono";
 import { queryAudit, recordAudit } from "../../auth/audit.ts";
 import { ROLES } from "../../auth/roles.ts";
 import { createToken, listTokens, revokeToken } from "../../auth/tokens.ts";
-import { createUser, listUsers, setPassword, updateUser } from "../../auth/users.ts";
+import { createUser, getUser, listUsers, setPassword, updateUser } from "../../auth/users.ts";
 import type { Core } from "../../core.ts";
 import { AppError } from "../../errors.ts";
+import type { PluginRecord } from "../../plugin-host/host.ts";
 import { writeSettings } from "../../plugin-host/settings.ts";
 import type { AppContext, AuditEntry, Env, Role, SettingsSchema } from "../../sdk/types.ts";
 import { Badge, Card, Field, Flash, Form, Select, Table, Time } from "../../../views/components/ui.tsx";
@@ -52,6 +53,7 @@ export function adminPages(core: Core): Hono<Env> {
   // ---- users
   const usersPage = async (c: AppContext, flash: any = null, status = 200) => {
     const users = await listUsers(core.db);
+    const locked = new Set((await core.limiter.locks()).map((l) => l.username));
     return renderPage(core, c, {
       title: "Users",
       status,
@@ -71,8 +73,19 @@ export function adminPages(core: Core): Hono<Env> {
                 },
                 {
                   label: "Status",
-                  render: (u) =>
-                    u.disabled ? <Badge kind="error">disabled</Badge> : <Badge kind="ok">active</Badge>,
+                  render: (u) => (
+                    <>
+                      {u.disabled ? <Badge kind="error">disabled</Badge> : <Badge kind="ok">active</Badge>}
+                      {locked.has(u.username.toLowerCase()) ? (
+                        <Form action={`/users/${u.id}/unlock`} class="inline">
+                          <Badge kind="warn">sign-in locked</Badge>{" "}
+                          <button class="secondary" aria-label={`Unlock ${u.username}`}>
+                            Unlock
+                          </button>
+                        </Form>
+                      ) : null}
+                    </>
+                  ),
                 },
                 { label: "Created", render: (u) => <Time at={u.created_at} /> },
                 {
@@ -186,6 +199,18 @@ export function adminPages(core: Core): Hono<Env> {
     return usersPage(c, { kind: "ok", message: "Password reset; the user was signed out everywhere." });
   });
 
+  app.post("/users/:id/unlock", async (c) => {
+    await admin(c);
+    const user = await getUser(core.db, Number(c.req.param("id")));
+    const pairs = await audited(core, c, { action: "user.unlock", target: `user:${user.username}` }, () =>
+      core.limiter.unlock(user.username),
+    );
+    return usersPage(c, {
+      kind: "ok",
+      message: `${user.username} can sign in again (${pairs} locked address${pairs === 1 ? "" : "es"} cleared).`,
+    });
+  });
+
   // ---- tokens
   const tokensPage = async (
     c: AppContext,
@@ -293,12 +318,21 @@ export function adminPages(core: Core): Hono<Env> {
   });
 
   // ---- plugins
-  app.get("/plugins", (c) =>
-    renderPage(core, c, {
+  app.get("/plugins", async (c) => {
+    await admin(c); // it shows where plugins live and what they reach for
+    const thirdParty = core.host.records.filter((r) => r.source === "external");
+    return renderPage(core, c, {
       title: "Plugins",
       body: (
         <div class="stack">
           <h1>Plugins</h1>
+          {thirdParty.length ? (
+            <Flash
+              kind="error"
+              message={`Third-party plugins are not sandboxed (${thirdParty.map((r) => r.id).join(", ")}).`}
+              hint="They run inside odoodeck with its rights: they can read every file odoodeck can (secret.key, odoodeck.db with its users and sessions), open connections and run programs. Keep only plugins whose code you trust."
+            />
+          ) : null}
           <Card>
             <Table
               id="plugins"
@@ -310,7 +344,14 @@ export function adminPages(core: Core): Hono<Env> {
                 {
                   label: "Source",
                   render: (r) =>
-                    r.source === "builtin" ? "built-in" : <span title={r.path ?? ""}>third-party</span>,
+                    r.source === "builtin" ? (
+                      "built-in"
+                    ) : (
+                      <span title={r.path ?? ""}>
+                        third-party <Badge kind="warn">not sandboxed</Badge>
+                        <small class="third-party-warning">runs with odoodeck's rights</small>
+                      </span>
+                    ),
                 },
                 {
                   label: "Status",
@@ -320,6 +361,7 @@ export function adminPages(core: Core): Hono<Env> {
                     </Badge>
                   ),
                 },
+                { label: "Reaches for", render: (r) => <PluginAccess rec={r} /> },
                 {
                   label: "Reason",
                   render: (r) =>
@@ -330,12 +372,14 @@ export function adminPages(core: Core): Hono<Env> {
           </Card>
           <p class="muted">
             Third-party plugins are folders in <code>{core.config.dataDir}/plugins/&lt;id&gt;/</code> with an{" "}
-            <code>index.js</code> or <code>index.ts</code>; they load at start-up.
+            <code>index.js</code> or <code>index.ts</code>; they load at start-up. "Reaches for" shows what a
+            plugin declares (<code>capabilities</code>) and, for third-party plugins, what odoodeck found in
+            its code.
           </p>
         </div>
       ),
-    }),
-  );
+    });
+  });
 
   // ---- settings
   const settingsPage = async (c: AppContext, flash: any = null, status = 200) => {
@@ -502,4 +546,33 @@ export function adminPages(core: Core): Hono<Env> {
   });
 
   return app;
+}
+
+/** Declared capabilities, and what the code was found to use; an undeclared need stands out. */
+function PluginAccess(props: { rec: PluginRecord }) {
+  const { capabilities, scan } = props.rec;
+  const undeclared = (scan?.needs ?? []).filter((n) => !capabilities.includes(n));
+  return (
+    <div class="plugin-access">
+      {capabilities.length ? (
+        capabilities.map((cap) => <Badge kind="info">{cap}</Badge>)
+      ) : (
+        <span class="muted">declares nothing</span>
+      )}
+      {undeclared.map((cap) => (
+        <Badge kind="warn">{`${cap}, not declared`}</Badge>
+      ))}
+      {scan?.uses.length ? (
+        <small class="plugin-uses">
+          {"found in its code: "}
+          {scan.uses.map((u, i) => (
+            <>
+              {i ? ", " : ""}
+              <code>{u}</code>
+            </>
+          ))}
+        </small>
+      ) : null}
+    </div>
+  );
 }

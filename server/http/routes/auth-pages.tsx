@@ -11,13 +11,14 @@ import type { AppContext, Env } from "../../sdk/types.ts";
 import { Card, Field, Flash } from "../../../views/components/ui.tsx";
 import { clientIp } from "../client-ip.ts";
 import { preSessionCsrf } from "../middleware.ts";
+import { safeNext } from "../safe-next.ts";
 import { renderPage } from "../render.tsx";
 
 const sha256 = (s: string) => createHash("sha256").update(s).digest("hex");
 
-/** Only same-site relative paths: `next=https://evil` must not become an open redirect. */
-const safeNext = (n: string | undefined) =>
-  n && n.startsWith("/") && !n.startsWith("//") && !n.startsWith("/\\") ? n : "/";
+/** The page to show after signing in: a path on this origin, never another site. */
+const nextOf = (c: AppContext, n: unknown) =>
+  safeNext(typeof n === "string" ? n : undefined, new URL(c.req.url).origin);
 
 export function isSecure(core: Core, c: AppContext): boolean {
   if (core.config.publicUrl?.startsWith("https:")) return true;
@@ -69,14 +70,14 @@ export function authPages(core: Core): Hono<Env> {
   const app = new Hono<Env>();
 
   app.get("/login", async (c) => {
-    if (c.get("principal")) return c.redirect(safeNext(c.req.query("next")), 303) as Response;
+    if (c.get("principal")) return c.redirect(nextOf(c, c.req.query("next")), 303) as Response;
     const csrf = preSessionCsrf(c, isSecure(core, c));
     return renderPage(core, c, {
       title: "Sign in",
       flash: c.req.query("expired")
         ? { kind: "info", message: "Your session has expired. Please sign in again." }
         : null,
-      body: <LoginForm csrf={csrf} next={safeNext(c.req.query("next"))} />,
+      body: <LoginForm csrf={csrf} next={nextOf(c, c.req.query("next"))} />,
     });
   });
 
@@ -85,8 +86,8 @@ export function authPages(core: Core): Hono<Env> {
     const username = String(form.username ?? "").trim();
     const password = String(form.password ?? "");
     const ip = clientIp(c, core.config.trustProxy) ?? "unknown";
-    const wait = core.limiter.retryAfter(ip, username);
-    const again = (flash: { kind: "error"; message: string; hint?: string }, status: number) =>
+    const wait = await core.limiter.retryAfter(ip, username);
+    const again = (flash: { kind: "error"; message: string; hint?: string; code?: string }, status: number) =>
       renderPage(core, c, {
         title: "Sign in",
         status,
@@ -94,19 +95,21 @@ export function authPages(core: Core): Hono<Env> {
         body: (
           <LoginForm
             csrf={preSessionCsrf(c, isSecure(core, c))}
-            next={safeNext(String(form.next ?? ""))}
+            next={nextOf(c, form.next)}
             username={username}
           />
         ),
       });
     if (wait > 0) {
-      const minutes = Math.ceil(wait / 60_000);
-      c.header("Retry-After", String(Math.ceil(wait / 1000)));
+      const seconds = Math.ceil(wait / 1000);
+      const when = seconds < 60 ? `${seconds} s` : `${Math.ceil(seconds / 60)} min`;
+      c.header("Retry-After", String(seconds));
       return again(
         {
           kind: "error",
-          message: `Too many failed sign-ins. Try again in ${minutes} minute${minutes === 1 ? "" : "s"}.`,
-          hint: "An admin can reset your password with: odoodeck user passwd <name>",
+          code: "E_RATE_LIMITED",
+          message: `Too many failed sign-ins from your address. Try again in ${when}.`,
+          hint: "An admin can unlock you on the Users page, or with: odoodeck user unlock <name>",
         },
         429,
       );
@@ -114,7 +117,7 @@ export function authPages(core: Core): Hono<Env> {
     const user = username ? await findUserByName(core.db, username) : undefined;
     const okPw = await verifyPassword(password, user?.password_hash ?? (await dummyHash()));
     if (!user || !okPw || user.disabled) {
-      core.limiter.fail(ip, username);
+      await core.limiter.fail(ip, username);
       await recordAudit(
         core.db,
         { actor: username || "anonymous", ip },
@@ -126,10 +129,10 @@ export function authPages(core: Core): Hono<Env> {
       );
       return again({ kind: "error", message: "Wrong username or password." }, 401);
     }
-    core.limiter.succeed(ip, username);
+    await core.limiter.succeed(ip, username);
     await startSession(core, c, user.id);
     await recordAudit(core.db, { actor: user.username, actorId: user.id, ip }, { action: "auth.login" });
-    return c.redirect(safeNext(String(form.next ?? "")), 303);
+    return c.redirect(nextOf(c, form.next), 303);
   });
 
   app.post("/logout", async (c) => {
