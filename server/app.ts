@@ -14,6 +14,7 @@ import { instancesApi } from "./http/routes/instances-api.ts";
 import { instancesPages } from "./http/routes/instances-pages.tsx";
 import { opsPages } from "./http/routes/ops-pages.tsx";
 import { serversPages } from "./http/routes/servers-pages.tsx";
+import { mcpRoutes } from "./mcp/http.ts";
 import { notificationsPages } from "./notifications/pages.tsx";
 import { openApiDocument } from "./operations/openapi.ts";
 import { operationRoutes } from "./operations/rest.ts";
@@ -79,6 +80,7 @@ export function buildApp(core: Core): Hono<Env> {
   // Generated from the router itself when asked, so every route below is in it.
   app.get("/api/v1/openapi.json", (c) => c.json(openApiDocument(core, app, CORE_ROUTE_DOCS)));
   app.route("/api/v1", operationRoutes(core));
+  app.route("/", mcpRoutes(core));
   app.route("/api/v1", instancesApi(core));
   app.route("/", notificationsPages(core));
   app.route("/api/v1", coreApi(core));

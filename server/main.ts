@@ -21,6 +21,8 @@ Commands:
   plugin list
   server add|test|list        servers odoodeck reaches (local or SSH)
   instance add|discover|list  Odoo instances on those servers
+  op list | op <id> --help    operations (also as "odoodeck <plugin> <name>"), --json for the envelope
+  mcp [--tools read,backup]   MCP server over stdio, as the local admin
   <plugin command> …          commands added by plugins (see "odoodeck help")
 
 Options for every command:
@@ -48,7 +50,9 @@ export function parseArgs(argv: string[]): {
       else if (
         i + 1 < argv.length &&
         !argv[i + 1].startsWith("--") &&
-        !["help", "version", "json", "password-stdin", "follow", "yes"].includes(a.slice(2))
+        !["help", "version", "json", "password-stdin", "follow", "yes", "allow-destructive"].includes(
+          a.slice(2),
+        )
       )
         flags[a.slice(2)] = argv[++i];
       else flags[a.slice(2)] = true;
@@ -115,7 +119,8 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const [cmd = "serve", ...rest] = positionals;
-  if (flags.help || cmd === "help") {
+  // `op <id> --help` is the operation's own help, generated from its schema.
+  if (cmd === "help" || (flags.help && cmd !== "op")) {
     console.log(HELP);
     return 0;
   }

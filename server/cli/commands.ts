@@ -4,7 +4,9 @@ import { createUser, findUserByName, listUsers, setPassword } from "../auth/user
 import { loadConfig } from "../config.ts";
 import { Core } from "../core.ts";
 import { AppError } from "../errors.ts";
+import { serveMcpStdio } from "../mcp/stdio.ts";
 import type { Role } from "../sdk/types.ts";
+import { opList, runOpCommand } from "./ops-cli.ts";
 
 export interface CliIO {
   out(s: string): void;
@@ -63,10 +65,8 @@ export async function coreCommands(
   /** Raw tokens after the command word (flags included): what plugin commands receive. */
   rawArgs: string[] = args,
 ): Promise<number> {
-  const config = loadConfig({ data: flags.data as string | undefined, plugins: "false" } as Record<
-    string,
-    string
-  >);
+  // Third-party plugins load as for `serve` (config decides): their commands and operations run too.
+  const config = loadConfig({ data: flags.data as string | undefined } as Record<string, string>);
   const core = await Core.open(config);
   const cliActor = { actor: `cli:${process.env.USER ?? "unknown"}`, ip: null };
   try {
@@ -134,6 +134,18 @@ export async function coreCommands(
           const rest = c.name.includes(" ") ? rawArgs.slice(rawArgs.indexOf(args[0]) + 1) : rawArgs;
           return (await c.run(rest, rec.ctx!)) ?? 0;
         }
+    const after = (word: string) => rawArgs.slice(rawArgs.indexOf(word) + 1);
+    if (cmd === "mcp") return await serveMcpStdio(core, flags);
+    if (cmd === "op") {
+      if (!args[0] || args[0] === "list") return opList(core, io, !!flags.json);
+      const d = core.liveOperations().find((x) => x.op.id === args[0]);
+      if (!d)
+        throw new AppError("E_NOT_FOUND", `No operation ${args[0]}`, { hint: "odoodeck op list shows them" });
+      return await runOpCommand(core, d, after(args[0]), io);
+    }
+    // `odoodeck backup create …` runs the operation "backup.create" when no plugin command has that name.
+    const alias = args[0] ? core.liveOperations().find((x) => x.op.id === `${cmd}.${args[0]}`) : undefined;
+    if (alias) return await runOpCommand(core, alias, after(args[0]), io);
     throw new AppError("E_VALIDATION", `Unknown command "${cmd}"`, {
       hint: "odoodeck --help lists the commands",
     });

@@ -70,7 +70,10 @@ export function confirmHint(op: OperationDefinition): string {
  * The full input JSON Schema every surface shows: the op's own fields plus `instance` (scope
  * "instance") and `confirm` (destructive). Unknown fields are refused (additionalProperties false).
  */
-export function inputJsonSchema(op: OperationDefinition): Record<string, any> {
+export function inputJsonSchema(op: OperationDefinition): {
+  properties: Record<string, any>;
+  [k: string]: any;
+} {
   const own =
     op.inputJsonSchema ??
     (op.input["~standard"].vendor === "zod"

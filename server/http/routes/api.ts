@@ -64,7 +64,7 @@ export function coreApi(core: Core): Hono<Env> {
   });
   app.post("/tokens", async (c) => {
     const p = c.get("principal")!;
-    const body = await readJson<{ name: string; role: Role }>(c);
+    const body = await readJson<Parameters<typeof createToken>[2]>(c);
     const t = await audited(core, c, { action: "token.create", target: `token:${body.name}` }, () =>
       createToken(core.db, { id: p.userId, role: p.role }, body),
     );
