@@ -63,7 +63,8 @@ export function tagsOf(d: DeclaredOperation): string[] {
 
 /** The word a destructive call must type: declared, else the instance's name, else the op id. */
 export function confirmHint(op: OperationDefinition): string {
-  return op.confirmWord ?? (op.scope === "instance" ? "the instance's name" : op.id);
+  if (typeof op.confirmWord === "string") return op.confirmWord;
+  return op.confirmLabel ?? (op.scope === "instance" ? "the instance's name" : op.id);
 }
 
 /**

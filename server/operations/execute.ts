@@ -33,7 +33,8 @@ function auditedInput(input: Record<string, unknown>): Record<string, unknown> {
   return out;
 }
 
-function confirmWord(op: OperationDefinition, inst: InstanceHandle | null): string {
+function confirmWord(op: OperationDefinition, inst: InstanceHandle | null, input: unknown): string {
+  if (typeof op.confirmWord === "function") return op.confirmWord(input);
   return op.confirmWord ?? inst?.name ?? op.id;
 }
 
@@ -70,7 +71,7 @@ export async function executeOperation(
       });
     const known = Object.keys(inputJsonSchema(op).properties);
     const input = await validateInput(op, raw as Record<string, unknown>, fields, known);
-    if (op.danger === "destructive" && confirm !== confirmWord(op, inst))
+    if (op.danger === "destructive" && confirm !== confirmWord(op, inst, input))
       throw new AppError("E_CONFIRMATION", `${op.title} destroys data: confirm with the word asked for`, {
         hint: `Send "confirm": ${confirmHint(op)}`,
       });

@@ -80,10 +80,13 @@ export interface OperationDefinition<I = any, O = any> {
   /** Presets for MCP clients (`?tools=backup,read`). "read" or "write" and the plugin id are added. */
   tags: string[];
   /**
-   * The word a destructive call must carry in `confirm`. Default: the instance's name (scope
+   * The word a destructive call must carry in `confirm`: a fixed word, or one taken from the
+   * input (e.g. the name of the database to drop). Default: the instance's name (scope
    * "instance"), else the operation id.
    */
-  confirmWord?: string;
+  confirmWord?: string | ((input: I) => string);
+  /** How help texts name that word when it comes from the input, e.g. "the copy's name". */
+  confirmLabel?: string;
   /** A REST-shaped route besides `POST /api/v1/ops/<id>`, e.g. `{ method: "GET", path: "/instances/{instance}" }`. */
   http?: { method: "GET" | "POST" | "PUT" | "DELETE"; path: string };
   run(ctx: OperationContext, input: I): Promise<O>;

@@ -1,11 +1,13 @@
 /**
  * A third-party odoodeck plugin, as someone outside the project would write it. Copy this folder
- * to <data>/plugins/hello/ and restart odoodeck: it adds a page, a JSON route, a scheduled job
- * and a table of its own. It imports nothing but "odoodeck/sdk" and "hono".
+ * to <data>/plugins/hello/ and restart odoodeck: it adds a page, a JSON route, a scheduled job,
+ * a table of its own, an error code and one operation — "hello.greet", which the core serves as
+ * `POST /api/v1/ops/hello.greet` (in the OpenAPI document), `odoodeck hello greet --name Ann`
+ * and the MCP tool `hello_greet`. It imports nothing but "odoodeck/sdk" and "hono".
  */
 import { Hono } from "hono";
 import { html } from "hono/html";
-import { definePlugin, ok } from "odoodeck/sdk";
+import { defineOperation, definePlugin, ok, z } from "odoodeck/sdk";
 
 export default definePlugin({
   id: "hello",
@@ -52,6 +54,30 @@ export default definePlugin({
     const api = new Hono();
     api.get("/greetings", async (c) => ok(c, { plugin: "hello", greetings: await count() }));
     ctx.api(api as any);
+
+    const shy = ctx.errors.define("E_HELLO_SHY", { status: 422, message: "Nobody to greet" });
+    ctx.operations.declare(
+      defineOperation({
+        id: "hello.greet",
+        title: "Greet someone",
+        description: "Records a greeting and answers with it.",
+        input: z.object({ name: z.string().max(80).describe("Who to greet") }),
+        output: z.object({ text: z.string(), greetings: z.number() }),
+        role: "operator",
+        scope: "global",
+        danger: "mutating",
+        tags: ["hello"],
+        async run(op, input) {
+          if (!input.name.trim()) throw shy("Give a name to greet", { hint: "--name Ann" });
+          const { greeting } = await ctx.settings();
+          await ctx.db
+            .insertInto("hello_greetings")
+            .values({ at: new Date().toISOString(), source: op.surface })
+            .execute();
+          return { text: `${greeting}, ${input.name}!`, greetings: await count() };
+        },
+      }),
+    );
 
     ctx.jobs.define("greet", {
       description: "Records a greeting (example job)",
