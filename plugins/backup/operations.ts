@@ -61,7 +61,12 @@ export function declareBackupOperations(
       description:
         "Restores the newest backup into a scratch database (on `target`'s cluster, default the instance's own), checks it and drops it.",
       input: z.object({
-        target: z.number().int().positive().optional().describe("Instance id whose cluster gets the scratch copy"),
+        target: z
+          .number()
+          .int()
+          .positive()
+          .optional()
+          .describe("Instance id whose cluster gets the scratch copy"),
       }),
       role: "operator",
       scope: "instance",

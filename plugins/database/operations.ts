@@ -30,7 +30,9 @@ export function declareDatabaseOperations(ctx: DatabaseCtx): void {
       title: "Drop a rollback copy",
       description:
         "Drops a rollback copy a restore kept aside (<db>__rollback_<timestamp>) and its filestore. Cannot be undone.",
-      input: z.object({ name: z.string().min(1).describe("The rollback copy, e.g. acme__rollback_1712345678") }),
+      input: z.object({
+        name: z.string().min(1).describe("The rollback copy, e.g. acme__rollback_1712345678"),
+      }),
       role: "admin",
       scope: "instance",
       lock: "instance",

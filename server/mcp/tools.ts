@@ -13,15 +13,19 @@ import { executeOperation } from "../operations/execute.ts";
 import { progressLine, progressOf } from "../operations/wait.ts";
 import type { Principal } from "../sdk/types.ts";
 
+/** The tools of a preset (any tag matches; null: all). Calls outside it are unknown tools. */
+export function presetTools(core: Core, preset: string[] | null): DeclaredOperation[] {
+  return core.liveOperations().filter((d) => !preset || tagsOf(d).some((t) => preset.includes(t)));
+}
+
 /**
- * The tools one caller is offered: the preset's tags (any tag matches), destructive ones only
- * when the token allows them. A tool above the caller's role is still callable (and refused by
- * the executor with E_FORBIDDEN, as on REST) but not listed: clients do badly with long lists.
+ * What tools/list shows: the preset's tools the caller may use. One above the caller's role, or
+ * destructive for a token without that right, is not listed (clients do badly with long lists)
+ * but still callable, so it is refused by the executor exactly as on REST (E_FORBIDDEN).
  */
-export function offeredTools(core: Core, p: Principal, preset: string[] | null): DeclaredOperation[] {
-  return core
-    .liveOperations()
-    .filter((d) => !preset || tagsOf(d).some((t) => preset.includes(t)))
+function listedTools(core: Core, p: Principal, preset: string[] | null): DeclaredOperation[] {
+  return presetTools(core, preset)
+    .filter((d) => roleAtLeast(p.role, d.op.role))
     .filter((d) => d.op.danger !== "destructive" || p.allowDestructive !== false);
 }
 
@@ -63,24 +67,22 @@ export function createMcpServer(core: Core, p: Principal, preset: string[] | nul
     },
   );
   server.setRequestHandler(ListToolsRequestSchema, async () => ({
-    tools: offeredTools(core, p, preset)
-      .filter((d) => roleAtLeast(p.role, d.op.role))
-      .map((d) => ({
-        name: toolName(d.op.id),
+    tools: listedTools(core, p, preset).map((d) => ({
+      name: toolName(d.op.id),
+      title: d.op.title,
+      description: `${d.op.description} (needs ${d.op.role}; ${d.op.danger}${d.op.longRunning ? "; long-running" : ""})`,
+      inputSchema: inputJsonSchema(d.op),
+      annotations: {
         title: d.op.title,
-        description: `${d.op.description} (needs ${d.op.role}; ${d.op.danger}${d.op.longRunning ? "; long-running" : ""})`,
-        inputSchema: inputJsonSchema(d.op),
-        annotations: {
-          title: d.op.title,
-          readOnlyHint: d.op.danger === "safe",
-          destructiveHint: d.op.danger === "destructive",
-          openWorldHint: false,
-        },
-      })),
+        readOnlyHint: d.op.danger === "safe",
+        destructiveHint: d.op.danger === "destructive",
+        openWorldHint: false,
+      },
+    })),
   }));
   server.setRequestHandler(CallToolRequestSchema, async (req, extra) => {
     try {
-      const d = offeredTools(core, p, preset).find((x) => toolName(x.op.id) === req.params.name);
+      const d = presetTools(core, preset).find((x) => toolName(x.op.id) === req.params.name);
       if (!d)
         throw new AppError("E_NOT_FOUND", `No tool ${req.params.name} in this session`, {
           hint: "tools/list shows the tools of this token and preset",

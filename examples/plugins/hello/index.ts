@@ -19,6 +19,19 @@ export default definePlugin({
     greeting: { type: "string", label: "Greeting", default: "Hello from a third-party plugin" },
   },
   nav: [{ label: "Hello", path: "/", scope: "global" }],
+  cli: [
+    {
+      name: "hello count",
+      summary: "How many greetings were recorded",
+      async run(_args, ctx) {
+        const r = await ctx.db
+          .selectFrom("hello_greetings")
+          .select((eb) => eb.fn.countAll().as("n"))
+          .executeTakeFirst();
+        console.log(`greetings: ${Number(r?.n ?? 0)}`);
+      },
+    },
+  ],
   migrations: {
     "0001-greetings": {
       async up(db) {
