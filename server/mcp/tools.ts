@@ -25,7 +25,7 @@ export function presetTools(core: Core, preset: string[] | null): DeclaredOperat
  */
 function listedTools(core: Core, p: Principal, preset: string[] | null): DeclaredOperation[] {
   return presetTools(core, preset)
-    .filter((d) => roleAtLeast(p.role, d.op.role))
+    .filter((d) => d.op.role === "signed-in" || roleAtLeast(p.role, d.op.role))
     .filter((d) => d.op.danger !== "destructive" || p.allowDestructive !== false);
 }
 

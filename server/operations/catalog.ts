@@ -30,7 +30,7 @@ export class OperationCatalog {
       throw new AppError("E_PLUGIN", `Operation ${op.id} is outside the plugin's prefix "${owner}."`);
     if (this.#ops.has(op.id) || this.byTool(toolName(op.id)))
       throw new AppError("E_PLUGIN", `Operation ${op.id} is declared twice`);
-    if (op.danger === "destructive" && op.role === "viewer")
+    if (op.danger === "destructive" && (op.role === "viewer" || op.role === "signed-in"))
       throw new AppError(
         "E_PLUGIN",
         `Operation ${op.id} is destructive: it needs at least the operator role`,

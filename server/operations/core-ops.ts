@@ -18,7 +18,7 @@ export function declareCoreOperations(core: Core): void {
       title: "List instances",
       description: "The Odoo instances the caller may view.",
       input: z.object({}),
-      role: "viewer",
+      role: "signed-in",
       scope: "global",
       danger: "safe",
       tags: ["instances"],

@@ -64,7 +64,7 @@ export async function executeOperation(
   let result: "ok" | "error" = "ok";
   let errorCode: string | undefined;
   try {
-    await core.requireRole(p, op.role, inst?.id ?? null);
+    if (op.role !== "signed-in") await core.requireRole(p, op.role, inst?.id ?? null);
     if (op.danger === "destructive" && p.allowDestructive === false)
       throw new AppError("E_FORBIDDEN", "This API token may not run destructive operations", {
         hint: "An admin can allow it on the token, or use another token",

@@ -62,8 +62,12 @@ export interface OperationDefinition<I = any, O = any> {
   output?: StandardSchema<O>;
   /** JSON Schema of `input`, needed only when `input` is not a zod schema. */
   inputJsonSchema?: Record<string, unknown>;
-  /** Lowest role that may call it (on the instance, for scope "instance"). */
-  role: Role;
+  /**
+   * Lowest role that may call it (on the instance, for scope "instance"). "signed-in": anyone
+   * authenticated, for lists that `run` filters itself with `ctx.can` (a user whose only rights
+   * are per-instance grants still lists the instances granted).
+   */
+  role: Role | "signed-in";
   /**
    * "instance": the input carries `instance` (id or name), resolved once; a caller who may not
    * see it gets the same E_NOT_FOUND as for a missing one.

@@ -147,7 +147,7 @@ describe("every declared operation", () => {
 
     test(`${id}: a viewer is refused identically on REST and MCP (when it needs more)`, async () => {
       const d = t.core.catalog.get(id)!;
-      if (d.op.role === "viewer") {
+      if (d.op.role === "viewer" || d.op.role === "signed-in") {
         // A viewer may call it: both surfaces agree on the outcome's code.
         const r = await rest(tokens.viewer, id, input());
         const m = await tool(mcp.viewer, id, input());
