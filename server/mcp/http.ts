@@ -51,7 +51,7 @@ export function mcpRoutes(core: Core): Hono<Env> {
   app.all("/mcp", async (c) => {
     checkHostAndOrigin(c, core.config);
     const p = c.get("principal");
-    if (!p || p.via !== "token")
+    if (p?.via !== "token")
       throw new AppError("E_UNAUTHENTICATED", "MCP needs an API token", {
         hint: "Send Authorization: Bearer <token> (create one on the API tokens page)",
       });

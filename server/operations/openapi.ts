@@ -24,7 +24,7 @@ const errorResponse = { description: "Error", content: jsonContent(envelope()) }
 
 function outputSchema(d: DeclaredOperation): Record<string, unknown> {
   const out = d.op.output;
-  if (!out || out["~standard"].vendor !== "zod") return {};
+  if (out?.["~standard"].vendor !== "zod") return {};
   const { $schema: _drop, ...schema } = z.toJSONSchema(out as unknown as z.ZodType, {
     io: "output",
     unrepresentable: "any",

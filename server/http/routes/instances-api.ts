@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import type { Core } from "../../core.ts";
 import { discoverOdooConfs } from "../../odoo/discovery.ts";
-import { instanceDatabases, instanceStatus } from "../../instances/instance-status.ts";
+import { instanceDatabases } from "../../instances/instance-status.ts";
 import {
   createInstance,
   type InstanceInput,
