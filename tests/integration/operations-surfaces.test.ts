@@ -184,7 +184,11 @@ test("/mcp takes API tokens only, and refuses foreign Host and Origin", async ()
   const post = (headers: Record<string, string>) =>
     fetch(`${t.url}/mcp`, {
       method: "POST",
-      headers: { "Content-Type": "application/json", Accept: "application/json, text/event-stream", ...headers },
+      headers: {
+        "Content-Type": "application/json",
+        Accept: "application/json, text/event-stream",
+        ...headers,
+      },
       body: JSON.stringify(init),
     });
   expect((await post({})).status).toBe(401);
@@ -230,7 +234,8 @@ test("a token without destructive rights is refused them on MCP and REST alike, 
   const client = await mcpHttp(tok);
   expect((await client.listTools()).tools.map((x) => x.name)).not.toContain("database_drop_rollback");
   const input = { instance: alpha, name: "x__rollback_1", confirm: "x__rollback_1" };
-  const m = (await client.callTool({ name: "database_drop_rollback", arguments: input })).structuredContent as any;
+  const m = (await client.callTool({ name: "database_drop_rollback", arguments: input }))
+    .structuredContent as any;
   await client.close();
   const res = await fetch(`${t.url}/api/v1/ops/database.drop-rollback`, {
     method: "POST",
@@ -267,7 +272,8 @@ test("a token scoped to one instance sees only it: the other answers as missing,
   expect(missing.status).toBe(404);
   expect(((await other.json()) as any).error.message).toBe(`No instance with id ${beta}`);
   const client = await mcpHttp(tok);
-  const m = (await client.callTool({ name: "backup_list", arguments: { instance: "beta" } })).structuredContent as any;
+  const m = (await client.callTool({ name: "backup_list", arguments: { instance: "beta" } }))
+    .structuredContent as any;
   expect(m.error.code).toBe("E_NOT_FOUND");
   await client.close();
 });
