@@ -33,6 +33,9 @@ Options for serve:
 
 Configuration precedence: flags > ODOODECK_* environment > <data>/odoodeck.toml > defaults.`;
 
+/** Commands of the core whose --help is the global one. */
+const CORE_COMMANDS = ["serve", "user", "audit", "plugin", "server", "instance", "mcp"];
+
 /** Splits argv into positionals and --flags (--k v, --k=v, bare --k = true). */
 export function parseArgs(argv: string[]): {
   positionals: string[];
@@ -119,8 +122,8 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const [cmd = "serve", ...rest] = positionals;
-  // `op <id> --help` is the operation's own help, generated from its schema.
-  if (cmd === "help" || (flags.help && cmd !== "op")) {
+  // `op <id> --help` and `<plugin> <name> --help` are the command's own help (coreCommands).
+  if (cmd === "help" || (flags.help && (positionals.length === 0 || CORE_COMMANDS.includes(cmd)))) {
     console.log(HELP);
     return 0;
   }

@@ -6,7 +6,7 @@ import { Core } from "../core.ts";
 import { AppError } from "../errors.ts";
 import { serveMcpStdio } from "../mcp/stdio.ts";
 import type { Role } from "../sdk/types.ts";
-import { opList, runOpCommand } from "./ops-cli.ts";
+import { opHelp, opList, runOpCommand } from "./ops-cli.ts";
 
 export interface CliIO {
   out(s: string): void;
@@ -54,6 +54,32 @@ export function argsAfter(argv: string[], cmd: string): string[] {
     out.push(a);
   }
   return out;
+}
+
+/**
+ * `odoodeck <plugin> <name> --help`: the operation's generated help, else the usage of the plugin
+ * commands of that name (never running them: `--help` must not start a backup).
+ */
+function commandHelp(core: Core, cmd: string, args: string[], io: CliIO): number {
+  const all = core.host.records.flatMap((r) => r.def?.cli ?? []);
+  // A plugin command wins over the operation alias when both have the name, as when running.
+  const exact = all.find((c) => c.name === `${cmd} ${args[0]}`) ?? all.find((c) => c.name === cmd);
+  const op = args[0] ? core.liveOperations().find((x) => x.op.id === `${cmd}.${args[0]}`) : undefined;
+  if (op && !exact) {
+    io.out(opHelp(op));
+    return 0;
+  }
+  const cmds = exact ? [exact] : all.filter((c) => c.name.split(" ")[0] === cmd);
+  const ops = core.liveOperations().filter((x) => x.op.id.startsWith(`${cmd}.`));
+  if (!cmds.length && !ops.length)
+    throw new AppError("E_VALIDATION", `Unknown command "${cmd}"`, {
+      hint: "odoodeck --help lists the commands",
+    });
+  for (const c of cmds) io.out(`odoodeck ${c.usage ?? c.name}\n  ${c.summary}`);
+  if (!exact)
+    for (const x of ops)
+      io.out(`odoodeck ${x.op.id.replace(".", " ")} …\n  ${x.op.title} (operation; --help for its fields)`);
+  return 0;
 }
 
 /** Core CLI commands, plus any command a plugin declares. Each opens the store, acts, closes. */
@@ -127,6 +153,7 @@ export async function coreCommands(
     }
     // Plugin-provided commands run with the plugins started (their routes are not served).
     await core.startPlugins(builtinPlugins, { scheduler: false });
+    if (flags.help && cmd !== "op") return commandHelp(core, cmd, args, io);
     for (const rec of core.host.records)
       for (const c of rec.def?.cli ?? [])
         if (c.name === cmd || c.name === `${cmd} ${args[0]}`) {

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { resolve } from "node:path";
 import { createToken } from "../../server/auth/tokens.ts";
 import { waitForOperation } from "../../server/operations/wait.ts";
 import { addAcmeInstance, startBackupApp } from "./backup-helpers.ts";
@@ -71,4 +72,38 @@ test("MCP: the tool waits for the end and sends progress notifications for the c
     .execute();
   expect(audit.map((a) => JSON.parse(a.details).surface)).toEqual(["api", "mcp"]);
   expect(audit[1].target).toBe(out.data.name);
+}, 120_000);
+
+test("the real CLI: `odoodeck op backup.create` prints progress lines on stderr, then the result", async () => {
+  const main = resolve(import.meta.dir, "../../server/main.ts");
+  const p = Bun.spawn(
+    [
+      process.execPath,
+      main,
+      "--data",
+      t.dataDir,
+      "op",
+      "backup.create",
+      "acme",
+      "--scope",
+      "db",
+      "--destinations",
+      "local",
+    ],
+    { env: { ...process.env, ODOODECK_DATA: "" }, stdout: "pipe", stderr: "pipe" },
+  );
+  const [out, err, code] = await Promise.all([
+    new Response(p.stdout).text(),
+    new Response(p.stderr).text(),
+    p.exited,
+  ]);
+  expect(code).toBe(0);
+  const lines = err.trim().split("\n");
+  expect(lines[0]).toMatch(/^operation \S+ started$/);
+  // One line per change of the running step(s): the dump shows up before the result is printed.
+  expect(lines.slice(1).some((l) => /\bdump\b/.test(l))).toBe(true);
+  const result = JSON.parse(out);
+  expect(result.name).toMatch(/^acme_.+_db\.odoodeck$/);
+  expect(result.operation.status).toBe("ok");
+  expect(result.operationId).toBe(lines[0].split(" ")[1]);
 }, 120_000);

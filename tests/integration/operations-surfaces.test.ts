@@ -157,6 +157,17 @@ test("the real CLI runs hello.greet (op and alias forms, --json envelope, --help
   expect(row.actor).toStartWith("cli:");
 });
 
+test("`odoodeck <plugin> <name> --help` prints the operation's generated help, not the global one", () => {
+  const help = odoodeck(["hello", "greet", "--help"]);
+  expect(help.code).toBe(0);
+  expect(help.out).toContain("odoodeck op hello.greet");
+  expect(help.out).toContain("Greet someone — Records a greeting and answers with it.");
+  expect(help.out).toContain("--name");
+  expect(help.out).not.toContain("Configuration precedence");
+  // A command of the core keeps the global help.
+  expect(odoodeck(["user", "--help"]).out).toContain("Configuration precedence");
+});
+
 test("MCP over stdio against the real CLI: the preset's tools only, and a call", async () => {
   const client = new Client({ name: "stdio-test", version: "1.0.0" });
   await client.connect(
