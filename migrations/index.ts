@@ -5,6 +5,7 @@ import * as m0003 from "./0003-servers-instances.ts";
 import * as m0004 from "./0004-notifications.ts";
 import * as m0005 from "./0005-owners.ts";
 import * as m0006 from "./0006-login-failures.ts";
+import * as m0007 from "./0007-token-scopes.ts";
 
 /** Core migrations, in order. Names are sorted by Kysely: keep the numeric prefix. */
 export const coreMigrations: Record<string, Migration> = {
@@ -14,4 +15,5 @@ export const coreMigrations: Record<string, Migration> = {
   "0004-notifications": m0004,
   "0005-owners": m0005,
   "0006-login-failures": m0006,
+  "0007-token-scopes": m0007,
 };

@@ -7,14 +7,17 @@ import { errorHandler } from "./http/error-handler.tsx";
 import { authenticate, csrfProtection, securityHeaders } from "./http/middleware.ts";
 import { ok } from "./http/respond.ts";
 import { adminPages } from "./http/routes/admin-pages.tsx";
-import { coreApi } from "./http/routes/api.ts";
+import { CORE_ROUTE_DOCS, coreApi } from "./http/routes/api.ts";
 import { authPages } from "./http/routes/auth-pages.tsx";
 import { dashboardPages } from "./http/routes/dashboard.tsx";
 import { instancesApi } from "./http/routes/instances-api.ts";
 import { instancesPages } from "./http/routes/instances-pages.tsx";
 import { opsPages } from "./http/routes/ops-pages.tsx";
 import { serversPages } from "./http/routes/servers-pages.tsx";
+import { mcpRoutes } from "./mcp/http.ts";
 import { notificationsPages } from "./notifications/pages.tsx";
+import { openApiDocument } from "./operations/openapi.ts";
+import { operationRoutes } from "./operations/rest.ts";
 import { PluginHost } from "./plugin-host/host.ts";
 import type { Env } from "./sdk/types.ts";
 
@@ -64,6 +67,10 @@ export function buildApp(core: Core): Hono<Env> {
   app.route("/", opsPages(core));
   app.route("/", serversPages(core));
   app.route("/", instancesPages(core));
+  // Generated from the router itself when asked, so every route below is in it.
+  app.get("/api/v1/openapi.json", (c) => c.json(openApiDocument(core, app, CORE_ROUTE_DOCS)));
+  app.route("/api/v1", operationRoutes(core));
+  app.route("/", mcpRoutes(core));
   app.route("/api/v1", instancesApi(core));
   app.route("/", notificationsPages(core));
   app.route("/api/v1", coreApi(core));

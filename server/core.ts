@@ -9,12 +9,14 @@ import { Sessions } from "./auth/sessions.ts";
 import type { Config } from "./config.ts";
 import { migrateOwner } from "./db/migrate.ts";
 import { openStore, type Store } from "./db/open.ts";
-import { AppError } from "./errors.ts";
+import { AppError, type ErrorCode, registerErrorCode } from "./errors.ts";
 import { TypedBus } from "./events/bus.ts";
 import { Registry } from "./instances/registry.ts";
 import { clientIp } from "./http/client-ip.ts";
 import { renderPage } from "./http/render.tsx";
 import { createLogger, setLogLevel } from "./log.ts";
+import { type DeclaredOperation, OperationCatalog } from "./operations/catalog.ts";
+import { declareCoreOperations } from "./operations/core-ops.ts";
 import { Operations } from "./operations/runner.ts";
 import { releaseStaleLocks } from "./operations/locks.ts";
 import { type PluginRecord, PluginHost } from "./plugin-host/host.ts";
@@ -35,6 +37,8 @@ export class Core {
   readonly host = new PluginHost();
   readonly cards: Array<CardSpec & { plugin: string }> = [];
   readonly services = new Map<string, unknown>();
+  /** Declared operations: what REST, OpenAPI, the CLI and MCP are generated from. */
+  readonly catalog = new OperationCatalog();
   readonly sessions: Sessions;
   readonly operations: Operations;
   readonly scheduler: Scheduler;
@@ -53,6 +57,14 @@ export class Core {
     this.scheduler = new Scheduler(store.db, this.bus);
     this.registry = new Registry(store.db, secrets);
     this.limiter = new LoginLimiter(store.db);
+    declareCoreOperations(this);
+  }
+
+  /** The core's operations and those of started plugins (a disabled plugin's are not served). */
+  liveOperations(): DeclaredOperation[] {
+    return this.catalog
+      .list()
+      .filter((d) => d.owner === "core" || this.host.get(d.owner)?.status === "started");
   }
 
   get db(): Kysely<any> {
@@ -110,6 +122,8 @@ export class Core {
   /** Global role, or the per-instance grant when higher. */
   async can(p: Principal | null, role: Role, instanceId?: number | null): Promise<boolean> {
     if (!p) return false;
+    // A token scoped to some instances acts as if the others did not exist.
+    if (p.instances && instanceId != null && !p.instances.includes(instanceId)) return false;
     if (roleAtLeast(p.role, role)) return true;
     if (instanceId == null || p.via === "token") return false;
     const g = await this.db
@@ -151,7 +165,13 @@ export class Core {
       db: scoped,
       events: this.bus,
       jobs: this.scheduler.forPlugin(rec.id),
-      operations: this.operations.forPlugin(rec.id),
+      operations: { ...this.operations.forPlugin(rec.id), declare: (op) => this.catalog.add(rec.id, op) },
+      errors: {
+        define: (code, spec) => {
+          registerErrorCode(rec.id, code, spec);
+          return (message, opts) => new AppError(code as ErrorCode, message, opts);
+        },
+      },
       instances: this.registry,
       auth: {
         require: (c, role, instanceId) => this.requireRole(c.get("principal"), role, instanceId),

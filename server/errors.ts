@@ -47,6 +47,33 @@ export const ERROR_CATALOGUE = {
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;
 
+/** Codes plugins registered (`ctx.errors.define`), each under its plugin's prefix: E_<PLUGIN>_…. */
+const pluginCodes = new Map<string, { status: number; message: string; plugin: string }>();
+
+/**
+ * Registers a plugin-owned code. Refuses codes outside `E_<PLUGIN ID>_` and core codes, so a
+ * plugin can neither redefine nor squat another's; the same definition twice is accepted
+ * (several cores in one test process).
+ */
+export function registerErrorCode(plugin: string, code: string, spec: { status: number; message: string }) {
+  const prefix = `E_${plugin.toUpperCase().replace(/-/g, "_")}_`;
+  if (!code.startsWith(prefix) || !/^E_[A-Z0-9_]+$/.test(code) || code in ERROR_CATALOGUE)
+    throw new AppError("E_PLUGIN", `Error code ${code} is outside the plugin's prefix ${prefix}`, {
+      hint: `Name it ${prefix}<WHAT>, in capitals`,
+    });
+  if (!Number.isInteger(spec.status) || spec.status < 400 || spec.status > 599)
+    throw new AppError("E_PLUGIN", `Error code ${code} needs an HTTP status between 400 and 599`);
+  const known = pluginCodes.get(code);
+  if (known && known.plugin !== plugin)
+    throw new AppError("E_PLUGIN", `Error code ${code} belongs to the ${known.plugin} plugin`);
+  pluginCodes.set(code, { ...spec, plugin });
+}
+
+/** Every code a client may see: the core's and the plugins'. */
+export function allErrorCodes(): string[] {
+  return [...Object.keys(ERROR_CATALOGUE), ...pluginCodes.keys()];
+}
+
 export class AppError extends Error {
   readonly code: ErrorCode;
   readonly status: number;
@@ -58,10 +85,12 @@ export class AppError extends Error {
     message?: string,
     opts: { hint?: string; details?: unknown; cause?: unknown } = {},
   ) {
-    super(message ?? ERROR_CATALOGUE[code].message, { cause: opts.cause });
+    // A plugin's code (see registerErrorCode) is typed as ErrorCode by its factory.
+    const spec = ERROR_CATALOGUE[code] ?? pluginCodes.get(code) ?? ERROR_CATALOGUE.E_INTERNAL;
+    super(message ?? spec.message, { cause: opts.cause });
     this.name = "AppError";
     this.code = code;
-    this.status = ERROR_CATALOGUE[code].status;
+    this.status = spec.status;
     this.hint = opts.hint;
     this.details = opts.details;
   }

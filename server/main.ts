@@ -22,6 +22,8 @@ Commands:
   plugin list
   server add|test|list        servers odoodeck reaches (local or SSH)
   instance add|discover|list  Odoo instances on those servers
+  op list | op <id> --help    operations (also as "odoodeck <plugin> <name>"), --json for the envelope
+  mcp [--tools read,backup]   MCP server over stdio, as the local admin
   <plugin command> …          commands added by plugins (see "odoodeck help")
 
 Options for every command:
@@ -31,6 +33,9 @@ Options for serve:
   -h, --help                  this help      -v, --version   print the version
 
 Configuration precedence: flags > ODOODECK_* environment > <data>/odoodeck.toml > defaults.`;
+
+/** Commands of the core whose --help is the global one. */
+const CORE_COMMANDS = ["serve", "user", "audit", "plugin", "server", "instance", "mcp"];
 
 /** Splits argv into positionals and --flags (--k v, --k=v, bare --k = true). */
 export function parseArgs(argv: string[]): {
@@ -49,7 +54,9 @@ export function parseArgs(argv: string[]): {
       else if (
         i + 1 < argv.length &&
         !argv[i + 1].startsWith("--") &&
-        !["help", "version", "json", "password-stdin", "follow", "yes"].includes(a.slice(2))
+        !["help", "version", "json", "password-stdin", "follow", "yes", "allow-destructive"].includes(
+          a.slice(2),
+        )
       )
         flags[a.slice(2)] = argv[++i];
       else flags[a.slice(2)] = true;
@@ -116,7 +123,8 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const [cmd = "serve", ...rest] = positionals;
-  if (flags.help || cmd === "help") {
+  // `op <id> --help` and `<plugin> <name> --help` are the command's own help (coreCommands).
+  if (cmd === "help" || (flags.help && (positionals.length === 0 || CORE_COMMANDS.includes(cmd)))) {
     console.log(HELP);
     return 0;
   }

@@ -4,6 +4,7 @@ import { createBackupApi } from "./api.ts";
 import { backupCli } from "./cli.ts";
 import { defineBackupJobs, defineRestoreTestJob } from "./jobs.ts";
 import { migrations } from "./migrations/index.ts";
+import { declareBackupOperations } from "./operations.ts";
 import { backupRoutes } from "./routes.tsx";
 import { restoreRoutes } from "./routes-restore.tsx";
 import { RestoreTestStore } from "./restore-test-store.ts";
@@ -58,6 +59,7 @@ export default definePlugin({
     defineBackupJobs(ctx, svc);
     ctx.services.provide("backup.api", createBackupApi(ctx, svc));
     defineRestoreTestJob(ctx, restoreTests);
+    declareBackupOperations(ctx, svc, restoreTests);
     ctx.services.provide("backup.restoreTests", restoreTests);
     ctx.services.provide("backup.status", {
       lastBackup: (instanceId: number) => svc.lastBackup(instanceId),

@@ -1,4 +1,5 @@
 import { definePlugin } from "../../server/sdk/index.ts";
+import { declareDatabaseOperations } from "./operations.ts";
 import { databaseRoutes } from "./routes.tsx";
 import { databaseSettings } from "./settings.ts";
 
@@ -15,5 +16,6 @@ export default definePlugin({
     const { pages, api } = databaseRoutes(ctx);
     ctx.pages(pages);
     ctx.api(api);
+    declareDatabaseOperations(ctx);
   },
 });

@@ -8,7 +8,8 @@ import {
   ok,
 } from "../../server/sdk/index.ts";
 import { loadDatabaseReport } from "./load-report.ts";
-import { cancelQuery, checkRollbackName, dropRollbackCopy } from "./maintenance.ts";
+import { cancelQuery } from "./maintenance.ts";
+import { startDropRollback } from "./operations.ts";
 import type { DatabaseCtx } from "./settings.ts";
 import { runVacuum, type VacuumTarget, vacuumTarget } from "./vacuum.ts";
 import { DatabasePage } from "./views/database-page.tsx";
@@ -106,18 +107,7 @@ export function databaseRoutes(ctx: DatabaseCtx) {
         throw new AppError("E_CONFIRMATION", `Type "${name}" to confirm dropping it`, {
           hint: "Dropping a database cannot be undone",
         });
-      const { db, settings } = await inst.odoo();
-      checkRollbackName(db.database, name);
-      const op = ctx.operations.start({
-        kind: "database.drop_rollback",
-        title: `Drop rollback copy ${name} of ${inst.name}`,
-        instanceId: id,
-        actor: p.username,
-        lock: true,
-        steps: ["drop"],
-        run: (o) => o.step("drop", (s) => dropRollbackCopy(db, name, `${settings.dataDir}/filestore`, s.log)),
-      });
-      await op.started;
+      const op = await startDropRollback(ctx, inst, name, p.username);
       const snap = await op.done;
       if (snap.status !== "ok" || !snap.result) {
         const err = snap.error ?? { code: "E_INTERNAL", message: "The drop did not finish" };

@@ -10,7 +10,16 @@ const sha256 = (s: string) => createHash("sha256").update(s).digest("hex");
 export async function createToken(
   db: Kysely<any>,
   owner: { id: number; role: Role | "none" },
-  input: { name: string; role: Role },
+  input: {
+    name: string;
+    role: Role;
+    /** Only these instances (ids); absent or empty: every instance the owner's role reaches. */
+    instances?: number[] | null;
+    /** MCP tool presets (tags), e.g. ["read", "backup"]; absent: all tools. */
+    tools?: string[] | null;
+    /** False: destructive operations are refused on every surface. Default true. */
+    allowDestructive?: boolean;
+  },
 ): Promise<{ id: number; token: string }> {
   const name = String(input.name ?? "").trim();
   if (!name || name.length > 80)
@@ -20,6 +29,7 @@ export async function createToken(
     throw new AppError("E_FORBIDDEN", "A token cannot have more rights than its owner", {
       hint: `Your role is ${owner.role}`,
     });
+  const scope = tokenScope(input);
   const prefix = randomBytes(4).toString("hex");
   const token = `odk_${prefix}_${randomBytes(24).toString("base64url")}`;
   const row = await db
@@ -31,6 +41,7 @@ export async function createToken(
       token_hash: sha256(token),
       role: input.role,
       created_at: new Date().toISOString(),
+      ...scope,
     })
     .returning("id")
     .executeTakeFirstOrThrow();
@@ -46,6 +57,9 @@ export async function resolveToken(db: Kysely<any>, token: string) {
       "t.role",
       "t.revoked_at",
       "t.last_used_at",
+      "t.instances",
+      "t.tools",
+      "t.allow_destructive",
       "u.id as user_id",
       "u.username",
       "u.role as user_role",
@@ -62,7 +76,31 @@ export async function resolveToken(db: Kysely<any>, token: string) {
       .execute();
   // A token never exceeds its owner's current role, even if the owner was demoted later.
   const role: Role | "none" = roleAtLeast(row.user_role, row.role) ? row.role : row.user_role;
-  return { tokenId: row.id as number, userId: row.user_id as number, username: row.username as string, role };
+  return {
+    tokenId: row.id as number,
+    userId: row.user_id as number,
+    username: row.username as string,
+    role,
+    instances: row.instances ? (JSON.parse(row.instances) as number[]) : null,
+    tools: row.tools ? (JSON.parse(row.tools) as string[]) : null,
+    allowDestructive: row.allow_destructive !== 0,
+  };
+}
+
+/** The stored form of a token's limits; bad values are E_VALIDATION, not a token wider than asked. */
+function tokenScope(input: { instances?: unknown; tools?: unknown; allowDestructive?: unknown }) {
+  const list = (v: unknown, ok: (x: unknown) => boolean, what: string) => {
+    if (v == null || (Array.isArray(v) && v.length === 0)) return null;
+    if (!Array.isArray(v) || !v.every(ok)) throw new AppError("E_VALIDATION", `${what} must be a list`);
+    return JSON.stringify(v);
+  };
+  if (input.allowDestructive != null && typeof input.allowDestructive !== "boolean")
+    throw new AppError("E_VALIDATION", "allowDestructive must be true or false");
+  return {
+    instances: list(input.instances, (x) => Number.isInteger(x) && (x as number) > 0, "instances (ids)"),
+    tools: list(input.tools, (x) => typeof x === "string" && /^[a-z0-9-]+$/.test(x), "tools (tags)"),
+    allow_destructive: input.allowDestructive === false ? 0 : 1,
+  };
 }
 
 export async function listTokens(db: Kysely<any>, userId?: number) {
@@ -77,6 +115,9 @@ export async function listTokens(db: Kysely<any>, userId?: number) {
       "t.created_at",
       "t.last_used_at",
       "t.revoked_at",
+      "t.instances",
+      "t.tools",
+      "t.allow_destructive",
       "u.username",
     ])
     .orderBy("t.id", "desc");

@@ -4,7 +4,9 @@ import { createUser, findUserByName, listUsers, setPassword } from "../auth/user
 import { loadConfig } from "../config.ts";
 import { Core } from "../core.ts";
 import { AppError } from "../errors.ts";
+import { serveMcpStdio } from "../mcp/stdio.ts";
 import type { Role } from "../sdk/types.ts";
+import { opHelp, opList, runOpCommand } from "./ops-cli.ts";
 
 export interface CliIO {
   out(s: string): void;
@@ -54,6 +56,32 @@ export function argsAfter(argv: string[], cmd: string): string[] {
   return out;
 }
 
+/**
+ * `odoodeck <plugin> <name> --help`: the operation's generated help, else the usage of the plugin
+ * commands of that name (never running them: `--help` must not start a backup).
+ */
+function commandHelp(core: Core, cmd: string, args: string[], io: CliIO): number {
+  const all = core.host.records.flatMap((r) => r.def?.cli ?? []);
+  // A plugin command wins over the operation alias when both have the name, as when running.
+  const exact = all.find((c) => c.name === `${cmd} ${args[0]}`) ?? all.find((c) => c.name === cmd);
+  const op = args[0] ? core.liveOperations().find((x) => x.op.id === `${cmd}.${args[0]}`) : undefined;
+  if (op && !exact) {
+    io.out(opHelp(op));
+    return 0;
+  }
+  const cmds = exact ? [exact] : all.filter((c) => c.name.split(" ")[0] === cmd);
+  const ops = core.liveOperations().filter((x) => x.op.id.startsWith(`${cmd}.`));
+  if (!cmds.length && !ops.length)
+    throw new AppError("E_VALIDATION", `Unknown command "${cmd}"`, {
+      hint: "odoodeck --help lists the commands",
+    });
+  for (const c of cmds) io.out(`odoodeck ${c.usage ?? c.name}\n  ${c.summary}`);
+  if (!exact)
+    for (const x of ops)
+      io.out(`odoodeck ${x.op.id.replace(".", " ")} …\n  ${x.op.title} (operation; --help for its fields)`);
+  return 0;
+}
+
 /** Core CLI commands, plus any command a plugin declares. Each opens the store, acts, closes. */
 export async function coreCommands(
   cmd: string,
@@ -63,10 +91,8 @@ export async function coreCommands(
   /** Raw tokens after the command word (flags included): what plugin commands receive. */
   rawArgs: string[] = args,
 ): Promise<number> {
-  const config = loadConfig({ data: flags.data as string | undefined, plugins: "false" } as Record<
-    string,
-    string
-  >);
+  // Third-party plugins load as for `serve` (config decides): their commands and operations run too.
+  const config = loadConfig({ data: flags.data as string | undefined } as Record<string, string>);
   const core = await Core.open(config);
   const cliActor = { actor: `cli:${process.env.USER ?? "unknown"}`, ip: null };
   try {
@@ -137,6 +163,7 @@ export async function coreCommands(
     }
     // Plugin-provided commands run with the plugins started (their routes are not served).
     await core.startPlugins(builtinPlugins, { scheduler: false });
+    if (flags.help && cmd !== "op") return commandHelp(core, cmd, args, io);
     for (const rec of core.host.records)
       for (const c of rec.def?.cli ?? [])
         if (c.name === cmd || c.name === `${cmd} ${args[0]}`) {
@@ -144,6 +171,18 @@ export async function coreCommands(
           const rest = c.name.includes(" ") ? rawArgs.slice(rawArgs.indexOf(args[0]) + 1) : rawArgs;
           return (await c.run(rest, rec.ctx!)) ?? 0;
         }
+    const after = (word: string) => rawArgs.slice(rawArgs.indexOf(word) + 1);
+    if (cmd === "mcp") return await serveMcpStdio(core, flags);
+    if (cmd === "op") {
+      if (!args[0] || args[0] === "list") return opList(core, io, !!flags.json);
+      const d = core.liveOperations().find((x) => x.op.id === args[0]);
+      if (!d)
+        throw new AppError("E_NOT_FOUND", `No operation ${args[0]}`, { hint: "odoodeck op list shows them" });
+      return await runOpCommand(core, d, after(args[0]), io);
+    }
+    // `odoodeck backup create …` runs the operation "backup.create" when no plugin command has that name.
+    const alias = args[0] ? core.liveOperations().find((x) => x.op.id === `${cmd}.${args[0]}`) : undefined;
+    if (alias) return await runOpCommand(core, alias, after(args[0]), io);
     throw new AppError("E_VALIDATION", `Unknown command "${cmd}"`, {
       hint: "odoodeck --help lists the commands",
     });

@@ -59,6 +59,9 @@ export function authenticate(core: Core): MiddlewareHandler<Env> {
         role: t.role,
         via: "token",
         tokenId: t.tokenId,
+        instances: t.instances,
+        tools: t.tools,
+        allowDestructive: t.allowDestructive,
       });
       return next();
     }

@@ -5,6 +5,9 @@
 import type { PluginDefinition, SettingsSchema } from "./types.ts";
 
 export * from "./types.ts";
+export * from "./operation.ts";
+/** zod 4, the schema library operations declare their input with (one copy, shared with the core). */
+export { z } from "zod";
 export type {
   Connection,
   ExecResult,

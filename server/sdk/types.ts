@@ -6,6 +6,8 @@ import type { Connection } from "../connections/types.ts";
 import type { ParsedConf } from "../odoo/conf.ts";
 import type { InstanceSettings } from "../odoo/instance-settings.ts";
 import type { OdooDb } from "../odoo/pg.ts";
+import type { OperationDefinition } from "./operation.ts";
+import type { AppError } from "../errors.ts";
 
 export type Role = "admin" | "operator" | "viewer";
 
@@ -15,8 +17,15 @@ export interface Principal {
   username: string;
   /** Global role; per-instance grants are checked with `ctx.auth.can`. */
   role: Role | "none";
-  via: "session" | "token";
+  /** "local": the CLI and MCP over stdio, run by someone who holds the data directory (admin). */
+  via: "session" | "token" | "local";
   tokenId?: number;
+  /** A token limited to these instances: it sees no other (null or absent: no limit). */
+  instances?: number[] | null;
+  /** False for a token that may not run destructive operations. */
+  allowDestructive?: boolean;
+  /** A token's MCP tool presets (tags); null or absent: every tool its role allows. */
+  tools?: string[] | null;
 }
 
 /** Hono variables the core sets on every authenticated request. */
@@ -220,6 +229,12 @@ export interface OperationsApi {
   start<R>(spec: OperationSpec<R>): { id: string; done: Promise<OperationSnapshot>; started: Promise<void> };
   get(id: string): OperationSnapshot | null;
   cancel(id: string): boolean;
+  /**
+   * Declares an operation (see defineOperation): it becomes a REST route with its OpenAPI entry,
+   * a CLI command, an MCP tool, all run by the core's one executor. Call it in register().
+   * @example ctx.operations.declare(greet);
+   */
+  declare(op: OperationDefinition<any, any>): void;
 }
 
 export interface OdooConfView {
@@ -311,6 +326,21 @@ export interface CliCommand {
   run(args: string[], ctx: PluginContext): Promise<number | void>;
 }
 
+export interface ErrorsApi {
+  /**
+   * Registers a plugin-owned error code, which must start with `E_<PLUGIN ID>_` (a plugin cannot
+   * take another's or the core's), and returns a factory for it. Clients see it in the JSON
+   * envelope and in the OpenAPI error enum like any core code.
+   * @example
+   * const notGreeted = ctx.errors.define("E_HELLO_SHY", { status: 422, message: "Nobody to greet" });
+   * throw notGreeted("Give a name", { hint: "--name Ann" });
+   */
+  define(
+    code: string,
+    spec: { status: number; message: string },
+  ): (message?: string, opts?: { hint?: string; details?: unknown; cause?: unknown }) => AppError;
+}
+
 export interface PluginContext<S extends SettingsSchema = SettingsSchema> {
   readonly id: string;
   readonly log: Logger;
@@ -325,6 +355,7 @@ export interface PluginContext<S extends SettingsSchema = SettingsSchema> {
   readonly views: ViewsApi;
   readonly secrets: SecretsApi;
   readonly services: ServicesApi;
+  readonly errors: ErrorsApi;
   /** Mounts page routes at /p/<id> (HTML) */
   pages(app: Hono<Env>): void;
   /** Mounts JSON routes at /api/v1/<id> */

@@ -3,13 +3,14 @@ import { queryAudit } from "../../auth/audit.ts";
 import { createToken, listTokens, revokeToken } from "../../auth/tokens.ts";
 import { createUser, listUsers } from "../../auth/users.ts";
 import type { Core } from "../../core.ts";
-import { AppError, ERROR_CATALOGUE } from "../../errors.ts";
+import { AppError } from "../../errors.ts";
+import type { RouteDoc } from "../../operations/openapi.ts";
 import type { Env, Role } from "../../sdk/types.ts";
-import { APP_VERSION } from "../assets.ts";
 import { ok, readJson } from "../respond.ts";
 import { audited } from "./admin-pages.tsx";
 
-const ROUTES: Array<{ method: string; path: string; summary: string; role: Role }> = [
+/** Summaries of the core routes for the generated OpenAPI document (server/operations/openapi.ts). */
+export const CORE_ROUTE_DOCS: RouteDoc[] = [
   { method: "get", path: "/me", summary: "The caller", role: "viewer" },
   { method: "get", path: "/users", summary: "List users", role: "admin" },
   { method: "post", path: "/users", summary: "Add a user {username,password,role}", role: "admin" },
@@ -39,56 +40,11 @@ const ROUTES: Array<{ method: string; path: string; summary: string; role: Role 
   { method: "get", path: "/jobs", summary: "Job definitions, schedules and recent runs", role: "viewer" },
 ];
 
-export function openApiDocument(core: Core) {
-  const paths: Record<string, any> = {};
-  const envelope = {
-    type: "object",
-    properties: { ok: { type: "boolean" }, data: {}, error: { $ref: "#/components/schemas/Error" } },
-  };
-  for (const r of ROUTES) {
-    paths[`/api/v1${r.path}`] ??= {};
-    paths[`/api/v1${r.path}`][r.method] = {
-      summary: r.summary,
-      description: `Needs the ${r.role} role.`,
-      responses: {
-        "200": { description: "OK", content: { "application/json": { schema: envelope } } },
-        default: { description: "Error", content: { "application/json": { schema: envelope } } },
-      },
-    };
-  }
-  for (const rec of core.host.records.filter((x) => x.api))
-    paths[`/api/v1/${rec.id}/…`] = {
-      get: { summary: `Routes of the ${rec.name} plugin`, responses: { "200": { description: "OK" } } },
-    };
-  return {
-    openapi: "3.1.0",
-    info: { title: "odoodeck API", version: APP_VERSION },
-    servers: [{ url: core.config.publicUrl ?? "/" }],
-    security: [{ bearer: [] }],
-    components: {
-      securitySchemes: { bearer: { type: "http", scheme: "bearer" } },
-      schemas: {
-        Error: {
-          type: "object",
-          properties: {
-            code: { type: "string", enum: Object.keys(ERROR_CATALOGUE) },
-            message: { type: "string" },
-            hint: { type: "string" },
-          },
-          required: ["code", "message"],
-        },
-      },
-    },
-    paths,
-  };
-}
-
 export function coreApi(core: Core): Hono<Env> {
   const app = new Hono<Env>();
   const need = (c: any, role: Role, instanceId?: number | null) =>
     core.requireRole(c.get("principal"), role, instanceId);
 
-  app.get("/openapi.json", (c) => c.json(openApiDocument(core)));
   app.get("/me", (c) => ok(c, c.get("principal")));
   app.get("/users", async (c) => {
     await need(c, "admin");
@@ -108,7 +64,7 @@ export function coreApi(core: Core): Hono<Env> {
   });
   app.post("/tokens", async (c) => {
     const p = c.get("principal")!;
-    const body = await readJson<{ name: string; role: Role }>(c);
+    const body = await readJson<Parameters<typeof createToken>[2]>(c);
     const t = await audited(core, c, { action: "token.create", target: `token:${body.name}` }, () =>
       createToken(core.db, { id: p.userId, role: p.role }, body),
     );

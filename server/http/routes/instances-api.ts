@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import type { Core } from "../../core.ts";
 import { discoverOdooConfs } from "../../odoo/discovery.ts";
-import { instanceDatabases, instanceStatus } from "../../instances/instance-status.ts";
+import { instanceDatabases } from "../../instances/instance-status.ts";
 import {
   createInstance,
   type InstanceInput,
@@ -16,7 +16,8 @@ import { audited } from "./admin-pages.tsx";
 
 /**
  * JSON API for servers and instances (`/api/v1/servers`, `/api/v1/instances`). Answers go
- * through publicServer/publicInstance: a stored secret can never reach a client.
+ * through publicServer/publicInstance: a stored secret can never reach a client. Listing servers,
+ * listing and showing instances are operations (server/operations/core-ops.ts) on these paths.
  */
 export function instancesApi(core: Core): Hono<Env> {
   const api = new Hono<Env>();
@@ -24,10 +25,6 @@ export function instancesApi(core: Core): Hono<Env> {
     core.requireRole(c.get("principal"), role, instanceId);
   const idOf = (c: AppContext) => Number(c.req.param("id"));
 
-  api.get("/servers", async (c) => {
-    await need(c, "viewer");
-    return ok(c, (await core.registry.servers()).map(publicServer));
-  });
   api.get("/servers/:id", async (c) => {
     await need(c, "viewer");
     return ok(c, publicServer(await core.registry.server(idOf(c))));
@@ -74,18 +71,6 @@ export function instancesApi(core: Core): Hono<Env> {
     }
   });
 
-  api.get("/instances", async (c) => {
-    const out = [];
-    for (const r of await core.registry.instanceRows())
-      if (await core.can(c.get("principal"), "viewer", r.id)) out.push(publicInstance(r));
-    return ok(c, out);
-  });
-  api.get("/instances/:id", async (c) => {
-    const id = idOf(c);
-    await need(c, "viewer", id);
-    const row = await core.registry.instanceRow(id);
-    return ok(c, { ...publicInstance(row), status: await instanceStatus(core.registry, row) });
-  });
   api.post("/instances", async (c) => {
     await need(c, "admin");
     const body = await readJson<InstanceInput>(c);

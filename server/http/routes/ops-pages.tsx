@@ -350,6 +350,7 @@ export function opsPages(core: Core): Hono<Env> {
     );
     const visible = (payload: unknown) => {
       const id = (payload as { instanceId?: number | null } | null)?.instanceId;
+      if (id != null && p.instances && !p.instances.includes(id)) return false; // a scoped token
       return everything || id == null || granted.has(id);
     };
     return sseStream(c.req.raw.signal, (send) => {
