@@ -1,4 +1,4 @@
-import { odoo } from "../../server/sdk/index.ts";
+import { odoo } from "odoodeck/sdk";
 import { type ConfNotice, type ConfRow, confNotices, confRows } from "./conf-rows.ts";
 import { type AddonsPathEntry, type DiffEntry, diffAddonsPaths, diffMaps } from "./diff.ts";
 import { type Finding, findRisks } from "./findings.ts";

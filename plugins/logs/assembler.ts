@@ -1,4 +1,4 @@
-import { cleanLine, parseHeader } from "./parser.ts";
+import { bodyLine, cleanLine, parseHeader } from "./parser.ts";
 import type { LogRecord } from "./record.ts";
 
 /** A record never holds more than this; a 5 MB line costs 64 KiB, not 5 MB. */
@@ -102,7 +102,7 @@ export class RecordAssembler {
       // A continuation line (traceback) belongs to the record above it.
       if (this.pendingBytes + size > this.max) p.truncated = true;
       else {
-        p.continuation.push(text);
+        p.continuation.push(bodyLine(text));
         this.pendingBytes += size + 1;
       }
       if (truncated) p.truncated = true;
@@ -121,7 +121,7 @@ export class RecordAssembler {
           level: null,
           db: null,
           logger: null,
-          message: text,
+          message: bodyLine(text),
           raw: true,
         };
     this.pendingBytes = size;

@@ -33,7 +33,6 @@ import { LogsPage, type Problem } from "./views/logs-page.tsx";
 import { renderRecords } from "./views/record.tsx";
 import { searchResultChunks } from "./views/search-results.tsx";
 import { SearchPage } from "./views/search-page.tsx";
-import { maskRecord } from "./mask.ts";
 import { readWindow } from "./window.ts";
 
 const ASSETS: Record<string, { body: string; type: string }> = {
@@ -101,7 +100,7 @@ export function logsPages(ctx: Ctx, store: LogsStore): Hono<Env> {
           sourceParam={req.source}
           q={req.problem ? req.q : viewQuery(req.source, req.filter)}
           filter={req.filter}
-          window={window ? { ...window, records: window.records.map(maskRecord) } : null}
+          window={window}
           problem={problem}
           confProblem={l.confProblem}
           followUrl={followable ? `${base}/follow?${q}` : null}

@@ -10,7 +10,6 @@ import { searchSources } from "./search-sources.ts";
 import type { LogSource } from "./sources.ts";
 import { streamedResponse } from "./streams.ts";
 import { type ErrorGroup, errorsSummary, groupErrors } from "./summary.ts";
-import { maskSecrets } from "./mask.ts";
 import type { LogRecord } from "./record.ts";
 
 /**
@@ -103,14 +102,8 @@ export async function errorGroups(
       ? await errorsSummary(l.conn, recent, { hours: opts.hours, signal: opts.signal })
       : [];
   }
-  return {
-    files,
-    groups: groups.map((g) => ({
-      ...g,
-      message: maskSecrets(g.message),
-      ...(g.exception ? { exception: maskSecrets(g.exception) } : {}),
-    })),
-  };
+  // Records are masked when parsed, so the groups (and their signatures) never hold a secret.
+  return { files, groups };
 }
 
 export function hoursParam(c: AppContext, fallback: number): number {

@@ -3,7 +3,6 @@ import { compileFilter, type LogFilter } from "./filter.ts";
 import { followSource } from "./follow-source.ts";
 import type { FollowHub } from "./follow-hub.ts";
 import type { FollowEvent } from "./follow.ts";
-import { maskRecord } from "./mask.ts";
 import type { LogRecord } from "./record.ts";
 import type { LogSource } from "./sources.ts";
 
@@ -138,7 +137,7 @@ export function followResponse(
           }) as AsyncGenerator<FollowEvent>) {
             const id = ev.cursor || undefined;
             if (ev.type === "records") {
-              const shown = ev.records.filter(match).map(maskRecord);
+              const shown = ev.records.filter(match);
               if (shown.length) send({ id, event: "records", data: await render(shown) });
               else if (id) send({ id, event: "cursor", data: "" });
             } else if (ev.type === "started") send({ id, event: "started", data: { cursor: ev.cursor } });

@@ -4,7 +4,7 @@ import { FIXTURES } from "../../tests/helpers/fixtures.ts";
 import { isAppError } from "../errors.ts";
 import { deriveInstanceSettings, parseOdooConf } from "./conf.ts";
 import { ODOO17_DEFAULTS } from "./conf-defaults.ts";
-import { isSecretKey, MASK, maskSecrets, maskValue } from "./secrets.ts";
+import { isSecretKey, MASK, maskOptions as maskSecrets, maskValue } from "../masking.ts";
 
 const prod = () => parseOdooConf(readFileSync(FIXTURES.prodConf));
 const staging = () => parseOdooConf(readFileSync(FIXTURES.stagingConf));

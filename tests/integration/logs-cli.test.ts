@@ -3,7 +3,7 @@ import { appendFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseLogsArgs } from "../../plugins/logs/cli.ts";
 import logs from "../../plugins/logs/index.ts";
-import { MASK } from "../../plugins/logs/mask.ts";
+import { MASK } from "../../server/masking.ts";
 import { startTestApp, type TestApp } from "../helpers/app.ts";
 import { fixtureLogInstance, type LogsInstance, odooLine } from "./logs-helpers.ts";
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "
 import { appendFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import logs from "../../plugins/logs/index.ts";
 import { hubOf } from "../../plugins/logs/follow-hub.ts";
-import { MASK } from "../../plugins/logs/mask.ts";
+import { MASK } from "../../server/masking.ts";
 import { type NewErrorEvent, scannerOf } from "../../plugins/logs/scanner.ts";
 import { startTestApp, type TestApp } from "../helpers/app.ts";
 import { getSshd } from "../helpers/sshd.ts";

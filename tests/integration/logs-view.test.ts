@@ -3,7 +3,7 @@ import { appendFileSync, copyFileSync, mkdirSync, readFileSync, writeFileSync } 
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import logs from "../../plugins/logs/index.ts";
-import { MASK } from "../../plugins/logs/mask.ts";
+import { MASK } from "../../server/masking.ts";
 import { startTestApp, type TestApp } from "../helpers/app.ts";
 import { FIXTURES } from "../helpers/fixtures.ts";
 import { fixtureLogInstance, type LogsInstance, odooLine } from "./logs-helpers.ts";

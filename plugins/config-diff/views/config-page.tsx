@@ -1,4 +1,4 @@
-import { ui } from "../../../server/sdk/index.ts";
+import { ui } from "odoodeck/sdk";
 import type { ConfigView } from "../present.ts";
 import { Findings, Value } from "./parts.tsx";
 
