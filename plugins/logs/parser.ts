@@ -79,7 +79,17 @@ export function bodyLine(text: string): string {
   return masking.maskText(text);
 }
 
+/**
+ * ANSI colour codes, as Odoo writes around the level name on a tty (`log_color`,
+ * `\x1b[1;32m\x1b[1;49mINFO\x1b[0m`): dropped, or the line would not parse and be glued to the
+ * record before it. The ERE form is for grep (the ESC byte itself, as LC_ALL=C grep reads it).
+ */
+const ANSI_RE = /\u001b\[[0-9;]*[A-Za-z]/g;
+export const ANSI_ERE = "(\u001b\\[[0-9;]*m)*";
+
 export function cleanLine(text: string): string {
-  const t = text.endsWith("\r") ? text.slice(0, -1) : text;
+  let t = text.endsWith("\r") ? text.slice(0, -1) : text;
+  if (!HAS_CONTROL.test(t)) return t;
+  t = t.replace(ANSI_RE, "");
   return HAS_CONTROL.test(t) ? t.replace(CONTROL_RE, "\ufffd") : t;
 }
