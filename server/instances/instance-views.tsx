@@ -109,6 +109,14 @@ export function StatusCard(p: { row: InstanceRow; server: ServerRow; st: Instanc
       {st.db && !st.db.ok ? (
         <Flash kind="error" message={st.db.error.message} hint={st.db.error.hint} code={st.db.error.code} />
       ) : null}
+      {st.conf.ok && st.conf.errors.length ? (
+        <Flash
+          kind="error"
+          message={`odoo.conf: ${st.conf.errors.join("; ")}`}
+          hint="Odoo will not start with this file: fix the lines named above"
+          code="E_CONF_INVALID"
+        />
+      ) : null}
       {st.conf.ok && st.conf.warnings.length ? (
         <Flash kind="info" message={`odoo.conf: ${st.conf.warnings.join("; ")}`} />
       ) : null}
