@@ -224,7 +224,7 @@ export function logsPages(ctx: Ctx, store: LogsStore): Hono<Env> {
   app.post("/i/:instance/paths", async (c) => {
     const inst = await requestInstance(ctx, c, "admin");
     const body = await c.req.parseBody();
-    await addPath(ctx, store, c, inst.id, String(body.path ?? ""));
+    await addPath(ctx, store, c, inst, String(body.path ?? ""));
     return c.redirect(`${baseOf(inst.id)}`, 303);
   });
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { appendFileSync, copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, copyFileSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import logs from "../../plugins/logs/index.ts";
@@ -478,6 +478,59 @@ describe("who may read what", () => {
       { action: "logs.path.add", target: extra },
       { action: "logs.path.remove", target: extra },
     ]);
+  });
+});
+
+describe("an extra log path is not a file oracle (issue 14.8)", () => {
+  test("odoodeck's data directory, system and credential files are refused, even through a symlink", async () => {
+    const link = join(fx.dir, "innocent.log");
+    symlinkSync(join(t.dataDir, "secret.key"), link);
+    mkdirSync(join(fx.dir, ".ssh"), { recursive: true });
+    writeFileSync(join(fx.dir, ".ssh", "id_ed25519"), "-----BEGIN OPENSSH PRIVATE KEY-----\n");
+    for (const path of [
+      join(t.dataDir, "secret.key"),
+      join(t.dataDir, "odoodeck.db"),
+      "/etc/shadow",
+      "/etc/hostname",
+      join(fx.dir, ".ssh", "id_ed25519"),
+      link,
+    ]) {
+      const r = await t.admin.postJson(`/api/v1/logs/i/${fx.id}/paths`, { path });
+      expect({ path, status: r.status, code: r.body.error?.code }).toEqual({
+        path,
+        status: 422,
+        code: "E_NOT_A_LOG",
+      });
+      expect(r.body.error.hint).toBeTruthy();
+      const read = await t.admin.getJson(
+        `/api/v1/logs/i/${fx.id}/records?source=${encodeURIComponent(path)}`,
+      );
+      expect(read.status).toBe(403);
+    }
+    expect(await t.admin.getJson(`/api/v1/logs/i/${fx.id}/sources`)).toMatchObject({
+      body: { data: { extraPaths: [] } },
+    });
+  });
+
+  test("a file must look like a log: text, and named like one or starting with Odoo records", async () => {
+    const notes = join(fx.dir, "notes.txt");
+    writeFileSync(notes, "db_host = 10.0.0.12\nnothing here looks like a log\n");
+    const binary = join(fx.dir, "dump.log");
+    writeFileSync(binary, Buffer.from([0x50, 0x4b, 0x03, 0x04, 0, 0, 0, 1, 2, 3]));
+    for (const path of [notes, binary]) {
+      const r = await t.admin.postJson(`/api/v1/logs/i/${fx.id}/paths`, { path });
+      expect({ path, code: r.body.error?.code }).toEqual({ path, code: "E_NOT_A_LOG" });
+    }
+    // Odoo records in a file with another name, and a .log file, are accepted (then removed).
+    const worker = join(fx.dir, "worker.out");
+    writeFileSync(worker, odooLine("worker started"));
+    const plain = join(fx.dir, "cron.log");
+    writeFileSync(plain, "plain text\n");
+    for (const path of [worker, plain]) {
+      const r = await t.admin.postJson(`/api/v1/logs/i/${fx.id}/paths`, { path });
+      expect({ path, status: r.status }).toEqual({ path, status: 201 });
+      await t.admin.request("DELETE", `/api/v1/logs/i/${fx.id}/paths?path=${encodeURIComponent(path)}`);
+    }
   });
 });
 
