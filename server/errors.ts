@@ -43,6 +43,8 @@ export const ERROR_CATALOGUE = {
   E_BACKUP_CORRUPT: { status: 422, message: "The backup is corrupt or incomplete" },
   E_NEUTRALIZE_FAILED: { status: 422, message: "Neutralization could not be verified" },
   E_BACKUP_UNAVAILABLE: { status: 422, message: "No backup can be taken or restored here" },
+  // logs
+  E_NOT_A_LOG: { status: 422, message: "This file is not a log odoodeck may show" },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

@@ -1,3 +1,4 @@
+import { isSecretKey, MASK } from "./masking.ts";
 import type { Logger } from "./sdk/types.ts";
 
 const LEVELS = { debug: 10, info: 20, warn: 30, error: 40 } as const;
@@ -8,12 +9,11 @@ export function setLogLevel(level: Level): void {
   threshold = LEVELS[level];
 }
 
-// Anything that looks like a secret is masked before a log line leaves the process.
-const SECRET_KEY = /pass(word|wd|phrase)?|secret|token|private_?key|authorization|api_?key/i;
-
+// Anything that looks like a secret is masked before a log line leaves the process (the same
+// rule set as pages and logs: see masking.ts).
 function scrub(fields: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(fields)) out[k] = SECRET_KEY.test(k) ? "***" : v;
+  for (const [k, v] of Object.entries(fields)) out[k] = isSecretKey(k) ? MASK : v;
   return out;
 }
 

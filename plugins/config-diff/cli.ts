@@ -1,4 +1,4 @@
-import { AppError, type CliCommand, type PluginContext } from "../../server/sdk/index.ts";
+import { AppError, type CliCommand, type PluginContext } from "odoodeck/sdk";
 import type { Comparison, ConfigView } from "./present.ts";
 import { comparison, configView } from "./service.ts";
 

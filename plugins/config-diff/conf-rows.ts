@@ -1,4 +1,4 @@
-import { odoo } from "../../server/sdk/index.ts";
+import { masking, odoo } from "odoodeck/sdk";
 import { isSecret, shown } from "./secrets.ts";
 
 /** One line of the Config tab. `value` is already masked when the key holds a secret. */
@@ -44,8 +44,8 @@ export function confRows(conf: odoo.ParsedConf): ConfRow[] {
     const secret = isSecret(key, conf.raw[key]);
     return {
       key,
-      value: secret ? (value == null ? null : odoo.maskValue(value)) : value,
-      literal: secret ? odoo.maskValue(conf.raw[key]) : conf.raw[key],
+      value: secret ? (value == null ? null : masking.maskValue(value)) : value,
+      literal: secret ? masking.maskValue(conf.raw[key]) : conf.raw[key],
       default: spec ? shown(key, spec.default) : null,
       known: !!spec,
       differs: spec ? !sameAsDefault(key, value, spec.default) : true,

@@ -1,4 +1,4 @@
-import { odoo } from "../../server/sdk/index.ts";
+import { masking } from "odoodeck/sdk";
 import { isSecret } from "./secrets.ts";
 
 export type DiffStatus = "same" | "changed" | "only-left" | "only-right";
@@ -62,7 +62,7 @@ export function diffMaps(
     const status: DiffStatus = !inL ? "only-right" : !inR ? "only-left" : l === r ? "same" : "changed";
     if (status === "same" && !opts.includeSame) continue;
     const secret = !!opts.secretKeys?.has(key) || (inL && isSecret(key, l)) || (inR && isSecret(key, r));
-    const mask = (v: string | null) => (secret && v != null ? odoo.maskValue(v) : v);
+    const mask = (v: string | null) => (secret && v != null ? masking.maskValue(v) : v);
     out.push({ key, status, left: mask(l), right: mask(r), secret, expected: EXPECTED_DIFFERENT.has(key) });
   }
   return out;

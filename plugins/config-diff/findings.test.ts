@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
-import { odoo } from "../../server/sdk/index.ts";
+import { odoo } from "odoodeck/sdk";
 import { FIXTURES } from "../../tests/helpers/fixtures.ts";
 import { findRisks } from "./findings.ts";
 

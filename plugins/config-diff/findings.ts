@@ -1,4 +1,4 @@
-import { odoo } from "../../server/sdk/index.ts";
+import { odoo } from "odoodeck/sdk";
 
 export interface Finding {
   id: string;

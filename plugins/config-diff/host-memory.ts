@@ -1,4 +1,4 @@
-import type { Connection } from "../../server/sdk/index.ts";
+import type { Connection } from "odoodeck/sdk";
 
 /** MemTotal of the instance's server in bytes, read from /proc/meminfo; null when unknown. */
 export async function serverMemoryBytes(conn: Connection): Promise<number | null> {

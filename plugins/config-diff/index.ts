@@ -1,4 +1,4 @@
-import { AppError, definePlugin } from "../../server/sdk/index.ts";
+import { AppError, definePlugin } from "odoodeck/sdk";
 import { cliCommands } from "./cli.ts";
 import * as m001 from "./migrations/001-snapshots.ts";
 import { apiRoutes, pageRoutes } from "./routes.tsx";

@@ -1,4 +1,4 @@
-import type { odoo } from "../../server/sdk/index.ts";
+import type { odoo } from "odoodeck/sdk";
 
 /** Every ir_config_parameter of the instance's database, key → value (real values: mask before showing). */
 export async function readParameters(db: odoo.OdooDb): Promise<Record<string, string | null>> {

@@ -1,4 +1,4 @@
-import { odoo } from "../../server/sdk/index.ts";
+import { odoo } from "odoodeck/sdk";
 import { type ConfNotice, type ConfRow, confNotices, confRows } from "./conf-rows.ts";
 import { type AddonsPathEntry, type DiffEntry, diffAddonsPaths, diffMaps } from "./diff.ts";
 import { type Finding, findRisks } from "./findings.ts";
@@ -14,9 +14,31 @@ export interface ConfigView {
   notices: ConfNotice[];
   addonsPaths: string[];
   dbName: string | null;
-  params: Array<{ key: string; value: string | null; secret: boolean }> | null;
+  /** Sections other than [options] ([queue_job]…): Odoo ignores them, addons read them. */
+  sections: Array<{ name: string; values: MaskedValue[] }>;
+  params: MaskedValue[] | null;
   paramsError: ReadProblem | null;
   findings: Finding[];
+}
+
+type MaskedValue = { key: string; value: string | null; secret: boolean };
+
+const masked = (values: Record<string, string | null>): MaskedValue[] =>
+  Object.entries(values).map(([key, value]) => ({
+    key,
+    value: shown(key, value),
+    secret: isSecret(key, value),
+  }));
+
+/**
+ * The conf as compared between instances: [options] keys as they are, other sections' keys
+ * prefixed with their section ("[queue_job] channels"), so a difference there shows too.
+ */
+export function comparableConf(conf: odoo.ParsedConf): Record<string, string | null> {
+  const out: Record<string, string | null> = { ...conf.options };
+  for (const [name, keys] of Object.entries(conf.sections))
+    for (const [k, v] of Object.entries(keys)) out[`[${name}] ${k}`] = v;
+  return out;
 }
 
 const addonsOf = (conf: odoo.ParsedConf | null) =>
@@ -33,13 +55,10 @@ export function presentConfig(cfg: InstanceConfig): ConfigView {
     notices: conf ? confNotices(conf) : cfg.confErrorWarnings.map((w) => ({ ...w })),
     addonsPaths: addonsOf(conf),
     dbName: cfg.dbName,
-    params: cfg.params
-      ? Object.entries(cfg.params).map(([key, value]) => ({
-          key,
-          value: shown(key, value),
-          secret: isSecret(key, value),
-        }))
-      : null,
+    sections: conf
+      ? Object.entries(conf.sections).map(([name, keys]) => ({ name, values: masked(keys) }))
+      : [],
+    params: cfg.params ? masked(cfg.params) : null,
     paramsError: cfg.paramsError,
     findings: conf
       ? findRisks({
@@ -77,7 +96,7 @@ export function compareConfigs(a: InstanceConfig, b: InstanceConfig): Comparison
     left: side(a),
     right: side(b),
     problems,
-    conf: a.conf && b.conf ? diffMaps(a.conf.options, b.conf.options) : null,
+    conf: a.conf && b.conf ? diffMaps(comparableConf(a.conf), comparableConf(b.conf)) : null,
     addons: diffAddonsPaths(addonsOf(a.conf), addonsOf(b.conf)),
     params: a.params && b.params ? diffMaps(a.params, b.params) : null,
   };

@@ -1,4 +1,4 @@
-import { type InstanceHandle, isAppError, type odoo, toAppError } from "../../server/sdk/index.ts";
+import { type InstanceHandle, isAppError, type odoo, toAppError } from "odoodeck/sdk";
 import { serverMemoryBytes } from "./host-memory.ts";
 import { countListedDatabases, readParameters } from "./params.ts";
 

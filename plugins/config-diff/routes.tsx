@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import { type Env, type PluginContext, ok } from "../../server/sdk/index.ts";
+import { type Env, type PluginContext, ok } from "odoodeck/sdk";
 import { comparison, configView, instanceIdOf, revealSecret } from "./service.ts";
 import { timeline } from "./snapshots.ts";
 import { ConfigPage } from "./views/config-page.tsx";

@@ -1,4 +1,4 @@
-import { AppError, type AppContext, type PluginContext } from "../../server/sdk/index.ts";
+import { AppError, type AppContext, type PluginContext } from "odoodeck/sdk";
 import { compareConfigs, presentConfig } from "./present.ts";
 import { type InstanceConfig, readInstanceConfig } from "./read-instance.ts";
 import { isSecret } from "./secrets.ts";

@@ -1,4 +1,4 @@
-import type { PluginContext } from "../../server/sdk/index.ts";
+import type { PluginContext } from "odoodeck/sdk";
 import { type DiffEntry, diffMaps } from "./diff.ts";
 import type { InstanceConfig } from "./read-instance.ts";
 import { isSecret, secretDigest } from "./secrets.ts";

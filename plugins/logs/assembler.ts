@@ -1,4 +1,4 @@
-import { cleanLine, parseHeader } from "./parser.ts";
+import { bodyLine, cleanLine, parseHeader } from "./parser.ts";
 import type { LogRecord } from "./record.ts";
 
 /** A record never holds more than this; a 5 MB line costs 64 KiB, not 5 MB. */
@@ -7,7 +7,7 @@ export const MAX_RECORD_BYTES = 64 * 1024;
 export interface AssemblerOptions {
   /** Byte offset of the first byte pushed (when reading from the middle of a file). */
   offset?: number;
-  /** Line number of the first line pushed. */
+  /** File line number of the first line pushed; 0 when unknown (every record then gets line 0). */
   line?: number;
   maxRecordBytes?: number;
 }
@@ -25,17 +25,31 @@ export class RecordAssembler {
   private lineTruncated = false;
   private lineStart: number;
   private lineNo: number;
+  private readonly lineKnown: boolean;
+  /** Line number just past the pending record's last line. */
+  private pendingNext = 0;
   private pos: number;
   private pending: LogRecord | null = null;
   private pendingBytes = 0;
   private out: LogRecord[] = [];
   /** Offset just past the last record handed out: a safe place to resume from. */
   consumed: number;
+  /** File line number at `consumed` (0: unknown), so a follower resumes with file line numbers. */
+  consumedLine: number;
 
   constructor(opts: AssemblerOptions = {}) {
     this.max = opts.maxRecordBytes ?? MAX_RECORD_BYTES;
     this.pos = this.lineStart = this.consumed = opts.offset ?? 0;
-    this.lineNo = opts.line ?? 1;
+    this.lineNo = this.consumedLine = opts.line ?? 1;
+    this.lineKnown = this.lineNo > 0;
+  }
+
+  /** Where following resumes after what was handed out: "<id>:<offset>" plus ":<line>" when known. */
+  cursorFor(id: string, r?: LogRecord): string {
+    const [end, line] = r
+      ? [r.end, r.line ? r.line + (r.span ?? 1 + r.continuation.length) : 0]
+      : [this.consumed, this.consumedLine];
+    return line ? `${id}:${end}:${line}` : `${id}:${end}`;
   }
 
   /** Feeds bytes; returns the records completed so far (a record completes when the next starts). */
@@ -90,7 +104,7 @@ export class RecordAssembler {
     const text = cleanLine(this.partBytes ? decoder.decode(bytes) : "");
     const truncated = this.lineTruncated;
     const start = this.lineStart;
-    const lineNo = this.lineNo++;
+    const lineNo = this.lineKnown ? this.lineNo++ : 0;
     const size = this.partBytes;
     this.parts = [];
     this.partBytes = 0;
@@ -102,15 +116,17 @@ export class RecordAssembler {
       // A continuation line (traceback) belongs to the record above it.
       if (this.pendingBytes + size > this.max) p.truncated = true;
       else {
-        p.continuation.push(text);
+        p.continuation.push(bodyLine(text));
         this.pendingBytes += size + 1;
       }
       if (truncated) p.truncated = true;
       p.end = this.pos;
+      p.span = (p.span ?? 1) + 1;
+      this.pendingNext = this.lineNo;
       return;
     }
     this.emitPending();
-    const base = { offset: start, end: this.pos, line: lineNo, continuation: [], truncated };
+    const base = { offset: start, end: this.pos, line: lineNo, span: 1, continuation: [], truncated };
     this.pending = header
       ? { ...base, ...header, raw: false }
       : {
@@ -121,16 +137,18 @@ export class RecordAssembler {
           level: null,
           db: null,
           logger: null,
-          message: text,
+          message: bodyLine(text),
           raw: true,
         };
     this.pendingBytes = size;
+    this.pendingNext = this.lineNo;
   }
 
   private emitPending(): void {
     if (!this.pending) return;
     this.out.push(this.pending);
     this.consumed = this.pending.end;
+    this.consumedLine = this.lineKnown ? this.pendingNext : 0;
     this.pending = null;
   }
 

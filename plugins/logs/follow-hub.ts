@@ -171,7 +171,7 @@ export class FollowHub {
     this.shared.set(conn, byPath);
     const sub = new Subscriber();
     let f = byPath.get(path);
-    let catchUp: { from: number; to: number; id: string } | null = null;
+    let catchUp: { from: number; to: number; id: string; line: number; atLine: number } | null = null;
     const at = f?.pos ? parseCursor(f.pos) : null;
     if (f && !at && (opts.cursor ?? null) === f.startCursor) {
       // Not started yet, from the same place: its own "started" event will come.
@@ -186,7 +186,8 @@ export class FollowHub {
       at.offset - want.offset <= CATCH_UP_MAX
     ) {
       sub.push({ type: "started", cursor: opts.cursor! });
-      if (want.offset < at.offset) catchUp = { from: want.offset, to: at.offset, id: at.id };
+      if (want.offset < at.offset)
+        catchUp = { from: want.offset, to: at.offset, id: at.id, line: want.line, atLine: at.line };
     } else if (f && at && want && want.id === at.id && want.offset > at.offset) {
       sub.push({ type: "started", cursor: opts.cursor! });
       sub.skip = want;
@@ -200,11 +201,12 @@ export class FollowHub {
       if (catchUp) {
         sub.hold();
         const bytes = await readRange(conn, path, catchUp.from, catchUp.to - catchUp.from, opts.signal);
-        const asm = new RecordAssembler({ offset: catchUp.from, line: 0 });
+        // A cursor without its line number: count back from the shared follower's.
+        const line = catchUp.line || (catchUp.atLine ? catchUp.atLine - lineBreaks(bytes) : 0);
+        const asm = new RecordAssembler({ offset: catchUp.from, line });
         const records = [...asm.push(bytes), ...asm.end()];
-        for (const r of records) r.cursor = `${catchUp.id}:${r.end}`;
-        if (records.length)
-          sub.push({ type: "records", records, cursor: `${catchUp.id}:${catchUp.from + bytes.length}` });
+        for (const r of records) r.cursor = asm.cursorFor(catchUp.id, r);
+        if (records.length) sub.push({ type: "records", records, cursor: asm.cursorFor(catchUp.id) });
         sub.release();
       }
       yield* sub.events(opts.signal);
@@ -255,6 +257,12 @@ export class FollowHub {
   stopAll(): void {
     for (const f of this.all) f.stop();
   }
+}
+
+function lineBreaks(bytes: Uint8Array): number {
+  let n = 0;
+  for (let i = bytes.indexOf(10); i !== -1; i = bytes.indexOf(10, i + 1)) n++;
+  return n;
 }
 
 const hubs = new WeakMap<object, FollowHub>();

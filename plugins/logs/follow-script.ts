@@ -5,17 +5,19 @@
  *
  * It holds the file open on fd 3, so bytes written just before a rotation (rename) or a delete are
  * still read, and prints frames, one per line:
- *   S <dev:ino> <offset>   started, reading that file from that offset
+ *   S <dev:ino> <offset> <line|->  started, reading that file from that offset (file line number
+ *                          there, when counted)
  *   D <dev:ino> <offset>   then one line of base64: the bytes at that offset (≤ 1 MiB a frame)
  *   R <dev:ino>            the path now names another file (rotation): reading it from 0
  *   T <dev:ino>            the file shrank (truncation): reading it again from 0
  *   M <dev:ino>            the path is gone (deleted); waiting for it to come back
  *   H                      heartbeat: a dead reader kills the script (SIGPIPE), a silent link is noticed
  *   E <reason>             cannot start: missing | unreadable
- * Args: path, expected dev:ino ("" for none), offset ("end" for the current size), poll interval (s).
+ * Args: path, expected dev:ino ("" for none), offset ("end" for the current size), poll interval (s),
+ * count the lines before the offset when it is at most this many bytes (0: do not count).
  */
 export const FOLLOW_SCRIPT = String.raw`
-p=$1; want=$2; off=$3; iv=$4
+p=$1; want=$2; off=$3; iv=$4; most=$5
 if [ ! -e "$p" ]; then echo "E missing"; exit 3; fi
 if [ -d "$p" ] || [ ! -r "$p" ]; then echo "E unreadable"; exit 3; fi
 exec 3<"$p" || { echo "E unreadable"; exit 3; }
@@ -41,7 +43,11 @@ if [ -n "$want" ] && [ "$want" != "$cur" ]; then
   off=0; echo "R $cur"
 elif [ "$off" = end ]; then off=$(stat -L -c %s /dev/fd/3)
 fi
-echo "S $cur $off"
+line=-
+if [ "$off" = 0 ]; then line=1
+elif [ "$off" -le "$most" ]; then line=$(( $(head -c "$off" /dev/fd/3 | wc -l) + 1 ))
+fi
+echo "S $cur $off $line"
 miss=; beat=0
 while :; do
   set -- $(stat -L -c '%d:%i %s' /dev/fd/3 "$p" 2>/dev/null)

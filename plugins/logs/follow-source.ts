@@ -45,7 +45,7 @@ async function* followCommand(
 ): AsyncGenerator<FollowEvent> {
   const cmd = sourceCommand(src, { follow: true, lines: 0 });
   const proc = conn.spawn(mergeStderr(cmd), { signal: signal });
-  const asm = new RecordAssembler();
+  const asm = new RecordAssembler({ line: 0 }); // a command's output has no file line numbers
   const reader = proc.stdout.getReader();
   const stop = () => void reader.cancel().catch(() => {});
   signal?.addEventListener("abort", stop, { once: true });

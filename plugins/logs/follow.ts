@@ -1,14 +1,16 @@
 import { AppError, type Connection, type RunningProcess } from "odoodeck/sdk";
 import { RecordAssembler } from "./assembler.ts";
 import { FOLLOW_SCRIPT } from "./follow-script.ts";
+import { LINE_COUNT_MAX } from "./line-count.ts";
 import { streamLines } from "./lines.ts";
 import type { LogRecord } from "./record.ts";
 
 /**
  * Follows a log file like `tail -F`, through any Connection: new records within a poll interval,
  * across rotation (rename + new file), truncation and deletion, and across a dropped link.
- * Every batch carries a cursor "<dev>:<inode>:<offset>"; following again from it neither loses
- * nor repeats a line, even when the file was rotated in between.
+ * Every batch carries a cursor "<dev>:<inode>:<offset>[:<line>]"; following again from it neither
+ * loses nor repeats a line, even when the file was rotated in between. The line is the file line
+ * number at that offset, so followed records carry the same line numbers as the view (issue 15.8).
  */
 export type FollowEvent =
   | { type: "records"; records: LogRecord[]; cursor: string }
@@ -28,15 +30,23 @@ export interface FollowOptions {
 interface Position {
   id: string;
   offset: number;
+  /** File line number at `offset`; 0 when unknown. */
+  line: number;
 }
 
+export const CURSOR_RE = /^(\d+:\d+):(\d+)(?::(\d+))?$/;
+
 export function parseCursor(cursor: string): Position {
-  const m = /^(\d+:\d+):(\d+)$/.exec(cursor);
+  const m = CURSOR_RE.exec(cursor);
   if (!m)
     throw new AppError("E_VALIDATION", "The follow cursor is not valid", {
       hint: "Start following again without a cursor",
     });
-  return { id: m[1], offset: Number(m[2]) };
+  return { id: m[1], offset: Number(m[2]), line: Number(m[3] ?? 0) };
+}
+
+export function formatCursor(p: Position): string {
+  return p.line ? `${p.id}:${p.offset}:${p.line}` : `${p.id}:${p.offset}`;
 }
 
 const sleep = (ms: number, signal?: AbortSignal) =>
@@ -62,7 +72,15 @@ export async function* followFile(
   let pos: Position | null = start;
   let failures = 0;
   while (!opts.signal?.aborted) {
-    const args = [path, pos?.id ?? "", pos ? String(pos.offset) : opts.fromStart ? "0" : "end", String(iv)];
+    // Without a known line number, the script counts the lines before where it starts.
+    const count = pos?.line || (!pos && opts.fromStart) ? 0 : LINE_COUNT_MAX;
+    const args = [
+      path,
+      pos?.id ?? "",
+      pos ? String(pos.offset) : opts.fromStart ? "0" : "end",
+      String(iv),
+      String(count),
+    ];
     const proc = conn.spawn(["sh", "-c", FOLLOW_SCRIPT, "odoodeck-follow", ...args], { signal: opts.signal });
     let progressed = false;
     const stop = () => proc.kill("SIGKILL");
@@ -95,7 +113,7 @@ export async function* followFile(
         hint: "Check that the server is reachable; following resumes from where it stopped",
       });
     }
-    if (pos) yield { type: "reconnecting", cursor: `${pos.id}:${pos.offset}` };
+    if (pos) yield { type: "reconnecting", cursor: formatCursor(pos) };
     await sleep(Math.min(5000, 200 * 2 ** failures), opts.signal);
   }
 }
@@ -109,13 +127,13 @@ async function* readFrames(
   signal?: AbortSignal,
 ): AsyncGenerator<FollowEvent> {
   let id = from?.id ?? "";
-  let asm = new RecordAssembler({ offset: from?.offset ?? 0 });
+  let asm = new RecordAssembler({ offset: from?.offset ?? 0, line: from?.line ?? 0 });
   let dataFor: string | null = null;
   // A link that went silent (no heartbeat) is treated as dropped.
   const silentMs = Math.max(5000, iv * 30_000);
   let lastSeen = Date.now();
   const watchdog = setInterval(() => Date.now() - lastSeen > silentMs && proc.kill("SIGKILL"), 1000);
-  const cursor = () => `${id}:${asm.consumed}`;
+  const cursor = () => asm.cursorFor(id);
   try {
     for await (const line of streamLines(proc.stdout, signal)) {
       lastSeen = Date.now();
@@ -125,24 +143,26 @@ async function* readFrames(
         if (!asm.midLine) records.push(...asm.flush());
         dataFor = null;
         if (records.length) {
-          for (const r of records) r.cursor = `${id}:${r.end}`;
+          for (const r of records) r.cursor = asm.cursorFor(id, r);
           yield { type: "records", records, cursor: cursor() };
         }
         continue;
       }
-      const [kind, a, b] = line.split(" ");
+      const [kind, a, b, c] = line.split(" ");
       if (kind === "D") dataFor = a;
       else if (kind === "S") {
-        if (a !== id) asm = new RecordAssembler({ offset: Number(b) });
+        // Nothing was read yet from this file: start at the script's offset and line count.
+        if (a !== id || !from?.line)
+          asm = new RecordAssembler({ offset: Number(b), line: /^\d+$/.test(c ?? "") ? Number(c) : 0 });
         id = a;
         yield { type: "started", cursor: cursor() };
       } else if (kind === "R" || kind === "T") {
         // The old file is finished (rotation) or gone (truncation): start over at byte 0.
         const rest = kind === "R" ? asm.end() : [];
-        for (const r of rest) r.cursor = `${id}:${r.end}`;
+        for (const r of rest) r.cursor = asm.cursorFor(id, r);
         if (rest.length) yield { type: "records", records: rest, cursor: cursor() };
         id = a;
-        asm = new RecordAssembler({ offset: 0 });
+        asm = new RecordAssembler({ offset: 0, line: 1 });
         yield { type: kind === "R" ? "rotated" : "truncated", cursor: cursor() };
       } else if (kind === "M") yield { type: "missing", cursor: cursor() };
       else if (kind === "E") throw startError(a, path);

@@ -1,17 +1,15 @@
-import { maskRecord } from "./mask.ts";
 import type { LogRecord } from "./record.ts";
 
-/** A record as Odoo wrote it (header, message, traceback), secrets masked: for downloads and the CLI. */
-export function recordLines(rec: LogRecord): string {
-  const r = maskRecord(rec);
+/** A record as Odoo wrote it (header, message, traceback), secrets masked
+ * (records are masked when parsed): for downloads and the CLI. */
+export function recordLines(r: LogRecord): string {
   const head = r.raw ? r.message : `${r.time} ${r.pid} ${r.level} ${r.db ?? "?"} ${r.logger}: ${r.message}`;
   const cut = r.truncated ? " [cut: record over 64 KiB]" : "";
   return r.continuation.length ? `${head}${cut}\n${r.continuation.join("\n")}\n` : `${head}${cut}\n`;
 }
 
 /** A record for JSON answers, secrets masked (internal fields left out). */
-export function recordJson(rec: LogRecord) {
-  const r = maskRecord(rec);
+export function recordJson(r: LogRecord) {
   return {
     offset: r.offset,
     end: r.end,

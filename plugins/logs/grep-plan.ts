@@ -1,4 +1,5 @@
 import type { LogFilter } from "./filter.ts";
+import { ANSI_ERE } from "./parser.ts";
 import { LEVELS, levelRank } from "./record.ts";
 
 /**
@@ -64,6 +65,7 @@ export function grepPlan(f: LogFilter): GrepPlan | null {
   const pid = f.pid !== undefined ? String(f.pid) : "[0-9]+";
   const db = f.db ? ereEscape(f.db) : "[^ ]+";
   const logger = f.logger ? `${ereEscape(f.logger)}(\\.[^ :]*)?` : "[^ :]+";
-  const re = `^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:,]{12} ${pid} ${lv} ${db} ${logger}:`;
+  // A coloured level (Odoo's log_color on a tty) is wrapped in ANSI codes.
+  const re = `^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:,]{12} ${pid} ${ANSI_ERE}${lv}${ANSI_ERE} ${db} ${logger}:`;
   return { args: ["-E", "-e", re], headerOnly: true };
 }

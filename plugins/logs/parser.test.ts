@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { MAX_RECORD_BYTES, RecordAssembler, readRecords } from "./assembler.ts";
 import { countLevels } from "./filter.ts";
 import { parseHeader } from "./parser.ts";
+import { MASK } from "../../server/masking.ts";
 import type { LogRecord } from "./record.ts";
 
 const FIXTURE = "/work/shared/fixtures/odoo17/odoo.log";
@@ -131,4 +132,16 @@ describe("bad input", () => {
     expect(parseHeader("2026-11-22 20:29:41,971 6180 INFO")).toBeNull();
     expect(parseHeader("2026-11-22 20:29:41,971 6180 WARN db a.b: x")?.level).toBe("WARNING");
   });
+});
+
+test("a record is masked in its traceback when it is parsed", () => {
+  const asm = new RecordAssembler();
+  const [r] = [
+    ...asm.push(
+      new TextEncoder().encode("2026-11-22 20:29:41,971 6180 ERROR db x: bad\n  smtp_password=abc\n"),
+    ),
+    ...asm.end(),
+  ];
+  expect(r.continuation).toEqual([`  smtp_password=${MASK}`]);
+  expect(JSON.stringify(r)).not.toContain('abc"');
 });

@@ -1,3 +1,4 @@
+import { masking } from "odoodeck/sdk";
 import type { HttpAccess, Level, LogRecord } from "./record.ts";
 
 /**
@@ -22,7 +23,7 @@ function normalizeLevel(word: string): Level {
   return word.startsWith("DEBUG") ? "DEBUG" : "INFO";
 }
 
-/** The header fields of an Odoo log line, or null when the line does not start a record. */
+/** The header fields of an Odoo log line (message masked), or null when the line does not start a record. */
 export function parseHeader(line: string): ParsedHeader | null {
   // Cheap test first: most continuation lines fail on the first character.
   const c = line.charCodeAt(0);
@@ -31,7 +32,8 @@ export function parseHeader(line: string): ParsedHeader | null {
   if (!m) return null;
   const ts = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6], +m[7]);
   const logger = m[11];
-  const message = m[12].trimEnd();
+  // Masked at birth: search, counts, summaries, downloads and follow never see the secret.
+  const message = masking.maskText(m[12].trimEnd());
   const rec: ParsedHeader = {
     time: line.slice(0, 23),
     ts,
@@ -72,7 +74,22 @@ export function parseLogTime(text: string): number | null {
 const CONTROL_RE = /[\u0000-\u0008\u000b-\u001f\u007f]/g;
 const HAS_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f]/;
 
+/** A line that continues a record or has no header, masked like a header's message. */
+export function bodyLine(text: string): string {
+  return masking.maskText(text);
+}
+
+/**
+ * ANSI colour codes, as Odoo writes around the level name on a tty (`log_color`,
+ * `\x1b[1;32m\x1b[1;49mINFO\x1b[0m`): dropped, or the line would not parse and be glued to the
+ * record before it. The ERE form is for grep (the ESC byte itself, as LC_ALL=C grep reads it).
+ */
+const ANSI_RE = /\u001b\[[0-9;]*[A-Za-z]/g;
+export const ANSI_ERE = "(\u001b\\[[0-9;]*m)*";
+
 export function cleanLine(text: string): string {
-  const t = text.endsWith("\r") ? text.slice(0, -1) : text;
+  let t = text.endsWith("\r") ? text.slice(0, -1) : text;
+  if (!HAS_CONTROL.test(t)) return t;
+  t = t.replace(ANSI_RE, "");
   return HAS_CONTROL.test(t) ? t.replace(CONTROL_RE, "\ufffd") : t;
 }

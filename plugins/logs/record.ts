@@ -26,8 +26,10 @@ export interface LogRecord {
   /** Byte offset of the first line and just past the last line: `end` is where a reader resumes. */
   offset: number;
   end: number;
-  /** 1-based line number of the first line, relative to where reading started. */
+  /** 1-based line number of the first line in the file; 0 when unknown (read from the middle). */
   line: number;
+  /** Lines the record spans in the file (header and continuation, lines over the cap included). */
+  span?: number;
   /** As written by Odoo (server-local time, no zone), e.g. "2026-11-22 20:29:41,971". */
   time: string | null;
   /** `time` as milliseconds, read as if it were UTC: only for ordering and ranges. */

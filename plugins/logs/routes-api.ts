@@ -128,7 +128,7 @@ export function logsApi(ctx: Ctx, store: LogsStore, scanner: ErrorScanner): Hono
   app.post("/i/:instance/paths", async (c) => {
     const inst = await requestInstance(ctx, c, "admin");
     const body = (await c.req.json().catch(() => ({}))) as { path?: unknown };
-    const path = await addPath(ctx, store, c, inst.id, String(body.path ?? ""));
+    const path = await addPath(ctx, store, c, inst, String(body.path ?? ""));
     return ok(c, { path, extraPaths: await store.extraPaths(inst.id) }, 201);
   });
 

@@ -29,11 +29,10 @@ import { hubOf } from "./follow-hub.ts";
 import { followCursor, followResponse, streamedResponse } from "./streams.ts";
 import { linker, viewHref, viewQuery } from "./view-url.ts";
 import { ErrorsPage } from "./views/errors-page.tsx";
-import { LogsPage, type Problem } from "./views/logs-page.tsx";
-import { renderRecords } from "./views/record.tsx";
+import { Earlier, earlierUrl, LogsPage, type Problem } from "./views/logs-page.tsx";
+import { Rec, renderRecords } from "./views/record.tsx";
 import { searchResultChunks } from "./views/search-results.tsx";
 import { SearchPage } from "./views/search-page.tsx";
-import { maskRecord } from "./mask.ts";
 import { readWindow } from "./window.ts";
 
 const ASSETS: Record<string, { body: string; type: string }> = {
@@ -45,6 +44,30 @@ export const ASSET_V = Bun.hash(logsJs + logsCss)
   .slice(0, 8);
 
 const baseOf = (id: number) => `/p/logs/i/${id}`;
+
+/**
+ * Records a page sends at first (and per "earlier records" request): the fixture log's page went
+ * from 744 KB of HTML to about a third; scrolling up loads the window above (issue 16.6).
+ */
+export const PAGE_RECORDS = 500;
+
+/** A byte offset from the query (`at`), or undefined. */
+function offsetParam(raw: string | undefined): number | undefined {
+  if (!raw) return undefined;
+  if (!/^\d{1,15}$/.test(raw))
+    throw new AppError("E_VALIDATION", "at must be a byte offset", { hint: "Follow a line number's link" });
+  return Number(raw);
+}
+
+/** `before=<dev:ino>:<offset>`: where the records shown start, in which file. */
+function beforeParam(raw: string | undefined): { file: string; offset: number } {
+  const m = /^(\d+:\d+):(\d{1,15})$/.exec(raw ?? "");
+  if (!m)
+    throw new AppError("E_VALIDATION", "before must be <dev:inode>:<offset>", {
+      hint: "Scroll up in the view: the page builds this link",
+    });
+  return { file: m[1], offset: Number(m[2]) };
+}
 
 export function logsPages(ctx: Ctx, store: LogsStore): Hono<Env> {
   const app = new Hono<Env>();
@@ -67,13 +90,16 @@ export function logsPages(ctx: Ctx, store: LogsStore): Hono<Env> {
     const src = pickSource(l, req.source);
     let problem: Problem | null = req.problem;
     let window = null;
+    let at: number | undefined;
     if (src && !problem) {
       try {
+        at = src.kind === "file" && !src.compressed ? offsetParam(c.req.query("at")) : undefined;
         window = await readWindow(l.conn, src, {
           filter: req.filter,
-          maxRecords: settings.max_records,
+          maxRecords: Math.min(settings.max_records, PAGE_RECORDS),
           maxBytes: settings.window_mb * 1024 * 1024,
           signal: c.req.raw.signal,
+          at,
         });
       } catch (e) {
         problem = toAppError(e).toJSON();
@@ -84,7 +110,9 @@ export function logsPages(ctx: Ctx, store: LogsStore): Hono<Env> {
       req.filter.until === undefined &&
       ((window.mode === "tail" && window.cursor !== null) ||
         window.mode === "command" ||
-        (window.mode === "from-time" && window.cursor !== null && window.matched <= window.records.length));
+        ((window.mode === "from-time" || window.mode === "at") &&
+          window.cursor !== null &&
+          window.matched <= window.records.length));
     const q = viewQuery(req.source, req.filter);
     if (window?.cursor) q.set("cursor", window.cursor);
     const p = c.get("principal");
@@ -101,16 +129,52 @@ export function logsPages(ctx: Ctx, store: LogsStore): Hono<Env> {
           sourceParam={req.source}
           q={req.problem ? req.q : viewQuery(req.source, req.filter)}
           filter={req.filter}
-          window={window ? { ...window, records: window.records.map(maskRecord) } : null}
+          window={window}
           problem={problem}
           confProblem={l.confProblem}
           followUrl={followable ? `${base}/follow?${q}` : null}
+          earlierUrl={earlierUrl(base, req.source, req.filter, window)}
+          at={at}
           downloadUrl={src && !req.problem ? viewHref(`${base}/download`, req.source, req.filter) : null}
           link={linker(base, req.source, req.filter)}
           admin={admin ? { extraPaths: await store.extraPaths(inst.id), action: `${base}/paths` } : null}
         />
       ),
     });
+  });
+
+  /** The window above the records shown (the view's sentinel row fetches it when scrolled to). */
+  app.get("/i/:instance/earlier", async (c) => {
+    const inst = await requestInstance(ctx, c);
+    const base = baseOf(inst.id);
+    const req = viewRequest(c);
+    const before = beforeParam(c.req.query("before"));
+    const { l, src } = await sourceOf(store, inst, req.source);
+    if (src.kind !== "file" || src.compressed)
+      throw new AppError("E_VALIDATION", "Only a plain log file has earlier windows", {
+        hint: "Search reads every file, compressed rotations included",
+      });
+    const settings = await ctx.settings();
+    const w = await readWindow(l.conn, src, {
+      filter: req.filter,
+      maxRecords: Math.min(settings.max_records, PAGE_RECORDS),
+      maxBytes: settings.window_mb * 1024 * 1024,
+      signal: c.req.raw.signal,
+      before: before.offset,
+    });
+    if (w.file !== before.file)
+      throw new AppError("E_CONFLICT", "The log file was rotated since this page was loaded", {
+        hint: "Reload the page to view the new file; the old one is listed as a rotation",
+      });
+    const link = linker(base, req.source, req.filter);
+    return c.html(
+      <>
+        {w.earlier !== null ? <Earlier url={earlierUrl(base, req.source, req.filter, w)!} /> : null}
+        {w.records.map((r) => (
+          <Rec r={r} link={link} />
+        ))}
+      </>,
+    );
   });
 
   app.get("/i/:instance/follow", async (c) => {
@@ -225,7 +289,7 @@ export function logsPages(ctx: Ctx, store: LogsStore): Hono<Env> {
   app.post("/i/:instance/paths", async (c) => {
     const inst = await requestInstance(ctx, c, "admin");
     const body = await c.req.parseBody();
-    await addPath(ctx, store, c, inst.id, String(body.path ?? ""));
+    await addPath(ctx, store, c, inst, String(body.path ?? ""));
     return c.redirect(`${baseOf(inst.id)}`, 303);
   });
 

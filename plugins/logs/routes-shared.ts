@@ -5,12 +5,12 @@ import type { LogsStore } from "./store.ts";
 import type { LogFilter } from "./filter.ts";
 import { recordLines } from "./format.ts";
 import { fileSources, type InstanceLogs, pickSource, recentFiles } from "./instance-logs.ts";
+import { assertLooksLikeLog } from "./log-path-check.ts";
 import { parseLogTime } from "./parser.ts";
 import { searchSources } from "./search-sources.ts";
 import type { LogSource } from "./sources.ts";
 import { streamedResponse } from "./streams.ts";
 import { type ErrorGroup, errorsSummary, groupErrors } from "./summary.ts";
-import { maskSecrets } from "./mask.ts";
 import type { LogRecord } from "./record.ts";
 
 /**
@@ -103,14 +103,8 @@ export async function errorGroups(
       ? await errorsSummary(l.conn, recent, { hours: opts.hours, signal: opts.signal })
       : [];
   }
-  return {
-    files,
-    groups: groups.map((g) => ({
-      ...g,
-      message: maskSecrets(g.message),
-      ...(g.exception ? { exception: maskSecrets(g.exception) } : {}),
-    })),
-  };
+  // Records are masked when parsed, so the groups (and their signatures) never hold a secret.
+  return { files, groups };
 }
 
 export function hoursParam(c: AppContext, fallback: number): number {
@@ -136,12 +130,15 @@ export async function sourceOf(store: LogsStore, inst: InstanceHandle, key: stri
 
 const PATH_RE = /^\/[^\0]*$/;
 
-export async function addPath(ctx: Ctx, store: LogsStore, c: AppContext, instanceId: number, raw: string) {
+export async function addPath(ctx: Ctx, store: LogsStore, c: AppContext, inst: InstanceHandle, raw: string) {
+  const instanceId = inst.id;
   const path = raw.trim();
   if (!PATH_RE.test(path) || path.split("/").includes("..") || path.length > 1000)
     throw new AppError("E_VALIDATION", "A log path must be absolute, without ..", {
       hint: "e.g. /var/log/odoo/odoo-worker.log",
     });
+  // Every viewer of the instance may read it: refuse what is not a log (issue 14.8).
+  await assertLooksLikeLog(await inst.connection(), path, ctx.dataDir);
   const added = await store.addPath(instanceId, path, c.get("principal")?.username ?? "?");
   await ctx.audit(c, { action: "logs.path.add", target: path, instanceId, result: "ok", details: { added } });
   return path;

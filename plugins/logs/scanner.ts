@@ -1,6 +1,5 @@
 import { AppError, type ErrorCode, type InstanceHandle, type PluginContext, toAppError } from "odoodeck/sdk";
 import { instanceLogs, recentFiles } from "./instance-logs.ts";
-import { maskSecrets } from "./mask.ts";
 import type { LogsSettings } from "./settings.ts";
 import { LogsStore, type ScanRow } from "./store.ts";
 import { type ErrorGroup, errorsSummary } from "./summary.ts";
@@ -21,12 +20,6 @@ export interface NewErrorEvent {
   /** When odoodeck noticed it (ISO). */
   at: string;
 }
-
-const masked = (g: ErrorGroup): ErrorGroup => ({
-  ...g,
-  message: maskSecrets(g.message),
-  ...(g.exception ? { exception: maskSecrets(g.exception) } : {}),
-});
 
 /**
  * Reads each instance's recent errors and announces signatures never seen before. The first
@@ -55,7 +48,7 @@ export class ErrorScanner {
         throw new AppError(l.confProblem.code as ErrorCode, l.confProblem.message, {
           hint: l.confProblem.hint,
         });
-      const groups = paths.length ? (await errorsSummary(l.conn, paths, { hours, signal })).map(masked) : [];
+      const groups = paths.length ? await errorsSummary(l.conn, paths, { hours, signal }) : [];
       const fresh = await this.store.recordSignatures(inst.id, groups);
       announce = prev?.okAt ? fresh : [];
       for (const g of announce) {

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { localConnection } from "../../tests/helpers/local-connection.ts";
+import { readRecords } from "./assembler.ts";
 import { countLevels, filterFromQuery, type LogFilter } from "./filter.ts";
 import { grepPlan, toEre } from "./grep-plan.ts";
 import { findOffsetAtTime } from "./jump.ts";
@@ -132,5 +133,43 @@ describe("jump to time and errors summary", () => {
     expect(await errorsSummary(conn, [LOG], { hours: 1, now: parseLogTime("2026-11-23 23:00")! })).toEqual(
       [],
     );
+  });
+});
+
+/** The fixture as Odoo writes it on a tty (log_color): netsvc.ColoredFormatter's level and perf colours. */
+function colouredFixture(): string {
+  const colour: Record<string, number> = { DEBUG: 34, INFO: 32, WARNING: 33, ERROR: 31, CRITICAL: 37 };
+  return readFileSync("/work/shared/fixtures/odoo17/odoo.log", "utf8").replace(
+    /^(\S+ \S+ \d+ )([A-Z]+)( .*)$/gm,
+    (_m, head: string, level: string, rest: string) =>
+      `${head}\x1b[1;${colour[level]}m\x1b[1;49m${level}\x1b[0m${rest.replace(
+        / (\d+) ([\d.]+) ([\d.]+)$/,
+        " \x1b[1;32m$1\x1b[0m \x1b[1;32m$2\x1b[0m \x1b[1;32m$3\x1b[0m",
+      )}`,
+  );
+}
+
+describe("a coloured log (Odoo's log_color on a tty)", () => {
+  const COLOURED = join(dir, "coloured.log");
+  writeFileSync(COLOURED, colouredFixture());
+
+  test("parses into the same records as the plain log, none glued to the one before", async () => {
+    const plain: LogRecord[] = [];
+    for await (const r of readRecords(Bun.file(LOG).stream())) plain.push(r);
+    const coloured: LogRecord[] = [];
+    for await (const r of readRecords(Bun.file(COLOURED).stream())) coloured.push(r);
+    expect(coloured.length).toBe(1725);
+    expect(countLevels(coloured)).toEqual(countLevels(plain));
+    const shape = (r: LogRecord) => [r.line, r.level, r.logger, r.message, r.continuation, r.http];
+    expect(coloured.map(shape)).toEqual(plain.map(shape));
+  });
+
+  test("a level search (grep on the server) finds the coloured ERROR records", async () => {
+    const rs = await search({ level: "ERROR" }, COLOURED);
+    expect(rs.map((r) => [r.line, r.level])).toEqual([
+      [1679, "ERROR"],
+      [1695, "ERROR"],
+    ]);
+    expect(rs[1].continuation.at(-1)).toBe("ZeroDivisionError: division by zero");
   });
 });

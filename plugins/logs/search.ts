@@ -4,7 +4,7 @@ import { compileFilter, type LogFilter } from "./filter.ts";
 import { grepPlan } from "./grep-plan.ts";
 import { findOffsetAtTime } from "./jump.ts";
 import { streamLines } from "./lines.ts";
-import { cleanLine, parseHeader } from "./parser.ts";
+import { bodyLine, cleanLine, parseHeader } from "./parser.ts";
 import { recordContaining } from "./read-range.ts";
 import type { LogRecord } from "./record.ts";
 
@@ -144,7 +144,7 @@ async function* grepRecords(
       const end = offset + Buffer.byteLength(text) + 1;
       if (cur && !header && lineNo === lastLine + 1) {
         // The next line of the same record (a traceback), matched or shown as context.
-        cur.continuation.push(text);
+        cur.continuation.push(bodyLine(text));
         cur.end = end;
         contextRun = isMatch ? 0 : contextRun + 1;
         lastLine = lineNo;
@@ -179,7 +179,7 @@ async function* grepRecords(
           level: null,
           db: null,
           logger: null,
-          message: text,
+          message: bodyLine(text),
         };
       }
     }

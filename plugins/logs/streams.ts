@@ -1,9 +1,8 @@
 import { type AppContext, AppError, type Connection, sseStream, toAppError } from "odoodeck/sdk";
-import { compileFilter, type LogFilter } from "./filter.ts";
+import { compileFilter, countLevels, type LevelCounts, type LogFilter } from "./filter.ts";
 import { followSource } from "./follow-source.ts";
 import type { FollowHub } from "./follow-hub.ts";
-import type { FollowEvent } from "./follow.ts";
-import { maskRecord } from "./mask.ts";
+import { CURSOR_RE, type FollowEvent } from "./follow.ts";
 import type { LogRecord } from "./record.ts";
 import type { LogSource } from "./sources.ts";
 
@@ -112,7 +111,8 @@ const STATUS_TEXT: Record<string, string> = {
 /**
  * Follow mode over Server-Sent Events. Each batch carries its cursor as the event id, so a
  * browser that reconnects sends it back as Last-Event-ID and resumes with no line lost or
- * repeated; batches the filter hides still move the cursor (an id-only "cursor" event).
+ * repeated; batches the filter hides still move the cursor (an id-only "cursor" event). A "counts"
+ * event before each batch says how many records per level it adds to the view's counters.
  */
 export function followResponse(
   c: AppContext,
@@ -124,6 +124,8 @@ export function followResponse(
   hub: FollowHub,
 ): Response {
   const match = compileFilter(filter);
+  // The page's level counters count what passes every filter but the level one.
+  const counted = compileFilter({ ...filter, level: undefined, levelOnly: undefined });
   const ac = new AbortController();
   const signal = AbortSignal.any([c.req.raw.signal, ac.signal]);
   return sseStream(
@@ -138,7 +140,11 @@ export function followResponse(
           }) as AsyncGenerator<FollowEvent>) {
             const id = ev.cursor || undefined;
             if (ev.type === "records") {
-              const shown = ev.records.filter(match).map(maskRecord);
+              const add = countLevels(ev.records.filter(counted));
+              // No id, so it never moves Last-Event-ID; `at` lets a client skip a batch twice sent.
+              if (Object.values(add).some((n) => n > 0))
+                send({ event: "counts", data: { at: ev.cursor, add: nonZero(add) } });
+              const shown = ev.records.filter(match);
               if (shown.length) send({ id, event: "records", data: await render(shown) });
               else if (id) send({ id, event: "cursor", data: "" });
             } else if (ev.type === "started") send({ id, event: "started", data: { cursor: ev.cursor } });
@@ -158,11 +164,15 @@ export function followResponse(
   );
 }
 
+function nonZero(c: LevelCounts): Partial<LevelCounts> {
+  return Object.fromEntries(Object.entries(c).filter(([, n]) => n > 0));
+}
+
 /** Last-Event-ID (a reconnect) wins over ?cursor= (the end of the page's window). */
 export function followCursor(c: AppContext, src: LogSource): string | null {
   const raw = c.req.header("Last-Event-ID") || c.req.query("cursor") || null;
   if (!raw || src.kind !== "file") return null;
-  if (!/^\d+:\d+:\d+$/.test(raw))
+  if (!CURSOR_RE.test(raw))
     throw new AppError("E_VALIDATION", "The follow cursor is not valid", {
       hint: "Start following again without a cursor",
     });

@@ -13,9 +13,19 @@ export function viewHref(base: string, source: string | null, f: LogFilter): str
   return q ? `${base}?${q}` : base;
 }
 
-/** Builds the links a record offers (click a logger or a pid to narrow to it). */
-export type LinkTo = (patch: Partial<LogFilter>) => string;
+/**
+ * Builds the links a record offers: click a logger or a pid to narrow to it; `at` (where the
+ * file can be read from any byte: not a .gz, not a command) opens the unfiltered view at a record.
+ */
+export type LinkTo = ((patch: Partial<LogFilter>) => string) & { at?: (offset: number) => string };
 
 export function linker(base: string, source: string | null, f: LogFilter): LinkTo {
-  return (patch) => viewHref(base, source, { ...f, ...patch });
+  const link: LinkTo = (patch) => viewHref(base, source, { ...f, ...patch });
+  if (!source?.endsWith(".gz") && source !== "journal" && source !== "docker")
+    link.at = (offset) => {
+      const q = viewQuery(source, {});
+      q.set("at", String(offset));
+      return `${base}?${q}`;
+    };
+  return link;
 }

@@ -4,6 +4,7 @@ import { WindowCollector } from "./collector.ts";
 import { fileIdentity } from "./file-id.ts";
 import type { LevelCounts, LogFilter } from "./filter.ts";
 import { findOffsetAtTime } from "./jump.ts";
+import { lineBreaksBefore } from "./line-count.ts";
 import type { LogRecord } from "./record.ts";
 import { type LogSource, sourceCommand } from "./sources.ts";
 
@@ -16,6 +17,10 @@ export interface WindowOptions {
   maxRecords: number;
   maxBytes: number;
   signal?: AbortSignal;
+  /** Only records that start before this byte offset: the window above one already shown. */
+  before?: number;
+  /** Start at this byte offset (where a record starts): a jump link to one record. */
+  at?: number;
 }
 
 export interface LogWindow {
@@ -30,7 +35,11 @@ export interface LogWindow {
   from: number;
   to: number;
   size: number | null;
-  mode: "tail" | "from-time" | "head" | "command";
+  mode: "tail" | "from-time" | "at" | "head" | "command";
+  /** The file's identity (dev:ino), so a later "earlier records" request reads the same file. */
+  file: string | null;
+  /** Matching records may exist before those shown: read them with `before` set to this offset. */
+  earlier: number | null;
   /** Where following this view continues without a gap or a repeat (plain files read to the end). */
   cursor: string | null;
 }
@@ -43,13 +52,16 @@ export async function readWindow(conn: Connection, src: LogSource, opts: WindowO
   let from: number;
   let to: number;
   let mode: LogWindow["mode"] = "tail";
-  if (f.since !== undefined) {
-    mode = "from-time";
-    from = await findOffsetAtTime(conn, src.path, f.since, signal);
+  // Nothing before the time asked for is part of the view.
+  const lo = f.since !== undefined ? await findOffsetAtTime(conn, src.path, f.since, signal) : 0;
+  if (opts.before === undefined && (opts.at !== undefined || f.since !== undefined)) {
+    mode = opts.at !== undefined ? "at" : "from-time";
+    from = Math.min(size, opts.at ?? lo);
     to = Math.min(size, from + maxBytes);
   } else {
     to = f.until !== undefined ? await findOffsetAtTime(conn, src.path, f.until, signal) : size;
-    from = Math.max(0, to - maxBytes);
+    if (opts.before !== undefined) to = Math.min(to, opts.before);
+    from = Math.max(lo, to - maxBytes);
   }
   const coll = new WindowCollector(f, opts.maxRecords, mode === "tail");
   const asm = await readRange(conn, src.path, from, to, coll, signal);
@@ -58,13 +70,20 @@ export async function readWindow(conn: Connection, src: LogSource, opts: WindowO
   if (to === size && !coll.done) {
     // Following resumes after the last whole line; a last line without its line break (still
     // being written, or a file that ends so) is shown, and the follower delivers it again whole.
-    cursor = `${id}:${asm.consumed}`;
+    cursor = asm.cursorFor(id);
     for (const r of asm.end()) coll.add(r);
   }
-  return result(coll, from, to, size, mode, cursor);
+  const w = result(coll, from, to, size, mode, cursor, id);
+  const hidden = from > lo || (mode === "tail" && w.matched > w.records.length);
+  w.earlier = hidden ? (w.records[0]?.offset ?? from) : null;
+  return w;
 }
 
-/** Feeds [from, to) of a file to the collector; from the middle of a file, skips the cut first line. */
+/**
+ * Feeds [from, to) of a file to the collector; from the middle of a file, skips the cut first line.
+ * It starts one byte early, so a `from` where a line starts (a record's offset) loses nothing, and
+ * counts the lines before, so records carry file line numbers whatever part is read (issue 15.8).
+ */
 async function readRange(
   conn: Connection,
   path: string,
@@ -74,9 +93,12 @@ async function readRange(
   signal?: AbortSignal,
 ): Promise<RecordAssembler> {
   let asm: RecordAssembler | null = from === 0 ? new RecordAssembler({ offset: 0, line: 1 }) : null;
-  let pos = from;
   if (to <= from) return asm ?? new RecordAssembler({ offset: from, line: 0 });
-  const reader = conn.readFile(path, { start: from, signal }).getReader();
+  let pos = from === 0 ? 0 : from - 1;
+  // The first whole line follows the first line break read: one more than those before `pos`.
+  const breaks = asm ? 0 : await lineBreaksBefore(conn, path, pos, signal);
+  const firstLine = breaks === null ? 0 : breaks + 2;
+  const reader = conn.readFile(path, { start: pos, signal }).getReader();
   try {
     while (pos < to && !coll.done) {
       const { done, value } = await reader.read();
@@ -87,7 +109,7 @@ async function readRange(
       if (!asm) {
         const nl = chunk.indexOf(10);
         if (nl === -1) continue;
-        asm = new RecordAssembler({ offset: at + nl + 1, line: 0 });
+        asm = new RecordAssembler({ offset: at + nl + 1, line: firstLine });
         chunk = chunk.subarray(nl + 1);
       }
       for (const r of asm.push(chunk)) coll.add(r);
@@ -133,7 +155,7 @@ async function gzipWindow(conn: Connection, path: string, opts: WindowOptions): 
         details: (await stderr).slice(0, 500),
       });
   }
-  return result(coll, 0, pos, cut ? null : pos, "head", null);
+  return result(coll, 0, pos, cut ? null : pos, "head", null, null);
 }
 
 /** journald or docker: the last lines the command prints (stderr included for docker). */
@@ -145,7 +167,8 @@ async function commandWindow(
   const cmd = sourceCommand(src, { lines: Math.min(100_000, opts.maxRecords * 5) });
   const proc = conn.spawn(mergeStderr(cmd), { signal: opts.signal, timeoutMs: 60_000 });
   const coll = new WindowCollector(opts.filter, opts.maxRecords, true);
-  const asm = new RecordAssembler({ offset: 0, line: 1 });
+  // A command's output has no file line numbers.
+  const asm = new RecordAssembler({ offset: 0, line: 0 });
   let pos = 0;
   const reader = proc.stdout.getReader();
   try {
@@ -171,7 +194,7 @@ async function commandWindow(
     });
   }
   for (const r of rest) coll.add(r);
-  return result(coll, 0, pos, pos, "command", null);
+  return result(coll, 0, pos, pos, "command", null, null);
 }
 
 /** Runs a command with its stderr on stdout (docker logs replays the container's stderr there). */
@@ -186,6 +209,7 @@ function result(
   size: number | null,
   mode: LogWindow["mode"],
   cursor: string | null,
+  file: string | null,
 ): LogWindow {
   return {
     records: coll.records(),
@@ -198,5 +222,7 @@ function result(
     size,
     mode,
     cursor,
+    file,
+    earlier: null,
   };
 }

@@ -7,7 +7,8 @@ type Problem = { code: string; message: string; hint?: string };
 
 /** What the overview shows about an instance; each part fails on its own with a clear error. */
 export interface InstanceStatus {
-  conf: { ok: true; warnings: string[] } | { ok: false; error: Problem };
+  /** `errors`: findings that keep Odoo from starting (a duplicate option…); the file was still read. */
+  conf: { ok: true; warnings: string[]; errors: string[] } | { ok: false; error: Problem };
   db: { ok: true; name: string } | { ok: false; name: string | null; error: Problem } | null;
   /** Odoo's own version ("17.0-20240709"), from its log or its web server. */
   odooRelease: OdooRelease | null;
@@ -49,9 +50,11 @@ export async function instanceStatus(registry: Registry, row: InstanceRow): Prom
     return out;
   }
   const { conf, settings, db } = odoo;
+  const text = (w: (typeof conf.warnings)[number]) => (w.line ? `line ${w.line}: ${w.message}` : w.message);
   out.conf = {
     ok: true,
-    warnings: conf.warnings.map((w) => (w.line ? `line ${w.line}: ${w.message}` : w.message)),
+    warnings: conf.warnings.filter((w) => w.severity !== "error").map(text),
+    errors: conf.warnings.filter((w) => w.severity === "error").map(text),
   };
   const name = row.db_name ?? settings.dbNames[0] ?? null;
   const release = registry

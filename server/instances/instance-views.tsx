@@ -139,6 +139,14 @@ export function StatusFacts(p: { row: InstanceRow; server: ServerRow; st: Instan
       {st.db && !st.db.ok ? (
         <Flash kind="error" message={st.db.error.message} hint={st.db.error.hint} code={st.db.error.code} />
       ) : null}
+      {st.conf.ok && st.conf.errors.length ? (
+        <Flash
+          kind="error"
+          message={`odoo.conf: ${st.conf.errors.join("; ")}`}
+          hint="Odoo will not start with this file: fix the lines named above"
+          code="E_CONF_INVALID"
+        />
+      ) : null}
       {st.conf.ok && st.conf.warnings.length ? (
         <Flash kind="info" message={`odoo.conf: ${st.conf.warnings.join("; ")}`} />
       ) : null}

@@ -4,7 +4,7 @@ import { FIXTURES } from "../../tests/helpers/fixtures.ts";
 import { isAppError } from "../errors.ts";
 import { deriveInstanceSettings, parseOdooConf } from "./conf.ts";
 import { ODOO17_DEFAULTS } from "./conf-defaults.ts";
-import { isSecretKey, MASK, maskSecrets, maskValue } from "./secrets.ts";
+import { isSecretKey, MASK, maskOptions as maskSecrets, maskValue } from "../masking.ts";
 
 const prod = () => parseOdooConf(readFileSync(FIXTURES.prodConf));
 const staging = () => parseOdooConf(readFileSync(FIXTURES.stagingConf));
@@ -85,13 +85,26 @@ describe("parseOdooConf on nasty input", () => {
     expect(deriveInstanceSettings(c).addonsPaths).toEqual(["/a", "/b", "/c"]);
   });
 
-  test("duplicate key: warning naming both lines, last value wins", () => {
+  test("duplicate key: an error (Odoo does not start) naming both lines, last value shown", () => {
     const c = parseOdooConf("[options]\nhttp_port = 8069\nhttp_port = 9069\n");
     expect(c.options.http_port).toBe("9069");
     expect(c.lines.http_port).toBe(3);
     expect(c.warnings).toHaveLength(1);
-    expect(c.warnings[0]).toMatchObject({ severity: "warning", line: 3 });
+    expect(c.warnings[0]).toMatchObject({ severity: "error", line: 3 });
     expect(c.warnings[0].message).toContain("line 2 and line 3");
+    expect(c.warnings[0].message).toContain("DuplicateOptionError");
+  });
+
+  test("configparser's duplicates: keys differing only in case, `:` against `=`, any section", () => {
+    const dup = (text: string) => parseOdooConf(text).warnings.map((w) => [w.severity, w.line]);
+    expect(dup("[options]\nWorkers = 2\nworkers: 4\n")).toEqual([["error", 3]]);
+    expect(dup("[options]\nx = 1\n[queue_job]\nchannels = root:1\nCHANNELS=root:2\n")).toEqual([
+      ["error", 5],
+    ]);
+    expect(dup("[options]\nx = 1\n[options]\ny = 2\n")).toEqual([["error", 3]]);
+    // An indented line continues the value; an inline `;` is part of it: neither is a duplicate.
+    expect(dup("[options]\naddons_path = /a,\n  workers = 3\nworkers = 2 ; two\n")).toEqual([]);
+    expect(parseOdooConf("[options]\nworkers = 2 ; two\n").options.workers).toBe("2 ; two");
   });
 
   test("%, None, empty and inline `;` are literal / unset exactly as Python reads them", () => {

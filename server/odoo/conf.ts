@@ -90,11 +90,13 @@ export function parseOdooConf(input: string | Uint8Array): ParsedConf {
     if (header) {
       section = header[1];
       key = null;
+      // Odoo reads the file with RawConfigParser in strict mode: a repeated section or option
+      // raises DuplicateSectionError / DuplicateOptionError and Odoo does not start.
       if (all[section])
         warnings.push({
-          severity: "warning",
+          severity: "error",
           line: no,
-          message: `Section [${section}] appears twice (first at line ${sectionLine[section]}); Python refuses duplicate sections.`,
+          message: `Section [${section}] appears twice (first at line ${sectionLine[section]}): Odoo refuses to start (Python's DuplicateSectionError).`,
         });
       else sectionLine[section] = no;
       all[section] ??= {};
@@ -121,10 +123,11 @@ export function parseOdooConf(input: string | Uint8Array): ParsedConf {
     }
     key = opt[1].trimEnd().toLowerCase();
     if (all[section][key]) {
+      // Keys are compared lowercased, as configparser does: "Workers" and "workers" are one key.
       warnings.push({
-        severity: "warning",
+        severity: "error",
         line: no,
-        message: `"${key}" is set twice in [${section}] (line ${keyLines[section][key]} and line ${no}); Python's parser rejects duplicates, the last value is used here.`,
+        message: `"${key}" is set twice in [${section}] (line ${keyLines[section][key]} and line ${no}): Odoo refuses to start (Python's DuplicateOptionError). Remove one; the last value is shown here.`,
       });
     }
     all[section][key] = [opt[3]];

@@ -23,6 +23,15 @@ export { acceptsUpload } from "../http/body-limit.ts";
 export { fileChunks } from "../connections/streams.ts";
 export * as ui from "../../views/components/ui.tsx";
 export * as odoo from "./odoo.ts";
+/**
+ * The one rule set for secrets (conf keys, system parameters, log text): mask with it before a
+ * value reaches a page, an API answer, a download, a search or a count.
+ * @example
+ * import { masking } from "odoodeck/sdk";
+ * masking.maskText("db_password=s3cret"); // "db_password=••••••••"
+ * masking.shownValue("admin_passwd", "x"); // "••••••••"
+ */
+export * as masking from "../masking.ts";
 
 export const SDK_VERSION = "1.0.0";
 

@@ -10,5 +10,6 @@ export {
   type Row,
   type SqlParam,
 } from "../odoo/pg.ts";
-export { isSecretKey, maskValue, maskSecrets, MASK } from "../odoo/secrets.ts";
+// Kept for SDK 1 plugins; the rules live in `masking` (one set for conf, parameters and logs).
+export { isSecretKey, maskValue, maskOptions as maskSecrets, MASK } from "../masking.ts";
 export { discoverOdooConfs, type ConfCandidate } from "../odoo/discovery.ts";

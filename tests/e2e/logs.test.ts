@@ -31,7 +31,9 @@ test("the logs page follows the file live; pause stops it, resume catches up; no
   await page.click('button[type="submit"]');
   await page.waitForURL(`${t.url}/p/logs/i/${fx.id}`);
   expect(await page.locator("#logs-counts [data-level=ERROR] b").textContent()).toBe("2");
-  expect(await page.locator("#log-view .lr").count()).toBe(1725);
+  // A window: the last 500 of the 1,725 records, with their file line numbers.
+  expect(await page.locator("#log-view .lr").count()).toBe(500);
+  expect(await page.locator("#log-view .lr").last().getAttribute("data-line")).toBe("1753");
   await page.locator("#logs-state", { hasText: "following" }).waitFor();
 
   // The view starts at the bottom; a new line shows up at the bottom while following.
@@ -45,6 +47,40 @@ test("the logs page follows the file live; pause stops it, resume catches up; no
     return v.scrollHeight - v.scrollTop - v.clientHeight < 40;
   });
   expect(atBottom).toBe(true);
+
+  // The counters grow with what is followed.
+  await page.locator("#logs-counts [data-level=WARNING] b", { hasText: /^2$/ }).waitFor({ timeout: 15_000 });
+  expect(await one.getAttribute("data-line")).toBe("1754");
+
+  // Scrolled to the top, the earlier records load, window by window; the rows on screen stay put.
+  const firstLine = await page.locator("#log-view .lr").first().getAttribute("data-line");
+  const rows = () => page.locator("#log-view .lr").count();
+  await page.evaluate(() => {
+    document.getElementById("log-view")!.scrollTop = 0;
+  });
+  await page.waitForFunction(() => document.querySelectorAll("#log-view .lr").length >= 1001);
+  const kept = await page.evaluate((line) => {
+    const v = document.getElementById("log-view")!;
+    const r = v.querySelector(`.lr[data-line="${line}"]`)!;
+    return { scrollTop: v.scrollTop, top: r.getBoundingClientRect().top - v.getBoundingClientRect().top };
+  }, firstLine);
+  expect(kept.scrollTop).toBeGreaterThan(0);
+  expect(kept.top).toBeGreaterThanOrEqual(0);
+  expect(kept.top).toBeLessThan(200);
+  for (let i = 0; i < 5 && (await page.locator("#logs-earlier").count()); i++) {
+    const before = await rows();
+    await page.evaluate(() => {
+      document.getElementById("log-view")!.scrollTop = 0;
+    });
+    await page.waitForFunction((n) => document.querySelectorAll("#log-view .lr").length > n, before);
+  }
+  expect(await page.locator("#logs-earlier").count()).toBe(0);
+  expect(await rows()).toBe(1726);
+  expect(await page.locator("#log-view .lr").first().getAttribute("data-line")).toBe("1");
+  await page.evaluate(() => {
+    const v = document.getElementById("log-view")!;
+    v.scrollTop = v.scrollHeight;
+  });
 
   // Tracebacks are folded; a click opens them.
   const tb = page.locator("#log-view .lv-ERROR details").first();

@@ -207,6 +207,45 @@ describe("Diff of two instances", () => {
   });
 });
 
+describe("Sections and duplicate keys as Odoo reads them (issue 15.6)", () => {
+  test("[queue_job] is shown on the Config tab, in its JSON and in the diff, not dropped", async () => {
+    const { html } = await t.admin.page(`/p/config-diff/i/${stagingId}/config`);
+    expect(html).toContain('id="section-queue_job"');
+    expect(html).toMatch(/id="v-section-queue_job-channels">[\s\S]{0,80}root:2/);
+    const json = (await t.admin.getJson(`/api/v1/config-diff/i/${stagingId}`)).body.data;
+    expect(json.sections).toEqual([
+      { name: "queue_job", values: [{ key: "channels", value: "root:2", secret: false }] },
+    ]);
+    const diff = (await t.admin.getJson(`/api/v1/config-diff/diff?a=${prodId}&b=${stagingId}`)).body.data;
+    expect(diff.conf.find((e: any) => e.key === "[queue_job] channels")).toMatchObject({
+      status: "only-right",
+      left: null,
+      right: "root:2",
+    });
+  });
+
+  test("a key set twice (in another case) is an error on the Config tab and the instance page", async () => {
+    const conf = join(dir, "duplicate-keys.conf");
+    writeFileSync(
+      conf,
+      `${readFileSync(FIXTURES.stagingConf, "utf8").replace("workers=0\n", "workers=0\nWorkers=2\n")}`,
+    );
+    const id = await t.addLocalInstance({ name: "acme-duplicate", confPath: conf });
+    const { html } = await t.admin.page(`/p/config-diff/i/${id}/config`);
+    const notices = html.slice(
+      html.indexOf('id="notices"'),
+      html.indexOf("</ul>", html.indexOf('id="notices"')),
+    );
+    expect(notices).toMatch(/>error<\/span> line 13: &quot;workers&quot; is set twice in \[options\]/);
+    expect(notices).toContain("Odoo refuses to start");
+    const overview = (await t.admin.page(`/instances/${id}`)).html;
+    expect(overview).toMatch(
+      /class="flash flash-error"[^>]*><strong>odoo.conf: line 13: &quot;workers&quot; is set twice/,
+    );
+    noSecretIn(html + overview);
+  });
+});
+
 describe("History and drift", () => {
   test("a change in the conf and in the database is recorded, announced and shown; secrets only as digests", async () => {
     const events: any[] = [];

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { appendFileSync } from "node:fs";
+import { appendFileSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseLogsArgs } from "../../plugins/logs/cli.ts";
 import logs from "../../plugins/logs/index.ts";
-import { MASK } from "../../plugins/logs/mask.ts";
+import { MASK } from "../../server/masking.ts";
 import { startTestApp, type TestApp } from "../helpers/app.ts";
 import { fixtureLogInstance, type LogsInstance, odooLine } from "./logs-helpers.ts";
 
@@ -115,5 +115,36 @@ describe("odoodeck logs", () => {
       await reader.cancel().catch(() => {});
     }
     expect(await p.exited).toBe(0);
+  });
+
+  test("-f --json: followed records carry their file line numbers (issue 15.8)", async () => {
+    const lines = readFileSync(fx.log, "utf8").split("\n").length - 1;
+    const p = odoodeck(["logs", "cli-acme", "-f", "-n", "1", "--json"]);
+    const reader = p.stdout.getReader();
+    const dec = new TextDecoder();
+    let out = "";
+    const waitFor = async (text: string) => {
+      while (!out.includes(text)) {
+        const { done, value } = await reader.read();
+        if (done) throw new Error(`the command ended before printing ${text}: ${out}`);
+        out += dec.decode(value);
+      }
+    };
+    try {
+      await waitFor("}\n");
+      appendFileSync(fx.log, odooLine("numbered one") + odooLine("numbered two"));
+      await waitFor('"numbered two"');
+      await waitFor("}\n");
+    } finally {
+      p.kill("SIGINT");
+      await reader.cancel().catch(() => {});
+    }
+    await p.exited;
+    const recs = out
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    expect(recs.map((r) => r.line)).toEqual([lines, lines + 1, lines + 2]);
+    expect(recs.slice(1).map((r) => r.message)).toEqual(["numbered one", "numbered two"]);
   });
 });

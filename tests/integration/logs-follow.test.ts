@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { appendFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import logs from "../../plugins/logs/index.ts";
 import { hubOf } from "../../plugins/logs/follow-hub.ts";
-import { MASK } from "../../plugins/logs/mask.ts";
+import { MASK } from "../../server/masking.ts";
 import { type NewErrorEvent, scannerOf } from "../../plugins/logs/scanner.ts";
 import { startTestApp, type TestApp } from "../helpers/app.ts";
 import { getSshd } from "../helpers/sshd.ts";
@@ -29,6 +29,12 @@ const jsonMessages = (events: SseEvent[]) =>
   events
     .filter((e) => e.event === "records")
     .flatMap((e) => JSON.parse(e.data).map((r: any) => r.message as string));
+/** The HTML of the records that arrived (page stream). */
+const htmlOf = (events: SseEvent[]) =>
+  events
+    .filter((e) => e.event === "records")
+    .map((e) => e.data)
+    .join("");
 const has = (msgs: string[]) => (events: SseEvent[]) => msgs.every((m) => jsonMessages(events).includes(m));
 
 /** The follow URL the page hands to the browser (with the cursor at the end of its window). */
@@ -52,7 +58,7 @@ async function followRoundTrip(inst: LogsInstance, tag: string) {
   for (const m of first) appendFileSync(inst.log, odooLine(m));
   await a.until(has(first));
   const resumeFrom = a.lastId;
-  expect(resumeFrom).toMatch(/^\d+:\d+:\d+$/);
+  expect(resumeFrom).toMatch(/^\d+:\d+:\d+:\d+$/);
   await a.close();
   // Written while nobody listens: the reconnect must bring exactly these.
   const second = [1, 2].map((i) => `${tag} while away ${i}`);
@@ -71,7 +77,7 @@ describe("follow over SSE, local connection", () => {
   test("lines appended while the page listens arrive as escaped, masked HTML from the window's end", async () => {
     const inst = await fixtureLogInstance(t, { name: "follow-page" });
     const url = await pageFollowUrl(inst.id);
-    expect(url).toMatch(new RegExp(`^/p/logs/i/${inst.id}/follow\\?cursor=\\d+%3A\\d+%3A\\d+$`));
+    expect(url).toMatch(new RegExp(`^/p/logs/i/${inst.id}/follow\\?cursor=\\d+%3A\\d+%3A\\d+%3A1754$`));
     const es = await SseClient.open(t.admin, url);
     expect(es.status).toBe(200);
     appendFileSync(
@@ -104,6 +110,69 @@ describe("follow over SSE, local connection", () => {
     // nothing of the window is sent again: the cursor started at its end
     expect(html).not.toContain("Odoo version");
     expect(html.match(/<div class="lr /g)?.length).toBe(2);
+  });
+
+  test("followed records carry FILE line numbers: 1,754… after the fixture's 1,753 lines (issue 15.8)", async () => {
+    // The page's stream starts from its window's cursor, which carries the line number.
+    const inst = await fixtureLogInstance(t, { name: "follow-lines" });
+    const es = await SseClient.open(t.admin, await pageFollowUrl(inst.id));
+    await es.until((ev) => ev.some((e) => e.event === "started"));
+    appendFileSync(
+      inst.log,
+      odooLine("line 1754", { level: "WARNING" }) +
+        odooLine("line 1755", { level: "ERROR" }) +
+        "Traceback (most recent call last):\nValueError: line 1757\n" +
+        odooLine("line 1758"),
+    );
+    await es.until((ev) => htmlOf(ev).includes("line 1758"));
+    const html = htmlOf(es.events);
+    expect([...html.matchAll(/data-line="(\d+)"/g)].map((m) => Number(m[1]))).toEqual([1754, 1755, 1758]);
+    // the page's counters grow by what was streamed, counted per level
+    const added: Record<string, number> = {};
+    for (const e of es.of("counts"))
+      for (const [level, n] of Object.entries(JSON.parse(e.data).add))
+        added[level] = (added[level] ?? 0) + Number(n);
+    expect(added).toEqual({ WARNING: 1, ERROR: 1, INFO: 1 });
+    // the line number links to the view at that record: it starts there, marked
+    const href = /<a class="lr-n" href="([^"]+)">1755<\/a>/.exec(html)![1].replaceAll("&amp;", "&");
+    const at = await t.admin.page(href);
+    expect([...at.html.matchAll(/data-line="(\d+)"/g)].map((m) => Number(m[1]))).toEqual([1755, 1758]);
+    expect(at.html).toMatch(/<div class="lr lv-ERROR lr-at" data-offset="\d+" data-line="1755">/);
+    expect(at.html).toContain("ValueError: line 1757");
+    // rotation: the new file starts at line 1
+    renameSync(inst.log, `${inst.log}.1`);
+    writeFileSync(inst.log, odooLine("new file first") + odooLine("new file second"));
+    await es.until((ev) => htmlOf(ev).includes("new file second"));
+    await es.close();
+    const after = htmlOf(es.events).slice(htmlOf(es.events).indexOf("new file first") - 400);
+    expect([...after.matchAll(/data-line="(\d+)"/g)].map((m) => Number(m[1]))).toEqual([1, 2]);
+  });
+
+  test("without a cursor, or with one from before line numbers, the server counts the lines before", async () => {
+    const inst = await fixtureLogInstance(t, { name: "follow-count" });
+    const es = await SseClient.open(t.admin, `/api/v1/logs/i/${inst.id}/follow`);
+    await es.until((ev) => ev.some((e) => e.event === "started"));
+    expect(es.lastId).toMatch(/^\d+:\d+:\d+:1754$/);
+    appendFileSync(inst.log, odooLine("counted 1754") + odooLine("counted 1755"));
+    await es.until(has(["counted 1755"]));
+    const old = es.lastId!.split(":").slice(0, 3).join(":"); // "dev:ino:offset", as before 15.8
+    await es.close();
+    const recs = es.of("records").flatMap((e) => JSON.parse(e.data));
+    expect(recs.map((r: any) => [r.line, r.message])).toEqual([
+      [1754, "counted 1754"],
+      [1755, "counted 1755"],
+    ]);
+    await Bun.sleep(3500); // the shared follower lingers 3 s: this one starts its own
+    appendFileSync(inst.log, odooLine("counted 1756"));
+    const again = await SseClient.open(t.admin, `/api/v1/logs/i/${inst.id}/follow`, old);
+    await again.until(has(["counted 1756"]));
+    await again.close();
+    expect(
+      again
+        .of("records")
+        .flatMap((e) => JSON.parse(e.data))
+        .map((r: any) => r.line),
+    ).toEqual([1756]);
   });
 
   test("reconnecting with Last-Event-ID loses and repeats nothing", async () => {
@@ -233,6 +302,21 @@ describe("follow over SSH to a real sshd", () => {
 
   test("appended lines arrive, and a reconnect with Last-Event-ID loses and repeats nothing", async () => {
     await followRoundTrip(inst, "ssh");
+  });
+
+  test("over SSH too, following with no cursor counts the lines before: records carry file line numbers", async () => {
+    const lines = readFileSync(inst.log, "utf8").split("\n").length - 1;
+    const es = await SseClient.open(t.admin, `/api/v1/logs/i/${inst.id}/follow`);
+    await es.until((ev) => ev.some((e) => e.event === "started"));
+    appendFileSync(inst.log, odooLine("ssh numbered"));
+    await es.until(has(["ssh numbered"]));
+    await es.close();
+    expect(
+      es
+        .of("records")
+        .flatMap((e) => JSON.parse(e.data))
+        .map((r: any) => r.line),
+    ).toEqual([lines + 1]);
   });
 
   test("clients following the same file share one remote process, each from its own cursor", async () => {

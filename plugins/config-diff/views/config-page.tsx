@@ -1,4 +1,4 @@
-import { ui } from "../../../server/sdk/index.ts";
+import { ui } from "odoodeck/sdk";
 import type { ConfigView } from "../present.ts";
 import { Findings, Value } from "./parts.tsx";
 
@@ -78,6 +78,28 @@ export function ConfigPage(props: { view: ConfigView; base: string; canReveal: b
           )}
         </ui.Card>
       )}
+      {v.error
+        ? null
+        : v.sections.map((s) => (
+            <ui.Card title={`[${s.name}]`} id={`section-${s.name}`}>
+              <p class="muted">Odoo's own options ignore this section; an addon that reads it uses it.</p>
+              <ui.Table
+                rows={s.values}
+                empty="No keys."
+                columns={[
+                  { label: "Key", render: (r) => <code class="mono">{r.key}</code> },
+                  {
+                    label: "Value",
+                    render: (r) => (
+                      <span id={`v-section-${s.name}-${r.key}`}>
+                        <Value v={r.value} />
+                      </span>
+                    ),
+                  },
+                ]}
+              />
+            </ui.Card>
+          ))}
       {v.error ? null : (
         <ui.Card
           title={

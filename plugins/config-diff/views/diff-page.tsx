@@ -1,4 +1,4 @@
-import { ui } from "../../../server/sdk/index.ts";
+import { ui } from "odoodeck/sdk";
 import type { Comparison } from "../present.ts";
 import { DiffTable } from "./parts.tsx";
 

@@ -1,4 +1,4 @@
-import { ui } from "../../../server/sdk/index.ts";
+import { ui } from "odoodeck/sdk";
 import type { TimelineItem } from "../snapshots.ts";
 import { Value } from "./parts.tsx";
 

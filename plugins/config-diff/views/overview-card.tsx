@@ -1,4 +1,4 @@
-import { type InstanceHandle, type PluginContext, ui } from "../../../server/sdk/index.ts";
+import { type InstanceHandle, type PluginContext, ui } from "odoodeck/sdk";
 
 /** A line on the instance overview: when the configuration last changed. Reads only odoodeck's store. */
 export function overviewCard(ctx: PluginContext) {

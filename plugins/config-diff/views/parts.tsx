@@ -1,4 +1,4 @@
-import { ui } from "../../../server/sdk/index.ts";
+import { ui } from "odoodeck/sdk";
 import type { DiffEntry } from "../diff.ts";
 import type { Finding } from "../findings.ts";
 

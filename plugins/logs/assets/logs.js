@@ -35,8 +35,43 @@
       if (auto) auto.checked = true;
       toBottom();
     });
+    // Oldest rows go first; the "earlier" sentinel stays on top and then starts where rows remain.
     const trim = () => {
-      while (view.childElementCount > MAX_ROWS) view.firstElementChild.remove();
+      const sentinel = view.querySelector(".lr-more");
+      while (view.childElementCount > MAX_ROWS) {
+        const old = sentinel ? sentinel.nextElementSibling : view.firstElementChild;
+        if (!old) break;
+        old.remove();
+      }
+      const first = sentinel?.nextElementSibling;
+      if (sentinel && first?.dataset.offset) {
+        const u = new URL(sentinel.dataset.url, location.href);
+        const file = (u.searchParams.get("before") || "").replace(/:\d+$/, "");
+        u.searchParams.set("before", `${file}:${first.dataset.offset}`);
+        sentinel.dataset.url = u.pathname + u.search;
+      }
+    };
+    // The level counters grow with what is streamed (counted once per part of the file).
+    let counted = null;
+    const addCounts = (e) => {
+      let d;
+      try {
+        d = JSON.parse(e.data);
+      } catch {
+        return;
+      }
+      const m = /^(\d+:\d+):(\d+)/.exec(d.at || "");
+      if (m && counted && counted.file === m[1] && Number(m[2]) <= counted.offset) return;
+      if (m) counted = { file: m[1], offset: Number(m[2]) };
+      for (const [level, n] of Object.entries(d.add || {})) {
+        const badge = document.querySelector(`#logs-counts [data-level="${level}"]`);
+        const b = badge?.querySelector("b");
+        if (!b) continue;
+        const total = Number(b.dataset.count || 0) + n;
+        b.dataset.count = String(total);
+        b.textContent = total.toLocaleString("en-US");
+        badge.hidden = false;
+      }
     };
     const note = (text, kind) => {
       const div = document.createElement("div");
@@ -59,6 +94,7 @@
         say("following");
       });
       es.addEventListener("cursor", track);
+      es.addEventListener("counts", addCounts);
       es.addEventListener("records", (e) => {
         track(e);
         const follow = auto ? auto.checked : true;
@@ -112,6 +148,56 @@
     };
     button?.addEventListener("click", () => (es ? stop("paused") : start()));
     start();
+  }
+
+  // Scrolled to (or clicked), the sentinel row on top of the view is replaced by the window above
+  // it, which ends with a new sentinel when there is more; what was on screen stays in place.
+  function setupEarlier(view) {
+    if (view.dataset.earlierBound) return;
+    view.dataset.earlierBound = "1";
+    const load = async (sentinel) => {
+      if (sentinel.dataset.loading) return;
+      sentinel.dataset.loading = "1";
+      const button = sentinel.querySelector("button");
+      if (button) button.textContent = "loading earlier records…";
+      try {
+        const res = await fetch(sentinel.dataset.url, { headers: { Accept: "text/html" } });
+        const text = await res.text();
+        if (!res.ok) {
+          let msg = `Earlier records could not be loaded (${res.status})`;
+          try {
+            const err = JSON.parse(text).error;
+            msg = `${err.message} [${err.code}]${err.hint ? ` — ${err.hint}` : ""}`;
+          } catch {}
+          sentinel.textContent = msg;
+          sentinel.classList.add("lr-failed");
+          return;
+        }
+        const fromBottom = view.scrollHeight - view.scrollTop;
+        sentinel.insertAdjacentHTML("afterend", text);
+        io.unobserve(sentinel);
+        sentinel.remove();
+        view.scrollTop = view.scrollHeight - fromBottom;
+        watch();
+      } catch (e) {
+        sentinel.textContent = `Earlier records could not be loaded: ${e.message}`;
+        sentinel.classList.add("lr-failed");
+      }
+    };
+    const io = new IntersectionObserver(
+      (entries) => {
+        for (const e of entries) if (e.isIntersecting) load(e.target);
+      },
+      { root: view, rootMargin: "200px 0px 0px 0px" },
+    );
+    const watch = () => {
+      const sentinel = view.querySelector(".lr-more");
+      if (!sentinel || sentinel.dataset.watched) return;
+      sentinel.dataset.watched = "1";
+      io.observe(sentinel);
+      sentinel.querySelector("button")?.addEventListener("click", () => load(sentinel));
+    };
+    watch();
   }
 
   function setupSearch(box) {
@@ -169,6 +255,8 @@
       const v = document.getElementById("log-view");
       if (v?.dataset.tail) v.scrollTop = v.scrollHeight;
     }
+    const lines = document.getElementById("log-view");
+    if (lines) setupEarlier(lines);
     const box = document.querySelector("#search-results[data-stream-url]");
     if (box) setupSearch(box);
   }

@@ -2,7 +2,7 @@ import { ui } from "odoodeck/sdk";
 import type { LogFilter } from "../filter.ts";
 import { LEVELS } from "../record.ts";
 import type { ExtraPath } from "../store.ts";
-import { type LinkTo, viewHref } from "../view-url.ts";
+import { type LinkTo, viewHref, viewQuery } from "../view-url.ts";
 import type { LogWindow } from "../window.ts";
 import { Filters, type SourceOption } from "./filters.tsx";
 import { Rec } from "./record.tsx";
@@ -45,27 +45,27 @@ function Counts(props: { w: LogWindow; base: string; source: string | null; filt
   const levels = [...LEVELS, "RAW"] as const;
   return (
     <p class="logs-counts" id="logs-counts">
-      {levels
-        .filter((l) => w.counts[l] > 0 || l === "ERROR" || l === "WARNING" || l === "INFO")
-        .map((l) => {
-          const active = l !== "RAW" && filter.level === l && filter.levelOnly;
-          const href =
-            l === "RAW" ? null : viewHref(props.base, props.source, { ...filter, level: l, levelOnly: true });
-          const inner = (
-            <>
-              {l === "RAW" ? "no header" : l} <b data-count={String(w.counts[l])}>{fmt(w.counts[l])}</b>
-            </>
-          );
-          return href ? (
-            <a class={`lc lc-${l}${active ? " active" : ""}`} data-level={l} href={href}>
-              {inner}
-            </a>
-          ) : (
-            <span class={`lc lc-${l}`} data-level={l}>
-              {inner}
-            </span>
-          );
-        })}
+      {levels.map((l) => {
+        const active = l !== "RAW" && filter.level === l && filter.levelOnly;
+        const href =
+          l === "RAW" ? null : viewHref(props.base, props.source, { ...filter, level: l, levelOnly: true });
+        // A level with no record yet stays in the markup, hidden: following may bring one.
+        const hidden = w.counts[l] === 0 && l !== "ERROR" && l !== "WARNING" && l !== "INFO";
+        const inner = (
+          <>
+            {l === "RAW" ? "no header" : l} <b data-count={String(w.counts[l])}>{fmt(w.counts[l])}</b>
+          </>
+        );
+        return href ? (
+          <a class={`lc lc-${l}${active ? " active" : ""}`} data-level={l} href={href} hidden={hidden}>
+            {inner}
+          </a>
+        ) : (
+          <span class={`lc lc-${l}`} data-level={l} hidden={hidden}>
+            {inner}
+          </span>
+        );
+      })}
     </p>
   );
 }
@@ -82,13 +82,14 @@ function Scope(props: { w: LogWindow }) {
           : "the whole file"
         : w.from === 0 && w.to === w.size
           ? "the whole file"
-          : w.mode === "from-time"
-            ? `${read} from the jump time${w.to < (w.size ?? 0) ? "; later lines: jump further or search" : ""}`
+          : w.mode === "from-time" || w.mode === "at"
+            ? `${read} from the ${w.mode === "at" ? "line asked for" : "jump time"}${w.to < (w.size ?? 0) ? "; later lines: jump further or search" : ""}`
             : `the last ${read} of ${ui.bytes(w.size)}; older lines: jump to a time or search`;
   return (
     <p class="muted logs-scope" id="logs-scope" data-lines={String(w.lines)} data-records={String(w.total)}>
       {fmt(w.matched)} matching of {fmt(w.total)} records ({fmt(w.lines)} lines) in {where}
-      {w.matched > w.records.length ? `; showing ${fmt(w.records.length)}` : ""}.
+      {w.matched > w.records.length ? `; showing ${fmt(w.records.length)}` : ""}
+      {w.earlier !== null ? " (scroll up for earlier records)" : ""}.
     </p>
   );
 }
@@ -106,6 +107,10 @@ export function LogsPage(props: {
   problem: Problem | null;
   confProblem: Problem | null;
   followUrl: string | null;
+  /** The window above the one shown, when there is one. */
+  earlierUrl: string | null;
+  /** The byte offset a line number's link asked for: that record is marked. */
+  at?: number;
   downloadUrl: string | null;
   link: LinkTo;
   admin: { extraPaths: ExtraPath[]; action: string } | null;
@@ -159,8 +164,9 @@ export function LogsPage(props: {
             data-follow-url={props.followUrl ?? undefined}
             data-tail={w.mode === "tail" || w.mode === "command" ? "1" : undefined}
           >
+            {props.earlierUrl ? <Earlier url={props.earlierUrl} /> : null}
             {w.records.map((r) => (
-              <Rec r={r} link={props.link} />
+              <Rec r={r} link={props.link} mark={r.offset === props.at} />
             ))}
           </div>
           <button type="button" id="logs-new" class="logs-new" hidden>
@@ -176,6 +182,25 @@ export function LogsPage(props: {
       {props.admin ? <Paths {...props.admin} /> : null}
     </div>
   );
+}
+
+/** The sentinel row above the records: scrolled into view (or clicked), it loads the window above. */
+export function Earlier(props: { url: string }) {
+  return (
+    <div class="lr-more" id="logs-earlier" data-url={props.url}>
+      <button type="button" class="link">
+        Load earlier records
+      </button>
+    </div>
+  );
+}
+
+/** The URL of the window above `w` (same source and filter), or null when nothing is above. */
+export function earlierUrl(base: string, source: string | null, filter: LogFilter, w: LogWindow | null) {
+  if (!w || w.earlier === null || !w.file) return null;
+  const q = viewQuery(source, filter);
+  q.set("before", `${w.file}:${w.earlier}`);
+  return `${base}/earlier?${q}`;
 }
 
 function Paths(props: { extraPaths: ExtraPath[]; action: string }) {

@@ -6,9 +6,9 @@ import type { LinkTo } from "../view-url.ts";
  * and the traceback folded under it. JSX escapes everything: a `<script>` in a log stays text.
  * The record must already be masked.
  */
-export function Rec(props: { r: LogRecord; link: LinkTo }) {
+export function Rec(props: { r: LogRecord; link: LinkTo; mark?: boolean }) {
   const { r, link } = props;
-  const cls = `lr lv-${r.level ?? "RAW"}${r.http ? " lr-http" : ""}`;
+  const cls = `lr lv-${r.level ?? "RAW"}${r.http ? " lr-http" : ""}${props.mark ? " lr-at" : ""}`;
   const cut = r.truncated ? <span class="lr-cut">[cut at 64 KiB]</span> : null;
   const more = r.continuation.length ? (
     <details class="lr-tb">
@@ -19,16 +19,31 @@ export function Rec(props: { r: LogRecord; link: LinkTo }) {
       <pre>{r.continuation.join("\n")}</pre>
     </details>
   ) : null;
+  // The file line number, a link to the unfiltered view at this record (none when unknown).
+  const n = r.line ? (
+    link.at ? (
+      <a class="lr-n" href={link.at(r.offset)}>
+        {String(r.line)}
+      </a>
+    ) : (
+      <span class="lr-n">{String(r.line)}</span>
+    )
+  ) : null;
+  const line = r.line ? String(r.line) : undefined;
   if (r.raw)
     return (
-      <div class={cls} data-offset={String(r.offset)}>
+      <div class={cls} data-offset={String(r.offset)} data-line={line}>
+        {n}
+        {n ? " " : null}
         <span class="lr-msg">{r.message}</span>
         {cut}
         {more}
       </div>
     );
   return (
-    <div class={cls} data-offset={String(r.offset)}>
+    <div class={cls} data-offset={String(r.offset)} data-line={line}>
+      {n}
+      {n ? " " : null}
       <span class="lr-t">{r.time}</span>{" "}
       <a class="lr-pid" href={link({ pid: r.pid ?? undefined })}>
         {String(r.pid)}

@@ -1,6 +1,5 @@
 import { toAppError } from "odoodeck/sdk";
 import { sourceKey } from "../instance-logs.ts";
-import { maskRecord } from "../mask.ts";
 import type { LogRecord } from "../record.ts";
 import type { LogSource } from "../sources.ts";
 import type { LinkTo } from "../view-url.ts";
@@ -26,7 +25,7 @@ export async function* searchResultChunks(
       const head = key === current ? "" : await (<h3 class="sr-src">{key}</h3>).toString();
       current = key;
       n++;
-      yield `${head}${await (<Rec r={maskRecord(record)} link={opts.link(key)} />).toString()}${SEP}`;
+      yield `${head}${await (<Rec r={record} link={opts.link(key)} />).toString()}${SEP}`;
     }
     const limited = n >= opts.max;
     yield `${await (
