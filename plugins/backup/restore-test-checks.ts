@@ -5,8 +5,9 @@
  */
 import { type Connection, type odoo, toAppError } from "../../server/sdk/index.ts";
 import type { BackupManifest } from "./format.ts";
-import { neutralizeDatabase } from "./neutralize.ts";
-import { verifyNeutralization } from "./neutralize-verify.ts";
+import { type NeutralizeOptions, neutralizeDatabase } from "./neutralize.ts";
+import { formatReport } from "./neutralize-report.ts";
+import { checkNeutralization } from "./neutralize-verify.ts";
 import { checkAttachments, describeAttachmentCheck } from "./restore-test-attachments.ts";
 import type { CheckOutcome } from "./restore-test-store.ts";
 
@@ -27,16 +28,22 @@ export async function timed(
   }
 }
 
-/** Built-in policy (mail servers, fetchmail, crons off…) applied, then proven with queries. */
-export function neutralizeCheck(conn: Connection, db: odoo.OdooDb, addonsPaths: string[]) {
+/**
+ * Neutralizes the scratch copy exactly as a restore would (same options, same verification), so a
+ * passing restore test means the restore itself would pass.
+ */
+export function neutralizeCheck(conn: Connection, db: odoo.OdooDb, o: NeutralizeOptions) {
   return timed("neutralize", async () => {
-    const { moduleScripts } = await neutralizeDatabase(conn, db, { addonsPaths, mode: "copy" });
-    // The scratch copy never serves requests, so the target's conf smtp_server is not a way out.
-    const armed = await verifyNeutralization(db, { confSmtpServer: null });
-    if (armed.length) return { status: "failed", message: `still armed: ${armed.join("; ")}` };
+    const { report } = await neutralizeDatabase(conn, db, { ...o, mode: "copy" });
+    const { armed, warnings } = await checkNeutralization(db, o);
+    const lines = formatReport([...report, ...warnings.map((text) => ({ kind: "warning" as const, text }))]);
+    if (armed.length)
+      return { status: "failed", message: `still armed: ${armed.join("; ")}`, details: { report: lines } };
+    const scripts = report.filter((l) => l.text.startsWith("ran ")).length;
     return {
       status: "ok",
-      message: `mail servers, fetchmail and crons off, flag set (module scripts: ${moduleScripts.join(", ") || "none reachable"})`,
+      message: `neutralized and verified (${scripts} module script(s) as Odoo${warnings.length ? `; warning: ${warnings.join("; ")}` : ""})`,
+      details: { report: lines },
     };
   });
 }

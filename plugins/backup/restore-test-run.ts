@@ -216,7 +216,12 @@ export async function runRestoreTest(
     if (!copy.tempDb) throw new AppError("E_BACKUP_CORRUPT", `${b.name} restored no database`);
     const db = new odoo.OdooDb(side.conn, { ...side.pg, database: copy.tempDb }, { timeoutMs: 600_000 });
     const neutral = await o.step(STEPS.neutralize, async () => {
-      const c = await neutralizeCheck(side.conn, db, side.addonsPaths);
+      const c = await neutralizeCheck(side.conn, db, {
+        addonsPaths: side.addonsPaths,
+        dataDir: side.dataDir,
+        odooBin: s.restoreTestOdooBin || null,
+        confSmtpServer: side.confSmtpServer,
+      });
       checks.push(c);
       return { status: c.status, message: c.message };
     });

@@ -12,3 +12,11 @@ export {
 } from "../odoo/pg.ts";
 export { isSecretKey, maskValue, maskSecrets, MASK } from "../odoo/secrets.ts";
 export { discoverOdooConfs, type ConfCandidate } from "../odoo/discovery.ts";
+export {
+  addonsRoots,
+  findModuleFile,
+  findOdooRoot,
+  type AddonsRoot,
+  type FileLookup,
+  type LayoutInput,
+} from "../odoo/addons-roots.ts";
