@@ -75,3 +75,27 @@ describe("versions", () => {
     expect(compareVersions("17.0.0.4", "17.0.1.0")).toBe(-1);
   });
 });
+
+describe("Python set literals, as ast.literal_eval reads them (issue 15.7)", () => {
+  test("a manifest with a set (crm_livechat style) is readable; sets read as lists", () => {
+    const r = parseManifest(`{
+    'name': 'CRM Livechat',
+    'depends': {'crm', 'im_livechat'},  # a set, not a list
+    'auto_install': {'crm', 'im_livechat',},
+    'external_dependencies': {'python': set()},
+    'nested': ({1, 2}, [{'a': {'b'}}]),
+    'description': 'tab\\tquote\\'s ' "joined",
+    'license': 'LGPL-3',
+}`);
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.manifest.depends).toEqual(["crm", "im_livechat"]);
+    expect(r.manifest.name).toBe("CRM Livechat");
+  });
+
+  test("an empty {} stays a dict; a set where a dict is needed is still an error", () => {
+    expect(parseManifest("{}").ok).toBe(true);
+    expect(parseManifest("{'a', 'b'}")).toEqual({ ok: false, error: "the manifest is not a dict" });
+    expect(parseManifest("{'a': 1, 'b'}").ok).toBe(false);
+  });
+});
