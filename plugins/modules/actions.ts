@@ -2,6 +2,7 @@ import { AppError, type InstanceHandle, toAppError } from "../../server/sdk/inde
 import { ActionStore } from "./action-store.ts";
 import { backUpFirst, planBackup } from "./backup-first.ts";
 import { ChecksumStore } from "./checksum-store.ts";
+import { readDbModules } from "./db-modules.ts";
 import { currentChecksums, loadModulesReport } from "./load-report.ts";
 import { buildOdooCommand, type ModuleAction, parseModuleList } from "./odoo-command.ts";
 import { runLogged } from "./run-command.ts";
@@ -87,14 +88,24 @@ export async function startModuleAction(
         });
       }
       if (input.action === "uninstall") return { ...run, modules, backup };
-      // What was just deployed becomes the reference for "changed since last recorded".
+      // What was just deployed becomes the reference for "changed since last recorded": the
+      // modules asked for and every module whose state or version odoo changed (dependencies).
       const recorded = await op.step("record checksums", async (s) => {
+        const after = await readDbModules((await inst.odoo()).db);
+        const changed = after.filter((m) => {
+          const before = byName.get(m.name);
+          const live = m.state === "installed" || m.state === "to upgrade";
+          return (
+            live &&
+            (modules.includes(m.name) ||
+              before?.state !== m.state ||
+              (before?.installedVersion ?? null) !== (m.version ?? null))
+          );
+        });
         const sums = await currentChecksums(
           inst,
-          modules.map((n) => byName.get(n)!),
-          {
-            skipStatic: settings.checksumSkipStatic,
-          },
+          changed.map((m) => byName.get(m.name) ?? { name: m.name, installedVersion: m.version }),
+          { skipStatic: settings.checksumSkipStatic },
         );
         await store.record(inst.id, sums, input.actor);
         s.log(`recorded ${sums.length} checksum(s)`);

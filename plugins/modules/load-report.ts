@@ -116,7 +116,9 @@ export async function loadModulesReport(
 /** Checksums of the given modules as they are on disk now (for "record as deployed" and after upgrades). */
 export async function currentChecksums(
   inst: InstanceHandle,
-  modules: ModuleStatus[],
+  modules: Array<
+    Pick<ModuleStatus, "name"> & Partial<Pick<ModuleStatus, "diskVersion" | "installedVersion">>
+  >,
   opts: { skipStatic?: boolean } = {},
 ): Promise<Array<{ module: string; checksum: string; version: string | null }>> {
   const { settings, db } = await inst.odoo();
@@ -126,6 +128,6 @@ export async function currentChecksums(
   return mapLimit(present, 4, async (m) => ({
     module: m.name,
     checksum: await moduleChecksum(conn, scan.modules.get(m.name)!.dir, opts),
-    version: m.diskVersion ?? m.installedVersion,
+    version: m.diskVersion ?? m.installedVersion ?? null,
   }));
 }

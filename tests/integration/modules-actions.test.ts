@@ -266,3 +266,31 @@ describe("faults: the page still renders with a clear error", () => {
     expect(html).not.toContain("banner-missing"); // nothing can be called missing without any readable path
   });
 });
+
+describe("checksums after an install (issue 15.9)", () => {
+  test("every module whose state changed gets its checksum, not only the one asked for", async () => {
+    const db = await fixtureDb("acme_prod");
+    mkdirSync(join(dir, "addons", "uom"), { recursive: true });
+    writeFileSync(join(dir, "addons", "uom", "__manifest__.py"), "{'name': 'uom', 'version': '1.0'}");
+    const id = await t.addLocalInstance({ name: "acme-deps", confPath: writeConf("deps", db) });
+    // Like Odoo: installing project pulls in uom.
+    const bin = join(dir, "odoo-bin-deps");
+    writeFileSync(
+      bin,
+      `#!/bin/sh\nPGPASSWORD='${pg.odooPassword}' psql -X -q -h 127.0.0.1 -p ${pg.port} -U ${pg.odooUser} -d ${db} -c "UPDATE ir_module_module SET state = 'installed', latest_version = '17.0.1.0' WHERE name IN ('project', 'uom')"\n`,
+    );
+    chmodSync(bin, 0o755);
+    await setOdooBin(bin);
+    const r = await operator.postJson(`/api/v1/modules/i/${id}/actions`, {
+      action: "install",
+      modules: "project",
+    });
+    const op = await waitFor(r.body.data.operationId);
+    expect(op.status).toBe("ok");
+    const { body } = await t.admin.getJson(`/api/v1/modules/i/${id}`);
+    const byName = new Map(body.data.modules.map((m: any) => [m.name, m]));
+    expect((byName.get("project") as any).recorded?.recordedBy).toMatch(/^user/);
+    expect((byName.get("uom") as any).recorded?.recordedBy).toMatch(/^user/);
+    expect((byName.get("crm") as any).recorded).toBeFalsy();
+  }, 60_000);
+});
