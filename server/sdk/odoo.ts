@@ -20,3 +20,9 @@ export {
   type FileLookup,
   type LayoutInput,
 } from "../odoo/addons-roots.ts";
+export {
+  resolveOdooExecutable,
+  type OdooExecutable,
+  type OdooExecutableInput,
+  type OdooExecutableLookup,
+} from "../odoo/odoo-executable.ts";
