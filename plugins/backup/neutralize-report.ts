@@ -38,6 +38,10 @@ export function policyReport(o: NeutralizeOptions): NeutralizeLine[] {
     },
     {
       kind: "stricter than Odoo",
+      text: "messages (mail_message.mail_server_id, which queued mail_mail rows send through) no longer name a deactivated server: they go through the active one (Odoo would still use the named server)",
+    },
+    {
+      kind: "stricter than Odoo",
       text: "every payment provider disabled, test-mode ones included (Odoo keeps test mode)",
     },
     {

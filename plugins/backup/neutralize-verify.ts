@@ -47,6 +47,7 @@ export async function checkNeutralization(
           (SELECT res_id FROM ir_model_data WHERE module = 'base' AND name = 'autovacuum_job' AND model = 'ir.cron')) AS crons,
        (SELECT value FROM ir_config_parameter WHERE key = 'database.is_neutralized') AS flag,
        ${guarded("mail_template", "mail_server_id IS NOT NULL")} AS templates,
+       ${guarded("mail_message", "mail_server_id IN (SELECT id FROM ir_mail_server WHERE NOT active)")} AS queued,
        ${Number(hasWebhooks) ? guarded("ir_act_server", `state = 'webhook' AND webhook_url IS DISTINCT FROM '${DISABLED_WEBHOOK}'`) : "NULL"} AS webhooks,
        ${guarded("iap_account", "account_token IS NOT NULL AND account_token !~ '\\+disabled$'")} AS iap`,
     { dummy: DUMMY_MAIL_SERVER, host: safeHost },
@@ -59,6 +60,8 @@ export async function checkNeutralization(
   if (r.crons) armed.push(`active scheduled actions besides the autovacuum: ${r.crons}`);
   if (!r.flag || !/^true$/i.test(r.flag)) armed.push("database.is_neutralized is not set");
   if (Number(r.templates ?? 0) > 0) armed.push(`${r.templates} mail template(s) force a mail server`);
+  if (Number(r.queued ?? 0) > 0)
+    armed.push(`${r.queued} message(s) name a deactivated mail server, which Odoo would still use`);
   if (Number(r.webhooks ?? 0) > 0) armed.push(`${r.webhooks} webhook server action(s) still call their URL`);
   if (Number(r.iap ?? 0) > 0) armed.push(`${r.iap} IAP account(s) still hold a live token`);
   // Odoo sends through the database's own active mail server; only with none does it fall back to

@@ -8,6 +8,7 @@
  * read stops the restore before anything runs.
  */
 import { AppError, type Connection, odoo } from "../../server/sdk/index.ts";
+import { compareWithReference, odooNeutralizeSql, type ReferenceInput } from "./neutralize-reference.ts";
 import { type NeutralizeLine, policyReport, scriptLines } from "./neutralize-report.ts";
 
 export interface NeutralizeOptions {
@@ -23,6 +24,8 @@ export interface NeutralizeOptions {
   catcher?: { host: string; port: number } | null;
   /** `smtp_server` from the TARGET instance's odoo.conf (Odoo's fallback relay), checked by verify. */
   confSmtpServer?: string | null;
+  /** Where Odoo can be run on the target: `odoo-bin neutralize --stdout` is then the reference. */
+  reference?: ReferenceInput | null;
 }
 
 export const DUMMY_MAIL_SERVER = "neutralization - disable emails";
@@ -57,7 +60,7 @@ export async function moduleNeutralizeScripts(
   conn: Connection,
   db: odoo.OdooDb,
   o: Pick<NeutralizeOptions, "addonsPaths" | "dataDir" | "odooBin"> = {},
-): Promise<ModuleScript[]> {
+): Promise<{ scripts: ModuleScript[]; withoutScript: string[]; layoutKnown: boolean }> {
   const addonsPaths = o.addonsPaths ?? [];
   const roots = await odoo.addonsRoots(conn, {
     addonsPaths,
@@ -69,10 +72,12 @@ export async function moduleNeutralizeScripts(
   if (addonsPaths.length && roots.every((r) => r.state === "missing"))
     problems.push(`none of the addons paths (${addonsPaths.join(", ")}) exists on ${conn.label}`);
   const out: ModuleScript[] = [];
+  const withoutScript: string[] = [];
   for (const module of await installedModules(db)) {
     const hit = await odoo.findModuleFile(conn, roots, `${module}/data/neutralize.sql`);
     if (!hit.found) {
       for (const u of hit.unreadable) problems.push(`${u.path}: ${u.error}`);
+      withoutScript.push(module);
       continue;
     }
     try {
@@ -91,7 +96,43 @@ export async function moduleNeutralizeScripts(
         details: { unreadable: problems },
       },
     );
-  return out;
+  return { scripts: out, withoutScript, layoutKnown: roots.some((r) => r.state === "ok") };
+}
+
+function scriptsNotOdoos(problems: string[]): AppError {
+  return new AppError(
+    "E_NEUTRALIZE_FAILED",
+    `The neutralization scripts odoodeck found are not the ones Odoo runs: ${problems.join("; ")}`,
+    {
+      hint: "The copy was not published and the source was not touched. Make odoo.conf's addons_path (and Odoo's own odoo/addons) readable from the connection odoodeck uses, then restore again",
+      details: { problems },
+    },
+  );
+}
+
+/**
+ * The installed modules' scripts, checked against Odoo where it can be run: Odoo's SQL that we did
+ * not find, or a base script missing from a layout we can see (Odoo always ships one), fails closed.
+ */
+async function checkedScripts(conn: Connection, db: odoo.OdooDb, o: NeutralizeOptions) {
+  const found = await moduleNeutralizeScripts(conn, db, o);
+  const lines: NeutralizeLine[] = [];
+  let reference = false;
+  if (o.reference && db.target.database) {
+    const ref = await odooNeutralizeSql(conn, db.target.database, o.reference);
+    if (ref.ok) {
+      const problems = compareWithReference(ref.sql, found.scripts, found.withoutScript);
+      if (problems.length) throw scriptsNotOdoos(problems);
+      reference = true;
+      lines.push({ kind: "as Odoo", text: `the scripts are exactly what \`${ref.command}\` prints` });
+    } else
+      lines.push({ kind: "warning", text: `not compared with odoo-bin neutralize --stdout: ${ref.reason}` });
+  }
+  if (!reference && found.layoutKnown && found.withoutScript.includes("base"))
+    throw scriptsNotOdoos([
+      "base/data/neutralize.sql was found in none of the folders Odoo searches: Odoo always ships it, so these are not Odoo's addons",
+    ]);
+  return { scripts: found.scripts, lines };
 }
 
 /**
@@ -121,6 +162,11 @@ export function policySql(o: NeutralizeOptions): string {
        END LOOP; END $n$;`,
     ifTable("fetchmail_server", "UPDATE fetchmail_server SET active = false;"),
     ifTable("mail_template", "UPDATE mail_template SET mail_server_id = NULL;"),
+    // a queued mail.mail sends through its message's server, by id, active or not (production's host)
+    ifTable(
+      "mail_message",
+      "UPDATE mail_message SET mail_server_id = NULL WHERE mail_server_id IN (SELECT id FROM ir_mail_server WHERE NOT active);",
+    ),
     `UPDATE ir_cron SET active = false WHERE active AND id NOT IN
        (SELECT res_id FROM ir_model_data WHERE module = 'base' AND name = 'autovacuum_job' AND model = 'ir.cron');`,
     // base's own script does this too; repeated here for when that script could not be found
@@ -150,7 +196,7 @@ export async function neutralizeDatabase(
   db: odoo.OdooDb,
   o: NeutralizeOptions = {},
 ): Promise<{ moduleScripts: string[]; scripts: ModuleScript[]; report: NeutralizeLine[] }> {
-  const scripts = await moduleNeutralizeScripts(conn, db, o);
+  const { scripts, lines } = await checkedScripts(conn, db, o);
   // Odoo joins the scripts and runs them in one transaction (odoo/modules/neutralize.py)
   const modulesSql = scripts.map((s) => `${s.sql.replace(/;?\s*$/, ";")}`).join("\n");
   if (modulesSql) await db.query(`BEGIN;\n${modulesSql}\nCOMMIT;`);
@@ -162,6 +208,6 @@ export async function neutralizeDatabase(
   return {
     moduleScripts: scripts.map((s) => s.module),
     scripts,
-    report: [...scriptLines(scripts), ...policyReport(o)],
+    report: [...scriptLines(scripts), ...lines, ...policyReport(o)],
   };
 }

@@ -130,5 +130,6 @@ export function neutralizeChoice(
     dataDir: t.dataDir,
     mode: body.mode === "move" ? "move" : "copy",
     confSmtpServer: t.confSmtpServer,
+    reference: { confPath: t.inst.confPath, container: t.inst.container, addonsPaths: t.addonsPaths },
   };
 }

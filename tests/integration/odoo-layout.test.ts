@@ -10,8 +10,11 @@ import { neutralizeDatabase } from "../../plugins/backup/neutralize.ts";
 import { checkNeutralization, verifyNeutralization } from "../../plugins/backup/neutralize-verify.ts";
 import { restoreToNewDatabase } from "../../plugins/backup/restore.ts";
 import { type RestoreEnv, restoreEnv, testDir } from "../../plugins/backup/restore-test-helpers.ts";
+import { odooStartCheck } from "../../plugins/backup/restore-test-checks.ts";
 import { scanOdooAddons } from "../../plugins/modules/addons-scan.ts";
 import { addonsRoots, findModuleFile } from "../../server/odoo/addons-roots.ts";
+import { resolveOdooExecutable } from "../../server/odoo/odoo-executable.ts";
+import { writeFakeOdooBin } from "../helpers/fake-odoo-bin.ts";
 import { FIXTURES } from "../helpers/fixtures.ts";
 import { fixtureDb } from "../helpers/pg.ts";
 
@@ -66,7 +69,7 @@ function put(path: string, text: string) {
 function odooCheckout(): string {
   const root = testDir("odoo-src");
   dirs.push(root);
-  put(join(root, "odoo-bin"), "#!/usr/bin/env python3\n");
+  writeFakeOdooBin(join(root, "odoo-bin"), { executable: false }); // a checkout may lose the x bit
   put(join(root, "odoo/addons/base/__manifest__.py"), "{'name': 'Base', 'version': '1.3', 'depends': []}");
   put(join(root, "odoo/addons/base/data/neutralize.sql"), BASE_SQL);
   put(
@@ -229,4 +232,116 @@ describe("mail routing: the database's own server wins over the conf's relay", (
       "1",
     );
   }, 120_000);
+});
+
+/** An odoo.conf for the checkout: the test cluster as `odoo`, addons_path = <root>/addons only. */
+function confFor(root: string, addons = join(root, "addons")): string {
+  const path = join(root, "odoo.conf");
+  writeFileSync(
+    path,
+    `[options]\ndb_host = ${env.pg.host}\ndb_port = ${env.pg.port}\ndb_user = ${env.pg.user}\n` +
+      `db_password = ${env.pg.password}\naddons_path = ${addons}\n`,
+  );
+  return path;
+}
+
+describe("odoo-bin out of the box", () => {
+  test("a checkout whose odoo-bin is not executable runs as python3 <root>/odoo-bin", async () => {
+    const root = odooCheckout();
+    const exe = await resolveOdooExecutable(env.conn, { addonsPaths: [join(root, "addons")] });
+    expect(exe.found && exe.state).toBe("not executable");
+    expect(exe.found && exe.argv).toEqual(["python3", join(root, "odoo-bin")]);
+    expect(exe.found && exe.note).toBe(
+      `${join(root, "odoo-bin")} is not executable: run as python3 ${join(root, "odoo-bin")}`,
+    );
+    // the restore test's last check starts Odoo that way and says so
+    const c = await odooStartCheck(env.conn, exe, { confPath: confFor(root), dbName: "acme" });
+    expect(c.status).toBe("ok");
+    expect(c.message).toStartWith(`${join(root, "odoo-bin")} is not executable: run as python3`);
+  });
+
+  test("no odoo-bin anywhere: the restore test's start check is skipped with what was looked at", async () => {
+    const root = odooCheckout();
+    rmSync(join(root, "odoo-bin"));
+    const exe = await resolveOdooExecutable(env.conn, { addonsPaths: [join(root, "addons")] });
+    expect(exe.found).toBe(false);
+    const c = await odooStartCheck(env.conn, exe, { confPath: confFor(root), dbName: "acme" });
+    expect(c.status).toBe("skipped");
+    expect(c.message).toContain("skipped: odoo-bin not found: no odoo-bin found on local");
+    expect(c.message).toContain(join(root, "odoo-bin"));
+  });
+});
+
+describe("odoo-bin neutralize --stdout is the reference", () => {
+  test("the scripts found match what Odoo prints: said in the report", async () => {
+    const db = await fixtureDb("acme_prod");
+    const root = odooCheckout();
+    const res = await neutralizeDatabase(env.conn, env.db(db), {
+      addonsPaths: [join(root, "addons")],
+      reference: { confPath: confFor(root), addonsPaths: [join(root, "addons")] },
+    });
+    expect(res.moduleScripts).toEqual(["base", "iap", "mail"]);
+    const line = res.report.find((l) => l.text.includes("neutralize") && l.text.includes("--stdout"));
+    expect(line?.kind).toBe("as Odoo");
+    expect(line?.text).toContain(
+      `the scripts are exactly what \`python3 ${join(root, "odoo-bin")} neutralize`,
+    );
+  }, 60_000);
+
+  test("Odoo runs a script odoodeck did not find: fail closed, nothing changed", async () => {
+    const db = await fixtureDb("acme_prod");
+    const root = odooCheckout();
+    // what odoodeck sees: another copy of the checkout, without iap's script
+    const seen = odooCheckout();
+    rmSync(join(seen, "addons/iap/data/neutralize.sql"));
+    rmSync(join(seen, "odoo-bin"));
+    let err: any = null;
+    await neutralizeDatabase(env.conn, env.db(db), {
+      addonsPaths: [join(seen, "addons")],
+      reference: { confPath: confFor(root), addonsPaths: [join(root, "addons")] },
+    }).catch((e) => {
+      err = e;
+    });
+    expect(err?.code).toBe("E_NEUTRALIZE_FAILED");
+    expect(err.message).toContain("that odoodeck did not find");
+    expect(err.message).toContain("iap");
+    expect(err.message).toContain("UPDATE iap_account SET account_token");
+    expect(await env.db(db).scalar("SELECT count(*) FROM ir_cron WHERE active")).toBe("15");
+  }, 60_000);
+
+  test("base's script missing from a layout we can see is refused (Odoo always ships it)", async () => {
+    const db = await fixtureDb("acme_prod");
+    const root = odooCheckout();
+    rmSync(join(root, "odoo"), { recursive: true });
+    let err: any = null;
+    await neutralizeDatabase(env.conn, env.db(db), { addonsPaths: [join(root, "addons")] }).catch((e) => {
+      err = e;
+    });
+    expect(err?.code).toBe("E_NEUTRALIZE_FAILED");
+    expect(err.message).toContain("base/data/neutralize.sql was found in none of the folders Odoo searches");
+    expect(await env.db(db).scalar("SELECT count(*) FROM ir_cron WHERE active")).toBe("15");
+  }, 60_000);
+});
+
+describe("queued mail naming production's server", () => {
+  test("a queued mail whose message names a deactivated server is routed through the active one, and verified", async () => {
+    const db = await fixtureDb("acme_prod");
+    // Odoo 17: mail_mail inherits mail_message, which holds mail_server_id
+    const queue = `UPDATE mail_mail SET state = 'outgoing';
+                   UPDATE mail_message SET mail_server_id =
+                     (SELECT id FROM ir_mail_server WHERE smtp_host = 'smtp.acme-corp.example')
+                    WHERE id IN (SELECT mail_message_id FROM mail_mail)`;
+    await env.db(db).query(queue);
+    const res = await neutralizeDatabase(env.conn, env.db(db));
+    expect(
+      await env.db(db).scalar("SELECT count(*) FROM mail_message WHERE mail_server_id IS NOT NULL"),
+    ).toBe("0");
+    expect(res.report.some((l) => l.kind === "stricter than Odoo" && l.text.includes("mail_mail"))).toBe(
+      true,
+    );
+    await env.db(db).query(queue);
+    expect((await verifyNeutralization(env.db(db))).join("\n")).toContain(
+      "8 message(s) name a deactivated mail server",
+    );
+  }, 60_000);
 });
