@@ -47,6 +47,7 @@ export async function startModuleAction(
       });
   }
   const conn = await inst.connection();
+  const plan = await planBackup(ctx, inst, input.backupFirst);
   const exe = await odoo.resolveOdooExecutable(conn, {
     configured: settings.odooBin,
     confPath: inst.confPath,
@@ -66,7 +67,6 @@ export async function startModuleAction(
     dbName: report.dbName ?? "",
     container: inst.container,
   });
-  const plan = await planBackup(ctx, inst, input.backupFirst);
   const actions = new ActionStore(ctx.db);
   const verb = input.action[0].toUpperCase() + input.action.slice(1);
   // run() needs its own id (the backup's parent); it is known once start() returns.

@@ -72,10 +72,13 @@ describe("neutralization of acme_prod", () => {
       join(addons, "crm/data/neutralize.sql"),
       "-- from the crm module\nUPDATE ir_config_parameter SET value = 'neutral' WHERE key = 'acme.feature_flag';\n",
     );
+    // Odoo always ships base's script: a layout without it is refused (odoo-layout.test.ts)
+    mkdirSync(join(addons, "base/data"), { recursive: true });
+    writeFileSync(join(addons, "base/data/neutralize.sql"), "UPDATE ir_cron SET active = false;\n");
     mkdirSync(join(addons, "project/data"), { recursive: true }); // not installed in acme_prod: skipped
     writeFileSync(join(addons, "project/data/neutralize.sql"), "SELECT 1/0;");
     const res = await neutralizeDatabase(env.conn, env.db(db), { addonsPaths: ["/nonexistent", addons] });
-    expect(res.moduleScripts).toEqual(["crm"]);
+    expect(res.moduleScripts).toEqual(["base", "crm"]);
     expect(
       await env.db(db).scalar("SELECT value FROM ir_config_parameter WHERE key = 'acme.feature_flag'"),
     ).toBe("neutral");
