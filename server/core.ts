@@ -20,7 +20,15 @@ import { releaseStaleLocks } from "./operations/locks.ts";
 import { type PluginRecord, PluginHost } from "./plugin-host/host.ts";
 import { readSettings } from "./plugin-host/settings.ts";
 import { TableGuardPlugin } from "./plugin-host/table-guard.ts";
-import type { CardSpec, NavEntry, PluginContext, PluginDefinition, Principal, Role } from "./sdk/types.ts";
+import type {
+  CardSpec,
+  NavEntry,
+  OperationResultSpec,
+  PluginContext,
+  PluginDefinition,
+  Principal,
+  Role,
+} from "./sdk/types.ts";
 import { Scheduler } from "./scheduler/scheduler.ts";
 import { SecretBox } from "./secrets.ts";
 
@@ -35,6 +43,7 @@ export class Core {
   readonly host = new PluginHost();
   readonly limiter = new LoginLimiter();
   readonly cards: Array<CardSpec & { plugin: string }> = [];
+  readonly operationViews: Array<OperationResultSpec & { plugin: string }> = [];
   readonly services = new Map<string, unknown>();
   readonly sessions: Sessions;
   readonly operations: Operations;
@@ -159,6 +168,7 @@ export class Core {
       views: {
         page: (c, opts) => renderPage(this, c, opts),
         card: (spec) => this.cards.push({ ...spec, plugin: rec.id }),
+        operationResult: (spec) => this.operationViews.push({ ...spec, plugin: rec.id }),
       },
       secrets: this.secrets,
       services: {
