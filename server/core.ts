@@ -22,7 +22,15 @@ import { releaseStaleLocks } from "./operations/locks.ts";
 import { type PluginRecord, PluginHost } from "./plugin-host/host.ts";
 import { readSettings } from "./plugin-host/settings.ts";
 import { TableGuardPlugin } from "./plugin-host/table-guard.ts";
-import type { CardSpec, NavEntry, PluginContext, PluginDefinition, Principal, Role } from "./sdk/types.ts";
+import type {
+  CardSpec,
+  NavEntry,
+  OperationResultSpec,
+  PluginContext,
+  PluginDefinition,
+  Principal,
+  Role,
+} from "./sdk/types.ts";
 import { Scheduler } from "./scheduler/scheduler.ts";
 import { SecretBox } from "./secrets.ts";
 
@@ -36,6 +44,7 @@ export class Core {
   readonly bus = new TypedBus();
   readonly host = new PluginHost();
   readonly cards: Array<CardSpec & { plugin: string }> = [];
+  readonly operationViews: Array<OperationResultSpec & { plugin: string }> = [];
   readonly services = new Map<string, unknown>();
   /** Declared operations: what REST, OpenAPI, the CLI and MCP are generated from. */
   readonly catalog = new OperationCatalog();
@@ -180,6 +189,7 @@ export class Core {
       views: {
         page: (c, opts) => renderPage(this, c, opts),
         card: (spec) => this.cards.push({ ...spec, plugin: rec.id }),
+        operationResult: (spec) => this.operationViews.push({ ...spec, plugin: rec.id }),
       },
       secrets: this.secrets,
       services: {

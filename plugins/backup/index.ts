@@ -6,6 +6,8 @@ import { defineBackupJobs, defineRestoreTestJob } from "./jobs.ts";
 import { migrations } from "./migrations/index.ts";
 import { declareBackupOperations } from "./operations.ts";
 import { backupRoutes } from "./routes.tsx";
+import { NeutralizeReportStore } from "./neutralize-report-store.ts";
+import { neutralizeRoutes } from "./routes-neutralize.tsx";
 import { restoreRoutes } from "./routes-restore.tsx";
 import { RestoreTestStore } from "./restore-test-store.ts";
 import { createRestoreTests, type RestoreTestEvent } from "./restore-tests.ts";
@@ -14,6 +16,7 @@ import { sweepAfterRestart } from "./scratch-sweep.ts";
 import { createBackupService } from "./service.ts";
 import { settings } from "./settings.ts";
 import { BackupCard } from "./views/card.tsx";
+import { OperationNeutralizeReport } from "./views/neutralize-report-view.tsx";
 
 declare module "../../server/sdk/types.ts" {
   interface EventMap {
@@ -52,8 +55,18 @@ export default definePlugin({
     const restore = restoreRoutes(ctx);
     const restoreTests = createRestoreTests(ctx, svc.store);
     const rt = restoreTestRoutes(ctx, restoreTests);
-    const pages = new Hono<Env>().route("/", mine.pages).route("/", restore.pages).route("/", rt.pages);
-    const api = new Hono<Env>().route("/", mine.api).route("/", restore.api).route("/", rt.api);
+    const reports = new NeutralizeReportStore(ctx.db);
+    const nr = neutralizeRoutes(ctx, reports);
+    const pages = new Hono<Env>()
+      .route("/", mine.pages)
+      .route("/", restore.pages)
+      .route("/", rt.pages)
+      .route("/", nr.pages);
+    const api = new Hono<Env>()
+      .route("/", mine.api)
+      .route("/", restore.api)
+      .route("/", rt.api)
+      .route("/", nr.api);
     ctx.pages(pages);
     ctx.api(api);
     defineBackupJobs(ctx, svc);
@@ -70,9 +83,11 @@ export default definePlugin({
           .get<{ lastVerifiedRestore(id: number): Promise<unknown> }>("backup.restoreTests")
           ?.lastVerifiedRestore(instanceId)) ?? null,
     });
+    for (const kind of ["restore", "copy"])
+      ctx.views.operationResult({ kind, render: OperationNeutralizeReport });
     ctx.views.card({
       order: 20,
-      render: (inst) => BackupCard({ svc, inst, restoreTests: restoreTests.store }),
+      render: (inst) => BackupCard({ svc, inst, restoreTests: restoreTests.store, reports }),
     });
   },
   async start(ctx) {

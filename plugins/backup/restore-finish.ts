@@ -5,7 +5,8 @@
  */
 import { AppError, odoo, toAppError } from "../../server/sdk/index.ts";
 import { type NeutralizeOptions, neutralizeDatabase } from "./neutralize.ts";
-import { neutralizeFailed, verifyNeutralization } from "./neutralize-verify.ts";
+import { formatReport, type NeutralizeLine } from "./neutralize-report.ts";
+import { checkNeutralization, neutralizeFailed } from "./neutralize-verify.ts";
 import { discardTemp, type TempCopy } from "./restore.ts";
 import { databaseExists, maintenanceDb, renameDatabase } from "./restore-pg.ts";
 import { type SwapResult, swapIntoInstance } from "./swap.ts";
@@ -23,6 +24,8 @@ export interface RestoreResult {
   filestore: string | null;
   neutralized: boolean;
   moduleScripts: string[];
+  /** What neutralization did, each line "as Odoo" / "stricter than Odoo" / "warning". */
+  neutralizeReport: NeutralizeLine[];
   check: TempCopy["check"];
   swap: SwapResult | null;
   restoreSeconds: number;
@@ -32,17 +35,18 @@ export async function finishRestore(temp: TempCopy, o: FinishOptions): Promise<R
   const log = o.log ?? (() => {});
   const target = o.promote.kind === "new" ? o.promote.dbName : o.promote.currentDb;
   let moduleScripts: string[] = [];
+  let neutralizeReport: NeutralizeLine[] = [];
   try {
     if (o.neutralize !== false && temp.tempDb) {
       o.progress?.({ phase: "neutralize" });
       const db = new odoo.OdooDb(temp.conn, { ...temp.pg, database: temp.tempDb });
       const nopts = o.neutralize ?? {};
-      ({ moduleScripts } = await neutralizeDatabase(temp.conn, db, nopts));
-      log(
-        `Neutralized (module scripts: ${moduleScripts.join(", ") || "none reachable"}; built-in policy applied)`,
-      );
-      const armed = await verifyNeutralization(db, nopts);
+      ({ moduleScripts, report: neutralizeReport } = await neutralizeDatabase(temp.conn, db, nopts));
+      const { armed, warnings } = await checkNeutralization(db, nopts);
       if (armed.length) throw neutralizeFailed(armed);
+      neutralizeReport.push(...warnings.map((text) => ({ kind: "warning" as const, text })));
+      log("Neutralized:");
+      for (const line of formatReport(neutralizeReport)) log(`  ${line}`);
     }
     o.progress?.({ phase: "swap" });
     let swap: SwapResult | null = null;
@@ -74,6 +78,7 @@ export async function finishRestore(temp: TempCopy, o: FinishOptions): Promise<R
           : `${temp.filestoreRoot}/${target}`,
       neutralized: o.neutralize !== false,
       moduleScripts,
+      neutralizeReport,
       check: temp.check,
       swap,
       restoreSeconds: temp.seconds,

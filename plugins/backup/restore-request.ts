@@ -24,6 +24,7 @@ export interface TargetSide extends RestoreTarget {
   currentDb: string | null;
   service: string | null;
   addonsPaths: string[];
+  dataDir: string;
   confSmtpServer: string;
 }
 
@@ -38,6 +39,7 @@ export async function targetSide(inst: InstanceHandle): Promise<TargetSide> {
     currentDb: inst.dbName ?? s.dbNames[0] ?? null,
     service: inst.service,
     addonsPaths: s.addonsPaths,
+    dataDir: s.dataDir,
     confSmtpServer: s.smtp.server,
   };
 }
@@ -125,7 +127,9 @@ export function neutralizeChoice(
   if (!on) return false;
   return {
     addonsPaths: t.addonsPaths,
+    dataDir: t.dataDir,
     mode: body.mode === "move" ? "move" : "copy",
     confSmtpServer: t.confSmtpServer,
+    reference: { confPath: t.inst.confPath, container: t.inst.container, addonsPaths: t.addonsPaths },
   };
 }

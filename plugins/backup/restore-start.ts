@@ -13,7 +13,8 @@ import {
 } from "../../server/sdk/index.ts";
 import type { NeutralizeOptions } from "./neutralize.ts";
 import { discardTemp, restoreToTemp, type TempCopy } from "./restore.ts";
-import { finishRestore } from "./restore-finish.ts";
+import { NeutralizeReportStore } from "./neutralize-report-store.ts";
+import { finishRestore, type RestoreResult } from "./restore-finish.ts";
 import type { TargetSide } from "./restore-request.ts";
 import { ScratchClaims } from "./scratch-claims.ts";
 
@@ -78,6 +79,7 @@ export function startRestoreOperation(ctx: PluginContext<any>, r: RestoreStart) 
           }),
         );
         clean = true;
+        await recordReport(ctx, inst.id, op, result);
         return result;
       } catch (e) {
         if (temp) await discardTemp(temp); // e.g. cancelled between the steps
@@ -88,6 +90,21 @@ export function startRestoreOperation(ctx: PluginContext<any>, r: RestoreStart) 
     },
   });
   return { op, dbName };
+}
+
+/**
+ * Keeps the published database's neutralization report. The database is live by now: a store
+ * failure is logged on the operation, it does not turn a good restore into a failed one.
+ */
+export async function recordReport(
+  ctx: PluginContext<any>,
+  instanceId: number,
+  op: { id: string; log(line: string): void },
+  result: RestoreResult,
+): Promise<void> {
+  await new NeutralizeReportStore(ctx.db)
+    .record(instanceId, op.id, result)
+    .catch((e) => op.log(`Warning: the neutralization report could not be stored: ${e?.message ?? e}`));
 }
 
 /**

@@ -5,8 +5,9 @@
  */
 import { type Connection, type odoo, toAppError } from "../../server/sdk/index.ts";
 import type { BackupManifest } from "./format.ts";
-import { neutralizeDatabase } from "./neutralize.ts";
-import { verifyNeutralization } from "./neutralize-verify.ts";
+import { type NeutralizeOptions, neutralizeDatabase } from "./neutralize.ts";
+import { formatReport } from "./neutralize-report.ts";
+import { checkNeutralization } from "./neutralize-verify.ts";
 import { checkAttachments, describeAttachmentCheck } from "./restore-test-attachments.ts";
 import type { CheckOutcome } from "./restore-test-store.ts";
 
@@ -27,16 +28,22 @@ export async function timed(
   }
 }
 
-/** Built-in policy (mail servers, fetchmail, crons off…) applied, then proven with queries. */
-export function neutralizeCheck(conn: Connection, db: odoo.OdooDb, addonsPaths: string[]) {
+/**
+ * Neutralizes the scratch copy exactly as a restore would (same options, same verification), so a
+ * passing restore test means the restore itself would pass.
+ */
+export function neutralizeCheck(conn: Connection, db: odoo.OdooDb, o: NeutralizeOptions) {
   return timed("neutralize", async () => {
-    const { moduleScripts } = await neutralizeDatabase(conn, db, { addonsPaths, mode: "copy" });
-    // The scratch copy never serves requests, so the target's conf smtp_server is not a way out.
-    const armed = await verifyNeutralization(db, { confSmtpServer: null });
-    if (armed.length) return { status: "failed", message: `still armed: ${armed.join("; ")}` };
+    const { report } = await neutralizeDatabase(conn, db, { ...o, mode: "copy" });
+    const { armed, warnings } = await checkNeutralization(db, o);
+    const lines = formatReport([...report, ...warnings.map((text) => ({ kind: "warning" as const, text }))]);
+    if (armed.length)
+      return { status: "failed", message: `still armed: ${armed.join("; ")}`, details: { report: lines } };
+    const scripts = report.filter((l) => l.text.startsWith("ran ")).length;
     return {
       status: "ok",
-      message: `mail servers, fetchmail and crons off, flag set (module scripts: ${moduleScripts.join(", ") || "none reachable"})`,
+      message: `neutralized and verified (${scripts} module script(s) as Odoo${warnings.length ? `; warning: ${warnings.join("; ")}` : ""})`,
+      details: { report: lines },
     };
   });
 }
@@ -119,63 +126,50 @@ export function attachmentsCheck(
   });
 }
 
-/** odoo-bin candidates on the target: the setting, beside the addons paths, then PATH. */
-export async function findOdooBin(
-  conn: Connection,
-  configured: string,
-  addonsPaths: string[],
-): Promise<{ path: string | null; looked: string[] }> {
-  const looked: string[] = [];
-  if (configured.trim()) {
-    looked.push(configured.trim());
-    const st = await conn.stat(configured.trim()).catch(() => null);
-    return { path: st?.type === "file" ? configured.trim() : null, looked };
-  }
-  for (const p of addonsPaths) {
-    const base = p.replace(/\/+$/, "");
-    for (const up of [base.replace(/\/[^/]+$/, ""), base.replace(/\/[^/]+\/[^/]+$/, "")]) {
-      const cand = `${up}/odoo-bin`;
-      if (!up || looked.includes(cand)) continue;
-      looked.push(cand);
-      if ((await conn.stat(cand).catch(() => null))?.type === "file") return { path: cand, looked };
-    }
-  }
-  looked.push("odoo-bin on PATH");
-  const r = await conn.exec(["sh", "-c", "command -v odoo-bin || command -v odoo"]).catch(() => null);
-  const found = r?.code === 0 ? r.stdout.trim().split("\n")[0] : "";
-  return { path: found || null, looked };
-}
-
-/** Starts Odoo once on the scratch database and lets it stop after loading every module. */
+/**
+ * Starts Odoo once on the scratch database and lets it stop after loading every module. How Odoo
+ * is run comes from the shared resolver (odoo.resolveOdooExecutable): a non-executable odoo-bin
+ * runs through its interpreter, and the line says so.
+ */
 export function odooStartCheck(
   conn: Connection,
-  o: { configured: string; addonsPaths: string[]; confPath: string; dbName: string; signal?: AbortSignal },
+  exe: odoo.OdooExecutableLookup,
+  o: { confPath: string; dbName: string; container?: string | null; signal?: AbortSignal },
 ) {
   return timed("odoo", async () => {
-    const bin = await findOdooBin(conn, o.configured, o.addonsPaths);
-    if (!bin.path)
+    if (!exe.found)
       return {
         status: "skipped",
-        message: `skipped: odoo-bin not found (looked at ${bin.looked.join(", ")})`,
+        message: `skipped: odoo-bin not found: ${exe.reason} (looked at ${exe.looked.join(", ")})`,
       };
-    const r = await conn.exec(
-      [
-        bin.path,
-        "-c",
-        o.confPath,
-        "-d",
-        o.dbName,
-        "--no-http",
-        "--max-cron-threads=0",
-        "--stop-after-init",
-        "--log-level=warn",
-      ],
-      { timeoutMs: 15 * 60_000, signal: o.signal, maxOutputBytes: 1024 * 1024 },
-    );
+    const argv = [
+      ...(o.container ? ["docker", "exec", o.container] : []),
+      ...exe.argv,
+      "-c",
+      o.confPath,
+      "-d",
+      o.dbName,
+      "--no-http",
+      "--max-cron-threads=0",
+      "--stop-after-init",
+      "--log-level=warn",
+    ];
+    const how = exe.state === "not executable" ? `${exe.note}; ` : "";
+    const r = await conn.exec(argv, {
+      timeoutMs: 15 * 60_000,
+      signal: o.signal,
+      maxOutputBytes: 1024 * 1024,
+    });
     if (r.code !== 0) {
       const tail = `${r.stderr}\n${r.stdout}`.trim().split("\n").slice(-3).join(" | ");
-      return { status: "failed", message: `${bin.path} exited ${r.code}: ${tail.slice(0, 400)}` };
+      return {
+        status: "failed",
+        message: `${how}${exe.argv.join(" ")} exited ${r.code}: ${tail.slice(0, 400)}`,
+      };
     }
-    return { status: "ok", message: `${bin.path} loaded the copy and stopped (--stop-after-init)` };
+    return {
+      status: "ok",
+      message: `${how}${exe.argv.join(" ")} loaded the copy and stopped (--stop-after-init)`,
+    };
   });
 }

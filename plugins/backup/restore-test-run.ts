@@ -215,8 +215,27 @@ export async function runRestoreTest(
     const copy = temp as unknown as TempCopy;
     if (!copy.tempDb) throw new AppError("E_BACKUP_CORRUPT", `${b.name} restored no database`);
     const db = new odoo.OdooDb(side.conn, { ...side.pg, database: copy.tempDb }, { timeoutMs: 600_000 });
+    // how Odoo runs on the target: the reference for neutralization and the last check
+    const exe = await odoo.resolveOdooExecutable(side.conn, {
+      configured: s.restoreTestOdooBin,
+      confPath: target.confPath,
+      addonsPaths: side.addonsPaths,
+      container: target.container,
+    });
     const neutral = await o.step(STEPS.neutralize, async () => {
-      const c = await neutralizeCheck(side.conn, db, side.addonsPaths);
+      const c = await neutralizeCheck(side.conn, db, {
+        addonsPaths: side.addonsPaths,
+        dataDir: side.dataDir,
+        odooBin: exe.found && !target.container ? exe.path : null,
+        confSmtpServer: side.confSmtpServer,
+        reference: exe.found
+          ? {
+              confPath: target.confPath,
+              container: target.container,
+              executable: exe,
+            }
+          : null,
+      });
       checks.push(c);
       return { status: c.status, message: c.message };
     });
@@ -227,11 +246,10 @@ export async function runRestoreTest(
       checks.push(await modulesCheck(db, b.manifest?.odoo?.modules));
       checks.push(
         neutral.status === "ok"
-          ? await odooStartCheck(side.conn, {
-              configured: s.restoreTestOdooBin,
-              addonsPaths: side.addonsPaths,
+          ? await odooStartCheck(side.conn, exe, {
               confPath: target.confPath,
               dbName: copy.tempDb!,
+              container: target.container,
               signal: st.signal,
             })
           : {

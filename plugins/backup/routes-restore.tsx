@@ -21,7 +21,7 @@ import {
   type TargetSide,
   targetSide,
 } from "./restore-request.ts";
-import { auditWhenDone, startRestoreOperation } from "./restore-start.ts";
+import { auditWhenDone, recordReport, startRestoreOperation } from "./restore-start.ts";
 import { saveUpload } from "./restore-upload.ts";
 import { withScratchClaim } from "./scratch-claims.ts";
 import { dropRollback, listRollbacks } from "./swap.ts";
@@ -93,8 +93,8 @@ export function restoreRoutes(ctx: PluginContext): { pages: Hono<Env>; api: Hono
             swapDb: newDb ? null : to.currentDb,
             owner: `copy of ${src.name} into ${toInst.name}`,
           },
-          () =>
-            op.step("copy", (s) =>
+          async () => {
+            const result = await op.step("copy", (s) =>
               copyDatabase({
                 from: { ...from, dbName: from.currentDb! },
                 to,
@@ -105,7 +105,10 @@ export function restoreRoutes(ctx: PluginContext): { pages: Hono<Env>; api: Hono
                   ? { kind: "new", dbName: newDb }
                   : { kind: "swap", currentDb: to.currentDb!, service: to.service },
               }),
-            ),
+            );
+            await recordReport(ctx, toInst.id, op, result);
+            return result;
+          },
         ),
     });
     await auditWhenDone(ctx, c, {

@@ -7,6 +7,8 @@ import type { BackupService } from "./service.ts";
 import type { BackupSettings } from "./settings.ts";
 import { type BackupRecord, isVerified } from "./store.ts";
 import { BackupsPage } from "./views/backups-page.tsx";
+import { NeutralizedDatabases } from "./views/neutralize-report-view.tsx";
+import { NeutralizeReportStore } from "./neutralize-report-store.ts";
 
 type Ctx = PluginContext<BackupSettings>;
 
@@ -96,13 +98,16 @@ export function backupRoutes(ctx: Ctx, svc: BackupService) {
       title: `Backups · ${inst.name}`,
       instanceId: id,
       body: (
-        <BackupsPage
-          inst={inst}
-          backups={backups}
-          canRun={canRun}
-          defaultDestinations={(await ctx.settings()).defaultDestinations}
-          plan={await retentionPlan(ctx, backups)}
-        />
+        <>
+          <BackupsPage
+            inst={inst}
+            backups={backups}
+            canRun={canRun}
+            defaultDestinations={(await ctx.settings()).defaultDestinations}
+            plan={await retentionPlan(ctx, backups)}
+          />
+          <NeutralizedDatabases records={await new NeutralizeReportStore(ctx.db).list(id)} />
+        </>
       ),
     });
   });

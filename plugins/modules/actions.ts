@@ -1,7 +1,8 @@
-import { AppError, type InstanceHandle, toAppError } from "../../server/sdk/index.ts";
+import { AppError, type InstanceHandle, odoo, toAppError } from "../../server/sdk/index.ts";
 import { ActionStore } from "./action-store.ts";
 import { backUpFirst, planBackup } from "./backup-first.ts";
 import { ChecksumStore } from "./checksum-store.ts";
+import { readDbModules } from "./db-modules.ts";
 import { currentChecksums, loadModulesReport } from "./load-report.ts";
 import { buildOdooCommand, type ModuleAction, parseModuleList } from "./odoo-command.ts";
 import { runLogged } from "./run-command.ts";
@@ -45,16 +46,27 @@ export async function startModuleAction(
         hint: "Deploy its code first: Odoo would stop with an error",
       });
   }
+  const conn = await inst.connection();
+  const plan = await planBackup(ctx, inst, input.backupFirst);
+  const exe = await odoo.resolveOdooExecutable(conn, {
+    configured: settings.odooBin,
+    confPath: inst.confPath,
+    addonsPaths: (await inst.odoo()).settings.addonsPaths,
+    container: inst.container,
+    containerExecutable: settings.containerOdooBin,
+  });
+  if (!exe.found)
+    throw new AppError("E_NOT_FOUND", `Cannot run Odoo on ${inst.name}: ${exe.reason}`, {
+      hint: `Looked at ${exe.looked.join(", ")}. Set the odoo-bin path in the modules settings`,
+    });
   const cmd = buildOdooCommand({
     action: input.action,
     modules,
-    odooBin: inst.container ? settings.containerOdooBin : settings.odooBin,
+    odoo: exe.argv,
     confPath: inst.confPath,
     dbName: report.dbName ?? "",
     container: inst.container,
   });
-  const plan = await planBackup(ctx, inst, input.backupFirst);
-  const conn = await inst.connection();
   const actions = new ActionStore(ctx.db);
   const verb = input.action[0].toUpperCase() + input.action.slice(1);
   // run() needs its own id (the backup's parent); it is known once start() returns.
@@ -78,7 +90,10 @@ export async function startModuleAction(
         : null;
       let run: { exitCode: number };
       try {
-        run = await op.step("run odoo", (s) => runLogged(conn, cmd.argv, s, cmd.stdin));
+        run = await op.step("run odoo", (s) => {
+          s.log(`Odoo: ${exe.note}`);
+          return runLogged(conn, cmd.argv, s, cmd.stdin);
+        });
       } catch (e) {
         if (!backup) throw e;
         const err = toAppError(e);
@@ -87,14 +102,24 @@ export async function startModuleAction(
         });
       }
       if (input.action === "uninstall") return { ...run, modules, backup };
-      // What was just deployed becomes the reference for "changed since last recorded".
+      // What was just deployed becomes the reference for "changed since last recorded": the
+      // modules asked for and every module whose state or version odoo changed (dependencies).
       const recorded = await op.step("record checksums", async (s) => {
+        const after = await readDbModules((await inst.odoo()).db);
+        const changed = after.filter((m) => {
+          const before = byName.get(m.name);
+          const live = m.state === "installed" || m.state === "to upgrade";
+          return (
+            live &&
+            (modules.includes(m.name) ||
+              before?.state !== m.state ||
+              (before?.installedVersion ?? null) !== (m.version ?? null))
+          );
+        });
         const sums = await currentChecksums(
           inst,
-          modules.map((n) => byName.get(n)!),
-          {
-            skipStatic: settings.checksumSkipStatic,
-          },
+          changed.map((m) => byName.get(m.name) ?? { name: m.name, installedVersion: m.version }),
+          { skipStatic: settings.checksumSkipStatic },
         );
         await store.record(inst.id, sums, input.actor);
         s.log(`recorded ${sums.length} checksum(s)`);

@@ -1,4 +1,4 @@
-import { type Connection, toAppError } from "../../server/sdk/index.ts";
+import { type Connection, odoo, toAppError } from "../../server/sdk/index.ts";
 import { mapLimit } from "./concurrency.ts";
 import { type Manifest, parseManifest } from "./manifest.ts";
 import { readTextOrNull } from "./read-text.ts";
@@ -18,6 +18,8 @@ export interface DiskModule {
 
 export interface AddonsPathStatus {
   path: string;
+  /** Why Odoo searches it: its own odoo/addons, data_dir/addons/<series>, or addons_path. */
+  source?: odoo.AddonsRoot["source"];
   modules: number;
   error: { code: string; message: string; hint?: string } | null;
 }
@@ -28,6 +30,30 @@ export interface AddonsScan {
 }
 
 const MODULE_NAME = /^[A-Za-z0-9_]+$/;
+
+/**
+ * Scans the folders Odoo 17 searches, in its order (see server/odoo/addons-roots.ts): a module
+ * is shown from the first one that holds it, as Odoo loads it; later copies are shadows.
+ */
+export async function scanOdooAddons(
+  conn: Connection,
+  settings: Pick<odoo.InstanceSettings, "addonsPaths" | "dataDir">,
+  series: string | null,
+  odooBin?: string | null,
+): Promise<AddonsScan> {
+  const roots = await odoo.addonsRoots(conn, {
+    addonsPaths: settings.addonsPaths,
+    dataDir: settings.dataDir,
+    series,
+    odooBin,
+  });
+  const scan = await scanAddons(
+    conn,
+    roots.map((r) => r.path),
+  );
+  for (const p of scan.paths) p.source = roots.find((r) => r.path === p.path)?.source;
+  return scan;
+}
 
 /** Walks every addons path through the connection; a bad path is reported, the others still count. */
 export async function scanAddons(conn: Connection, addonsPaths: string[]): Promise<AddonsScan> {

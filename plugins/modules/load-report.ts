@@ -1,10 +1,21 @@
 import { type InstanceHandle, toAppError } from "../../server/sdk/index.ts";
-import { type AddonsPathStatus, type AddonsScan, scanAddons } from "./addons-scan.ts";
+import { type AddonsPathStatus, type AddonsScan, scanOdooAddons } from "./addons-scan.ts";
 import { moduleChecksum } from "./checksum.ts";
 import type { ChecksumStore } from "./checksum-store.ts";
 import { mapLimit } from "./concurrency.ts";
 import { type DbModule, readDbModules } from "./db-modules.ts";
 import { buildReport, LIVE_STATES, type ModuleStatus, type ReportSummary, summarize } from "./report.ts";
+import { seriesOf } from "./versions.ts";
+
+/** The series ("17.0") of the database, for data_dir/addons/<series>; null when unreadable. */
+async function dbSeries(db: OdooHandle["db"]): Promise<string | null> {
+  const v = await db
+    .scalar("SELECT latest_version FROM ir_module_module WHERE name = 'base'")
+    .catch(() => null);
+  return seriesOf(v) ?? null;
+}
+
+type OdooHandle = Awaited<ReturnType<InstanceHandle["odoo"]>>;
 
 export interface SectionError {
   section: "conf" | "database" | "addons" | "checksums";
@@ -58,9 +69,10 @@ export async function loadModulesReport(
   }
   report.dbName = odoo.db.database;
   const conn = odoo.db.conn;
+  const series = await dbSeries(odoo.db);
   const [dbResult, scanResult] = await Promise.allSettled([
     readDbModules(odoo.db),
-    odoo.settings.addonsPaths.length ? scanAddons(conn, odoo.settings.addonsPaths) : Promise.resolve(null),
+    scanOdooAddons(conn, odoo.settings, series),
   ]);
   let dbModules: DbModule[] | null = null;
   if (dbResult.status === "fulfilled") dbModules = dbResult.value;
@@ -73,7 +85,8 @@ export async function loadModulesReport(
     for (const p of scan.paths) if (p.error) report.errors.push({ section: "addons", ...p.error });
     // When no path could be read, "missing" would flag every module: treat it as unknown instead.
     if (scan.paths.every((p) => p.error)) scan = null;
-  } else if (!odoo.settings.addonsPaths.length) {
+  }
+  if (!odoo.settings.addonsPaths.length) {
     report.errors.push({
       section: "addons",
       code: "E_CONF_INVALID",
@@ -103,16 +116,18 @@ export async function loadModulesReport(
 /** Checksums of the given modules as they are on disk now (for "record as deployed" and after upgrades). */
 export async function currentChecksums(
   inst: InstanceHandle,
-  modules: ModuleStatus[],
+  modules: Array<
+    Pick<ModuleStatus, "name"> & Partial<Pick<ModuleStatus, "diskVersion" | "installedVersion">>
+  >,
   opts: { skipStatic?: boolean } = {},
 ): Promise<Array<{ module: string; checksum: string; version: string | null }>> {
-  const { settings } = await inst.odoo();
+  const { settings, db } = await inst.odoo();
   const conn = await inst.connection();
-  const scan = await scanAddons(conn, settings.addonsPaths);
+  const scan = await scanOdooAddons(conn, settings, await dbSeries(db));
   const present = modules.filter((m) => scan.modules.has(m.name));
   return mapLimit(present, 4, async (m) => ({
     module: m.name,
     checksum: await moduleChecksum(conn, scan.modules.get(m.name)!.dir, opts),
-    version: m.diskVersion ?? m.installedVersion,
+    version: m.diskVersion ?? m.installedVersion ?? null,
   }));
 }

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { buildOdooCommand, parseModuleList } from "./odoo-command.ts";
 
-const base = { odooBin: "/opt/odoo/odoo-bin", confPath: "/etc/odoo/odoo.conf", dbName: "acme_prod" };
+const base = { odoo: ["/opt/odoo/odoo-bin"], confPath: "/etc/odoo/odoo.conf", dbName: "acme_prod" };
 
 describe("buildOdooCommand", () => {
   test("upgrade and install run odoo-bin with the instance's conf and stop after init", () => {
@@ -47,7 +47,7 @@ describe("buildOdooCommand", () => {
     expect(
       buildOdooCommand({
         ...base,
-        odooBin: "odoo",
+        odoo: ["odoo"],
         container: "odoo17",
         action: "upgrade",
         modules: ["crm"],

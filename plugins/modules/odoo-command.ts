@@ -8,8 +8,8 @@ const MODULE_NAME = /^[a-z0-9_]+$/;
 export interface OdooCommandInput {
   action: ModuleAction;
   modules: string[];
-  /** odoo-bin on the host, or the odoo executable inside the container. */
-  odooBin: string;
+  /** What runs Odoo: ["/opt/odoo/odoo-bin"], ["python3", "/opt/odoo/odoo-bin"], or ["odoo"] in a container. */
+  odoo: string[];
   confPath: string;
   dbName: string;
   /** When set, the command runs through `docker exec` in this container. */
@@ -37,13 +37,13 @@ export function parseModuleList(input: string | string[]): string[] {
 /**
  * The argv that runs an action with the instance's own conf, then stops (`--stop-after-init`).
  * Logs go to stdout so the operation log shows them, whatever `logfile` the conf sets.
- * @example buildOdooCommand({ action: "upgrade", modules: ["crm"], odooBin: "odoo-bin", confPath: "/etc/odoo/odoo.conf", dbName: "prod" })
+ * @example buildOdooCommand({ action: "upgrade", modules: ["crm"], odoo: ["odoo-bin"], confPath: "/etc/odoo/odoo.conf", dbName: "prod" })
  * // { argv: ["odoo-bin", "-c", "/etc/odoo/odoo.conf", "-d", "prod", "-u", "crm", "--stop-after-init", "--no-http", "--logfile", "/dev/stdout"] }
  */
 export function buildOdooCommand(input: OdooCommandInput): OdooCommand {
   const modules = parseModuleList(input.modules);
   if (!input.dbName) throw new AppError("E_CONF_INVALID", "The instance has no database name");
-  const base = [input.odooBin];
+  const base = [...input.odoo];
   let argv: string[];
   let stdin: string | undefined;
   if (input.action === "uninstall") {

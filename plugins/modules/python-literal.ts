@@ -1,5 +1,5 @@
 /**
- * A tolerant reader of Python literals (dicts, lists, tuples, strings, numbers, True/False/None),
+ * A tolerant reader of Python literals (dicts, sets, lists, tuples, strings, numbers, True/False/None),
  * enough for Odoo's `__manifest__.py`. Nothing is evaluated: anything outside the literal subset
  * (a name, a call, an operator) is a syntax error that names the line.
  */
@@ -58,19 +58,38 @@ class Reader {
 
   value(): PyValue {
     const ch = this.peek();
-    if (ch === "{") return this.dict();
+    if (ch === "{") return this.dictOrSet();
     if (ch === "[") return this.seq("[", "]");
     if (ch === "(") return this.paren();
     if (/['"]/.test(ch) || /^[rRuUbB]{1,2}['"]/.test(this.src.slice(this.pos, this.pos + 3)))
       return this.strings();
     if (/[-+0-9.]/.test(ch)) return this.number();
     const word = /^[A-Za-z_][A-Za-z0-9_]*/.exec(this.src.slice(this.pos))?.[0];
+    // `set()` is the one call ast.literal_eval accepts: the empty set
+    if (word === "set" && /^set\s*\(\s*\)/.test(this.src.slice(this.pos))) {
+      this.pos += /^set\s*\(\s*\)/.exec(this.src.slice(this.pos))![0].length;
+      return [];
+    }
     if (word === "True" || word === "False" || word === "None") {
       this.pos += word.length;
       return word === "True" ? true : word === "False" ? false : null;
     }
     if (!ch) this.fail("unexpected end of file");
     return this.fail(word ? `"${word}" is not a literal` : `unexpected "${ch}"`);
+  }
+
+  /** `{k: v, …}` is a dict, `{a, b}` a set (read as an array, e.g. crm_livechat's depends). */
+  dictOrSet(): PyValue {
+    const start = this.pos;
+    this.expect("{");
+    if (this.peek() === "}") {
+      this.pos = start;
+      return this.dict();
+    }
+    this.value();
+    const isSet = this.peek() !== ":";
+    this.pos = start;
+    return isSet ? this.seq("{", "}") : this.dict();
   }
 
   dict(): { [key: string]: PyValue } {

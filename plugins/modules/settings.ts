@@ -4,8 +4,8 @@ export const modulesSettings = {
   odooBin: {
     type: "string",
     label: "odoo-bin path",
-    default: "odoo-bin",
-    help: "Executable used for install/upgrade/uninstall on the instance's server",
+    default: "",
+    help: "Executable used for install/upgrade/uninstall on the instance's server. Empty: the command the running Odoo uses (python3 odoo-bin included), odoo-bin of the Odoo checkout, then PATH",
   },
   containerOdooBin: {
     type: "string",

@@ -1,5 +1,11 @@
 import type { Connection } from "../connections/types.ts";
-import { findConfigArg, isOdooCommand, parseUnitFile, splitCommandLine } from "./odoo-argv.ts";
+import {
+  findConfigArg,
+  isOdooCommand,
+  odooExecutableOf,
+  parseUnitFile,
+  splitCommandLine,
+} from "./odoo-argv.ts";
 
 /** A place an odoo.conf was found; confPath is the path on the server (or inside the container). */
 export interface ConfCandidate {
@@ -8,6 +14,8 @@ export interface ConfCandidate {
   serviceName?: string;
   container?: string;
   user?: string;
+  /** How Odoo is run there (interpreter and script, e.g. ["python3", "/opt/odoo/odoo-bin"]), when seen. */
+  command?: string[];
 }
 
 export interface DiscoveryOptions {
@@ -53,6 +61,7 @@ export async function discoverOdooConfs(
         ...prev,
         user: prev.user ?? c.user,
         serviceName: prev.serviceName ?? c.serviceName,
+        command: prev.command ?? c.command,
       });
   }
   return [...byPath.values()];
@@ -113,12 +122,18 @@ async function fromSystemd(conn: Connection, root: string): Promise<ConfCandidat
       const serviceName = f.name.replace(/\.service$/, "");
       for (const argv of unit.execStart) {
         const confPath = findConfigArg(argv) ?? (isOdooCommand(argv) ? unit.odooRc : undefined);
-        if (confPath) out.push({ confPath, source: "systemd", serviceName, user: unit.user });
+        if (confPath)
+          out.push({ confPath, source: "systemd", serviceName, user: unit.user, ...commandOf(argv) });
       }
     }
   }
   return out;
 }
+
+const commandOf = (argv: string[]) => {
+  const command = odooExecutableOf(argv);
+  return command ? { command } : {};
+};
 
 async function fromProcesses(conn: Connection): Promise<ConfCandidate[]> {
   const res = await conn
@@ -133,7 +148,7 @@ async function fromProcesses(conn: Connection): Promise<ConfCandidate[]> {
     const argv = m[3].split(/\s+/);
     if (!isOdooCommand(argv)) continue;
     const confPath = findConfigArg(argv);
-    if (confPath) out.push({ confPath, source: "process", user: m[2] });
+    if (confPath) out.push({ confPath, source: "process", user: m[2], ...commandOf(argv) });
   }
   return out;
 }

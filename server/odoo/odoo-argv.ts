@@ -88,3 +88,23 @@ export function parseUnitFile(text: string): { execStart: string[][]; user?: str
   }
   return { execStart, user, odooRc };
 }
+
+const PYTHON = /(^|\/)python[0-9.]*$/;
+
+/**
+ * The part of an Odoo command line that runs Odoo, without its options: the interpreter when one
+ * is named (`/opt/venv/bin/python3 /opt/odoo/odoo-bin`) and the script. null when it is not Odoo.
+ * @example odooExecutableOf(["python3", "-u", "/opt/odoo/odoo-bin", "-c", "/etc/odoo.conf"]) // ["python3", "-u", "/opt/odoo/odoo-bin"]
+ */
+export function odooExecutableOf(argv: string[]): string[] | null {
+  const exe = argv.findIndex((a) => ODOO_EXE.test(a));
+  if (exe === -1) {
+    const sh = argv.findIndex((a) => SHELLS.test(a));
+    const script = sh !== -1 && argv[sh + 1] === "-c" ? argv[sh + 2] : undefined;
+    return script ? odooExecutableOf(splitCommandLine(script)) : null;
+  }
+  // python3 [interpreter options] odoo-bin: keep the interpreter and its options (-u, -X…)
+  const py = argv.slice(0, exe).findLastIndex((a) => PYTHON.test(a));
+  const opts = py === -1 ? [] : argv.slice(py + 1, exe);
+  return py !== -1 && opts.every((a) => a.startsWith("-")) ? argv.slice(py, exe + 1) : [argv[exe]];
+}

@@ -167,7 +167,7 @@ export class Operations {
           publish(true);
         }
       };
-      snap.result = await spec.run({ step, signal: live.abort.signal, log });
+      snap.result = await spec.run({ id: snap.id, step, signal: live.abort.signal, log });
       snap.status = "ok";
       for (const s of snap.steps) if (s.status === "pending") s.status = "skipped";
     } catch (e) {

@@ -13,3 +13,17 @@ export {
 // Kept for SDK 1 plugins; the rules live in `masking` (one set for conf, parameters and logs).
 export { isSecretKey, maskValue, maskOptions as maskSecrets, MASK } from "../masking.ts";
 export { discoverOdooConfs, type ConfCandidate } from "../odoo/discovery.ts";
+export {
+  addonsRoots,
+  findModuleFile,
+  findOdooRoot,
+  type AddonsRoot,
+  type FileLookup,
+  type LayoutInput,
+} from "../odoo/addons-roots.ts";
+export {
+  resolveOdooExecutable,
+  type OdooExecutable,
+  type OdooExecutableInput,
+  type OdooExecutableLookup,
+} from "../odoo/odoo-executable.ts";

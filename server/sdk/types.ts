@@ -214,6 +214,8 @@ export interface OperationSpec<R = unknown> {
   parentId?: string;
   steps: string[];
   run(op: {
+    /** This operation's id (its page is /operations/<id>), e.g. to record what it made. */
+    id: string;
     step<T>(name: string, fn: (s: StepApi) => Promise<T>): Promise<T>;
     signal: AbortSignal;
     log(line: string): void;
@@ -296,10 +298,22 @@ export interface PageOptions {
   status?: number;
 }
 
+/**
+ * Renders a plugin operation's result on its page (/operations/<id>), below the steps.
+ * @example ctx.views.operationResult({ kind: "restore", render: (op) => <ReportTable op={op} /> })
+ */
+export interface OperationResultSpec {
+  /** The operation kind of this plugin (OperationSpec.kind) it renders. */
+  kind: string;
+  /** Nothing to show: return null. */
+  render(op: OperationSnapshot): Promise<Child> | Child;
+}
+
 export interface ViewsApi {
   /** Full page inside the layout, or only the body when the request comes from htmx. */
   page(c: AppContext, opts: PageOptions): Promise<Response>;
   card(spec: CardSpec): void;
+  operationResult(spec: OperationResultSpec): void;
 }
 
 export interface SecretsApi {

@@ -3,6 +3,7 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import modulesPlugin from "../../plugins/modules/index.ts";
+import { writeFakeOdooBin } from "../helpers/fake-odoo-bin.ts";
 import { startTestApp, type TestApp, type TestClient } from "../helpers/app.ts";
 import { fixtureDb, getPg, type TestPg } from "../helpers/pg.ts";
 
@@ -265,4 +266,55 @@ describe("faults: the page still renders with a clear error", () => {
     expect(html).toContain("<strong>39</strong> installed"); // the database part still works
     expect(html).not.toContain("banner-missing"); // nothing can be called missing without any readable path
   });
+});
+
+describe("checksums after an install (issue 15.9)", () => {
+  test("every module whose state changed gets its checksum, not only the one asked for", async () => {
+    const db = await fixtureDb("acme_prod");
+    mkdirSync(join(dir, "addons", "uom"), { recursive: true });
+    writeFileSync(join(dir, "addons", "uom", "__manifest__.py"), "{'name': 'uom', 'version': '1.0'}");
+    const id = await t.addLocalInstance({ name: "acme-deps", confPath: writeConf("deps", db) });
+    // Like Odoo: installing project pulls in uom.
+    const bin = join(dir, "odoo-bin-deps");
+    writeFileSync(
+      bin,
+      `#!/bin/sh\nPGPASSWORD='${pg.odooPassword}' psql -X -q -h 127.0.0.1 -p ${pg.port} -U ${pg.odooUser} -d ${db} -c "UPDATE ir_module_module SET state = 'installed', latest_version = '17.0.1.0' WHERE name IN ('project', 'uom')"\n`,
+    );
+    chmodSync(bin, 0o755);
+    await setOdooBin(bin);
+    const r = await operator.postJson(`/api/v1/modules/i/${id}/actions`, {
+      action: "install",
+      modules: "project",
+    });
+    const op = await waitFor(r.body.data.operationId);
+    expect(op.status).toBe("ok");
+    const { body } = await t.admin.getJson(`/api/v1/modules/i/${id}`);
+    const byName = new Map(body.data.modules.map((m: any) => [m.name, m]));
+    expect((byName.get("project") as any).recorded?.recordedBy).toMatch(/^user/);
+    expect((byName.get("uom") as any).recorded?.recordedBy).toMatch(/^user/);
+    expect((byName.get("crm") as any).recorded).toBeFalsy();
+  }, 60_000);
+});
+
+describe("odoo-bin out of the box (issue 15, item 3)", () => {
+  test("a checkout whose odoo-bin is not executable: the upgrade runs python3 <root>/odoo-bin", async () => {
+    const root = join(dir, "odoo-src");
+    for (const m of ["odoo/addons/base", "addons/crm", "addons/mail"]) {
+      mkdirSync(join(root, m), { recursive: true });
+      writeFileSync(join(root, m, "__manifest__.py"), "{'name': 'x', 'version': '1.0'}");
+    }
+    const bin = writeFakeOdooBin(join(root, "odoo-bin"), { executable: false });
+    const conf = writeConf("checkout", prod, { addons: join(root, "addons") });
+    const id = await t.addLocalInstance({ name: "acme-checkout", confPath: conf });
+    await setOdooBin(""); // nothing configured: found from the instance's own layout
+    const r = await operator.postJson(`/api/v1/modules/i/${id}/actions`, {
+      action: "upgrade",
+      modules: "crm",
+    });
+    expect(r.status).toBe(200);
+    const op = await waitFor(r.body.data.operationId);
+    expect(op.status).toBe("ok");
+    expect(op.log).toContain(`Odoo: ${bin} is not executable: run as python3 ${bin}`);
+    expect(op.log).toContain(`fake odoo-bin called with: -c ${conf} -d ${prod} -u crm --stop-after-init`);
+  }, 60_000);
 });

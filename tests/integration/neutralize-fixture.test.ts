@@ -39,7 +39,7 @@ describe("neutralization of acme_prod", () => {
       crons: "1",
       fetchmail: "0",
       mail: "neutralization - disable emails@invalid:1025",
-      flag: "True",
+      flag: "true",
       templates: "0",
       creds: "0",
       provider_key: "",
@@ -72,10 +72,13 @@ describe("neutralization of acme_prod", () => {
       join(addons, "crm/data/neutralize.sql"),
       "-- from the crm module\nUPDATE ir_config_parameter SET value = 'neutral' WHERE key = 'acme.feature_flag';\n",
     );
+    // Odoo always ships base's script: a layout without it is refused (odoo-layout.test.ts)
+    mkdirSync(join(addons, "base/data"), { recursive: true });
+    writeFileSync(join(addons, "base/data/neutralize.sql"), "UPDATE ir_cron SET active = false;\n");
     mkdirSync(join(addons, "project/data"), { recursive: true }); // not installed in acme_prod: skipped
     writeFileSync(join(addons, "project/data/neutralize.sql"), "SELECT 1/0;");
     const res = await neutralizeDatabase(env.conn, env.db(db), { addonsPaths: ["/nonexistent", addons] });
-    expect(res.moduleScripts).toEqual(["crm"]);
+    expect(res.moduleScripts).toEqual(["base", "crm"]);
     expect(
       await env.db(db).scalar("SELECT value FROM ir_config_parameter WHERE key = 'acme.feature_flag'"),
     ).toBe("neutral");
@@ -86,6 +89,7 @@ describe("neutralization of acme_prod", () => {
     await neutralizeDatabase(env.conn, env.db(db));
     await env.db(db).query("UPDATE ir_cron SET active = true WHERE cron_name = 'Digest Emails'");
     await env.db(db).query("UPDATE fetchmail_server SET active = true");
+    await env.db(db).query("UPDATE ir_mail_server SET active = false");
     const armed = await verifyNeutralization(env.db(db), { confSmtpServer: "smtp.gmail.com" });
     expect(armed).toHaveLength(3);
     expect(armed.join("\n")).toContain("Digest Emails");
@@ -93,20 +97,22 @@ describe("neutralization of acme_prod", () => {
     expect(armed.join("\n")).toContain("smtp.gmail.com");
   }, 60_000);
 
-  test("fail closed: a target whose odoo.conf relays to smtp.gmail.com never gets the copy", async () => {
+  test("fail closed: a module script the target cannot read means the copy never goes live", async () => {
+    const addons = testDir("addons-unreadable");
+    mkdirSync(join(addons, "crm/data/neutralize.sql"), { recursive: true }); // there, but not a readable file
     let err: any = null;
     try {
       await restoreToNewDatabase({
         ...env,
         source: FIXTURES.prodOdooBackupZip,
         dbName: "neutral_fail",
-        neutralize: { confSmtpServer: "smtp.gmail.com" },
+        neutralize: { addonsPaths: [addons], confSmtpServer: "smtp.gmail.com" },
       });
     } catch (e) {
       err = e;
     }
     expect(err?.code).toBe("E_NEUTRALIZE_FAILED");
-    expect(err.message).toContain("smtp.gmail.com");
+    expect(err.message).toContain(join(addons, "crm/data/neutralize.sql"));
     const dbs = await env.pgInfo.psql(
       "postgres",
       "SELECT datname FROM pg_database WHERE datname LIKE 'neutral_fail%'",
@@ -123,6 +129,6 @@ describe("neutralization of acme_prod", () => {
     });
     expect(res.neutralized).toBe(true);
     const [f] = await facts("neutral_ok");
-    expect(f).toMatchObject({ crons: "1", fetchmail: "0", flag: "True", templates: "0" });
+    expect(f).toMatchObject({ crons: "1", fetchmail: "0", flag: "true", templates: "0" });
   }, 120_000);
 });

@@ -1,8 +1,10 @@
 import type { InstanceHandle } from "../../../server/sdk/index.ts";
 import { ui } from "../../../server/sdk/index.ts";
+import type { NeutralizeReportStore } from "../neutralize-report-store.ts";
 import type { RestoreTestStore } from "../restore-test-store.ts";
 import type { BackupService } from "../service.ts";
 import { isVerified } from "../store.ts";
+import { NeutralizeSummary } from "./neutralize-report-view.tsx";
 import { RestoreTestLine } from "./restore-tests-page.tsx";
 
 /**
@@ -13,8 +15,10 @@ export async function BackupCard(props: {
   svc: BackupService;
   inst: InstanceHandle;
   restoreTests?: RestoreTestStore;
+  reports?: NeutralizeReportStore;
 }) {
   const b = await props.svc.lastBackup(props.inst.id);
+  const neutralized = await ownReport(props.inst, props.reports);
   const rt = props.restoreTests;
   const restore = rt ? (
     <p class="restore-test-card">
@@ -29,6 +33,7 @@ export async function BackupCard(props: {
           Last backup: <ui.Badge kind="warn">none</ui.Badge>
         </p>
         {restore}
+        {neutralized}
       </div>
     );
   return (
@@ -42,6 +47,19 @@ export async function BackupCard(props: {
         )}
       </p>
       {restore}
+      {neutralized}
     </div>
   );
+}
+
+/** When a neutralized restore or copy replaced the instance's own database: its report's summary. */
+async function ownReport(inst: InstanceHandle, reports?: NeutralizeReportStore) {
+  const own = (await reports?.list(inst.id))?.find(
+    (r) => r.target === "instance" && (!inst.dbName || r.dbName === inst.dbName),
+  );
+  return own ? (
+    <p class="neutralize-card">
+      <NeutralizeSummary rec={own} />
+    </p>
+  ) : null;
 }

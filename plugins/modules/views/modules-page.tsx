@@ -13,6 +13,12 @@ export const FILTERS = {
 } as const;
 export type FilterName = keyof typeof FILTERS;
 
+const ROOT_SOURCE = {
+  odoo: "Odoo's own odoo/addons",
+  data_dir: "data_dir/addons (downloaded modules)",
+  addons_path: "addons_path",
+} as const;
+
 export function ModulesPage(props: {
   report: ModulesReport;
   filter: FilterName;
@@ -69,12 +75,13 @@ export function ModulesPage(props: {
           />
         </ui.Card>
       ) : null}
-      <ui.Card title="Addons paths">
+      <ui.Card title="Addons paths (in the order Odoo searches them)">
         <ui.Table
           rows={r.addonsPaths}
           empty="No addons path could be read."
           columns={[
             { label: "Path", render: (p) => <code>{p.path}</code> },
+            { label: "Searched as", render: (p) => ROOT_SOURCE[p.source ?? "addons_path"] },
             { label: "Modules", render: (p) => p.modules },
             {
               label: "Status",

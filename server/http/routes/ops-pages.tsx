@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import type { Child } from "hono/jsx";
 import { roleAtLeast } from "../../auth/roles.ts";
 import type { Core } from "../../core.ts";
 import { AppError } from "../../errors.ts";
@@ -54,7 +55,18 @@ export function OperationsTable(props: {
   );
 }
 
-export function OperationView(props: { op: OperationSnapshot; log?: string; canCancel: boolean }) {
+/** What the plugin that ran the operation shows of its result (e.g. a restore's neutralization report). */
+async function pluginResult(core: Core, op: OperationSnapshot): Promise<Child[]> {
+  const views = core.operationViews.filter((v) => v.plugin === op.plugin && v.kind === op.kind);
+  return Promise.all(views.map((v) => v.render(op)));
+}
+
+export function OperationView(props: {
+  op: OperationSnapshot;
+  log?: string;
+  canCancel: boolean;
+  result?: Child;
+}) {
   const { op } = props;
   const cur = op.steps.find((s) => s.name === op.currentStep);
   return (
@@ -109,6 +121,7 @@ export function OperationView(props: { op: OperationSnapshot; log?: string; canC
           </li>
         ))}
       </ol>
+      {props.result ?? null}
       {props.log !== undefined ? <pre class="log">{props.log || "(no output yet)"}</pre> : null}
     </div>
   );
@@ -144,7 +157,8 @@ export function opsPages(core: Core): Hono<Env> {
     if (found.snap.instanceId != null)
       await core.requireRole(c.get("principal"), "viewer", found.snap.instanceId);
     const canCancel = await core.can(c.get("principal"), "operator", found.snap.instanceId);
-    const body = <OperationView op={found.snap} log={found.log} canCancel={canCancel} />;
+    const result = await pluginResult(core, found.snap);
+    const body = <OperationView op={found.snap} log={found.log} canCancel={canCancel} result={result} />;
     // While running, the fragment refreshes itself; SSE tells the page when something changed.
     return renderPage(core, c, {
       title: found.snap.title,

@@ -1,0 +1,38 @@
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { migrateOwner } from "../../server/db/migrate.ts";
+import { openStore } from "../../server/db/open.ts";
+import { migrations } from "./migrations/index.ts";
+import { NeutralizeReportStore } from "./neutralize-report-store.ts";
+import type { RestoreResult } from "./restore-finish.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "odoodeck-nreports-"));
+const store = openStore(join(dir, "store.db"));
+beforeAll(() => migrateOwner(store.db, "backup", migrations));
+afterAll(async () => {
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const result = (neutralized: boolean): RestoreResult => ({
+  dbName: "acme",
+  filestore: null,
+  neutralized,
+  moduleScripts: [],
+  neutralizeReport: neutralized ? [{ kind: "as Odoo", text: "webhook server actions disabled" }] : [],
+  check: null,
+  swap: { rollbackDb: "acme__rollback_1", rollbackFilestore: null, downtimeSeconds: 0 },
+  restoreSeconds: 1,
+});
+
+test("a later restore into the same database replaces its report; one not neutralized removes it", async () => {
+  const reports = new NeutralizeReportStore(store.db);
+  await reports.record(1, "op-1", result(true));
+  await reports.record(1, "op-2", result(true));
+  expect(await reports.list(1)).toMatchObject([{ dbName: "acme", target: "instance", operationId: "op-2" }]);
+  // a production-style restore (not neutralized) replaced the database: the old report no longer describes it
+  await reports.record(1, "op-3", result(false));
+  expect(await reports.get(1, "acme")).toBeNull();
+});
