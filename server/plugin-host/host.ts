@@ -3,6 +3,7 @@ import { migrateOwner } from "../db/migrate.ts";
 import { AppError } from "../errors.ts";
 import { createLogger } from "../log.ts";
 import { SDK_VERSION } from "../sdk/index.ts";
+import { sdkSatisfies } from "./sdk-compat.ts";
 import type { Env, PluginContext, PluginDefinition } from "../sdk/types.ts";
 import { findExternalPlugins, installVirtualModules } from "./external.ts";
 
@@ -37,8 +38,7 @@ function validate(def: unknown): string | null {
   if (typeof d.version !== "string") return "missing version";
   if (typeof d.register !== "function") return "missing register(ctx)";
   if (typeof d.sdk !== "string") return 'missing sdk range (e.g. "^1")';
-  if (!Bun.semver.satisfies(SDK_VERSION, d.sdk))
-    return `needs SDK ${d.sdk}, this odoodeck provides ${SDK_VERSION}`;
+  if (!sdkSatisfies(d.sdk)) return `needs SDK ${d.sdk}, this odoodeck provides ${SDK_VERSION}`;
   return null;
 }
 

@@ -23,7 +23,14 @@ export { fileChunks } from "../connections/streams.ts";
 export * as ui from "../../views/components/ui.tsx";
 export * as odoo from "./odoo.ts";
 
-export const SDK_VERSION = "1.0.0";
+/**
+ * The SDK's version. 2.0.0 added operations, z, plugin error codes; it removed nothing, so plugins
+ * declaring "^1" still load (see server/plugin-host/sdk-compat.ts). The surface is checked in
+ * as server/sdk/report.api.md (`bun scripts/api-report.ts --write`).
+ * @example
+ * if (Bun.semver.satisfies(SDK_VERSION, ">=2")) ctx.operations.declare(op);
+ */
+export const SDK_VERSION = "2.0.0";
 
 /**
  * Declares a plugin. Returns the definition unchanged; it exists for type inference.
