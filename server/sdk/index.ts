@@ -8,6 +8,9 @@ export * from "./types.ts";
 export * from "./operation.ts";
 /** zod 4, the schema library operations declare their input with (one copy, shared with the core). */
 export { z } from "zod";
+/** Kysely, the query builder behind `ctx.db`, and the shape of a plugin's migrations. */
+export type { Kysely } from "kysely";
+export type { Migration } from "kysely/migration";
 export type {
   Connection,
   ExecResult,
