@@ -103,6 +103,23 @@ describe("every declared operation", () => {
     "backup.restore-test",
     "database.drop-rollback",
     "hello.greet",
+    "servers.add",
+    "servers.test",
+    "servers.accept-key",
+    "servers.discover",
+    "instances.add",
+    "instances.remove",
+    "instances.databases",
+    "tokens.list",
+    "tokens.create",
+    "tokens.revoke",
+    "audit.list",
+    "operations.list",
+    "operations.get",
+    "operations.cancel",
+    "jobs.list",
+    "jobs.run",
+    "jobs.set-enabled",
   ];
 
   test("the list above is the whole catalogue (a new operation must join this contract)", () => {
