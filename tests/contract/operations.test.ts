@@ -120,6 +120,8 @@ describe("every declared operation", () => {
     "jobs.list",
     "jobs.run",
     "jobs.set-enabled",
+    "database.vacuum",
+    "database.cancel-query",
   ];
 
   test("the list above is the whole catalogue (a new operation must join this contract)", () => {
