@@ -97,7 +97,9 @@ export class AppError extends Error {
     this.details = opts.details;
   }
 
-  toJSON() {
+  // Typed by name: an inferred type would spell out every code, so the SDK's API report would
+  // change with each code added.
+  toJSON(): { code: ErrorCode; message: string; hint?: string } {
     return { code: this.code, message: this.message, ...(this.hint ? { hint: this.hint } : {}) };
   }
 }

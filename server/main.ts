@@ -19,6 +19,8 @@ Commands:
   user unlock <name>          let a user whose sign-ins wait (too many failures) try again
   user list
   audit [--actor A] [--action PREFIX] [--limit N] [--json]
+  token add <name> --user U [--role R] [--instances a,b] [--tools read,backup] [--no-destructive]
+  token list [--json] | token revoke <id>   API tokens (REST and MCP over HTTP)
   plugin list
   server add|test|list        servers odoodeck reaches (local or SSH)
   instance add|discover|list  Odoo instances on those servers
@@ -35,7 +37,7 @@ Options for serve:
 Configuration precedence: flags > ODOODECK_* environment > <data>/odoodeck.toml > defaults.`;
 
 /** Commands of the core whose --help is the global one. */
-const CORE_COMMANDS = ["serve", "user", "audit", "plugin", "server", "instance", "mcp"];
+const CORE_COMMANDS = ["serve", "user", "audit", "plugin", "server", "instance", "mcp", "token"];
 
 /** Splits argv into positionals and --flags (--k v, --k=v, bare --k = true). */
 export function parseArgs(argv: string[]): {
@@ -54,9 +56,16 @@ export function parseArgs(argv: string[]): {
       else if (
         i + 1 < argv.length &&
         !argv[i + 1].startsWith("--") &&
-        !["help", "version", "json", "password-stdin", "follow", "yes", "allow-destructive"].includes(
-          a.slice(2),
-        )
+        ![
+          "help",
+          "version",
+          "json",
+          "password-stdin",
+          "follow",
+          "yes",
+          "allow-destructive",
+          "no-destructive",
+        ].includes(a.slice(2))
       )
         flags[a.slice(2)] = argv[++i];
       else flags[a.slice(2)] = true;

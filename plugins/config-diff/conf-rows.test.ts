@@ -1,7 +1,7 @@
 import { expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { odoo } from "odoodeck/sdk";
-import { FIXTURES } from "../../tests/helpers/fixtures.ts";
+import { FIXTURES } from "../../server/sdk/testing.ts";
 import { confNotices, confRows } from "./conf-rows.ts";
 
 test("prod rows: masked secrets, defaults, differs, explanation, file order", () => {

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { odoo } from "odoodeck/sdk";
-import { FIXTURES } from "../../tests/helpers/fixtures.ts";
+import { FIXTURES } from "../../server/sdk/testing.ts";
 import { findRisks } from "./findings.ts";
 
 const prod = odoo.parseOdooConf(readFileSync(FIXTURES.prodConf));

@@ -1,7 +1,27 @@
 /** The database plugin's operations (declared once: REST, CLI, MCP through the core's executor). */
-import { defineOperation, type InstanceHandle, z } from "../../server/sdk/index.ts";
-import { checkRollbackName, dropRollbackCopy } from "./maintenance.ts";
+import { defineOperation, type InstanceHandle, type odoo, z } from "../../server/sdk/index.ts";
+import { cancelQuery, checkRollbackName, dropRollbackCopy } from "./maintenance.ts";
 import type { DatabaseCtx } from "./settings.ts";
+import { runVacuum, type VacuumTarget, vacuumTarget } from "./vacuum.ts";
+
+/** Starts VACUUM ANALYZE of one checked table as an operation (a big table takes minutes). */
+export function startVacuum(
+  ctx: DatabaseCtx,
+  inst: InstanceHandle,
+  db: odoo.OdooDb,
+  target: VacuumTarget,
+  table: string,
+  actor: string,
+) {
+  return ctx.operations.start({
+    kind: "database.vacuum",
+    title: `VACUUM ANALYZE ${table} on ${inst.name}`,
+    instanceId: inst.id,
+    actor,
+    steps: ["vacuum analyze"],
+    run: (o) => o.step("vacuum analyze", (s) => runVacuum(db, target, s)),
+  });
+}
 
 /**
  * Starts dropping one rollback copy (database and the filestore kept beside it) as a locking
@@ -24,6 +44,45 @@ export async function startDropRollback(ctx: DatabaseCtx, inst: InstanceHandle, 
 }
 
 export function declareDatabaseOperations(ctx: DatabaseCtx): void {
+  ctx.operations.declare(
+    defineOperation({
+      id: "database.vacuum",
+      title: "Vacuum a table",
+      description:
+        "VACUUM ANALYZE of one table of the instance's database (reclaims space, refreshes statistics).",
+      input: z.object({ table: z.string().min(1).describe("A table of the database, e.g. mail_message") }),
+      role: "operator",
+      scope: "instance",
+      danger: "mutating",
+      longRunning: true,
+      tags: ["database"],
+      async run(op, input) {
+        const inst = op.instance!;
+        const { db } = await inst.odoo();
+        const target = await vacuumTarget(db, input.table);
+        const started = startVacuum(ctx, inst, db, target, input.table, op.actor);
+        op.audit({ target: input.table });
+        return { operationId: started.id, table: input.table, done: started.done };
+      },
+    }),
+  );
+  ctx.operations.declare(
+    defineOperation({
+      id: "database.cancel-query",
+      title: "Cancel a running query",
+      description:
+        "pg_cancel_backend on one query of the instance's database (its pid from the Database page).",
+      input: z.object({ pid: z.number().int().positive() }),
+      role: "operator",
+      scope: "instance",
+      danger: "mutating",
+      tags: ["database"],
+      async run(op, input) {
+        op.audit({ target: `pid ${input.pid}` });
+        return cancelQuery((await op.instance!.odoo()).db, input.pid);
+      },
+    }),
+  );
   ctx.operations.declare(
     defineOperation({
       id: "database.drop-rollback",

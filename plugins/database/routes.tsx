@@ -9,9 +9,9 @@ import {
 } from "../../server/sdk/index.ts";
 import { loadDatabaseReport } from "./load-report.ts";
 import { cancelQuery } from "./maintenance.ts";
-import { startDropRollback } from "./operations.ts";
+import { startDropRollback, startVacuum } from "./operations.ts";
 import type { DatabaseCtx } from "./settings.ts";
-import { runVacuum, type VacuumTarget, vacuumTarget } from "./vacuum.ts";
+import { type VacuumTarget, vacuumTarget } from "./vacuum.ts";
 import { DatabasePage } from "./views/database-page.tsx";
 import { DATABASE_PARTS, DatabasePart, isDatabasePart } from "./views/database-parts.tsx";
 
@@ -61,14 +61,7 @@ export function databaseRoutes(ctx: DatabaseCtx) {
       });
       throw e;
     }
-    const op = ctx.operations.start({
-      kind: "database.vacuum",
-      title: `VACUUM ANALYZE ${table} on ${inst.name}`,
-      instanceId: id,
-      actor: p.username,
-      steps: ["vacuum analyze"],
-      run: (o) => o.step("vacuum analyze", (s) => runVacuum(db, target, s)),
-    });
+    const op = startVacuum(ctx, inst, db, target, table, p.username);
     void op.done.then((snap) =>
       ctx.audit(
         { actor: p.username },

@@ -1,4 +1,4 @@
-import { type Kysely, sql } from "kysely";
+import { type Kysely, sql } from "../../server/sdk/index.ts";
 import { type CheckState, INITIAL_STATE } from "./state-machine.ts";
 import type { Override } from "./thresholds.ts";
 import type { CheckResult, Status } from "./types.ts";

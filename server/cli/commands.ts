@@ -154,6 +154,7 @@ export async function coreCommands(
       );
       return 0;
     }
+    if (cmd === "token") return await (await import("./tokens.ts")).tokenCommands(core, args, flags, io);
     if (cmd === "server" || cmd === "instance")
       return await (await import("./servers.ts")).serverCommands(core, cmd, args, flags, io);
     if (cmd === "plugin" && args[0] === "list") {

@@ -4,6 +4,8 @@ import { instanceStatus } from "../instances/instance-status.ts";
 import { publicInstance } from "../instances/instances.ts";
 import { publicServer } from "../instances/servers.ts";
 import { defineOperation } from "../sdk/operation.ts";
+import { declareAccountOperations } from "./account-ops.ts";
+import { declareInventoryOperations } from "./inventory-ops.ts";
 
 /**
  * The core's own operations. Their REST paths are the ones the API always had
@@ -11,6 +13,8 @@ import { defineOperation } from "../sdk/operation.ts";
  * publicServer, so a stored secret cannot reach any surface.
  */
 export function declareCoreOperations(core: Core): void {
+  declareInventoryOperations(core);
+  declareAccountOperations(core);
   core.catalog.add(
     "core",
     defineOperation({

@@ -72,3 +72,26 @@ export function operationRoutes(core: Core): Hono<Env> {
   }
   return app;
 }
+
+/**
+ * For a route that predates its operation: runs the operation through the executor (same role,
+ * validation, audit) and answers as the route always did.
+ */
+export async function viaOperation(
+  core: Core,
+  c: AppContext,
+  id: string,
+  input: Record<string, unknown>,
+  status: 200 | 201 = 200,
+): Promise<Response> {
+  const d = core.liveOperations().find((x) => x.op.id === id);
+  if (!d) throw new AppError("E_INTERNAL", `No operation ${id}`);
+  const res = await executeOperation(core, d, {
+    principal: c.get("principal"),
+    surface: "api",
+    input,
+    signal: c.req.raw.signal,
+    ip: clientIp(c, core.config.trustProxy),
+  });
+  return ok(c, res.data, status);
+}

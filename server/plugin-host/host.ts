@@ -11,6 +11,7 @@ import {
   type PluginDefinition,
 } from "../sdk/types.ts";
 import { type CodeScan, scanPluginCode } from "./code-scan.ts";
+import { sdkSatisfies } from "./sdk-compat.ts";
 import { findExternalPlugins, installVirtualModules } from "./external.ts";
 
 const log = createLogger("plugins");
@@ -48,8 +49,7 @@ function validate(def: unknown): string | null {
   if (typeof d.version !== "string") return "missing version";
   if (typeof d.register !== "function") return "missing register(ctx)";
   if (typeof d.sdk !== "string") return 'missing sdk range (e.g. "^1")';
-  if (!Bun.semver.satisfies(SDK_VERSION, d.sdk))
-    return `needs SDK ${d.sdk}, this odoodeck provides ${SDK_VERSION}`;
+  if (!sdkSatisfies(d.sdk)) return `needs SDK ${d.sdk}, this odoodeck provides ${SDK_VERSION}`;
   const caps = d.capabilities;
   if (caps !== undefined && (!Array.isArray(caps) || caps.some((c) => !CAPABILITIES.includes(c))))
     return `capabilities must be some of ${CAPABILITIES.join(", ")} (got ${JSON.stringify(d.capabilities)})`;

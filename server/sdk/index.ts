@@ -8,6 +8,10 @@ export * from "./types.ts";
 export * from "./operation.ts";
 /** zod 4, the schema library operations declare their input with (one copy, shared with the core). */
 export { z } from "zod";
+/** Kysely, the query builder behind `ctx.db`, and the shape of a plugin's migrations. */
+export type { Kysely, Migration } from "kysely";
+/** Kysely's `sql` template tag, for what the query builder does not express. */
+export { sql } from "kysely";
 export type {
   Connection,
   ExecResult,
@@ -33,7 +37,14 @@ export * as odoo from "./odoo.ts";
  */
 export * as masking from "../masking.ts";
 
-export const SDK_VERSION = "1.0.0";
+/**
+ * The SDK's version. 2.0.0 added operations, z, plugin error codes; it removed nothing, so plugins
+ * declaring "^1" still load (see server/plugin-host/sdk-compat.ts). The surface is checked in
+ * as server/sdk/report.api.md (`bun scripts/api-report.ts --write`).
+ * @example
+ * if (Bun.semver.satisfies(SDK_VERSION, ">=2")) ctx.operations.declare(op);
+ */
+export const SDK_VERSION = "2.0.0";
 
 /**
  * Declares a plugin. Returns the definition unchanged; it exists for type inference.

@@ -247,3 +247,39 @@ describe("drop a rollback copy", () => {
     }
   });
 });
+
+describe("as operations (REST /api/v1/ops, the same executor as the CLI and MCP)", () => {
+  test("database.vacuum waits for its operation; an unknown table is E_NOT_FOUND; a viewer is refused", async () => {
+    const r = await operator.postJson("/api/v1/ops/database.vacuum?wait=true", {
+      instance: "acme",
+      table: "res_users",
+    });
+    expect(r.status).toBe(200);
+    expect(r.body.data.table).toBe("res_users");
+    expect(r.body.data.operation).toMatchObject({ status: "ok", kind: "database.vacuum" });
+    expect(
+      await sql("SELECT last_vacuum IS NOT NULL FROM pg_stat_user_tables WHERE relname = 'res_users'"),
+    ).toBe("t");
+    const missing = await operator.postJson("/api/v1/ops/database.vacuum", {
+      instance: id,
+      table: "no_such",
+    });
+    expect(missing.body.ok).toBe(false);
+    expect(
+      (await viewer.postJson("/api/v1/ops/database.vacuum", { instance: id, table: "res_users" })).status,
+    ).toBe(403);
+  });
+
+  test("database.cancel-query: a pid that runs nothing in this database is E_NOT_FOUND, and audited", async () => {
+    const r = await operator.postJson("/api/v1/ops/database.cancel-query", { instance: id, pid: 999999 });
+    expect(r.status).toBe(404);
+    expect(r.body.error.code).toBe("E_NOT_FOUND");
+    const row = await t.core.db
+      .selectFrom("audit_log")
+      .selectAll()
+      .where("action", "=", "database.cancel-query")
+      .executeTakeFirstOrThrow();
+    expect(row.result).toBe("error");
+    expect(JSON.parse(row.details).surface).toBe("api");
+  });
+});

@@ -288,3 +288,25 @@ test("a token scoped to one instance sees only it: the other answers as missing,
   expect(m.error.code).toBe("E_NOT_FOUND");
   await client.close();
 });
+
+test("the JSON API's older paths run through the executor: strict input, one audit entry naming the surface", async () => {
+  const bad = await t.admin.postJson("/api/v1/instances", {
+    name: "gamma",
+    serverId: 1,
+    confPath: "/nonexistent/gamma.conf",
+    colour: "red",
+  });
+  expect(bad.status).toBe(400);
+  expect(bad.body.error.code).toBe("E_VALIDATION");
+  expect(bad.body.error.message).toContain("colour");
+  const srv = await t.admin.postJson("/api/v1/servers", { name: "second-local", kind: "local" });
+  expect(srv.status).toBe(201);
+  expect(srv.body.data.name).toBe("second-local");
+  const row = await t.core.db
+    .selectFrom("audit_log")
+    .selectAll()
+    .where("action", "=", "servers.add")
+    .executeTakeFirstOrThrow();
+  expect(row.target).toBe("server:second-local");
+  expect(JSON.parse(row.details).surface).toBe("api");
+});

@@ -32,6 +32,18 @@ plug(
   "index.js",
   `export default { id: "thrower", name: "Thrower", version: "1.0.0", sdk: "^1", register() { throw new Error("boom in register"); } };`,
 );
+// SDK ranges: 2.x only adds to 1.0, so "^1" and "^2" load; versions that never existed do not.
+for (const [id, range] of [
+  ["sdk-one", "^1"],
+  ["sdk-two", "^2.0.0"],
+  ["sdk-one-five", "^1.5"],
+  ["sdk-three", "^3"],
+])
+  plug(
+    id,
+    "index.js",
+    `export default { id: "${id}", name: "${id}", version: "1.0.0", sdk: "${range}", register() {} };`,
+  );
 mkdirSync(join(dataDir, "plugins", "empty"), { recursive: true });
 
 const failsToStart = definePlugin({
@@ -87,14 +99,22 @@ describe("plugin host", () => {
     expect(reasons.nosy[0]).toBe("started");
     expect(reasons.garbage[0]).toBe("disabled");
     expect(reasons.garbage[1]).toContain("failed to load");
-    expect(reasons.future).toEqual(["disabled", "needs SDK ^9, this odoodeck provides 1.0.0"]);
+    expect(reasons.future).toEqual(["disabled", "needs SDK ^9, this odoodeck provides 2.0.0"]);
     expect(reasons.orphan).toEqual(["disabled", 'missing dependency "nope"']);
     expect(reasons.thrower).toEqual(["disabled", "register() threw: boom in register"]);
     expect(reasons.empty).toEqual(["disabled", "no index.js or index.ts in the folder"]);
     expect(reasons["bad-start"]).toEqual(["disabled", "start() failed: cannot reach its backend"]);
     const { html } = await t.admin.page("/plugins");
-    expect(html).toContain("needs SDK ^9, this odoodeck provides 1.0.0");
+    expect(html).toContain("needs SDK ^9, this odoodeck provides 2.0.0");
     expect(html).toContain("start() failed: cannot reach its backend");
+  });
+
+  test("SDK 2 loads plugins written for SDK ^1 (it only adds) and ^2, not ranges it cannot meet", () => {
+    const status = Object.fromEntries(t.core.host.records.map((r) => [r.id, [r.status, r.reason]]));
+    expect(status["sdk-one"]).toEqual(["started", null]);
+    expect(status["sdk-two"]).toEqual(["started", null]);
+    expect(status["sdk-one-five"]).toEqual(["disabled", "needs SDK ^1.5, this odoodeck provides 2.0.0"]);
+    expect(status["sdk-three"]).toEqual(["disabled", "needs SDK ^3, this odoodeck provides 2.0.0"]);
   });
 
   test("a plugin whose start failed does not serve its routes", async () => {

@@ -1,4 +1,4 @@
-import type { Kysely } from "kysely";
+import type { Kysely } from "../../../server/sdk/index.ts";
 
 /** A state change hidden by a maintenance window, to announce when the window ends if it lasts. */
 export async function up(db: Kysely<any>): Promise<void> {

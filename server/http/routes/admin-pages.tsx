@@ -11,6 +11,7 @@ import type { AppContext, AuditEntry, Env, Role, SettingsSchema } from "../../sd
 import { Badge, Card, Field, Flash, Form, Select, Table, Time } from "../../../views/components/ui.tsx";
 import { clientIp } from "../client-ip.ts";
 import { renderPage } from "../render.tsx";
+import { limitsText, TokenLimitFields, tokenLimitsFrom, visibleInstances } from "./token-limits.tsx";
 
 export function auditFrom(core: Core, c: AppContext, entry: AuditEntry) {
   const p = c.get("principal");
@@ -219,6 +220,8 @@ export function adminPages(core: Core): Hono<Env> {
   ) => {
     const p = c.get("principal")!;
     const tokens = await listTokens(core.db, p.role === "admin" ? undefined : p.userId);
+    const instances = await visibleInstances(core, p);
+    const names = new Map((await core.registry.instanceRows()).map((i) => [i.id, i.name]));
     return renderPage(core, c, {
       title: "API tokens",
       flash,
@@ -242,6 +245,7 @@ export function adminPages(core: Core): Hono<Env> {
                 { label: "Owner", render: (t) => t.username },
                 { label: "Token", render: (t) => <code>{`odk_${t.prefix}_…`}</code> },
                 { label: "Role", render: (t) => t.role },
+                { label: "Limits", render: (t) => limitsText(t, names) },
                 { label: "Last used", render: (t) => <Time at={t.last_used_at} /> },
                 {
                   label: "",
@@ -273,6 +277,7 @@ export function adminPages(core: Core): Hono<Env> {
                 value="viewer"
                 hint="A token never has more rights than you"
               />
+              <TokenLimitFields instances={instances} />
               <button>Create token</button>
             </Form>
             <p class="muted">
@@ -287,17 +292,18 @@ export function adminPages(core: Core): Hono<Env> {
   app.get("/tokens", (c) => tokensPage(c));
   app.post("/tokens/new", async (c) => {
     const p = c.get("principal")!;
-    const f = await c.req.parseBody();
+    const f = await c.req.parseBody({ all: true });
+    const limits = tokenLimitsFrom(f);
     try {
       const t = await audited(
         core,
         c,
-        { action: "token.create", target: `token:${f.name}`, details: { role: f.role } },
+        { action: "token.create", target: `token:${f.name}`, details: { role: f.role, ...limits } },
         () =>
           createToken(
             core.db,
             { id: p.userId, role: p.role },
-            { name: String(f.name ?? ""), role: String(f.role) as Role },
+            { name: String(f.name ?? ""), role: String(f.role) as Role, ...limits },
           ),
       );
       c.header("Cache-Control", "no-store");

@@ -1,15 +1,8 @@
 import { Hono } from "hono";
 import type { Core } from "../../core.ts";
-import { discoverOdooConfs } from "../../odoo/discovery.ts";
-import { instanceDatabases } from "../../instances/instance-status.ts";
-import {
-  createInstance,
-  type InstanceInput,
-  publicInstance,
-  removeInstance,
-} from "../../instances/instances.ts";
-import { probeServer } from "../../instances/server-probe.ts";
-import { acceptHostKey, createServer, publicServer, type ServerInput } from "../../instances/servers.ts";
+import { removeInstance } from "../../instances/instances.ts";
+import { publicServer } from "../../instances/servers.ts";
+import { viaOperation } from "../../operations/rest.ts";
 import type { AppContext, Env } from "../../sdk/types.ts";
 import { ok, readJson } from "../respond.ts";
 import { audited } from "./admin-pages.tsx";
@@ -29,60 +22,15 @@ export function instancesApi(core: Core): Hono<Env> {
     await need(c, "viewer");
     return ok(c, publicServer(await core.registry.server(idOf(c))));
   });
-  api.post("/servers", async (c) => {
-    await need(c, "admin");
-    const body = await readJson<ServerInput>(c);
-    const row = await audited(
-      core,
-      c,
-      { action: "server.add", target: `server:${body.name}`, details: { kind: body.kind, host: body.host } },
-      () => createServer(core.db, core.secrets, body),
-    );
-    return ok(c, publicServer(row), 201);
-  });
-  api.post("/servers/:id/test", async (c) => {
-    await need(c, "operator");
-    return ok(c, await probeServer(core.registry, idOf(c)));
-  });
-  api.post("/servers/:id/accept-key", async (c) => {
-    await need(c, "admin");
-    const row = await core.registry.server(idOf(c));
-    const fp = await audited(
-      core,
-      c,
-      {
-        action: "server.accept-host-key",
-        target: `server:${row.name}`,
-        details: { from: row.host_key, to: row.pending_host_key },
-      },
-      () => acceptHostKey(core.db, row),
-    );
-    await core.registry.forget(row.id);
-    return ok(c, { hostKey: fp });
-  });
-  api.get("/servers/:id/discover", async (c) => {
-    await need(c, "operator");
-    const id = idOf(c);
-    try {
-      return ok(c, await discoverOdooConfs(await core.registry.connection(id)));
-    } catch (e) {
-      await core.registry.noteFailure(id, e);
-      throw e;
-    }
-  });
-
-  api.post("/instances", async (c) => {
-    await need(c, "admin");
-    const body = await readJson<InstanceInput>(c);
-    const row = await audited(
-      core,
-      c,
-      { action: "instance.add", target: `instance:${body.name}`, details: { confPath: body.confPath } },
-      () => createInstance(core.db, body),
-    );
-    core.bus.emit("instance.added", { instanceId: row.id });
-    return ok(c, publicInstance(row), 201);
-  });
+  // These answer through their operations (server/operations/inventory-ops.ts): same role,
+  // validation and audit entry as on /api/v1/ops, the CLI and MCP.
+  api.post("/servers", async (c) => viaOperation(core, c, "servers.add", await readJson(c), 201));
+  api.post("/servers/:id/test", (c) => viaOperation(core, c, "servers.test", { server: idOf(c) }));
+  api.post("/servers/:id/accept-key", (c) =>
+    viaOperation(core, c, "servers.accept-key", { server: idOf(c) }),
+  );
+  api.get("/servers/:id/discover", (c) => viaOperation(core, c, "servers.discover", { server: idOf(c) }));
+  api.post("/instances", async (c) => viaOperation(core, c, "instances.add", await readJson(c), 201));
   api.delete("/instances/:id", async (c) => {
     await need(c, "admin");
     const row = await core.registry.instanceRow(idOf(c));
@@ -101,10 +49,8 @@ export function instancesApi(core: Core): Hono<Env> {
     core.bus.emit("instance.removed", { instanceId: row.id });
     return ok(c, { removed: row.id });
   });
-  api.get("/instances/:id/databases", async (c) => {
-    const id = idOf(c);
-    await need(c, "operator", id);
-    return ok(c, await instanceDatabases(core.registry, await core.registry.instanceRow(id)));
-  });
+  api.get("/instances/:id/databases", (c) =>
+    viaOperation(core, c, "instances.databases", { instance: idOf(c) }),
+  );
   return api;
 }

@@ -1,0 +1,124 @@
+/**
+ * API tokens limited to some instances, to some MCP tool presets and without destructive rights,
+ * created as a user does it: on the "API tokens" page and with `odoodeck token add` (real CLI).
+ */
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { resolve } from "node:path";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { builtinPlugins } from "../../plugins/index.ts";
+import { startTestApp, type TestApp } from "../helpers/app.ts";
+
+const MAIN = resolve(import.meta.dir, "../../server/main.ts");
+let t: TestApp;
+
+beforeAll(async () => {
+  t = await startTestApp({ plugins: builtinPlugins });
+  await t.addLocalInstance({ name: "alpha", confPath: "/nonexistent/alpha.conf" });
+  await t.addLocalInstance({ name: "beta", confPath: "/nonexistent/beta.conf" });
+}, 60_000);
+afterAll(() => t.stop());
+
+const bearer = (token: string) => ({ Authorization: `Bearer ${token}`, "Content-Type": "application/json" });
+const instanceNames = async (token: string) => {
+  const res = await fetch(`${t.url}/api/v1/instances`, { headers: bearer(token) });
+  if (res.status !== 200) return res.status;
+  return ((await res.json()) as any).data.map((i: any) => i.name);
+};
+const dropRollback = async (token: string, instance: string) => {
+  const res = await fetch(`${t.url}/api/v1/ops/database.drop-rollback`, {
+    method: "POST",
+    headers: bearer(token),
+    body: JSON.stringify({ instance, name: `${instance}__rollback_1`, confirm: `${instance}__rollback_1` }),
+  });
+  return { status: res.status, body: (await res.json()) as any };
+};
+const odoodeck = (args: string[]) => {
+  const p = Bun.spawnSync([process.execPath, MAIN, "--data", t.dataDir, ...args], {
+    env: { ...process.env, ODOODECK_DATA: "" },
+  });
+  return { code: p.exitCode, out: p.stdout.toString(), err: p.stderr.toString() };
+};
+
+test("the page creates a token limited to one instance, the read preset and no destructive operations", async () => {
+  const { html } = await t.admin.page("/tokens");
+  expect(html).toContain('name="instances"');
+  expect(html).toContain('name="tools"');
+  expect(html).toContain('name="allowDestructive"');
+  const alphaId = /name="instances" value="(\d+)"\s*\/?>\s*alpha/.exec(html)?.[1];
+  expect(alphaId).toBeString();
+  // allowDestructive left unticked: the browser sends nothing for it.
+  const body = new URLSearchParams({ _csrf: t.admin.csrf!, name: "agent", role: "admin", tools: "read" });
+  body.append("instances", alphaId!);
+  const res = await t.admin.request("POST", "/tokens/new", {
+    body,
+    headers: { "Content-Type": "application/x-www-form-urlencoded" },
+  });
+  const page = await res.text();
+  const token = /<pre class="log" id="new-token">\s*(odk_[^<\s]+)/.exec(page)?.[1];
+  expect(token).toBeString();
+  expect(page).toContain("instances: alpha · tools: read · no destructive");
+
+  expect(await instanceNames(token!)).toEqual(["alpha"]);
+  const other = await fetch(`${t.url}/api/v1/ops/instances.get`, {
+    method: "POST",
+    headers: bearer(token!),
+    body: JSON.stringify({ instance: "beta" }),
+  });
+  expect(other.status).toBe(404);
+  const refused = await dropRollback(token!, "alpha");
+  expect(refused.status).toBe(403);
+  expect(refused.body.error.message).toContain("destructive");
+
+  const client = new Client({ name: "token-limits-test", version: "1.0.0" });
+  await client.connect(
+    new StreamableHTTPClientTransport(new URL(`${t.url}/mcp`), { requestInit: { headers: bearer(token!) } }),
+  );
+  const { tools } = await client.listTools();
+  await client.close();
+  expect(tools.length).toBeGreaterThan(0);
+  for (const tool of tools) expect(t.core.catalog.byTool(tool.name)!.op.danger).toBe("safe");
+});
+
+test("the CLI adds, lists and revokes a limited token", async () => {
+  const add = odoodeck([
+    "token",
+    "add",
+    "ci",
+    "--user",
+    "admin",
+    "--role",
+    "admin",
+    "--instances",
+    "beta",
+    "--tools",
+    "backup",
+    "--no-destructive",
+  ]);
+  expect(add.err).toContain('"ci" for admin (admin)');
+  expect(add.code).toBe(0);
+  const token = add.out.trim();
+  expect(token).toMatch(/^odk_/);
+  expect(await instanceNames(token)).toEqual(["beta"]);
+  const refused = await dropRollback(token, "beta");
+  expect(refused.status).toBe(403);
+  expect(refused.body.error.message).toContain("destructive");
+
+  const list = odoodeck(["token", "list"]);
+  const line = list.out.split("\n").find((l) => / ci /.test(l))!;
+  expect(line).toContain("instances: beta · tools: backup · no destructive");
+  const id = line.trim().split(/\s+/)[0];
+  const revoke = odoodeck(["token", "revoke", id]);
+  expect(revoke.out.trim()).toBe(`token ${id} revoked`);
+  expect(await instanceNames(token)).toBe(401);
+  const audit = await t.core.db
+    .selectFrom("audit_log")
+    .select("action")
+    .where("target", "=", "token:ci")
+    .execute();
+  expect(audit.map((a) => a.action)).toEqual(["token.create"]);
+
+  const bad = odoodeck(["token", "add", "x", "--user", "nobody"]);
+  expect(bad.code).toBe(1);
+  expect(bad.err).toContain("--user");
+});
