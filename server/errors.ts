@@ -42,6 +42,9 @@ export const ERROR_CATALOGUE = {
   E_BACKUP_CORRUPT: { status: 422, message: "The backup is corrupt or incomplete" },
   E_NEUTRALIZE_FAILED: { status: 422, message: "Neutralization could not be verified" },
   E_BACKUP_UNAVAILABLE: { status: 422, message: "No backup can be taken or restored here" },
+  // runtime
+  E_NO_RUNTIME: { status: 422, message: "odoodeck cannot start or stop this instance" },
+  E_NOT_READY: { status: 504, message: "Odoo did not become ready in time" },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

@@ -1,0 +1,182 @@
+/**
+ * The Runtime contract: one suite every kind passes — start → ready (readiness time recorded) →
+ * status running → restart → ready → stop → status stopped, with the Odoo process really gone.
+ *
+ * Kinds: the managed process (a real supervised child, locally and over SSH to a real sshd on
+ * loopback), docker and systemd. This machine has no docker daemon and no systemd as PID 1, so
+ * docker and systemd run against stand-in `docker`/`systemctl`/`journalctl` executables
+ * (tests/helpers/stand-in-tools, put first on PATH for those kinds only) that start the same
+ * stand-in Odoo; a real transient-unit test runs only where systemd is running.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { LocalConnection } from "../../server/connections/local.ts";
+import { SshConnection } from "../../server/connections/ssh.ts";
+import type { Connection } from "../../server/connections/types.ts";
+import { DockerRuntime } from "../../server/runtime/docker.ts";
+import { hasSystemd } from "../../server/runtime/managed-unit.ts";
+import { ManagedRuntime } from "../../server/runtime/managed.ts";
+import { SystemdRuntime } from "../../server/runtime/systemd.ts";
+import type { Runtime } from "../../server/runtime/types.ts";
+import { getSshd } from "../helpers/sshd.ts";
+import { freeLocalPort, odooProcesses, STAND_IN_ODOO, STAND_IN_TOOLS, waitGone } from "../helpers/runtime.ts";
+
+const T = 60_000;
+
+interface Kind {
+  name: string;
+  make(dir: string): Promise<{ rt: Runtime; conn: Connection; marker: string }>;
+  /** PATH with the stand-in tools, for the kinds that need them. */
+  standIns?: boolean;
+}
+
+const local = new LocalConnection();
+
+function managed(name: string, conn: () => Promise<Connection>): Kind {
+  return {
+    name,
+    async make(dir) {
+      const c = await conn();
+      const rt = new ManagedRuntime({
+        connection: c,
+        name: `ct-${Date.now()}`,
+        odooBin: [STAND_IN_ODOO],
+        workDir: dir,
+        db: "acme_prod",
+      });
+      return { rt, conn: c, marker: join(dir, "odoo.conf") };
+    },
+  };
+}
+
+/** The stand-in tools start the stand-in Odoo with <state>/<name>.conf; the test writes it. */
+function standInConf(dir: string, name: string): string {
+  const conf = join(dir, `${name}.conf`);
+  writeFileSync(
+    conf,
+    `[options]\nhttp_port = ${freeLocalPort()}\ndata_dir = ${dir}/data\ndb_name = acme_prod\n`,
+  );
+  return conf;
+}
+
+const port = (conf: string) => Number(/http_port = (\d+)/.exec(readFileSync(conf, "utf8"))![1]);
+
+const kinds: Kind[] = [
+  managed("managed (local child)", async () => local),
+  managed("managed (child over SSH)", async () => {
+    const s = await getSshd();
+    return new SshConnection({ host: s.host, port: s.port, username: s.username, privateKey: s.privateKey });
+  }),
+  {
+    name: "docker (stand-in docker CLI: no daemon on this machine)",
+    standIns: true,
+    async make(dir) {
+      const conf = standInConf(dir, "odoo17");
+      const rt = new DockerRuntime(local, "odoo17", {
+        baseUrl: `http://127.0.0.1:${port(conf)}`,
+        db: "acme_prod",
+      });
+      return { rt, conn: local, marker: conf };
+    },
+  },
+  {
+    name: "systemd (stand-in systemctl/journalctl: systemd is not PID 1 here)",
+    standIns: true,
+    async make(dir) {
+      const conf = standInConf(dir, "odoo-acme.service");
+      const rt = new SystemdRuntime(local, "odoo-acme", {
+        baseUrl: `http://127.0.0.1:${port(conf)}`,
+        db: "acme_prod",
+      });
+      return { rt, conn: local, marker: conf };
+    },
+  },
+];
+
+for (const kind of kinds) {
+  describe(`Runtime contract: ${kind.name}`, () => {
+    let dir: string;
+    let rt: Runtime;
+    let marker: string;
+    const path = process.env.PATH;
+    beforeAll(async () => {
+      dir = mkdtempSync(join(tmpdir(), "odoodeck-rt-"));
+      if (kind.standIns) {
+        process.env.PATH = `${STAND_IN_TOOLS}:${path}`;
+        process.env.STAND_IN_STATE = dir;
+      }
+      ({ rt, marker } = await kind.make(dir));
+    });
+    afterAll(async () => {
+      await rt.stop().catch(() => {});
+      process.env.PATH = path;
+      delete process.env.STAND_IN_STATE;
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    test(
+      "start → ready with a readiness time → running → restart → ready → stop → stopped, no process left",
+      async () => {
+        expect((await rt.status()).state).toBe("stopped");
+        await rt.start();
+        const ready = await rt.waitReady({ timeoutMs: 20_000 });
+        // The stand-in loads for 300 ms before it listens: a readiness time below that is a lie.
+        expect(ready.readyMs).toBeGreaterThanOrEqual(250);
+        expect(ready.via).toBe("/web/health");
+        expect(rt.lastReady).toEqual(ready);
+        const up = await rt.status();
+        expect(up.state).toBe("running");
+        expect(up.pid).toBeGreaterThan(0);
+        expect(odooProcesses(marker)).toEqual([up.pid!]);
+
+        await rt.restart();
+        await rt.waitReady({ timeoutMs: 20_000 });
+        const again = await rt.status();
+        expect(again.state).toBe("running");
+        expect(again.pid).not.toBe(up.pid);
+        expect(odooProcesses(marker)).toEqual([again.pid!]);
+        expect(await rt.logs({ lines: 50 })).toContain("HTTP service (werkzeug) running on 127.0.0.1:");
+
+        await rt.stop();
+        expect((await rt.status()).state).toBe("stopped");
+        expect(await waitGone(marker)).toEqual([]);
+      },
+      T,
+    );
+  });
+}
+
+describe("Runtime contract: managed as a real transient systemd unit", async () => {
+  const running = await hasSystemd(local);
+  // Only where systemd is PID 1; the stand-in suite above covers the systemd commands everywhere.
+  test.skipIf(!running)(
+    "systemd-run unit starts, answers, restarts and stops",
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), "odoodeck-rt-unit-"));
+      const rt = new ManagedRuntime({
+        connection: local,
+        name: `ct-unit-${process.pid}`,
+        odooBin: [resolve(STAND_IN_ODOO)],
+        workDir: dir,
+        db: "acme_prod",
+        mode: "unit",
+      });
+      try {
+        await rt.start();
+        await rt.waitReady({ timeoutMs: 30_000 });
+        expect((await rt.status()).state).toBe("running");
+        await rt.restart();
+        await rt.waitReady({ timeoutMs: 30_000 });
+        await rt.stop();
+        expect((await rt.status()).state).toBe("stopped");
+        expect(await waitGone(join(dir, "odoo.conf"))).toEqual([]);
+      } finally {
+        await rt.stop().catch(() => {});
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+    T,
+  );
+});
