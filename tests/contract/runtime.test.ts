@@ -16,6 +16,7 @@ import { LocalConnection } from "../../server/connections/local.ts";
 import { SshConnection } from "../../server/connections/ssh.ts";
 import type { Connection } from "../../server/connections/types.ts";
 import { DockerRuntime } from "../../server/runtime/docker.ts";
+import type { SupervisorEvent } from "../../server/runtime/managed-child.ts";
 import { hasSystemd } from "../../server/runtime/managed-unit.ts";
 import { ManagedRuntime } from "../../server/runtime/managed.ts";
 import { SystemdRuntime } from "../../server/runtime/systemd.ts";
@@ -180,3 +181,90 @@ describe("Runtime contract: managed as a real transient systemd unit", async () 
     T,
   );
 });
+
+const sshConn = async () => {
+  const s = await getSshd();
+  return { host: s.host, port: s.port, username: s.username, privateKey: s.privateKey };
+};
+
+for (const where of ["local", "SSH"] as const) {
+  describe(`Managed Odoo supervision (${where})`, () => {
+    const dirs: string[] = [];
+    const fresh = () => {
+      const d = mkdtempSync(join(tmpdir(), "odoodeck-rt-sup-"));
+      dirs.push(d);
+      return d;
+    };
+    const connect = async (): Promise<Connection> =>
+      where === "local" ? local : new SshConnection(await sshConn());
+    afterAll(() => {
+      for (const d of dirs) rmSync(d, { recursive: true, force: true });
+    });
+
+    test(
+      "a crash is restarted with a growing back-off, each crash an event, and it recovers once fixed",
+      async () => {
+        const dir = fresh();
+        const events: SupervisorEvent[] = [];
+        const rt = new ManagedRuntime({
+          connection: await connect(),
+          name: "crashy",
+          odooBin: [STAND_IN_ODOO],
+          workDir: dir,
+          db: "acme_prod",
+          backoff: { initialMs: 200, maxMs: 800 },
+          onEvent: (e) => events.push(e),
+        });
+        try {
+          await rt.start();
+          await rt.waitReady({ timeoutMs: 20_000 });
+          const first = (await rt.status()).pid!;
+          // The stand-in exits with status 3 while this file exists, so each restart crashes too.
+          writeFileSync(join(dir, "data", "stand-in-crash"), "");
+          const until = Date.now() + 15_000;
+          while (events.filter((e) => e.type === "crashed").length < 4 && Date.now() < until)
+            await Bun.sleep(20);
+          const crashes = events.filter((e) => e.type === "crashed");
+          expect(crashes.slice(0, 4)).toEqual([
+            { type: "crashed", exitCode: 3, attempt: 1, retryInMs: 200 },
+            { type: "crashed", exitCode: 3, attempt: 2, retryInMs: 400 },
+            { type: "crashed", exitCode: 3, attempt: 3, retryInMs: 800 },
+            { type: "crashed", exitCode: 3, attempt: 4, retryInMs: 800 },
+          ]);
+          expect(events.filter((e) => e.type === "respawned").length).toBeGreaterThanOrEqual(3);
+          rmSync(join(dir, "data", "stand-in-crash"));
+          await rt.waitReady({ timeoutMs: 20_000 });
+          const now = await rt.status();
+          expect(now.state).toBe("running");
+          expect(now.pid).not.toBe(first);
+          expect(odooProcesses(join(dir, "odoo.conf"))).toEqual([now.pid!]);
+        } finally {
+          await rt.stop();
+        }
+        expect(await waitGone(join(dir, "odoo.conf"))).toEqual([]);
+      },
+      T,
+    );
+
+    test(
+      "kill -9 of odoodeck leaves no orphan Odoo (the child dies with it; nothing to re-adopt)",
+      async () => {
+        const dir = fresh();
+        const args = ["tests/helpers/runtime-child.ts", dir];
+        if (where === "SSH") args.push(JSON.stringify(await sshConn()));
+        const child = Bun.spawn([process.execPath, ...args], { stdout: "pipe", stderr: "inherit" });
+        try {
+          const reader = child.stdout.getReader();
+          const { value } = await reader.read();
+          const { pid } = JSON.parse(new TextDecoder().decode(value)) as { pid: number };
+          expect(odooProcesses(join(dir, "odoo.conf"))).toEqual([pid]);
+          process.kill(child.pid, "SIGKILL");
+          expect(await waitGone(join(dir, "odoo.conf"))).toEqual([]);
+        } finally {
+          child.kill("SIGKILL");
+        }
+      },
+      T,
+    );
+  });
+}
