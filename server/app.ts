@@ -16,6 +16,7 @@ import { opsPages } from "./http/routes/ops-pages.tsx";
 import { serversPages } from "./http/routes/servers-pages.tsx";
 import { notificationsPages } from "./notifications/pages.tsx";
 import { PluginHost } from "./plugin-host/host.ts";
+import { runtimeRoutes } from "./runtime/routes.tsx";
 import type { Env } from "./sdk/types.ts";
 
 /** Extra core route groups (servers/instances pages etc.) register here, so app.ts stays wiring. */
@@ -75,6 +76,9 @@ export function buildApp(core: Core): Hono<Env> {
   app.route("/", serversPages(core));
   app.route("/", instancesPages(core));
   app.route("/api/v1", instancesApi(core));
+  const runtime = runtimeRoutes(core);
+  app.route("/", runtime.pages);
+  app.route("/api/v1", runtime.api);
   app.route("/", notificationsPages(core));
   app.route("/api/v1", coreApi(core));
   for (const g of extraGroups) {

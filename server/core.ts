@@ -21,6 +21,7 @@ import { type PluginRecord, PluginHost } from "./plugin-host/host.ts";
 import { readSettings } from "./plugin-host/settings.ts";
 import { TableGuardPlugin } from "./plugin-host/table-guard.ts";
 import type { CardSpec, NavEntry, PluginContext, PluginDefinition, Principal, Role } from "./sdk/types.ts";
+import { Runtimes } from "./runtime/runtimes.ts";
 import { Scheduler } from "./scheduler/scheduler.ts";
 import { SecretBox } from "./secrets.ts";
 
@@ -40,6 +41,7 @@ export class Core {
   readonly operations: Operations;
   readonly scheduler: Scheduler;
   readonly registry: Registry;
+  readonly runtimes: Runtimes;
   readonly startedAt = Date.now();
   ready = false;
 
@@ -52,6 +54,7 @@ export class Core {
     this.operations = new Operations(store.db, this.bus);
     this.scheduler = new Scheduler(store.db, this.bus);
     this.registry = new Registry(store.db, secrets);
+    this.runtimes = new Runtimes(this.bus);
   }
 
   get db(): Kysely<any> {
@@ -102,6 +105,8 @@ export class Core {
     this.scheduler.stop();
     this.operations.cancelAll();
     await this.host.stopAll();
+    // Managed Odoos live and die with odoodeck (previews, restore tests): none outlives it.
+    await this.runtimes.stopAll();
     await this.registry.closeAll();
     await this.store.close();
   }
@@ -161,6 +166,7 @@ export class Core {
         card: (spec) => this.cards.push({ ...spec, plugin: rec.id }),
       },
       secrets: this.secrets,
+      runtimes: this.runtimes,
       services: {
         provide: (name, impl) => {
           if (this.services.has(name))

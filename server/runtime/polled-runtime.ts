@@ -24,6 +24,11 @@ export abstract class PolledRuntime {
 
   abstract status(): Promise<RuntimeStatus>;
 
+  /** Where Odoo answers, seen from its server. */
+  get reachUrl(): string {
+    return this.reach.baseUrl;
+  }
+
   /** Call at each start/restart: readiness counts from here. */
   protected markStart(): void {
     this.startedAt = Date.now();

@@ -62,3 +62,41 @@ export interface Runtime {
   /** The last readiness measured, null before the first. */
   readonly lastReady: Readiness | null;
 }
+
+/** The SDK's door to runtimes: `ctx.runtimes`. */
+export interface RuntimesApi {
+  /**
+   * The runtime of a registered instance: its Docker container, else its systemd unit (both as
+   * discovery recorded them). E_NO_RUNTIME when it has neither.
+   * @example
+   * const rt = await ctx.runtimes.for(instance);
+   * await rt.restart();
+   * const { readyMs } = await rt.waitReady();
+   */
+  for(instance: import("../sdk/types.ts").InstanceHandle): Promise<Runtime>;
+  /**
+   * An Odoo that odoodeck runs itself (previews, restore tests, copies): its conf, port, data_dir
+   * and logfile are generated under `workDir`; it is stopped when odoodeck stops.
+   * @example
+   * const rt = ctx.runtimes.managed({ connection: await instance.connection(), name: "preview-7",
+   *   odooBin: ["/opt/odoo/odoo-bin"], workDir: "/var/lib/odoodeck/preview-7", db: "preview_7" });
+   * await rt.start(); await rt.waitReady();
+   */
+  managed(spec: import("./managed.ts").ManagedSpec & { instanceId?: number | null }): Runtime & {
+    readonly baseUrl: string | null;
+  };
+  /**
+   * Says what odoodeck is doing to an instance, for its card and the `instance.state` event
+   * (e.g. "restoring" during a restore, then null to let the runtime speak again).
+   * @example ctx.runtimes.mark(instance.id, "upgrading"); try { … } finally { ctx.runtimes.mark(instance.id, null); }
+   */
+  mark(instanceId: number, state: LifecycleState | null, detail?: string): void;
+  /**
+   * The card's state, from the runtime and a health probe together; emits `instance.state` when
+   * it changed since last seen. Null when the instance has no runtime.
+   * @example const s = await ctx.runtimes.lifecycle(instance); // { state: "degraded", detail: "…" }
+   */
+  lifecycle(
+    instance: import("../sdk/types.ts").InstanceHandle,
+  ): Promise<{ state: LifecycleState; detail: string } | null>;
+}
