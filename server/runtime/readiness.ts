@@ -80,7 +80,7 @@ export async function waitForOdoo(
         hint: "Read its log below the buttons: it usually says why (a wrong addons path, a port in use)",
       });
     await Bun.sleep(delay);
-    delay = Math.min(delay * 2, 500);
+    delay = 100; // A probe is cheap; a longer gap only adds to the readiness time users wait for.
   }
   throw new AppError(
     "E_NOT_READY",
