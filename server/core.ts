@@ -22,6 +22,7 @@ import { readSettings } from "./plugin-host/settings.ts";
 import { TableGuardPlugin } from "./plugin-host/table-guard.ts";
 import type { CardSpec, NavEntry, PluginContext, PluginDefinition, Principal, Role } from "./sdk/types.ts";
 import { Runtimes } from "./runtime/runtimes.ts";
+import { lifecycleCard } from "./runtime/runtime-view.tsx";
 import { Scheduler } from "./scheduler/scheduler.ts";
 import { SecretBox } from "./secrets.ts";
 
@@ -55,6 +56,7 @@ export class Core {
     this.scheduler = new Scheduler(store.db, this.bus);
     this.registry = new Registry(store.db, secrets);
     this.runtimes = new Runtimes(this.bus);
+    this.cards.push({ ...lifecycleCard(this.runtimes), plugin: "core" });
   }
 
   get db(): Kysely<any> {

@@ -4,8 +4,8 @@
  * slow server never holds the page up. Stop on a production instance asks for its name.
  */
 import { Badge, Card, Form } from "../../views/components/ui.tsx";
-import type { Readiness } from "./types.ts";
-import type { LifecycleState } from "./types.ts";
+import type { CardSpec, InstanceHandle } from "../sdk/types.ts";
+import type { LifecycleState, Readiness } from "./types.ts";
 
 const KIND: Record<LifecycleState, "ok" | "warn" | "error" | "muted" | "info"> = {
   running: "ok",
@@ -85,4 +85,17 @@ export function RuntimeCard(p: {
       ) : null}
     </Card>
   );
+}
+
+/** The lifecycle state on every instance card (dashboard and "At a glance"); none without a runtime. */
+export function lifecycleCard(runtimes: {
+  lifecycle(i: InstanceHandle): Promise<{ state: LifecycleState; detail: string } | null>;
+}): CardSpec {
+  return {
+    order: 0,
+    async render(instance) {
+      const life = await runtimes.lifecycle(instance).catch(() => null);
+      return life ? <LifecycleBadge state={life.state} /> : null;
+    },
+  };
 }

@@ -60,7 +60,12 @@ describe("runtime routes", () => {
     expect(body.data.state).toBe("running");
     expect(body.data.readyMs).toBeGreaterThanOrEqual(250);
     expect(odooProcesses(conf)).toHaveLength(1);
-    expect(states.map((s) => s.status)).toEqual(["starting", "running"]);
+    // The dashboard seen first shows it stopped; then the start's own transitions.
+    expect(states.map((s) => [s.status, s.previous])).toEqual([
+      ["stopped", null],
+      ["starting", "stopped"],
+      ["running", "starting"],
+    ]);
     const audit = await t.core.db
       .selectFrom("audit_log")
       .selectAll()
@@ -71,6 +76,8 @@ describe("runtime routes", () => {
     const { html } = await op.page(`/instances/${prodId}/runtime`);
     expect(html).toContain('data-lifecycle="running"');
     expect(html).toContain(">Restart<");
+    const dash = await op.page("/");
+    expect(dash.html).toMatch(/acme[\s\S]*data-lifecycle="running"/);
   }, 60_000);
 
   test("stop of a production instance needs its name; without it Odoo keeps running", async () => {
