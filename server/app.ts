@@ -19,6 +19,7 @@ import { notificationsPages } from "./notifications/pages.tsx";
 import { openApiDocument } from "./operations/openapi.ts";
 import { operationRoutes } from "./operations/rest.ts";
 import { PluginHost } from "./plugin-host/host.ts";
+import { runtimeRoutes } from "./runtime/routes.tsx";
 import type { Env } from "./sdk/types.ts";
 
 /** Extra core route groups (servers/instances pages etc.) register here, so app.ts stays wiring. */
@@ -72,6 +73,9 @@ export function buildApp(core: Core): Hono<Env> {
   app.route("/api/v1", operationRoutes(core));
   app.route("/", mcpRoutes(core));
   app.route("/api/v1", instancesApi(core));
+  const runtime = runtimeRoutes(core);
+  app.route("/", runtime.pages);
+  app.route("/api/v1", runtime.api);
   app.route("/", notificationsPages(core));
   app.route("/api/v1", coreApi(core));
   for (const g of extraGroups) {

@@ -31,6 +31,8 @@ import type {
   Principal,
   Role,
 } from "./sdk/types.ts";
+import { Runtimes } from "./runtime/runtimes.ts";
+import { lifecycleCard } from "./runtime/runtime-view.tsx";
 import { Scheduler } from "./scheduler/scheduler.ts";
 import { SecretBox } from "./secrets.ts";
 
@@ -53,6 +55,7 @@ export class Core {
   readonly scheduler: Scheduler;
   readonly registry: Registry;
   readonly limiter: LoginLimiter;
+  readonly runtimes: Runtimes;
   readonly startedAt = Date.now();
   ready = false;
 
@@ -67,6 +70,8 @@ export class Core {
     this.registry = new Registry(store.db, secrets);
     this.limiter = new LoginLimiter(store.db);
     declareCoreOperations(this);
+    this.runtimes = new Runtimes(this.bus);
+    this.cards.push({ ...lifecycleCard(this.runtimes), plugin: "core" });
   }
 
   /** The core's operations and those of started plugins (a disabled plugin's are not served). */
@@ -124,6 +129,8 @@ export class Core {
     this.scheduler.stop();
     this.operations.cancelAll();
     await this.host.stopAll();
+    // Managed Odoos live and die with odoodeck (previews, restore tests): none outlives it.
+    await this.runtimes.stopAll();
     await this.registry.closeAll();
     await this.store.close();
   }
@@ -192,6 +199,7 @@ export class Core {
         operationResult: (spec) => this.operationViews.push({ ...spec, plugin: rec.id }),
       },
       secrets: this.secrets,
+      runtimes: this.runtimes,
       services: {
         provide: (name, impl) => {
           if (this.services.has(name))

@@ -45,6 +45,9 @@ export const ERROR_CATALOGUE = {
   E_BACKUP_UNAVAILABLE: { status: 422, message: "No backup can be taken or restored here" },
   // logs
   E_NOT_A_LOG: { status: 422, message: "This file is not a log odoodeck may show" },
+  // runtime
+  E_NO_RUNTIME: { status: 422, message: "odoodeck cannot start or stop this instance" },
+  E_NOT_READY: { status: 504, message: "Odoo did not become ready in time" },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

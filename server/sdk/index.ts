@@ -20,6 +20,16 @@ export type {
   RunningProcess,
   SpawnOptions,
 } from "../connections/types.ts";
+export type {
+  LifecycleState,
+  Readiness,
+  Runtime,
+  RuntimesApi,
+  RuntimeState,
+  RuntimeStatus,
+  WaitReadyOptions,
+} from "../runtime/types.ts";
+export type { ManagedSpec } from "../runtime/managed.ts";
 export { AppError, isAppError, toAppError, type ErrorCode } from "../errors.ts";
 export { ok, fail, wantsHtml, isHtmx } from "../http/respond.ts";
 export { sseStream } from "../http/sse.ts";

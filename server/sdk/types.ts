@@ -8,6 +8,7 @@ import type { InstanceSettings } from "../odoo/instance-settings.ts";
 import type { OdooDb } from "../odoo/pg.ts";
 import type { OperationDefinition } from "./operation.ts";
 import type { AppError } from "../errors.ts";
+import type { LifecycleState, RuntimesApi } from "../runtime/types.ts";
 
 export type Role = "admin" | "operator" | "viewer";
 
@@ -56,6 +57,23 @@ export interface EventMap {
   };
   "instance.added": { instanceId: number };
   "instance.removed": { instanceId: number };
+  /** An instance's lifecycle state changed (runtime and health together); `status` is the new state. */
+  "instance.state": {
+    instanceId: number;
+    status: LifecycleState;
+    previous: LifecycleState | null;
+    detail: string;
+    at: string;
+  };
+  /** A managed Odoo died unasked; it is started again after `retryInMs`. */
+  "runtime.crashed": {
+    instanceId: number | null;
+    name: string;
+    status: "crashed";
+    exitCode: number;
+    attempt: number;
+    retryInMs: number;
+  };
 }
 
 export interface EventBus {
@@ -370,6 +388,8 @@ export interface PluginContext<S extends SettingsSchema = SettingsSchema> {
   readonly secrets: SecretsApi;
   readonly services: ServicesApi;
   readonly errors: ErrorsApi;
+  /** Start, stop, restart and watch Odoo: instances' units/containers, and Odoos odoodeck runs itself. */
+  readonly runtimes: RuntimesApi;
   /** Mounts page routes at /p/<id> (HTML) */
   pages(app: Hono<Env>): void;
   /** Mounts JSON routes at /api/v1/<id> */

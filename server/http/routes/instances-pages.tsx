@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import { ROLES } from "../../auth/roles.ts";
+import { RuntimeSlot } from "../../runtime/runtime-view.tsx";
 import type { Core } from "../../core.ts";
 import { instanceDatabases, instanceStatus } from "../../instances/instance-status.ts";
 import {
@@ -136,6 +137,7 @@ export function instancesPages(core: Core): Hono<Env> {
             {row.name} {row.production ? <Badge kind="error">production</Badge> : null}
           </h1>
           <StatusPlaceholder row={row} />
+          <RuntimeSlot instanceId={row.id} />
           {slots.length ? <Card title="At a glance">{slots}</Card> : null}
           <Card
             title="Databases"

@@ -1,0 +1,86 @@
+/**
+ * Start / Stop / Restart of an instance: the page card (`/instances/:id/runtime`, htmx) and the
+ * REST routes `POST /api/v1/instances/:id/{start,stop,restart}`. Operator on that instance,
+ * CSRF (the core's middleware), audited; both call runInstanceAction.
+ */
+import { Hono } from "hono";
+import type { Core } from "../core.ts";
+import { AppError, toAppError } from "../errors.ts";
+import { renderPage } from "../http/render.tsx";
+import { isHtmx, ok, readJson } from "../http/respond.ts";
+import { audited } from "../http/routes/admin-pages.tsx";
+import type { AppContext, Env } from "../sdk/types.ts";
+import { RUNTIME_ACTIONS, type RuntimeAction, runInstanceAction } from "./actions.ts";
+import { RuntimeCard } from "./runtime-view.tsx";
+
+type Flash = { kind: "ok" | "error"; message: string; hint?: string } | null;
+
+function actionOf(c: AppContext): RuntimeAction {
+  const a = c.req.param("action") as RuntimeAction;
+  if (!RUNTIME_ACTIONS.includes(a)) throw new AppError("E_NOT_FOUND", "There is no such action");
+  return a;
+}
+
+export function runtimeRoutes(core: Core): { pages: Hono<Env>; api: Hono<Env> } {
+  const pages = new Hono<Env>();
+  const api = new Hono<Env>();
+  const idOf = (c: AppContext) => Number(c.req.param("id"));
+
+  const act = async (c: AppContext, action: RuntimeAction, confirm: string | null) => {
+    const id = idOf(c);
+    await core.requireRole(c.get("principal"), "operator", id);
+    const instance = await core.registry.get(id);
+    return audited(
+      core,
+      c,
+      { action: `instance.${action}`, target: `instance:${instance.name}`, instanceId: id },
+      () => runInstanceAction(core.runtimes, instance, action, { confirm }),
+    );
+  };
+
+  const card = async (c: AppContext, flash: Flash) => {
+    const id = idOf(c);
+    const p = await core.requireRole(c.get("principal"), "viewer", id);
+    const instance = await core.registry.get(id);
+    const life = await core.runtimes.lifecycle(instance);
+    const rt = life ? await core.runtimes.for(instance) : null;
+    const body = (
+      <RuntimeCard
+        instance={instance}
+        label={rt?.label ?? null}
+        life={life}
+        ready={rt?.lastReady ?? null}
+        canOperate={await core.can(p, "operator", id)}
+      />
+    );
+    return renderPage(core, c, { title: `${instance.name} runtime`, instanceId: id, body, flash });
+  };
+
+  pages.get("/instances/:id/runtime", (c) => card(c, null));
+  pages.post("/instances/:id/runtime/:action", async (c) => {
+    const action = actionOf(c);
+    const f = await c.req.parseBody();
+    try {
+      const r = await act(c, action, typeof f.confirm === "string" ? f.confirm : null);
+      if (!isHtmx(c)) return c.redirect(`/instances/${idOf(c)}`, 303);
+      const msg =
+        r.readyMs === null
+          ? "Stopped."
+          : `${action === "start" ? "Started" : "Restarted"}: ready in ${r.readyMs} ms.`;
+      return card(c, { kind: "ok", message: msg });
+    } catch (e) {
+      const err = toAppError(e);
+      if (!isHtmx(c) || err.code === "E_FORBIDDEN" || err.code === "E_UNAUTHENTICATED") throw err;
+      return card(c, { kind: "error", message: err.message, hint: err.hint });
+    }
+  });
+
+  api.post("/instances/:id/:action{start|stop|restart}", async (c) => {
+    const body = c.req.header("Content-Type")?.includes("json")
+      ? await readJson<{ confirm?: string }>(c)
+      : {};
+    const confirm = body.confirm ?? c.req.query("confirm") ?? c.req.header("X-Confirm-Name") ?? null;
+    return ok(c, await act(c, actionOf(c), confirm));
+  });
+  return { pages, api };
+}
