@@ -1,20 +1,14 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { migrateOwner } from "../../server/db/migrate.ts";
-import { openStore } from "../../server/db/open.ts";
+import { openPluginStore } from "../../server/sdk/testing.ts";
 import { migrations } from "./migrations/index.ts";
 import { NeutralizeReportStore } from "./neutralize-report-store.ts";
 import type { RestoreResult } from "./restore-finish.ts";
 
-const dir = mkdtempSync(join(tmpdir(), "odoodeck-nreports-"));
-const store = openStore(join(dir, "store.db"));
-beforeAll(() => migrateOwner(store.db, "backup", migrations));
-afterAll(async () => {
-  await store.close();
-  rmSync(dir, { recursive: true, force: true });
+let store: Awaited<ReturnType<typeof openPluginStore>>;
+beforeAll(async () => {
+  store = await openPluginStore("backup", migrations);
 });
+afterAll(() => store.close());
 
 const result = (neutralized: boolean): RestoreResult => ({
   dbName: "acme",

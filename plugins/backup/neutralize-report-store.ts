@@ -2,7 +2,7 @@
  * Neutralization reports kept per database (`backup_neutralize_reports`), so the restored
  * instance or new database shows what was neutralized after the operation's log is gone.
  */
-import type { Kysely } from "kysely";
+import type { Kysely } from "../../server/sdk/index.ts";
 import type { NeutralizeLine } from "./neutralize-report.ts";
 import type { RestoreResult } from "./restore-finish.ts";
 

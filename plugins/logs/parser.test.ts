@@ -3,7 +3,9 @@ import { readFileSync } from "node:fs";
 import { MAX_RECORD_BYTES, RecordAssembler, readRecords } from "./assembler.ts";
 import { countLevels } from "./filter.ts";
 import { parseHeader } from "./parser.ts";
-import { MASK } from "../../server/masking.ts";
+import { masking } from "../../server/sdk/index.ts";
+
+const { MASK } = masking;
 import type { LogRecord } from "./record.ts";
 
 const FIXTURE = "/work/shared/fixtures/odoo17/odoo.log";

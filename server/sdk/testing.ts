@@ -1,3 +1,10 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Kysely, Migration } from "kysely";
+import { migrateOwner } from "../db/migrate.ts";
+import { openStore } from "../db/open.ts";
+
 /**
  * odoodeck/sdk/testing: what a plugin's own tests may use besides the SDK. Today the Odoo 17
  * fixtures (odoo.conf files, the acme databases and their filestores); a core started with the
@@ -12,3 +19,27 @@ export {
   FIXTURES_DIR,
   type FixtureDbName,
 } from "../../tests/helpers/fixtures.ts";
+
+/**
+ * A throwaway store with one plugin's migrations applied, for a plugin's unit tests of its own
+ * tables. Close it when done; it lives in a temporary folder that close() removes.
+ * @example
+ * const store = await openPluginStore("backup", migrations);
+ * await store.db.selectFrom("backup_neutralize_reports").selectAll().execute();
+ * await store.close();
+ */
+export async function openPluginStore(
+  owner: string,
+  migrations: Record<string, Migration>,
+): Promise<{ db: Kysely<any>; close(): Promise<void> }> {
+  const dir = mkdtempSync(join(tmpdir(), `odoodeck-${owner}-store-`));
+  const store = openStore(join(dir, "store.db"));
+  await migrateOwner(store.db, owner, migrations);
+  return {
+    db: store.db,
+    close: async () => {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
