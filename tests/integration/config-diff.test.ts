@@ -6,6 +6,7 @@ import configDiff from "../../plugins/config-diff/index.ts";
 import type { PluginContext } from "../../server/sdk/index.ts";
 import { startTestApp, type TestApp } from "../helpers/app.ts";
 import { FIXTURES } from "../helpers/fixtures.ts";
+import { loadPage } from "../helpers/htmx.ts";
 import { fixtureDb, getPg, type TestPg } from "../helpers/pg.ts";
 
 let t: TestApp;
@@ -238,7 +239,7 @@ describe("Sections and duplicate keys as Odoo reads them (issue 15.6)", () => {
     );
     expect(notices).toMatch(/>error<\/span> line 13: &quot;workers&quot; is set twice in \[options\]/);
     expect(notices).toContain("Odoo refuses to start");
-    const overview = (await t.admin.page(`/instances/${id}`)).html;
+    const overview = (await loadPage(t.admin, `/instances/${id}`)).html; // the status card loads after the page
     expect(overview).toMatch(
       /class="flash flash-error"[^>]*><strong>odoo.conf: line 13: &quot;workers&quot; is set twice/,
     );

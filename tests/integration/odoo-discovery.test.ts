@@ -69,6 +69,8 @@ describe("discoverOdooConfs", () => {
       source: "systemd",
       serviceName: "odoo-prod",
       user: "odoo",
+      // how the unit runs Odoo, interpreter included: what module actions and restore tests run
+      command: ["/opt/odoo/venv/bin/python3", "/opt/odoo/odoo17/odoo-bin"],
     });
     expect(byPath["/etc/odoo-staging.conf"]).toMatchObject({
       source: "systemd",
