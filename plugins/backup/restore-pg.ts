@@ -70,8 +70,25 @@ export async function createDatabase(m: odoo.OdooDb, name: string): Promise<void
   await m.query(`CREATE DATABASE :"name" TEMPLATE template0 ENCODING 'UTF8'`, { name });
 }
 
+/**
+ * Drops a database after ending its client sessions. Not `WITH (FORCE)`: that also terminates
+ * autovacuum workers, which belong to the superuser, so a non-superuser role gets "must be a
+ * member of the role whose process is being terminated" whenever autovacuum is busy on a freshly
+ * restored copy. A plain DROP signals autovacuum itself and waits for it; a client that
+ * reconnects in between is ended again.
+ */
 export async function dropDatabase(m: odoo.OdooDb, name: string): Promise<void> {
-  await m.query(`DROP DATABASE IF EXISTS :"name" WITH (FORCE)`, { name });
+  for (let attempt = 1; ; attempt++) {
+    await terminateConnections(m, name);
+    try {
+      await m.query(`DROP DATABASE IF EXISTS :"name"`, { name });
+      return;
+    } catch (e) {
+      const busy = /being accessed by other users/.test(JSON.stringify((e as AppError).details ?? ""));
+      if (!busy || attempt >= 5) throw e;
+      await Bun.sleep(200 * attempt);
+    }
+  }
 }
 
 /** Ends every other session on `name` (Odoo workers, crons) so it can be renamed or dropped. */
