@@ -2,8 +2,8 @@ import { Hono } from "hono";
 import type { Child } from "hono/jsx";
 import type { Core } from "../../core.ts";
 import type { Env, InstanceHandle } from "../../sdk/types.ts";
-import { Badge, Card, Empty } from "../../../views/components/ui.tsx";
-import { renderPage } from "../render.tsx";
+import { Badge, Card, Empty, ProdMarker } from "../../../views/components/ui.tsx";
+import { instanceTabs, renderPage } from "../render.tsx";
 import { OperationsTable } from "./ops-pages.tsx";
 
 /** Plugin-contributed blocks of an instance card; one failing card never breaks the page. */
@@ -59,9 +59,7 @@ export function dashboardPages(core: Core): Hono<Env> {
                 <Card
                   title={<a href={`/instances/${i.id}`}>{i.name}</a>}
                   class="instance-card"
-                  actions={
-                    i.production ? <Badge kind="error">production</Badge> : <Badge>non-production</Badge>
-                  }
+                  actions={i.production ? <ProdMarker /> : <Badge>non-production</Badge>}
                 >
                   <p class="muted">
                     {i.serverName} · <code>{i.confPath}</code>
@@ -82,27 +80,7 @@ export function dashboardPages(core: Core): Hono<Env> {
   app.get("/search", async (c) => {
     const q = (c.req.query("q") ?? "").trim().toLowerCase();
     const p = c.get("principal")!;
-    const pages = [
-      { label: "Dashboard", href: "/" },
-      { label: "Instances", href: "/instances" },
-      { label: "Servers", href: "/servers" },
-      { label: "Operations", href: "/operations" },
-      { label: "Jobs", href: "/jobs" },
-      { label: "API tokens", href: "/tokens" },
-      { label: "Plugins", href: "/plugins" },
-      { label: "Your account", href: "/account" },
-      ...(p.role === "admin"
-        ? [
-            { label: "Users", href: "/users" },
-            { label: "Settings", href: "/settings" },
-            { label: "Audit log", href: "/audit" },
-          ]
-        : []),
-      ...core
-        .navEntries()
-        .filter((n) => n.scope === "global")
-        .map((n) => ({ label: n.label, href: `/p/${n.plugin}${n.path}` })),
-    ];
+    const pages = corePages(core, p.role);
     const instances = [];
     for (const i of await core.registry.list())
       if (
@@ -146,5 +124,47 @@ export function dashboardPages(core: Core): Hono<Env> {
       ),
     });
   });
+  // The command palette's list (/ or Ctrl+K): pages, instances and each instance's tabs, which the
+  // browser filters as the user types ("back up prod" finds "Backups · prod").
+  app.get("/palette.json", async (c) => {
+    const p = c.get("principal")!;
+    const items: Array<{ label: string; href: string; kind: string }> = corePages(core, p.role).map((x) => ({
+      ...x,
+      kind: "page",
+    }));
+    for (const i of await core.registry.list()) {
+      if (!(await core.can(p, "viewer", i.id))) continue;
+      items.push({ label: i.name, href: `/instances/${i.id}`, kind: "instance" });
+      for (const t of instanceTabs(core, i.id).slice(1))
+        items.push({ label: `${t.label} · ${i.name}`, href: t.href, kind: "action" });
+    }
+    c.header("Cache-Control", "no-store");
+    return c.json(items);
+  });
   return app;
+}
+
+/** The pages a user of this role can open, for search and the command palette. */
+function corePages(core: Core, role: string): Array<{ label: string; href: string }> {
+  return [
+    { label: "Dashboard", href: "/" },
+    { label: "Instances", href: "/instances" },
+    { label: "Servers", href: "/servers" },
+    { label: "Operations", href: "/operations" },
+    { label: "Jobs", href: "/jobs" },
+    { label: "API tokens", href: "/tokens" },
+    { label: "Plugins", href: "/plugins" },
+    { label: "Your account", href: "/account" },
+    ...(role === "admin"
+      ? [
+          { label: "Users", href: "/users" },
+          { label: "Settings", href: "/settings" },
+          { label: "Audit log", href: "/audit" },
+        ]
+      : []),
+    ...core
+      .navEntries()
+      .filter((n) => n.scope === "global")
+      .map((n) => ({ label: n.label, href: `/p/${n.plugin}${n.path}` })),
+  ];
 }

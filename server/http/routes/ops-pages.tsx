@@ -54,6 +54,16 @@ export function OperationsTable(props: {
   );
 }
 
+/** A schedule's parameters as "scope full · prune true", not raw JSON. */
+function JobParams(props: { json: string }) {
+  let params: Record<string, unknown> = {};
+  try {
+    params = JSON.parse(props.json || "{}");
+  } catch {}
+  const parts = Object.entries(params).map(([k, v]) => `${k} ${Array.isArray(v) ? v.join(", ") : String(v)}`);
+  return parts.length ? <small class="muted block">{parts.join(" · ")}</small> : null;
+}
+
 export function OperationView(props: { op: OperationSnapshot; log?: string; canCancel: boolean }) {
   const { op } = props;
   const cur = op.steps.find((s) => s.name === op.currentStep);
@@ -180,6 +190,7 @@ export function opsPages(core: Core): Hono<Env> {
 
   const jobsPage = async (c: AppContext, flash: any = null, status = 200) => {
     const defs = core.scheduler.definitions();
+    const title = (key: string) => defs.find((d) => d.key === key)?.title ?? key;
     const schedules = await core.scheduler.listSchedules();
     const runs = await core.scheduler.listRuns(50);
     const instances = await core.registry.instanceRows();
@@ -196,7 +207,15 @@ export function opsPages(core: Core): Hono<Env> {
               rows={schedules}
               empty="Nothing is scheduled."
               columns={[
-                { label: "Job", render: (s) => <code>{s.job}</code> },
+                {
+                  label: "Job",
+                  render: (s) => (
+                    <>
+                      <strong title={s.job}>{title(s.job)}</strong>
+                      <JobParams json={s.params} />
+                    </>
+                  ),
+                },
                 {
                   label: "Instance",
                   render: (s) =>
@@ -246,7 +265,10 @@ export function opsPages(core: Core): Hono<Env> {
                 <Select
                   label="Job"
                   name="job"
-                  options={defs.map((d) => ({ value: d.key, label: `${d.key} — ${d.description}` }))}
+                  options={defs.map((d) => ({
+                    value: d.key,
+                    label: `${d.title ?? d.key} — ${d.description}`,
+                  }))}
                 />
                 <Select
                   label="Instance (for per-instance jobs)"
@@ -275,7 +297,18 @@ export function opsPages(core: Core): Hono<Env> {
               empty="No job has run yet."
               columns={[
                 { label: "Status", render: (r) => <Badge kind={statusKind(r.status)}>{r.status}</Badge> },
-                { label: "Job", render: (r) => <code>{r.job}</code> },
+                { label: "Job", render: (r) => <span title={r.job}>{title(r.job)}</span> },
+                {
+                  label: "Instance",
+                  render: (r) =>
+                    r.instance_id ? (
+                      <a href={`/instances/${r.instance_id}`}>
+                        {instances.find((i) => i.id === r.instance_id)?.name ?? `#${r.instance_id}`}
+                      </a>
+                    ) : (
+                      "—"
+                    ),
+                },
                 { label: "Trigger", render: (r) => r.trigger },
                 { label: "Started", render: (r) => <Time at={r.started_at} /> },
                 { label: "Summary", render: (r) => r.summary ?? "" },
