@@ -94,7 +94,7 @@ function BackupPicker(props: {
   );
 }
 
-function TargetPicker(props: { inst: InstanceHandle; others: InstanceHandle[] }) {
+function TargetPicker(props: { inst: InstanceHandle; currentDb: string | null; others: InstanceHandle[] }) {
   const { inst } = props;
   const serverName = inst.serverName;
   const radio = (value: string, neutralize: boolean, label: string, hint: string, checked = false) => (
@@ -119,10 +119,10 @@ function TargetPicker(props: { inst: InstanceHandle; others: InstanceHandle[] })
         "new",
         true,
         `A new database on ${serverName}`,
-        `${inst.name} keeps running on ${inst.dbName ?? "its database"}`,
+        `${inst.name} keeps running on ${props.currentDb ?? "its database"}`,
         true,
       )}
-      <ui.Field label="New database name" name="dbName" value={suggestedDbName(inst.dbName)} />
+      <ui.Field label="New database name" name="dbName" value={suggestedDbName(props.currentDb)} />
       {radio(
         "instance",
         !inst.production,
@@ -148,6 +148,8 @@ function TargetPicker(props: { inst: InstanceHandle; others: InstanceHandle[] })
 
 export function RestorePage(props: {
   inst: InstanceHandle;
+  /** The database the instance serves now (record or odoo.conf). */
+  currentDb: string | null;
   rollbacks: RollbackCopy[];
   others: InstanceHandle[];
   backups: BackupRecord[];
@@ -170,7 +172,7 @@ export function RestorePage(props: {
             picked={props.picked}
             uploadUrl={`${base}/restore/upload`}
           />
-          <TargetPicker inst={inst} others={props.others} />
+          <TargetPicker inst={inst} currentDb={props.currentDb} others={props.others} />
           <fieldset class="pick">
             <legend>3. Safety</legend>
             <input type="hidden" name="neutralize" value="off" />
@@ -199,29 +201,31 @@ export function RestorePage(props: {
           <button type="submit">Restore</button>
         </ui.Form>
       </ui.Card>
-      <ui.Card title="Copy this instance">
-        <ui.Form action={`${base}/copy`}>
-          <ui.Select
-            label="Into"
-            name="toInstance"
-            options={props.others.map((o) => ({
-              value: String(o.id),
-              label: `${o.name}${o.production ? " (production)" : ""}`,
-            }))}
-          />
-          <ui.Select
-            label="Target"
-            name="target"
-            options={[
-              { value: "instance", label: "that instance" },
-              { value: "new", label: "a new database" },
-            ]}
-          />
-          <ui.Field label="New database name" name="dbName" value={suggestedDbName(inst.dbName)} />
-          <ui.Field label="Confirm (production targets only)" name="confirm" />
-          <button type="submit">Copy (neutralized)</button>
-        </ui.Form>
-      </ui.Card>
+      {props.others.length ? (
+        <ui.Card title="Copy this instance">
+          <ui.Form action={`${base}/copy`}>
+            <ui.Select
+              label="Into"
+              name="toInstance"
+              options={props.others.map((o) => ({
+                value: String(o.id),
+                label: `${o.name}${o.production ? " (production)" : ""}`,
+              }))}
+            />
+            <ui.Select
+              label="Target"
+              name="target"
+              options={[
+                { value: "instance", label: "that instance" },
+                { value: "new", label: "a new database" },
+              ]}
+            />
+            <ui.Field label="New database name" name="dbName" value={suggestedDbName(props.currentDb)} />
+            <ui.Field label="Confirm (production targets only)" name="confirm" />
+            <button type="submit">Copy (neutralized)</button>
+          </ui.Form>
+        </ui.Card>
+      ) : null}
       <ui.Card title="Rollback copies">
         {props.rollbacks.length === 0 ? (
           <p class="muted">None kept.</p>

@@ -139,7 +139,7 @@ export function restoreRoutes(ctx: PluginContext): { pages: Hono<Env>; api: Hono
   }
 
   pages.get("/i/:instance/restore", async (c) => {
-    const { inst, list } = await rollbacks(c);
+    const { inst, t, list } = await rollbacks(c);
     const p = c.get("principal");
     const all = await ctx.instances.list();
     const visible: typeof all = [];
@@ -157,6 +157,7 @@ export function restoreRoutes(ctx: PluginContext): { pages: Hono<Env>; api: Hono
       body: (
         <RestorePage
           inst={inst}
+          currentDb={t.currentDb}
           rollbacks={list}
           others={visible.filter((i) => i.id !== inst.id)}
           backups={backups}

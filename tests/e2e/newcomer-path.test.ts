@@ -1,3 +1,4 @@
+// biome-ignore-all lint/performance/useDomNodeTextContent: Playwright's innerText keeps the line breaks between the facts the assertions read
 /**
  * Issue 16: a newcomer goes from nothing to "prod is backed up and I watched it restore" by
  * clicking, on a desk and on a phone: set-up link → server → discovery → backup → restore into a

@@ -18,6 +18,8 @@
       ];
       htmx.config.historyCacheSize = 0;
     }
+    // On a phone the instance tabs scroll sideways: keep the current one in sight.
+    document.querySelector(".tabs a.active")?.scrollIntoView({ block: "nearest", inline: "center" });
   });
   // A form rendered without the token (e.g. injected by a third-party fragment) still gets one.
   document.addEventListener(

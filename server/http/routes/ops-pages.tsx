@@ -143,11 +143,11 @@ export function OperationView(props: {
   const failed = op.status === "error" || op.status === "interrupted" || op.status === "cancelled";
   return (
     <div id={`op-${op.id}`} class="stack operation" data-status={op.status}>
+      <h1>{op.title}</h1>
       <div class="row">
         <Badge kind={statusKind(op.status)} icon>
           {op.status}
         </Badge>
-        <strong>{op.title}</strong>
         <span class="muted">
           {op.instanceId != null ? (
             <>
