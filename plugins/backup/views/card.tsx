@@ -15,6 +15,13 @@ export async function BackupCard(props: {
   restoreTests?: RestoreTestStore;
 }) {
   const b = await props.svc.lastBackup(props.inst.id);
+  const base = `/p/backup/i/${props.inst.id}`;
+  const actions = (
+    <p class="row backup-actions">
+      <a href={`${base}/backups#backup-now`}>Back up now</a>
+      <a href={`${base}/restore`}>Restore</a>
+    </p>
+  );
   const rt = props.restoreTests;
   const restore = rt ? (
     <p class="restore-test-card">
@@ -29,6 +36,7 @@ export async function BackupCard(props: {
           Last backup: <ui.Badge kind="warn">none</ui.Badge>
         </p>
         {restore}
+        {actions}
       </div>
     );
   return (
@@ -42,6 +50,7 @@ export async function BackupCard(props: {
         )}
       </p>
       {restore}
+      {actions}
     </div>
   );
 }
