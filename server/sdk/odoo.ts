@@ -12,3 +12,4 @@ export {
 } from "../odoo/pg.ts";
 export { isSecretKey, maskValue, maskSecrets, MASK } from "../odoo/secrets.ts";
 export { discoverOdooConfs, type ConfCandidate } from "../odoo/discovery.ts";
+export { addonsPathProblem, checkAddonsPaths, type AddonsPathProblem } from "../odoo/addons-paths.ts";
