@@ -29,6 +29,6 @@ test("the restore page suggests a new database name that checkNewDbName accepts"
   const { suggestedDbName } = await import("./restore-page.tsx");
   const { checkNewDbName } = await import("./restore-request.ts");
   const name = suggestedDbName("a_very_long_production_database_name", new Date("2026-12-06T19:52:00Z"));
-  expect(name).toBe("a_very_long_prod_restored_20261206_1952");
+  expect(name).toBe("a_very_long_prod_restored_20261206_195200");
   expect(checkNewDbName(name)).toBe(name);
 });

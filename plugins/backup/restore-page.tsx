@@ -9,9 +9,13 @@ import { StatusBadge } from "./views/backups-page.tsx";
 import type { BackupRecord } from "./store.ts";
 import type { RollbackCopy } from "./swap.ts";
 
-/** A name nobody has yet: `<db>_restored_<yyyymmdd_hhmm>` (fits checkNewDbName's 41 characters). */
+/** A fresh name: `<db>_restored_<yyyymmdd_hhmmss>`, within checkNewDbName's 41 characters. */
 export function suggestedDbName(db: string | null, now = new Date()): string {
-  const at = now.toISOString().slice(0, 16).replace(/[-:]/g, "").replace("T", "_");
+  const at = now
+    .toISOString()
+    .slice(0, 19)
+    .replace(/[-:]/g, "")
+    .replace("T", "_");
   return `${(db ?? "odoo").slice(0, 16)}_restored_${at}`;
 }
 

@@ -13,7 +13,7 @@ import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { startTestApp } from "../helpers/app.ts";
 import { consoleProblems, launchChromium } from "../helpers/browser.ts";
-import { extractFilestore } from "../helpers/fixtures.ts";
+import { extractFilestore, FIXTURES } from "../helpers/fixtures.ts";
 import { fixtureDb, getPg } from "../helpers/pg.ts";
 
 const OP_TIMEOUT = 240_000; // a 2-core machine with other work running
@@ -187,7 +187,18 @@ async function walk(viewport: { width: number; height: number }, tag: string) {
   await check("backups-list");
   await backupRow.locator('a:text("Restore")').click();
   await page.waitForURL(/\/restore\?backup=\d+$/);
-  expect(await page.isChecked('#backup-pick input[name="backupId"]:checked')).toBe(true);
+  const picked = page.locator('#backup-pick input[name="backupId"]:checked');
+  const pickedId = await picked.getAttribute("value");
+  expect(pickedId).toMatch(/^\d+$/);
+  // A file from the computer is uploaded as soon as it is chosen (Odoo's own zip here)…
+  await page.setInputFiles("#restore-file", FIXTURES.prodOdooBackupZip);
+  await page.locator("#upload-status.ok-text").waitFor({ timeout: OP_TIMEOUT });
+  expect(await page.textContent("#upload-status")).toMatch(
+    /^Uploaded acme_prod\.odoo-backup\.zip \(\d+ KB\)/,
+  );
+  expect(await page.isChecked("#pick-upload")).toBe(true);
+  // …and the listed backup can still be picked instead.
+  await page.check(`#pick-${pickedId}`);
   expect(await page.isChecked('input[name="target"][value="new"]')).toBe(true);
   expect(await page.isChecked("#restore-neutralize")).toBe(true);
   // Replacing production switches the default off, and back on for a new database.

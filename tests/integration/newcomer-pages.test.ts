@@ -89,6 +89,23 @@ describe("production is backed up by default", () => {
   }, 60_000);
 });
 
+describe("first run", () => {
+  test("a local server shows no SSH settings; discovery always offers 'add manually' with a path field", async () => {
+    const { html } = await t.admin.page("/servers/1");
+    expect(html).toContain("this machine (no SSH)");
+    expect(html).not.toContain("host key");
+    const found = await t.admin.page("/servers/1/discover");
+    expect(found.html).toContain('id="add-manually"');
+    expect(found.html).toMatch(
+      /<form action="\/instances" method="get"[^>]*><input type="hidden" name="server" value="1"\/><input name="confPath"/,
+    );
+    // The filled form it leads to, named after the file.
+    const form = await t.admin.page("/instances?server=1&confPath=%2Fsrv%2Fodoo%2Fodoo-acme.conf");
+    expect(form.html).toContain('name="name" type="text" value="acme"');
+    expect(form.html).toContain('name="confPath" type="text" value="/srv/odoo/odoo-acme.conf"');
+  });
+});
+
 describe("restore by picking", () => {
   test("a backup of prod restored over another instance from the restore page: picked, swapped, neutralized", async () => {
     const b = await t.admin.postJson(`/api/v1/backup/instances/${prod.id}/backups`, { wait: true });

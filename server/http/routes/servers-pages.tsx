@@ -396,11 +396,11 @@ export function serversPages(core: Core): Hono<Env> {
               rows={found}
               empty="No odoo.conf in /etc, systemd units, running processes, Docker containers or ~/.odoorc."
               columns={[
-                { label: "odoo.conf", render: (x) => <code>{x.confPath}</code> },
+                { label: "odoo.conf", render: (x) => <code class="wrap">{x.confPath}</code> },
                 { label: "Found in", render: (x) => x.source },
-                { label: "Service", render: (x) => x.serviceName ?? "" },
-                { label: "Container", render: (x) => x.container ?? "" },
-                { label: "Runs as", render: (x) => x.user ?? "" },
+                { label: "Service", render: (x) => x.serviceName ?? "", class: "hide-narrow" },
+                { label: "Container", render: (x) => x.container ?? "", class: "hide-narrow" },
+                { label: "Runs as", render: (x) => x.user ?? "", class: "hide-narrow" },
                 {
                   label: "",
                   render: (x) => (
