@@ -11,11 +11,7 @@ import type { RollbackCopy } from "./swap.ts";
 
 /** A fresh name: `<db>_restored_<yyyymmdd_hhmmss>`, within checkNewDbName's 41 characters. */
 export function suggestedDbName(db: string | null, now = new Date()): string {
-  const at = now
-    .toISOString()
-    .slice(0, 19)
-    .replace(/[-:]/g, "")
-    .replace("T", "_");
+  const at = now.toISOString().slice(0, 19).replace(/[-:]/g, "").replace("T", "_");
   return `${(db ?? "odoo").slice(0, 16)}_restored_${at}`;
 }
 
