@@ -5,13 +5,12 @@
  * Prints p50 / p95 per page over N requests; the target is p95 < 200 ms.
  * Usage: bun bench/pages.ts [N=40]
  */
-import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startTestApp } from "../tests/helpers/app.ts";
 import { runCleanups } from "../tests/helpers/cleanup.ts";
-import { extractFilestore } from "../tests/helpers/fixtures.ts";
-import { fixtureDb, getPg } from "../tests/helpers/pg.ts";
+import { acmeOnDisk } from "../tests/integration/backup-helpers.ts";
 
 const N = Number(process.argv[2] ?? 40);
 const TARGET_MS = 200;
@@ -19,16 +18,7 @@ const dir = mkdtempSync(join(tmpdir(), "odoodeck-bench-pages-"));
 const t = await startTestApp();
 
 async function instance(name: string, production: boolean): Promise<number> {
-  const pg = await getPg();
-  const db = await fixtureDb("acme_prod");
-  const data = join(dir, name);
-  mkdirSync(join(data, "filestore"), { recursive: true });
-  renameSync(await extractFilestore("acme_prod", join(data, "tmp")), join(data, "filestore", db));
-  const confPath = join(dir, `${name}.conf`);
-  writeFileSync(
-    confPath,
-    `[options]\ndb_host = 127.0.0.1\ndb_port = ${pg.port}\ndb_user = ${pg.odooUser}\ndb_password = ${pg.odooPassword}\ndb_name = ${db}\ndata_dir = ${data}\n`,
-  );
+  const { confPath, db } = await acmeOnDisk(dir, name);
   return t.addLocalInstance({ name, confPath, dbName: db, production });
 }
 
@@ -90,7 +80,9 @@ try {
     console.log(
       `| ${r.path} | ${r.p50.toFixed(1)} | ${r.p95.toFixed(1)} | ${r.p95 < TARGET_MS ? "yes" : "**no**"} |`,
     );
-  console.log(`\n${N} requests per page after one warm-up; server time (Server-Timing), one client at a time.`);
+  console.log(
+    `\n${N} requests per page after one warm-up; server time (Server-Timing), one client at a time.`,
+  );
 } finally {
   await t.stop();
   await runCleanups();

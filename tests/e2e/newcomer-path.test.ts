@@ -7,14 +7,15 @@
  * removed afterwards).
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { chmodSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { startTestApp } from "../helpers/app.ts";
 import { consoleProblems, launchChromium } from "../helpers/browser.ts";
-import { extractFilestore, FIXTURES } from "../helpers/fixtures.ts";
-import { fixtureDb, getPg } from "../helpers/pg.ts";
+import { FIXTURES } from "../helpers/fixtures.ts";
+import { getPg } from "../helpers/pg.ts";
+import { acmeOnDisk } from "../integration/backup-helpers.ts";
 
 const OP_TIMEOUT = 240_000; // a 2-core machine with other work running
 const PASSWORD = "a newcomer's long password";
@@ -38,24 +39,7 @@ afterAll(async () => {
 async function runningOdoo(name: string) {
   const pg = await getPg();
   const dir = mkdtempSync(join(tmpdir(), `odoodeck-newcomer-${name}-`));
-  const db = await fixtureDb("acme_prod");
-  const data = join(dir, "data");
-  mkdirSync(join(data, "filestore"), { recursive: true });
-  renameSync(await extractFilestore("acme_prod", join(dir, "tmp")), join(data, "filestore", db));
-  const confPath = join(dir, `odoo-${name}.conf`);
-  writeFileSync(
-    confPath,
-    [
-      "[options]",
-      "db_host = 127.0.0.1",
-      `db_port = ${pg.port}`,
-      `db_user = ${pg.odooUser}`,
-      `db_password = ${pg.odooPassword}`,
-      `db_name = ${db}`,
-      `data_dir = ${data}`,
-      "",
-    ].join("\n"),
-  );
+  const { confPath, db } = await acmeOnDisk(dir, `odoo-${name}`);
   // What `ps` shows of a real one: odoo-bin -c <conf>. A shell builtin waits, so killing it leaves nothing.
   const bin = join(dir, "odoo-bin");
   writeFileSync(bin, "#!/bin/sh\nread _\n");
