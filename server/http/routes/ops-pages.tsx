@@ -64,7 +64,9 @@ export function OperationsTable(props: {
               },
             ]
           : []),
-        ...(props.actorColumn ? [{ label: "By", render: (o: OperationSnapshot) => o.actor }] : []),
+        ...(props.actorColumn
+          ? [{ label: "By", class: "hide-narrow", render: (o: OperationSnapshot) => o.actor }]
+          : []),
         { label: "Started", render: (o) => <Time at={o.startedAt} /> },
       ]}
     />
