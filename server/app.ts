@@ -4,6 +4,7 @@ import { AppError } from "./errors.ts";
 import { mountAssets } from "./http/assets.ts";
 import { limitBodies } from "./http/body-limit.ts";
 import { errorHandler } from "./http/error-handler.tsx";
+import { timing } from "hono/timing";
 import { authenticate, csrfProtection, securityHeaders } from "./http/middleware.ts";
 import { ok } from "./http/respond.ts";
 import { adminPages } from "./http/routes/admin-pages.tsx";
@@ -59,6 +60,8 @@ export function buildApp(core: Core): Hono<Env> {
 
   app.use("*", securityHeaders());
   app.use("*", limitBodies());
+  // Server-Timing (total) for signed-in users: what bench/pages.ts reads; strangers learn nothing.
+  app.use("*", timing({ enabled: (c) => !!c.get("principal"), totalDescription: "render" }));
   app.use("*", authenticate(core));
   app.use("*", csrfProtection());
 

@@ -1,5 +1,5 @@
 import type { Child } from "hono/jsx";
-import { Flash } from "./components/ui.tsx";
+import { Flash, ProdMarker } from "./components/ui.tsx";
 import { ViewCtx } from "./request-context.ts";
 
 export interface NavLink {
@@ -24,6 +24,8 @@ export interface LayoutProps {
   instance?: { id: number; name: string; production: boolean; tabs: NavLink[] } | null;
   flash?: { kind: "ok" | "error" | "info"; message: string; hint?: string; code?: string } | null;
   assetVersion: string;
+  /** "light" | "dark" from the user's toggle (a cookie); null follows the system. */
+  theme?: string | null;
 }
 
 const isActive = (path: string, href: string) =>
@@ -58,7 +60,11 @@ function Sidebar(p: LayoutProps) {
               <li>
                 <a href={`/instances/${i.id}`} class={p.instance?.id === i.id ? "active" : ""}>
                   {i.name}
-                  {i.production ? <span class="prod-dot" title="production" /> : null}
+                  {i.production ? (
+                    <span class="prod-dot" title="production">
+                      <span class="sr-only">production</span>
+                    </span>
+                  ) : null}
                 </a>
               </li>
             ))}
@@ -78,7 +84,7 @@ function Sidebar(p: LayoutProps) {
 export function Layout(p: LayoutProps) {
   const hxHeaders = p.csrf ? JSON.stringify({ "X-CSRF-Token": p.csrf }) : undefined;
   return (
-    <html lang="en">
+    <html lang="en" data-theme={p.theme === "dark" || p.theme === "light" ? p.theme : undefined}>
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
@@ -90,6 +96,9 @@ export function Layout(p: LayoutProps) {
         <script src={`/assets/app.js?v=${p.assetVersion}`} defer />
       </head>
       <body hx-headers={hxHeaders} class={p.user ? "" : "bare"}>
+        <a class="skip-link" href="#content">
+          Skip to content
+        </a>
         <ViewCtx.Provider
           value={{ csrf: p.csrf, username: p.user?.username ?? null, role: p.user?.role ?? null }}
         >
@@ -106,10 +115,21 @@ export function Layout(p: LayoutProps) {
                     <input
                       type="search"
                       name="q"
-                      placeholder="Search instances, pages…"
-                      aria-label="Search"
+                      id="palette-input"
+                      placeholder="Search or jump to…"
+                      title="Press / or Ctrl+K from anywhere"
+                      aria-label="Search instances, pages and actions"
+                      autocomplete="off"
+                      aria-controls="palette-list"
                     />
+                    <div id="palette-list" class="palette" role="listbox" hidden />
                   </form>
+                  <button type="button" class="icon-button" id="theme-toggle" aria-label="Switch light/dark">
+                    <svg viewBox="0 0 16 16" width="16" height="16" aria-hidden="true">
+                      <path d="M8 1.5a6.5 6.5 0 1 0 0 13z" />
+                      <circle cx="8" cy="8" r="6.5" fill="none" />
+                    </svg>
+                  </button>
                   <div class="user">
                     <a href="/account">{p.user.username}</a>{" "}
                     <span class="badge badge-muted">{p.user.role}</span>
@@ -122,8 +142,7 @@ export function Layout(p: LayoutProps) {
                 {p.instance ? (
                   <div class="instance-head">
                     <h1>
-                      {p.instance.name}{" "}
-                      {p.instance.production ? <span class="badge badge-error">production</span> : null}
+                      {p.instance.name} {p.instance.production ? <ProdMarker /> : null}
                     </h1>
                     <nav class="tabs" aria-label="Instance">
                       {p.instance.tabs.map((t) => (
@@ -134,7 +153,7 @@ export function Layout(p: LayoutProps) {
                     </nav>
                   </div>
                 ) : null}
-                <main id="content">
+                <main id="content" tabindex={-1}>
                   <div id="flash-area" aria-live="polite">
                     {p.flash ? <Flash {...p.flash} /> : null}
                   </div>
@@ -143,7 +162,7 @@ export function Layout(p: LayoutProps) {
               </div>
             </div>
           ) : (
-            <main class="bare-main">
+            <main class="bare-main" id="content" tabindex={-1}>
               <div id="flash-area" aria-live="polite">
                 {p.flash ? <Flash {...p.flash} /> : null}
               </div>

@@ -341,7 +341,9 @@ export async function startBackup(env: BackupEnv, inst: InstanceHandle, req: Bac
             `The backup failed at ${[...failures].map(([id, m]) => `${id} (${m})`).join(", ")}`,
             { hint: [...failures.values()][0] },
           );
-        return { backupId, name, bytes };
+        // links: the operation page points at what was made
+        const links = [{ label: `Backups of ${inst.name}`, href: `/p/backup/i/${inst.id}/backups` }];
+        return { backupId, name, bytes, links };
       } catch (e) {
         ac.abort();
         const err = toAppError(e);

@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { definePlugin, type Env } from "../../server/sdk/index.ts";
 import { createBackupApi } from "./api.ts";
 import { backupCli } from "./cli.ts";
+import { scheduleProductionByDefault } from "./default-schedule.ts";
 import { defineBackupJobs, defineRestoreTestJob } from "./jobs.ts";
 import { migrations } from "./migrations/index.ts";
 import { declareBackupOperations } from "./operations.ts";
@@ -46,6 +47,7 @@ export default definePlugin({
   settings,
   nav: [
     { label: "Backups", path: "/backups", scope: "instance" },
+    { label: "Restore", path: "/restore", scope: "instance" },
     { label: "Restore tests", path: "/restore-tests", scope: "instance" },
   ],
   cli: backupCli,
@@ -70,6 +72,7 @@ export default definePlugin({
     ctx.pages(pages);
     ctx.api(api);
     defineBackupJobs(ctx, svc);
+    scheduleProductionByDefault(ctx);
     ctx.services.provide("backup.api", createBackupApi(ctx, svc));
     defineRestoreTestJob(ctx, restoreTests);
     declareBackupOperations(ctx, svc, restoreTests);

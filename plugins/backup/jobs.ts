@@ -13,6 +13,7 @@ import { type BackupRecord, isVerified } from "./store.ts";
 
 export function defineBackupJobs(ctx: PluginContext<BackupSettings>, svc: BackupService) {
   ctx.jobs.define("backup.scheduled", {
+    title: "Scheduled backup",
     description:
       "Back up the instance (params: scope full|db|files, format native|zip, destinations local,s3,server:<id>, prune true|false)",
     scope: "instance",
@@ -41,6 +42,7 @@ export function defineBackupJobs(ctx: PluginContext<BackupSettings>, svc: Backup
   });
 
   ctx.jobs.define("backup.overdue-check", {
+    title: "Overdue backup check",
     description:
       "Alert (event backup.overdue) for instances without a verified backup in the expected window",
     scope: "global",
@@ -61,6 +63,7 @@ export function defineBackupJobs(ctx: PluginContext<BackupSettings>, svc: Backup
  */
 export function defineRestoreTestJob(ctx: PluginContext<BackupSettings>, tests: RestoreTests) {
   ctx.jobs.define("restore-test", {
+    title: "Restore test",
     description:
       "Restore the latest backup into a scratch database, check it (counts, attachment files, modules) and drop it (params: target <instance id>)",
     scope: "instance",

@@ -80,7 +80,12 @@ export function startRestoreOperation(ctx: PluginContext<any>, r: RestoreStart) 
         );
         clean = true;
         await recordReport(ctx, inst.id, op, result);
-        return result;
+        // links: the operation page points at what was made and at the next step, a restore test
+        const links = [
+          { label: `Open ${inst.name}`, href: `/instances/${inst.id}` },
+          { label: "Run a restore test", href: `/p/backup/i/${inst.id}/restore-tests` },
+        ];
+        return { ...result, links };
       } catch (e) {
         if (temp) await discardTemp(temp); // e.g. cancelled between the steps
         throw e;

@@ -26,6 +26,7 @@ import { saveUpload } from "./restore-upload.ts";
 import { withScratchClaim } from "./scratch-claims.ts";
 import { dropRollback, listRollbacks } from "./swap.ts";
 import { RestorePage } from "./restore-page.tsx";
+import { BackupStore } from "./store.ts";
 
 const instanceId = (c: AppContext): number => {
   const id = Number(c.req.param("instance"));
@@ -43,9 +44,13 @@ export function restoreRoutes(ctx: PluginContext): { pages: Hono<Env>; api: Hono
   const pages = new Hono<Env>();
   const api = new Hono<Env>();
 
-  /** Restore into the instance of the URL (target "instance") or a new database on its cluster ("new"). */
+  /**
+   * Restore into the instance of the URL (target "instance"), a new database on its cluster
+   * ("new"), or over another instance ("other:<id>", the restore page's third choice).
+   */
   async function startRestore(c: AppContext, body: Record<string, unknown>) {
-    const inst = await ctx.instances.get(instanceId(c));
+    const other = /^other:(\d+)$/.exec(String(body.target ?? ""));
+    const inst = await ctx.instances.get(other ? Number(other[1]) : instanceId(c));
     const overwrite = body.target !== "new";
     const actor = await authorizeRestore(ctx, c, inst, overwrite, String(body.confirm ?? ""));
     const source = await resolveSource(ctx, body, actor);
@@ -144,16 +149,40 @@ export function restoreRoutes(ctx: PluginContext): { pages: Hono<Env>; api: Hono
   }
 
   pages.get("/i/:instance/restore", async (c) => {
-    const { inst, list } = await rollbacks(c);
-    const others = (await ctx.instances.list()).filter((i) => i.id !== inst.id);
+    const { inst, t, list } = await rollbacks(c);
+    const p = c.get("principal");
+    const all = await ctx.instances.list();
+    const visible: typeof all = [];
+    for (const i of all) if (await ctx.auth.can(p, "viewer", i.id)) visible.push(i);
+    const backups = (
+      await restorableBackups(
+        ctx,
+        visible.map((i) => i.id),
+      )
+    ).sort((a, b) => Number(b.instanceId === inst.id) - Number(a.instanceId === inst.id));
+    const picked = Number(c.req.query("backup")) || null;
     return ctx.views.page(c, {
       title: `Restore · ${inst.name}`,
       instanceId: inst.id,
-      body: <RestorePage inst={inst} rollbacks={list} others={others} />,
+      body: (
+        <RestorePage
+          inst={inst}
+          currentDb={t.currentDb}
+          rollbacks={list}
+          others={visible.filter((i) => i.id !== inst.id)}
+          backups={backups}
+          names={new Map(all.map((i) => [i.id, i.name]))}
+          picked={backups.some((b) => b.id === picked) ? picked : null}
+        />
+      ),
     });
   });
   pages.post("/i/:instance/restore", async (c) => {
-    const r = await startRestore(c, await c.req.parseBody());
+    const body = await c.req.parseBody();
+    // The page's radio list: a backup id, or "upload" (the file the page uploaded, in `source`).
+    if (body.backupId === "upload") delete body.backupId;
+    else delete body.source;
+    const r = await startRestore(c, body);
     return c.redirect(`/operations/${r.operationId}`, 303);
   });
   pages.post("/i/:instance/copy", async (c) => {
@@ -188,4 +217,14 @@ export function restoreRoutes(ctx: PluginContext): { pages: Hono<Env>; api: Hono
   api.post("/i/:instance/restore/upload", acceptsUpload(), upload);
   pages.post("/i/:instance/restore/upload", acceptsUpload(), upload);
   return { pages, api };
+}
+
+/** Finished backups of these instances, newest first: what the restore page offers. */
+async function restorableBackups(ctx: PluginContext, instanceIds: number[]) {
+  const store = new BackupStore(ctx.db);
+  const lists = await Promise.all(instanceIds.map((id) => store.list(id, 30)));
+  return lists
+    .flat()
+    .filter((b) => b.status === "ok")
+    .sort((a, b) => b.createdAt.localeCompare(a.createdAt));
 }

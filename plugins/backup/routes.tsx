@@ -1,14 +1,17 @@
 import { Hono } from "hono";
 import { type AppContext, AppError, type Env, ok, type PluginContext } from "../../server/sdk/index.ts";
-import { resolveDestination } from "./destinations/resolve.ts";
+import { parseDestinationIds, resolveDestination } from "./destinations/resolve.ts";
 import { downloadResponse } from "./download.ts";
 import { planRetention } from "./retention.ts";
 import type { BackupService } from "./service.ts";
 import type { BackupSettings } from "./settings.ts";
 import { type BackupRecord, isVerified } from "./store.ts";
-import { BackupsPage } from "./views/backups-page.tsx";
-import { NeutralizedDatabases } from "./views/neutralize-report-view.tsx";
+import { DEFAULT_BACKUP_CRON } from "./default-schedule.ts";
 import { NeutralizeReportStore } from "./neutralize-report-store.ts";
+import { RestoreTestStore } from "./restore-test-store.ts";
+import { BackupsPage, type DestinationChoice } from "./views/backups-page.tsx";
+import { NeutralizedDatabases } from "./views/neutralize-report-view.tsx";
+import { RestoreTestLine } from "./views/restore-tests-page.tsx";
 
 type Ctx = PluginContext<BackupSettings>;
 
@@ -27,6 +30,24 @@ export async function retentionPlan(ctx: Ctx, backups: BackupRecord[]) {
     new Date(),
     isVerified,
   );
+}
+
+/** What the backup form offers: this machine, S3 when configured, and the servers of instances. */
+async function destinationChoices(
+  ctx: Ctx,
+  s: Awaited<ReturnType<Ctx["settings"]>>,
+): Promise<DestinationChoice[]> {
+  const out: DestinationChoice[] = [
+    { id: "local", label: `This machine (${s.localDir || "the data folder's backups/"})` },
+  ];
+  if (s.s3Endpoint && s.s3Bucket) out.push({ id: "s3", label: `S3 bucket ${s.s3Bucket}` });
+  const seen = new Set<number>();
+  for (const i of await ctx.instances.list()) {
+    if (seen.has(i.serverId) || i.serverKind === "local") continue;
+    seen.add(i.serverId);
+    out.push({ id: `server:${i.id}`, label: `Server ${i.serverName} (${s.serverDir})` });
+  }
+  return out;
 }
 
 export function backupRoutes(ctx: Ctx, svc: BackupService) {
@@ -94,6 +115,9 @@ export function backupRoutes(ctx: Ctx, svc: BackupService) {
     const inst = await ctx.instances.get(id);
     const backups = await svc.store.list(id);
     const canRun = await ctx.auth.can(p, "operator", id);
+    const s = await ctx.settings();
+    const [schedule] = await ctx.jobs.schedules({ job: "backup.scheduled", instanceId: id });
+    const tests = new RestoreTestStore(ctx.db);
     return ctx.views.page(c, {
       title: `Backups · ${inst.name}`,
       instanceId: id,
@@ -103,16 +127,45 @@ export function backupRoutes(ctx: Ctx, svc: BackupService) {
             inst={inst}
             backups={backups}
             canRun={canRun}
-            defaultDestinations={(await ctx.settings()).defaultDestinations}
+            destinations={await destinationChoices(ctx, s)}
+            defaultDestinations={parseDestinationIds(s.defaultDestinations)}
             plan={await retentionPlan(ctx, backups)}
+            schedule={schedule ?? null}
+            keep={{ daily: s.keepDaily, weekly: s.keepWeekly, monthly: s.keepMonthly }}
+            restoreLine={
+              <RestoreTestLine lastOk={await tests.lastOk(id)} last={await tests.lastFinished(id)} />
+            }
           />
           <NeutralizedDatabases records={await new NeutralizeReportStore(ctx.db).list(id)} />
         </>
       ),
     });
   });
+  pages.post("/i/:instance/schedule", async (c) => {
+    const id = idParam(c, "instance");
+    await ctx.auth.require(c, "operator", id);
+    const inst = await ctx.instances.get(id);
+    const [existing] = await ctx.jobs.schedules({ job: "backup.scheduled", instanceId: id });
+    if (!existing) {
+      await ctx.jobs.schedule({
+        job: "backup.scheduled",
+        instanceId: id,
+        cron: DEFAULT_BACKUP_CRON,
+        params: { scope: "full", format: "native", prune: true },
+      });
+      await ctx.audit(c, { action: "backup.schedule", target: inst.name, instanceId: id, result: "ok" });
+    }
+    return c.redirect(`/p/backup/i/${id}/backups`, 303);
+  });
   pages.post("/i/:instance/backups", async (c) => {
-    const r = await create(c, await c.req.parseBody());
+    // The destinations are checkboxes: one value or several.
+    const body = await c.req.parseBody({ all: true });
+    const one = (v: unknown) => (Array.isArray(v) ? v[0] : v);
+    const r = await create(c, {
+      scope: one(body.scope),
+      format: one(body.format),
+      destinations: [body.destinations ?? []].flat().map(String),
+    });
     return c.redirect(`/operations/${r.operationId}`, 303);
   });
   pages.post("/backups/:backup/verify", async (c) =>

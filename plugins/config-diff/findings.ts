@@ -17,6 +17,8 @@ export interface FindingInput {
   databaseCount: number | null;
   /** MemTotal of the server in bytes; null when unknown. */
   memoryBytes: number | null;
+  /** addons_path entries the server lacks (odoo.checkAddonsPaths, as the Modules tab); absent when unknown. */
+  badAddonsPaths?: Array<{ path: string; problem: { message: string; hint: string } }> | null;
 }
 
 const GiB = 1024 ** 3;
@@ -30,6 +32,15 @@ export function findRisks(input: FindingInput): Finding[] {
   const add = (f: Finding) => out.push(f);
   const publicUrl = input.publicUrl && /^https?:\/\//i.test(input.publicUrl) ? input.publicUrl : null;
   const local = /^(127\.|localhost$|::1$)/.test(settings.httpInterface);
+
+  for (const b of input.badAddonsPaths ?? [])
+    add({
+      id: `addons_path_missing:${b.path}`,
+      severity: "high",
+      key: "addons_path",
+      message: b.problem.message,
+      reason: b.problem.hint,
+    });
 
   if (settings.listDb && publicUrl)
     add({

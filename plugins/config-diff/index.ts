@@ -33,6 +33,7 @@ export default definePlugin({
     ctx.api(apiRoutes(ctx));
     ctx.views.card({ render: overviewCard(ctx) });
     ctx.jobs.define("snapshot", {
+      title: "Config snapshot",
       description: "Snapshot odoo.conf and system parameters; records and announces what changed",
       scope: "instance",
       defaultCron: "17 * * * *",

@@ -67,6 +67,7 @@ export function presentConfig(cfg: InstanceConfig): ConfigView {
           publicUrl,
           databaseCount: cfg.databaseCount,
           memoryBytes: cfg.memoryBytes,
+          badAddonsPaths: cfg.badAddonsPaths,
         })
       : [],
   };

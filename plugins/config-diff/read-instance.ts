@@ -1,4 +1,4 @@
-import { type InstanceHandle, isAppError, type odoo, toAppError } from "odoodeck/sdk";
+import { type InstanceHandle, isAppError, odoo, toAppError } from "odoodeck/sdk";
 import { serverMemoryBytes } from "./host-memory.ts";
 import { countListedDatabases, readParameters } from "./params.ts";
 
@@ -24,6 +24,8 @@ export interface InstanceConfig {
   dbName: string | null;
   databaseCount: number | null;
   memoryBytes: number | null;
+  /** addons_path entries the server does not have (the same check as the Modules tab); null when unknown. */
+  badAddonsPaths: Array<{ path: string; problem: odoo.AddonsPathProblem }> | null;
 }
 
 const problem = (e: unknown): ReadProblem => {
@@ -47,6 +49,7 @@ export async function readInstanceConfig(
     dbName: inst.dbName,
     databaseCount: null,
     memoryBytes: null,
+    badAddonsPaths: null,
   };
   let handle: Awaited<ReturnType<InstanceHandle["odoo"]>>;
   try {
@@ -73,6 +76,15 @@ export async function readInstanceConfig(
       message: "No database is known for this instance",
       hint: "Set db_name in odoo.conf or the database on the instance's settings",
     };
+  tasks.push(
+    inst
+      .connection()
+      .then((conn) => odoo.checkAddonsPaths(conn, handle.settings.addonsPaths))
+      .then(
+        (bad) => (out.badAddonsPaths = bad),
+        () => {},
+      ),
+  );
   if (opts.facts)
     tasks.push(
       countListedDatabases(handle.db).then(

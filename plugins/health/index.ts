@@ -35,6 +35,7 @@ export default definePlugin({
     ctx.api(healthApi(ctx, mon));
     ctx.views.card({ order: 10, render: (inst) => healthCard(mon, inst) });
     ctx.jobs.define("check", {
+      title: "Health check",
       description: "Run the health checks of an instance",
       scope: "instance",
       defaultCron: "* * * * *",

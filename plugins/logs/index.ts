@@ -31,6 +31,7 @@ export default definePlugin({
     ctx.api(logsApi(ctx, scanner.store, scanner));
     ctx.views.card({ order: 30, render: (inst) => LogsCard({ store: scanner.store, inst }) });
     ctx.jobs.define("scan-errors", {
+      title: "Log error scan",
       description:
         "Look for error signatures not seen before in an instance's log (announces logs.new_error)",
       scope: "instance",

@@ -70,16 +70,7 @@ export async function scanAddons(conn: Connection, addonsPaths: string[]): Promi
       }
       paths.push({ path, modules: found.length, error: null });
     } catch (e) {
-      const err = toAppError(e);
-      paths.push({
-        path,
-        modules: 0,
-        error: {
-          code: err.code,
-          message: err.code === "E_FILE_NOT_FOUND" ? `Addons path ${path} does not exist` : err.message,
-          hint: "Fix addons_path in odoo.conf: Odoo will not find the modules it lists",
-        },
-      });
+      paths.push({ path, modules: 0, error: odoo.addonsPathProblem(path, e) });
     }
   }
   return { paths, modules };

@@ -1,3 +1,4 @@
+import { getCookie } from "hono/cookie";
 import type { Child } from "hono/jsx";
 import type { Core } from "../core.ts";
 import type { AppContext, PageOptions } from "../sdk/types.ts";
@@ -96,6 +97,7 @@ export async function renderPage(
       instance={instance}
       flash={opts.flash}
       assetVersion={ASSET_VERSION}
+      theme={getCookie(c, "odoodeck_theme") ?? null}
     />,
     status,
   );

@@ -42,7 +42,10 @@ export function InstanceForm(p: { servers: ServerRow[]; value: InstanceInput; ro
         <span>
           <input type="checkbox" name="production" checked={!!(v.production ?? r?.production)} /> Production
         </span>
-        <small>Destructive actions on a production instance need an admin and its name typed back</small>
+        <small>
+          A production instance is backed up daily by default (older backups thinned to weekly and monthly);
+          restoring over it needs an admin and its name typed back
+        </small>
       </label>
       <Field label="Group" name="group" value={s(v.group ?? r?.group_name)} placeholder="e.g. Clients" />
       <Field

@@ -10,7 +10,7 @@ import {
 /** A place an odoo.conf was found; confPath is the path on the server (or inside the container). */
 export interface ConfCandidate {
   confPath: string;
-  source: "etc" | "systemd" | "process" | "docker";
+  source: "etc" | "systemd" | "process" | "docker" | "home";
   serviceName?: string;
   container?: string;
   user?: string;
@@ -25,14 +25,21 @@ export interface DiscoveryOptions {
   processes?: boolean;
   /** Ask docker for running containers (default true; silently skipped when docker is absent). */
   docker?: boolean;
+  /** Home folders to look for ~/.odoorc in (default: the connection user's $HOME and the usual odoo homes). */
+  homes?: string[];
 }
+
+/** Where Odoo's own default config lives when no -c is given: ~/.odoorc (older: ~/.openerp_serverrc). */
+const RC_NAMES = [".odoorc", ".openerp_serverrc"];
+const ODOO_HOMES = ["/var/lib/odoo", "/opt/odoo", "/home/odoo"];
 
 const UNIT_DIRS = ["/etc/systemd/system", "/lib/systemd/system", "/usr/lib/systemd/system"];
 const MAX_UNIT_BYTES = 256 * 1024;
 
 /**
  * Finds the odoo.conf files of a server: /etc/odoo*.conf, /etc/odoo/*.conf, systemd units whose
- * ExecStart passes -c/--config (or set ODOO_RC), running odoo processes, and Docker containers.
+ * ExecStart passes -c/--config (or set ODOO_RC), running odoo processes, Docker containers, and
+ * ~/.odoorc of the connection user and of the usual odoo users.
  * One candidate per config file; the most informative source wins (systemd > process > etc).
  *
  * @example
@@ -49,6 +56,7 @@ export async function discoverOdooConfs(
     opts.processes === false ? [] : fromProcesses(conn),
     fromEtc(conn, root),
     opts.docker === false ? [] : fromDocker(conn),
+    fromHomes(conn, root, opts.homes),
   ]);
   const byPath = new Map<string, ConfCandidate>();
   for (const c of found.flat()) {
@@ -172,6 +180,23 @@ async function fromDocker(conn: Connection): Promise<ConfCandidate[]> {
     // The official image reads /etc/odoo/odoo.conf unless the command says otherwise.
     const confPath = findConfigArg(splitCommandLine(command)) ?? "/etc/odoo/odoo.conf";
     out.push({ confPath, source: "docker", container: c.Names });
+  }
+  return out;
+}
+
+async function fromHomes(conn: Connection, root: string, homes?: string[]): Promise<ConfCandidate[]> {
+  const own = homes
+    ? []
+    : await conn
+        .exec(["printenv", "HOME"], { timeoutMs: 5_000 })
+        .then((r) => (r.code === 0 ? [r.stdout.trim()] : []))
+        .catch(() => []);
+  const dirs = [...new Set([...(homes ?? ODOO_HOMES), ...own].filter((h) => h.startsWith("/")))];
+  const out: ConfCandidate[] = [];
+  for (const home of dirs) {
+    const names = new Set((await listSafe(conn, `${root}${home}`)).map((f) => f.name));
+    for (const rc of RC_NAMES)
+      if (names.has(rc)) out.push({ confPath: `${home.replace(/\/+$/, "")}/${rc}`, source: "home" });
   }
   return out;
 }

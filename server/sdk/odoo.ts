@@ -27,3 +27,4 @@ export {
   type OdooExecutableInput,
   type OdooExecutableLookup,
 } from "../odoo/odoo-executable.ts";
+export { addonsPathProblem, checkAddonsPaths, type AddonsPathProblem } from "../odoo/addons-paths.ts";

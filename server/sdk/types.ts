@@ -56,6 +56,8 @@ export interface EventMap {
     summary: string;
   };
   "instance.added": { instanceId: number };
+  /** An instance's record was edited; `productionChanged` when it was marked or unmarked production. */
+  "instance.updated": { instanceId: number; productionChanged: boolean };
   "instance.removed": { instanceId: number };
   /** An instance's lifecycle state changed (runtime and health together); `status` is the new state. */
   "instance.state": {
@@ -130,6 +132,8 @@ export interface JobRunContext {
 }
 
 export interface JobDefinition {
+  /** A short name for pages ("Scheduled backup"); pages show the key when it is absent. */
+  title?: string;
   description: string;
   scope: "global" | "instance";
   /** Suggested schedule shown when a user adds one. */

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { builtinPlugins } from "../../plugins/index.ts";
 import { buildApp } from "../../server/app.ts";
 import { createUser } from "../../server/auth/users.ts";
+import { ensureSetupLink } from "../../server/http/routes/auth-pages.tsx";
 import { loadConfig } from "../../server/config.ts";
 import { Core } from "../../server/core.ts";
 import type { PluginDefinition, Role } from "../../server/sdk/index.ts";
@@ -93,7 +94,9 @@ export interface TestApp {
   url: string;
   core: Core;
   dataDir: string;
-  /** A signed-in admin client (user "admin"). */
+  /** With `firstRun`: the one-time setup link; otherwise null. */
+  setupLink: string | null;
+  /** A signed-in admin client (user "admin"; not signed in with `firstRun`). */
   admin: TestClient;
   /** A new user with this role, signed in. */
   client(role: Role | "none", username?: string): Promise<TestClient>;
@@ -122,6 +125,8 @@ export async function startTestApp(
     loadExternal?: boolean;
     /** Extra serve flags, e.g. { "trust-proxy": "true" }. */
     flags?: Record<string, string>;
+    /** Start as on a first run: no user yet, `setupLink` is the link odoodeck would print. */
+    firstRun?: boolean;
   } = {},
 ): Promise<TestApp> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), "odoodeck-test-"));
@@ -139,15 +144,18 @@ export async function startTestApp(
   const app = buildApp(core);
   const server = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: app.fetch, idleTimeout: 0 });
   const url = `http://127.0.0.1:${server.port}`;
-  await createUser(core.db, { username: "admin", password: TEST_PASSWORD, role: "admin" });
+  const setupLink = opts.firstRun ? await ensureSetupLink(core, url) : null;
+  if (!opts.firstRun)
+    await createUser(core.db, { username: "admin", password: TEST_PASSWORD, role: "admin" });
   const admin = new TestClient(url);
-  await admin.login("admin");
+  if (!opts.firstRun) await admin.login("admin");
   let localServerId: number | null = null;
   return {
     url,
     core,
     dataDir,
     admin,
+    setupLink,
     anonymous: () => new TestClient(url),
     async client(role, username) {
       const name = username ?? `user${++userSeq}`;

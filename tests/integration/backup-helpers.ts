@@ -19,19 +19,18 @@ export async function setBackupSettings(t: TestApp, values: Record<string, unkno
   await writeSettings(t.core.db, t.core.secrets, "backup", backupSettings, values);
 }
 
-/** A fresh copy of acme_prod with its real filestore, registered as an instance. */
-export async function addAcmeInstance(
-  t: TestApp & { dir: string },
-  name: string,
-  opts: { password?: string } = {},
-) {
+/**
+ * A fresh copy of acme_prod on the test cluster with its real filestore under `dir`, and an
+ * odoo.conf pointing at both: what an Odoo on this machine leaves for odoodeck to find.
+ */
+export async function acmeOnDisk(dir: string, name: string, opts: { password?: string } = {}) {
   const pg = await getPg();
   const db = await fixtureDb("acme_prod");
-  const data = join(t.dir, `data-${name}`);
+  const data = join(dir, `data-${name}`);
   mkdirSync(join(data, "filestore"), { recursive: true });
   const extracted = await extractFilestore("acme_prod", join(data, "tmp"));
   renameSync(extracted, join(data, "filestore", db));
-  const confPath = join(t.dir, `${name}.conf`);
+  const confPath = join(dir, `${name}.conf`);
   writeFileSync(
     confPath,
     [
@@ -45,8 +44,18 @@ export async function addAcmeInstance(
       "",
     ].join("\n"),
   );
-  const id = await t.addLocalInstance({ name, confPath, dbName: db });
-  return { id, db, data, filestore: join(data, "filestore", db) };
+  return { db, data, confPath, filestore: join(data, "filestore", db) };
+}
+
+/** A fresh copy of acme_prod with its real filestore, registered as an instance. */
+export async function addAcmeInstance(
+  t: TestApp & { dir: string },
+  name: string,
+  opts: { password?: string; production?: boolean } = {},
+) {
+  const { db, data, confPath, filestore } = await acmeOnDisk(t.dir, name, opts);
+  const id = await t.addLocalInstance({ name, confPath, dbName: db, production: opts.production });
+  return { id, db, data, filestore };
 }
 
 /**

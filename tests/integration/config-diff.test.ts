@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, spyOn, test } from "bun:test";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import configDiff from "../../plugins/config-diff/index.ts";
@@ -158,6 +158,33 @@ describe("Findings from the server's facts", () => {
     expect(f.workers_zero.severity).toBe("medium");
     expect(f.admin_passwd_default.severity).toBe("high");
     expect(JSON.stringify(body)).not.toContain(pg.odooPassword);
+  });
+});
+
+describe("One source for addons paths", () => {
+  test("an addons_path entry the server lacks is a Config finding, worded as the Modules tab words it", async () => {
+    const path = join(dir, "addons.conf");
+    mkdirSync(join(dir, "addons-here"), { recursive: true });
+    writeFileSync(
+      path,
+      `[options]\ndb_host = ${pg.host}\ndb_port = ${pg.port}\ndb_user = ${pg.odooUser}\ndb_password = ${pg.odooPassword}\naddons_path = ${join(dir, "addons-here")},/nowhere/addons\n`,
+    );
+    const id = await t.addLocalInstance({ name: "addons", confPath: path, dbName: stagingDb });
+    const { body } = await t.admin.getJson(`/api/v1/config-diff/i/${id}`);
+    const missing = body.data.findings.filter((x: any) => x.key === "addons_path");
+    expect(missing).toEqual([
+      {
+        id: "addons_path_missing:/nowhere/addons",
+        severity: "high",
+        key: "addons_path",
+        message: "Addons path /nowhere/addons does not exist",
+        reason: "Fix addons_path in odoo.conf: Odoo will not find the modules it lists",
+      },
+    ]);
+    const { html } = await t.admin.page(`/p/config-diff/i/${id}/config`);
+    expect(html).toContain("Findings (");
+    expect(html).not.toContain("Findings (0)");
+    expect(html).toContain("Addons path /nowhere/addons does not exist");
   });
 });
 

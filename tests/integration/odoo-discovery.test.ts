@@ -99,6 +99,19 @@ describe("discoverOdooConfs", () => {
     }
   });
 
+  test("finds ~/.odoorc, Odoo's default config when no -c is given, in the homes it is told", async () => {
+    mkdirSync(join(root, "home/erp"), { recursive: true });
+    copyFileSync(FIXTURES.prodConf, join(root, "home/erp/.odoorc"));
+    const found = await discoverOdooConfs(conn, {
+      root,
+      processes: false,
+      docker: false,
+      homes: ["/home/erp", "/home/nobody"],
+    });
+    expect(found).toContainEqual({ confPath: "/home/erp/.odoorc", source: "home" });
+    expect(found.filter((f) => f.source === "home")).toHaveLength(1);
+  });
+
   test("an empty or missing root yields nothing, not an error", async () => {
     expect(
       await discoverOdooConfs(conn, { root: join(root, "nowhere"), processes: false, docker: false }),

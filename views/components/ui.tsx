@@ -117,8 +117,16 @@ export function Flash(props: {
   );
 }
 
-export function Badge(props: PropsWithChildren<{ kind?: "ok" | "warn" | "error" | "muted" | "info" }>) {
-  return <span class={`badge badge-${props.kind ?? "muted"}`}>{props.children}</span>;
+export function Badge(
+  props: PropsWithChildren<{ kind?: "ok" | "warn" | "error" | "muted" | "info"; icon?: boolean }>,
+) {
+  const kind = props.kind ?? "muted";
+  return (
+    <span class={`badge badge-${kind}`}>
+      {props.icon ? <StatusIcon kind={kind} /> : null}
+      {props.children}
+    </span>
+  );
 }
 
 export function Empty(props: PropsWithChildren<{ title: string }>) {
@@ -217,4 +225,43 @@ export function bytes(n: number | null | undefined): string {
     i++;
   }
   return `${v.toFixed(i === 0 ? 0 : v < 10 ? 1 : 0)} ${units[i]}`;
+}
+
+/** Shapes differ as well as colours, so the status reads without colour vision or emoji fonts. */
+const ICON_PATHS = {
+  ok: "M4 8.5l2.5 2.5L12 5.5",
+  warn: "M8 4v5M8 11.5v.5",
+  error: "M5 5l6 6M11 5l-6 6",
+  info: "M8 7v5M8 4.5v.5",
+  muted: "M5 8h6",
+} as const;
+
+/**
+ * A status icon as inline SVG (emoji render as empty boxes on servers without emoji fonts).
+ * @example <StatusIcon kind="ok" label="verified" />
+ */
+export function StatusIcon(props: { kind: keyof typeof ICON_PATHS; label?: string }) {
+  return (
+    <svg
+      class={`icon icon-${props.kind}`}
+      viewBox="0 0 16 16"
+      width="14"
+      height="14"
+      role={props.label ? "img" : undefined}
+      aria-label={props.label}
+      aria-hidden={props.label ? undefined : "true"}
+    >
+      <circle cx="8" cy="8" r="7.2" />
+      <path d={ICON_PATHS[props.kind]} />
+    </svg>
+  );
+}
+
+/** The production marker: a calm label, not an alarm (production is a fact, not a fault). */
+export function ProdMarker() {
+  return (
+    <span class="badge badge-prod" title="Marked production: restores over it need an admin and a typed name">
+      production
+    </span>
+  );
 }

@@ -19,6 +19,13 @@ export async function BackupCard(props: {
 }) {
   const b = await props.svc.lastBackup(props.inst.id);
   const neutralized = await ownReport(props.inst, props.reports);
+  const base = `/p/backup/i/${props.inst.id}`;
+  const actions = (
+    <p class="row backup-actions">
+      <a href={`${base}/backups#backup-now`}>Back up now</a>
+      <a href={`${base}/restore`}>Restore</a>
+    </p>
+  );
   const rt = props.restoreTests;
   const restore = rt ? (
     <p class="restore-test-card">
@@ -34,6 +41,7 @@ export async function BackupCard(props: {
         </p>
         {restore}
         {neutralized}
+        {actions}
       </div>
     );
   return (
@@ -48,6 +56,7 @@ export async function BackupCard(props: {
       </p>
       {restore}
       {neutralized}
+      {actions}
     </div>
   );
 }

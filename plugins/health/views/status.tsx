@@ -2,14 +2,14 @@ import { ui } from "../../../server/sdk/index.ts";
 import type { Status } from "../types.ts";
 
 const KIND = { ok: "ok", unknown: "muted", warning: "warn", critical: "error" } as const;
-const LIGHT = { ok: "🟢", unknown: "⚪", warning: "🟠", critical: "🔴" } as const;
 
 /** A status light with its word (colour is never the only signal). */
 export function StatusLight(props: { status: Status }) {
   return (
     <span class={`health-light health-${props.status}`} data-status={props.status}>
-      <span aria-hidden="true">{LIGHT[props.status]}</span>{" "}
-      <ui.Badge kind={KIND[props.status]}>{props.status}</ui.Badge>
+      <ui.Badge kind={KIND[props.status]} icon>
+        {props.status}
+      </ui.Badge>
     </span>
   );
 }

@@ -66,18 +66,38 @@ function LoginForm(props: { csrf: string; next: string; username?: string }) {
   );
 }
 
+/** Before anyone has an account, the sign-in page says how to make the first one. */
+function FirstRun() {
+  return (
+    <Card title="Welcome to odoodeck">
+      <p>No account exists yet. To set up:</p>
+      <ol>
+        <li>
+          Open the one-time <strong>setup link</strong> odoodeck printed where it started (the terminal or{" "}
+          <code>journalctl -u odoodeck</code>). Restarting odoodeck prints a new one.
+        </li>
+        <li>Create the admin account there; you are signed in at once.</li>
+      </ol>
+      <p class="muted">
+        Or, on the server: <code>odoodeck user add admin --role admin</code>, then reload this page.
+      </p>
+    </Card>
+  );
+}
+
 export function authPages(core: Core): Hono<Env> {
   const app = new Hono<Env>();
 
   app.get("/login", async (c) => {
     if (c.get("principal")) return c.redirect(nextOf(c, c.req.query("next")), 303) as Response;
     const csrf = preSessionCsrf(c, isSecure(core, c));
+    const noUser = !(await core.db.selectFrom("users").select("id").limit(1).execute()).length;
     return renderPage(core, c, {
       title: "Sign in",
       flash: c.req.query("expired")
         ? { kind: "info", message: "Your session has expired. Please sign in again." }
         : null,
-      body: <LoginForm csrf={csrf} next={nextOf(c, c.req.query("next"))} />,
+      body: noUser ? <FirstRun /> : <LoginForm csrf={csrf} next={nextOf(c, c.req.query("next"))} />,
     });
   });
 

@@ -2,8 +2,8 @@ import { Hono } from "hono";
 import type { Child } from "hono/jsx";
 import type { Core } from "../../core.ts";
 import type { Env, InstanceHandle } from "../../sdk/types.ts";
-import { Badge, Card, Empty } from "../../../views/components/ui.tsx";
-import { renderPage } from "../render.tsx";
+import { Badge, Card, Empty, ProdMarker, StatusIcon } from "../../../views/components/ui.tsx";
+import { instanceTabs, renderPage } from "../render.tsx";
 import { OperationsTable } from "./ops-pages.tsx";
 
 /** Plugin-contributed blocks of an instance card; one failing card never breaks the page. */
@@ -23,6 +23,80 @@ export async function instanceCards(core: Core, inst: InstanceHandle): Promise<C
   return out;
 }
 
+interface BackupStatus {
+  lastBackup(id: number): Promise<unknown | null>;
+  lastVerifiedRestore(id: number): Promise<unknown | null>;
+}
+
+/**
+ * The first-run checklist: server → instance → first backup → first restore test, each step a
+ * link to where it is done. Gone once every step is done.
+ */
+async function gettingStarted(core: Core, visible: InstanceHandle[]): Promise<Child> {
+  const servers = await core.registry.servers();
+  const status = core.services.get("backup.status") as BackupStatus | undefined;
+  const first = visible.find((i) => i.production) ?? visible[0];
+  const tab = (plugin: string, label: string) =>
+    first
+      ? instanceTabs(core, first.id).find((t) => t.href.startsWith(`/p/${plugin}/`) && t.label === label)
+      : undefined;
+  const backups = tab("backup", "Backups");
+  const tests = tab("backup", "Restore tests");
+  const anyBackup = status && first ? !!(await status.lastBackup(first.id)) : false;
+  const anyRestore = status && first ? !!(await status.lastVerifiedRestore(first.id)) : false;
+  const steps: Array<{ done: boolean; label: string; href?: string; action: string }> = [
+    {
+      done: servers.length > 0,
+      label: "Add the server Odoo runs on",
+      href: "/servers",
+      action: "Add a server",
+    },
+    {
+      done: visible.length > 0,
+      label: "Find its Odoo instances",
+      href: servers[0] ? `/servers/${servers[0].id}/discover` : undefined,
+      action: "Discover instances",
+    },
+    ...(status
+      ? [
+          {
+            done: anyBackup,
+            label: first ? `Take the first backup of ${first.name}` : "Take a first backup",
+            href: backups ? `${backups.href}#backup-now` : undefined,
+            action: "Back up now",
+          },
+          {
+            done: anyRestore,
+            label: "Prove it restores: run a restore test",
+            href: anyBackup ? tests?.href : undefined,
+            action: "Run a restore test",
+          },
+        ]
+      : []),
+  ];
+  if (steps.every((s) => s.done)) return null;
+  const next = steps.find((s) => !s.done);
+  return (
+    <Card title="Getting started" id="getting-started">
+      <ol class="checklist">
+        {steps.map((s) => (
+          <li class={s.done ? "done" : s === next ? "next" : ""}>
+            <StatusIcon kind={s.done ? "ok" : "muted"} label={s.done ? "done" : "to do"} /> {s.label}
+            {s === next && s.href ? (
+              <>
+                {" "}
+                <a class="button" href={s.href}>
+                  {s.action}
+                </a>
+              </>
+            ) : null}
+          </li>
+        ))}
+      </ol>
+    </Card>
+  );
+}
+
 export function dashboardPages(core: Core): Hono<Env> {
   const app = new Hono<Env>();
   app.get("/", async (c) => {
@@ -34,11 +108,13 @@ export function dashboardPages(core: Core): Hono<Env> {
     const ops = (await core.operations.list(8)).filter(
       (o) => o.instanceId == null || visible.some((v) => v.id === o.instanceId),
     );
+    const guide = await gettingStarted(core, visible);
     return renderPage(core, c, {
       title: "Dashboard",
       body: (
         <div class="stack">
           <h1>Dashboard</h1>
+          {guide}
           {visible.length === 0 ? (
             <Card>
               <Empty title="No Odoo instance yet.">
@@ -59,9 +135,7 @@ export function dashboardPages(core: Core): Hono<Env> {
                 <Card
                   title={<a href={`/instances/${i.id}`}>{i.name}</a>}
                   class="instance-card"
-                  actions={
-                    i.production ? <Badge kind="error">production</Badge> : <Badge>non-production</Badge>
-                  }
+                  actions={i.production ? <ProdMarker /> : <Badge>non-production</Badge>}
                 >
                   <p class="muted">
                     {i.serverName} · <code>{i.confPath}</code>
@@ -82,27 +156,7 @@ export function dashboardPages(core: Core): Hono<Env> {
   app.get("/search", async (c) => {
     const q = (c.req.query("q") ?? "").trim().toLowerCase();
     const p = c.get("principal")!;
-    const pages = [
-      { label: "Dashboard", href: "/" },
-      { label: "Instances", href: "/instances" },
-      { label: "Servers", href: "/servers" },
-      { label: "Operations", href: "/operations" },
-      { label: "Jobs", href: "/jobs" },
-      { label: "API tokens", href: "/tokens" },
-      { label: "Plugins", href: "/plugins" },
-      { label: "Your account", href: "/account" },
-      ...(p.role === "admin"
-        ? [
-            { label: "Users", href: "/users" },
-            { label: "Settings", href: "/settings" },
-            { label: "Audit log", href: "/audit" },
-          ]
-        : []),
-      ...core
-        .navEntries()
-        .filter((n) => n.scope === "global")
-        .map((n) => ({ label: n.label, href: `/p/${n.plugin}${n.path}` })),
-    ];
+    const pages = corePages(core, p.role);
     const instances = [];
     for (const i of await core.registry.list())
       if (
@@ -146,5 +200,47 @@ export function dashboardPages(core: Core): Hono<Env> {
       ),
     });
   });
+  // The command palette's list (/ or Ctrl+K): pages, instances and each instance's tabs, which the
+  // browser filters as the user types ("back up prod" finds "Backups · prod").
+  app.get("/palette.json", async (c) => {
+    const p = c.get("principal")!;
+    const items: Array<{ label: string; href: string; kind: string }> = corePages(core, p.role).map((x) => ({
+      ...x,
+      kind: "page",
+    }));
+    for (const i of await core.registry.list()) {
+      if (!(await core.can(p, "viewer", i.id))) continue;
+      items.push({ label: i.name, href: `/instances/${i.id}`, kind: "instance" });
+      for (const t of instanceTabs(core, i.id).slice(1))
+        items.push({ label: `${t.label} · ${i.name}`, href: t.href, kind: "action" });
+    }
+    c.header("Cache-Control", "no-store");
+    return c.json(items);
+  });
   return app;
+}
+
+/** The pages a user of this role can open, for search and the command palette. */
+function corePages(core: Core, role: string): Array<{ label: string; href: string }> {
+  return [
+    { label: "Dashboard", href: "/" },
+    { label: "Instances", href: "/instances" },
+    { label: "Servers", href: "/servers" },
+    { label: "Operations", href: "/operations" },
+    { label: "Jobs", href: "/jobs" },
+    { label: "API tokens", href: "/tokens" },
+    { label: "Plugins", href: "/plugins" },
+    { label: "Your account", href: "/account" },
+    ...(role === "admin"
+      ? [
+          { label: "Users", href: "/users" },
+          { label: "Settings", href: "/settings" },
+          { label: "Audit log", href: "/audit" },
+        ]
+      : []),
+    ...core
+      .navEntries()
+      .filter((n) => n.scope === "global")
+      .map((n) => ({ label: n.label, href: `/p/${n.plugin}${n.path}` })),
+  ];
 }

@@ -21,7 +21,7 @@ import {
 import { AppError, toAppError } from "../../errors.ts";
 import type { InstanceRow } from "../../instances/registry.ts";
 import type { AppContext, Env } from "../../sdk/types.ts";
-import { Badge, bytes, Card, Flash, Form, Table } from "../../../views/components/ui.tsx";
+import { Badge, bytes, Card, Flash, Form, ProdMarker, Table } from "../../../views/components/ui.tsx";
 import { renderPage } from "../render.tsx";
 import { audited } from "./admin-pages.tsx";
 import { instanceCards } from "./dashboard.tsx";
@@ -41,6 +41,16 @@ export const instanceFormInput = (f: Record<string, unknown>): InstanceInput => 
   tags: f.tags as string | undefined,
 });
 
+/** A first name for a discovered instance: "/etc/odoo/odoo-prod.conf" → "prod", "~/.odoorc" → the folder's. */
+export function nameFromConfPath(path: string): string {
+  const parts = path.split("/").filter(Boolean);
+  const file = (parts.at(-1) ?? "")
+    .replace(/\.(conf|cfg)$/, "")
+    .replace(/^\.?(odoorc|openerp_serverrc)$/, "");
+  const name = file.replace(/^odoo[-_]?/, "") || parts.at(-2)?.replace(/^\./, "") || "odoo";
+  return name.slice(0, 60);
+}
+
 export function instancesPages(core: Core): Hono<Env> {
   const app = new Hono<Env>();
   const p = (c: AppContext) => c.get("principal");
@@ -55,6 +65,7 @@ export function instancesPages(core: Core): Hono<Env> {
       if (await core.can(p(c), "viewer", r.id)) rows.push(r);
     const q = c.req.query();
     const prefill: InstanceInput = {
+      name: q.confPath ? nameFromConfPath(q.confPath) : undefined,
       serverId: q.server,
       confPath: q.confPath,
       service: q.service,
@@ -82,7 +93,7 @@ export function instancesPages(core: Core): Hono<Env> {
                 },
                 { label: "odoo.conf", render: (r) => <code>{r.conf_path}</code> },
                 { label: "Database", render: (r) => r.db_name ?? <span class="muted">from odoo.conf</span> },
-                { label: "", render: (r) => (r.production ? <Badge kind="error">production</Badge> : null) },
+                { label: "", render: (r) => (r.production ? <ProdMarker /> : null) },
                 { label: "Group", render: (r) => r.group_name ?? "" },
                 { label: "Tags", render: (r) => (JSON.parse(r.tags) as string[]).join(", ") },
               ]}
@@ -133,9 +144,6 @@ export function instancesPages(core: Core): Hono<Env> {
       flash,
       body: (
         <div class="stack">
-          <h1>
-            {row.name} {row.production ? <Badge kind="error">production</Badge> : null}
-          </h1>
           <StatusPlaceholder row={row} />
           <RuntimeSlot instanceId={row.id} />
           {slots.length ? <Card title="At a glance">{slots}</Card> : null}
@@ -258,6 +266,11 @@ export function instancesPages(core: Core): Hono<Env> {
         { action: "instance.update", target: `instance:${prev.name}`, instanceId: prev.id },
         () => updateInstance(core.db, prev, instanceFormInput(f)),
       );
+      const now = await core.registry.instanceRow(prev.id);
+      core.bus.emit("instance.updated", {
+        instanceId: prev.id,
+        productionChanged: !!now.production !== !!prev.production,
+      });
       return c.redirect(`/instances/${prev.id}?saved=1`, 303);
     } catch (e) {
       return overview(c, prev, formFlash(e), 400);

@@ -7,6 +7,7 @@ import { describeCron } from "../../scheduler/scheduler.ts";
 import type { AppContext, Env, OperationSnapshot } from "../../sdk/types.ts";
 import {
   Badge,
+  bytes,
   Card,
   Empty,
   Field,
@@ -16,7 +17,7 @@ import {
   Table,
   Time,
 } from "../../../views/components/ui.tsx";
-import { renderPage } from "../render.tsx";
+import { instanceTabs, renderPage } from "../render.tsx";
 import { sseStream } from "../sse.ts";
 import { audited } from "./admin-pages.tsx";
 
@@ -30,6 +31,8 @@ export function OperationsTable(props: {
   id?: string;
   instanceColumn?: boolean;
   actorColumn?: boolean;
+  /** Instance names by id, so rows name instances instead of numbering them. */
+  names?: Map<number, string>;
 }) {
   return (
     <Table
@@ -37,18 +40,33 @@ export function OperationsTable(props: {
       rows={props.rows}
       empty={props.empty}
       columns={[
-        { label: "Status", render: (o) => <Badge kind={statusKind(o.status)}>{o.status}</Badge> },
+        {
+          label: "Status",
+          render: (o) => (
+            <Badge kind={statusKind(o.status)} icon>
+              {o.status}
+            </Badge>
+          ),
+        },
         { label: "Operation", render: (o) => <a href={`/operations/${o.id}`}>{o.title}</a> },
         ...(props.instanceColumn
           ? [
               {
                 label: "Instance",
                 render: (o: OperationSnapshot) =>
-                  o.instanceId ? <a href={`/instances/${o.instanceId}`}>#{o.instanceId}</a> : "",
+                  o.instanceId ? (
+                    <a href={`/instances/${o.instanceId}`}>
+                      {props.names?.get(o.instanceId) ?? `#${o.instanceId}`}
+                    </a>
+                  ) : (
+                    ""
+                  ),
               },
             ]
           : []),
-        ...(props.actorColumn ? [{ label: "By", render: (o: OperationSnapshot) => o.actor }] : []),
+        ...(props.actorColumn
+          ? [{ label: "By", class: "hide-narrow", render: (o: OperationSnapshot) => o.actor }]
+          : []),
         { label: "Started", render: (o) => <Time at={o.startedAt} /> },
       ]}
     />
@@ -61,24 +79,91 @@ async function pluginResult(core: Core, op: OperationSnapshot): Promise<Child[]>
   return Promise.all(views.map((v) => v.render(op)));
 }
 
+/** A schedule's parameters as "scope full · prune true", not raw JSON. */
+function JobParams(props: { json: string }) {
+  let params: Record<string, unknown> = {};
+  try {
+    params = JSON.parse(props.json || "{}");
+  } catch {}
+  const parts = Object.entries(params).map(([k, v]) => `${k} ${Array.isArray(v) ? v.join(", ") : String(v)}`);
+  return parts.length ? <small class="muted block">{parts.join(" · ")}</small> : null;
+}
+
+const seconds = (op: OperationSnapshot) =>
+  op.finishedAt ? (Date.parse(op.finishedAt) - Date.parse(op.startedAt)) / 1000 : null;
+
+/** What an operation made, from its result: name, database, size, and the plugin's links. */
+function ResultFacts(props: { op: OperationSnapshot }) {
+  const r = (props.op.result ?? {}) as {
+    name?: unknown;
+    dbName?: unknown;
+    bytes?: unknown;
+    neutralized?: unknown;
+    links?: Array<{ label: string; href: string }>;
+  };
+  const took = seconds(props.op);
+  const facts: Array<[string, Child]> = [];
+  if (typeof r.name === "string") facts.push(["Made", <code>{r.name}</code>]);
+  if (typeof r.dbName === "string") facts.push(["Database", <code>{r.dbName}</code>]);
+  if (typeof r.bytes === "number") facts.push(["Size", bytes(r.bytes)]);
+  if (typeof r.neutralized === "boolean") facts.push(["Neutralized", r.neutralized ? "yes" : "no"]);
+  if (took != null) facts.push(["Took", `${took.toFixed(1)} s`]);
+  const links = (Array.isArray(r.links) ? r.links : []).filter(
+    (l) => typeof l?.href === "string" && l.href.startsWith("/"),
+  );
+  return (
+    <div class="result">
+      {facts.length ? (
+        <dl class="facts" id="op-result">
+          {facts.map(([k, v]) => (
+            <>
+              <dt>{k}</dt>
+              <dd>{v}</dd>
+            </>
+          ))}
+        </dl>
+      ) : null}
+      {links.length ? (
+        <p class="row">
+          {links.map((l) => (
+            <a class="button secondary" href={l.href}>
+              {l.label}
+            </a>
+          ))}
+        </p>
+      ) : null}
+    </div>
+  );
+}
+
 export function OperationView(props: {
   op: OperationSnapshot;
   log?: string;
   canCancel: boolean;
   result?: Child;
+  instanceName?: string | null;
+  /** Where to start the same thing again (the plugin's instance page) when it failed. */
+  retryHref?: string | null;
 }) {
   const { op } = props;
   const cur = op.steps.find((s) => s.name === op.currentStep);
+  // Bytes read reach 100 % before the tool has finished writing: say "finishing", not 100 %.
+  const pct = cur?.percent != null && cur.percent < 100 ? cur.percent : null;
+  const failed = op.status === "error" || op.status === "interrupted" || op.status === "cancelled";
   return (
     <div id={`op-${op.id}`} class="stack operation" data-status={op.status}>
+      <h1>{op.title}</h1>
       <div class="row">
-        <Badge kind={statusKind(op.status)}>{op.status}</Badge>
-        <strong>{op.title}</strong>
+        <Badge kind={statusKind(op.status)} icon>
+          {op.status}
+        </Badge>
         <span class="muted">
+          {op.instanceId != null ? (
+            <>
+              on <a href={`/instances/${op.instanceId}`}>{props.instanceName ?? `#${op.instanceId}`}</a>,{" "}
+            </>
+          ) : null}
           by {op.actor}, started <Time at={op.startedAt} />
-          {op.finishedAt
-            ? `, took ${((Date.parse(op.finishedAt) - Date.parse(op.startedAt)) / 1000).toFixed(1)} s`
-            : ""}
           {op.parentId ? (
             <>
               {", part of "}
@@ -100,29 +185,49 @@ export function OperationView(props: {
       </div>
       {op.status === "running" ? (
         <Progress
-          percent={cur?.percent ?? null}
+          percent={pct}
           label={
-            cur ? `${cur.name}${cur.percent != null ? ` · ${cur.percent.toFixed(0)}%` : ""}` : "starting"
+            cur
+              ? `${cur.name}${pct != null ? ` · ${pct.toFixed(0)}%` : cur.percent != null ? " · finishing" : ""}`
+              : "starting"
           }
         />
       ) : null}
+      {op.status === "ok" ? <ResultFacts op={op} /> : null}
       {op.error ? (
-        <p class="flash flash-error">
+        <div class="flash flash-error" role="alert">
           <strong>{op.error.message}</strong> <code>{op.error.code}</code>
-          {op.error.hint ? <span> — {op.error.hint}</span> : null}
+          {op.error.hint ? <p>{op.error.hint}</p> : null}
+          {seconds(op) != null ? <p class="muted">after {seconds(op)!.toFixed(1)} s</p> : null}
+        </div>
+      ) : null}
+      {failed && props.retryHref ? (
+        <p>
+          <a class="button" href={props.retryHref}>
+            Try again
+          </a>
         </p>
       ) : null}
       <ol class="steps">
         {op.steps.map((s) => (
           <li>
-            <Badge kind={statusKind(s.status === "pending" ? "skipped" : s.status)}>{s.status}</Badge>{" "}
+            <Badge kind={statusKind(s.status === "pending" ? "skipped" : s.status)} icon>
+              {s.status}
+            </Badge>{" "}
             {s.name}
-            {s.error ? <span class="muted"> — {s.error.message}</span> : null}
+            {s.error && s.error.message !== op.error?.message ? (
+              <span class="muted"> — {s.error.message}</span>
+            ) : null}
           </li>
         ))}
       </ol>
       {props.result ?? null}
-      {props.log !== undefined ? <pre class="log">{props.log || "(no output yet)"}</pre> : null}
+      {props.log !== undefined ? (
+        <details open={op.status === "running" || failed}>
+          <summary>Log</summary>
+          <pre class="log">{props.log || "(no output yet)"}</pre>
+        </details>
+      ) : null}
     </div>
   );
 }
@@ -131,17 +236,43 @@ export function opsPages(core: Core): Hono<Env> {
   const app = new Hono<Env>();
 
   app.get("/operations", async (c) => {
-    const ops = await core.operations.list(100);
+    const q = c.req.query();
+    const rows = await core.registry.instanceRows();
+    const names = new Map(rows.map((r) => [r.id, r.name]));
+    const instanceId = q.instance ? Number(q.instance) : undefined;
+    const ops = (await core.operations.list(200, instanceId))
+      .filter((o) => !q.status || o.status === q.status)
+      .slice(0, 100);
+    const statuses = ["running", "ok", "error", "cancelled", "interrupted"];
     return renderPage(core, c, {
       title: "Operations",
       body: (
         <div class="stack">
           <h1>Operations</h1>
           <Card>
+            <Form action="/operations" method="get" class="row filters" id="ops-filter">
+              <Select
+                label="Instance"
+                name="instance"
+                value={q.instance ?? ""}
+                options={[
+                  { value: "", label: "all" },
+                  ...rows.map((r) => ({ value: String(r.id), label: r.name })),
+                ]}
+              />
+              <Select
+                label="Status"
+                name="status"
+                value={q.status ?? ""}
+                options={[{ value: "", label: "any" }, ...statuses]}
+              />
+              <button class="secondary">Filter</button>
+            </Form>
             <OperationsTable
               id="operations"
               rows={ops}
-              empty="No operation has run yet."
+              names={names}
+              empty="No operation matches."
               instanceColumn
               actorColumn
             />
@@ -154,21 +285,37 @@ export function opsPages(core: Core): Hono<Env> {
   app.get("/operations/:id", async (c) => {
     const found = await core.operations.load(c.req.param("id"));
     if (!found) throw new AppError("E_NOT_FOUND", "No such operation");
-    if (found.snap.instanceId != null)
-      await core.requireRole(c.get("principal"), "viewer", found.snap.instanceId);
-    const canCancel = await core.can(c.get("principal"), "operator", found.snap.instanceId);
-    const result = await pluginResult(core, found.snap);
-    const body = <OperationView op={found.snap} log={found.log} canCancel={canCancel} result={result} />;
+    const snap = found.snap;
+    if (snap.instanceId != null) await core.requireRole(c.get("principal"), "viewer", snap.instanceId);
+    const canCancel = await core.can(c.get("principal"), "operator", snap.instanceId);
+    const inst =
+      snap.instanceId != null ? await core.registry.instanceRow(snap.instanceId).catch(() => null) : null;
+    // Retry where it was started: the plugin's own tab of the instance.
+    const retryHref =
+      inst && snap.plugin
+        ? (instanceTabs(core, inst.id).find((t) => t.href.startsWith(`/p/${snap.plugin}/`))?.href ?? null)
+        : null;
+    const result = await pluginResult(core, snap);
+    const body = (
+      <OperationView
+        op={snap}
+        log={found.log}
+        canCancel={canCancel}
+        instanceName={inst?.name ?? null}
+        retryHref={retryHref}
+        result={result}
+      />
+    );
     // While running, the fragment refreshes itself; SSE tells the page when something changed.
     return renderPage(core, c, {
-      title: found.snap.title,
+      title: snap.title,
       body:
-        found.snap.status === "running" ? (
+        snap.status === "running" ? (
           <div
-            hx-get={`/operations/${found.snap.id}`}
+            hx-get={`/operations/${snap.id}`}
             hx-trigger="every 1s"
             hx-swap="innerHTML"
-            hx-select={`#op-${found.snap.id}`}
+            hx-select={`#op-${snap.id}`}
           >
             {body}
           </div>
@@ -194,6 +341,7 @@ export function opsPages(core: Core): Hono<Env> {
 
   const jobsPage = async (c: AppContext, flash: any = null, status = 200) => {
     const defs = core.scheduler.definitions();
+    const title = (key: string) => defs.find((d) => d.key === key)?.title ?? key;
     const schedules = await core.scheduler.listSchedules();
     const runs = await core.scheduler.listRuns(50);
     const instances = await core.registry.instanceRows();
@@ -210,7 +358,15 @@ export function opsPages(core: Core): Hono<Env> {
               rows={schedules}
               empty="Nothing is scheduled."
               columns={[
-                { label: "Job", render: (s) => <code>{s.job}</code> },
+                {
+                  label: "Job",
+                  render: (s) => (
+                    <>
+                      <strong title={s.job}>{title(s.job)}</strong>
+                      <JobParams json={s.params} />
+                    </>
+                  ),
+                },
                 {
                   label: "Instance",
                   render: (s) =>
@@ -260,7 +416,10 @@ export function opsPages(core: Core): Hono<Env> {
                 <Select
                   label="Job"
                   name="job"
-                  options={defs.map((d) => ({ value: d.key, label: `${d.key} — ${d.description}` }))}
+                  options={defs.map((d) => ({
+                    value: d.key,
+                    label: `${d.title ?? d.key} — ${d.description}`,
+                  }))}
                 />
                 <Select
                   label="Instance (for per-instance jobs)"
@@ -289,7 +448,18 @@ export function opsPages(core: Core): Hono<Env> {
               empty="No job has run yet."
               columns={[
                 { label: "Status", render: (r) => <Badge kind={statusKind(r.status)}>{r.status}</Badge> },
-                { label: "Job", render: (r) => <code>{r.job}</code> },
+                { label: "Job", render: (r) => <span title={r.job}>{title(r.job)}</span> },
+                {
+                  label: "Instance",
+                  render: (r) =>
+                    r.instance_id ? (
+                      <a href={`/instances/${r.instance_id}`}>
+                        {instances.find((i) => i.id === r.instance_id)?.name ?? `#${r.instance_id}`}
+                      </a>
+                    ) : (
+                      "—"
+                    ),
+                },
                 { label: "Trigger", render: (r) => r.trigger },
                 { label: "Started", render: (r) => <Time at={r.started_at} /> },
                 { label: "Summary", render: (r) => r.summary ?? "" },

@@ -66,45 +66,48 @@ function ServerForm(p: { row?: ServerRow; servers: ServerRow[] }) {
           { value: "ssh", label: "SSH (a remote server)" },
           { value: "local", label: "local (the machine odoodeck runs on)" },
         ]}
-        value={r?.kind ?? "ssh"}
+        value={r?.kind ?? (p.servers.some((s) => s.kind === "local") ? "ssh" : "local")}
       />
-      <Field label="Host" name="host" value={r?.host ?? undefined} placeholder="erp.example.com" />
-      <Field label="Port" name="port" type="number" value={r?.port ?? 22} min={1} max={65535} />
-      <Field label="User" name="username" value={r?.username ?? undefined} placeholder="odoo" />
-      <TextArea
-        label="Private key"
-        name="privateKey"
-        placeholder={
-          stored && r?.auth === "key" ? "set — leave blank to keep" : "-----BEGIN OPENSSH PRIVATE KEY-----"
-        }
-        hint="OpenSSH or PEM private key; stored encrypted, never shown again"
-      />
-      <Field
-        label="Key passphrase"
-        name="passphrase"
-        type="password"
-        autocomplete="new-password"
-        placeholder={keep(stored)}
-      />
-      <Field
-        label="Password"
-        name="password"
-        type="password"
-        autocomplete="new-password"
-        placeholder={keep(stored && r?.auth === "password")}
-        hint="Only when no key is used"
-      />
-      <Select
-        label="Jump server"
-        name="jumpServerId"
-        options={[
-          { value: "", label: "none (direct)" },
-          ...p.servers
-            .filter((s) => s.kind === "ssh" && s.id !== r?.id && s.jump_server_id == null)
-            .map((s) => ({ value: String(s.id), label: s.name })),
-        ]}
-        value={r?.jump_server_id ? String(r.jump_server_id) : ""}
-      />
+      {/* Hidden by CSS while "local" is picked: the local machine needs no SSH settings. */}
+      <div class="ssh-only">
+        <Field label="Host" name="host" value={r?.host ?? undefined} placeholder="erp.example.com" />
+        <Field label="Port" name="port" type="number" value={r?.port ?? 22} min={1} max={65535} />
+        <Field label="User" name="username" value={r?.username ?? undefined} placeholder="odoo" />
+        <TextArea
+          label="Private key"
+          name="privateKey"
+          placeholder={
+            stored && r?.auth === "key" ? "set — leave blank to keep" : "-----BEGIN OPENSSH PRIVATE KEY-----"
+          }
+          hint="OpenSSH or PEM private key; stored encrypted, never shown again"
+        />
+        <Field
+          label="Key passphrase"
+          name="passphrase"
+          type="password"
+          autocomplete="new-password"
+          placeholder={keep(stored)}
+        />
+        <Field
+          label="Password"
+          name="password"
+          type="password"
+          autocomplete="new-password"
+          placeholder={keep(stored && r?.auth === "password")}
+          hint="Only when no key is used"
+        />
+        <Select
+          label="Jump server"
+          name="jumpServerId"
+          options={[
+            { value: "", label: "none (direct)" },
+            ...p.servers
+              .filter((s) => s.kind === "ssh" && s.id !== r?.id && s.jump_server_id == null)
+              .map((s) => ({ value: String(s.id), label: s.name })),
+          ]}
+          value={r?.jump_server_id ? String(r.jump_server_id) : ""}
+        />
+      </div>
       <Field label="Group" name="group" value={r?.group_name ?? undefined} placeholder="e.g. Clients" />
       <button>{r ? "Save" : "Add server"}</button>
     </Form>
@@ -212,14 +215,19 @@ export function serversPages(core: Core): Hono<Env> {
             }
           >
             <p class="mono">
-              {row.kind === "local" ? "local" : `${row.username}@${row.host}:${row.port}`} · host key{" "}
-              {row.host_key ?? "not pinned yet"}
+              {row.kind === "local"
+                ? "this machine (no SSH)"
+                : `${row.username}@${row.host}:${row.port} · host key ${row.host_key ?? "not pinned yet"}`}
             </p>
             <div id="probe-area">{probe as any}</div>
           </Card>
           <Card
             title="Instances on this server"
-            actions={<a href={`/servers/${row.id}/discover`}>Discover odoo.conf files</a>}
+            actions={
+              <a class="button" href={`/servers/${row.id}/discover`}>
+                Discover instances
+              </a>
+            }
           >
             <Table
               rows={instances}
@@ -283,7 +291,13 @@ export function serversPages(core: Core): Hono<Env> {
       c,
       row,
       q.added
-        ? { kind: "ok", message: "Server added. Test the connection to pin its host key." }
+        ? {
+            kind: "ok",
+            message:
+              row.kind === "local"
+                ? "Server added. Next: discover the Odoo instances on it."
+                : "Server added. Test the connection to pin its host key, then discover its instances.",
+          }
         : q.saved
           ? { kind: "ok", message: "Saved." }
           : null,
@@ -377,17 +391,17 @@ export function serversPages(core: Core): Hono<Env> {
       body: (
         <div class="stack">
           <h1>odoo.conf files on {row.name}</h1>
-          <Card>
+          <Card title={found.length ? `Found ${found.length}` : "Nothing found"}>
             <Table
               id="candidates"
               rows={found}
-              empty="No odoo.conf found in /etc, systemd units, running processes or Docker containers."
+              empty="No odoo.conf in /etc, systemd units, running processes, Docker containers or ~/.odoorc."
               columns={[
-                { label: "odoo.conf", render: (x) => <code>{x.confPath}</code> },
+                { label: "odoo.conf", render: (x) => <code class="wrap">{x.confPath}</code> },
                 { label: "Found in", render: (x) => x.source },
-                { label: "Service", render: (x) => x.serviceName ?? "" },
-                { label: "Container", render: (x) => x.container ?? "" },
-                { label: "Runs as", render: (x) => x.user ?? "" },
+                { label: "Service", render: (x) => x.serviceName ?? "", class: "hide-narrow" },
+                { label: "Container", render: (x) => x.container ?? "", class: "hide-narrow" },
+                { label: "Runs as", render: (x) => x.user ?? "", class: "hide-narrow" },
                 {
                   label: "Odoo databases",
                   render: (x) =>
@@ -401,13 +415,27 @@ export function serversPages(core: Core): Hono<Env> {
                 {
                   label: "",
                   render: (x) => (
-                    <a class="button secondary" href={fill(x)}>
-                      Use
+                    <a class="button" href={fill(x)}>
+                      Add this instance
                     </a>
                   ),
                 },
               ]}
             />
+          </Card>
+          <Card title="Add manually" id="add-manually">
+            <p class="muted">Odoo elsewhere? Give the path of its config file on {row.name}.</p>
+            <form action="/instances" method="get" class="row">
+              <input type="hidden" name="server" value={String(row.id)} />
+              <input
+                name="confPath"
+                placeholder="/opt/odoo/odoo.conf"
+                aria-label="Path of odoo.conf"
+                required
+                pattern="/.*"
+              />
+              <button class="secondary">Add manually</button>
+            </form>
           </Card>
         </div>
       ),
