@@ -40,9 +40,11 @@ async function runningOdoo(name: string) {
   const pg = await getPg();
   const dir = mkdtempSync(join(tmpdir(), `odoodeck-newcomer-${name}-`));
   const { confPath, db } = await acmeOnDisk(dir, `odoo-${name}`);
-  // What `ps` shows of a real one: odoo-bin -c <conf>. A shell builtin waits, so killing it leaves nothing.
+  // What `ps` shows of a real one: odoo-bin -c <conf>. A shell builtin waits, so killing it leaves
+  // nothing. Discovery hands this command to the restore test, which runs it with
+  // --stop-after-init on the copy: like Odoo, it then loads and exits 0.
   const bin = join(dir, "odoo-bin");
-  writeFileSync(bin, "#!/bin/sh\nread _\n");
+  writeFileSync(bin, '#!/bin/sh\ncase " $* " in *" --stop-after-init "*) exit 0 ;; esac\nread _\n');
   chmodSync(bin, 0o755);
   const proc = Bun.spawn([bin, "-c", confPath], { stdin: "pipe", stdout: "ignore", stderr: "ignore" });
   cleanups.push(async () => {
