@@ -298,7 +298,8 @@ describe("server destination over SSH", () => {
     expect(JSON.parse(audit[0].details)).toMatchObject({ destination: dest, verify: "corrupt" });
     // The Backups page shows that backup corrupt, with the reason, and the good one not.
     const html = (await t.admin.page(`/p/backup/i/${acme.id}/backups`)).html;
-    const row = (name: string) => html.slice(html.indexOf(`<code>${name}</code>`)).split("</tr>")[0];
+    // The row shows the name without the instance; its title carries the full name.
+    const row = (name: string) => html.slice(html.indexOf(`title="${name}"`)).split("</tr>")[0];
     expect(row(bad.name)).toContain(">corrupt<");
     expect(row(bad.name)).toContain("does not match its SHA-256");
     expect(row(good.name)).not.toContain("corrupt");
