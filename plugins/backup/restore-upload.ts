@@ -5,6 +5,7 @@
 import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { AppError, isAppError } from "../../server/sdk/index.ts";
+import { uploadDir } from "./access.ts";
 import { openOdooZip } from "./odoo-zip-import.ts";
 
 export async function saveUpload(
@@ -13,7 +14,7 @@ export async function saveUpload(
 ): Promise<{ path: string; bytes: number; dbName: string | null; files: number }> {
   if (!body)
     throw new AppError("E_VALIDATION", "The upload is empty", { hint: "Send the zip as the request body" });
-  const dir = join(dataDir, "backup-uploads");
+  const dir = uploadDir(dataDir);
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const path = join(dir, `upload-${Date.now()}-${crypto.randomUUID().slice(0, 8)}.zip`);
   const sink = Bun.file(path).writer({ highWaterMark: 1 << 20 });

@@ -5,12 +5,13 @@
  */
 import { Hono } from "hono";
 import { type AppContext, AppError, type Env, ok, type PluginContext } from "../../server/sdk/index.ts";
+import { instanceFor } from "./access.ts";
 import { copyDatabase } from "./copy.ts";
 import {
   authorizeRestore,
   checkNewDbName,
   neutralizeChoice,
-  resolveSource,
+  requestedSource,
   type TargetSide,
   targetSide,
 } from "./restore-request.ts";
@@ -38,10 +39,10 @@ export function restoreRoutes(ctx: PluginContext): { pages: Hono<Env>; api: Hono
 
   /** Restore into the instance of the URL (target "instance") or a new database on its cluster ("new"). */
   async function startRestore(c: AppContext, body: Record<string, unknown>) {
-    const inst = await ctx.instances.get(instanceId(c));
+    const { inst } = await instanceFor(ctx, c, instanceId(c), "operator");
     const overwrite = body.target !== "new";
     const actor = await authorizeRestore(ctx, c, inst, overwrite, String(body.confirm ?? ""));
-    const source = await resolveSource(ctx, body, actor);
+    const source = await requestedSource(ctx, c, body, actor);
     const t = await targetSide(inst);
     const newDb = overwrite ? null : checkNewDbName(String(body.dbName ?? ""));
     const neutralize = neutralizeChoice(body, t, overwrite);
@@ -59,9 +60,10 @@ export function restoreRoutes(ctx: PluginContext): { pages: Hono<Env>; api: Hono
 
   /** Copy the instance of the URL into another instance (swap) or a new database on its cluster. */
   async function startCopy(c: AppContext, body: Record<string, unknown>) {
-    const src = await ctx.instances.get(instanceId(c));
-    await ctx.auth.require(c, "operator", src.id);
-    const toInst = body.toInstance ? await ctx.instances.get(Number(body.toInstance)) : src;
+    const { inst: src } = await instanceFor(ctx, c, instanceId(c), "operator");
+    const toInst = body.toInstance
+      ? (await instanceFor(ctx, c, Number(body.toInstance), "operator")).inst
+      : src;
     const overwrite = body.target !== "new";
     if (overwrite && toInst.id === src.id)
       throw new AppError("E_VALIDATION", "Copying an instance onto itself");
@@ -113,8 +115,7 @@ export function restoreRoutes(ctx: PluginContext): { pages: Hono<Env>; api: Hono
   }
 
   async function rollbacks(c: AppContext) {
-    const inst = await ctx.instances.get(instanceId(c));
-    await ctx.auth.require(c, "viewer", inst.id);
+    const { inst } = await instanceFor(ctx, c, instanceId(c), "viewer");
     const t = await targetSide(inst);
     return {
       inst,
@@ -163,8 +164,7 @@ export function restoreRoutes(ctx: PluginContext): { pages: Hono<Env>; api: Hono
     return ok(c, { dropped: c.req.param("name") });
   });
   const upload = async (c: AppContext) => {
-    const inst = await ctx.instances.get(instanceId(c));
-    await ctx.auth.require(c, "operator", inst.id);
+    const { inst } = await instanceFor(ctx, c, instanceId(c), "operator");
     const saved = await saveUpload(ctx.dataDir, c.req.raw.body);
     await ctx.audit(c, {
       action: "backup.restore.upload",

@@ -117,6 +117,17 @@ export class BackupStore {
     return r ? fromRow(r) : null;
   }
 
+  /** The newest record of that name (names carry a timestamp: one per backup in practice). */
+  async byName(name: string): Promise<BackupRecord | null> {
+    const r = await this.db
+      .selectFrom(TABLE)
+      .selectAll()
+      .where("name", "=", name)
+      .orderBy("id", "desc")
+      .executeTakeFirst();
+    return r ? fromRow(r) : null;
+  }
+
   async list(instanceId: number, limit = 200): Promise<BackupRecord[]> {
     const rows = await this.db
       .selectFrom(TABLE)
