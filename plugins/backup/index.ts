@@ -9,9 +9,11 @@ import { restoreRoutes } from "./routes-restore.tsx";
 import { RestoreTestStore } from "./restore-test-store.ts";
 import { createRestoreTests, type RestoreTestEvent } from "./restore-tests.ts";
 import { restoreTestRoutes } from "./restore-tests-routes.tsx";
+import { recoverInterruptedBackups } from "./interrupted.ts";
 import { sweepAfterRestart } from "./scratch-sweep.ts";
 import { createBackupService } from "./service.ts";
 import { settings } from "./settings.ts";
+import { BackupStore } from "./store.ts";
 import { BackupCard } from "./views/card.tsx";
 
 declare module "../../server/sdk/types.ts" {
@@ -75,6 +77,7 @@ export default definePlugin({
   },
   async start(ctx) {
     await new RestoreTestStore(ctx.db).markInterrupted(); // runs a previous process left going
+    await recoverInterruptedBackups(ctx, new BackupStore(ctx.db)); // backups a killed odoodeck left
     // Their temporary copies: in the background, so an unreachable server does not hold up start.
     const abort = new AbortController();
     const done = sweepAfterRestart(ctx, abort.signal).catch((e) =>
