@@ -18,13 +18,15 @@ import {
 } from "../../server/sdk/index.ts";
 import type { BackupSettings } from "./settings.ts";
 import { type BackupRecord, BackupStore } from "./store.ts";
+import { UploadStore } from "./uploads.ts";
 
 type Ctx = PluginContext<BackupSettings> | PluginContext;
 
 /** Where uploads land (restore-upload.ts writes there). */
 export const uploadDir = (dataDir: string) => join(dataDir, "backup-uploads");
 
-async function principalOf(c: AppContext): Promise<Principal> {
+/** Who asks; E_UNAUTHENTICATED without a session or token. */
+export async function principalOf(c: AppContext): Promise<Principal> {
   const p = c.get("principal");
   if (!p) throw new AppError("E_UNAUTHENTICATED");
   return p;
@@ -45,6 +47,17 @@ export async function instanceFor(
   const inst = await ctx.instances.get(id);
   await ctx.auth.require(c, role, id);
   return { inst, p };
+}
+
+/** The instances the request may see (viewer or more): what a page may name. */
+export async function visibleInstances(
+  ctx: Ctx,
+  p: Principal,
+  role: Role = "viewer",
+): Promise<InstanceHandle[]> {
+  const all = await ctx.instances.list();
+  const allowed = await Promise.all(all.map((i) => ctx.auth.can(p, role, i.id)));
+  return all.filter((_, n) => allowed[n]);
 }
 
 const noBackup = (id: number | string) => new AppError("E_NOT_FOUND", `Backup ${id} does not exist`);
@@ -72,16 +85,23 @@ const noSource = (path: string) =>
 
 /**
  * A `source` path the request may restore from, resolved (what is returned is the real path, so a
- * symlink swapped afterwards changes nothing). Inside the upload folder: any operator of the target
- * (already checked by the caller). Inside the local backup folder: operator on the instance whose
- * backup it is; a folder no backup record owns needs a global admin.
+ * symlink swapped afterwards changes nothing). Inside the upload folder: operator on the instance it
+ * was uploaded from (uploads.ts records it). Inside the local backup folder: operator on the
+ * instance whose backup it is. A file no record owns needs a global admin.
  */
 export async function sourceFor(ctx: Ctx, c: AppContext, raw: string): Promise<string> {
   const p = await principalOf(c);
   const path = raw.startsWith("/") ? await real(raw) : null;
   if (!path) throw noSource(raw);
   const uploads = await real(uploadDir(ctx.dataDir));
-  if (uploads && inside(path, uploads) && path !== uploads) return path;
+  if (uploads && inside(path, uploads) && path !== uploads) {
+    const upload = await new UploadStore(ctx.db).byPath(path);
+    const allowed = upload
+      ? await ctx.auth.can(p, "operator", upload.instanceId)
+      : await ctx.auth.can(p, "admin", null);
+    if (!allowed) throw noSource(raw);
+    return path;
+  }
   const s = await (ctx as PluginContext<BackupSettings>).settings();
   const backups = await real(s.localDir || join(ctx.dataDir, "backups"));
   if (!backups || !inside(path, backups) || path === backups) throw noSource(raw);

@@ -6,7 +6,7 @@
  */
 import { Hono } from "hono";
 import { type AppContext, AppError, type Env, ok, type PluginContext } from "../../server/sdk/index.ts";
-import { instanceFor } from "./access.ts";
+import { instanceFor, visibleInstances } from "./access.ts";
 import type { RestoreTests } from "./restore-tests.ts";
 import type { BackupSettings } from "./settings.ts";
 import { RestoreTestsPage } from "./views/restore-tests-page.tsx";
@@ -130,7 +130,8 @@ export function restoreTestRoutes(ctx: Ctx, tests: RestoreTests) {
       body: (
         <RestoreTestsPage
           inst={inst}
-          instances={await ctx.instances.list()}
+          instances={await visibleInstances(ctx, p)}
+          targets={await visibleInstances(ctx, p, "operator")}
           tests={await tests.store.list(id, 50)}
           lastOk={await tests.store.lastOk(id)}
           last={await tests.store.lastFinished(id)}

@@ -13,7 +13,7 @@ import { isPgDump } from "./restore-archive.ts";
 export async function saveUpload(
   dataDir: string,
   body: ReadableStream<Uint8Array> | null,
-): Promise<{ path: string; bytes: number; dbName: string | null; files: number }> {
+): Promise<{ path: string; bytes: number; sha256: string; dbName: string | null; files: number }> {
   if (!body)
     throw new AppError("E_VALIDATION", "The upload is empty", { hint: "Send the zip as the request body" });
   const dir = uploadDir(dataDir);
@@ -21,18 +21,21 @@ export async function saveUpload(
   let path = join(dir, `upload-${Date.now()}-${crypto.randomUUID().slice(0, 8)}.zip`);
   const sink = Bun.file(path).writer({ highWaterMark: 1 << 20 });
   let bytes = 0;
+  const hash = new Bun.CryptoHasher("sha256"); // recorded with the upload (uploads.ts)
   try {
     for await (const chunk of body) {
       sink.write(chunk);
+      hash.update(chunk);
       bytes += chunk.byteLength;
       if (bytes % (8 << 20) < chunk.byteLength) await sink.flush(); // bounded buffering
     }
     await sink.end();
+    const sha256 = hash.digest("hex");
     if (await isPgDump(path)) {
       const dump = path.replace(/\.zip$/, ".dump");
       await rename(path, dump);
       path = dump;
-      return { path, bytes, dbName: null, files: 0 };
+      return { path, bytes, sha256, dbName: null, files: 0 };
     }
     const zip = await openOdooZip(path).catch((e) => {
       throw new AppError(
@@ -44,7 +47,7 @@ export async function saveUpload(
       );
     });
     zip.close();
-    return { path, bytes, dbName: zip.manifest?.db_name ?? null, files: zip.filestoreFiles.length };
+    return { path, bytes, sha256, dbName: zip.manifest?.db_name ?? null, files: zip.filestoreFiles.length };
   } catch (e) {
     await Promise.resolve(sink.end()).catch(() => {});
     await rm(path, { force: true });

@@ -3,9 +3,17 @@
  * is a locking operation (a second one on the instance gets E_BUSY) and is audited.
  * Pages at /p/backup/i/:instance/restore, JSON at /api/v1/backup/i/:instance/….
  */
+import { realpath, rm } from "node:fs/promises";
 import { Hono } from "hono";
-import { type AppContext, AppError, type Env, ok, type PluginContext } from "../../server/sdk/index.ts";
-import { instanceFor } from "./access.ts";
+import {
+  type AppContext,
+  AppError,
+  type Env,
+  ok,
+  type PluginContext,
+  toAppError,
+} from "../../server/sdk/index.ts";
+import { instanceFor, principalOf, uploadDir, visibleInstances } from "./access.ts";
 import { copyDatabase } from "./copy.ts";
 import {
   authorizeRestore,
@@ -20,6 +28,9 @@ import { saveUpload } from "./restore-upload.ts";
 import { withScratchClaim } from "./scratch-claims.ts";
 import { dropRollback, listRollbacks } from "./swap.ts";
 import { RestorePage } from "./restore-page.tsx";
+import type { BackupSettings } from "./settings.ts";
+import { deleteUpload, sweepUploads, UploadStore } from "./uploads.ts";
+import { UploadsCard } from "./views/uploads-card.tsx";
 
 const instanceId = (c: AppContext): number => {
   const id = Number(c.req.param("instance"));
@@ -36,6 +47,8 @@ async function started(ctx: PluginContext, op: { id: string; started: Promise<vo
 export function restoreRoutes(ctx: PluginContext): { pages: Hono<Env>; api: Hono<Env> } {
   const pages = new Hono<Env>();
   const api = new Hono<Env>();
+  const backupCtx = ctx as PluginContext<BackupSettings>;
+  const settingsOf = () => backupCtx.settings();
 
   /** Restore into the instance of the URL (target "instance") or a new database on its cluster ("new"). */
   async function startRestore(c: AppContext, body: Record<string, unknown>) {
@@ -136,11 +149,23 @@ export function restoreRoutes(ctx: PluginContext): { pages: Hono<Env>; api: Hono
 
   pages.get("/i/:instance/restore", async (c) => {
     const { inst, list } = await rollbacks(c);
-    const others = (await ctx.instances.list()).filter((i) => i.id !== inst.id);
+    const p = await principalOf(c);
+    // Copy targets: only instances the user operates; the page names no other instance.
+    const others = (await visibleInstances(ctx, p, "operator")).filter((i) => i.id !== inst.id);
+    const names = new Map((await visibleInstances(ctx, p)).map((i) => [i.id, i.name]));
     return ctx.views.page(c, {
       title: `Restore · ${inst.name}`,
       instanceId: inst.id,
-      body: <RestorePage inst={inst} rollbacks={list} others={others} />,
+      body: (
+        <>
+          <RestorePage inst={inst} rollbacks={list} others={others} />
+          <UploadsCard
+            uploads={await new UploadStore(ctx.db).visibleTo(p)}
+            names={names}
+            ttlDays={Number((await settingsOf()).uploadTtlDays)}
+          />
+        </>
+      ),
     });
   });
   pages.post("/i/:instance/restore", async (c) => {
@@ -164,18 +189,64 @@ export function restoreRoutes(ctx: PluginContext): { pages: Hono<Env>; api: Hono
     return ok(c, { dropped: c.req.param("name") });
   });
   const upload = async (c: AppContext) => {
-    const { inst } = await instanceFor(ctx, c, instanceId(c), "operator");
+    const { inst, p } = await instanceFor(ctx, c, instanceId(c), "operator");
+    await sweepUploads(backupCtx, uploadDir(ctx.dataDir)).catch((e) =>
+      ctx.log.warn(`Sweeping old uploads failed: ${toAppError(e).message}`),
+    );
     const saved = await saveUpload(ctx.dataDir, c.req.raw.body);
+    // Recorded under its real path: the one a restore's `source` resolves to (access.ts).
+    const path = await realpath(saved.path);
+    const rec = await new UploadStore(ctx.db)
+      .insert({
+        path,
+        instanceId: inst.id,
+        userId: p.userId,
+        username: p.username,
+        bytes: saved.bytes,
+        sha256: saved.sha256,
+        createdAt: new Date().toISOString(),
+      })
+      .catch(async (e) => {
+        await rm(path, { force: true }); // an upload nobody owns could never be restored
+        throw e;
+      });
     await ctx.audit(c, {
       action: "backup.restore.upload",
-      target: saved.path,
+      target: path,
       instanceId: inst.id,
       result: "ok",
-      details: { bytes: saved.bytes },
+      details: { bytes: saved.bytes, sha256: saved.sha256, uploadId: rec.id },
     });
-    return ok(c, saved);
+    return ok(c, { ...saved, path, id: rec.id });
   };
   api.post("/i/:instance/restore/upload", upload);
   pages.post("/i/:instance/restore/upload", upload);
+
+  /** The upload, when the request made it (or is a global admin); anyone else: as if missing. */
+  async function deleteOwnUpload(c: AppContext) {
+    const p = await principalOf(c);
+    const id = Number(c.req.param("id"));
+    const store = new UploadStore(ctx.db);
+    const u = Number.isInteger(id) ? await store.get(id) : null;
+    if (!u || (u.userId !== p.userId && !(await ctx.auth.can(p, "admin", null))))
+      throw new AppError("E_NOT_FOUND", `Upload ${c.req.param("id")} does not exist`);
+    await deleteUpload(store, u);
+    await ctx.audit(c, {
+      action: "backup.upload.delete",
+      target: u.path,
+      instanceId: u.instanceId,
+      result: "ok",
+      details: { uploadId: u.id },
+    });
+    return u;
+  }
+  api.get("/uploads", async (c) =>
+    ok(c, { uploads: await new UploadStore(ctx.db).visibleTo(await principalOf(c)) }),
+  );
+  api.post("/uploads/:id/delete", async (c) => ok(c, { deleted: (await deleteOwnUpload(c)).id }));
+  pages.post("/uploads/:id/delete", async (c) => {
+    const u = await deleteOwnUpload(c);
+    return c.redirect(`/p/backup/i/${u.instanceId}/restore`, 303);
+  });
   return { pages, api };
 }

@@ -17,6 +17,7 @@ setDefaultTimeout(180_000);
 let t: TestApp & { dir: string };
 let x: Awaited<ReturnType<typeof addAcmeInstance>>;
 let y: Awaited<ReturnType<typeof addAcmeInstance>>;
+let z: Awaited<ReturnType<typeof addAcmeInstance>>;
 let yBackup: { id: number; name: string; destinations: { path: string }[] };
 let opX: TestClient;
 
@@ -32,6 +33,7 @@ beforeAll(async () => {
   t = await startBackupApp();
   x = await addAcmeInstance(t, "x");
   y = await addAcmeInstance(t, "y");
+  z = await addAcmeInstance(t, "zeta");
   await setBackupSettings(t, { localDir: join(t.dir, "backups") });
   const r = await t.admin.postJson(`/api/v1/backup/instances/${y.id}/backups`, {
     wait: true,
@@ -48,6 +50,11 @@ beforeAll(async () => {
   await t.core.db
     .insertInto("grants")
     .values({ user_id: user.id, instance_id: x.id, role: "operator" })
+    .execute();
+  // op-x may look at zeta, not act on it.
+  await t.core.db
+    .insertInto("grants")
+    .values({ user_id: user.id, instance_id: z.id, role: "viewer" })
     .execute();
 });
 afterAll(() => t?.stop());
@@ -104,6 +111,45 @@ describe("a backup is read only by an operator of the instance that owns it", ()
   });
 });
 
+describe("the restore pages name only instances the user may see, and offer only those they operate", () => {
+  /** The instance options of a page's selects (value → label). */
+  const options = (html: string) =>
+    [...html.matchAll(/<option value="(\d+)"[^>]*>([^<]*)<\/option>/g)].map((m) => [Number(m[1]), m[2]]);
+  const restorePage = async (client: TestClient) => (await client.page(`/p/backup/i/${x.id}/restore`)).html;
+  const testsPage = async (client: TestClient) =>
+    (await client.page(`/p/backup/i/${x.id}/restore-tests`)).html;
+
+  test("restore page: copy targets are the instances the user operates", async () => {
+    // The admin is offered every other instance: what the page would leak to op-x before.
+    expect(options(await restorePage(t.admin))).toEqual(
+      expect.arrayContaining([
+        [y.id, "y"],
+        [z.id, "zeta"],
+      ]),
+    );
+    const html = await restorePage(opX);
+    expect(options(html).filter(([id]) => id === y.id || id === z.id)).toEqual([]);
+    // The page itself names neither (the layout's sidebar is the core's: not this page's data).
+    const main = html.slice(html.indexOf("<main"), html.indexOf("</main>"));
+    expect(main).not.toContain("zeta");
+    expect(main).not.toMatch(/>y</);
+  });
+
+  test("restore-tests page: only the instances op-x operates are targets", async () => {
+    expect(options(await testsPage(t.admin))).toEqual(
+      expect.arrayContaining([
+        [y.id, "y"],
+        [z.id, "zeta"],
+      ]),
+    );
+    const html = await testsPage(opX);
+    const ids = new Set(options(html).map(([id]) => id));
+    expect(ids.has(x.id)).toBe(true);
+    expect(ids.has(y.id)).toBe(false);
+    expect(ids.has(z.id)).toBe(false);
+  });
+});
+
 describe("a restore's source path lies inside the upload or backup folders", () => {
   const restoreFrom = (source: string) =>
     opX.postJson(`/api/v1/backup/i/${x.id}/restore`, { source, target: "new", dbName: "from_path" });
@@ -140,9 +186,11 @@ describe("a restore's source path lies inside the upload or backup folders", () 
     });
     const up = (await res.json()) as any;
     expect(up.ok).toBe(true);
-    // A name of the user's choosing inside the folder works too (a copy, not a link outward).
+    // A file of the folder that no upload record owns (put there by hand) is the admin's alone.
     copyFileSync(up.data.path, join(t.dataDir, "backup-uploads", "mine.zip"));
-    const r = await restoreFrom(join(t.dataDir, "backup-uploads", "mine.zip"));
+    const unowned = await restoreFrom(join(t.dataDir, "backup-uploads", "mine.zip"));
+    expect(unowned.body.error.code).toBe("E_FILE_NOT_FOUND");
+    const r = await restoreFrom(up.data.path);
     expect(r.body.ok).toBe(true);
     for (;;) {
       const op = t.core.operations.get(r.body.data.operationId);

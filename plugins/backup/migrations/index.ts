@@ -2,10 +2,12 @@ import * as m001 from "./001-backups.ts";
 import * as m002 from "./002-restore-tests.ts";
 import * as m003 from "./003-scratch-claims.ts";
 import * as m004 from "./004-backup-owner.ts";
+import * as m005 from "./005-uploads.ts";
 
 export const migrations = {
   "001-backups": m001,
   "002-restore-tests": m002,
   "003-scratch-claims": m003,
   "004-backup-owner": m004,
+  "005-uploads": m005,
 };
