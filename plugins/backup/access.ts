@@ -83,6 +83,10 @@ const noSource = (path: string) =>
     hint: "Upload the backup first, or pick one of the instance's backups",
   });
 
+/** A file a record ties to an instance: operator there; a file no record owns: a global admin. */
+const mayRead = (ctx: Ctx, p: Principal, ownerInstance: number | undefined) =>
+  ownerInstance === undefined ? ctx.auth.can(p, "admin", null) : ctx.auth.can(p, "operator", ownerInstance);
+
 /**
  * A `source` path the request may restore from, resolved (what is returned is the real path, so a
  * symlink swapped afterwards changes nothing). Inside the upload folder: operator on the instance it
@@ -96,10 +100,7 @@ export async function sourceFor(ctx: Ctx, c: AppContext, raw: string): Promise<s
   const uploads = await real(uploadDir(ctx.dataDir));
   if (uploads && inside(path, uploads) && path !== uploads) {
     const upload = await new UploadStore(ctx.db).byPath(path);
-    const allowed = upload
-      ? await ctx.auth.can(p, "operator", upload.instanceId)
-      : await ctx.auth.can(p, "admin", null);
-    if (!allowed) throw noSource(raw);
+    if (!(await mayRead(ctx, p, upload?.instanceId))) throw noSource(raw);
     return path;
   }
   const s = await (ctx as PluginContext<BackupSettings>).settings();
@@ -107,9 +108,6 @@ export async function sourceFor(ctx: Ctx, c: AppContext, raw: string): Promise<s
   if (!backups || !inside(path, backups) || path === backups) throw noSource(raw);
   const name = path.slice(backups.length + 1).split(sep)[0];
   const owner = await new BackupStore(ctx.db).byName(name);
-  const allowed = owner
-    ? await ctx.auth.can(p, "operator", owner.instanceId)
-    : await ctx.auth.can(p, "admin", null);
-  if (!allowed) throw noSource(raw);
+  if (!(await mayRead(ctx, p, owner?.instanceId))) throw noSource(raw);
   return path;
 }
