@@ -7,9 +7,10 @@
  * pg_dump is parked: another session holds an exclusive lock on a table until the test is over.
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import backupPlugin from "../../plugins/backup/index.ts";
+import { BackupStore } from "../../plugins/backup/store.ts";
 import { loadConfig } from "../../server/config.ts";
 import { Core } from "../../server/core.ts";
 import type { TestApp } from "../helpers/app.ts";
@@ -193,4 +194,33 @@ describe("a backup whose odoodeck is SIGKILLed", () => {
       expect(audit).toHaveLength(1);
       expect(JSON.parse(audit[0].details as string).removed).toEqual([partial]);
     });
+
+  test("a backup a live odoodeck is taking (the server beside a CLI command) is left alone at start", async () => {
+    // As the server records one it is taking: its owner is this (live) process.
+    const name = "acme_live_20990101T000000Z_full.odoodeck";
+    const id = await new BackupStore(t.core.db).insert({
+      instanceId: acme.id,
+      name,
+      scope: "full",
+      format: "native",
+      createdAt: new Date().toISOString(),
+      finishedAt: null,
+      bytes: 0,
+      status: "running",
+      error: null,
+      operationId: null,
+      manifest: null,
+      destinations: [{ id: "local", label: "local", status: "writing", path: join(backupsDir, name) }],
+    });
+    const partial = join(backupsDir, `.${name}.partial`);
+    mkdirSync(partial, { recursive: true });
+    try {
+      await restart();
+      expect((await backups()).find((b) => b.id === id)?.status).toBe("running");
+      expect(existsSync(partial)).toBe(true);
+    } finally {
+      rmSync(partial, { recursive: true, force: true });
+      await new BackupStore(t.core.db).remove(id);
+    }
+  });
 });
