@@ -128,3 +128,15 @@ export async function sweepUploads(
   }
   return removed;
 }
+
+/** Sweeps now and every hour (an idle server too: an upload is not kept past its TTL for lack of a next one). */
+export function keepSweepingUploads(ctx: PluginContext<BackupSettings>, dir: string): () => void {
+  const run = () =>
+    sweepUploads(ctx, dir).catch((e) =>
+      ctx.log.warn(`Sweeping old uploads failed: ${toAppError(e).message}`),
+    );
+  void run();
+  const timer = setInterval(run, 3600 * 1000);
+  timer.unref?.();
+  return () => clearInterval(timer);
+}

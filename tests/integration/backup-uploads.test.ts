@@ -6,6 +6,9 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { existsSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import backupPlugin from "../../plugins/backup/index.ts";
+import { loadConfig } from "../../server/config.ts";
+import { Core } from "../../server/core.ts";
 import type { TestApp, TestClient } from "../helpers/app.ts";
 import { FIXTURES } from "../helpers/fixtures.ts";
 import { getPg } from "../helpers/pg.ts";
@@ -136,6 +139,25 @@ describe("an upload is tied to its uploader and instance", () => {
     expect(existsSync(fresh.path)).toBe(true);
     const ids = ((await opX.getJson("/api/v1/backup/uploads")).body.data.uploads as any[]).map((u) => u.id);
     expect(ids).toContain(fresh.id);
+    expect(ids).not.toContain(old.id);
+  });
+
+  test("an expired upload is swept at start too, without a next upload", async () => {
+    const old = await upload(opX, x.id);
+    await t.core.db
+      .updateTable("backup_uploads")
+      .set({ created_at: new Date(Date.now() - 9 * 24 * 3600 * 1000).toISOString() })
+      .where("id", "=", old.id)
+      .execute();
+    const core = await Core.open(loadConfig({ data: t.dataDir, port: "0", plugins: "false" }, {}));
+    try {
+      await core.startPlugins([backupPlugin]);
+      for (let i = 0; i < 100 && existsSync(old.path); i++) await Bun.sleep(50);
+    } finally {
+      await core.shutdown();
+    }
+    expect(existsSync(old.path)).toBe(false);
+    const ids = ((await opX.getJson("/api/v1/backup/uploads")).body.data.uploads as any[]).map((u) => u.id);
     expect(ids).not.toContain(old.id);
   });
 });
