@@ -6,7 +6,7 @@
  */
 import { AppError, type PluginContext, toAppError } from "../../server/sdk/index.ts";
 import { parseDestinationIds, resolveDestinations } from "./destinations/resolve.ts";
-import { neutralizeChoice, resolveSource, targetSide } from "./restore-request.ts";
+import { neutralizeChoice, sourceOfBackup, targetSide } from "./restore-request.ts";
 import { auditWhenDone, startRestoreOperation } from "./restore-start.ts";
 import type { BackupService } from "./service.ts";
 import type { BackupSettings } from "./settings.ts";
@@ -117,12 +117,7 @@ export function createBackupApi(ctx: PluginContext<BackupSettings>, svc: BackupS
       const b = await svc.store.get(o.backupId);
       if (!b || b.instanceId !== inst.id)
         throw new AppError("E_NOT_FOUND", `Backup ${o.backupId} is not a backup of ${inst.name}`);
-      if (b.status !== "ok")
-        throw new AppError(
-          "E_VALIDATION",
-          `Backup ${b.name} is ${b.status}: only a finished backup restores`,
-        );
-      const source = await resolveSource(ctx, { backupId: b.id }, o.actor);
+      const source = sourceOfBackup(ctx, b, o.actor);
       const t = await targetSide(inst);
       const neutralize = o.neutralize ? neutralizeChoice({ neutralize: "on" }, t, true) : false;
       const { op, dbName } = startRestoreOperation(ctx, {

@@ -17,6 +17,7 @@ import {
   maintenanceDb,
   type PgTarget,
   pgArgs,
+  onlyExtensionComments,
   pgEnv,
   runTool,
 } from "./restore-pg.ts";
@@ -38,12 +39,6 @@ export interface CopyOptions extends FinishOptions {
 
 const sameCluster = (a: CopySource, b: RestoreTarget) =>
   a.conn === b.conn && a.pg.host === b.pg.host && a.pg.port === b.pg.port && a.pg.user === b.pg.user;
-
-/** Errors a non-superuser restore may ignore: only the extension owner may comment on it. */
-function onlyExtensionComments(stderr: string): boolean {
-  const errors = stderr.split("\n").filter((l) => /error:/i.test(l) && !/errors ignored on restore/.test(l));
-  return errors.every((l) => /COMMENT ON EXTENSION|must be owner of extension/.test(l));
-}
 
 async function streamDb(o: CopyOptions, temp: string, signal: AbortSignal): Promise<void> {
   const dump: RunningProcess = o.from.conn.spawn(

@@ -13,9 +13,13 @@ import { restoreRoutes } from "./routes-restore.tsx";
 import { RestoreTestStore } from "./restore-test-store.ts";
 import { createRestoreTests, type RestoreTestEvent } from "./restore-tests.ts";
 import { restoreTestRoutes } from "./restore-tests-routes.tsx";
+import { uploadDir } from "./access.ts";
+import { recoverInterruptedBackups } from "./interrupted.ts";
 import { sweepAfterRestart } from "./scratch-sweep.ts";
 import { createBackupService } from "./service.ts";
 import { settings } from "./settings.ts";
+import { BackupStore } from "./store.ts";
+import { keepSweepingUploads } from "./uploads.ts";
 import { BackupCard } from "./views/card.tsx";
 import { OperationNeutralizeReport } from "./views/neutralize-report-view.tsx";
 
@@ -35,7 +39,10 @@ declare module "../../server/sdk/types.ts" {
 }
 
 /** The start-up sweep of each running core (tests run several in one process), stopped with it. */
-const sweeps = new WeakMap<object, { abort: AbortController; done: Promise<void> }>();
+const sweeps = new WeakMap<
+  object,
+  { abort: AbortController; done: Promise<void>; stopUploads: () => void }
+>();
 
 export default definePlugin({
   id: "backup",
@@ -95,16 +102,18 @@ export default definePlugin({
   },
   async start(ctx) {
     await new RestoreTestStore(ctx.db).markInterrupted(); // runs a previous process left going
+    await recoverInterruptedBackups(ctx, new BackupStore(ctx.db)); // backups a killed odoodeck left
     // Their temporary copies: in the background, so an unreachable server does not hold up start.
     const abort = new AbortController();
     const done = sweepAfterRestart(ctx, abort.signal).catch((e) =>
       ctx.log.warn(`Sweeping leftovers of interrupted runs failed: ${e?.message ?? e}`),
     );
-    sweeps.set(ctx, { abort, done });
+    sweeps.set(ctx, { abort, done, stopUploads: keepSweepingUploads(ctx, uploadDir(ctx.dataDir)) });
   },
   async stop(ctx) {
     const s = sweeps.get(ctx);
     s?.abort.abort();
+    s?.stopUploads();
     await s?.done;
   },
 });

@@ -5,6 +5,7 @@
  * entries onto the target, never holding a whole entry in memory.
  */
 import { Readable } from "node:stream";
+import { crc32 } from "node:zlib";
 import yauzl from "yauzl";
 import type { Connection } from "../../server/sdk/index.ts";
 import { AppError } from "../../server/sdk/index.ts";
@@ -61,6 +62,32 @@ function entryStream(z: yauzl.ZipFile, e: yauzl.Entry): Promise<ReadableStream<U
   );
 }
 
+const badEntry = (name: string, why: string) =>
+  new AppError("E_BACKUP_CORRUPT", `The backup is corrupt: ${name} ${why}`, {
+    hint: "The zip was damaged after it was made (`unzip -t` shows it); pick another backup",
+  });
+
+/**
+ * Reads every entry through and compares its CRC-32 with the zip's record: yauzl checks sizes but
+ * not CRCs, so an altered byte in dump.sql would otherwise be restored silently. Done on opening,
+ * before anything is created from the zip.
+ */
+async function checkEntries(z: yauzl.ZipFile, entries: yauzl.Entry[]): Promise<void> {
+  for (const e of entries) {
+    if (e.fileName.endsWith("/")) continue;
+    let crc = 0;
+    try {
+      const s = await new Promise<Readable>((res, rej) =>
+        z.openReadStream(e, (err, st) => (err ? rej(err) : res(st))),
+      );
+      for await (const chunk of s) crc = crc32(chunk as Buffer, crc);
+    } catch (err) {
+      throw badEntry(e.fileName, `cannot be read (${(err as Error).message})`);
+    }
+    if (crc >>> 0 !== e.crc32 >>> 0) throw badEntry(e.fileName, "does not match its CRC-32");
+  }
+}
+
 async function readHead(z: yauzl.ZipFile, e: yauzl.Entry, max: number): Promise<string> {
   const chunks: Uint8Array[] = [];
   let n = 0;
@@ -88,6 +115,7 @@ export async function openOdooZip(path: string): Promise<OdooZip> {
   const z = await openZip(path);
   try {
     const entries = await readEntries(z);
+    await checkEntries(z, entries);
     const dump = entries.find((e) => e.fileName === "dump.sql");
     if (!dump) throw new Error("dump.sql is missing (a filestore-only or non-Odoo zip?)");
     const man = entries.find((e) => e.fileName === "manifest.json");

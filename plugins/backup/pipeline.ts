@@ -8,6 +8,7 @@ import { mkdir, open, stat } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { Connection } from "../../server/sdk/index.ts";
 import { AppError } from "../../server/sdk/index.ts";
+import { spawnWithLifeline } from "./lifeline.ts";
 
 const MARK = "odoodeck-exit:";
 
@@ -42,7 +43,7 @@ export function produce(
   opts: { env?: Record<string, string>; signal?: AbortSignal; compress: boolean; what: string },
 ): Produced {
   const script = opts.compress ? ZSTD_SCRIPT : PLAIN_SCRIPT;
-  const proc = conn.spawn(["sh", "-c", script, "odoodeck", ...argv], {
+  const proc = spawnWithLifeline(conn, script, ["odoodeck", ...argv], {
     env: { LC_ALL: "C", ...opts.env },
     signal: opts.signal,
   });
@@ -97,12 +98,22 @@ export async function produceToFile(
       () => {},
     );
   }, 500);
-  let res: Awaited<ReturnType<Connection["exec"]>>;
+  let res: { code: number; stdout: string; stderr: string };
   try {
-    res = await conn.exec(["sh", "-c", toFileScript(opts.compress), "odoodeck", out, ...argv], {
+    // Under the lifeline: were odoodeck killed, the tools would otherwise write the whole dump.
+    const proc = spawnWithLifeline(conn, toFileScript(opts.compress), ["odoodeck", out, ...argv], {
       env: { LC_ALL: "C", ...opts.env },
       signal: opts.signal,
     });
+    // All three settle even when the process is killed, so no rejection goes unhandled.
+    const [stdout, stderr, code] = await Promise.allSettled([
+      tail(proc.stdout),
+      tail(proc.stderr),
+      proc.exited,
+    ]);
+    if (code.status === "rejected") throw code.reason;
+    const text = (r: PromiseSettledResult<string>) => (r.status === "fulfilled" ? r.value : "");
+    res = { code: code.value, stdout: text(stdout), stderr: text(stderr) };
   } catch (e) {
     if (opts.signal?.aborted) throw new AppError("E_CANCELLED", `${opts.what} was cancelled`);
     throw e;

@@ -5,7 +5,7 @@
  */
 import { stat } from "node:fs/promises";
 import { join } from "node:path";
-import { AppError } from "../../server/sdk/index.ts";
+import { AppError, isAppError } from "../../server/sdk/index.ts";
 import {
   type BackupManifest,
   MANIFEST_FILE,
@@ -36,7 +36,24 @@ export type ArchiveInfo =
       pgDumpMajor: number | null;
       modules: string[];
       sourceDb: string | null;
+    }
+  | {
+      /** Odoo's `backup_format=dump`: a pg_dump custom-format file, no filestore. */
+      kind: "pg-dump";
+      path: string;
+      pgDumpMajor: null;
+      modules: string[];
+      sourceDb: null;
     };
+
+/** pg_dump's custom format starts with "PGDMP" (what Odoo's "dump" backup format is). */
+export async function isPgDump(path: string): Promise<boolean> {
+  const head = await Bun.file(path)
+    .slice(0, 5)
+    .text()
+    .catch(() => "");
+  return head === "PGDMP";
+}
 
 const corrupt = (what: string, hint?: string) =>
   new AppError("E_BACKUP_CORRUPT", `The backup is corrupt or incomplete: ${what}`, {
@@ -82,10 +99,8 @@ async function inspectNative(dir: string): Promise<ArchiveInfo> {
 }
 
 /**
- * The SHA-256 of every part of a native backup against its manifest. Restores run it alongside
- * the restore itself (the parts are read anyway, the hash costs one core a fraction of it) and
- * wait for it before the copy may be checked or published: the answer is the same as checking
- * first, without making every restore wait for a full read.
+ * The SHA-256 of every part of a native backup against its manifest. Restores run it before they
+ * create anything: a damaged part never gets as far as a temporary database or folder.
  */
 export async function checkPartHashes(
   a: Extract<ArchiveInfo, { kind: "native" }>,
@@ -105,7 +120,9 @@ export async function inspectArchive(path: string): Promise<ArchiveInfo> {
   const st = await stat(path).catch(() => null);
   if (!st) throw new AppError("E_FILE_NOT_FOUND", `No backup at ${path}`);
   if (st.isDirectory()) return inspectNative(path);
+  if (await isPgDump(path)) return { kind: "pg-dump", path, pgDumpMajor: null, modules: [], sourceDb: null };
   const zip = await openOdooZip(path).catch((e) => {
+    if (isAppError(e)) throw e; // names the damaged entry
     throw corrupt(`${path} is not a readable zip (${(e as Error).message})`);
   });
   return {

@@ -52,6 +52,35 @@ export async function runTool(
   return res.stdout;
 }
 
+/** Errors a non-superuser restore may ignore: only the extension owner may comment on it. */
+export function onlyExtensionComments(stderr: string): boolean {
+  const errors = stderr.split("\n").filter((l) => /error:/i.test(l) && !/errors ignored on restore/.test(l));
+  return errors.every((l) => /COMMENT ON EXTENSION|must be owner of extension/.test(l));
+}
+
+/**
+ * Odoo's `dump` backup (a pg_dump custom-format file) into an existing empty database, the file
+ * streamed as pg_restore's stdin (so it works on a remote target too), as Odoo restores it.
+ */
+export async function pgRestoreFile(
+  conn: Connection,
+  path: string,
+  o: { pg: PgTarget; dbName: string; signal?: AbortSignal; onBytes?: (n: number) => void },
+): Promise<void> {
+  let sent = 0;
+  const res = await conn.exec(["pg_restore", "--no-owner", "--no-acl", ...pgArgs(o.pg), "-d", o.dbName], {
+    env: pgEnv(o.pg),
+    stdin: Bun.file(path),
+    signal: o.signal,
+    onStdinProgress: (n) => {
+      o.onBytes?.(n - sent);
+      sent = n;
+    },
+  });
+  if (res.code !== 0 && !onlyExtensionComments(res.stderr))
+    throw toolFailed("pg_restore", res.stderr, res.code);
+}
+
 /** E_COMMAND_FAILED carrying the gist of a tool's stderr (the line saying error/fatal, else the first). */
 export function toolFailed(what: string, stderr: string, code: number): AppError {
   const lines = stderr.trim().split("\n");

@@ -4,7 +4,6 @@
  * target (swap into an instance, or a new database on its cluster), production protection
  * (admin + typing the instance name), and neutralization defaults.
  */
-import { existsSync } from "node:fs";
 import {
   type AppContext,
   AppError,
@@ -17,7 +16,8 @@ import type { RestoreTarget } from "./restore.ts";
 import { markBadCopy } from "./bad-copy.ts";
 import { deferStaging, localCopy } from "./restore-staging.ts";
 import type { BackupSettings } from "./settings.ts";
-import { BackupStore } from "./store.ts";
+import type { BackupRecord } from "./store.ts";
+import { backupFor, sourceFor } from "./access.ts";
 
 export interface TargetSide extends RestoreTarget {
   inst: InstanceHandle;
@@ -56,29 +56,12 @@ export function checkNewDbName(name: string): string {
 }
 
 /**
- * Resolves `source` (a path on this machine) or `backupId` (a finished backup). A backup with no
- * copy on this machine is fetched from its destination (S3, a server) when the restore runs:
- * the path returned is where it will be staged (see restore-staging.ts); a copy found bad there is
- * marked on the record, audited as `actor`'s restore.
+ * Where a finished backup is read from: its copy on this machine, else the path it will be staged
+ * at when the restore runs (a copy fetched from S3 or a server, see restore-staging.ts); a copy
+ * found bad there is marked on the record, audited as `actor`'s restore. The caller checked the
+ * request may read `b` (access.ts).
  */
-export async function resolveSource(
-  ctx: PluginContext,
-  body: Record<string, unknown>,
-  actor: string,
-): Promise<string> {
-  const path = String(body.source ?? "").trim();
-  if (path) {
-    if (!path.startsWith("/") || !existsSync(path))
-      throw new AppError("E_FILE_NOT_FOUND", `No backup at ${path} on the odoodeck machine`, {
-        hint: "Give an absolute path to a .odoodeck folder or an Odoo .zip",
-      });
-    return path;
-  }
-  const id = Number(body.backupId);
-  if (!Number.isInteger(id) || id <= 0)
-    throw new AppError("E_VALIDATION", "Pick a backup (id) or give its path");
-  const b = await new BackupStore(ctx.db).get(id);
-  if (!b) throw new AppError("E_NOT_FOUND", `Backup ${id} does not exist`);
+export function sourceOfBackup(ctx: PluginContext, b: BackupRecord, actor: string): string {
   if (b.status !== "ok")
     throw new AppError(
       "E_VALIDATION",
@@ -88,6 +71,25 @@ export async function resolveSource(
   return (
     localCopy(b) ?? deferStaging(ctx.dataDir, b, (d) => resolveDestination(cx, d), markBadCopy(ctx, b, actor))
   );
+}
+
+/**
+ * The backup a restore request names: `source` (a path, checked by access.ts) or `backupId` (a
+ * backup the request may read). Both go through the one guard.
+ */
+export async function requestedSource(
+  ctx: PluginContext,
+  c: AppContext,
+  body: Record<string, unknown>,
+  actor: string,
+): Promise<string> {
+  const path = String(body.source ?? "").trim();
+  if (path) return sourceFor(ctx, c, path);
+  const id = Number(body.backupId);
+  if (!Number.isInteger(id) || id <= 0)
+    throw new AppError("E_VALIDATION", "Pick a backup (id) or give its path");
+  const { b } = await backupFor(ctx, c, id, "operator");
+  return sourceOfBackup(ctx, b, actor);
 }
 
 /**

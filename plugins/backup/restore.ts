@@ -22,6 +22,7 @@ import {
   fitName,
   maintenanceDb,
   type PgTarget,
+  pgRestoreFile,
   uncreatableExtensions,
 } from "./restore-pg.ts";
 import { type RestoreCheck, verifyRestoredCopy } from "./restore-verify.ts";
@@ -112,7 +113,7 @@ export async function discardTemp(
 
 async function checkVersions(o: RestoreOptions, a: ArchiveInfo): Promise<void> {
   if (a.kind === "native" && a.manifest.scope === "files") return;
-  const tool = a.kind === "native" ? "pg_restore" : "psql";
+  const tool = a.kind === "odoo-zip" ? "psql" : "pg_restore";
   const v = await odoo.toolVersion(o.conn, tool);
   if (!v) throw new AppError("E_COMMAND_FAILED", `${tool} is not installed on ${o.conn.label}`);
   if (a.pgDumpMajor !== null && v.major < a.pgDumpMajor)
@@ -159,16 +160,16 @@ async function restoreFrom(o: RestoreOptions): Promise<TempCopy> {
     if (a.kind === "odoo-zip") a.zip.close();
     throw e;
   }
-  // Alongside the restore; awaited before the copy is checked, and preferred as the reason when
-  // the restore fails (a tool choking on a corrupt part says less than "part X is corrupt").
-  const integrity =
-    a.kind === "native"
-      ? timedPhase(log, "Checksums of the backup's parts match", () => checkPartHashes(a, o.signal))
-      : Promise.resolve();
-  integrity.catch(() => {});
+  // Before anything is created: a damaged part never gets as far as a temporary database (the
+  // zip's CRCs were checked by inspectArchive).
+  if (a.kind === "native")
+    await timedPhase(log, "Checksums of the backup's parts match", () => checkPartHashes(a, o.signal));
   const name = fitName(o.dbName, `__restore_${compactStamp()}`);
-  const hasDb = a.kind === "odoo-zip" || a.manifest.scope !== "files";
-  const hasFiles = a.kind === "odoo-zip" ? a.zip.filestoreFiles.length > 0 : a.manifest.scope !== "db";
+  const hasDb = a.kind !== "native" || a.manifest.scope !== "files";
+  // Odoo's dump has no filestore: the copy gets an empty one, as when Odoo restores it.
+  const hasFiles =
+    a.kind === "pg-dump" ||
+    (a.kind === "odoo-zip" ? a.zip.filestoreFiles.length > 0 : a.manifest.scope !== "db");
   const temp: TempCopy = {
     ...pick(o),
     tempDb: null,
@@ -182,7 +183,9 @@ async function restoreFrom(o: RestoreOptions): Promise<TempCopy> {
   const total =
     a.kind === "native"
       ? a.manifest.parts.reduce((s, p) => s + p.bytes, 0)
-      : a.zip.dump.uncompressedSize + a.zip.filestoreFiles.reduce((s, e) => s + e.uncompressedSize, 0);
+      : a.kind === "pg-dump"
+        ? Bun.file(a.path).size
+        : a.zip.dump.uncompressedSize + a.zip.filestoreFiles.reduce((s, e) => s + e.uncompressedSize, 0);
   const onBytes = (n: number) => {
     done += n;
     o.progress?.({ phase: "restore", bytesDone: done, bytesTotal: total });
@@ -199,7 +202,9 @@ async function restoreFrom(o: RestoreOptions): Promise<TempCopy> {
       temp.tempFilestore = `${o.filestoreRoot}/${name}`;
       await o.conn.mkdir(temp.tempFilestore, { recursive: false });
     }
-    log(`Restoring ${a.kind === "native" ? "native backup" : "Odoo zip"} into temporary database ${name}`);
+    log(
+      `Restoring ${{ native: "native backup", "odoo-zip": "Odoo zip", "pg-dump": "Odoo dump" }[a.kind]} into temporary database ${name}`,
+    );
     if (a.kind === "native") {
       const dbWork = async (signal: AbortSignal) => {
         if (!hasDb || !a.dbPart) return;
@@ -218,7 +223,12 @@ async function restoreFrom(o: RestoreOptions): Promise<TempCopy> {
         );
       };
       await allOrAbort(o.signal, [dbWork, filesWork]);
-      await integrity;
+    } else if (a.kind === "pg-dump") {
+      await createDatabase(m, name);
+      temp.tempDb = name;
+      await timedPhase(log, "Database restored", () =>
+        pgRestoreFile(o.conn, a.path, { pg: o.pg, dbName: name, signal: o.signal, onBytes }),
+      );
     } else {
       await createDatabase(m, name);
       temp.tempDb = name;
@@ -237,7 +247,7 @@ async function restoreFrom(o: RestoreOptions): Promise<TempCopy> {
     if (temp.tempDb && o.verify !== false) {
       const db = new odoo.OdooDb(o.conn, { ...o.pg, database: temp.tempDb });
       temp.check = await timedPhase(log, "Copy checked", () =>
-        verifyRestoredCopy(o.conn, db, temp.tempFilestore, {
+        verifyRestoredCopy(o.conn, db, a.kind === "pg-dump" ? null : temp.tempFilestore, {
           counts: a.kind === "native" ? a.manifest.counts : null,
           modules: a.modules,
         }),
@@ -265,12 +275,8 @@ async function restoreFrom(o: RestoreOptions): Promise<TempCopy> {
       })) === null
         ? name
         : null;
-    const corrupt = await integrity.then(
-      () => null,
-      (x) => (toAppError(x).code === "E_BACKUP_CORRUPT" ? x : null),
-    );
     const left = await discardTemp(temp, log);
-    const err = toAppError(corrupt ?? e);
+    const err = toAppError(e);
     if (!left.length) throw err;
     throw new AppError(err.code, err.message, {
       hint: `${err.hint ? `${err.hint}. ` : ""}Left behind (remove by hand): ${left.join("; ")}`,

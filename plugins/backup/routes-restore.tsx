@@ -3,6 +3,7 @@
  * is a locking operation (a second one on the instance gets E_BUSY) and is audited.
  * Pages at /p/backup/i/:instance/restore, JSON at /api/v1/backup/i/:instance/….
  */
+import { realpath, rm } from "node:fs/promises";
 import { Hono } from "hono";
 import {
   acceptsUpload,
@@ -11,13 +12,15 @@ import {
   type Env,
   ok,
   type PluginContext,
+  toAppError,
 } from "../../server/sdk/index.ts";
+import { instanceFor, principalOf, uploadDir, visibleInstances } from "./access.ts";
 import { copyDatabase } from "./copy.ts";
 import {
   authorizeRestore,
   checkNewDbName,
   neutralizeChoice,
-  resolveSource,
+  requestedSource,
   type TargetSide,
   targetSide,
 } from "./restore-request.ts";
@@ -27,6 +30,9 @@ import { withScratchClaim } from "./scratch-claims.ts";
 import { dropRollback, listRollbacks } from "./swap.ts";
 import { RestorePage } from "./restore-page.tsx";
 import { BackupStore } from "./store.ts";
+import type { BackupSettings } from "./settings.ts";
+import { deleteUpload, sweepUploads, UploadStore } from "./uploads.ts";
+import { UploadsCard } from "./views/uploads-card.tsx";
 
 const instanceId = (c: AppContext): number => {
   const id = Number(c.req.param("instance"));
@@ -43,6 +49,8 @@ async function started(ctx: PluginContext, op: { id: string; started: Promise<vo
 export function restoreRoutes(ctx: PluginContext): { pages: Hono<Env>; api: Hono<Env> } {
   const pages = new Hono<Env>();
   const api = new Hono<Env>();
+  const backupCtx = ctx as PluginContext<BackupSettings>;
+  const settingsOf = () => backupCtx.settings();
 
   /**
    * Restore into the instance of the URL (target "instance"), a new database on its cluster
@@ -50,10 +58,10 @@ export function restoreRoutes(ctx: PluginContext): { pages: Hono<Env>; api: Hono
    */
   async function startRestore(c: AppContext, body: Record<string, unknown>) {
     const other = /^other:(\d+)$/.exec(String(body.target ?? ""));
-    const inst = await ctx.instances.get(other ? Number(other[1]) : instanceId(c));
+    const { inst } = await instanceFor(ctx, c, other ? Number(other[1]) : instanceId(c), "operator");
     const overwrite = body.target !== "new";
     const actor = await authorizeRestore(ctx, c, inst, overwrite, String(body.confirm ?? ""));
-    const source = await resolveSource(ctx, body, actor);
+    const source = await requestedSource(ctx, c, body, actor);
     const t = await targetSide(inst);
     const newDb = overwrite ? null : checkNewDbName(String(body.dbName ?? ""));
     const neutralize = neutralizeChoice(body, t, overwrite);
@@ -71,9 +79,10 @@ export function restoreRoutes(ctx: PluginContext): { pages: Hono<Env>; api: Hono
 
   /** Copy the instance of the URL into another instance (swap) or a new database on its cluster. */
   async function startCopy(c: AppContext, body: Record<string, unknown>) {
-    const src = await ctx.instances.get(instanceId(c));
-    await ctx.auth.require(c, "operator", src.id);
-    const toInst = body.toInstance ? await ctx.instances.get(Number(body.toInstance)) : src;
+    const { inst: src } = await instanceFor(ctx, c, instanceId(c), "operator");
+    const toInst = body.toInstance
+      ? (await instanceFor(ctx, c, Number(body.toInstance), "operator")).inst
+      : src;
     const overwrite = body.target !== "new";
     if (overwrite && toInst.id === src.id)
       throw new AppError("E_VALIDATION", "Copying an instance onto itself");
@@ -128,8 +137,7 @@ export function restoreRoutes(ctx: PluginContext): { pages: Hono<Env>; api: Hono
   }
 
   async function rollbacks(c: AppContext) {
-    const inst = await ctx.instances.get(instanceId(c));
-    await ctx.auth.require(c, "viewer", inst.id);
+    const { inst } = await instanceFor(ctx, c, instanceId(c), "viewer");
     const t = await targetSide(inst);
     return {
       inst,
@@ -150,14 +158,16 @@ export function restoreRoutes(ctx: PluginContext): { pages: Hono<Env>; api: Hono
 
   pages.get("/i/:instance/restore", async (c) => {
     const { inst, t, list } = await rollbacks(c);
-    const p = c.get("principal");
-    const all = await ctx.instances.list();
-    const visible: typeof all = [];
-    for (const i of all) if (await ctx.auth.can(p, "viewer", i.id)) visible.push(i);
+    const p = await principalOf(c);
+    // Backups come from, and copies go to, only instances the user operates; names only of those
+    // the user may see: the page names no other instance.
+    const operable = await visibleInstances(ctx, p, "operator");
+    const others = operable.filter((i) => i.id !== inst.id);
+    const names = new Map((await visibleInstances(ctx, p)).map((i) => [i.id, i.name]));
     const backups = (
       await restorableBackups(
         ctx,
-        visible.map((i) => i.id),
+        operable.map((i) => i.id),
       )
     ).sort((a, b) => Number(b.instanceId === inst.id) - Number(a.instanceId === inst.id));
     const picked = Number(c.req.query("backup")) || null;
@@ -165,15 +175,22 @@ export function restoreRoutes(ctx: PluginContext): { pages: Hono<Env>; api: Hono
       title: `Restore · ${inst.name}`,
       instanceId: inst.id,
       body: (
-        <RestorePage
-          inst={inst}
-          currentDb={t.currentDb}
-          rollbacks={list}
-          others={visible.filter((i) => i.id !== inst.id)}
-          backups={backups}
-          names={new Map(all.map((i) => [i.id, i.name]))}
-          picked={backups.some((b) => b.id === picked) ? picked : null}
-        />
+        <>
+          <RestorePage
+            inst={inst}
+            currentDb={t.currentDb}
+            rollbacks={list}
+            others={others}
+            backups={backups}
+            names={names}
+            picked={backups.some((b) => b.id === picked) ? picked : null}
+          />
+          <UploadsCard
+            uploads={await new UploadStore(ctx.db).visibleTo(p)}
+            names={names}
+            ttlDays={Number((await settingsOf()).uploadTtlDays)}
+          />
+        </>
       ),
     });
   });
@@ -202,20 +219,65 @@ export function restoreRoutes(ctx: PluginContext): { pages: Hono<Env>; api: Hono
     return ok(c, { dropped: c.req.param("name") });
   });
   const upload = async (c: AppContext) => {
-    const inst = await ctx.instances.get(instanceId(c));
-    await ctx.auth.require(c, "operator", inst.id);
+    const { inst, p } = await instanceFor(ctx, c, instanceId(c), "operator");
+    await sweepUploads(backupCtx, uploadDir(ctx.dataDir)).catch((e) =>
+      ctx.log.warn(`Sweeping old uploads failed: ${toAppError(e).message}`),
+    );
     const saved = await saveUpload(ctx.dataDir, c.req.raw.body);
+    // Recorded under its real path: the one a restore's `source` resolves to (access.ts).
+    const path = await realpath(saved.path);
+    const rec = await new UploadStore(ctx.db)
+      .insert({
+        path,
+        instanceId: inst.id,
+        userId: p.userId,
+        username: p.username,
+        bytes: saved.bytes,
+        sha256: saved.sha256,
+        createdAt: new Date().toISOString(),
+      })
+      .catch(async (e) => {
+        await rm(path, { force: true }); // an upload nobody owns could never be restored
+        throw e;
+      });
     await ctx.audit(c, {
       action: "backup.restore.upload",
-      target: saved.path,
+      target: path,
       instanceId: inst.id,
       result: "ok",
-      details: { bytes: saved.bytes },
+      details: { bytes: saved.bytes, sha256: saved.sha256, uploadId: rec.id },
     });
-    return ok(c, saved);
+    return ok(c, { ...saved, path, id: rec.id });
   };
   api.post("/i/:instance/restore/upload", acceptsUpload(), upload);
   pages.post("/i/:instance/restore/upload", acceptsUpload(), upload);
+
+  /** The upload, when the request made it (or is a global admin); anyone else: as if missing. */
+  async function deleteOwnUpload(c: AppContext) {
+    const p = await principalOf(c);
+    const id = Number(c.req.param("id"));
+    const store = new UploadStore(ctx.db);
+    const u = Number.isInteger(id) ? await store.get(id) : null;
+    if (!u || (u.userId !== p.userId && !(await ctx.auth.can(p, "admin", null))))
+      throw new AppError("E_NOT_FOUND", `Upload ${c.req.param("id")} does not exist`);
+    await deleteUpload(store, u);
+    await ctx.audit(c, {
+      action: "backup.upload.delete",
+      target: u.path,
+      instanceId: u.instanceId,
+      result: "ok",
+      details: { uploadId: u.id },
+    });
+    return u;
+  }
+  api.get("/uploads", async (c) =>
+    ok(c, { uploads: await new UploadStore(ctx.db).visibleTo(await principalOf(c)) }),
+  );
+  api.post("/uploads/:id/delete", async (c) => ok(c, { deleted: (await deleteOwnUpload(c)).id }));
+  pages.post("/uploads/:id/delete", async (c) => {
+    const u = await deleteOwnUpload(c);
+    return c.redirect(`/p/backup/i/${u.instanceId}/restore`, 303);
+  });
   return { pages, api };
 }
 

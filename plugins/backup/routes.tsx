@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import { type AppContext, AppError, type Env, ok, type PluginContext } from "../../server/sdk/index.ts";
+import { backupFor, instanceFor } from "./access.ts";
 import { parseDestinationIds, resolveDestination } from "./destinations/resolve.ts";
 import { downloadResponse } from "./download.ts";
 import { planRetention } from "./retention.ts";
@@ -54,17 +55,12 @@ export function backupRoutes(ctx: Ctx, svc: BackupService) {
   const pages = new Hono<Env>();
   const api = new Hono<Env>();
 
-  async function getBackup(c: AppContext, role: "viewer" | "operator") {
-    const b = await svc.store.get(idParam(c, "backup"));
-    if (!b) throw new AppError("E_NOT_FOUND", "This backup does not exist");
-    const p = await ctx.auth.require(c, role, b.instanceId);
-    return { b, p };
-  }
+  const getBackup = (c: AppContext, role: "viewer" | "operator") =>
+    backupFor(ctx, c, idParam(c, "backup"), role);
 
   async function create(c: AppContext, body: Record<string, unknown>) {
     const id = idParam(c, "instance");
-    const p = await ctx.auth.require(c, "operator", id);
-    const inst = await ctx.instances.get(id);
+    const { inst, p } = await instanceFor(ctx, c, id, "operator");
     const input = {
       scope: String(body.scope ?? ""),
       format: String(body.format ?? ""),
@@ -111,8 +107,7 @@ export function backupRoutes(ctx: Ctx, svc: BackupService) {
 
   pages.get("/i/:instance/backups", async (c) => {
     const id = idParam(c, "instance");
-    const p = await ctx.auth.require(c, "viewer", id);
-    const inst = await ctx.instances.get(id);
+    const { inst, p } = await instanceFor(ctx, c, id, "viewer");
     const backups = await svc.store.list(id);
     const canRun = await ctx.auth.can(p, "operator", id);
     const s = await ctx.settings();
@@ -179,7 +174,7 @@ export function backupRoutes(ctx: Ctx, svc: BackupService) {
 
   api.get("/instances/:instance/backups", async (c) => {
     const id = idParam(c, "instance");
-    await ctx.auth.require(c, "viewer", id);
+    await instanceFor(ctx, c, id, "viewer");
     return ok(c, { backups: await svc.store.list(id) });
   });
   api.post("/instances/:instance/backups", async (c) => {
@@ -203,7 +198,7 @@ export function backupRoutes(ctx: Ctx, svc: BackupService) {
   });
   api.get("/instances/:instance/retention", async (c) => {
     const id = idParam(c, "instance");
-    await ctx.auth.require(c, "viewer", id);
+    await instanceFor(ctx, c, id, "viewer");
     const plan = await retentionPlan(ctx, await svc.store.list(id));
     const view = (xs: { item: BackupRecord; reason: string }[]) =>
       xs.map((x) => ({ id: x.item.id, name: x.item.name, reason: x.reason }));

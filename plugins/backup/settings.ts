@@ -41,6 +41,13 @@ export const settings = {
     min: 1,
     help: "Alert when no verified backup is this old",
   },
+  uploadTtlDays: {
+    type: "number",
+    label: "Keep uploads (days)",
+    default: 7,
+    min: 1,
+    help: "Uploaded backups older than this are deleted (their uploader can delete them sooner)",
+  },
   restoreTestOdooBin: {
     type: "string",
     label: "odoo-bin for restore tests",

@@ -1,8 +1,10 @@
 /** Backup records (`backup_backups`): one row per attempt, with each destination's own status. */
 import type { Kysely } from "kysely";
+import { processOwner } from "../../server/sdk/index.ts";
 import type { BackupFormat, BackupManifest, BackupScope } from "./format.ts";
 
-export type BackupStatus = "running" | "ok" | "failed" | "cancelled";
+/** `interrupted`: odoodeck stopped while it was running (set at the next start). */
+export type BackupStatus = "running" | "ok" | "failed" | "cancelled" | "interrupted";
 
 export interface DestinationState {
   id: string;
@@ -30,6 +32,8 @@ export interface BackupRecord {
   operationId: string | null;
   manifest: BackupManifest | null;
   destinations: DestinationState[];
+  /** The process taking it (server/process-owner.ts): a dead one's `running` backup was interrupted. */
+  owner?: string | null;
 }
 
 const TABLE = "backup_backups";
@@ -49,6 +53,7 @@ function fromRow(r: any): BackupRecord {
     operationId: r.operation_id ?? null,
     manifest: r.manifest ? JSON.parse(r.manifest) : null,
     destinations: JSON.parse(r.destinations || "[]"),
+    owner: r.owner ?? null,
   };
 }
 
@@ -78,6 +83,7 @@ export class BackupStore {
         operation_id: r.operationId,
         manifest: r.manifest ? JSON.stringify(r.manifest) : null,
         destinations: JSON.stringify(r.destinations),
+        owner: processOwner, // the process that records a backup is the one that takes it
       })
       .returning("id")
       .executeTakeFirstOrThrow();
@@ -117,6 +123,17 @@ export class BackupStore {
     return r ? fromRow(r) : null;
   }
 
+  /** The newest record of that name (names carry a timestamp: one per backup in practice). */
+  async byName(name: string): Promise<BackupRecord | null> {
+    const r = await this.db
+      .selectFrom(TABLE)
+      .selectAll()
+      .where("name", "=", name)
+      .orderBy("id", "desc")
+      .executeTakeFirst();
+    return r ? fromRow(r) : null;
+  }
+
   async list(instanceId: number, limit = 200): Promise<BackupRecord[]> {
     const rows = await this.db
       .selectFrom(TABLE)
@@ -126,6 +143,12 @@ export class BackupStore {
       .orderBy("id", "desc")
       .limit(limit)
       .execute();
+    return rows.map(fromRow);
+  }
+
+  /** Every backup still marked running, whichever process runs it. */
+  async running(): Promise<BackupRecord[]> {
+    const rows = await this.db.selectFrom(TABLE).selectAll().where("status", "=", "running").execute();
     return rows.map(fromRow);
   }
 

@@ -63,19 +63,44 @@ function guard(p: Child, timeoutMs: number | undefined, signal: AbortSignal | un
   };
 }
 
-async function pumpStdin(p: Child, data: ReadableStream<Uint8Array>): Promise<void> {
+/** The child stopped reading its stdin (it exited, or closed it): a clear error, not an EPIPE crash. */
+const stdinClosed = (argv0: string) =>
+  new AppError("E_COMMAND_FAILED", `${argv0} stopped reading its input`, {
+    hint: "Its exit code and error output say why",
+  });
+
+/**
+ * Hands one chunk to the child and waits until it took it. FileSink.write answers a promise when
+ * the pipe is full; should the child quit meanwhile, that promise rejects with EPIPE, and one left
+ * unobserved is an unhandled rejection that takes all of odoodeck down. After an EPIPE the sink
+ * drops further writes silently, so a child that is gone is refused here before writing.
+ */
+async function writeChunk(p: Child, argv0: string, chunk: Uint8Array): Promise<void> {
+  if (p.exitCode !== null || p.signalCode !== null) throw stdinClosed(argv0);
   const sink = p.stdin as import("bun").FileSink;
   try {
-    for await (const chunk of data) {
-      sink.write(chunk);
-      await sink.flush();
-    }
+    const pending = sink.write(chunk);
+    if (pending instanceof Promise) await pending;
+    await sink.flush();
+  } catch {
+    throw stdinClosed(argv0);
+  }
+}
+
+/** Ends the child's stdin; a child already gone makes that fail, which changes nothing. */
+async function endStdin(p: Child): Promise<void> {
+  try {
+    await (p.stdin as import("bun").FileSink).end();
+  } catch {}
+}
+
+async function pumpStdin(p: Child, argv0: string, data: ReadableStream<Uint8Array>): Promise<void> {
+  try {
+    for await (const chunk of data) await writeChunk(p, argv0, chunk);
   } catch {
     // The child closed its stdin early (EPIPE): its exit code tells the story.
   } finally {
-    try {
-      await sink.end();
-    } catch {}
+    await endStdin(p);
   }
 }
 
@@ -84,30 +109,33 @@ async function pumpStdin(p: Child, data: ReadableStream<Uint8Array>): Promise<vo
  * and the pipe stays the child's lifeline (were odoodeck killed, the child would see its input
  * end, not go on alone from the file). Safe to reuse: FileSink has taken the bytes once flushed.
  */
-async function pumpFile(p: Child, path: string, onProgress?: (bytes: number) => void): Promise<void> {
-  const sink = p.stdin as import("bun").FileSink;
+async function pumpFile(
+  p: Child,
+  argv0: string,
+  path: string,
+  onProgress?: (bytes: number) => void,
+): Promise<void> {
   let total = 0;
   try {
     for await (const chunk of fileChunks(path)) {
-      sink.write(chunk);
-      await sink.flush();
+      await writeChunk(p, argv0, chunk);
       noteStreamed(chunk.byteLength);
       onProgress?.((total += chunk.byteLength));
     }
   } catch {
     // The child closed its stdin early (EPIPE): its exit code tells the story.
   } finally {
-    try {
-      await sink.end();
-    } catch {}
+    await endStdin(p);
   }
 }
 
-function feed(p: Child, input: ExecOptions["stdin"], onProgress?: (bytes: number) => void) {
-  if (input instanceof ReadableStream) return pumpStdin(p, input);
+function feed(p: Child, argv0: string, input: ExecOptions["stdin"], onProgress?: (bytes: number) => void) {
+  if (input instanceof ReadableStream) return pumpStdin(p, argv0, input);
   if (input instanceof Blob) {
     const path = (input as Blob & { name?: unknown }).name;
-    return typeof path === "string" ? pumpFile(p, path, onProgress) : pumpStdin(p, input.stream());
+    return typeof path === "string"
+      ? pumpFile(p, argv0, path, onProgress)
+      : pumpStdin(p, argv0, input.stream());
   }
   return undefined;
 }
@@ -133,7 +161,7 @@ export async function execLocal(argv: string[], opts: ExecOptions = {}): Promise
       collectText(p.stdout as ReadableStream<Uint8Array>, max),
       collectText(p.stderr as ReadableStream<Uint8Array>, max),
       p.exited,
-      feed(p, input, opts.onStdinProgress),
+      feed(p, argv[0], input, opts.onStdinProgress),
     ]);
     if (g.outcome() === "timeout") throw timedOut(argv, opts.timeoutMs!);
     if (g.outcome() === "abort") throw cancelled(argv);
@@ -168,18 +196,11 @@ export function spawnLocal(argv: string[], opts: SpawnOptions = {}): RunningProc
   exited.catch(() => {});
   let stdin: WritableStream<Uint8Array> | null = null;
   if (opts.stdin) {
-    const sink = p.stdin as import("bun").FileSink;
+    const child = p;
     stdin = new WritableStream<Uint8Array>({
-      async write(chunk) {
-        sink.write(chunk);
-        await sink.flush();
-      },
-      async close() {
-        await sink.end();
-      },
-      async abort() {
-        await sink.end();
-      },
+      write: (chunk) => writeChunk(child, argv[0], chunk),
+      close: () => endStdin(child),
+      abort: () => endStdin(child),
     });
   }
   return {

@@ -172,6 +172,11 @@ export function runRemote(
       if (opts.signal?.aborted) throw cancelled(argv);
       const { link, channel: ch, release } = await pool.exec(ANNOUNCE_PID + command);
       channel = ch;
+      // A write after the command quit (EPIPE's twin here) is an 'error' event: one without a
+      // listener would be thrown and end odoodeck. The channel's close or the link's drop ends the
+      // run with its exit status or E_CONNECTION_LOST instead.
+      ch.on("error", () => {});
+      ch.stderr.on("error", () => {});
       stdinCtl!.resolve(ch);
       let lost: AppError | null = null;
       let unsubscribe = () => {};
@@ -225,7 +230,12 @@ export function runRemote(
   const stdin =
     opts.stdin === true
       ? new WritableStream<Uint8Array>({
-          write: async (chunk) => write(await stdinReady, chunk),
+          write: async (chunk) =>
+            write(await stdinReady, chunk).catch(() => {
+              throw new AppError("E_COMMAND_FAILED", `${argv[0]} stopped reading its input`, {
+                hint: "Its exit code and error output say why",
+              });
+            }),
           close: async () => void (await stdinReady).end(),
           abort: async () => void (await stdinReady.catch(() => null))?.end(),
         })
@@ -280,7 +290,10 @@ function feedStdin(
   if (input === undefined || input === false) return void ch.end();
   const path = input instanceof Blob ? (input as Blob & { name?: unknown }).name : undefined;
   if (input instanceof Blob && typeof path !== "string")
-    return void input.arrayBuffer().then((b) => ch.end(new Uint8Array(b)));
+    return void input.arrayBuffer().then(
+      (b) => ch.end(new Uint8Array(b)),
+      () => ch.close(),
+    );
   if (!(input instanceof ReadableStream) && !(input instanceof Blob))
     return void ch.end(typeof input === "string" ? Buffer.from(input) : input);
   // A file goes through one reused buffer: each write is awaited until ssh2 has taken it.

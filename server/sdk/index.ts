@@ -35,6 +35,12 @@ export { ok, fail, wantsHtml, isHtmx } from "../http/respond.ts";
 export { sseStream } from "../http/sse.ts";
 export { acceptsUpload } from "../http/body-limit.ts";
 export { fileChunks } from "../connections/streams.ts";
+/**
+ * Who owns a row of shared state, for recovery after a crash: record `processOwner` with the row;
+ * at start, `ownerAlive(row.owner)` is false once the process that wrote it is gone.
+ * @example if (row.status === "running" && !ownerAlive(row.owner)) markInterrupted(row);
+ */
+export { OWNER as processOwner, ownerAlive } from "../process-owner.ts";
 export * as ui from "../../views/components/ui.tsx";
 export * as odoo from "./odoo.ts";
 /**

@@ -194,6 +194,53 @@ for (const [kind, make] of kinds) {
     );
 
     test(
+      "a reader that quits early (EPIPE): the process lives on, every call ends with a clear result",
+      async () => {
+        fresh();
+        const crashes: unknown[] = [];
+        const note = (e: unknown) => void crashes.push(e);
+        process.on("unhandledRejection", note);
+        process.on("uncaughtException", note);
+        try {
+          const path = join(dir, "big.bin");
+          writeFileSync(path, new Uint8Array(32 * 1024 * 1024));
+          // Endless input, a chunk at a time, with pauses so the reader is gone between writes.
+          const endless = () =>
+            new ReadableStream<Uint8Array>({
+              async pull(c) {
+                await Bun.sleep(2);
+                c.enqueue(new Uint8Array(1024 * 1024));
+              },
+            });
+          for (const stdin of [endless(), Bun.file(path), new Uint8Array(32 * 1024 * 1024)]) {
+            const r = await conn.exec(["head", "-c", "1"], { stdin, timeoutMs: 20_000 });
+            expect({ code: r.code, out: r.stdout.length }).toEqual({ code: 0, out: 1 });
+          }
+          // A writable stdin: once the command is gone, a write is refused with a clear error.
+          const p = conn.spawn(["head", "-c", "1"], { stdin: true });
+          const out = new Response(p.stdout).text();
+          const w = p.stdin!.getWriter();
+          let refused: { code?: string; message: string } | null = null;
+          for (let i = 0; i < 512 && !refused; i++)
+            await w.write(new Uint8Array(1024 * 1024)).catch((e) => void (refused = e));
+          await w.close().catch(() => {});
+          expect(refused).toMatchObject({
+            code: "E_COMMAND_FAILED",
+            message: "head stopped reading its input",
+          });
+          expect(await p.exited).toBe(0);
+          expect((await out).length).toBe(1);
+          await Bun.sleep(300); // a late rejection would land here
+          expect(crashes).toEqual([]);
+        } finally {
+          process.off("unhandledRejection", note);
+          process.off("uncaughtException", note);
+        }
+      },
+      T * 2,
+    );
+
+    test(
       "env and cwd are applied",
       async () => {
         fresh();

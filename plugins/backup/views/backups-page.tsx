@@ -10,6 +10,7 @@ export function StatusBadge(props: { b: BackupRecord }) {
   if (b.status === "running") return <ui.Badge kind="info">running</ui.Badge>;
   if (b.status === "failed") return <ui.Badge kind="error">failed</ui.Badge>;
   if (b.status === "cancelled") return <ui.Badge kind="muted">cancelled</ui.Badge>;
+  if (b.status === "interrupted") return <ui.Badge kind="error">interrupted</ui.Badge>;
   if (b.destinations.some((d) => d.verify === "corrupt" || d.verify === "missing"))
     return <ui.Badge kind="error">corrupt</ui.Badge>;
   return isVerified(b) ? (

@@ -64,7 +64,10 @@ export function RestoreTestLine(props: { lastOk: RestoreTestRecord | null; last:
 
 export function RestoreTestsPage(props: {
   inst: InstanceHandle;
+  /** The instances the user may see: names in the history and schedule. */
   instances: InstanceHandle[];
+  /** Those the user operates: the only ones offered as a target. */
+  targets: InstanceHandle[];
   tests: RestoreTestRecord[];
   lastOk: RestoreTestRecord | null;
   last: RestoreTestRecord | null;
@@ -75,7 +78,7 @@ export function RestoreTestsPage(props: {
   const base = `/p/backup/i/${inst.id}/restore-tests`;
   const names = new Map(props.instances.map((i) => [i.id, i.name]));
   const scheduledTarget = schedule?.params.target ? String(schedule.params.target) : String(inst.id);
-  const targets = props.instances.map((i) => ({
+  const targets = props.targets.map((i) => ({
     value: String(i.id),
     label: i.id === inst.id ? `${i.name} (this instance)` : i.name,
   }));

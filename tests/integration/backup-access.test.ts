@@ -1,0 +1,206 @@
+/**
+ * Who may read a backup. A user who is operator on instance X only must not reach instance Y's
+ * backup through any door (restore, download, copy, restore test), nor any file of the odoodeck
+ * machine through a restore's `source` path; refusals do not tell what exists, and nothing is
+ * started or created by a refused request.
+ */
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { copyFileSync, mkdirSync, symlinkSync } from "node:fs";
+import { join } from "node:path";
+import type { TestApp, TestClient } from "../helpers/app.ts";
+import { FIXTURES } from "../helpers/fixtures.ts";
+import { getPg } from "../helpers/pg.ts";
+import { addAcmeInstance, setBackupSettings, startBackupApp } from "./backup-helpers.ts";
+
+setDefaultTimeout(180_000);
+
+let t: TestApp & { dir: string };
+let x: Awaited<ReturnType<typeof addAcmeInstance>>;
+let y: Awaited<ReturnType<typeof addAcmeInstance>>;
+let z: Awaited<ReturnType<typeof addAcmeInstance>>;
+let yBackup: { id: number; name: string; destinations: { path: string }[] };
+let opX: TestClient;
+
+const psql = async (db: string, sql: string) => (await getPg()).psql(db, sql).then((s) => s.trim());
+const operationCount = async () => (await t.core.operations.list(500)).length;
+const tempDatabases = async () =>
+  psql(
+    "postgres",
+    "SELECT string_agg(datname, ',') FROM pg_database WHERE datname LIKE '%\\_\\_restore\\_%'",
+  );
+
+beforeAll(async () => {
+  t = await startBackupApp();
+  x = await addAcmeInstance(t, "x");
+  y = await addAcmeInstance(t, "y");
+  z = await addAcmeInstance(t, "zeta");
+  await setBackupSettings(t, { localDir: join(t.dir, "backups") });
+  const r = await t.admin.postJson(`/api/v1/backup/instances/${y.id}/backups`, {
+    wait: true,
+    destinations: "local",
+  });
+  expect(r.body.data.backup.status).toBe("ok");
+  yBackup = r.body.data.backup;
+  opX = await t.client("none", "op-x");
+  const user = await t.core.db
+    .selectFrom("users")
+    .select("id")
+    .where("username", "=", "op-x")
+    .executeTakeFirstOrThrow();
+  await t.core.db
+    .insertInto("grants")
+    .values({ user_id: user.id, instance_id: x.id, role: "operator" })
+    .execute();
+  // op-x may look at zeta, not act on it.
+  await t.core.db
+    .insertInto("grants")
+    .values({ user_id: user.id, instance_id: z.id, role: "viewer" })
+    .execute();
+});
+afterAll(() => t?.stop());
+
+describe("a backup is read only by an operator of the instance that owns it", () => {
+  test("restore of Y's backup into X: the same answer as a missing backup, nothing started", async () => {
+    const before = await operationCount();
+    const path = `/api/v1/backup/i/${x.id}/restore`;
+    const other = await opX.postJson(path, { backupId: yBackup.id, target: "new", dbName: "stolen" });
+    const missing = await opX.postJson(path, { backupId: 999_999, target: "new", dbName: "stolen" });
+    expect(other.status).toBe(404);
+    expect(other.body.error.code).toBe("E_NOT_FOUND");
+    expect(missing.status).toBe(other.status);
+    expect(missing.body.error.code).toBe(other.body.error.code);
+    expect(other.body.error.message).toBe(`Backup ${yBackup.id} does not exist`);
+    expect(await operationCount()).toBe(before);
+    expect(await psql("postgres", "SELECT count(*) FROM pg_database WHERE datname LIKE 'stolen%'")).toBe("0");
+  });
+
+  test("download of Y's backup (API and page) answers as a missing one", async () => {
+    for (const p of [
+      `/api/v1/backup/backups/${yBackup.id}/download`,
+      `/p/backup/backups/${yBackup.id}/download`,
+    ]) {
+      const res = await opX.request("GET", p, { headers: { Accept: "application/json" } });
+      const body = (await res.json()) as any;
+      expect(res.status).toBe(404);
+      expect(body.error.code).toBe("E_NOT_FOUND");
+    }
+    const meta = await opX.getJson(`/api/v1/backup/backups/${yBackup.id}`);
+    expect(meta.body.error.code).toBe("E_NOT_FOUND");
+    // The owner's operator still downloads it.
+    const res = await t.admin.get(`/api/v1/backup/backups/${yBackup.id}/download`);
+    expect(res.status).toBe(200);
+    await res.body?.cancel();
+  });
+
+  test("copy from Y into X, and from X over Y: refused, nothing started", async () => {
+    const before = await operationCount();
+    const a = await opX.postJson(`/api/v1/backup/i/${y.id}/copy`, { toInstance: x.id, target: "instance" });
+    const b = await opX.postJson(`/api/v1/backup/i/${x.id}/copy`, { toInstance: y.id, target: "instance" });
+    for (const r of [a, b]) expect(r.body.error.code).toBe("E_NOT_FOUND");
+    expect(await operationCount()).toBe(before);
+    expect(await tempDatabases()).toBe("");
+  });
+
+  test("a restore test of Y (onto X) is refused and nothing is recorded", async () => {
+    const r = await opX.postJson(`/api/v1/backup/i/${y.id}/restore-tests`, { target: x.id });
+    expect(r.body.error.code).toBe("E_NOT_FOUND");
+    const onX = await opX.postJson(`/api/v1/backup/i/${x.id}/restore-tests`, { target: y.id });
+    expect(onX.body.error.code).toBe("E_NOT_FOUND");
+    expect((await t.admin.getJson(`/api/v1/backup/i/${y.id}/restore-tests`)).body.data.tests).toEqual([]);
+    expect((await t.admin.getJson(`/api/v1/backup/i/${x.id}/restore-tests`)).body.data.tests).toEqual([]);
+  });
+});
+
+describe("the restore pages name only instances the user may see, and offer only those they operate", () => {
+  /** The instance options of a page's selects (value → label). */
+  const options = (html: string) =>
+    [...html.matchAll(/<option value="(\d+)"[^>]*>([^<]*)<\/option>/g)].map((m) => [Number(m[1]), m[2]]);
+  const restorePage = async (client: TestClient) => (await client.page(`/p/backup/i/${x.id}/restore`)).html;
+  const testsPage = async (client: TestClient) =>
+    (await client.page(`/p/backup/i/${x.id}/restore-tests`)).html;
+
+  test("restore page: copy targets are the instances the user operates", async () => {
+    // The admin is offered every other instance: what the page would leak to op-x before.
+    expect(options(await restorePage(t.admin))).toEqual(
+      expect.arrayContaining([
+        [y.id, "y"],
+        [z.id, "zeta"],
+      ]),
+    );
+    const html = await restorePage(opX);
+    expect(options(html).filter(([id]) => id === y.id || id === z.id)).toEqual([]);
+    // The page itself names neither (the layout's sidebar is the core's: not this page's data).
+    const main = html.slice(html.indexOf("<main"), html.indexOf("</main>"));
+    expect(main).not.toContain("zeta");
+    expect(main).not.toMatch(/>y</);
+  });
+
+  test("restore-tests page: only the instances op-x operates are targets", async () => {
+    expect(options(await testsPage(t.admin))).toEqual(
+      expect.arrayContaining([
+        [y.id, "y"],
+        [z.id, "zeta"],
+      ]),
+    );
+    const html = await testsPage(opX);
+    const ids = new Set(options(html).map(([id]) => id));
+    expect(ids.has(x.id)).toBe(true);
+    expect(ids.has(y.id)).toBe(false);
+    expect(ids.has(z.id)).toBe(false);
+  });
+});
+
+describe("a restore's source path lies inside the upload or backup folders", () => {
+  const restoreFrom = (source: string) =>
+    opX.postJson(`/api/v1/backup/i/${x.id}/restore`, { source, target: "new", dbName: "from_path" });
+
+  test("/etc/shadow, /nonexistent, Y's backup folder, `..` and an outward symlink all get the same refusal", async () => {
+    const before = await operationCount();
+    const uploads = join(t.dataDir, "backup-uploads");
+    mkdirSync(uploads, { recursive: true });
+    symlinkSync(FIXTURES.prodOdooBackupZip, join(uploads, "outside.zip"));
+    const refused = [
+      "/etc/shadow",
+      "/nonexistent",
+      "etc/passwd",
+      yBackup.destinations[0].path,
+      join(uploads, "..", "backups", yBackup.name),
+      join(uploads, "outside.zip"),
+    ];
+    for (const source of refused) {
+      const r = await restoreFrom(source);
+      expect({ source, status: r.status, code: r.body.error?.code }).toEqual({
+        source,
+        status: 404,
+        code: "E_FILE_NOT_FOUND",
+      });
+      expect(r.body.error.message).toBe(`No backup at ${source} in the upload or backup folders`);
+    }
+    expect(await operationCount()).toBe(before);
+  });
+
+  test("an upload is restored from its path in the upload folder", async () => {
+    const res = await opX.request("POST", `/api/v1/backup/i/${x.id}/restore/upload`, {
+      body: Bun.file(FIXTURES.prodOdooBackupZip).stream(),
+      headers: { Accept: "application/json", "Content-Type": "application/zip" },
+    });
+    const up = (await res.json()) as any;
+    expect(up.ok).toBe(true);
+    // A file of the folder that no upload record owns (put there by hand) is the admin's alone.
+    copyFileSync(up.data.path, join(t.dataDir, "backup-uploads", "mine.zip"));
+    const unowned = await restoreFrom(join(t.dataDir, "backup-uploads", "mine.zip"));
+    expect(unowned.body.error.code).toBe("E_FILE_NOT_FOUND");
+    const r = await restoreFrom(up.data.path);
+    expect(r.body.ok).toBe(true);
+    for (;;) {
+      const op = t.core.operations.get(r.body.data.operationId);
+      if (op?.status !== "running") {
+        expect(op?.status).toBe("ok");
+        break;
+      }
+      await Bun.sleep(200);
+    }
+    expect(await psql("from_path", "SELECT count(*) FROM res_partner")).toBe("101");
+    await (await getPg()).dropDb("from_path");
+  });
+});
