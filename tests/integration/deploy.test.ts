@@ -190,3 +190,86 @@ describe("deploy", () => {
     expect(r.body.error.code).toBe("E_VALIDATION");
   }, 30_000);
 });
+
+describe("push webhooks and the Code tab", () => {
+  const secret = "s3cret-webhook-0123456789";
+  let hookUrl: string;
+  const sign = (body: string) => new Bun.CryptoHasher("sha256", secret).update(body).digest("hex");
+  const send = (headers: Record<string, string>, body: string) =>
+    fetch(`${t.url}${hookUrl}`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", ...headers },
+      body,
+    });
+  const payload = () =>
+    JSON.stringify({ ref: "refs/heads/main", after: gitIn(up.dev.dir, "rev-parse", "HEAD") });
+  const runs = async () => (await history()).length;
+
+  test("an operator adds a hook on the Code tab; the URL is shown once, the secret never", async () => {
+    // The broken view rolled back above is fixed upstream: what follows is static only.
+    up.dev.commit("fix view", { "acme_sale/views/sale.xml": "<odoo/>\n" });
+    await t.admin.page(`/p/deploy/i/${id}/code`);
+    const res = await t.admin.post(`/p/deploy/i/${id}/code/hooks`, {
+      repo: up.server,
+      branch: "main",
+      secret,
+    });
+    const html = await res.text();
+    hookUrl = /Webhook URL \(shown once\): (\/api\/v1\/deploy\/hooks\/[\w-]+)/.exec(html)![1];
+    expect(html).not.toContain(secret);
+    const again = (await t.admin.page(`/p/deploy/i/${id}/code`)).html;
+    expect(again).not.toContain(hookUrl);
+    expect(again).toContain("pushes to <strong>main</strong>");
+  }, 30_000);
+
+  for (const provider of ["github", "gitlab", "gitea"] as const) {
+    test(`${provider}: a bad signature is refused, a good one deploys the push`, async () => {
+      up.dev.commit(`${provider} asset`, { "acme_sale/static/src/app.js": `// ${provider}\n` });
+      up.push();
+      const body = payload();
+      const good: Record<string, Record<string, string>> = {
+        github: { "X-GitHub-Event": "push", "X-Hub-Signature-256": `sha256=${sign(body)}` },
+        gitlab: { "X-Gitlab-Event": "Push Hook", "X-Gitlab-Token": secret },
+        gitea: { "X-Gitea-Event": "push", "X-Gitea-Signature": sign(body) },
+      };
+      const bad: Record<string, Record<string, string>> = {
+        github: { "X-GitHub-Event": "push", "X-Hub-Signature-256": `sha256=${sign(`${body} `)}` },
+        gitlab: { "X-Gitlab-Event": "Push Hook", "X-Gitlab-Token": `${secret}x` },
+        gitea: { "X-Gitea-Event": "push", "X-Gitea-Signature": sign(`${body} `) },
+      };
+      const n = await runs();
+      const refused = await send(bad[provider], body);
+      expect(refused.status).toBe(401);
+      expect(((await refused.json()) as any).error.code).toBe("E_UNAUTHENTICATED");
+      expect(await runs()).toBe(n);
+      const res = await send(good[provider], body);
+      const out = (await res.json()) as any;
+      expect(res.status).toBe(202);
+      const o = await opDone(out.data.operationId);
+      expect(o.status).toBe("ok");
+      const [run] = await history();
+      expect(run).toMatchObject({ trigger: "webhook", actor: `webhook:${provider}`, status: "ok" });
+      expect(run.classification.action).toBe("none");
+      expect(run.classification.cacheBust).toBe(true);
+      expect(gitIn(up.server, "rev-parse", "HEAD")).toBe(gitIn(up.dev.dir, "rev-parse", "HEAD"));
+    }, 60_000);
+  }
+
+  test("the Code tab shows the repository's commit, branch, clean state and the deploy history", async () => {
+    const { html } = await t.admin.page(`/p/deploy/i/${id}/code`);
+    const head = gitIn(up.server, "rev-parse", "HEAD");
+    expect(html).toContain(`<code class="commit">${head.slice(0, 12)}</code>`);
+    expect(html).toMatch(/<td>main<\/td>/);
+    expect(html).toContain("clean");
+    expect(html).toContain('data-action="restart"');
+    expect(html).toContain('data-action="upgrade"');
+    expect(html).toContain("rolled back");
+    expect(html).toContain(">Roll back<");
+    writeFileSync(join(up.server, "acme_sale", "models", "sale.py"), "X = 'edited on the server'\n");
+    const dirty = await t.admin.page(`/p/deploy/i/${id}/code`);
+    expect(dirty.html).toContain("dirty: 1 changed by hand");
+    const refused = await t.admin.postJson("/api/v1/ops/deploy.run", { instance: id, ref: "main" });
+    expect(refused.body.error.code).toBe("E_CONFLICT");
+    gitIn(up.server, "checkout", "--", ".");
+  }, 30_000);
+});
