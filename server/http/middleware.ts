@@ -6,6 +6,7 @@ import { resolveToken } from "../auth/tokens.ts";
 import type { Core } from "../core.ts";
 import { AppError } from "../errors.ts";
 import type { Env } from "../sdk/types.ts";
+import { verifiesItselfRoute } from "./self-auth.ts";
 
 export const PRE_CSRF_COOKIE = "odoodeck_csrf";
 const PUBLIC = [
@@ -82,7 +83,7 @@ export function authenticate(core: Core): MiddlewareHandler<Env> {
         }
       } else expired = s === "expired";
     }
-    if (!c.get("principal") && !isPublicPath(c.req.path)) {
+    if (!c.get("principal") && !isPublicPath(c.req.path) && !verifiesItselfRoute(c)) {
       throw expired
         ? new AppError("E_SESSION_EXPIRED", undefined, { hint: "Sign in again" })
         : new AppError("E_UNAUTHENTICATED", undefined, {
@@ -111,6 +112,8 @@ export function preSessionCsrf(c: Parameters<MiddlewareHandler<Env>>[0], secure:
 export function csrfProtection(): MiddlewareHandler<Env> {
   return async (c, next) => {
     if (SAFE.has(c.req.method)) return next();
+    // Webhooks prove themselves (HMAC) and get no principal: there is no session to ride.
+    if (verifiesItselfRoute(c)) return next();
     const p = c.get("principal");
     if (p?.via === "token") return next();
     const expected = p ? c.get("csrf") : (getCookie(c, PRE_CSRF_COOKIE) ?? null);

@@ -20,7 +20,15 @@ except Exception:
     print(0)
 `;
 
-async function get(
+/**
+ * A GET made from the instance's server (through its connection: a port bound to loopback there
+ * counts), without following redirects. Any failure answers status 0; `body` is its first 256
+ * characters.
+ * @example
+ * const r = await httpGetOnServer(conn, "http://127.0.0.1:8069/web/login?db=acme", 5000);
+ * if (r.status !== 200) throw new Error("the login page does not answer");
+ */
+export async function httpGetOnServer(
   conn: Connection,
   url: string,
   timeoutMs: number,
@@ -50,10 +58,10 @@ export async function probeOdoo(
   db: string | null,
   timeoutMs = 2000,
 ): Promise<Readiness["via"] | null> {
-  const health = await get(conn, `${baseUrl}/web/health`, timeoutMs);
+  const health = await httpGetOnServer(conn, `${baseUrl}/web/health`, timeoutMs);
   if (health.status === 200 && /"status"\s*:\s*"pass"/.test(health.body)) return "/web/health";
   if (health.status === 0) return null;
-  const login = await get(
+  const login = await httpGetOnServer(
     conn,
     `${baseUrl}/web/login${db ? `?db=${encodeURIComponent(db)}` : ""}`,
     timeoutMs,

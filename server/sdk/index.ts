@@ -30,10 +30,12 @@ export type {
   WaitReadyOptions,
 } from "../runtime/types.ts";
 export type { ManagedSpec } from "../runtime/managed.ts";
+export { httpGetOnServer } from "../runtime/readiness.ts";
 export { AppError, isAppError, toAppError, type ErrorCode } from "../errors.ts";
 export { ok, fail, wantsHtml, isHtmx } from "../http/respond.ts";
 export { sseStream } from "../http/sse.ts";
 export { acceptsUpload } from "../http/body-limit.ts";
+export { verifiesItself } from "../http/self-auth.ts";
 export { fileChunks } from "../connections/streams.ts";
 /**
  * Who owns a row of shared state, for recovery after a crash: record `processOwner` with the row;

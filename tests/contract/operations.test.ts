@@ -122,6 +122,10 @@ describe("every declared operation", () => {
     "jobs.set-enabled",
     "database.vacuum",
     "database.cancel-query",
+    "deploy.repos",
+    "deploy.history",
+    "deploy.run",
+    "deploy.rollback",
   ];
 
   test("the list above is the whole catalogue (a new operation must join this contract)", () => {

@@ -1,0 +1,34 @@
+/**
+ * Deployments: the git repositories behind an instance's addons, a deploy that classifies the
+ * change like Odoo.sh (install / upgrade / restart / nothing), backs up first, smoke-checks and
+ * rolls code and data back together, and push webhooks from GitHub, GitLab and Gitea.
+ */
+import { definePlugin } from "../../server/sdk/index.ts";
+import * as m0001 from "./migrations/0001-deploys.ts";
+import { declareDeployOperations } from "./operations.ts";
+import { DeployStore } from "./run/store.ts";
+import { deploySettings } from "./settings.ts";
+import { codeRoutes } from "./views/routes.tsx";
+import { hookRoutes } from "./webhooks/routes.ts";
+import { HookStore } from "./webhooks/store.ts";
+
+export default definePlugin({
+  id: "deploy",
+  name: "Deployments",
+  version: "1.0.0",
+  sdk: "^2",
+  description: "Git-aware deploys: classify, back up first, smoke check, roll back; push webhooks",
+  capabilities: ["connections", "odoo-database"],
+  migrations: { "0001-deploys": m0001 },
+  settings: deploySettings,
+  nav: [{ label: "Code", path: "/code", scope: "instance" }],
+  register(ctx) {
+    const hooks = new HookStore(ctx.db, ctx.secrets);
+    ctx.pages(codeRoutes(ctx, hooks));
+    ctx.api(hookRoutes(ctx, hooks));
+    declareDeployOperations(ctx);
+  },
+  async start(ctx) {
+    await new DeployStore(ctx.db).markInterrupted(); // deploys a previous process left going
+  },
+});
