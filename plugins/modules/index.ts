@@ -1,7 +1,7 @@
 import { definePlugin } from "../../server/sdk/index.ts";
 import * as m0001 from "./migrations/0001-checksums.ts";
 import * as m0002 from "./migrations/0002-actions.ts";
-import { modulesRoutes } from "./routes.tsx";
+import { modulesRoutes } from "./http/routes.tsx";
 import { modulesSettings } from "./settings.ts";
 
 export default definePlugin({

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import type { BackupApi as ProvidedBackupApi } from "../../plugins/backup/api.ts";
 import backupPlugin from "../../plugins/backup/index.ts";
 import { settings as backupSettings } from "../../plugins/backup/settings.ts";
-import type { BackupApi as UsedBackupApi } from "../../plugins/modules/backup-api.ts";
+import type { BackupApi as UsedBackupApi } from "../../plugins/modules/actions/backup-api.ts";
 import modulesPlugin from "../../plugins/modules/index.ts";
 import { modulesSettings } from "../../plugins/modules/settings.ts";
 import { writeSettings } from "../../server/plugin-host/settings.ts";

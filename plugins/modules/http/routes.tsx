@@ -1,15 +1,15 @@
 import { Hono } from "hono";
-import { AppError, type AppContext, type Env, ok } from "../../server/sdk/index.ts";
-import { ChecksumStore } from "./checksum-store.ts";
-import { compareModules } from "./compare.ts";
-import { currentChecksums, loadModulesReport, type ModulesReport } from "./load-report.ts";
+import { AppError, type AppContext, type Env, ok } from "../../../server/sdk/index.ts";
+import { ChecksumStore } from "../store/checksum-store.ts";
+import { compareModules } from "../report/compare.ts";
+import { currentChecksums, loadModulesReport, type ModulesReport } from "../report/load-report.ts";
 import { instanceId } from "./params.ts";
-import { LIVE_STATES } from "./report.ts";
+import { LIVE_STATES } from "../report/report.ts";
 import { actionRoutes } from "./routes-actions.tsx";
-import type { ModulesCtx } from "./settings.ts";
-import { ComparePage } from "./views/compare-page.tsx";
-import { ModuleDetail } from "./views/module-detail.tsx";
-import { FILTERS, type FilterName, ModulesPage } from "./views/modules-page.tsx";
+import type { ModulesCtx } from "../settings.ts";
+import { ComparePage } from "../views/compare-page.tsx";
+import { ModuleDetail } from "../views/module-detail.tsx";
+import { FILTERS, type FilterName, ModulesPage } from "../views/modules-page.tsx";
 
 /** The JSON API refuses a report without modules; the page shows what it has. */
 function requireModules(r: ModulesReport) {

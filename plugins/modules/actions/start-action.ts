@@ -1,12 +1,12 @@
-import { AppError, type InstanceHandle, odoo, toAppError } from "../../server/sdk/index.ts";
-import { ActionStore } from "./action-store.ts";
+import { AppError, type InstanceHandle, odoo, toAppError } from "../../../server/sdk/index.ts";
+import { ActionStore } from "../store/action-store.ts";
 import { backUpFirst, planBackup } from "./backup-first.ts";
-import { ChecksumStore } from "./checksum-store.ts";
-import { readDbModules } from "./db-modules.ts";
-import { currentChecksums, loadModulesReport } from "./load-report.ts";
+import { ChecksumStore } from "../store/checksum-store.ts";
+import { readDbModules } from "../report/db-modules.ts";
+import { currentChecksums, loadModulesReport } from "../report/load-report.ts";
 import { buildOdooCommand, type ModuleAction, parseModuleList } from "./odoo-command.ts";
 import { runLogged } from "./run-command.ts";
-import type { ModulesCtx } from "./settings.ts";
+import type { ModulesCtx } from "../settings.ts";
 
 /** Where a failed action offers its rollback. */
 export const actionPath = (instanceId: number, operationId: string) =>

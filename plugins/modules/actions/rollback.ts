@@ -3,11 +3,11 @@
  * the backup plugin restores it over the instance as its own locking operation (temporary
  * database, verify, swap; the damaged database is kept aside as a rollback copy).
  */
-import { AppError, type AppContext, type InstanceHandle } from "../../server/sdk/index.ts";
-import { type ActionRecord, ActionStore, canRollBack } from "./action-store.ts";
+import { AppError, type AppContext, type InstanceHandle } from "../../../server/sdk/index.ts";
+import { type ActionRecord, ActionStore, canRollBack } from "../store/action-store.ts";
 import { authorizeChange } from "./authorize.ts";
 import { backupApi } from "./backup-api.ts";
-import type { ModulesCtx } from "./settings.ts";
+import type { ModulesCtx } from "../settings.ts";
 
 /** The record as it stands now: a live operation's status wins over the stored one. */
 export function withLive(ctx: ModulesCtx, a: ActionRecord): ActionRecord {
