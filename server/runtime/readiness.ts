@@ -20,7 +20,12 @@ except Exception:
     print(0)
 `;
 
-async function get(
+/**
+ * GET `url` from the instance's server (through its connection): the status (0 when nothing
+ * answers) and the first 256 characters of the body.
+ * @example const { status } = await odooHttpGet(conn, "http://127.0.0.1:8069/web/login?db=prod", 5000);
+ */
+export async function odooHttpGet(
   conn: Connection,
   url: string,
   timeoutMs: number,
@@ -50,10 +55,10 @@ export async function probeOdoo(
   db: string | null,
   timeoutMs = 2000,
 ): Promise<Readiness["via"] | null> {
-  const health = await get(conn, `${baseUrl}/web/health`, timeoutMs);
+  const health = await odooHttpGet(conn, `${baseUrl}/web/health`, timeoutMs);
   if (health.status === 200 && /"status"\s*:\s*"pass"/.test(health.body)) return "/web/health";
   if (health.status === 0) return null;
-  const login = await get(
+  const login = await odooHttpGet(
     conn,
     `${baseUrl}/web/login${db ? `?db=${encodeURIComponent(db)}` : ""}`,
     timeoutMs,

@@ -96,10 +96,14 @@ describe("install / upgrade / uninstall as operations", () => {
       `fake odoo-bin called with: -c ${join(dir, "dev.conf")} -d ${prod} -u crm,mail --stop-after-init`,
     );
     expect(op.log).toContain("odoo.modules.loading: done");
+    // No unit, container or managed process: odoodeck cannot stop the server, and says so.
     expect(op.steps.map((s: any) => [s.name, s.status])).toEqual([
+      ["warning: server keeps running", "ok"],
       ["run odoo", "ok"],
       ["record checksums", "ok"],
     ]);
+    expect(op.steps[0].result).toEqual({ warning: "the server keeps running: its crons may hold locks" });
+    expect(op.log).toContain("warning: the server keeps running: its crons may hold locks");
     // What was deployed is now the reference for "changed since last recorded".
     const { body } = await t.admin.getJson(`/api/v1/modules/i/${devId}`);
     expect(body.data.modules.find((m: any) => m.name === "crm").recorded.recordedBy).toMatch(/^user/);

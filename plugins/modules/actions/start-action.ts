@@ -1,31 +1,27 @@
-import { AppError, type InstanceHandle, odoo, toAppError } from "../../../server/sdk/index.ts";
-import { ActionStore } from "../store/action-store.ts";
-import { backUpFirst, planBackup } from "./backup-first.ts";
-import { ChecksumStore } from "../store/checksum-store.ts";
-import { readDbModules } from "../report/db-modules.ts";
-import { currentChecksums, loadModulesReport } from "../report/load-report.ts";
-import { buildOdooCommand, type ModuleAction, parseModuleList } from "./odoo-command.ts";
-import { runLogged } from "./run-command.ts";
+import { AppError, type InstanceHandle, odoo } from "../../../server/sdk/index.ts";
+import { loadModulesReport, type ModulesReport } from "../report/load-report.ts";
 import type { ModulesCtx } from "../settings.ts";
+import { ActionStore } from "../store/action-store.ts";
+import { ChecksumStore } from "../store/checksum-store.ts";
+import { type ActionRun, runAction, stepNames } from "./action-steps.ts";
+import { planBackup } from "./backup-first.ts";
+import { buildOdooCommand, type ModuleAction, parseModuleList } from "./odoo-command.ts";
+import { planServer } from "./server-control.ts";
 
 /** Where a failed action offers its rollback. */
 export const actionPath = (instanceId: number, operationId: string) =>
   `/p/modules/i/${instanceId}/modules/actions/${operationId}`;
 
-/**
- * Checks the request against the database, then starts the operation under the instance lock:
- * optionally a backup first (a child operation), then odoo, then the checksums of what it deployed.
- * `backupFirst` undefined means the plugin's default for this instance.
- */
-export async function startModuleAction(
-  ctx: ModulesCtx,
-  inst: InstanceHandle,
-  input: { action: ModuleAction; modules: string; actor: string; backupFirst?: boolean },
-): Promise<{ id: string; done: Promise<unknown>; backupFirst: boolean }> {
-  const modules = parseModuleList(input.modules);
-  const settings = await ctx.settings();
-  const store = new ChecksumStore(ctx.db);
-  const report = await loadModulesReport(inst, store, { skipStatic: settings.checksumSkipStatic });
+export interface ActionRequest {
+  action: ModuleAction;
+  modules: string | string[];
+  actor: string;
+  /** undefined: the plugin's default for this instance. */
+  backupFirst?: boolean;
+}
+
+/** The modules as the database has them, after checking the request makes sense for each. */
+async function checkRequest(report: ModulesReport, action: ModuleAction, modules: string[]) {
   if (!report.modules) {
     const e = report.errors[0];
     throw new AppError((e?.code as any) ?? "E_INTERNAL", e?.message ?? "The modules cannot be read", {
@@ -37,18 +33,28 @@ export async function startModuleAction(
     const m = byName.get(name);
     if (!m) throw new AppError("E_NOT_FOUND", `No module "${name}" in ${report.dbName} nor on disk`);
     const installed = m.state === "installed" || m.state === "to upgrade";
-    if (input.action === "install" && installed)
+    if (action === "install" && installed)
       throw new AppError("E_VALIDATION", `${name} is already installed`, { hint: "Use upgrade instead" });
-    if (input.action !== "install" && !installed)
+    if (action !== "install" && !installed)
       throw new AppError("E_VALIDATION", `${name} is not installed (state: ${m.state})`);
-    if (input.action !== "uninstall" && m.missing)
+    if (action !== "uninstall" && m.missing)
       throw new AppError("E_VALIDATION", `${name} is missing from every addons path`, {
         hint: "Deploy its code first: Odoo would stop with an error",
       });
   }
-  const conn = await inst.connection();
-  const plan = await planBackup(ctx, inst, input.backupFirst);
-  const exe = await odoo.resolveOdooExecutable(conn, {
+  return byName;
+}
+
+/** How this instance runs Odoo for the action (its odoo-bin, python3 odoo-bin, or docker exec). */
+async function resolveCommand(
+  ctx: ModulesCtx,
+  inst: InstanceHandle,
+  action: ModuleAction,
+  modules: string[],
+  dbName: string,
+) {
+  const settings = await ctx.settings();
+  const exe = await odoo.resolveOdooExecutable(await inst.connection(), {
     configured: settings.odooBin,
     confPath: inst.confPath,
     addonsPaths: (await inst.odoo()).settings.addonsPaths,
@@ -60,72 +66,75 @@ export async function startModuleAction(
       hint: `Looked at ${exe.looked.join(", ")}. Set the odoo-bin path in the modules settings`,
     });
   const cmd = buildOdooCommand({
-    action: input.action,
+    action,
     modules,
     odoo: exe.argv,
     confPath: inst.confPath,
-    dbName: report.dbName ?? "",
+    dbName,
     container: inst.container,
   });
-  const actions = new ActionStore(ctx.db);
+  return { cmd, note: exe.note };
+}
+
+/** Everything the steps need, checked before the operation starts: bad requests start nothing. */
+async function prepare(
+  ctx: ModulesCtx,
+  inst: InstanceHandle,
+  input: ActionRequest,
+): Promise<Omit<ActionRun, "actionUrl">> {
+  const modules = parseModuleList(input.modules);
+  const settings = await ctx.settings();
+  const checksums = new ChecksumStore(ctx.db);
+  const report = await loadModulesReport(inst, checksums, { skipStatic: settings.checksumSkipStatic });
+  const before = await checkRequest(report, input.action, modules);
+  const conn = await inst.connection();
+  const backup = await planBackup(ctx, inst, input.backupFirst);
+  const dbName = report.dbName ?? "";
+  const { cmd, note } = await resolveCommand(ctx, inst, input.action, modules, dbName);
+  return {
+    ctx,
+    inst,
+    conn,
+    action: input.action,
+    modules,
+    actor: input.actor,
+    dbName,
+    cmd,
+    exeNote: note,
+    backup,
+    server: await planServer(ctx, inst),
+    before,
+    actions: new ActionStore(ctx.db),
+    checksums,
+    skipStatic: settings.checksumSkipStatic,
+  };
+}
+
+/**
+ * Checks the request against the database, then starts the action as one operation under the
+ * instance lock (see action-steps.ts for its steps). Its row in modules_actions follows it.
+ */
+export async function startModuleAction(
+  ctx: ModulesCtx,
+  inst: InstanceHandle,
+  input: ActionRequest,
+): Promise<{ id: string; done: Promise<unknown>; backupFirst: boolean }> {
+  const prepared = await prepare(ctx, inst, input);
+  const { modules, backup, actions } = prepared;
   const verb = input.action[0].toUpperCase() + input.action.slice(1);
-  // run() needs its own id (the backup's parent); it is known once start() returns.
-  let idKnown!: (id: string) => void;
-  const ownId = new Promise<string>((resolve) => (idKnown = resolve));
+  // The steps update the action's row: they wait until it is written.
+  let rowWritten!: () => void;
+  const written = new Promise<void>((resolve) => (rowWritten = resolve));
   const op = ctx.operations.start({
     kind: `modules.${input.action}`,
-    title: `${verb} ${modules.join(", ")} on ${inst.name}${plan.api ? " (backup first)" : ""}`,
+    title: `${verb} ${modules.join(", ")} on ${inst.name}${backup.api ? " (backup first)" : ""}`,
     instanceId: inst.id,
     actor: input.actor,
     lock: true,
-    steps: [...(plan.api ? ["back up first"] : []), "run odoo", "record checksums"],
-    run: async (op) => {
-      const id = await ownId;
-      if (plan.skipped) op.log(`No backup first: ${plan.skipped}`);
-      const api = plan.api;
-      const backup = api
-        ? await op.step("back up first", (s) =>
-            backUpFirst(api, actions, s, { inst, parentId: id, actor: input.actor, action: input.action }),
-          )
-        : null;
-      let run: { exitCode: number };
-      try {
-        run = await op.step("run odoo", (s) => {
-          s.log(`Odoo: ${exe.note}`);
-          return runLogged(conn, cmd.argv, s, cmd.stdin);
-        });
-      } catch (e) {
-        if (!backup) throw e;
-        const err = toAppError(e);
-        throw new AppError(err.code, err.message, {
-          hint: `A backup was taken just before: roll back to ${backup.name} at ${actionPath(inst.id, id)}`,
-        });
-      }
-      if (input.action === "uninstall") return { ...run, modules, backup };
-      // What was just deployed becomes the reference for "changed since last recorded": the
-      // modules asked for and every module whose state or version odoo changed (dependencies).
-      const recorded = await op.step("record checksums", async (s) => {
-        const after = await readDbModules((await inst.odoo()).db);
-        const changed = after.filter((m) => {
-          const before = byName.get(m.name);
-          const live = m.state === "installed" || m.state === "to upgrade";
-          return (
-            live &&
-            (modules.includes(m.name) ||
-              before?.state !== m.state ||
-              (before?.installedVersion ?? null) !== (m.version ?? null))
-          );
-        });
-        const sums = await currentChecksums(
-          inst,
-          changed.map((m) => byName.get(m.name) ?? { name: m.name, installedVersion: m.version }),
-          { skipStatic: settings.checksumSkipStatic },
-        );
-        await store.record(inst.id, sums, input.actor);
-        s.log(`recorded ${sums.length} checksum(s)`);
-        return sums.length;
-      });
-      return { ...run, modules, backup, recorded };
+    steps: stepNames(prepared),
+    run: async (o) => {
+      await written;
+      return runAction(o, { ...prepared, actionUrl: actionPath(inst.id, o.id) });
     },
   });
   try {
@@ -136,9 +145,9 @@ export async function startModuleAction(
       modules: modules.join(","),
       actor: input.actor,
     });
-    if (plan.skipped) await actions.update(op.id, { backupSkipped: plan.skipped });
+    if (backup.skipped) await actions.update(op.id, { backupSkipped: backup.skipped });
   } finally {
-    idKnown(op.id);
+    rowWritten();
   }
   void op.done.then((snap) =>
     actions
@@ -149,5 +158,5 @@ export async function startModuleAction(
       })
       .catch((e) => ctx.log.error("modules: recording the action's outcome failed", { error: String(e) })),
   );
-  return { id: op.id, done: op.done, backupFirst: !!plan.api };
+  return { id: op.id, done: op.done, backupFirst: !!backup.api };
 }
