@@ -322,3 +322,35 @@ describe("odoo-bin out of the box (issue 15, item 3)", () => {
     expect(op.log).toContain(`fake odoo-bin called with: -c ${conf} -d ${prod} -u crm --stop-after-init`);
   }, 60_000);
 });
+
+describe("the same actions as declared operations (REST /api/v1/ops, CLI, MCP)", () => {
+  test("modules.upgrade runs through the executor; uninstall needs the typed name; production needs an admin", async () => {
+    await setOdooBin(fakeOdooBin("odoo-bin-ops", 0));
+    const r = await operator.postJson("/api/v1/ops/modules.upgrade", { instance: devId, modules: ["crm"] });
+    expect(r.status).toBe(202);
+    const op = await waitFor(r.body.data.operationId);
+    expect(op).toMatchObject({ status: "ok", kind: "modules.upgrade" });
+    expect(op.log).toContain("-u crm --stop-after-init");
+
+    const noName = await operator.postJson("/api/v1/ops/modules.uninstall", {
+      instance: devId,
+      modules: ["crm"],
+    });
+    expect(noName.body.error.code).toBe("E_CONFIRMATION");
+    const onLive = await operator.postJson("/api/v1/ops/modules.upgrade", {
+      instance: liveId,
+      modules: ["crm"],
+    });
+    expect(onLive.body.error.code).toBe("E_FORBIDDEN");
+    const bad = await operator.postJson("/api/v1/ops/modules.upgrade", {
+      instance: devId,
+      modules: ["Bad Name"],
+    });
+    expect(bad.body.error.code).toBe("E_VALIDATION");
+
+    const list = await viewer.postJson("/api/v1/ops/modules.list", { instance: devId });
+    expect(list.body.data.modules.find((m: any) => m.name === "crm").state).toBe("installed");
+    const rec = await viewer.postJson("/api/v1/ops/modules.record-checksums", { instance: devId });
+    expect(rec.body.error.code).toBe("E_FORBIDDEN");
+  });
+});

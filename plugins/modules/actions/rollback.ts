@@ -49,42 +49,53 @@ export async function startRollback(
       details: { action: operationId, backup: a.backupName, ...details },
     });
   try {
-    if (!canRollBack(a))
-      throw a.rollbackStatus === "ok" || a.rollbackStatus === "running"
-        ? new AppError("E_CONFLICT", `This ${a.action} was already rolled back by ${a.rollbackBy}`, {
-            hint: `See operation ${a.rollbackOperationId}`,
-          })
-        : new AppError(
-            "E_VALIDATION",
-            `Nothing to roll back: the ${a.action} is ${a.status}${a.backupName ? "" : " and took no backup"}`,
-            {
-              hint:
-                a.status === "ok"
-                  ? "Only a failed action offers a rollback; restore a backup from the Backups page if needed"
-                  : "A rollback needs a backup taken just before the action",
-            },
-          );
-    const api = backupApi(ctx);
-    if (!api)
-      throw new AppError("E_BACKUP_UNAVAILABLE", "The backup plugin is not enabled: it does the restore", {
-        hint: "Enable the “Backup & restore” plugin",
-      });
-    const r = await api.restore(inst.id, { backupId: a.backupId!, actor: p.username, neutralize: false });
-    const store = new ActionStore(ctx.db);
-    await store.update(a.operationId, {
-      rollbackOperationId: r.operationId,
-      rollbackStatus: "running",
-      rollbackBy: p.username,
-    });
+    const r = await beginRollback(ctx, inst, a, p.username);
     await audit("ok", { operation: r.operationId });
-    void r.done.then((out) =>
-      store
-        .update(a.operationId, { rollbackStatus: out.status, rollbackDb: out.rollbackDb })
-        .catch((e) => ctx.log.error("modules: recording the rollback failed", { error: String(e) })),
-    );
-    return { operationId: r.operationId, backupName: a.backupName! };
+    return { operationId: r.operationId, backupName: r.backupName };
   } catch (e) {
     await audit("error", { code: (e as AppError).code ?? "E_INTERNAL" });
     throw e;
   }
+}
+
+/** Refuses what cannot be rolled back, else starts the restore of the action's backup (its own operation). */
+export async function beginRollback(
+  ctx: ModulesCtx,
+  inst: InstanceHandle,
+  a: ActionRecord,
+  actor: string,
+): Promise<{ operationId: string; backupName: string; done: Promise<unknown> }> {
+  if (!canRollBack(a))
+    throw a.rollbackStatus === "ok" || a.rollbackStatus === "running"
+      ? new AppError("E_CONFLICT", `This ${a.action} was already rolled back by ${a.rollbackBy}`, {
+          hint: `See operation ${a.rollbackOperationId}`,
+        })
+      : new AppError(
+          "E_VALIDATION",
+          `Nothing to roll back: the ${a.action} is ${a.status}${a.backupName ? "" : " and took no backup"}`,
+          {
+            hint:
+              a.status === "ok"
+                ? "Only a failed action offers a rollback; restore a backup from the Backups page if needed"
+                : "A rollback needs a backup taken just before the action",
+          },
+        );
+  const api = backupApi(ctx);
+  if (!api)
+    throw new AppError("E_BACKUP_UNAVAILABLE", "The backup plugin is not enabled: it does the restore", {
+      hint: "Enable the “Backup & restore” plugin",
+    });
+  const r = await api.restore(inst.id, { backupId: a.backupId!, actor, neutralize: false });
+  const store = new ActionStore(ctx.db);
+  await store.update(a.operationId, {
+    rollbackOperationId: r.operationId,
+    rollbackStatus: "running",
+    rollbackBy: actor,
+  });
+  const done = r.done.then((out) =>
+    store
+      .update(a.operationId, { rollbackStatus: out.status, rollbackDb: out.rollbackDb })
+      .catch((e) => ctx.log.error("modules: recording the rollback failed", { error: String(e) })),
+  );
+  return { operationId: r.operationId, backupName: a.backupName!, done };
 }
