@@ -7,7 +7,7 @@
  */
 import { readdir, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
-import type { Kysely } from "kysely";
+import type { Kysely } from "../../server/sdk/index.ts";
 import type { PluginContext, Principal } from "../../server/sdk/index.ts";
 import { toAppError } from "../../server/sdk/index.ts";
 import type { BackupSettings } from "./settings.ts";

@@ -1,8 +1,13 @@
 import { definePlugin } from "../../server/sdk/index.ts";
 import * as m0001 from "./migrations/0001-checksums.ts";
 import * as m0002 from "./migrations/0002-actions.ts";
-import { modulesRoutes } from "./routes.tsx";
+import { modulesRoutes } from "./http/routes.tsx";
+import { declareActionOperations } from "./ops/action-ops.ts";
+import { declareReadOperations } from "./ops/read-ops.ts";
+import { MODULES_SERVICE } from "./contract.ts";
+import { modulesService } from "./report/modules-service.ts";
 import { modulesSettings } from "./settings.ts";
+import { ChecksumStore } from "./store/checksum-store.ts";
 
 export default definePlugin({
   id: "modules",
@@ -18,5 +23,9 @@ export default definePlugin({
     const { pages, api } = modulesRoutes(ctx);
     ctx.pages(pages);
     ctx.api(api);
+    const store = new ChecksumStore(ctx.db);
+    declareReadOperations(ctx, store);
+    declareActionOperations(ctx);
+    ctx.services.provide(MODULES_SERVICE, modulesService(ctx, store));
   },
 });

@@ -31,6 +31,7 @@ export type {
 } from "../runtime/types.ts";
 export type { ManagedSpec } from "../runtime/managed.ts";
 export { httpGetOnServer } from "../runtime/readiness.ts";
+export { failuresSinceStart, type SmokeOptions, smokeCheck } from "../runtime/smoke.ts";
 export { AppError, isAppError, toAppError, type ErrorCode } from "../errors.ts";
 export { ok, fail, wantsHtml, isHtmx } from "../http/respond.ts";
 export { sseStream } from "../http/sse.ts";

@@ -28,3 +28,4 @@ export {
   type OdooExecutableLookup,
 } from "../odoo/odoo-executable.ts";
 export { addonsPathProblem, checkAddonsPaths, type AddonsPathProblem } from "../odoo/addons-paths.ts";
+/** GET a page of an Odoo from its own server (a port bound to loopback there counts). */

@@ -96,10 +96,14 @@ describe("install / upgrade / uninstall as operations", () => {
       `fake odoo-bin called with: -c ${join(dir, "dev.conf")} -d ${prod} -u crm,mail --stop-after-init`,
     );
     expect(op.log).toContain("odoo.modules.loading: done");
+    // No unit, container or managed process: odoodeck cannot stop the server, and says so.
     expect(op.steps.map((s: any) => [s.name, s.status])).toEqual([
+      ["warning: server keeps running", "ok"],
       ["run odoo", "ok"],
       ["record checksums", "ok"],
     ]);
+    expect(op.steps[0].result).toEqual({ warning: "the server keeps running: its crons may hold locks" });
+    expect(op.log).toContain("warning: the server keeps running: its crons may hold locks");
     // What was deployed is now the reference for "changed since last recorded".
     const { body } = await t.admin.getJson(`/api/v1/modules/i/${devId}`);
     expect(body.data.modules.find((m: any) => m.name === "crm").recorded.recordedBy).toMatch(/^user/);
@@ -317,4 +321,36 @@ describe("odoo-bin out of the box (issue 15, item 3)", () => {
     expect(op.log).toContain(`Odoo: ${bin} is not executable: run as python3 ${bin}`);
     expect(op.log).toContain(`fake odoo-bin called with: -c ${conf} -d ${prod} -u crm --stop-after-init`);
   }, 60_000);
+});
+
+describe("the same actions as declared operations (REST /api/v1/ops, CLI, MCP)", () => {
+  test("modules.upgrade runs through the executor; uninstall needs the typed name; production needs an admin", async () => {
+    await setOdooBin(fakeOdooBin("odoo-bin-ops", 0));
+    const r = await operator.postJson("/api/v1/ops/modules.upgrade", { instance: devId, modules: ["crm"] });
+    expect(r.status).toBe(202);
+    const op = await waitFor(r.body.data.operationId);
+    expect(op).toMatchObject({ status: "ok", kind: "modules.upgrade" });
+    expect(op.log).toContain("-u crm --stop-after-init");
+
+    const noName = await operator.postJson("/api/v1/ops/modules.uninstall", {
+      instance: devId,
+      modules: ["crm"],
+    });
+    expect(noName.body.error.code).toBe("E_CONFIRMATION");
+    const onLive = await operator.postJson("/api/v1/ops/modules.upgrade", {
+      instance: liveId,
+      modules: ["crm"],
+    });
+    expect(onLive.body.error.code).toBe("E_FORBIDDEN");
+    const bad = await operator.postJson("/api/v1/ops/modules.upgrade", {
+      instance: devId,
+      modules: ["Bad Name"],
+    });
+    expect(bad.body.error.code).toBe("E_VALIDATION");
+
+    const list = await viewer.postJson("/api/v1/ops/modules.list", { instance: devId });
+    expect(list.body.data.modules.find((m: any) => m.name === "crm").state).toBe("installed");
+    const rec = await viewer.postJson("/api/v1/ops/modules.record-checksums", { instance: devId });
+    expect(rec.body.error.code).toBe("E_FORBIDDEN");
+  });
 });

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import type { BackupApi as ProvidedBackupApi } from "../../plugins/backup/api.ts";
 import backupPlugin from "../../plugins/backup/index.ts";
 import { settings as backupSettings } from "../../plugins/backup/settings.ts";
-import type { BackupApi as UsedBackupApi } from "../../plugins/modules/backup-api.ts";
+import type { BackupApi as UsedBackupApi } from "../../plugins/modules/actions/backup-api.ts";
 import modulesPlugin from "../../plugins/modules/index.ts";
 import { modulesSettings } from "../../plugins/modules/settings.ts";
 import { writeSettings } from "../../server/plugin-host/settings.ts";
@@ -160,6 +160,7 @@ describe("back up first, then roll back a failed upgrade", () => {
     expect(upgrade.log).toContain("crm migration crashed halfway");
     expect(upgrade.steps.map((s: any) => [s.name, s.status])).toEqual([
       ["back up first", "ok"],
+      ["warning: server keeps running", "ok"],
       ["run odoo", "error"],
       ["record checksums", "skipped"],
     ]);
@@ -256,7 +257,12 @@ describe("back up first, then roll back a failed upgrade", () => {
     const r = await start(t.admin, live.id, { action: "upgrade", modules: "crm", confirm: "acme-live" });
     const done = await finished(r.body.data.operationId);
     expect(done.status).toBe("ok");
-    expect(done.steps.map((s: any) => s.name)).toEqual(["back up first", "run odoo", "record checksums"]);
+    expect(done.steps.map((s: any) => s.name)).toEqual([
+      "back up first",
+      "warning: server keeps running",
+      "run odoo",
+      "record checksums",
+    ]);
     expect((await okBackups(live.id)).length).toBe(before + 1);
     const { html } = await t.admin.page(`/p/modules/i/${live.id}/modules/actions/${r.body.data.operationId}`);
     expect(html).toContain(done.steps[0].result.name);
@@ -320,6 +326,7 @@ describe("when it cannot back up, the upgrade does not run", () => {
       expect(o.error.message).toContain("The backup before the upgrade failed, so the upgrade was not run");
       expect(o.steps.map((s: any) => [s.name, s.status])).toEqual([
         ["back up first", "error"],
+        ["warning: server keeps running", "skipped"],
         ["run odoo", "skipped"],
         ["record checksums", "skipped"],
       ]);

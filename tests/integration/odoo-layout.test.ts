@@ -11,7 +11,7 @@ import { checkNeutralization, verifyNeutralization } from "../../plugins/backup/
 import { restoreToNewDatabase } from "../../plugins/backup/restore.ts";
 import { type RestoreEnv, restoreEnv, testDir } from "../../plugins/backup/restore-test-helpers.ts";
 import { odooStartCheck } from "../../plugins/backup/restore-test-checks.ts";
-import { scanOdooAddons } from "../../plugins/modules/addons-scan.ts";
+import { scanOdooAddons } from "../../plugins/modules/scan/addons-scan.ts";
 import { addonsRoots, findModuleFile } from "../../server/odoo/addons-roots.ts";
 import { resolveOdooExecutable } from "../../server/odoo/odoo-executable.ts";
 import { writeFakeOdooBin } from "../helpers/fake-odoo-bin.ts";

@@ -1,4 +1,4 @@
-import type { Kysely } from "kysely";
+import type { Kysely } from "../../../server/sdk/index.ts";
 
 /**
  * Which odoodeck process runs a backup ("<boot id>:<pid>:<start time>", as operations record it):

@@ -1,4 +1,4 @@
-import type { Kysely } from "kysely";
+import type { Kysely } from "../../../server/sdk/index.ts";
 
 /**
  * One row per uploaded backup file: who uploaded it, from which instance (a restore from it then

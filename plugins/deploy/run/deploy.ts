@@ -3,7 +3,7 @@
  * stop Odoo (crons stop with it) → odoo-bin -i/-u → restart → smoke. When anything after the
  * checkout fails, the rollback step puts back the old commit and the backup, and restarts.
  */
-import { AppError, type InstanceHandle, toAppError } from "../../../server/sdk/index.ts";
+import { AppError, type InstanceHandle, smokeCheck, toAppError } from "../../../server/sdk/index.ts";
 import { type Classification, classifyChange } from "../classify/classify.ts";
 import { discoverRepos, type RepoInfo } from "../repos/discover.ts";
 import { checkRef, git } from "../repos/git.ts";
@@ -11,7 +11,6 @@ import type { DeployCtx } from "../settings.ts";
 import type { BackupApi } from "./backup-api.ts";
 import { odooCommand, runOdooUpdate } from "./odoo-update.ts";
 import { restoreCode, type Taken } from "./rollback.ts";
-import { smokeCheck } from "./smoke.ts";
 import { DeployStore } from "./store.ts";
 
 export const DEPLOY_STEPS = [
@@ -43,7 +42,7 @@ export interface DeployResult {
   to: string;
   classification: Classification;
   backup: string | null;
-  smoke: { readyMs: number } | null;
+  smoke: { readyMs: number | null } | null;
 }
 
 /** The repository a request names, among those the instance's addons path leads to. */
@@ -205,7 +204,11 @@ export async function startDeploy(ctx: DeployCtx, inst: InstanceHandle, req: Dep
         });
         ctx.runtimes.mark(inst.id, null);
         const smoke = await o.step("smoke", (s) =>
-          smokeCheck(inst, rt, odooSettings.httpPort, restartedAt, s, settings.readyTimeoutS * 1000),
+          smokeCheck(s, inst, rt, {
+            since: restartedAt,
+            waitMs: settings.readyTimeoutS * 1000,
+            onFailure: "the deploy is rolled back",
+          }),
         );
         return done(c, taken.backupId, smoke);
       } catch (e) {
@@ -221,7 +224,11 @@ export async function startDeploy(ctx: DeployCtx, inst: InstanceHandle, req: Dep
         throw err;
       }
 
-      async function done(c: Classification, backupId: number | null, smoke: { readyMs: number } | null) {
+      async function done(
+        c: Classification,
+        backupId: number | null,
+        smoke: { readyMs: number | null } | null,
+      ) {
         await store.update(runId, { status: "ok" });
         return {
           runId,

@@ -1,4 +1,4 @@
-import type { Kysely } from "kysely";
+import type { Kysely } from "../../../server/sdk/index.ts";
 
 /** The checksum of each module's files as last deployed (installed, upgraded or recorded by hand). */
 export async function up(db: Kysely<any>): Promise<void> {

@@ -1,4 +1,4 @@
-import type { Kysely } from "kysely";
+import type { Kysely } from "../../../server/sdk/index.ts";
 
 /**
  * One row per install/upgrade/uninstall: the backup taken first (if any) and the rollback to it,

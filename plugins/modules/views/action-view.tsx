@@ -1,6 +1,6 @@
 import { type OperationStepState, ui } from "../../../server/sdk/index.ts";
-import { type ActionRecord, canRollBack } from "../action-store.ts";
-import type { BackupReadiness } from "../backup-api.ts";
+import { type ActionRecord, canRollBack } from "../store/action-store.ts";
+import type { BackupReadiness } from "../actions/backup-api.ts";
 
 const kind = (s: string | null) =>
   s === "ok" ? "ok" : s === "running" ? "info" : s === "cancelled" ? "warn" : "error";

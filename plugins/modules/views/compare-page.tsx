@@ -1,5 +1,5 @@
 import { ui } from "../../../server/sdk/index.ts";
-import type { Comparison, ModuleDiff } from "../compare.ts";
+import type { Comparison, ModuleDiff } from "../report/compare.ts";
 
 function DiffTable(props: { id: string; title: string; rows: ModuleDiff[]; left: string; right: string }) {
   const side = (s: ModuleDiff["left"]) => (s ? `${s.state}${s.version ? ` ${s.version}` : ""}` : "—");

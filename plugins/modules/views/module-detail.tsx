@@ -1,6 +1,6 @@
 import type { Child } from "hono/jsx";
 import { ui } from "../../../server/sdk/index.ts";
-import type { ModuleStatus } from "../report.ts";
+import type { ModuleStatus } from "../report/report.ts";
 import { Flags, StateBadge } from "./module-row.tsx";
 
 /** A collapsible tree: each node opens to its own edges; a module seen higher up is not expanded again. */

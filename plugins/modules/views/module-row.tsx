@@ -1,5 +1,5 @@
 import { ui } from "../../../server/sdk/index.ts";
-import type { ModuleStatus } from "../report.ts";
+import type { ModuleStatus } from "../report/report.ts";
 
 const STATE_KIND: Record<string, "ok" | "warn" | "error" | "muted" | "info"> = {
   installed: "ok",

@@ -1,7 +1,7 @@
 import type { Child } from "hono/jsx";
 import { ui } from "../../../server/sdk/index.ts";
-import type { ModulesReport } from "../load-report.ts";
-import type { ModuleStatus } from "../report.ts";
+import type { ModulesReport } from "../report/load-report.ts";
+import type { ModuleStatus } from "../report/report.ts";
 import { SectionErrors } from "./errors.tsx";
 import { Flags, StateBadge } from "./module-row.tsx";
 

@@ -1,4 +1,4 @@
-import { type Connection, odoo, toAppError } from "../../server/sdk/index.ts";
+import { type Connection, odoo, toAppError } from "../../../server/sdk/index.ts";
 import { mapLimit } from "./concurrency.ts";
 import { type Manifest, parseManifest } from "./manifest.ts";
 import { readTextOrNull } from "./read-text.ts";

@@ -1,4 +1,4 @@
-import { AppError, type odoo } from "../../server/sdk/index.ts";
+import { AppError, type odoo } from "../../../server/sdk/index.ts";
 
 /** A row of ir_module_module with its dependencies. */
 export interface DbModule {

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { parseManifest } from "./manifest.ts";
 import { parsePythonLiteral } from "./python-literal.ts";
-import { adaptVersion, compareVersions, seriesOf } from "./versions.ts";
+import { adaptVersion, compareVersions, seriesOf } from "../report/versions.ts";
 
 const CRM = `# -*- coding: utf-8 -*-
 # Part of Odoo. See LICENSE file for full copyright and licensing details.

@@ -1,4 +1,4 @@
-import { AppError, type Connection, type StepApi } from "../../server/sdk/index.ts";
+import { AppError, type Connection, type StepApi } from "../../../server/sdk/index.ts";
 
 /** Streams a process's output into the operation log line by line; returns the exit code. */
 async function pump(stream: ReadableStream<Uint8Array>, log: (line: string) => void): Promise<void> {

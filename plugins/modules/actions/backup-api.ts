@@ -3,8 +3,8 @@
  * plugins never import each other (the backup plugin's plugins/backup/api.ts is the provider; a
  * type test checks the two still fit). Absent when the backup plugin is not enabled.
  */
-import type { InstanceHandle } from "../../server/sdk/index.ts";
-import type { ModulesCtx } from "./settings.ts";
+import type { InstanceHandle } from "../../../server/sdk/index.ts";
+import type { ModulesCtx } from "../settings.ts";
 
 export type BackupReadiness =
   | { ok: true; destinations: string[] }

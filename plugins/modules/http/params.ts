@@ -1,4 +1,4 @@
-import { AppError, type AppContext } from "../../server/sdk/index.ts";
+import { AppError, type AppContext } from "../../../server/sdk/index.ts";
 
 /** The instance id of the URL (or of the query parameter `name`). */
 export const instanceId = (c: AppContext, name = "instance"): number => {

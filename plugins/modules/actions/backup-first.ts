@@ -3,10 +3,10 @@
  * action's operation (under its instance lock, cancelled with it). If it does not finish, the
  * action stops there: odoo never runs without the safety net the user asked for.
  */
-import { AppError, type ErrorCode, type InstanceHandle, type StepApi } from "../../server/sdk/index.ts";
-import type { ActionStore } from "./action-store.ts";
+import { AppError, type ErrorCode, type InstanceHandle, type StepApi } from "../../../server/sdk/index.ts";
+import type { ActionStore } from "../store/action-store.ts";
 import { type BackupApi, backupApi, backupFirstDefault, backupReadiness } from "./backup-api.ts";
-import type { ModulesCtx } from "./settings.ts";
+import type { ModulesCtx } from "../settings.ts";
 
 export interface BackupPlan {
   /** Set when the action backs up first. */

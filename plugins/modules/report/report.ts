@@ -1,5 +1,5 @@
-import type { AddonsScan } from "./addons-scan.ts";
-import type { RecordedChecksum } from "./checksum-store.ts";
+import type { AddonsScan } from "../scan/addons-scan.ts";
+import type { RecordedChecksum } from "../store/checksum-store.ts";
 import { type DbModule, dependantsOf } from "./db-modules.ts";
 import { adaptVersion, compareVersions, seriesOf } from "./versions.ts";
 

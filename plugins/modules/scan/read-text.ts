@@ -1,4 +1,4 @@
-import { type Connection, isAppError } from "../../server/sdk/index.ts";
+import { type Connection, isAppError } from "../../../server/sdk/index.ts";
 
 /** A whole small file as text through the connection; null when it does not exist. */
 export async function readTextOrNull(conn: Connection, path: string): Promise<string | null> {

@@ -1,22 +1,15 @@
 import { Hono } from "hono";
-import { AppError, type AppContext, type Env, ok } from "../../server/sdk/index.ts";
-import { ChecksumStore } from "./checksum-store.ts";
-import { compareModules } from "./compare.ts";
-import { currentChecksums, loadModulesReport, type ModulesReport } from "./load-report.ts";
+import { AppError, type AppContext, type Env, ok } from "../../../server/sdk/index.ts";
+import { ChecksumStore } from "../store/checksum-store.ts";
+import { compareModules } from "../report/compare.ts";
+import { loadModulesReport } from "../report/load-report.ts";
+import { recordDeployed as recordDeployedModules, requireModules } from "../report/modules-service.ts";
 import { instanceId } from "./params.ts";
-import { LIVE_STATES } from "./report.ts";
 import { actionRoutes } from "./routes-actions.tsx";
-import type { ModulesCtx } from "./settings.ts";
-import { ComparePage } from "./views/compare-page.tsx";
-import { ModuleDetail } from "./views/module-detail.tsx";
-import { FILTERS, type FilterName, ModulesPage } from "./views/modules-page.tsx";
-
-/** The JSON API refuses a report without modules; the page shows what it has. */
-function requireModules(r: ModulesReport) {
-  if (r.modules) return r.modules;
-  const e = r.errors.find((x) => x.section !== "addons") ?? r.errors[0];
-  throw new AppError((e?.code as any) ?? "E_INTERNAL", e?.message, { hint: e?.hint });
-}
+import type { ModulesCtx } from "../settings.ts";
+import { ComparePage } from "../views/compare-page.tsx";
+import { ModuleDetail } from "../views/module-detail.tsx";
+import { FILTERS, type FilterName, ModulesPage } from "../views/modules-page.tsx";
 
 export function modulesRoutes(ctx: ModulesCtx) {
   const store = new ChecksumStore(ctx.db);
@@ -26,19 +19,15 @@ export function modulesRoutes(ctx: ModulesCtx) {
   async function recordDeployed(c: AppContext, id: number, only: string[] | null) {
     const inst = await ctx.instances.get(id);
     const p = await ctx.auth.require(c, "operator", id);
-    const mods = requireModules(await report(id)).filter(
-      (m) => LIVE_STATES.has(m.state) && !m.missing && (!only || only.includes(m.name)),
-    );
-    const sums = await currentChecksums(inst, mods, await opts());
-    await store.record(id, sums, p.username);
+    const n = await recordDeployedModules(ctx, store, inst, only, p.username);
     await ctx.audit(c, {
       action: "modules.record",
       target: inst.name,
       instanceId: id,
       result: "ok",
-      details: { modules: sums.length },
+      details: { modules: n },
     });
-    return sums.length;
+    return n;
   }
 
   const pages = new Hono<Env>();

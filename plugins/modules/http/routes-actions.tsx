@@ -3,16 +3,16 @@
  * backup taken just before it. Registered on the modules plugin's page and API apps.
  */
 import type { Hono } from "hono";
-import { AppError, type AppContext, type Env, ok } from "../../server/sdk/index.ts";
-import { ActionStore } from "./action-store.ts";
-import { actionPath, startModuleAction } from "./actions.ts";
-import { authorizeChange } from "./authorize.ts";
-import { backupFirstDefault, backupReadiness } from "./backup-api.ts";
-import { MODULE_ACTIONS, type ModuleAction } from "./odoo-command.ts";
+import { AppError, type AppContext, type Env, ok } from "../../../server/sdk/index.ts";
+import { ActionStore } from "../store/action-store.ts";
+import { actionPath, startModuleAction } from "../actions/start-action.ts";
+import { authorizeChange } from "../actions/authorize.ts";
+import { backupFirstDefault, backupReadiness } from "../actions/backup-api.ts";
+import { MODULE_ACTIONS, type ModuleAction } from "../actions/odoo-command.ts";
 import { instanceId } from "./params.ts";
-import { loadAction, startRollback, withLive } from "./rollback.ts";
-import type { ModulesCtx } from "./settings.ts";
-import { ActionView, BackupFirstBox, RecentActions } from "./views/action-view.tsx";
+import { loadAction, startRollback, withLive } from "../actions/rollback.ts";
+import type { ModulesCtx } from "../settings.ts";
+import { ActionView, BackupFirstBox, RecentActions } from "../views/action-view.tsx";
 
 function parseAction(v: unknown): ModuleAction {
   if (!MODULE_ACTIONS.includes(v as ModuleAction))

@@ -1,4 +1,4 @@
-import type { Connection } from "../../server/sdk/index.ts";
+import type { Connection } from "../../../server/sdk/index.ts";
 import { readBytes } from "./read-text.ts";
 
 /** What never counts as a change of a module: compiled files and VCS data. */

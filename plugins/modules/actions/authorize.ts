@@ -4,7 +4,7 @@ import {
   type InstanceHandle,
   type PluginContext,
   type Principal,
-} from "../../server/sdk/index.ts";
+} from "../../../server/sdk/index.ts";
 
 /**
  * Who may change an instance: an operator, except on production where only an admin may, and only

@@ -1,4 +1,4 @@
-import { AppError } from "../../server/sdk/index.ts";
+import { AppError } from "../../../server/sdk/index.ts";
 
 export type ModuleAction = "install" | "upgrade" | "uninstall";
 export const MODULE_ACTIONS: ModuleAction[] = ["install", "upgrade", "uninstall"];

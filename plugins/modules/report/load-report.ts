@@ -1,8 +1,8 @@
-import { type InstanceHandle, toAppError } from "../../server/sdk/index.ts";
-import { type AddonsPathStatus, type AddonsScan, scanOdooAddons } from "./addons-scan.ts";
-import { moduleChecksum } from "./checksum.ts";
-import type { ChecksumStore } from "./checksum-store.ts";
-import { mapLimit } from "./concurrency.ts";
+import { type InstanceHandle, toAppError } from "../../../server/sdk/index.ts";
+import { type AddonsPathStatus, type AddonsScan, scanOdooAddons } from "../scan/addons-scan.ts";
+import { moduleChecksum } from "../scan/checksum.ts";
+import type { ChecksumStore } from "../store/checksum-store.ts";
+import { mapLimit } from "../scan/concurrency.ts";
 import { type DbModule, readDbModules } from "./db-modules.ts";
 import { buildReport, LIVE_STATES, type ModuleStatus, type ReportSummary, summarize } from "./report.ts";
 import { seriesOf } from "./versions.ts";
