@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { type Env, ok, toAppError } from "odoodeck/sdk";
-import { recordJson } from "./format.ts";
-import { sourceKey, sourceLabel } from "./instance-logs.ts";
+import { recordJson } from "../parse/format.ts";
+import { sourceKey, sourceLabel } from "../sources/instance-logs.ts";
 import { type Ctx, logsOf, requestInstance, viewRequest } from "./request.ts";
 import {
   addPath,
@@ -12,12 +12,12 @@ import {
   searchRequest,
   sourceOf,
 } from "./routes-shared.ts";
-import type { ErrorScanner } from "./scanner.ts";
-import { searchSources } from "./search-sources.ts";
-import type { LogsStore } from "./store.ts";
-import { hubOf } from "./follow-hub.ts";
+import type { ErrorScanner } from "../search/scanner.ts";
+import { searchSources } from "../search/search-sources.ts";
+import type { LogsStore } from "../store.ts";
+import { hubOf } from "../follow/follow-hub.ts";
 import { followCursor, followResponse, streamedResponse } from "./streams.ts";
-import { readWindow } from "./window.ts";
+import { readWindow } from "../read/window.ts";
 
 /** JSON under /api/v1/logs/i/:instance/…: the same views as the pages, for scripts and the CLI. */
 export function logsApi(ctx: Ctx, store: LogsStore, scanner: ErrorScanner): Hono<Env> {

@@ -1,17 +1,17 @@
 import { type AppContext, AppError, type InstanceHandle } from "odoodeck/sdk";
 import type { Ctx } from "./request.ts";
 import { hasCondition, logsOf, requestInstance, viewRequest } from "./request.ts";
-import type { LogsStore } from "./store.ts";
-import type { LogFilter } from "./filter.ts";
-import { recordLines } from "./format.ts";
-import { fileSources, type InstanceLogs, pickSource, recentFiles } from "./instance-logs.ts";
-import { assertLooksLikeLog } from "./log-path-check.ts";
-import { parseLogTime } from "./parser.ts";
-import { searchSources } from "./search-sources.ts";
-import type { LogSource } from "./sources.ts";
+import type { LogsStore } from "../store.ts";
+import type { LogFilter } from "../search/filter.ts";
+import { recordLines } from "../parse/format.ts";
+import { fileSources, type InstanceLogs, pickSource, recentFiles } from "../sources/instance-logs.ts";
+import { assertLooksLikeLog } from "../sources/log-path-check.ts";
+import { parseLogTime } from "../parse/parser.ts";
+import { searchSources } from "../search/search-sources.ts";
+import type { LogSource } from "../sources/sources.ts";
 import { streamedResponse } from "./streams.ts";
-import { type ErrorGroup, errorsSummary, groupErrors } from "./summary.ts";
-import type { LogRecord } from "./record.ts";
+import { type ErrorGroup, errorsSummary, groupErrors } from "../search/summary.ts";
+import type { LogRecord } from "../parse/record.ts";
 
 /**
  * What a search request (page or API) resolves to: the instance (viewer rights checked), its

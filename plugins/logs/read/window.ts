@@ -1,12 +1,12 @@
 import { AppError, type Connection } from "odoodeck/sdk";
-import { RecordAssembler } from "./assembler.ts";
+import { RecordAssembler } from "../parse/assembler.ts";
 import { WindowCollector } from "./collector.ts";
 import { fileIdentity } from "./file-id.ts";
-import type { LevelCounts, LogFilter } from "./filter.ts";
+import type { LevelCounts, LogFilter } from "../search/filter.ts";
 import { findOffsetAtTime } from "./jump.ts";
 import { lineBreaksBefore } from "./line-count.ts";
-import type { LogRecord } from "./record.ts";
-import { type LogSource, sourceCommand } from "./sources.ts";
+import type { LogRecord } from "../parse/record.ts";
+import { type LogSource, sourceCommand } from "../sources/sources.ts";
 
 /**
  * One view of a log: the end of the file (tail), or the part starting at a time (jump), read with
