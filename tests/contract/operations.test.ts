@@ -122,6 +122,13 @@ describe("every declared operation", () => {
     "jobs.set-enabled",
     "database.vacuum",
     "database.cancel-query",
+    "logs.sources",
+    "logs.records",
+    "logs.search",
+    "logs.errors-summary",
+    "logs.scan",
+    "logs.add-path",
+    "logs.remove-path",
   ];
 
   test("the list above is the whole catalogue (a new operation must join this contract)", () => {
