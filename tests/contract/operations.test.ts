@@ -129,6 +129,12 @@ describe("every declared operation", () => {
     "logs.scan",
     "logs.add-path",
     "logs.remove-path",
+    "health.status",
+    "health.check-now",
+    "health.maintenance.set",
+    "health.maintenance.clear",
+    "health.override.set",
+    "health.override.clear",
   ];
 
   test("the list above is the whole catalogue (a new operation must join this contract)", () => {
