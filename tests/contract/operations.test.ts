@@ -135,6 +135,10 @@ describe("every declared operation", () => {
     "health.maintenance.clear",
     "health.override.set",
     "health.override.clear",
+    "config-diff.show",
+    "config-diff.diff",
+    "config-diff.history",
+    "config-diff.reveal",
   ];
 
   test("the list above is the whole catalogue (a new operation must join this contract)", () => {
