@@ -139,6 +139,11 @@ describe("every declared operation", () => {
     "config-diff.diff",
     "config-diff.history",
     "config-diff.reveal",
+    "users.list",
+    "users.add",
+    "users.passwd",
+    "users.role",
+    "users.unlock",
   ];
 
   test("the list above is the whole catalogue (a new operation must join this contract)", () => {
