@@ -122,3 +122,10 @@ describe("changing the extra paths through operations", () => {
     expect((await op(viewer, "logs.sources", {})).body.data.extraPaths).toEqual([]);
   });
 });
+
+test("download and follow stay routes (a file, a live stream), listed in openapi.json beside the operations", async () => {
+  const doc = (await t.admin.getJson("/api/v1/openapi.json")).body;
+  expect(doc.paths["/api/v1/logs/i/{instance}/download"]?.get).toBeDefined();
+  expect(doc.paths["/api/v1/logs/i/{instance}/follow"]?.get).toBeDefined();
+  expect(doc.paths["/api/v1/ops/logs.records"].post.summary).toBe("Read log records");
+});
