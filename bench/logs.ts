@@ -14,9 +14,9 @@
 import { appendFileSync, createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { LogFilter } from "../plugins/logs/filter.ts";
+import type { LogFilter } from "../plugins/logs/search/filter.ts";
 import logs from "../plugins/logs/index.ts";
-import { searchFile } from "../plugins/logs/search.ts";
+import { searchFile } from "../plugins/logs/search/search.ts";
 import { LocalConnection } from "../server/connections/local.ts";
 import { startTestApp, type TestApp } from "../tests/helpers/app.ts";
 import { runCleanups } from "../tests/helpers/cleanup.ts";

@@ -1,6 +1,7 @@
 import { AppError, definePlugin } from "odoodeck/sdk";
 import { cliCommands } from "./cli.ts";
 import * as m001 from "./migrations/001-snapshots.ts";
+import { declareConfigOperations } from "./operations.ts";
 import { apiRoutes, pageRoutes } from "./routes.tsx";
 import { readAndRecord } from "./service.ts";
 import { overviewCard } from "./views/overview-card.tsx";
@@ -31,6 +32,7 @@ export default definePlugin({
   register(ctx) {
     ctx.pages(pageRoutes(ctx));
     ctx.api(apiRoutes(ctx));
+    declareConfigOperations(ctx);
     ctx.views.card({ render: overviewCard(ctx) });
     ctx.jobs.define("snapshot", {
       title: "Config snapshot",

@@ -45,6 +45,18 @@ export async function revealSecret(
   scope: string,
   key: string,
 ): Promise<string> {
+  const value = await secretValue(ctx, id, scope, key);
+  await ctx.audit(c, { action: "config.reveal", target: `${scope}:${key}`, instanceId: id, result: "ok" });
+  return value;
+}
+
+/** The clear value of one secret; the caller audits (the page action, or the executor for config-diff.reveal). */
+export async function secretValue(
+  ctx: PluginContext,
+  id: number,
+  scope: string,
+  key: string,
+): Promise<string> {
   if (scope !== "conf" && scope !== "params")
     throw new AppError("E_VALIDATION", "scope must be conf or params", { hint: "Use the Reveal button" });
   const cfg = await readInstanceConfig(await ctx.instances.get(id));
@@ -65,6 +77,5 @@ export async function revealSecret(
     });
   if (!isSecret(key, value))
     throw new AppError("E_VALIDATION", `"${key}" is not a secret: it is shown in the table`);
-  await ctx.audit(c, { action: "config.reveal", target: `${scope}:${key}`, instanceId: id, result: "ok" });
   return value;
 }

@@ -4,6 +4,7 @@ import type { NewErrorEvent } from "./checks/errors.ts";
 import * as m001 from "./migrations/001-init.ts";
 import * as m002 from "./migrations/002-silenced.ts";
 import { monitorOf } from "./monitor.ts";
+import { declareHealthOperations } from "./operations.ts";
 import { healthApi, healthPages } from "./routes.tsx";
 import { healthCard } from "./views/card.tsx";
 import type { HealthChanged } from "./runner.ts";
@@ -33,6 +34,7 @@ export default definePlugin({
     const mon = monitorOf(ctx);
     ctx.pages(healthPages(ctx, mon));
     ctx.api(healthApi(ctx, mon));
+    declareHealthOperations(ctx, mon);
     ctx.views.card({ order: 10, render: (inst) => healthCard(mon, inst) });
     ctx.jobs.define("check", {
       title: "Health check",

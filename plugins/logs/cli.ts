@@ -1,15 +1,15 @@
 /** `odoodeck logs <instance> [-f] [--level …] [--grep …] [--since …]`: the page's view on a terminal. */
 import { AppError, type CliCommand, type PluginContext } from "odoodeck/sdk";
-import { filterFromQuery } from "./filter.ts";
-import { recordJson, recordLines } from "./format.ts";
-import { pickSource } from "./instance-logs.ts";
-import { logsOf } from "./request.ts";
-import { scannerOf } from "./scanner.ts";
+import { filterFromQuery } from "./search/filter.ts";
+import { recordJson, recordLines } from "./parse/format.ts";
+import { pickSource } from "./sources/instance-logs.ts";
+import { logsOf } from "./http/request.ts";
+import { scannerOf } from "./search/scanner.ts";
 import type { LogsSettings } from "./settings.ts";
 import { LogsStore } from "./store.ts";
-import { followSource } from "./follow-source.ts";
-import { compileFilter } from "./filter.ts";
-import { readWindow } from "./window.ts";
+import { followSource } from "./follow/follow-source.ts";
+import { compileFilter } from "./search/filter.ts";
+import { readWindow } from "./read/window.ts";
 
 const USAGE =
   "logs <instance> [-f] [--source PATH|journal|docker] [--level L] [--only] [--db D] [--logger L] [--pid N] [--grep TEXT] [--regex RE] [--since T] [--until T] [--no-access] [-n N] [--json]";

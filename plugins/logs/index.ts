@@ -1,10 +1,11 @@
 import { definePlugin } from "odoodeck/sdk";
 import { logsCli } from "./cli.ts";
-import { hubOf } from "./follow-hub.ts";
+import { hubOf } from "./follow/follow-hub.ts";
 import * as m001 from "./migrations/001-init.ts";
-import { logsApi } from "./routes-api.ts";
-import { logsPages } from "./routes-pages.tsx";
-import { type NewErrorEvent, scannerOf } from "./scanner.ts";
+import { logsApi } from "./http/routes-api.ts";
+import { logsPages } from "./http/routes-pages.tsx";
+import { type NewErrorEvent, scannerOf } from "./search/scanner.ts";
+import { declareLogsOperations } from "./operations.ts";
 import { logsSettings } from "./settings.ts";
 import { LogsCard } from "./views/card.tsx";
 
@@ -29,6 +30,7 @@ export default definePlugin({
     const scanner = scannerOf(ctx);
     ctx.pages(logsPages(ctx, scanner.store));
     ctx.api(logsApi(ctx, scanner.store, scanner));
+    declareLogsOperations(ctx, scanner.store, scanner);
     ctx.views.card({ order: 30, render: (inst) => LogsCard({ store: scanner.store, inst }) });
     ctx.jobs.define("scan-errors", {
       title: "Log error scan",

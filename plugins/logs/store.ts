@@ -1,5 +1,5 @@
 import type { Kysely } from "kysely";
-import type { ErrorGroup } from "./summary.ts";
+import type { ErrorGroup } from "./search/summary.ts";
 
 export interface ExtraPath {
   path: string;

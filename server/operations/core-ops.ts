@@ -6,6 +6,7 @@ import { publicServer } from "../instances/servers.ts";
 import { defineOperation } from "../sdk/operation.ts";
 import { declareAccountOperations } from "./account-ops.ts";
 import { declareInventoryOperations } from "./inventory-ops.ts";
+import { declareUserOperations } from "./user-ops.ts";
 
 /**
  * The core's own operations. Their REST paths are the ones the API always had
@@ -15,6 +16,7 @@ import { declareInventoryOperations } from "./inventory-ops.ts";
 export function declareCoreOperations(core: Core): void {
   declareInventoryOperations(core);
   declareAccountOperations(core);
+  declareUserOperations(core);
   core.catalog.add(
     "core",
     defineOperation({

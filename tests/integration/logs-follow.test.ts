@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { appendFileSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import logs from "../../plugins/logs/index.ts";
-import { hubOf } from "../../plugins/logs/follow-hub.ts";
+import { hubOf } from "../../plugins/logs/follow/follow-hub.ts";
 import { MASK } from "../../server/masking.ts";
-import { type NewErrorEvent, scannerOf } from "../../plugins/logs/scanner.ts";
+import { type NewErrorEvent, scannerOf } from "../../plugins/logs/search/scanner.ts";
 import { startTestApp, type TestApp } from "../helpers/app.ts";
 import { getSshd } from "../helpers/sshd.ts";
 import { fixtureLogInstance, type LogsInstance, odooLine, SseClient, type SseEvent } from "./logs-helpers.ts";

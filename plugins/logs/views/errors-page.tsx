@@ -1,5 +1,5 @@
 import { ui } from "odoodeck/sdk";
-import type { ErrorGroup } from "../summary.ts";
+import type { ErrorGroup } from "../search/summary.ts";
 import { Assets, LogsNav, type Problem } from "./logs-page.tsx";
 
 /** Distinct errors of a period, grouped by logger and first line, most frequent first. */

@@ -1,4 +1,4 @@
-import { LEVELS } from "../record.ts";
+import { LEVELS } from "../parse/record.ts";
 
 export interface SourceOption {
   key: string;

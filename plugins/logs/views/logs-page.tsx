@@ -1,9 +1,9 @@
 import { ui } from "odoodeck/sdk";
-import type { LogFilter } from "../filter.ts";
-import { LEVELS } from "../record.ts";
+import type { LogFilter } from "../search/filter.ts";
+import { LEVELS } from "../parse/record.ts";
 import type { ExtraPath } from "../store.ts";
-import { type LinkTo, viewHref, viewQuery } from "../view-url.ts";
-import type { LogWindow } from "../window.ts";
+import { type LinkTo, viewHref, viewQuery } from "../http/view-url.ts";
+import type { LogWindow } from "../read/window.ts";
 import { Filters, type SourceOption } from "./filters.tsx";
 import { Rec } from "./record.tsx";
 

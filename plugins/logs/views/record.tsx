@@ -1,5 +1,5 @@
-import type { LogRecord } from "../record.ts";
-import type { LinkTo } from "../view-url.ts";
+import type { LogRecord } from "../parse/record.ts";
+import type { LinkTo } from "../http/view-url.ts";
 
 /**
  * One record as a line: time, a pid and a logger that narrow the view when clicked, the message,

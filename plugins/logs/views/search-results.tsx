@@ -1,8 +1,8 @@
 import { toAppError } from "odoodeck/sdk";
-import { sourceKey } from "../instance-logs.ts";
-import type { LogRecord } from "../record.ts";
-import type { LogSource } from "../sources.ts";
-import type { LinkTo } from "../view-url.ts";
+import { sourceKey } from "../sources/instance-logs.ts";
+import type { LogRecord } from "../parse/record.ts";
+import type { LogSource } from "../sources/sources.ts";
+import type { LinkTo } from "../http/view-url.ts";
 import { Rec } from "./record.tsx";
 
 /** Separates streamed chunks; never inside one (control characters in logs are replaced). */

@@ -1,11 +1,11 @@
 import { Hono } from "hono";
 import { queryAudit } from "../../auth/audit.ts";
 import { createToken, listTokens, revokeToken } from "../../auth/tokens.ts";
-import { createUser, listUsers } from "../../auth/users.ts";
 import type { Core } from "../../core.ts";
 import { AppError } from "../../errors.ts";
 import type { RouteDoc } from "../../operations/openapi.ts";
 import type { Env, Role } from "../../sdk/types.ts";
+import { viaOperation } from "../../operations/rest.ts";
 import { ok, readJson } from "../respond.ts";
 import { audited } from "./admin-pages.tsx";
 
@@ -46,18 +46,9 @@ export function coreApi(core: Core): Hono<Env> {
     core.requireRole(c.get("principal"), role, instanceId);
 
   app.get("/me", (c) => ok(c, c.get("principal")));
-  app.get("/users", async (c) => {
-    await need(c, "admin");
-    return ok(c, await listUsers(core.db));
-  });
-  app.post("/users", async (c) => {
-    await need(c, "admin");
-    const body = await readJson<{ username: string; password: string; role: Role }>(c);
-    const u = await audited(core, c, { action: "user.add", target: `user:${body.username}` }, () =>
-      createUser(core.db, body),
-    );
-    return ok(c, u, 201);
-  });
+  // The old paths of users.list / users.add, through the executor (same role, validation, audit).
+  app.get("/users", (c) => viaOperation(core, c, "users.list", {}));
+  app.post("/users", async (c) => viaOperation(core, c, "users.add", await readJson(c), 201));
   app.get("/tokens", async (c) => {
     const p = c.get("principal")!;
     return ok(c, await listTokens(core.db, p.role === "admin" ? undefined : p.userId));

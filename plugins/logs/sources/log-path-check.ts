@@ -1,7 +1,7 @@
 import { posix } from "node:path";
 import { AppError, type Connection } from "odoodeck/sdk";
-import { parseHeader } from "./parser.ts";
-import { readRange } from "./read-range.ts";
+import { parseHeader } from "../parse/parser.ts";
+import { readRange } from "../read/read-range.ts";
 
 /**
  * What an admin may add as an extra "log path". Every viewer of the instance can read and

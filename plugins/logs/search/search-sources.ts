@@ -1,10 +1,10 @@
 import type { Connection } from "odoodeck/sdk";
-import { readRecords } from "./assembler.ts";
+import { readRecords } from "../parse/assembler.ts";
 import { compileFilter, type LogFilter } from "./filter.ts";
-import type { LogRecord } from "./record.ts";
+import type { LogRecord } from "../parse/record.ts";
 import { searchFile } from "./search.ts";
-import { type LogSource, sourceCommand } from "./sources.ts";
-import { mergeStderr } from "./window.ts";
+import { type LogSource, sourceCommand } from "../sources/sources.ts";
+import { mergeStderr } from "../read/window.ts";
 
 /** The most lines asked of journald or docker when searching them (they have no grep pushdown). */
 const COMMAND_LINES = 100_000;

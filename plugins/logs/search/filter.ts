@@ -1,6 +1,6 @@
 import { AppError } from "odoodeck/sdk";
-import { parseLogTime } from "./parser.ts";
-import { LEVELS, type Level, type LogRecord, levelRank, recordText } from "./record.ts";
+import { parseLogTime } from "../parse/parser.ts";
+import { LEVELS, type Level, type LogRecord, levelRank, recordText } from "../parse/record.ts";
 
 /** What the user narrowed the log to. Every field is optional; all given fields must match. */
 export interface LogFilter {

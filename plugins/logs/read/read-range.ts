@@ -1,6 +1,6 @@
 import type { Connection } from "odoodeck/sdk";
-import { MAX_RECORD_BYTES, RecordAssembler } from "./assembler.ts";
-import type { LogRecord } from "./record.ts";
+import { MAX_RECORD_BYTES, RecordAssembler } from "../parse/assembler.ts";
+import type { LogRecord } from "../parse/record.ts";
 
 /** Up to `max` bytes of a file from `start`, without reading further. */
 export async function readRange(

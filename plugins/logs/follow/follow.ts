@@ -1,9 +1,9 @@
 import { AppError, type Connection, type RunningProcess } from "odoodeck/sdk";
-import { RecordAssembler } from "./assembler.ts";
+import { RecordAssembler } from "../parse/assembler.ts";
 import { FOLLOW_SCRIPT } from "./follow-script.ts";
-import { LINE_COUNT_MAX } from "./line-count.ts";
-import { streamLines } from "./lines.ts";
-import type { LogRecord } from "./record.ts";
+import { LINE_COUNT_MAX } from "../read/line-count.ts";
+import { streamLines } from "../parse/lines.ts";
+import type { LogRecord } from "../parse/record.ts";
 
 /**
  * Follows a log file like `tail -F`, through any Connection: new records within a poll interval,

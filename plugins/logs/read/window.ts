@@ -1,12 +1,12 @@
 import { AppError, type Connection } from "odoodeck/sdk";
-import { RecordAssembler } from "./assembler.ts";
+import { RecordAssembler } from "../parse/assembler.ts";
 import { WindowCollector } from "./collector.ts";
 import { fileIdentity } from "./file-id.ts";
-import type { LevelCounts, LogFilter } from "./filter.ts";
+import type { LevelCounts, LogFilter } from "../search/filter.ts";
 import { findOffsetAtTime } from "./jump.ts";
 import { lineBreaksBefore } from "./line-count.ts";
-import type { LogRecord } from "./record.ts";
-import { type LogSource, sourceCommand } from "./sources.ts";
+import type { LogRecord } from "../parse/record.ts";
+import { type LogSource, sourceCommand } from "../sources/sources.ts";
 
 /**
  * One view of a log: the end of the file (tail), or the part starting at a time (jump), read with
@@ -47,24 +47,10 @@ export interface LogWindow {
 export async function readWindow(conn: Connection, src: LogSource, opts: WindowOptions): Promise<LogWindow> {
   if (src.kind !== "file") return commandWindow(conn, src, opts);
   if (src.compressed) return gzipWindow(conn, src.path, opts);
-  const { filter: f, maxBytes, signal } = opts;
-  const { id, size } = await fileIdentity(conn, src.path, signal);
-  let from: number;
-  let to: number;
-  let mode: LogWindow["mode"] = "tail";
-  // Nothing before the time asked for is part of the view.
-  const lo = f.since !== undefined ? await findOffsetAtTime(conn, src.path, f.since, signal) : 0;
-  if (opts.before === undefined && (opts.at !== undefined || f.since !== undefined)) {
-    mode = opts.at !== undefined ? "at" : "from-time";
-    from = Math.min(size, opts.at ?? lo);
-    to = Math.min(size, from + maxBytes);
-  } else {
-    to = f.until !== undefined ? await findOffsetAtTime(conn, src.path, f.until, signal) : size;
-    if (opts.before !== undefined) to = Math.min(to, opts.before);
-    from = Math.max(lo, to - maxBytes);
-  }
-  const coll = new WindowCollector(f, opts.maxRecords, mode === "tail");
-  const asm = await readRange(conn, src.path, from, to, coll, signal);
+  const { id, size } = await fileIdentity(conn, src.path, opts.signal);
+  const { lo, from, to, mode } = await windowRange(conn, src.path, size, opts);
+  const coll = new WindowCollector(opts.filter, opts.maxRecords, mode === "tail");
+  const asm = await readRange(conn, src.path, from, to, coll, opts.signal);
   let cursor: string | null = null;
   for (const r of asm.flush()) coll.add(r);
   if (to === size && !coll.done) {
@@ -77,6 +63,24 @@ export async function readWindow(conn: Connection, src: LogSource, opts: WindowO
   const hidden = from > lo || (mode === "tail" && w.matched > w.records.length);
   w.earlier = hidden ? (w.records[0]?.offset ?? from) : null;
   return w;
+}
+
+/**
+ * The bytes [from, to) a window reads, at most `maxBytes`: from a position or a time forward, else
+ * back from the end (or from `before`, or from `until`). `lo` is where the view starts: nothing
+ * before the time asked for is part of it.
+ */
+async function windowRange(conn: Connection, path: string, size: number, opts: WindowOptions) {
+  const { filter: f, maxBytes, signal } = opts;
+  const lo = f.since !== undefined ? await findOffsetAtTime(conn, path, f.since, signal) : 0;
+  if (opts.before === undefined && (opts.at !== undefined || f.since !== undefined)) {
+    const mode: LogWindow["mode"] = opts.at !== undefined ? "at" : "from-time";
+    const from = Math.min(size, opts.at ?? lo);
+    return { lo, from, to: Math.min(size, from + maxBytes), mode };
+  }
+  let to = f.until !== undefined ? await findOffsetAtTime(conn, path, f.until, signal) : size;
+  if (opts.before !== undefined) to = Math.min(to, opts.before);
+  return { lo, from: Math.max(lo, to - maxBytes), to, mode: "tail" as LogWindow["mode"] };
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { Connection } from "odoodeck/sdk";
-import { RecordAssembler } from "./assembler.ts";
+import { RecordAssembler } from "../parse/assembler.ts";
 import { readRange } from "./read-range.ts";
 
 /** Bytes read per probe: enough to hold a few lines, even a traceback, past the probe point. */

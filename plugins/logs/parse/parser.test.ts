@@ -1,9 +1,9 @@
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { MAX_RECORD_BYTES, RecordAssembler, readRecords } from "./assembler.ts";
-import { countLevels } from "./filter.ts";
+import { countLevels } from "../search/filter.ts";
 import { parseHeader } from "./parser.ts";
-import { masking } from "../../server/sdk/index.ts";
+import { masking } from "../../../server/sdk/index.ts";
 
 const { MASK } = masking;
 import type { LogRecord } from "./record.ts";

@@ -1,9 +1,9 @@
 import { Hono } from "hono";
 import { AppError, type Env, toAppError } from "odoodeck/sdk";
-import logsCss from "./assets/logs.css" with { type: "text" };
-import logsJs from "./assets/logs.js" with { type: "text" };
-import { pickSource, sourceKey } from "./instance-logs.ts";
-import { parseLogTime } from "./parser.ts";
+import logsCss from "../assets/logs.css" with { type: "text" };
+import logsJs from "../assets/logs.js" with { type: "text" };
+import { pickSource, sourceKey } from "../sources/instance-logs.ts";
+import { parseLogTime } from "../parse/parser.ts";
 import {
   type Ctx,
   hasCondition,
@@ -23,17 +23,17 @@ import {
   searchTargets,
   sourceOf,
 } from "./routes-shared.ts";
-import { searchSources } from "./search-sources.ts";
-import type { LogsStore } from "./store.ts";
-import { hubOf } from "./follow-hub.ts";
+import { searchSources } from "../search/search-sources.ts";
+import type { LogsStore } from "../store.ts";
+import { hubOf } from "../follow/follow-hub.ts";
 import { followCursor, followResponse, streamedResponse } from "./streams.ts";
 import { linker, viewHref, viewQuery } from "./view-url.ts";
-import { ErrorsPage } from "./views/errors-page.tsx";
-import { Earlier, earlierUrl, LogsPage, type Problem } from "./views/logs-page.tsx";
-import { Rec, renderRecords } from "./views/record.tsx";
-import { searchResultChunks } from "./views/search-results.tsx";
-import { SearchPage } from "./views/search-page.tsx";
-import { readWindow } from "./window.ts";
+import { ErrorsPage } from "../views/errors-page.tsx";
+import { Earlier, earlierUrl, LogsPage, type Problem } from "../views/logs-page.tsx";
+import { Rec, renderRecords } from "../views/record.tsx";
+import { searchResultChunks } from "../views/search-results.tsx";
+import { SearchPage } from "../views/search-page.tsx";
+import { readWindow } from "../read/window.ts";
 
 const ASSETS: Record<string, { body: string; type: string }> = {
   "logs.js": { body: logsJs, type: "text/javascript; charset=utf-8" },

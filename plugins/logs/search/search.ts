@@ -1,12 +1,12 @@
 import { AppError, type Connection } from "odoodeck/sdk";
-import { readRecords } from "./assembler.ts";
+import { readRecords } from "../parse/assembler.ts";
 import { compileFilter, type LogFilter } from "./filter.ts";
 import { grepPlan } from "./grep-plan.ts";
-import { findOffsetAtTime } from "./jump.ts";
-import { streamLines } from "./lines.ts";
-import { bodyLine, cleanLine, parseHeader } from "./parser.ts";
-import { recordContaining } from "./read-range.ts";
-import type { LogRecord } from "./record.ts";
+import { findOffsetAtTime } from "../read/jump.ts";
+import { streamLines } from "../parse/lines.ts";
+import { bodyLine, cleanLine, parseHeader } from "../parse/parser.ts";
+import { recordContaining } from "../read/read-range.ts";
+import type { LogRecord } from "../parse/record.ts";
 
 /**
  * Searches one log file (plain or .gz) on the server without loading it: grep does the byte-level

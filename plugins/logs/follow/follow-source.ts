@@ -1,9 +1,9 @@
 import { AppError, type Connection } from "odoodeck/sdk";
-import { RecordAssembler } from "./assembler.ts";
+import { RecordAssembler } from "../parse/assembler.ts";
 import { type FollowEvent, followFile } from "./follow.ts";
 import type { FollowHub } from "./follow-hub.ts";
-import { type LogSource, sourceCommand } from "./sources.ts";
-import { mergeStderr } from "./window.ts";
+import { type LogSource, sourceCommand } from "../sources/sources.ts";
+import { mergeStderr } from "../read/window.ts";
 
 /**
  * Follows any source. Files resume exactly from a cursor (see follow.ts); journald and docker

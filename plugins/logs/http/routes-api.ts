@@ -1,53 +1,37 @@
 import { Hono } from "hono";
 import { type Env, ok, toAppError } from "odoodeck/sdk";
-import { recordJson } from "./format.ts";
-import { sourceKey, sourceLabel } from "./instance-logs.ts";
-import { type Ctx, logsOf, requestInstance, viewRequest } from "./request.ts";
+import { recordJson } from "../parse/format.ts";
+import { sourceKey } from "../sources/instance-logs.ts";
+import { errorsAnswer, recordsAnswer, sourcesAnswer } from "./answers.ts";
+import { type Ctx, requestInstance, viewRequest } from "./request.ts";
 import {
   addPath,
   downloadResponse,
-  errorGroups,
   hoursParam,
   removePath,
   searchRequest,
   sourceOf,
 } from "./routes-shared.ts";
-import type { ErrorScanner } from "./scanner.ts";
-import { searchSources } from "./search-sources.ts";
-import type { LogsStore } from "./store.ts";
-import { hubOf } from "./follow-hub.ts";
+import type { ErrorScanner } from "../search/scanner.ts";
+import { searchSources } from "../search/search-sources.ts";
+import type { LogsStore } from "../store.ts";
+import { hubOf } from "../follow/follow-hub.ts";
 import { followCursor, followResponse, streamedResponse } from "./streams.ts";
-import { readWindow } from "./window.ts";
 
 /** JSON under /api/v1/logs/i/:instance/…: the same views as the pages, for scripts and the CLI. */
 export function logsApi(ctx: Ctx, store: LogsStore, scanner: ErrorScanner): Hono<Env> {
   const app = new Hono<Env>();
 
-  app.get("/i/:instance/sources", async (c) => {
-    const inst = await requestInstance(ctx, c);
-    const l = await logsOf(store, inst);
-    return ok(c, {
-      logfile: l.cfg.logfile ?? null,
-      confProblem: l.confProblem,
-      extraPaths: await store.extraPaths(inst.id),
-      sources: l.sources.map((s) => ({ key: sourceKey(s), label: sourceLabel(s), ...s })),
-    });
-  });
+  app.get("/i/:instance/sources", async (c) =>
+    ok(c, await sourcesAnswer(store, await requestInstance(ctx, c))),
+  );
 
   app.get("/i/:instance/records", async (c) => {
     const inst = await requestInstance(ctx, c);
     const req = viewRequest(c);
-    const settings = await ctx.settings();
-    const { l, src } = await sourceOf(store, inst, req.source);
-    const limit = c.req.query("limit");
-    const maxRecords = limit ? Math.max(1, Math.min(Number(limit) || 0, 100_000)) : settings.max_records;
-    const w = await readWindow(l.conn, src, {
-      filter: req.filter,
-      maxRecords,
-      maxBytes: settings.window_mb * 1024 * 1024,
-      signal: c.req.raw.signal,
-    });
-    return ok(c, { source: sourceKey(src), ...w, records: w.records.map(recordJson) });
+    const raw = c.req.query("limit");
+    const limit = raw ? Number(raw) || 0 : undefined;
+    return ok(c, await recordsAnswer(ctx, store, inst, { ...req, limit, signal: c.req.raw.signal }));
   });
 
   app.get("/i/:instance/follow", async (c) => {
@@ -106,9 +90,7 @@ export function logsApi(ctx: Ctx, store: LogsStore, scanner: ErrorScanner): Hono
     const inst = await requestInstance(ctx, c);
     const hours = hoursParam(c, (await ctx.settings()).scan_hours);
     const since = c.req.query("since") || null;
-    const l = await logsOf(store, inst);
-    const r = await errorGroups(l, { hours, since, signal: c.req.raw.signal });
-    return ok(c, { hours: since ? null : hours, since, ...r, lastScan: await store.lastScan(inst.id) });
+    return ok(c, await errorsAnswer(store, inst, { hours, since, signal: c.req.raw.signal }));
   });
 
   /** Scans for new error signatures now (as the background loop does) and says what was new. */

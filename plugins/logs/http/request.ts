@@ -6,11 +6,11 @@ import {
   toAppError,
   ui,
 } from "odoodeck/sdk";
-import { filterFromQuery, type LogFilter } from "./filter.ts";
-import { type InstanceLogs, instanceLogs, sourceKey, sourceLabel } from "./instance-logs.ts";
-import type { LogsSettings } from "./settings.ts";
-import type { LogsStore } from "./store.ts";
-import type { SourceOption } from "./views/filters.tsx";
+import { filterFromQuery, type LogFilter } from "../search/filter.ts";
+import { type InstanceLogs, instanceLogs, sourceKey, sourceLabel } from "../sources/instance-logs.ts";
+import type { LogsSettings } from "../settings.ts";
+import type { LogsStore } from "../store.ts";
+import type { SourceOption } from "../views/filters.tsx";
 
 export type Ctx = PluginContext<LogsSettings>;
 

@@ -12,7 +12,7 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Connection } from "odoodeck/sdk";
-import { localConnection } from "../../tests/helpers/local-connection.ts";
+import { localConnection } from "../../../tests/helpers/local-connection.ts";
 import { type FollowEvent, type FollowOptions, followFile } from "./follow.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "logs-follow-"));
@@ -57,9 +57,9 @@ async function watch(
 
 /** The SSH connection to the test sshd, once server/connections/ssh.ts and the helper exist. */
 async function sshConnection(): Promise<Connection | null> {
-  if (!existsSync(join(import.meta.dir, "../../server/connections/ssh.ts"))) return null;
-  const { getSshd } = await import("../../tests/helpers/sshd.ts");
-  const { SshConnection } = await import("../../server/connections/ssh.ts");
+  if (!existsSync(join(import.meta.dir, "../../../server/connections/ssh.ts"))) return null;
+  const { getSshd } = await import("../../../tests/helpers/sshd.ts");
+  const { SshConnection } = await import("../../../server/connections/ssh.ts");
   const sshd = await getSshd();
   return new SshConnection({
     host: sshd.host,
@@ -155,7 +155,7 @@ function followSuite(kind: string, conn: Connection) {
 
 if (ssh) {
   test("follow over SSH survives a dropped link without losing or repeating lines", async () => {
-    const { getSshd } = await import("../../tests/helpers/sshd.ts");
+    const { getSshd } = await import("../../../tests/helpers/sshd.ts");
     const sshd = await getSshd();
     const path = join(dir, `odoo-${n++}.log`);
     writeFileSync(path, "");

@@ -1,17 +1,17 @@
 import { type AppContext, AppError, type InstanceHandle } from "odoodeck/sdk";
 import type { Ctx } from "./request.ts";
 import { hasCondition, logsOf, requestInstance, viewRequest } from "./request.ts";
-import type { LogsStore } from "./store.ts";
-import type { LogFilter } from "./filter.ts";
-import { recordLines } from "./format.ts";
-import { fileSources, type InstanceLogs, pickSource, recentFiles } from "./instance-logs.ts";
-import { assertLooksLikeLog } from "./log-path-check.ts";
-import { parseLogTime } from "./parser.ts";
-import { searchSources } from "./search-sources.ts";
-import type { LogSource } from "./sources.ts";
+import type { LogsStore } from "../store.ts";
+import type { LogFilter } from "../search/filter.ts";
+import { recordLines } from "../parse/format.ts";
+import { fileSources, type InstanceLogs, pickSource, recentFiles } from "../sources/instance-logs.ts";
+import { assertLooksLikeLog } from "../sources/log-path-check.ts";
+import { parseLogTime } from "../parse/parser.ts";
+import { searchSources } from "../search/search-sources.ts";
+import type { LogSource } from "../sources/sources.ts";
 import { streamedResponse } from "./streams.ts";
-import { type ErrorGroup, errorsSummary, groupErrors } from "./summary.ts";
-import type { LogRecord } from "./record.ts";
+import { type ErrorGroup, errorsSummary, groupErrors } from "../search/summary.ts";
+import type { LogRecord } from "../parse/record.ts";
 
 /**
  * What a search request (page or API) resolves to: the instance (viewer rights checked), its
@@ -130,8 +130,17 @@ export async function sourceOf(store: LogsStore, inst: InstanceHandle, key: stri
 
 const PATH_RE = /^\/[^\0]*$/;
 
-export async function addPath(ctx: Ctx, store: LogsStore, c: AppContext, inst: InstanceHandle, raw: string) {
-  const instanceId = inst.id;
+/**
+ * Adds an extra log path once it is known to be a log (route and operation alike); the caller
+ * records the audit entry. Answers the path as stored and whether it was new.
+ */
+export async function addExtraPath(
+  ctx: Ctx,
+  store: LogsStore,
+  inst: InstanceHandle,
+  raw: string,
+  by: string,
+) {
   const path = raw.trim();
   if (!PATH_RE.test(path) || path.split("/").includes("..") || path.length > 1000)
     throw new AppError("E_VALIDATION", "A log path must be absolute, without ..", {
@@ -139,8 +148,25 @@ export async function addPath(ctx: Ctx, store: LogsStore, c: AppContext, inst: I
     });
   // Every viewer of the instance may read it: refuse what is not a log (issue 14.8).
   await assertLooksLikeLog(await inst.connection(), path, ctx.dataDir);
-  const added = await store.addPath(instanceId, path, c.get("principal")?.username ?? "?");
-  await ctx.audit(c, { action: "logs.path.add", target: path, instanceId, result: "ok", details: { added } });
+  return { path, added: await store.addPath(inst.id, path, by) };
+}
+
+/** Removes an extra log path; E_NOT_FOUND when it is not one of the instance's. */
+export async function removeExtraPath(store: LogsStore, instanceId: number, path: string): Promise<void> {
+  if (!(await store.removePath(instanceId, path)))
+    throw new AppError("E_NOT_FOUND", `${path} is not an extra log path of this instance`);
+}
+
+export async function addPath(ctx: Ctx, store: LogsStore, c: AppContext, inst: InstanceHandle, raw: string) {
+  const by = c.get("principal")?.username ?? "?";
+  const { path, added } = await addExtraPath(ctx, store, inst, raw, by);
+  await ctx.audit(c, {
+    action: "logs.path.add",
+    target: path,
+    instanceId: inst.id,
+    result: "ok",
+    details: { added },
+  });
   return path;
 }
 
@@ -151,7 +177,6 @@ export async function removePath(
   instanceId: number,
   path: string,
 ) {
-  const removed = await store.removePath(instanceId, path);
-  if (!removed) throw new AppError("E_NOT_FOUND", `${path} is not an extra log path of this instance`);
+  await removeExtraPath(store, instanceId, path);
   await ctx.audit(c, { action: "logs.path.remove", target: path, instanceId, result: "ok" });
 }

@@ -3,13 +3,13 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import { localConnection } from "../../tests/helpers/local-connection.ts";
-import { readRecords } from "./assembler.ts";
+import { localConnection } from "../../../tests/helpers/local-connection.ts";
+import { readRecords } from "../parse/assembler.ts";
 import { countLevels, filterFromQuery, type LogFilter } from "./filter.ts";
 import { grepPlan, toEre } from "./grep-plan.ts";
-import { findOffsetAtTime } from "./jump.ts";
-import { parseLogTime } from "./parser.ts";
-import type { LogRecord } from "./record.ts";
+import { findOffsetAtTime } from "../read/jump.ts";
+import { parseLogTime } from "../parse/parser.ts";
+import type { LogRecord } from "../parse/record.ts";
 import { searchFile } from "./search.ts";
 import { errorsSummary, newErrors } from "./summary.ts";
 

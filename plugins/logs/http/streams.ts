@@ -1,10 +1,10 @@
 import { type AppContext, AppError, type Connection, sseStream, toAppError } from "odoodeck/sdk";
-import { compileFilter, countLevels, type LevelCounts, type LogFilter } from "./filter.ts";
-import { followSource } from "./follow-source.ts";
-import type { FollowHub } from "./follow-hub.ts";
-import { CURSOR_RE, type FollowEvent } from "./follow.ts";
-import type { LogRecord } from "./record.ts";
-import type { LogSource } from "./sources.ts";
+import { compileFilter, countLevels, type LevelCounts, type LogFilter } from "../search/filter.ts";
+import { followSource } from "../follow/follow-source.ts";
+import type { FollowHub } from "../follow/follow-hub.ts";
+import { CURSOR_RE, type FollowEvent } from "../follow/follow.ts";
+import type { LogRecord } from "../parse/record.ts";
+import type { LogSource } from "../sources/sources.ts";
 
 /** Text produced ahead of a slow reader, at most (then the producer waits: memory stays bounded). */
 const AHEAD_BYTES = 256 * 1024;

@@ -1,6 +1,6 @@
 import type { LogFilter } from "./filter.ts";
-import { ANSI_ERE } from "./parser.ts";
-import { LEVELS, levelRank } from "./record.ts";
+import { ANSI_ERE } from "../parse/parser.ts";
+import { LEVELS, levelRank } from "../parse/record.ts";
 
 /**
  * Turns a filter into one grep pattern, so the byte-level scan runs in grep on the server and

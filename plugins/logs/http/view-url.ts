@@ -1,4 +1,4 @@
-import { filterToQuery, type LogFilter } from "./filter.ts";
+import { filterToQuery, type LogFilter } from "../search/filter.ts";
 
 /** Where a view lives: the same source and filter give the same URL (deep links). */
 export function viewQuery(source: string | null, f: LogFilter): URLSearchParams {

@@ -1,6 +1,6 @@
 import type { Connection } from "odoodeck/sdk";
-import type { Level } from "./record.ts";
-import type { LogRecord } from "./record.ts";
+import type { Level } from "../parse/record.ts";
+import type { LogRecord } from "../parse/record.ts";
 import { searchFile } from "./search.ts";
 
 /**

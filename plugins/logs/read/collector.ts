@@ -1,5 +1,5 @@
-import { compileFilter, type LevelCounts, type LogFilter } from "./filter.ts";
-import type { LogRecord } from "./record.ts";
+import { compileFilter, type LevelCounts, type LogFilter } from "../search/filter.ts";
+import type { LogRecord } from "../parse/record.ts";
 
 /** Matching records kept for one view never hold more than this, whatever the record cap. */
 export const WINDOW_BYTE_BUDGET = 16 * 1024 * 1024;

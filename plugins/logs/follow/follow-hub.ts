@@ -1,7 +1,7 @@
 import { AppError, type Connection } from "odoodeck/sdk";
-import { RecordAssembler } from "./assembler.ts";
+import { RecordAssembler } from "../parse/assembler.ts";
 import { type FollowEvent, followFile, parseCursor } from "./follow.ts";
-import { readRange } from "./read-range.ts";
+import { readRange } from "../read/read-range.ts";
 
 /**
  * Follow processes held open per SSH server. A follower holds one SSH channel for as long as it

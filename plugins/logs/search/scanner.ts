@@ -1,7 +1,7 @@
 import { AppError, type ErrorCode, type InstanceHandle, type PluginContext, toAppError } from "odoodeck/sdk";
-import { instanceLogs, recentFiles } from "./instance-logs.ts";
-import type { LogsSettings } from "./settings.ts";
-import { LogsStore, type ScanRow } from "./store.ts";
+import { instanceLogs, recentFiles } from "../sources/instance-logs.ts";
+import type { LogsSettings } from "../settings.ts";
+import { LogsStore, type ScanRow } from "../store.ts";
 import { type ErrorGroup, errorsSummary } from "./summary.ts";
 
 /** Payload of `logs.new_error` (the health plugin's errors check consumes it). */

@@ -1,6 +1,6 @@
 import { AppError, type Connection, type InstanceHandle, toAppError } from "odoodeck/sdk";
 import { assertAllowedPath, type LogSource, type LogSourceConfig, listLogSources } from "./sources.ts";
-import type { LogsStore } from "./store.ts";
+import type { LogsStore } from "../store.ts";
 
 /** What an instance may show: its conf's logfile (and rotations), extra paths, journald, docker. */
 export interface InstanceLogs {
