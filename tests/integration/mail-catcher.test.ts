@@ -202,3 +202,126 @@ describe("mail catcher: SMTP", () => {
     await setSettings({ floodPerMinute: 6000 });
   }, 20_000);
 });
+
+describe("mail catcher: pages, share, release, inbound", () => {
+  test("inbox lists the mail; the message page shows HTML in a sandboxed iframe whose CSP blocks remote content until asked", async () => {
+    const { html } = await t.admin.page("/p/mail-catcher/?q=subject%3AQuotation");
+    expect(html).toContain("Quotation S00042");
+    expect(html).toContain('sse-connect="/p/mail-catcher/live/all"');
+    const id = /href="\/p\/mail-catcher\/m\/([\w-]+)"/.exec(html)![1];
+    const msg = (await t.admin.page(`/p/mail-catcher/m/${id}`)).html;
+    expect(msg).toMatch(/<iframe[^>]*sandbox=""/);
+    expect(msg).toContain("Odoo record sale.order #42");
+    expect(msg).toContain("S00042.pdf");
+    const frame = await t.admin.get(`/p/mail-catcher/m/${id}/html`);
+    expect(frame.headers.get("Content-Security-Policy")).toContain("img-src data: cid:");
+    expect(frame.headers.get("Content-Security-Policy")).toContain("frame-ancestors 'self'");
+    expect(await frame.text()).toContain("tracker.example/pixel.gif");
+    const remote = await t.admin.get(`/p/mail-catcher/m/${id}/html?remote=1`);
+    expect(remote.headers.get("Content-Security-Policy")).toContain("img-src * data: cid:");
+    // a viewer without rights on anything sees no "all" mailbox of no instance? viewers see global ones
+    const anon = t.anonymous();
+    expect((await anon.get(`/p/mail-catcher/m/${id}`)).status).not.toBe(200);
+  });
+
+  test("a share link opens the message read-only without sign-in; a forged or altered one does not", async () => {
+    const { html } = await t.admin.page("/p/mail-catcher/?q=subject%3AQuotation");
+    const id = /href="\/p\/mail-catcher\/m\/([\w-]+)"/.exec(html)![1];
+    await t.admin.page(`/p/mail-catcher/m/${id}`);
+    const res = await t.admin.post(`/p/mail-catcher/m/${id}/share`);
+    expect(res.status).toBe(303);
+    const page = (await t.admin.page(res.headers.get("Location")!)).html;
+    const link = /(\/pub\/mail-catcher\/share\/[\w.-]+)/.exec(page)![1];
+    const anon = t.anonymous();
+    const shared = await anon.get(link);
+    expect(shared.status).toBe(200);
+    const body = await shared.text();
+    expect(body).toContain("Quotation S00042");
+    expect(body).toMatch(/<iframe[^>]*sandbox=""/);
+    expect(body).not.toContain("<form");
+    expect((await anon.get(`${link}/html`)).status).toBe(200);
+    expect((await anon.get(`${link.slice(0, -1)}0`)).status).toBe(404);
+    expect((await anon.request("POST", link)).status).not.toBe(200);
+  });
+
+  test("release needs an admin and an allow-listed recipient, and is audited", async () => {
+    const relay = await svc.mailboxFor(null, "release_target");
+    const { html } = await t.admin.page("/p/mail-catcher/?q=subject%3AQuotation");
+    const id = /href="\/p\/mail-catcher\/m\/([\w-]+)"/.exec(html)![1];
+    const op = await t.client("operator", "mc-operator");
+    await op.page(`/p/mail-catcher/m/${id}`);
+    expect((await op.post(`/p/mail-catcher/m/${id}/release`, { to: "qa@partner.test" })).status).toBe(403);
+    // the "real" SMTP server here is the catcher itself, through another mailbox
+    await setSettings({
+      releaseHost: relay.host,
+      releasePort: relay.port,
+      releaseUser: relay.user,
+      releasePassword: relay.password,
+      releaseAllow: "@partner.test",
+    });
+    await t.admin.page(`/p/mail-catcher/m/${id}`);
+    const refused = await t.admin.post(`/p/mail-catcher/m/${id}/release`, { to: "ceo@customer.test" });
+    expect(refused.status).toBe(403);
+    expect((await mailpit(relay).listMessages()).messages_count).toBe(0);
+    const okRes = await t.admin.post(`/p/mail-catcher/m/${id}/release`, { to: "qa@partner.test" });
+    expect(okRes.status).toBe(200);
+    expect(await okRes.text()).toContain("qa@partner.test");
+    const got = await mailpit(relay).listMessages();
+    expect(got.messages[0].Subject).toBe("Quotation S00042");
+    const audit = await t.core.db
+      .selectFrom("audit_log")
+      .selectAll()
+      .where("action", "=", "mail-catcher.release")
+      .execute();
+    expect(audit.map((r: any) => r.result).sort()).toEqual(["error", "ok"]);
+  }, 20_000);
+
+  test("inbound: composing to an alias calls message_process over XML-RPC as odoo-mailgate does", async () => {
+    const calls: string[] = [];
+    const odoo = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      async fetch(req) {
+        const body = await req.text();
+        calls.push(`${new URL(req.url).pathname} ${body}`);
+        const value = body.includes("<methodName>login<") ? "<int>2</int>" : "<int>77</int>";
+        return new Response(
+          `<?xml version="1.0"?><methodResponse><params><param><value>${value}</value></param></params></methodResponse>`,
+          { headers: { "Content-Type": "text/xml" } },
+        );
+      },
+    });
+    try {
+      const { FIXTURES } = await import("../helpers/fixtures.ts");
+      const instanceId = await t.addLocalInstance({
+        name: "mc-inbound",
+        confPath: FIXTURES.prodConf,
+        dbName: "acme",
+      });
+      await t.core.db
+        .updateTable("instances")
+        .set({ public_url: `http://127.0.0.1:${odoo.port}` })
+        .where("id", "=", instanceId)
+        .execute();
+      await setSettings({ inboundUser: "admin", inboundPassword: "odoo-api-key" });
+      await t.admin.page(`/p/mail-catcher/i/${instanceId}`);
+      const res = await t.admin.post(`/p/mail-catcher/i/${instanceId}/inbound`, {
+        from: "lead@prospect.test",
+        to: "sales@acme.test",
+        subject: "Interested in 50 chairs",
+        text: "Please call me",
+      });
+      expect(res.status).toBe(200);
+      expect(await res.text()).toContain("answered 77");
+      expect(calls[0]).toContain("/xmlrpc/2/common");
+      expect(calls[1]).toContain("/xmlrpc/2/object");
+      expect(calls[1]).toContain("<string>message_process</string>");
+      const b64 = /<base64>([^<]+)<\/base64>/.exec(calls[1])![1];
+      const raw = Buffer.from(b64, "base64").toString();
+      expect(raw).toContain("To: sales@acme.test");
+      expect(raw).toContain("Subject: Interested in 50 chairs");
+    } finally {
+      odoo.stop(true);
+    }
+  }, 20_000);
+});
