@@ -6,6 +6,7 @@ import modules from "./modules/index.ts";
 import database from "./database/index.ts";
 import logs from "./logs/index.ts";
 import deploy from "./deploy/index.ts";
+import mailCatcher from "./mail-catcher/index.ts";
 
 /** Built-in plugins, in no particular order: the host orders them by dependsOn. */
 export const builtinPlugins: PluginDefinition<any>[] = [
@@ -16,4 +17,5 @@ export const builtinPlugins: PluginDefinition<any>[] = [
   backup,
   logs,
   deploy,
+  mailCatcher,
 ];

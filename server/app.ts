@@ -89,6 +89,7 @@ export function buildApp(core: Core): Hono<Env> {
   for (const rec of core.host.records) {
     if (rec.pages) app.route(`/p/${rec.id}`, PluginHost.guard(rec, rec.pages));
     if (rec.api) app.route(`/api/v1/${rec.id}`, PluginHost.guard(rec, rec.api));
+    if (rec.publicApp) app.route(`/pub/${rec.id}`, PluginHost.guard(rec, rec.publicApp));
   }
   return app;
 }

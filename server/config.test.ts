@@ -41,4 +41,18 @@ describe("configuration precedence and validation", () => {
     writeFileSync(join(d, "odoodeck.toml"), "port = [\n");
     expect(() => loadConfig({ data: d }, {})).toThrow("is not valid TOML");
   });
+
+  test("the mail catcher's SMTP address: smtp_host/smtp_port from toml, env and flags; 127.0.0.1:1025 by default", () => {
+    const d = dir();
+    let c = loadConfig({ data: d }, {});
+    expect([c.smtpHost, c.smtpPort]).toEqual(["127.0.0.1", 1025]);
+    writeFileSync(join(d, "odoodeck.toml"), 'smtp_port = 2525\nsmtp_host = "::1"\n');
+    c = loadConfig({ data: d }, {});
+    expect([c.smtpHost, c.smtpPort]).toEqual(["::1", 2525]);
+    expect(loadConfig({ data: d }, { ODOODECK_SMTP_PORT: "2526" }).smtpPort).toBe(2526);
+    expect(loadConfig({ data: d, "smtp-port": "2527" }, { ODOODECK_SMTP_PORT: "2526" }).smtpPort).toBe(2527);
+    expect(() => loadConfig({ data: d, "smtp-port": "70000" }, {})).toThrow(
+      'Invalid configuration: --smtp-port = "70000" must be an integer between 0 and 65535',
+    );
+  });
 });

@@ -14,6 +14,10 @@ export interface Config {
   trustProxy: boolean;
   /** Load third-party plugins from <data>/plugins. */
   loadPlugins: boolean;
+  /** Address the mail catcher's SMTP server listens on (loopback: only local Odoos reach it). */
+  smtpHost: string;
+  /** Port of the mail catcher's SMTP server (0: any free port). */
+  smtpPort: number;
 }
 
 type Source = "flag" | "env" | "file" | "default";
@@ -89,6 +93,20 @@ const KEYS: Record<Exclude<keyof Config, "dataDir">, KeySpec> = {
     default: false,
   },
   loadPlugins: { flag: "plugins", env: "ODOODECK_PLUGINS", file: "plugins", parse: bool, default: true },
+  smtpHost: {
+    flag: "smtp-host",
+    env: "ODOODECK_SMTP_HOST",
+    file: "smtp_host",
+    parse: str,
+    default: "127.0.0.1",
+  },
+  smtpPort: {
+    flag: "smtp-port",
+    env: "ODOODECK_SMTP_PORT",
+    file: "smtp_port",
+    parse: int(0, 65535),
+    default: 1025,
+  },
 };
 
 /** Which option names `serve` accepts, for --help and for rejecting typos. */

@@ -178,6 +178,11 @@ export class Core {
       id: rec.id,
       log: plog,
       dataDir: this.config.dataDir,
+      config: {
+        publicUrl: this.config.publicUrl,
+        smtpHost: this.config.smtpHost,
+        smtpPort: this.config.smtpPort,
+      },
       db: scoped,
       events: this.bus,
       jobs: this.scheduler.forPlugin(rec.id),
@@ -213,6 +218,9 @@ export class Core {
       },
       api: (app) => {
         rec.api = app;
+      },
+      publicRoutes: (app) => {
+        rec.publicApp = app;
       },
       settings: async () => (await readSettings(this.db, this.secrets, rec.id, def.settings ?? {})) as any,
       audit: async (c, entry) => {

@@ -32,6 +32,7 @@ Options for every command:
   --data DIR                  data directory (default ./data, env ODOODECK_DATA)
 Options for serve:
   --host H  --port P  --public-url URL  --log-level L  --session-ttl-hours N  --trust-proxy B  --plugins B
+  --smtp-host H  --smtp-port P   the mail catcher's SMTP server (default 127.0.0.1:1025)
   -h, --help                  this help      -v, --version   print the version
 
 Configuration precedence: flags > ODOODECK_* environment > <data>/odoodeck.toml > defaults.`;

@@ -17,6 +17,8 @@ const PUBLIC = [
   /^\/readyz$/,
   /^\/favicon\.ico$/,
   /^\/api\/v1\/openapi\.json$/,
+  // Plugins' public routes (ctx.publicRoutes): each checks access itself
+  /^\/pub\/[a-z][a-z0-9-]*\//,
 ];
 const SAFE = new Set(["GET", "HEAD", "OPTIONS"]);
 
@@ -33,8 +35,11 @@ export function securityHeaders(): MiddlewareHandler<Env> {
     c.set("requestId", randomBytes(6).toString("hex"));
     await next();
     c.header("X-Content-Type-Options", "nosniff");
-    c.header("X-Frame-Options", "DENY");
     c.header("Referrer-Policy", "same-origin");
+    // A route that serves content for an iframe of our own pages (a caught mail's HTML) sets its
+    // own, stricter policy with frame-ancestors 'self'; every other answer gets the default.
+    if (c.res.headers.has("Content-Security-Policy")) return;
+    c.header("X-Frame-Options", "DENY");
     c.header(
       "Content-Security-Policy",
       "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
@@ -116,6 +121,10 @@ export function csrfProtection(): MiddlewareHandler<Env> {
     if (verifiesItselfRoute(c)) return next();
     const p = c.get("principal");
     if (p?.via === "token") return next();
+    // Credentials in a header are never sent by a browser on its own (we never ask for Basic
+    // auth), so a forged cross-site request cannot carry them: a public route that checks its
+    // own Authorization (ctx.publicRoutes) needs no form token.
+    if (!p && c.req.header("Authorization") && isPublicPath(c.req.path)) return next();
     const expected = p ? c.get("csrf") : (getCookie(c, PRE_CSRF_COOKIE) ?? null);
     let sent = c.req.header("X-CSRF-Token") ?? c.req.query("_csrf") ?? null;
     const type = c.req.header("Content-Type") ?? "";

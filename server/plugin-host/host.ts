@@ -31,6 +31,8 @@ export interface PluginRecord {
   ctx: PluginContext<any> | null;
   pages: Hono<Env> | null;
   api: Hono<Env> | null;
+  /** Routes at /pub/<id> that answer without sign-in (the plugin checks access itself). */
+  publicApp: Hono<Env> | null;
   /** What the plugin declares it reaches for beyond ctx. */
   capabilities: Capability[];
   /** What its code was found to use (third-party plugins only; built-ins are part of odoodeck). */
@@ -112,6 +114,7 @@ export class PluginHost {
       ctx: null,
       pages: null,
       api: null,
+      publicApp: null,
       capabilities: [...(def.capabilities ?? [])],
       scan: null,
     });
@@ -131,6 +134,7 @@ export class PluginHost {
       ctx: null,
       pages: null,
       api: null,
+      publicApp: null,
       capabilities: [],
       scan: null,
     });

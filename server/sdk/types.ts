@@ -67,6 +67,22 @@ export interface EventMap {
     detail: string;
     at: string;
   };
+  /**
+   * A database was neutralized (restore, copy, preview, restore test) and is about to go live:
+   * e.g. the mail catcher keeps a mailbox for it. Emitted by the plugin that neutralized it.
+   * @example ctx.events.emit("database.neutralized", { instanceId: 3, dbName: "acme_copy", kind: "copy" });
+   */
+  "database.neutralized": {
+    instanceId: number | null;
+    dbName: string;
+    kind: "restore" | "copy" | "preview" | "restore-test";
+  };
+  /**
+   * A database odoodeck made (copy, preview, restore test scratch) was dropped: what was kept for
+   * it (a mailbox) goes too.
+   * @example ctx.events.emit("database.dropped", { instanceId: 3, dbName: "acme_copy" });
+   */
+  "database.dropped": { instanceId: number | null; dbName: string };
   /** A managed Odoo died unasked; it is started again after `retryInMs`. */
   "runtime.crashed": {
     instanceId: number | null;
@@ -377,8 +393,24 @@ export interface ErrorsApi {
   ): (message?: string, opts?: { hint?: string; details?: unknown; cause?: unknown }) => AppError;
 }
 
+/**
+ * The part of the core's configuration plugins may read (flags > ODOODECK_* > odoodeck.toml).
+ * @example
+ * const { smtpHost, smtpPort } = ctx.config; // where the mail catcher listens
+ */
+export interface CoreConfigView {
+  /** The address users reach odoodeck at (null: not configured). */
+  readonly publicUrl: string | null;
+  /** The mail catcher's SMTP address (`smtp_host`, default 127.0.0.1). */
+  readonly smtpHost: string;
+  /** The mail catcher's SMTP port (`smtp_port`, default 1025; 0: any free port). */
+  readonly smtpPort: number;
+}
+
 export interface PluginContext<S extends SettingsSchema = SettingsSchema> {
   readonly id: string;
+  /** Core configuration keys a plugin may need (read-only). */
+  readonly config: CoreConfigView;
   readonly log: Logger;
   readonly dataDir: string;
   /** Kysely over the store; queries may only touch tables named `<plugin id>_…`. */
@@ -398,6 +430,14 @@ export interface PluginContext<S extends SettingsSchema = SettingsSchema> {
   pages(app: Hono<Env>): void;
   /** Mounts JSON routes at /api/v1/<id> */
   api(app: Hono<Env>): void;
+  /**
+   * Mounts routes at /pub/<id> that answer WITHOUT sign-in (no principal, unless a session
+   * happens to be there): the plugin checks access itself — a signed, expiring link, or
+   * credentials of its own sent as an Authorization header. Nothing there may trust the caller.
+   * @example
+   * const pub = new Hono(); pub.get("/share/:token", (c) => verifyAndShow(c)); ctx.publicRoutes(pub);
+   */
+  publicRoutes(app: Hono<Env>): void;
   settings(): Promise<SettingsValues<S>>;
   audit(c: AppContext | { actor: string; ip?: string | null }, entry: AuditEntry): Promise<void>;
 }

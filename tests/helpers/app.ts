@@ -135,6 +135,8 @@ export async function startTestApp(
       data: dataDir,
       port: "0",
       plugins: opts.loadExternal ? "true" : "false",
+      // Any free port: test apps run side by side, each with its own mail catcher
+      "smtp-port": "0",
       ...opts.flags,
     } as Record<string, string>,
     {},

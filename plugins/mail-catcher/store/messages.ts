@@ -1,0 +1,165 @@
+/** Message metadata in the store. Inserts are batched into one transaction so SMTP floods keep up. */
+import { randomBytes } from "node:crypto";
+import { type Kysely, sql } from "../../../server/sdk/index.ts";
+import type { ParsedMeta } from "./parse.ts";
+import { likePattern, parseQuery } from "./search.ts";
+
+export interface MessageRow {
+  id: string;
+  mailboxId: number;
+  receivedAt: number;
+  sender: string;
+  recipients: string[];
+  subject: string;
+  snippet: string;
+  size: number;
+  attachments: number;
+  messageId: string | null;
+  odooModel: string | null;
+  odooResId: number | null;
+  read: boolean;
+}
+
+const T = "mail_catcher_messages";
+
+function toRow(r: any): MessageRow {
+  return {
+    id: r.id,
+    mailboxId: r.mailbox_id,
+    receivedAt: r.received_at,
+    sender: r.sender,
+    recipients: JSON.parse(r.recipients),
+    subject: r.subject,
+    snippet: r.snippet,
+    size: r.size,
+    attachments: r.attachments,
+    messageId: r.message_id,
+    odooModel: r.odoo_model,
+    odooResId: r.odoo_res_id,
+    read: !!r.read,
+  };
+}
+
+/** Sortable by time, unguessable: a share link cannot be walked to the next message. */
+export const newMessageId = () => `${Date.now().toString(36)}${randomBytes(9).toString("base64url")}`;
+
+export interface ListQuery {
+  /** null: every mailbox the caller may see (`mailboxIds`). */
+  mailboxIds: number[] | null;
+  query?: string;
+  start?: number;
+  limit?: number;
+}
+
+export class Messages {
+  #queue: Array<{ values: Record<string, unknown>; done: (e?: unknown) => void }> = [];
+  #flushing: Promise<void> | null = null;
+
+  constructor(private readonly db: Kysely<any>) {}
+
+  add(mailboxId: number, id: string, size: number, meta: ParsedMeta, receivedAt = Date.now()): Promise<void> {
+    const values = {
+      id,
+      mailbox_id: mailboxId,
+      received_at: receivedAt,
+      sender: meta.sender,
+      recipients: JSON.stringify(meta.recipients),
+      subject: meta.subject,
+      snippet: meta.snippet,
+      body: meta.body,
+      size,
+      attachments: meta.attachments,
+      message_id: meta.messageId,
+      odoo_model: meta.odooModel,
+      odoo_res_id: meta.odooResId,
+    };
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ values, done: (e) => (e ? reject(e) : resolve()) });
+      this.#flushing ??= Promise.resolve().then(() => this.#flush());
+    });
+  }
+
+  async #flush(): Promise<void> {
+    while (this.#queue.length) {
+      const batch = this.#queue.splice(0, 500);
+      try {
+        await this.db.transaction().execute(async (tx) => {
+          for (const b of batch) await tx.insertInto(T).values(b.values).execute();
+        });
+        for (const b of batch) b.done();
+      } catch (e) {
+        for (const b of batch) b.done(e);
+      }
+    }
+    this.#flushing = null;
+  }
+
+  #filtered(q: ListQuery) {
+    let s = this.db.selectFrom(T);
+    if (q.mailboxIds) s = s.where("mailbox_id", "in", q.mailboxIds.length ? q.mailboxIds : [-1]);
+    for (const term of parseQuery(q.query ?? "")) {
+      const pat = likePattern(term.text);
+      s = s.where((eb) =>
+        eb.or(term.fields.map((f) => eb(sql`lower(${sql.ref(f)})`, "like", sql`${pat} escape '\\'`))),
+      );
+    }
+    return s;
+  }
+
+  async list(q: ListQuery): Promise<{ rows: MessageRow[]; total: number; unread: number }> {
+    const rows = await this.#filtered(q)
+      .selectAll()
+      .orderBy("received_at", "desc")
+      .orderBy("id", "desc")
+      .limit(Math.min(q.limit ?? 50, 1000))
+      .offset(q.start ?? 0)
+      .execute();
+    const c = await this.#filtered(q)
+      .select((eb) => [eb.fn.countAll<number>().as("n"), eb.fn.sum<number>(sql`1 - "read"`).as("unread")])
+      .executeTakeFirst();
+    return { rows: rows.map(toRow), total: Number(c?.n ?? 0), unread: Number(c?.unread ?? 0) };
+  }
+
+  async get(id: string): Promise<MessageRow | null> {
+    const r = await this.db.selectFrom(T).selectAll().where("id", "=", id).executeTakeFirst();
+    return r ? toRow(r) : null;
+  }
+
+  async markRead(id: string): Promise<void> {
+    await this.db.updateTable(T).set({ read: 1 }).where("id", "=", id).execute();
+  }
+
+  /** Deletes the given ids (within `mailboxIds`), or all of those mailboxes; returns what went. */
+  async remove(
+    mailboxIds: number[] | null,
+    ids?: string[],
+  ): Promise<Array<{ id: string; mailboxId: number }>> {
+    let s = this.db.selectFrom(T).select(["id", "mailbox_id"]);
+    if (mailboxIds) s = s.where("mailbox_id", "in", mailboxIds.length ? mailboxIds : [-1]);
+    if (ids) s = s.where("id", "in", ids.length ? ids : [""]);
+    const gone = (await s.execute()).map((r) => ({ id: r.id as string, mailboxId: r.mailbox_id as number }));
+    for (let i = 0; i < gone.length; i += 500)
+      await this.db
+        .deleteFrom(T)
+        .where(
+          "id",
+          "in",
+          gone.slice(i, i + 500).map((g) => g.id),
+        )
+        .execute();
+    return gone;
+  }
+
+  /** Newest first, with sizes: what retention walks. */
+  async sizes(mailboxId: number): Promise<Array<{ id: string; size: number; receivedAt: number }>> {
+    return (
+      await this.db
+        .selectFrom(T)
+        .select(["id", "size", "received_at"])
+        .where("mailbox_id", "=", mailboxId)
+        .orderBy("received_at", "desc")
+        .orderBy("id", "desc")
+        .execute()
+    ).map((r) => ({ id: r.id, size: r.size, receivedAt: r.received_at }));
+  }
+}

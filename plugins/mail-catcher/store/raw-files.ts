@@ -1,0 +1,39 @@
+/** Raw messages, gzip-compressed, one file each under <data>/mail/<mailbox id>/. */
+import { mkdirSync, rmSync } from "node:fs";
+import { rename, unlink } from "node:fs/promises";
+import { join } from "node:path";
+
+export class RawFiles {
+  constructor(readonly root: string) {}
+
+  dir(mailboxId: number): string {
+    return join(this.root, String(mailboxId));
+  }
+
+  path(mailboxId: number, id: string): string {
+    return join(this.dir(mailboxId), `${id}.eml.gz`);
+  }
+
+  /** Written under a temporary name and renamed: a crash never leaves half a message. */
+  async write(mailboxId: number, id: string, raw: Uint8Array): Promise<void> {
+    mkdirSync(this.dir(mailboxId), { recursive: true, mode: 0o700 });
+    const final = this.path(mailboxId, id);
+    const tmp = `${final}.part`;
+    await Bun.write(tmp, Bun.gzipSync(new Uint8Array(raw), { level: 1 }));
+    await rename(tmp, final);
+  }
+
+  async read(mailboxId: number, id: string): Promise<Buffer> {
+    return Buffer.from(
+      Bun.gunzipSync(new Uint8Array(await Bun.file(this.path(mailboxId, id)).arrayBuffer())),
+    );
+  }
+
+  async remove(mailboxId: number, ids: string[]): Promise<void> {
+    await Promise.all(ids.map((id) => unlink(this.path(mailboxId, id)).catch(() => {})));
+  }
+
+  removeMailbox(mailboxId: number): void {
+    rmSync(this.dir(mailboxId), { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,243 @@
+/** Pages: inbox per instance and "all" (live over SSE, search), message view, share, release, inbound. */
+import { Hono } from "hono";
+import {
+  AppError,
+  type AppContext,
+  type Env,
+  type PluginContext,
+  isHtmx,
+  sseStream,
+  ui,
+} from "../../../server/sdk/index.ts";
+import { visibleMailboxes } from "../api/access.ts";
+import type { Catcher } from "../catcher.ts";
+import { deliverInbound } from "../inbound/deliver.ts";
+import { releaseMessage } from "../release.ts";
+import type { MailSettings } from "../settings.ts";
+import { readFull } from "../store/full.ts";
+import type { Mailbox } from "../store/mailboxes.ts";
+import { InboxList, MessageView } from "./components.tsx";
+import { serveFrame } from "./html-frame.ts";
+import { signShare } from "./share-link.ts";
+
+const BASE = "/p/mail-catcher";
+const SHARE_DAYS = 7;
+
+async function form(c: AppContext): Promise<Record<string, string>> {
+  const b = await c.req.parseBody();
+  return Object.fromEntries(Object.entries(b).map(([k, v]) => [k, typeof v === "string" ? v : ""]));
+}
+
+export function pageRoutes(ctx: PluginContext<MailSettings>, catcher: Catcher): Hono<Env> {
+  const app = new Hono<Env>();
+
+  /** Mailboxes of one instance ("i/<id>") or all visible ("all"), after the role check. */
+  async function scope(
+    c: AppContext,
+    which: string,
+  ): Promise<{ boxes: Mailbox[]; instanceId: number | null }> {
+    if (which === "all") {
+      await ctx.auth.require(c, "viewer");
+      return { boxes: await visibleMailboxes(ctx, catcher, c), instanceId: null };
+    }
+    const instanceId = Number(which);
+    if (!Number.isInteger(instanceId)) throw new AppError("E_NOT_FOUND");
+    await ctx.auth.require(c, "viewer", instanceId);
+    return { boxes: catcher.mailboxes.list().filter((m) => m.instanceId === instanceId), instanceId };
+  }
+
+  async function listFragment(c: AppContext, which: string) {
+    const { boxes } = await scope(c, which);
+    const q = c.req.query("q") ?? "";
+    const r = await catcher.messages.list({ mailboxIds: boxes.map((b) => b.id), query: q, limit: 100 });
+    const listUrl = `${BASE}/list/${which}?q=${encodeURIComponent(q)}`;
+    return { boxes, q, el: <InboxList rows={r.rows} total={r.total} listUrl={listUrl} base={BASE} /> };
+  }
+
+  async function inbox(c: AppContext, which: string) {
+    const { boxes, q, el } = await listFragment(c, which);
+    const instanceId = which === "all" ? null : Number(which);
+    const canOperate = instanceId != null && (await ctx.auth.can(c.get("principal"), "operator", instanceId));
+    return ctx.views.page(c, {
+      title: "Caught mail",
+      instanceId,
+      body: (
+        <ui.Card title={`Caught mail${which === "all" ? " (all instances)" : ""}`}>
+          <p class="muted">
+            Mailboxes: {boxes.map((b) => `${b.label} (${b.smtpUser})`).join(", ") || "none yet"}
+          </p>
+          <form method="get" action={c.req.path} role="search">
+            <input name="q" value={q} placeholder="from:… to:… subject:… words" aria-label="Search" />
+            <button type="submit">Search</button>
+          </form>
+          <div hx-ext="sse" sse-connect={`${BASE}/live/${which}`}>
+            {el}
+          </div>
+          {canOperate ? (
+            <details>
+              <summary>Send a mail to this instance (inbound)</summary>
+              <ui.Form action={`${BASE}/i/${instanceId}/inbound`}>
+                <ui.Field label="From" name="from" required value="customer@example.com" />
+                <ui.Field label="To (an alias, e.g. sales@…)" name="to" required />
+                <ui.Field label="Subject" name="subject" required />
+                <ui.Field label="In reply to (Message-Id, optional)" name="inReplyTo" />
+                <label class="field">
+                  <span>Text</span>
+                  <textarea name="text" rows={5} />
+                </label>
+                <button type="submit">Deliver to Odoo</button>
+              </ui.Form>
+            </details>
+          ) : null}
+        </ui.Card>
+      ),
+    });
+  }
+
+  app.get("/", (c) => inbox(c, "all"));
+  app.get("/i/:instance", (c) => inbox(c, c.req.param("instance")));
+  app.get("/list/:which", async (c) => c.html((await listFragment(c, c.req.param("which"))).el));
+
+  app.get("/live/:which", async (c) => {
+    const ids = new Set((await scope(c, c.req.param("which"))).boxes.map((b) => b.id));
+    return sseStream(c.req.raw.signal, (send) =>
+      catcher.subscribe((m) => {
+        if (ids.has(m.mailboxId)) send({ event: "mail", data: { id: m.id, subject: m.subject } });
+      }),
+    );
+  });
+
+  /** A message the caller may see (viewer on its mailbox's instance). */
+  async function message(c: AppContext) {
+    const row = await catcher.messages.get(c.req.param("id") ?? "");
+    const box = row && catcher.mailboxes.get(row.mailboxId);
+    if (!row || !box || !(await ctx.auth.can(c.get("principal"), "viewer", box.instanceId)))
+      throw new AppError("E_NOT_FOUND", "No such message", { hint: "It may have been removed by retention" });
+    return { row, box };
+  }
+
+  app.get("/m/:id", async (c) => {
+    const { row, box } = await message(c);
+    const full = await readFull(catcher, row);
+    await catcher.messages.markRead(row.id);
+    const remote = c.req.query("remote") === "1";
+    const admin = await ctx.auth.can(c.get("principal"), "admin");
+    const flash =
+      (c.req.query("shared") && {
+        kind: "ok" as const,
+        message: `Share link (read-only, ${SHARE_DAYS} days): ${new URL(c.req.url).origin}/pub/mail-catcher/share/${c.req.query("shared")}`,
+      }) ||
+      null;
+    return ctx.views.page(c, {
+      title: row.subject || "Caught mail",
+      instanceId: box.instanceId,
+      flash,
+      body: (
+        <ui.Card>
+          <MessageView
+            row={row}
+            full={full}
+            remote={remote}
+            remoteUrl={`${BASE}/m/${row.id}?remote=1`}
+            urls={{
+              html: `${BASE}/m/${row.id}/html`,
+              raw: `${BASE}/m/${row.id}/raw`,
+              part: (p) => `${BASE}/m/${row.id}/part/${p}`,
+            }}
+            actions={
+              <div class="actions">
+                <ui.Form action={`${BASE}/m/${row.id}/share`} id="mc-share">
+                  <button type="submit">Share read-only link</button>
+                </ui.Form>
+                {admin ? (
+                  <ui.Form action={`${BASE}/m/${row.id}/release`} id="mc-release">
+                    <ui.Field label="Release to (allow-listed addresses)" name="to" required />
+                    <button type="submit">Release</button>
+                  </ui.Form>
+                ) : null}
+              </div>
+            }
+          />
+        </ui.Card>
+      ),
+    });
+  });
+
+  app.get("/m/:id/html", async (c) => {
+    const { row } = await message(c);
+    const full = await readFull(catcher, row);
+    return serveFrame(c, full.html, full.text, c.req.query("remote") === "1");
+  });
+  app.get("/m/:id/raw", async (c) => {
+    const { row } = await message(c);
+    return c.body(new Uint8Array(await catcher.files.read(row.mailboxId, row.id)), 200, {
+      "Content-Type": "text/plain; charset=utf-8",
+    });
+  });
+  app.get("/m/:id/part/:part", async (c) => {
+    const { row } = await message(c);
+    const p = (await readFull(catcher, row)).parts.find((x) => x.partId === c.req.param("part"));
+    if (!p) throw new AppError("E_NOT_FOUND", "No such attachment");
+    return c.body(new Uint8Array(p.content), 200, {
+      "Content-Type": "application/octet-stream",
+      "Content-Disposition": `attachment; filename="${p.filename.replace(/[^\w.\- ]/g, "_")}"`,
+    });
+  });
+
+  app.post("/m/:id/share", async (c) => {
+    const { row, box } = await message(c);
+    await ctx.auth.require(c, "operator", box.instanceId);
+    const token = signShare(ctx.secrets, row.id, Date.now() + SHARE_DAYS * 86_400_000);
+    await ctx.audit(c, { action: "share", target: row.id, instanceId: box.instanceId });
+    return c.redirect(`${BASE}/m/${row.id}?shared=${encodeURIComponent(token)}`, 303);
+  });
+
+  app.post("/m/:id/release", async (c) => {
+    const { row, box } = await message(c);
+    await ctx.auth.require(c, "admin");
+    const to =
+      (await form(c)).to
+        ?.split(",")
+        .map((s) => s.trim())
+        .filter(Boolean) ?? [];
+    try {
+      const r = await releaseMessage(catcher, await ctx.settings(), row.id, to);
+      await ctx.audit(c, { action: "release", target: row.id, instanceId: box.instanceId, details: { to } });
+      return c.text(`Released to ${r.accepted.join(", ")}`);
+    } catch (e) {
+      await ctx.audit(c, {
+        action: "release",
+        target: row.id,
+        instanceId: box.instanceId,
+        result: "error",
+        details: { to },
+      });
+      throw e;
+    }
+  });
+
+  app.post("/i/:instance/inbound", async (c) => {
+    const instanceId = Number(c.req.param("instance"));
+    await ctx.auth.require(c, "operator", instanceId);
+    const f = await form(c);
+    if (!f.to || !f.from) throw new AppError("E_VALIDATION", "From and To are needed");
+    const s = await ctx.settings();
+    const inst = await ctx.instances.get(instanceId);
+    const r = await deliverInbound(
+      inst,
+      { user: s.inboundUser, password: s.inboundPassword },
+      {
+        from: f.from,
+        to: f.to,
+        subject: f.subject ?? "",
+        text: f.text ?? "",
+        inReplyTo: f.inReplyTo || null,
+      },
+    );
+    await ctx.audit(c, { action: "inbound", target: f.to, instanceId, details: { result: r.result } });
+    const msg = `Delivered to Odoo (message_process answered ${r.result || "ok"})`;
+    return isHtmx(c) ? c.text(msg) : c.text(msg);
+  });
+
+  return app;
+}
