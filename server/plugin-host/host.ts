@@ -31,6 +31,8 @@ export interface PluginRecord {
   ctx: PluginContext<any> | null;
   pages: Hono<Env> | null;
   api: Hono<Env> | null;
+  /** Routes at /hooks/<id>: no session, no CSRF (webhooks check their own signatures). */
+  hooks?: Hono<Env> | null;
   /** What the plugin declares it reaches for beyond ctx. */
   capabilities: Capability[];
   /** What its code was found to use (third-party plugins only; built-ins are part of odoodeck). */

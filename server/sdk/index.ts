@@ -48,13 +48,14 @@ export * as odoo from "./odoo.ts";
 export * as masking from "../masking.ts";
 
 /**
- * The SDK's version. 2.0.0 added operations, z, plugin error codes; it removed nothing, so plugins
+ * The SDK's version. 2.0.0 added operations, z, plugin error codes; 2.1.0 ctx.vhosts and ctx.hooks.
+ * Nothing was removed, so plugins
  * declaring "^1" still load (see server/plugin-host/sdk-compat.ts). The surface is checked in
  * as server/sdk/report.api.md (`bun scripts/api-report.ts --write`).
  * @example
  * if (Bun.semver.satisfies(SDK_VERSION, ">=2")) ctx.operations.declare(op);
  */
-export const SDK_VERSION = "2.0.0";
+export const SDK_VERSION = "2.1.0";
 
 /**
  * Declares a plugin. Returns the definition unchanged; it exists for type inference.
