@@ -156,7 +156,8 @@ export function declarePreviewOperations(ctx: PreviewsCtx, svc: PreviewsService)
         title,
         description,
         input: byName,
-        role: "signed-in",
+        // The executor asks a global role of destructive operations; the instance is checked below.
+        role: danger === "destructive" ? "operator" : "signed-in",
         scope: "global",
         danger,
         confirmWord: (input: { name: string }) => input.name,

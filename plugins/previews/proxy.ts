@@ -8,8 +8,8 @@ import type { PreviewsService } from "./service.ts";
 import type { PreviewsCtx } from "./settings.ts";
 
 /**
- * The domain is read at start, then again at most every 2 s as requests come (matching is
- * synchronous, so a changed setting applies from the next request after the read).
+ * The domain is read again at most every 2 s as requests come: a changed setting applies within
+ * seconds, and most requests cost no read.
  */
 export function previewHost(
   ctx: PreviewsCtx,
@@ -28,8 +28,8 @@ export function previewHost(
     domain && host.endsWith(`.${domain}`) ? host.slice(0, -domain.length - 1) : null;
   return {
     refresh,
-    matches: (host) => {
-      if (Date.now() - readAt > 2000) refresh().catch(() => {});
+    matches: async (host) => {
+      if (Date.now() - readAt > 2000) await refresh().catch(() => {});
       const name = nameOf(host);
       return !!name && !name.includes(".");
     },

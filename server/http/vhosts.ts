@@ -28,17 +28,18 @@ export class VirtualHosts {
   }
 
   /** The spec claiming this request's Host (port left out, case-insensitive), if any. */
-  match(req: Request): VirtualHostSpec | null {
+  async match(req: Request): Promise<VirtualHostSpec | null> {
     const host = (req.headers.get("host") ?? "").toLowerCase().replace(/:\d+$/, "");
     if (!host) return null;
-    return this.#specs.find((s) => s.matches(host)) ?? null;
+    for (const s of this.#specs) if (await s.matches(host)) return s;
+    return null;
   }
 
   /** Bun.serve options: claimed hosts are proxied, everything else goes to `app`. */
   serveOptions(app: AppFetch) {
     return {
       fetch: async (req: Request, server: Server<WsData>): Promise<Response | undefined> => {
-        const spec = this.match(req);
+        const spec = this.#specs.length ? await this.match(req) : null;
         if (!spec) return app(req, server);
         const target = await spec.resolve(req);
         if (target instanceof Response) return target;
@@ -49,7 +50,12 @@ export class VirtualHosts {
             .split(",")
             .map((p) => p.trim())
             .filter(Boolean);
-          const data: WsData = { upstream: upstream.replace(/^http/, "ws"), protocols, socket: null, pending: [] };
+          const data: WsData = {
+            upstream: upstream.replace(/^http/, "ws"),
+            protocols,
+            socket: null,
+            pending: [],
+          };
           if (server.upgrade(req, { data })) return undefined;
           return new Response("WebSocket upgrade failed", { status: 400 });
         }

@@ -387,8 +387,8 @@ export interface ErrorsApi {
  * });
  */
 export interface VirtualHostSpec {
-  /** `host` is lower-case, without its port. */
-  matches(host: string): boolean;
+  /** `host` is lower-case, without its port. A promise when the answer needs a read (settings). */
+  matches(host: string): boolean | Promise<boolean>;
   /** Where to forward, or a Response to answer with instead (a waiting page, a 404). */
   resolve(req: Request): Promise<{ upstream: string; host?: string } | Response>;
 }
