@@ -99,13 +99,13 @@ describe("plugin host", () => {
     expect(reasons.nosy[0]).toBe("started");
     expect(reasons.garbage[0]).toBe("disabled");
     expect(reasons.garbage[1]).toContain("failed to load");
-    expect(reasons.future).toEqual(["disabled", "needs SDK ^9, this odoodeck provides 2.0.0"]);
+    expect(reasons.future).toEqual(["disabled", "needs SDK ^9, this odoodeck provides 2.1.0"]);
     expect(reasons.orphan).toEqual(["disabled", 'missing dependency "nope"']);
     expect(reasons.thrower).toEqual(["disabled", "register() threw: boom in register"]);
     expect(reasons.empty).toEqual(["disabled", "no index.js or index.ts in the folder"]);
     expect(reasons["bad-start"]).toEqual(["disabled", "start() failed: cannot reach its backend"]);
     const { html } = await t.admin.page("/plugins");
-    expect(html).toContain("needs SDK ^9, this odoodeck provides 2.0.0");
+    expect(html).toContain("needs SDK ^9, this odoodeck provides 2.1.0");
     expect(html).toContain("start() failed: cannot reach its backend");
   });
 
@@ -113,8 +113,8 @@ describe("plugin host", () => {
     const status = Object.fromEntries(t.core.host.records.map((r) => [r.id, [r.status, r.reason]]));
     expect(status["sdk-one"]).toEqual(["started", null]);
     expect(status["sdk-two"]).toEqual(["started", null]);
-    expect(status["sdk-one-five"]).toEqual(["disabled", "needs SDK ^1.5, this odoodeck provides 2.0.0"]);
-    expect(status["sdk-three"]).toEqual(["disabled", "needs SDK ^3, this odoodeck provides 2.0.0"]);
+    expect(status["sdk-one-five"]).toEqual(["disabled", "needs SDK ^1.5, this odoodeck provides 2.1.0"]);
+    expect(status["sdk-three"]).toEqual(["disabled", "needs SDK ^3, this odoodeck provides 2.1.0"]);
   });
 
   test("a plugin whose start failed does not serve its routes", async () => {
