@@ -7,6 +7,7 @@ import database from "./database/index.ts";
 import logs from "./logs/index.ts";
 import deploy from "./deploy/index.ts";
 import mailCatcher from "./mail-catcher/index.ts";
+import previews from "./previews/index.ts";
 
 /** Built-in plugins, in no particular order: the host orders them by dependsOn. */
 export const builtinPlugins: PluginDefinition<any>[] = [
@@ -18,4 +19,5 @@ export const builtinPlugins: PluginDefinition<any>[] = [
   logs,
   deploy,
   mailCatcher,
+  previews,
 ];

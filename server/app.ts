@@ -62,6 +62,9 @@ export function buildApp(core: Core): Hono<Env> {
   app.use("*", limitBodies());
   // Server-Timing (total) for signed-in users: what bench/pages.ts reads; strangers learn nothing.
   app.use("*", timing({ enabled: (c) => !!c.get("principal"), totalDescription: "render" }));
+  // Webhooks authenticate themselves (signatures): mounted before sign-in and CSRF apply.
+  for (const rec of core.host.records)
+    if (rec.hooks) app.route(`/hooks/${rec.id}`, PluginHost.guard(rec, rec.hooks));
   app.use("*", authenticate(core));
   app.use("*", csrfProtection());
 

@@ -32,6 +32,7 @@ import type {
   Role,
 } from "./sdk/types.ts";
 import { Runtimes } from "./runtime/runtimes.ts";
+import { VirtualHosts } from "./http/vhosts.ts";
 import { lifecycleCard } from "./runtime/runtime-view.tsx";
 import { Scheduler } from "./scheduler/scheduler.ts";
 import { SecretBox } from "./secrets.ts";
@@ -56,6 +57,8 @@ export class Core {
   readonly registry: Registry;
   readonly limiter: LoginLimiter;
   readonly runtimes: Runtimes;
+  /** Host names plugins serve themselves (previews); see http/vhosts.ts. */
+  readonly vhosts = new VirtualHosts();
   readonly startedAt = Date.now();
   ready = false;
 
@@ -205,6 +208,7 @@ export class Core {
       },
       secrets: this.secrets,
       runtimes: this.runtimes,
+      vhosts: { add: (spec) => this.vhosts.add(rec.id, spec) },
       services: {
         provide: (name, impl) => {
           if (this.services.has(name))
@@ -221,6 +225,9 @@ export class Core {
       },
       publicRoutes: (app) => {
         rec.publicApp = app;
+      },
+      hooks: (app) => {
+        rec.hooks = app;
       },
       settings: async () => (await readSettings(this.db, this.secrets, rec.id, def.settings ?? {})) as any,
       audit: async (c, entry) => {

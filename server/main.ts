@@ -89,7 +89,7 @@ async function serve(flags: Record<string, string | boolean>): Promise<void> {
     server = Bun.serve({
       hostname: config.host,
       port: config.port,
-      fetch: app.fetch,
+      ...core.vhosts.serveOptions(app.fetch),
       idleTimeout: 0,
       maxRequestBodySize: 1024 ** 4,
     });

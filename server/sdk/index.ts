@@ -57,7 +57,8 @@ export * as odoo from "./odoo.ts";
 export * as masking from "../masking.ts";
 
 /**
- * The SDK's version. 2.0.0 added operations, z, plugin error codes; it removed nothing, so plugins
+ * The SDK's version. 2.0.0 (this release) added operations, z, plugin error codes, masking, runtimes, vhosts, hooks, public routes and the testing kit.
+ * Nothing was removed, so plugins
  * declaring "^1" still load (see server/plugin-host/sdk-compat.ts). The surface is checked in
  * as server/sdk/report.api.md (`bun scripts/api-report.ts --write`).
  * @example

@@ -407,6 +407,26 @@ export interface CoreConfigView {
   readonly smtpPort: number;
 }
 
+/**
+ * A host name a plugin serves instead of odoodeck (e.g. `<preview>.<preview domain>`): the core
+ * forwards matching requests, WebSocket upgrades included, to the upstream `resolve` names.
+ * @example
+ * ctx.vhosts.add({
+ *   matches: (host) => host.endsWith(".preview.example.com"),
+ *   resolve: async (req) => ({ upstream: "http://127.0.0.1:8069" }),
+ * });
+ */
+export interface VirtualHostSpec {
+  /** `host` is lower-case, without its port. A promise when the answer needs a read (settings). */
+  matches(host: string): boolean | Promise<boolean>;
+  /** Where to forward, or a Response to answer with instead (a waiting page, a 404). */
+  resolve(req: Request): Promise<{ upstream: string; host?: string } | Response>;
+}
+
+export interface VirtualHostsApi {
+  add(spec: VirtualHostSpec): void;
+}
+
 export interface PluginContext<S extends SettingsSchema = SettingsSchema> {
   readonly id: string;
   /** Core configuration keys a plugin may need (read-only). */
@@ -426,6 +446,8 @@ export interface PluginContext<S extends SettingsSchema = SettingsSchema> {
   readonly errors: ErrorsApi;
   /** Start, stop, restart and watch Odoo: instances' units/containers, and Odoos odoodeck runs itself. */
   readonly runtimes: RuntimesApi;
+  /** Host names the plugin serves itself (proxied by the core, before odoodeck's own routes). */
+  readonly vhosts: VirtualHostsApi;
   /** Mounts page routes at /p/<id> (HTML) */
   pages(app: Hono<Env>): void;
   /** Mounts JSON routes at /api/v1/<id> */
@@ -438,6 +460,12 @@ export interface PluginContext<S extends SettingsSchema = SettingsSchema> {
    * const pub = new Hono(); pub.get("/share/:token", (c) => verifyAndShow(c)); ctx.publicRoutes(pub);
    */
   publicRoutes(app: Hono<Env>): void;
+  /**
+   * Mounts routes at /hooks/<id> that skip sign-in and CSRF: for webhooks from other systems,
+   * which must check their own signature (HMAC) before acting.
+   * @example const h = new Hono<Env>(); h.post("/github", verifyThenAct); ctx.hooks(h);
+   */
+  hooks(app: Hono<Env>): void;
   settings(): Promise<SettingsValues<S>>;
   audit(c: AppContext | { actor: string; ip?: string | null }, entry: AuditEntry): Promise<void>;
 }

@@ -144,7 +144,12 @@ export async function startTestApp(
   const core = await Core.open(config);
   await core.startPlugins(opts.plugins ?? builtinPlugins);
   const app = buildApp(core);
-  const server = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: app.fetch, idleTimeout: 0 });
+  const server = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    ...core.vhosts.serveOptions(app.fetch),
+    idleTimeout: 0,
+  });
   const url = `http://127.0.0.1:${server.port}`;
   const setupLink = opts.firstRun ? await ensureSetupLink(core, url) : null;
   if (!opts.firstRun)

@@ -1,0 +1,148 @@
+/**
+ * Creating (and resetting) a preview as an operation with named steps. A failure keeps the
+ * forensics: the failing step, the init log and the database stay until the user destroys the
+ * preview (runboat's users could not diagnose failed builds: their log was gone).
+ */
+import { type odoo, toAppError } from "../../server/sdk/index.ts";
+import { branchModules, checkoutBranch } from "./checkout.ts";
+import { linkTree } from "./filestore.ts";
+import { cloneTemplate, dropDatabase } from "./pg-tools.ts";
+import { installModules, paths, previewRuntime } from "./runner.ts";
+import type { PreviewsCtx, PreviewSettings } from "./settings.ts";
+import type { Side } from "./side.ts";
+import { smokeGate } from "./smoke.ts";
+import type { PreviewRecord, PreviewStore, TemplateRecord } from "./store.ts";
+import type { PreviewRuntime } from "./runner.ts";
+
+export const CREATE_STEPS = ["template", "database", "filestore", "checkout", "install", "start", "smoke"];
+
+export interface CreateDeps {
+  ctx: PreviewsCtx;
+  store: PreviewStore;
+  runtimes: Map<string, PreviewRuntime>;
+  /** Called once a preview is about to run: stops the least recently used over max_running. */
+  makeRoom(except: string): Promise<void>;
+}
+
+type Op = Parameters<Parameters<PreviewsCtx["operations"]["start"]>[0]["run"]>[0];
+
+/** Modules of the branch already installed in the database (to upgrade rather than install). */
+async function installedOf(db: odoo.OdooDb, mods: string[]): Promise<string[]> {
+  if (!mods.length) return [];
+  const rows = await db.query<{ name: string }>(
+    `SELECT name FROM ir_module_module WHERE state = 'installed' AND name = ANY(string_to_array(:'m', ','))`,
+    { m: mods.join(",") },
+  );
+  return rows.map((r) => r.name);
+}
+
+/** The steps after the database and filestore exist: install, start, smoke. */
+export async function startAndSmoke(
+  d: CreateDeps,
+  o: Op,
+  side: Side,
+  p: PreviewRecord,
+  settings: PreviewSettings,
+  changed: Record<string, string>,
+): Promise<void> {
+  const db = side.db.withDatabase(p.dbName);
+  const names = Object.keys(changed);
+  const installed = await installedOf(db, names);
+  const init = await o.step("install", async (s) => {
+    const r = await installModules(
+      side,
+      p,
+      names.filter((m) => !installed.includes(m)),
+      installed,
+      s.signal,
+    );
+    if (r.code !== 0) throw new Error(`odoo-bin exited ${r.code} while installing ${names.join(", ")}`);
+    return { modules: names, log: r.log };
+  });
+  await o.step("start", async (s) => {
+    await d.makeRoom(p.name);
+    d.runtimes.get(p.name)?.stop();
+    const rt = await previewRuntime(d.ctx, side, p);
+    d.runtimes.set(p.name, rt);
+    await rt.start();
+    const ready = await rt.waitReady({ timeoutMs: 300_000, signal: s.signal });
+    const port = Number(new URL(rt.baseUrl!).port);
+    await d.store.update(p.name, { port });
+    return { port, readyMs: ready.readyMs };
+  });
+  await o.step("smoke", async () => {
+    const result = await smokeGate({
+      conn: side.conn,
+      baseUrl: d.runtimes.get(p.name)!.baseUrl!,
+      db,
+      login: settings.smoke_login,
+      password: settings.smoke_password,
+      log: `${init.log}\n${await d.runtimes.get(p.name)!.logs({ lines: 2000 })}`,
+      modules: Object.keys((await d.store.get(p.name))?.modules ?? changed),
+    });
+    await d.store.update(p.name, { smoke: result });
+    if (!result.ok)
+      throw new Error(
+        `Smoke gate failed: ${result.checks
+          .filter((c) => !c.ok)
+          .map((c) => c.detail)
+          .join("; ")}`,
+      );
+    return result;
+  });
+}
+
+export async function runCreate(
+  d: CreateDeps,
+  o: Op,
+  side: Side,
+  p: PreviewRecord,
+  tpl: TemplateRecord,
+  opts: { reset?: boolean } = {},
+) {
+  const settings = await d.ctx.settings();
+  const at = paths(p.workDir);
+  try {
+    await o.step("template", async () => ({
+      template: tpl.name,
+      db: tpl.dbName,
+      refreshedAt: tpl.refreshedAt,
+    }));
+    const seconds = await o.step("database", async () => {
+      if (opts.reset) await dropDatabase(side.admin, p.dbName);
+      return { seconds: await cloneTemplate(side.admin, tpl.dbName, p.dbName) };
+    });
+    await o.step("filestore", async () => {
+      const to = `${at.data}/filestore/${p.dbName}`;
+      if (opts.reset) await side.conn.remove(to, { recursive: true }).catch(() => {});
+      return { method: await linkTree(side.conn, tpl.filestore, to) };
+    });
+    const mods = await o.step("checkout", async () => {
+      if (!opts.reset) {
+        const sha = await checkoutBranch(side.conn, tpl.repo ?? p.repo, p.branch, at.src);
+        await d.store.update(p.name, { commitSha: sha });
+      }
+      return branchModules(side.conn, at.src);
+    });
+    await d.store.update(p.name, { modules: mods });
+    await startAndSmoke(d, o, side, p, settings, mods);
+    await d.store.update(p.name, { status: "running", failedStep: null, error: null, lastUsedAt: now() });
+    return { preview: p.name, databaseSeconds: seconds.seconds };
+  } catch (e) {
+    await recordFailure(d, o, p, e);
+    throw e;
+  }
+}
+
+export const now = () => new Date().toISOString();
+
+/** Keeps what a user needs to diagnose: the step, the message; the database is not dropped. */
+export async function recordFailure(d: CreateDeps, o: Op, p: PreviewRecord, e: unknown): Promise<void> {
+  const snap = d.ctx.operations.get(o.id);
+  const step = snap?.steps.find((s) => s.status === "error")?.name ?? snap?.currentStep ?? null;
+  await d.runtimes
+    .get(p.name)
+    ?.stop()
+    .catch(() => {});
+  await d.store.update(p.name, { status: "failed", failedStep: step, error: toAppError(e).message });
+}

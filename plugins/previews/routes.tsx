@@ -1,0 +1,165 @@
+/** Pages at /p/previews and the webhooks at /hooks/previews/<provider>/<template>. */
+import { Hono } from "hono";
+import { type AppContext, AppError, type Env, masking } from "../../server/sdk/index.ts";
+import { prPreviewName } from "./names.ts";
+import { paths } from "./runner.ts";
+import type { PreviewsService } from "./service.ts";
+import type { PreviewsCtx } from "./settings.ts";
+import { NewPreviewForm, PreviewDetail, PreviewList, previewUrl } from "./views/pages.tsx";
+import { type PrEvent, type Provider, parseEvent, statusRequest, verifySignature } from "./webhooks.ts";
+
+async function urlOf(ctx: PreviewsCtx, name: string): Promise<string | null> {
+  const s = await ctx.settings();
+  return previewUrl({ name }, s.preview_domain, !!s.preview_tls_cert);
+}
+
+export function previewPages(ctx: PreviewsCtx, svc: PreviewsService) {
+  const app = new Hono<Env>();
+  const form = async (c: AppContext) => (await c.req.parseBody()) as Record<string, string>;
+  const operatorOn = async (c: AppContext, name: string) => {
+    const p = await svc.get(name);
+    const who = await ctx.auth.require(c, "operator", p.instanceId);
+    return { p, who };
+  };
+
+  app.get("/", async (c) => {
+    const principal = await ctx.auth.require(c, "viewer");
+    const visible = [];
+    for (const p of await svc.store.list())
+      if (await ctx.auth.can(principal, "viewer", p.instanceId)) visible.push(p);
+    const s = await ctx.settings();
+    return ctx.views.page(c, {
+      title: "Previews",
+      body: (
+        <div>
+          <PreviewList previews={visible} domain={s.preview_domain} https={!!s.preview_tls_cert} />
+          <h2>New preview</h2>
+          <NewPreviewForm templates={await svc.store.templates()} />
+        </div>
+      ),
+    });
+  });
+
+  app.post("/new", async (c) => {
+    const b = await form(c);
+    const tpl = await svc.store.template(String(b.template ?? ""));
+    if (!tpl) throw new AppError("E_NOT_FOUND", `There is no template ${b.template}`);
+    const who = await ctx.auth.require(c, "operator", tpl.instanceId);
+    const r = await svc.create(
+      { name: String(b.name ?? ""), template: tpl.name, branch: String(b.branch ?? ""), owner: who.username },
+      who.username,
+    );
+    await ctx.audit(c, { action: "previews.create", target: r.preview, instanceId: tpl.instanceId });
+    return c.redirect(`/p/previews/${r.preview}`, 303);
+  });
+
+  app.get("/:name", async (c) => {
+    const p = await svc.get(c.req.param("name"));
+    const who = await ctx.auth.require(c, "viewer", p.instanceId);
+    const inst = await ctx.instances.get(p.instanceId);
+    const conn = await inst.connection();
+    const st = await conn.stat(paths(p.workDir).initLog);
+    const initLog = st ? await new Response(conn.readFile(paths(p.workDir).initLog)).text() : "";
+    return ctx.views.page(c, {
+      title: `Preview ${p.name}`,
+      body: (
+        <PreviewDetail
+          p={p}
+          url={await urlOf(ctx, p.name)}
+          initLog={masking.maskText(initLog.slice(-64 * 1024))}
+          canWrite={await ctx.auth.can(who, "operator", p.instanceId)}
+        />
+      ),
+    });
+  });
+
+  for (const action of ["update", "reset", "promote", "destroy"] as const)
+    app.post(`/:name/${action}`, async (c) => {
+      const { p, who } = await operatorOn(c, c.req.param("name"));
+      if (action === "update") await svc.update(p.name, who.username);
+      if (action === "reset") await svc.reset(p.name, who.username);
+      if (action === "promote") await svc.promote(p.name);
+      if (action === "destroy") await svc.destroy(p.name);
+      await ctx.audit(c, { action: `previews.${action}`, target: p.name, instanceId: p.instanceId });
+      return c.redirect(action === "destroy" ? "/p/previews" : `/p/previews/${p.name}`, 303);
+    });
+  return app;
+}
+
+/** Webhooks: signature first; then the action; the provider hears back through a commit status. */
+export function previewHooks(ctx: PreviewsCtx, svc: PreviewsService) {
+  const app = new Hono<Env>();
+  app.post("/:provider/:template", async (c) => {
+    const provider = c.req.param("provider") as Provider;
+    if (!["github", "gitlab", "gitea"].includes(provider))
+      throw new AppError("E_NOT_FOUND", "Unknown provider");
+    const body = await c.req.text();
+    const s = await ctx.settings();
+    if (!verifySignature(provider, s.webhook_secret, c.req.raw.headers, body)) {
+      await ctx.audit(
+        { actor: `webhook:${provider}` },
+        { action: "previews.webhook", result: "error", details: { code: "E_FORBIDDEN" } },
+      );
+      throw new AppError("E_FORBIDDEN", "The webhook signature does not match", {
+        hint: "Set the same secret in the provider's webhook and in the previews settings",
+      });
+    }
+    let payload: unknown;
+    try {
+      payload = JSON.parse(body);
+    } catch {
+      throw new AppError("E_BAD_JSON");
+    }
+    const ev = parseEvent(provider, c.req.raw.headers, payload);
+    if (!ev || ev.action === "ignore") return c.json({ ok: true, data: { ignored: true } });
+    const template = c.req.param("template");
+    const tpl = await svc.store.template(template);
+    if (!tpl) throw new AppError("E_NOT_FOUND", `There is no template ${template}`);
+    const name = prPreviewName(template, ev.number);
+    const actor = `webhook:${provider}`;
+    const exists = !!(await svc.store.get(name));
+    let done: Promise<unknown> | null = null;
+    if (ev.action === "close") {
+      if (exists) await svc.destroy(name);
+    } else if (ev.action === "sync" && exists) done = (await svc.update(name, actor)).done;
+    else if (!exists)
+      done = (
+        await svc.create(
+          { name, template, branch: ev.branch, owner: actor, source: { provider, ...ev } },
+          actor,
+        )
+      ).done;
+    await ctx.audit(
+      { actor },
+      { action: `previews.webhook.${ev.action}`, target: name, instanceId: tpl.instanceId },
+    );
+    if (done) void done.then(() => reportStatus(ctx, svc, provider, ev, name));
+    return c.json({ ok: true, data: { preview: name, action: ev.action } }, 202);
+  });
+  return app;
+}
+
+/** Posts the smoke result as a commit status; a provider that refuses it is logged, not retried. */
+async function reportStatus(
+  ctx: PreviewsCtx,
+  svc: PreviewsService,
+  provider: Provider,
+  ev: PrEvent,
+  name: string,
+) {
+  const s = await ctx.settings();
+  const p = await svc.store.get(name);
+  const passed = p?.status === "running" && !!p.smoke?.ok;
+  const url = (await urlOf(ctx, name)) ?? "";
+  const req = statusRequest(provider, s.status_api_base, s.status_api_token, ev, {
+    state: passed ? "success" : "failure",
+    url,
+    description: passed ? "Preview ready, smoke test passed" : `Preview failed at ${p?.failedStep ?? "?"}`,
+  });
+  try {
+    const res = await fetch(req.url, { ...req.init, signal: AbortSignal.timeout(15_000) });
+    if (!res.ok) ctx.log.warn(`${provider} refused the commit status for ${name}: HTTP ${res.status}`);
+  } catch (e) {
+    ctx.log.warn(`The commit status for ${name} could not be sent: ${(e as Error).message}`);
+  }
+}

@@ -1,0 +1,41 @@
+import type { PluginContext, SettingsSchema } from "../../server/sdk/index.ts";
+
+export const previewSettings = {
+  preview_domain: {
+    type: "string",
+    label: "Preview domain",
+    default: "",
+    help: "Wildcard DNS *.<domain> pointing at odoodeck; a preview is served at <name>.<domain>",
+  },
+  max_running: { type: "number", label: "Running previews at most", default: 5, min: 1 },
+  ttl_hours: { type: "number", label: "Lifetime of a preview (hours)", default: 72, min: 1 },
+  min_free_disk_mb: { type: "number", label: "Free disk kept (MB)", default: 2048, min: 0 },
+  min_free_memory_mb: { type: "number", label: "Free memory kept (MB)", default: 512, min: 0 },
+  work_root: {
+    type: "string",
+    label: "Preview folders on the server",
+    default: "/var/lib/odoodeck-previews",
+    help: "Checkouts, filestores, conf and logs of each preview live under <folder>/<name>",
+  },
+  odoo_bin: {
+    type: "string",
+    label: "odoo-bin",
+    default: "",
+    help: "Empty: the one the instance runs",
+  },
+  smoke_login: { type: "string", label: "Smoke test user (login)", default: "admin" },
+  smoke_password: { type: "secret", label: "Smoke test user's password", default: "admin" },
+  webhook_secret: { type: "secret", label: "Webhook secret (HMAC)", default: "" },
+  status_api_base: {
+    type: "string",
+    label: "Provider API base URL",
+    default: "https://api.github.com",
+    help: "Commit statuses are posted here (GitHub, GitLab /api/v4 or Gitea /api/v1)",
+  },
+  status_api_token: { type: "secret", label: "Provider API token", default: "" },
+  preview_tls_cert: { type: "string", label: "TLS certificate (PEM path)", default: "" },
+  preview_tls_key: { type: "string", label: "TLS key (PEM path)", default: "" },
+} as const satisfies SettingsSchema;
+
+export type PreviewsCtx = PluginContext<typeof previewSettings>;
+export type PreviewSettings = Awaited<ReturnType<PreviewsCtx["settings"]>>;

@@ -1,0 +1,331 @@
+/**
+ * Previews end to end with real components: a PostgreSQL template of acme_prod, hard links on
+ * disk, a git repository made here, the stand-in odoo-bin run by the managed runtime, odoodeck's
+ * own proxy (HTTP and WebSocket), signed webhooks and a stand-in provider API that records the
+ * commit status.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { createHmac } from "node:crypto";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { neutralizeDatabase } from "../../plugins/backup/neutralize.ts";
+import { builtinPlugins } from "../../plugins/index.ts";
+import type { PreviewsService } from "../../plugins/previews/service.ts";
+import { previewSettings } from "../../plugins/previews/settings.ts";
+import { writeSettings } from "../../server/plugin-host/settings.ts";
+import { definePlugin } from "../../server/sdk/index.ts";
+import { startTestApp, type TestApp } from "../helpers/app.ts";
+import { getPg } from "../helpers/pg.ts";
+import { odooProcesses, STAND_IN_ODOO } from "../helpers/runtime.ts";
+import { acmeOnDisk } from "./backup-helpers.ts";
+
+/** The service the backup plugin is asked for ("backup.neutralize"), backed by its real code. */
+const neutralizer = definePlugin({
+  id: "test-neutralizer",
+  name: "neutralize service",
+  version: "1.0.0",
+  sdk: "^2",
+  register(ctx) {
+    ctx.services.provide("backup.neutralize", {
+      async neutralize(instanceId: number, dbName: string) {
+        const inst = await ctx.instances.get(instanceId);
+        const { db } = await inst.odoo();
+        return neutralizeDatabase(await inst.connection(), db.withDatabase(dbName));
+      },
+    });
+  },
+});
+
+let t: TestApp;
+let svc: PreviewsService;
+let dir: string;
+let repo: string;
+let instanceId: number;
+const DOMAIN = "preview.test";
+const calls: Array<{ path: string; auth: string | null; body: any }> = [];
+let provider: ReturnType<typeof Bun.serve>;
+
+const git = (...args: string[]) => {
+  const r = Bun.spawnSync(["git", "-C", repo, ...args], {
+    env: {
+      ...process.env,
+      GIT_AUTHOR_NAME: "t",
+      GIT_AUTHOR_EMAIL: "t@x",
+      GIT_COMMITTER_NAME: "t",
+      GIT_COMMITTER_EMAIL: "t@x",
+    },
+  });
+  if (r.exitCode !== 0) throw new Error(r.stderr.toString());
+  return r.stdout.toString().trim();
+};
+
+async function settings(values: Record<string, unknown>) {
+  await writeSettings(t.core.db, t.core.secrets, "previews", previewSettings, {
+    preview_domain: DOMAIN,
+    work_root: join(dir, "previews"),
+    odoo_bin: STAND_IN_ODOO,
+    min_free_disk_mb: 0,
+    min_free_memory_mb: 0,
+    webhook_secret: "s3cret",
+    status_api_base: `http://127.0.0.1:${provider.port}/api/v3`,
+    status_api_token: "tok",
+    smoke_password: "admin",
+    ...values,
+  });
+}
+
+const viaProxy = (name: string, path: string, init: RequestInit = {}) =>
+  fetch(`${t.url}${path}`, {
+    ...init,
+    headers: { ...(init.headers ?? {}), Host: `${name}.${DOMAIN}` },
+    redirect: "manual",
+  });
+
+async function dbExists(name: string): Promise<boolean> {
+  const pg = await getPg();
+  return (
+    (await pg.psql("postgres", `SELECT count(*) FROM pg_database WHERE datname = '${name}'`)).trim() === "1"
+  );
+}
+
+async function created(name: string, branch = "feature") {
+  const r = await svc.create({ name, template: "acme", branch, owner: "admin" }, "admin");
+  return r.done;
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "odoodeck-previews-"));
+  provider = Bun.serve({
+    port: 0,
+    hostname: "127.0.0.1",
+    async fetch(req) {
+      calls.push({
+        path: new URL(req.url).pathname,
+        auth: req.headers.get("authorization"),
+        body: await req.json(),
+      });
+      return Response.json({ id: 1 }, { status: 201 });
+    },
+  });
+  t = await startTestApp({ plugins: [...builtinPlugins, neutralizer] });
+  await settings({});
+  const acme = await acmeOnDisk(dir, "acme");
+  instanceId = await t.addLocalInstance({ name: "acme", confPath: acme.confPath, dbName: acme.db });
+  repo = join(dir, "addons");
+  mkdirSync(join(repo, "preview_mod"), { recursive: true });
+  writeFileSync(
+    join(repo, "preview_mod", "__manifest__.py"),
+    "{'name': 'Preview module', 'depends': ['base']}\n",
+  );
+  git("init", "-q", "-b", "main");
+  git("add", ".");
+  git("commit", "-qm", "first");
+  git("branch", "feature");
+  svc = t.core.services.get("previews") as PreviewsService;
+  const op = svc.refreshTemplate(await t.core.registry.get(instanceId), { name: "acme", repo }, "admin");
+  const snap = await op.done;
+  if (snap.status !== "ok") throw new Error(JSON.stringify(snap.error ?? snap.steps));
+}, 240_000);
+
+afterAll(async () => {
+  for (const p of await svc.store.list()) await svc.destroy(p.name).catch(() => {});
+  const pg = await getPg();
+  await pg.psql("postgres", `ALTER DATABASE acme_tpl IS_TEMPLATE false`).catch(() => {});
+  await pg.dropDb("acme_tpl").catch(() => {});
+  await t.stop();
+  provider.stop(true);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe("templates", () => {
+  test("the template is a neutralized copy that nobody connects to, with its report kept", async () => {
+    const pg = await getPg();
+    const row = await pg.psql(
+      "postgres",
+      "SELECT datistemplate, datallowconn FROM pg_database WHERE datname = 'acme_tpl'",
+    );
+    expect(row.trim()).toBe("t|f");
+    const tpl = (await svc.store.template("acme"))!;
+    expect(tpl.status).toBe("ready");
+    const report = tpl.report as { via: string; checks: Array<{ ok: boolean }> };
+    expect(report.via).toBe("backup.neutralize");
+    expect(report.checks.every((c) => c.ok)).toBe(true);
+  });
+});
+
+describe("a preview", () => {
+  test("is cloned, hard-linked, checked out, started and passes the smoke gate", async () => {
+    const snap = await created("feat");
+    expect(snap.status).toBe("ok");
+    const p = (await svc.store.get("feat"))!;
+    expect(p.status).toBe("running");
+    expect(p.smoke?.ok).toBe(true);
+    expect(p.smoke?.checks.map((c) => c.name)).toEqual(["ready", "login", "log", "modules"]);
+    expect(Object.keys(p.modules ?? {})).toEqual(["preview_mod"]);
+    expect(await dbExists("p_feat")).toBe(true);
+    // The filestore is the template's files, linked: the same inode under the instance's,
+    // the template's and the preview's name (no byte copied).
+    const fs = join(p.workDir, "data", "filestore", "p_feat");
+    const sub = readdirSync(fs)[0];
+    const leaf = readdirSync(join(fs, sub))[0];
+    const tplFile = join((await svc.store.template("acme"))!.filestore, sub, leaf);
+    expect(statSync(join(fs, sub, leaf)).ino).toBe(statSync(tplFile).ino);
+    expect(statSync(join(fs, sub, leaf)).nlink).toBe(3);
+    const pg = await getPg();
+    const partners = await pg.psql("p_feat", "SELECT count(*) FROM res_partner");
+    expect(partners.trim()).toBe("101");
+    const mail = await pg.psql(
+      "p_feat",
+      "SELECT count(*) FROM ir_mail_server WHERE active AND smtp_host = 'smtp.acme-corp.example'",
+    );
+    expect(mail.trim()).toBe("0");
+  }, 120_000);
+
+  test("the proxy serves it over HTTP and WebSocket at <name>.<preview domain>", async () => {
+    const res = await viaProxy("feat", "/web/login");
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain("oe_login_form");
+    // odoodeck's own pages are not served under a preview's name
+    const notDeck = await viaProxy("feat", "/p/previews");
+    expect(notDeck.status).toBe(404);
+    const ws = new WebSocket(`${t.url.replace("http", "ws")}/websocket`, {
+      headers: { Host: `feat.${DOMAIN}` },
+    } as never);
+    const echoed = await new Promise<string>((resolve, reject) => {
+      ws.onopen = () => ws.send("ping from the bus");
+      ws.onmessage = (e) => resolve(String(e.data));
+      ws.onerror = () => reject(new Error("websocket failed"));
+      setTimeout(() => reject(new Error("no echo")), 10_000);
+    });
+    ws.close();
+    expect(echoed).toBe("ping from the bus");
+  }, 30_000);
+
+  test("a stopped preview answers a waiting page and wakes on request", async () => {
+    await svc.stop("feat");
+    expect(odooProcesses("preview-feat").length).toBe(0);
+    const first = await viaProxy("feat", "/web/login");
+    expect(first.status).toBe(503);
+    expect(await first.text()).toContain('http-equiv="refresh"');
+    let status = 0;
+    for (let i = 0; i < 100 && status !== 200; i++) {
+      await Bun.sleep(100);
+      status = (await viaProxy("feat", "/web/login")).status;
+    }
+    expect(status).toBe(200);
+    expect((await svc.store.get("feat"))!.status).toBe("running");
+  }, 30_000);
+
+  test("update upgrades only the modules whose content changed", async () => {
+    mkdirSync(join(repo, "second_mod"), { recursive: true });
+    writeFileSync(join(repo, "second_mod", "__manifest__.py"), "{'name': 'Second'}\n");
+    git("checkout", "-q", "feature");
+    git("add", ".");
+    git("commit", "-qm", "second module");
+    git("checkout", "-q", "main");
+    const r = await svc.update("feat", "admin");
+    const snap = await r.done;
+    expect(snap.status).toBe("ok");
+    expect((snap.result as { upgraded: string[] }).upgraded).toEqual(["second_mod"]);
+    expect((await svc.store.get("feat"))!.commitSha).toBe(git("rev-parse", "feature"));
+  }, 60_000);
+
+  test("a failed smoke gate keeps the failing step, the init log and the database", async () => {
+    await settings({ smoke_password: "wrong" });
+    try {
+      const snap = await created("broken");
+      expect(snap.status).toBe("error");
+    } finally {
+      await settings({});
+    }
+    const p = (await svc.store.get("broken"))!;
+    expect(p.status).toBe("failed");
+    expect(p.failedStep).toBe("smoke");
+    expect(await dbExists("p_broken")).toBe(true);
+    const { html } = await t.admin.page("/p/previews/broken");
+    expect(html).toContain('class="failed-step">smoke');
+    expect(html).toContain("could not sign in");
+    expect(html).toContain("module preview_mod: installed");
+  }, 60_000);
+
+  test("destroy leaves no database, folder, checkout or process", async () => {
+    const p = (await svc.store.get("broken"))!;
+    await svc.destroy("broken");
+    expect(await dbExists("p_broken")).toBe(false);
+    expect(() => statSync(p.workDir)).toThrow();
+    expect(git("worktree", "list")).not.toContain(p.workDir);
+    expect(odooProcesses("preview-broken").length).toBe(0);
+    expect((await viaProxy("broken", "/web/login")).status).toBe(404);
+  }, 30_000);
+
+  test("the TTL job destroys an expired preview; a promoted one stays", async () => {
+    await svc.promote("feat");
+    const gone = await svc.expire(new Date(Date.now() + 365 * 24 * 3600_000));
+    expect(gone).toEqual([]);
+    await svc.store.update("feat", { promoted: false, expiresAt: new Date(Date.now() - 1000).toISOString() });
+    expect(await svc.expire()).toEqual(["feat"]);
+    expect(await dbExists("p_feat")).toBe(false);
+  }, 30_000);
+
+  test("no room: creation is refused with E_PREVIEWS_CAPACITY and nothing is made", async () => {
+    await settings({ min_free_disk_mb: 1e9 });
+    try {
+      const res = await t.admin.postJson("/api/v1/ops/previews.create", {
+        name: "full",
+        template: "acme",
+        branch: "feature",
+      });
+      expect(res.body.error.code).toBe("E_PREVIEWS_CAPACITY");
+      expect(res.body.error.message).toContain("MB free");
+    } finally {
+      await settings({});
+    }
+    expect(await svc.store.get("full")).toBeNull();
+  });
+});
+
+describe("pull-request webhooks", () => {
+  const payload = (action: string) =>
+    JSON.stringify({
+      action,
+      number: 7,
+      pull_request: { number: 7, head: { ref: "feature", sha: git("rev-parse", "feature") } },
+      repository: { full_name: "acme/addons" },
+    });
+  const send = (body: string, sig: string) =>
+    fetch(`${t.url}/hooks/previews/github/acme`, {
+      method: "POST",
+      headers: {
+        "Content-Type": "application/json",
+        "X-GitHub-Event": "pull_request",
+        "X-Hub-Signature-256": sig,
+      },
+      body,
+    });
+  const sign = (body: string, secret = "s3cret") =>
+    `sha256=${createHmac("sha256", secret).update(body).digest("hex")}`;
+
+  test("a bad signature is refused and creates nothing", async () => {
+    const body = payload("opened");
+    const res = await send(body, sign(body, "not-the-secret"));
+    expect(res.status).toBe(403);
+    expect(await svc.store.get("acme-pr7")).toBeNull();
+  });
+
+  test("opened creates the preview and posts its status; closed tears it down", async () => {
+    const body = payload("opened");
+    const res = await send(body, sign(body));
+    expect(res.status).toBe(202);
+    for (let i = 0; i < 600 && !calls.length; i++) await Bun.sleep(100);
+    expect(calls[0].path).toBe(`/api/v3/repos/acme/addons/statuses/${git("rev-parse", "feature")}`);
+    expect(calls[0].auth).toBe("Bearer tok");
+    expect(calls[0].body.description).toBe("Preview ready, smoke test passed");
+    expect(calls[0].body.state).toBe("success");
+    expect(calls[0].body.target_url).toBe(`http://acme-pr7.${DOMAIN}/`);
+    const closed = payload("closed");
+    expect((await send(closed, sign(closed))).status).toBe(202);
+    expect(await svc.store.get("acme-pr7")).toBeNull();
+    expect(await dbExists("p_acme_pr7")).toBe(false);
+  }, 90_000);
+});
