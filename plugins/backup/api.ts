@@ -1,8 +1,5 @@
 /**
- * The "backup.api" service: what other plugins may ask of the backup plugin without importing it
- * (the modules plugin backs up before an upgrade and rolls back to that backup if it fails).
- * Plugins declare the part of this interface they use locally; the shapes are the contract.
- * Callers authorize their users first: the service trusts its caller, and audits as `actor`.
+ * The "backup.api" service's implementation; its shape is plugins/backup/contract.ts.
  */
 import { AppError, type PluginContext, toAppError } from "../../server/sdk/index.ts";
 import { parseDestinationIds, resolveDestinations } from "./destinations/resolve.ts";
@@ -10,59 +7,7 @@ import { neutralizeChoice, sourceOfBackup, targetSide } from "./restore-request.
 import { auditWhenDone, startRestoreOperation } from "./restore-start.ts";
 import type { BackupService } from "./service.ts";
 import type { BackupSettings } from "./settings.ts";
-
-/** Whether a backup can be taken now with the default destinations. */
-export type BackupReadiness =
-  | {
-      ok: true;
-      /** Where it goes; restore() can use any of them (remote copies are fetched and checked first). */
-      destinations: string[];
-    }
-  | { ok: false; code: string; message: string; hint?: string };
-
-export interface BackupOutcome {
-  status: "ok" | "failed" | "cancelled";
-  backupId: number;
-  name: string;
-  error?: string;
-}
-
-export interface RestoreOutcome {
-  status: "ok" | "error" | "cancelled" | "interrupted";
-  /** The instance's previous database, kept aside (`<db>__rollback_<ts>`). */
-  rollbackDb: string | null;
-  error?: { code: string; message: string; hint?: string };
-}
-
-export interface BackupApi {
-  /** @example const r = await api.readiness(7); if (!r.ok) show(r.message); */
-  readiness(instanceId: number): Promise<BackupReadiness>;
-  /**
-   * Starts a backup to the default destinations (or `destinations`); resolves once it runs.
-   * With `parentId` it runs under that operation's lock (no E_BUSY against its own parent).
-   * @example const b = await api.create(7, { actor: "ann", parentId: op.id }); const out = await b.done;
-   */
-  create(
-    instanceId: number,
-    opts: {
-      scope?: "full" | "db" | "files";
-      format?: "native" | "zip";
-      destinations?: string[];
-      actor: string;
-      parentId?: string;
-    },
-  ): Promise<{ operationId: string; backupId: number; name: string; done: Promise<BackupOutcome> }>;
-  /**
-   * Restores a finished backup of this instance over it with the safe swap (temporary database,
-   * verify, swap; the current database is kept aside as a rollback copy). A locking operation:
-   * rejects with E_BUSY while another one holds the instance (unless it is `parentId`).
-   * @example const r = await api.restore(7, { backupId: 12, actor: "ann", neutralize: false });
-   */
-  restore(
-    instanceId: number,
-    opts: { backupId: number; actor: string; parentId?: string; neutralize: boolean },
-  ): Promise<{ operationId: string; done: Promise<RestoreOutcome> }>;
-}
+import type { BackupApi, BackupOutcome, RestoreOutcome } from "./contract.ts";
 
 export function createBackupApi(ctx: PluginContext<BackupSettings>, svc: BackupService): BackupApi {
   return {

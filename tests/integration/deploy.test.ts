@@ -8,11 +8,9 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { chmodSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { BackupApi as ProvidedBackupApi } from "../../plugins/backup/api.ts";
 import backupPlugin from "../../plugins/backup/index.ts";
 import { settings as backupSettings } from "../../plugins/backup/settings.ts";
 import deployPlugin from "../../plugins/deploy/index.ts";
-import type { BackupApi as UsedBackupApi } from "../../plugins/deploy/run/backup-api.ts";
 import { deploySettings } from "../../plugins/deploy/settings.ts";
 import { writeSettings } from "../../server/plugin-host/settings.ts";
 import { startTestApp, type TestApp } from "../helpers/app.ts";
@@ -20,10 +18,6 @@ import { extractFilestore } from "../helpers/fixtures.ts";
 import { gitIn, makeUpstream, manifest } from "../helpers/git-repo.ts";
 import { fixtureDb, getPg, type TestPg } from "../helpers/pg.ts";
 import { freeLocalPort, odooProcesses, STAND_IN_TOOLS, waitGone } from "../helpers/runtime.ts";
-
-// The deploy plugin declares the service it uses on its own; this fails to compile if they drift.
-const _fits: UsedBackupApi = null as unknown as ProvidedBackupApi;
-void _fits;
 
 let t: TestApp;
 let pg: TestPg;

@@ -8,20 +8,14 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { BackupApi as ProvidedBackupApi } from "../../plugins/backup/api.ts";
 import backupPlugin from "../../plugins/backup/index.ts";
 import { settings as backupSettings } from "../../plugins/backup/settings.ts";
-import type { BackupApi as UsedBackupApi } from "../../plugins/modules/actions/backup-api.ts";
 import modulesPlugin from "../../plugins/modules/index.ts";
 import { modulesSettings } from "../../plugins/modules/settings.ts";
 import { writeSettings } from "../../server/plugin-host/settings.ts";
 import { startTestApp, type TestApp, type TestClient } from "../helpers/app.ts";
 import { extractFilestore } from "../helpers/fixtures.ts";
 import { fixtureDb, getPg, type TestPg } from "../helpers/pg.ts";
-
-// The modules plugin declares the service it uses on its own; this fails to compile if they drift.
-const _fits: UsedBackupApi = null as unknown as ProvidedBackupApi;
-void _fits;
 
 let t: TestApp;
 let pg: TestPg;

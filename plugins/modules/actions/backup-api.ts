@@ -1,34 +1,12 @@
 /**
- * The part of the backup plugin's "backup.api" service this plugin uses, declared here because
- * plugins never import each other (the backup plugin's plugins/backup/api.ts is the provider; a
- * type test checks the two still fit). Absent when the backup plugin is not enabled.
+ * The backup plugin's "backup.api" service, as its contract declares it (a type-only import: plugins
+ * never import each other's code). Absent when the backup plugin is not enabled.
  */
+import type { BackupApi, BackupReadiness } from "../../backup/contract.ts";
 import type { InstanceHandle } from "../../../server/sdk/index.ts";
 import type { ModulesCtx } from "../settings.ts";
 
-export type BackupReadiness =
-  | { ok: true; destinations: string[] }
-  | { ok: false; code: string; message: string; hint?: string };
-
-export interface BackupApi {
-  readiness(instanceId: number): Promise<BackupReadiness>;
-  create(
-    instanceId: number,
-    opts: { scope?: "full"; format?: "native"; actor: string; parentId?: string },
-  ): Promise<{
-    operationId: string;
-    backupId: number;
-    name: string;
-    done: Promise<{ status: "ok" | "failed" | "cancelled"; backupId: number; name: string; error?: string }>;
-  }>;
-  restore(
-    instanceId: number,
-    opts: { backupId: number; actor: string; parentId?: string; neutralize: false },
-  ): Promise<{
-    operationId: string;
-    done: Promise<{ status: string; rollbackDb: string | null; error?: { code: string; message: string } }>;
-  }>;
-}
+export type { BackupApi, BackupReadiness };
 
 export const backupApi = (ctx: ModulesCtx) => ctx.services.get<BackupApi>("backup.api");
 
