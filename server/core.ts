@@ -113,7 +113,17 @@ export class Core {
    * server beside it runs the schedules, and a second runner would start every job twice).
    * Sets `ready`.
    */
-  async startPlugins(builtins: PluginDefinition<any>[], opts: { scheduler?: boolean } = {}): Promise<void> {
+  /**
+   * "serve": the long-running server (schedules run, plugins may listen); "cli": a one-shot command
+   * beside it, which must not run schedules or open listeners the server owns.
+   */
+  mode: "serve" | "cli" = "serve";
+
+  async startPlugins(
+    builtins: PluginDefinition<any>[],
+    opts: { mode?: "serve" | "cli" } = {},
+  ): Promise<void> {
+    this.mode = opts.mode ?? "serve";
     const interrupted = await this.operations.markInterrupted();
     const locks = await releaseStaleLocks(this.db);
     if (interrupted || locks)
@@ -123,7 +133,7 @@ export class Core {
     await this.host.load(builtins, this.config.loadPlugins ? join(this.config.dataDir, "plugins") : null);
     this.host.registerAll((rec) => this.#context(rec));
     await this.host.startAll(this.db);
-    if (opts.scheduler !== false) await this.scheduler.start();
+    if (this.mode === "serve") await this.scheduler.start();
     this.ready = true;
   }
 
@@ -185,6 +195,7 @@ export class Core {
         publicUrl: this.config.publicUrl,
         smtpHost: this.config.smtpHost,
         smtpPort: this.config.smtpPort,
+        mode: this.mode,
       },
       db: scoped,
       events: this.bus,

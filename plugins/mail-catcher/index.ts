@@ -82,7 +82,8 @@ export default definePlugin<MailSettings>({
   },
   async start(ctx) {
     const state = running.get(ctx);
-    if (!state) return;
+    // A CLI command beside the server must not take the server's SMTP port.
+    if (!state || ctx.config.mode !== "serve") return;
     await state.catcher.mailboxes.load();
     const tls = await ensureCertificate(join(ctx.dataDir, "mail"), "localhost");
     // SMTP callbacks are synchronous about limits: settings are re-read every few seconds

@@ -163,7 +163,7 @@ export async function coreCommands(
       return 0;
     }
     // Plugin-provided commands run with the plugins started (their routes are not served).
-    await core.startPlugins(builtinPlugins, { scheduler: false });
+    await core.startPlugins(builtinPlugins, { mode: "cli" });
     if (flags.help && cmd !== "op") return commandHelp(core, cmd, args, io);
     for (const rec of core.host.records)
       for (const c of rec.def?.cli ?? [])

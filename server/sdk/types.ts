@@ -405,6 +405,11 @@ export interface CoreConfigView {
   readonly smtpHost: string;
   /** The mail catcher's SMTP port (`smtp_port`, default 1025; 0: any free port). */
   readonly smtpPort: number;
+  /**
+   * "serve" in the long-running server; "cli" in a one-shot command run beside it, which must not
+   * open listeners or background loops the server owns (`if (ctx.config.mode !== "serve") return;`).
+   */
+  readonly mode: "serve" | "cli";
 }
 
 /**

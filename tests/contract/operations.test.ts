@@ -155,6 +155,19 @@ describe("every declared operation", () => {
     "users.passwd",
     "users.role",
     "users.unlock",
+    "mail-catcher.chaos",
+    "mail-catcher.release",
+    "mail-catcher.retention",
+    "mail-catcher.wait-for",
+    "previews.create",
+    "previews.destroy",
+    "previews.get",
+    "previews.list",
+    "previews.promote",
+    "previews.reset",
+    "previews.template",
+    "previews.update",
+    "previews.wake",
   ];
 
   test("the list above is the whole catalogue (a new operation must join this contract)", () => {

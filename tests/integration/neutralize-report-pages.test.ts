@@ -72,8 +72,14 @@ describe("neutralization report on the operation and the restored instance", () 
   let opId: string;
 
   test("restoring production over staging: the operation page lists every line marked as Odoo / stricter", async () => {
+    // A restore reads only uploaded files or backups: upload Odoo's zip first, as the page does.
+    const up = await t.admin.request("POST", `/api/v1/backup/i/${staging}/restore/upload`, {
+      body: Bun.file(FIXTURES.prodOdooBackupZip).stream(),
+      headers: { Accept: "application/json", "Content-Type": "application/zip" },
+    });
+    const uploaded = ((await up.json()) as { data: { path: string } }).data.path;
     const r = await t.admin.postJson(`/api/v1/backup/i/${staging}/restore`, {
-      source: FIXTURES.prodOdooBackupZip,
+      source: uploaded,
       target: "instance",
     });
     expect(r.body.ok).toBe(true);
