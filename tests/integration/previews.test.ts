@@ -294,7 +294,7 @@ describe("pull-request webhooks", () => {
       repository: { full_name: "acme/addons" },
     });
   const send = (body: string, sig: string) =>
-    fetch(`${t.url}/hooks/previews/github/acme`, {
+    fetch(`${t.url}/pub/previews/hooks/github/acme`, {
       method: "POST",
       headers: {
         "Content-Type": "application/json",
