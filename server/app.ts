@@ -6,6 +6,7 @@ import { limitBodies } from "./http/body-limit.ts";
 import { errorHandler } from "./http/error-handler.tsx";
 import { timing } from "hono/timing";
 import { authenticate, csrfProtection, securityHeaders } from "./http/middleware.ts";
+import { mountPublicRoutes } from "./http/public-routes.ts";
 import { ok } from "./http/respond.ts";
 import { adminPages } from "./http/routes/admin-pages.tsx";
 import { CORE_ROUTE_DOCS, coreApi } from "./http/routes/api.ts";
@@ -62,9 +63,8 @@ export function buildApp(core: Core): Hono<Env> {
   app.use("*", limitBodies());
   // Server-Timing (total) for signed-in users: what bench/pages.ts reads; strangers learn nothing.
   app.use("*", timing({ enabled: (c) => !!c.get("principal"), totalDescription: "render" }));
-  // Webhooks authenticate themselves (signatures): mounted before sign-in and CSRF apply.
-  for (const rec of core.host.records)
-    if (rec.hooks) app.route(`/hooks/${rec.id}`, PluginHost.guard(rec, rec.hooks));
+  // Routes for strangers (webhooks, share links): before sign-in and CSRF, which never apply there.
+  mountPublicRoutes(app, core);
   app.use("*", authenticate(core));
   app.use("*", csrfProtection());
 
@@ -92,7 +92,6 @@ export function buildApp(core: Core): Hono<Env> {
   for (const rec of core.host.records) {
     if (rec.pages) app.route(`/p/${rec.id}`, PluginHost.guard(rec, rec.pages));
     if (rec.api) app.route(`/api/v1/${rec.id}`, PluginHost.guard(rec, rec.api));
-    if (rec.publicApp) app.route(`/pub/${rec.id}`, PluginHost.guard(rec, rec.publicApp));
   }
   return app;
 }

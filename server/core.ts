@@ -237,9 +237,6 @@ export class Core {
       publicRoutes: (app) => {
         rec.publicApp = app;
       },
-      hooks: (app) => {
-        rec.hooks = app;
-      },
       settings: async () => (await readSettings(this.db, this.secrets, rec.id, def.settings ?? {})) as any,
       audit: async (c, entry) => {
         const who =

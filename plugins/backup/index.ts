@@ -16,6 +16,7 @@ import { restoreTestRoutes } from "./restore-tests-routes.tsx";
 import { uploadDir } from "./access.ts";
 import { recoverInterruptedBackups } from "./interrupted.ts";
 import { sweepAfterRestart } from "./scratch-sweep.ts";
+import { createNeutralizeService, NEUTRALIZE_SERVICE } from "./neutralize-service.ts";
 import { createBackupService } from "./service.ts";
 import { settings } from "./settings.ts";
 import { BackupStore } from "./store.ts";
@@ -84,6 +85,7 @@ export default definePlugin({
     defineRestoreTestJob(ctx, restoreTests);
     declareBackupOperations(ctx, svc, restoreTests);
     ctx.services.provide("backup.restoreTests", restoreTests);
+    ctx.services.provide(NEUTRALIZE_SERVICE, createNeutralizeService(ctx));
     ctx.services.provide("backup.status", {
       lastBackup: (instanceId: number) => svc.lastBackup(instanceId),
       lastVerifiedBackup: (instanceId: number) => svc.lastVerified(instanceId),

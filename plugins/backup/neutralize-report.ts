@@ -49,6 +49,11 @@ export function policyReport(o: NeutralizeOptions): NeutralizeLine[] {
       text: "secret-like system parameters (key, secret, token, password, webhook) blanked",
     },
   ];
+  if (o.catcher?.user)
+    lines.push({
+      kind: "stricter than Odoo",
+      text: `outgoing mail goes to odoodeck's mail catcher (mailbox ${o.catcher.user}${o.catcher.mailbox != null ? ` #${o.catcher.mailbox}` : ""}, ${o.catcher.host}:${o.catcher.port}): the database's own mail server wins over any smtp_server in odoo.conf`,
+    });
   if (o.mode !== "move")
     lines.push({
       kind: "stricter than Odoo",

@@ -39,9 +39,11 @@ export async function checkNeutralization(
   const [r] = await db.query<Record<string, string | null>>(
     `SELECT
        (SELECT string_agg(name || ' (' || coalesce(smtp_host, '') || ')', ', ') FROM ir_mail_server
-         WHERE active AND NOT (name = :'dummy' AND smtp_host = :'host')) AS mail_servers,
+         WHERE active AND NOT (name = :'dummy' AND smtp_host = :'host' AND smtp_port = :port)) AS mail_servers,
        (SELECT count(*) FROM ir_mail_server WHERE active) AS active_servers,
-       (SELECT count(*) FROM ir_mail_server WHERE smtp_user IS NOT NULL OR smtp_pass IS NOT NULL) AS smtp_creds,
+       (SELECT count(*) FROM ir_mail_server WHERE (smtp_user IS NOT NULL OR smtp_pass IS NOT NULL)
+           AND NOT (:'user' <> '' AND name = :'dummy' AND smtp_host = :'host' AND smtp_port = :port
+                    AND smtp_user = :'user')) AS smtp_creds,
        ${guarded("fetchmail_server", "active")} AS fetchmail,
        (SELECT string_agg(coalesce(cron_name, id::text), ', ') FROM ir_cron WHERE active AND id NOT IN
           (SELECT res_id FROM ir_model_data WHERE module = 'base' AND name = 'autovacuum_job' AND model = 'ir.cron')) AS crons,
@@ -50,7 +52,8 @@ export async function checkNeutralization(
        ${guarded("mail_message", "mail_server_id IN (SELECT id FROM ir_mail_server WHERE NOT active)")} AS queued,
        ${Number(hasWebhooks) ? guarded("ir_act_server", `state = 'webhook' AND webhook_url IS DISTINCT FROM '${DISABLED_WEBHOOK}'`) : "NULL"} AS webhooks,
        ${guarded("iap_account", "account_token IS NOT NULL AND account_token !~ '\\+disabled$'")} AS iap`,
-    { dummy: DUMMY_MAIL_SERVER, host: safeHost },
+    // only the catcher's own row, with exactly its mailbox login, may hold credentials
+    { dummy: DUMMY_MAIL_SERVER, host: safeHost, port: o.catcher?.port ?? 1025, user: o.catcher?.user ?? "" },
   );
   const armed: string[] = [];
   const warnings: string[] = [];
@@ -73,7 +76,7 @@ export async function checkNeutralization(
       );
     else if (!r.mail_servers)
       warnings.push(
-        `the target's odoo.conf names the relay ${o.confSmtpServer}; the copy never reaches it for normal mail: its own active mail server (${DUMMY_MAIL_SERVER}, ${safeHost}) takes precedence`,
+        `the target's odoo.conf names the relay ${o.confSmtpServer}; the copy never reaches it for normal mail: its own active mail server (${o.catcher?.user ? `odoodeck's mail catcher, ${safeHost}:${o.catcher.port}` : `${DUMMY_MAIL_SERVER}, ${safeHost}`}) takes precedence`,
       );
   }
   return { armed, warnings };

@@ -21,11 +21,21 @@ export interface NeutralizeOptions {
   /** "copy": new database.uuid/secret (a distinct database); "move": keep them. Default copy. */
   mode?: "copy" | "move";
   /** Where outgoing mail should go instead (odoodeck's catcher); default Odoo's dummy `invalid:1025`. */
-  catcher?: { host: string; port: number } | null;
+  catcher?: CatcherMailbox | null;
   /** `smtp_server` from the TARGET instance's odoo.conf (Odoo's fallback relay), checked by verify. */
   confSmtpServer?: string | null;
   /** Where Odoo can be run on the target: `odoo-bin neutralize --stdout` is then the reference. */
   reference?: ReferenceInput | null;
+}
+
+/** The catcher's address, and the database's own mailbox there (its SMTP login) when it has one. */
+export interface CatcherMailbox {
+  host: string;
+  port: number;
+  user?: string;
+  password?: string;
+  /** The mail catcher's id of the mailbox, for the report. */
+  mailbox?: number;
 }
 
 export const DUMMY_MAIL_SERVER = "neutralization - disable emails";
@@ -150,7 +160,9 @@ export function policySql(o: NeutralizeOptions): string {
         WHERE NOT EXISTS (SELECT 1 FROM ir_mail_server WHERE name = :'dummy');`,
     // Odoo's base script inserts the dummy each time it runs: one is enough
     `DELETE FROM ir_mail_server WHERE name = :'dummy' AND id <> (SELECT min(id) FROM ir_mail_server WHERE name = :'dummy');`,
-    `UPDATE ir_mail_server SET smtp_host = :'host', smtp_port = :port, smtp_user = NULL, smtp_pass = NULL,
+    // the catcher's mailbox login (empty: none): the database's own server wins over any conf relay
+    `UPDATE ir_mail_server SET smtp_host = :'host', smtp_port = :port, smtp_user = NULLIF(:'user', ''),
+            smtp_pass = NULLIF(:'pass', ''), smtp_encryption = 'none', smtp_authentication = 'login',
             from_filter = NULL, active = true
       WHERE name = :'dummy';`,
     // gmail/outlook OAuth tokens and IMAP passwords live on the server rows
@@ -204,6 +216,8 @@ export async function neutralizeDatabase(
     dummy: DUMMY_MAIL_SERVER,
     host: o.catcher?.host ?? "invalid",
     port: o.catcher?.port ?? 1025,
+    user: o.catcher?.user ?? "",
+    pass: o.catcher?.password ?? "",
   });
   return {
     moduleScripts: scripts.map((s) => s.module),

@@ -4,6 +4,7 @@
  * Any failure drops the temporary copy; the live database is never touched before the swap.
  */
 import { AppError, odoo, toAppError } from "../../server/sdk/index.ts";
+import type { CatcherLink, NeutralizedKind } from "./catcher-link.ts";
 import { type NeutralizeOptions, neutralizeDatabase } from "./neutralize.ts";
 import { formatReport, type NeutralizeLine } from "./neutralize-report.ts";
 import { checkNeutralization, neutralizeFailed } from "./neutralize-verify.ts";
@@ -17,6 +18,8 @@ export interface FinishOptions {
   promote: { kind: "new"; dbName: string } | { kind: "swap"; currentDb: string; service?: string | null };
   log?: (line: string) => void;
   progress?: (p: { phase: "neutralize" | "swap" }) => void;
+  /** The published database gets its own mailbox in the mail catcher (see catcher-link.ts). */
+  mail?: { link: CatcherLink; kind: NeutralizedKind };
 }
 
 export interface RestoreResult {
@@ -36,11 +39,13 @@ export async function finishRestore(temp: TempCopy, o: FinishOptions): Promise<R
   const target = o.promote.kind === "new" ? o.promote.dbName : o.promote.currentDb;
   let moduleScripts: string[] = [];
   let neutralizeReport: NeutralizeLine[] = [];
+  const neutralizing = o.neutralize !== false && !!temp.tempDb;
   try {
     if (o.neutralize !== false && temp.tempDb) {
       o.progress?.({ phase: "neutralize" });
       const db = new odoo.OdooDb(temp.conn, { ...temp.pg, database: temp.tempDb });
-      const nopts = o.neutralize ?? {};
+      const box = o.neutralize?.catcher ?? (await o.mail?.link.open(target)) ?? null;
+      const nopts = { ...(o.neutralize ?? {}), catcher: box };
       ({ moduleScripts, report: neutralizeReport } = await neutralizeDatabase(temp.conn, db, nopts));
       const { armed, warnings } = await checkNeutralization(db, nopts);
       if (armed.length) throw neutralizeFailed(armed);
@@ -70,6 +75,7 @@ export async function finishRestore(temp: TempCopy, o: FinishOptions): Promise<R
         log,
       });
     }
+    if (neutralizing) o.mail?.link.neutralized(target, o.mail.kind);
     return {
       dbName: target,
       filestore:
@@ -85,6 +91,9 @@ export async function finishRestore(temp: TempCopy, o: FinishOptions): Promise<R
     };
   } catch (e) {
     await discardTemp(temp);
+    // a new database that was never published takes its mailbox along; a swapped-into instance
+    // keeps the one its current database already uses
+    if (neutralizing && o.promote.kind === "new") o.mail?.link.dropped(target);
     throw toAppError(e);
   }
 }

@@ -11,6 +11,7 @@ import {
   type OperationSnapshot,
   type PluginContext,
 } from "../../server/sdk/index.ts";
+import { catcherLink } from "./catcher-link.ts";
 import type { NeutralizeOptions } from "./neutralize.ts";
 import { discardTemp, restoreToTemp, type TempCopy } from "./restore.ts";
 import { NeutralizeReportStore } from "./neutralize-report-store.ts";
@@ -72,6 +73,7 @@ export function startRestoreOperation(ctx: PluginContext<any>, r: RestoreStart) 
         const result = await op.step("neutralize, verify and publish", (s) =>
           finishRestore(copy, {
             neutralize: r.neutralize,
+            mail: { link: catcherLink(ctx, inst.id), kind: "restore" },
             log: s.log,
             promote: newDb
               ? { kind: "new", dbName: newDb }

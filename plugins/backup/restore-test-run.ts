@@ -14,6 +14,7 @@ import {
 } from "../../server/sdk/index.ts";
 import { markBadCopy } from "./bad-copy.ts";
 import { resolveDestination } from "./destinations/resolve.ts";
+import { catcherLink } from "./catcher-link.ts";
 import { discardTemp, restoreToTemp, type TempCopy } from "./restore.ts";
 import { databaseExists, maintenanceDb } from "./restore-pg.ts";
 import { targetSide } from "./restore-request.ts";
@@ -96,6 +97,7 @@ export async function runRestoreTest(
   target: InstanceHandle,
 ) {
   const { ctx, backups, store } = deps;
+  const mail = catcherLink(ctx, target.id);
   const t0 = performance.now();
   const checks: CheckOutcome[] = [];
   let backup: BackupRecord | null = null;
@@ -224,6 +226,7 @@ export async function runRestoreTest(
     });
     const neutral = await o.step(STEPS.neutralize, async () => {
       const c = await neutralizeCheck(side.conn, db, {
+        catcher: await mail.open(copy.tempDb!),
         addonsPaths: side.addonsPaths,
         dataDir: side.dataDir,
         odooBin: exe.found && !target.container ? exe.path : null,
@@ -237,6 +240,7 @@ export async function runRestoreTest(
           : null,
       });
       checks.push(c);
+      if (c.status === "ok") mail.neutralized(copy.tempDb!, "restore-test");
       return { status: c.status, message: c.message };
     });
     await o.step(STEPS.check, async (st) => {
@@ -271,7 +275,10 @@ export async function runRestoreTest(
       const t = temp as TempCopy | null;
       let clean = false;
       if (t) {
+        const scratch = t.tempDb;
         await discardTemp(t);
+        // its mailbox in the mail catcher goes with it
+        if (scratch) mail.dropped(scratch);
         const left: string[] = [];
         if (t.tempDb && (await databaseExists(maintenanceDb(t.conn, t.pg), t.tempDb).catch(() => true)))
           left.push(`database ${t.tempDb}`);

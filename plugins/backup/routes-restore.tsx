@@ -15,6 +15,7 @@ import {
   toAppError,
 } from "../../server/sdk/index.ts";
 import { instanceFor, principalOf, uploadDir, visibleInstances } from "./access.ts";
+import { catcherLink } from "./catcher-link.ts";
 import { copyDatabase } from "./copy.ts";
 import {
   authorizeRestore,
@@ -113,6 +114,7 @@ export function restoreRoutes(ctx: PluginContext): { pages: Hono<Env>; api: Hono
                 from: { ...from, dbName: from.currentDb! },
                 to,
                 neutralize,
+                mail: { link: catcherLink(ctx, toInst.id), kind: "copy" },
                 signal: s.signal,
                 log: s.log,
                 promote: newDb

@@ -25,7 +25,7 @@ export default definePlugin({
   register(ctx) {
     const hooks = new HookStore(ctx.db, ctx.secrets);
     ctx.pages(codeRoutes(ctx, hooks));
-    ctx.api(hookRoutes(ctx, hooks));
+    ctx.publicRoutes(hookRoutes(ctx, hooks));
     declareDeployOperations(ctx);
   },
   async start(ctx) {

@@ -25,7 +25,7 @@ export default definePlugin({
     const host = previewHost(ctx, svc);
     services.set(ctx, { svc, host });
     ctx.pages(previewPages(ctx, svc));
-    ctx.hooks(previewHooks(ctx, svc));
+    ctx.publicRoutes(previewHooks(ctx, svc));
     ctx.vhosts.add(host);
     declarePreviewOperations(ctx, svc);
     ctx.services.provide("previews", svc);

@@ -1,4 +1,4 @@
-/** Pages at /p/previews and the webhooks at /hooks/previews/<provider>/<template>. */
+/** Pages at /p/previews and the webhooks at /pub/previews/hooks/<provider>/<template>. */
 import { Hono } from "hono";
 import { type AppContext, AppError, type Env, masking } from "../../server/sdk/index.ts";
 import { prPreviewName } from "./names.ts";
@@ -89,7 +89,7 @@ export function previewPages(ctx: PreviewsCtx, svc: PreviewsService) {
 /** Webhooks: signature first; then the action; the provider hears back through a commit status. */
 export function previewHooks(ctx: PreviewsCtx, svc: PreviewsService) {
   const app = new Hono<Env>();
-  app.post("/:provider/:template", async (c) => {
+  app.post("/hooks/:provider/:template", async (c) => {
     const provider = c.req.param("provider") as Provider;
     if (!["github", "gitlab", "gitea"].includes(provider))
       throw new AppError("E_NOT_FOUND", "Unknown provider");

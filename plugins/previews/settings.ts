@@ -25,7 +25,12 @@ export const previewSettings = {
   },
   smoke_login: { type: "string", label: "Smoke test user (login)", default: "admin" },
   smoke_password: { type: "secret", label: "Smoke test user's password", default: "admin" },
-  webhook_secret: { type: "secret", label: "Webhook secret (HMAC)", default: "" },
+  webhook_secret: {
+    type: "secret",
+    label: "Webhook secret (HMAC)",
+    default: "",
+    help: "Pull-request webhooks go to <odoodeck>/pub/previews/hooks/<github|gitlab|gitea>/<template>",
+  },
   status_api_base: {
     type: "string",
     label: "Provider API base URL",

@@ -6,7 +6,6 @@ import { resolveToken } from "../auth/tokens.ts";
 import type { Core } from "../core.ts";
 import { AppError } from "../errors.ts";
 import type { Env } from "../sdk/types.ts";
-import { verifiesItselfRoute } from "./self-auth.ts";
 
 export const PRE_CSRF_COOKIE = "odoodeck_csrf";
 const PUBLIC = [
@@ -17,8 +16,6 @@ const PUBLIC = [
   /^\/readyz$/,
   /^\/favicon\.ico$/,
   /^\/api\/v1\/openapi\.json$/,
-  // Plugins' public routes (ctx.publicRoutes): each checks access itself
-  /^\/pub\/[a-z][a-z0-9-]*\//,
 ];
 const SAFE = new Set(["GET", "HEAD", "OPTIONS"]);
 
@@ -88,7 +85,7 @@ export function authenticate(core: Core): MiddlewareHandler<Env> {
         }
       } else expired = s === "expired";
     }
-    if (!c.get("principal") && !isPublicPath(c.req.path) && !verifiesItselfRoute(c)) {
+    if (!c.get("principal") && !isPublicPath(c.req.path)) {
       throw expired
         ? new AppError("E_SESSION_EXPIRED", undefined, { hint: "Sign in again" })
         : new AppError("E_UNAUTHENTICATED", undefined, {
@@ -117,14 +114,8 @@ export function preSessionCsrf(c: Parameters<MiddlewareHandler<Env>>[0], secure:
 export function csrfProtection(): MiddlewareHandler<Env> {
   return async (c, next) => {
     if (SAFE.has(c.req.method)) return next();
-    // Webhooks prove themselves (HMAC) and get no principal: there is no session to ride.
-    if (verifiesItselfRoute(c)) return next();
     const p = c.get("principal");
     if (p?.via === "token") return next();
-    // Credentials in a header are never sent by a browser on its own (we never ask for Basic
-    // auth), so a forged cross-site request cannot carry them: a public route that checks its
-    // own Authorization (ctx.publicRoutes) needs no form token.
-    if (!p && c.req.header("Authorization") && isPublicPath(c.req.path)) return next();
     const expected = p ? c.get("csrf") : (getCookie(c, PRE_CSRF_COOKIE) ?? null);
     let sent = c.req.header("X-CSRF-Token") ?? c.req.query("_csrf") ?? null;
     const type = c.req.header("Content-Type") ?? "";

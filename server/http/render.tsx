@@ -1,7 +1,8 @@
 import { getCookie } from "hono/cookie";
 import type { Child } from "hono/jsx";
 import type { Core } from "../core.ts";
-import type { AppContext, PageOptions } from "../sdk/types.ts";
+import type { AppContext, PageOptions, Principal } from "../sdk/types.ts";
+import { visibleTo } from "../auth/visible.ts";
 import { Flash } from "../../views/components/ui.tsx";
 import { Layout, type NavLink, type SidebarGroup } from "../../views/layout.tsx";
 import { ViewCtx } from "../../views/request-context.ts";
@@ -17,8 +18,8 @@ const CORE_NAV: NavLink[] = [
   { label: "Jobs", href: "/jobs" },
 ];
 
-async function sidebarGroups(core: Core): Promise<SidebarGroup[]> {
-  const rows = await core.registry.instanceRows();
+async function sidebarGroups(core: Core, p: Principal): Promise<SidebarGroup[]> {
+  const rows = await visibleTo(core, p, await core.registry.instanceRows(), (r) => r.id);
   const groups = new Map<string, SidebarGroup>();
   for (const r of rows) {
     const name = r.group_name || "Instances";
@@ -93,7 +94,7 @@ export async function renderPage(
             ]
           : []
       }
-      groups={p ? await sidebarGroups(core) : []}
+      groups={p ? await sidebarGroups(core, p) : []}
       instance={instance}
       flash={opts.flash}
       assetVersion={ASSET_VERSION}

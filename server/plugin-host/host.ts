@@ -33,8 +33,6 @@ export interface PluginRecord {
   api: Hono<Env> | null;
   /** Routes at /pub/<id> that answer without sign-in (the plugin checks access itself). */
   publicApp: Hono<Env> | null;
-  /** Routes at /hooks/<id>: no session, no CSRF (webhooks check their own signatures). */
-  hooks?: Hono<Env> | null;
   /** What the plugin declares it reaches for beyond ctx. */
   capabilities: Capability[];
   /** What its code was found to use (third-party plugins only; built-ins are part of odoodeck). */

@@ -36,7 +36,7 @@ export { AppError, isAppError, toAppError, type ErrorCode } from "../errors.ts";
 export { ok, fail, wantsHtml, isHtmx } from "../http/respond.ts";
 export { sseStream } from "../http/sse.ts";
 export { acceptsUpload } from "../http/body-limit.ts";
-export { verifiesItself } from "../http/self-auth.ts";
+export { publicBodyLimit } from "../http/public-routes.ts";
 export { fileChunks } from "../connections/streams.ts";
 /**
  * Who owns a row of shared state, for recovery after a crash: record `processOwner` with the row;

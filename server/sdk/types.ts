@@ -458,19 +458,15 @@ export interface PluginContext<S extends SettingsSchema = SettingsSchema> {
   /** Mounts JSON routes at /api/v1/<id> */
   api(app: Hono<Env>): void;
   /**
-   * Mounts routes at /pub/<id> that answer WITHOUT sign-in (no principal, unless a session
-   * happens to be there): the plugin checks access itself — a signed, expiring link, or
-   * credentials of its own sent as an Authorization header. Nothing there may trust the caller.
+   * Mounts routes at /pub/<id> that answer WITHOUT sign-in: webhooks, share links, clients with
+   * credentials of their own. There is never a principal (a session cookie sent along is
+   * ignored) and no CSRF check; bodies are limited to 256 KB (more per route with
+   * `publicBodyLimit`) and each client address to a rate. The plugin checks access itself — an
+   * HMAC compared in constant time, a signed expiring link, an Authorization header of its own.
    * @example
-   * const pub = new Hono(); pub.get("/share/:token", (c) => verifyAndShow(c)); ctx.publicRoutes(pub);
+   * const pub = new Hono<Env>(); pub.post("/hooks/:token", verifyThenAct); ctx.publicRoutes(pub);
    */
   publicRoutes(app: Hono<Env>): void;
-  /**
-   * Mounts routes at /hooks/<id> that skip sign-in and CSRF: for webhooks from other systems,
-   * which must check their own signature (HMAC) before acting.
-   * @example const h = new Hono<Env>(); h.post("/github", verifyThenAct); ctx.hooks(h);
-   */
-  hooks(app: Hono<Env>): void;
   settings(): Promise<SettingsValues<S>>;
   audit(c: AppContext | { actor: string; ip?: string | null }, entry: AuditEntry): Promise<void>;
 }

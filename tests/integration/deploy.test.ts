@@ -209,7 +209,7 @@ describe("push webhooks and the Code tab", () => {
       secret,
     });
     const html = await res.text();
-    hookUrl = /Webhook URL \(shown once\): (\/api\/v1\/deploy\/hooks\/[\w-]+)/.exec(html)![1];
+    hookUrl = /Webhook URL \(shown once\): (\/pub\/deploy\/hooks\/[\w-]+)/.exec(html)![1];
     expect(html).not.toContain(secret);
     const again = (await t.admin.page(`/p/deploy/i/${id}/code`)).html;
     expect(again).not.toContain(hookUrl);

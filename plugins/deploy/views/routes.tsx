@@ -142,7 +142,7 @@ export function codeRoutes(ctx: DeployCtx, hooks: HookStore): Hono<Env> {
       });
       return render(c, id, {
         flash: { kind: "ok", message: "Webhook added" },
-        newHookUrl: `/api/v1/${ctx.id}/hooks/${made.token}`,
+        newHookUrl: `/pub/${ctx.id}/hooks/${made.token}`,
       });
     });
   });

@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import type { Child } from "hono/jsx";
+import { visibleTo } from "../../auth/visible.ts";
 import type { Core } from "../../core.ts";
 import type { Env, InstanceHandle } from "../../sdk/types.ts";
 import { Badge, Card, Empty, ProdMarker, StatusIcon } from "../../../views/components/ui.tsx";
@@ -102,8 +103,7 @@ export function dashboardPages(core: Core): Hono<Env> {
   app.get("/", async (c) => {
     const p = c.get("principal")!;
     const all = await core.registry.list();
-    const visible: InstanceHandle[] = [];
-    for (const i of all) if (await core.can(p, "viewer", i.id)) visible.push(i);
+    const visible = await visibleTo(core, p, all, (i) => i.id);
     const cards = await Promise.all(visible.map(async (i) => ({ i, slots: await instanceCards(core, i) })));
     const ops = (await core.operations.list(8)).filter(
       (o) => o.instanceId == null || visible.some((v) => v.id === o.instanceId),
@@ -157,13 +157,9 @@ export function dashboardPages(core: Core): Hono<Env> {
     const q = (c.req.query("q") ?? "").trim().toLowerCase();
     const p = c.get("principal")!;
     const pages = corePages(core, p.role);
-    const instances = [];
-    for (const i of await core.registry.list())
-      if (
-        (await core.can(p, "viewer", i.id)) &&
-        (i.name.toLowerCase().includes(q) || i.serverName.toLowerCase().includes(q))
-      )
-        instances.push(i);
+    const instances = (await visibleTo(core, p, await core.registry.list(), (i) => i.id)).filter(
+      (i) => i.name.toLowerCase().includes(q) || i.serverName.toLowerCase().includes(q),
+    );
     const hits = pages.filter((x) => x.label.toLowerCase().includes(q));
     return renderPage(core, c, {
       title: `Search: ${q}`,
@@ -208,8 +204,7 @@ export function dashboardPages(core: Core): Hono<Env> {
       ...x,
       kind: "page",
     }));
-    for (const i of await core.registry.list()) {
-      if (!(await core.can(p, "viewer", i.id))) continue;
+    for (const i of await visibleTo(core, p, await core.registry.list(), (i) => i.id)) {
       items.push({ label: i.name, href: `/instances/${i.id}`, kind: "instance" });
       for (const t of instanceTabs(core, i.id).slice(1))
         items.push({ label: `${t.label} · ${i.name}`, href: t.href, kind: "action" });

@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { visibleTo } from "../../auth/visible.ts";
 import type { Child } from "hono/jsx";
 import { roleAtLeast } from "../../auth/roles.ts";
 import type { Core } from "../../core.ts";
@@ -237,12 +238,13 @@ export function opsPages(core: Core): Hono<Env> {
 
   app.get("/operations", async (c) => {
     const q = c.req.query();
-    const rows = await core.registry.instanceRows();
+    const rows = await visibleTo(core, c.get("principal"), await core.registry.instanceRows(), (r) => r.id);
     const names = new Map(rows.map((r) => [r.id, r.name]));
     const instanceId = q.instance ? Number(q.instance) : undefined;
-    const ops = (await core.operations.list(200, instanceId))
-      .filter((o) => !q.status || o.status === q.status)
-      .slice(0, 100);
+    const listed = (await core.operations.list(200, instanceId)).filter(
+      (o) => !q.status || o.status === q.status,
+    );
+    const ops = (await visibleTo(core, c.get("principal"), listed, (o) => o.instanceId)).slice(0, 100);
     const statuses = ["running", "ok", "error", "cancelled", "interrupted"];
     return renderPage(core, c, {
       title: "Operations",
@@ -344,7 +346,12 @@ export function opsPages(core: Core): Hono<Env> {
     const title = (key: string) => defs.find((d) => d.key === key)?.title ?? key;
     const schedules = await core.scheduler.listSchedules();
     const runs = await core.scheduler.listRuns(50);
-    const instances = await core.registry.instanceRows();
+    const instances = await visibleTo(
+      core,
+      c.get("principal"),
+      await core.registry.instanceRows(),
+      (r) => r.id,
+    );
     return renderPage(core, c, {
       title: "Jobs",
       status,

@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { visibleTo } from "../../auth/visible.ts";
 import type { Core } from "../../core.ts";
 import { isAppError } from "../../errors.ts";
 import { discoverOdooConfs } from "../../odoo/discovery.ts";
@@ -183,7 +184,9 @@ export function serversPages(core: Core): Hono<Env> {
     probe: unknown = null,
   ) => {
     const servers = await core.registry.servers();
-    const instances = (await core.registry.instanceRows()).filter((i) => i.server_id === row.id);
+    const instances = (
+      await visibleTo(core, c.get("principal"), await core.registry.instanceRows(), (i) => i.id)
+    ).filter((i) => i.server_id === row.id);
     return renderPage(core, c, {
       title: `Server ${row.name}`,
       status,
