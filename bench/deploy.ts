@@ -40,7 +40,22 @@ async function viaOdoodeck(i: number): Promise<number> {
     const o = (await t.admin.getJson(`/api/v1/operations/${r.body.data.operationId}`)).body.data;
     if (o.status !== "running") {
       if (o.status !== "ok") throw new Error(JSON.stringify(o.error));
-      return performance.now() - t0;
+      const total = performance.now() - t0;
+      if (process.env.BENCH_LOG)
+        console.log(
+          JSON.stringify(
+            (await t.admin.getJson(`/api/v1/operations/${r.body.data.operationId}`)).body.data.log,
+            null,
+            1,
+          ),
+        );
+      for (const st of o.steps)
+        if (st.startedAt && st.finishedAt)
+          (steps[st.name] ??= []).push(Date.parse(st.finishedAt) - Date.parse(st.startedAt));
+      (steps["(before the first step)"] ??= []).push(
+        Date.parse(o.steps[0].startedAt) - Date.parse(o.startedAt),
+      );
+      return total;
     }
     await Bun.sleep(20);
   }
@@ -61,6 +76,8 @@ async function byHand(i: number): Promise<number> {
   }
 }
 
+/** Where the deploy's time goes, step by step (ms, median over rounds). */
+const steps: Record<string, number[]> = {};
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const a: number[] = [];
 const b: number[] = [];
@@ -73,6 +90,11 @@ try {
   console.log(`  hand (git pull && restart && poll): ${median(b).toFixed(0)} ms`);
   console.log(`  odoodeck deploy (with classify + smoke): ${median(a).toFixed(0)} ms`);
   console.log(`  ratio odoodeck / hand: ${(median(a) / median(b)).toFixed(2)}`);
+  console.log(
+    `  odoodeck steps: ${Object.entries(steps)
+      .map(([k, v]) => `${k} ${median(v)}`)
+      .join(", ")}`,
+  );
 } finally {
   await t.stop();
   await systemctl("stop", "odoo-acme.service");

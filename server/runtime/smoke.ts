@@ -72,7 +72,11 @@ export async function smokeCheck(
   }
   const db = opts.dbName ?? inst.dbName;
   const url = `${await baseUrl(inst)}/web/login${db ? `?db=${encodeURIComponent(db)}` : ""}`;
-  const login = await httpGetOnServer(await inst.connection(), url, 10_000);
+  // The log is read while the login page answers: both are needed, neither waits for the other.
+  const [login, log] = await Promise.all([
+    httpGetOnServer(await inst.connection(), url, 10_000),
+    rt.logs({ lines: 2000 }),
+  ]);
   s.log(`GET ${url} → ${login.status || "no answer"}`);
   if (login.status !== 200)
     throw new AppError(
@@ -82,7 +86,7 @@ export async function smokeCheck(
         hint: `The server runs but does not serve the database: read its log${then}`,
       },
     );
-  const failures = failuresSinceStart(await rt.logs({ lines: 2000 }), opts.since);
+  const failures = failuresSinceStart(log, opts.since);
   for (const l of failures) s.log(l);
   if (failures.length)
     throw new AppError(

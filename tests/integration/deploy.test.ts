@@ -28,7 +28,10 @@ let id: number;
 let up: ReturnType<typeof makeUpstream>;
 const path = process.env.PATH;
 
-/** Stand-in odoo-bin: damages the database and fails when the view it upgrades says BROKEN. */
+/**
+ * Stand-in odoo-bin: damages the database and fails when the view it upgrades says BROKEN; renames
+ * partner 1 to UPGRADED and succeeds when it says RENAME (an upgrade that changes data).
+ */
 function odooBin(addons: string): string {
   const p = join(dir, "odoo-bin");
   writeFileSync(
@@ -37,10 +40,11 @@ function odooBin(addons: string): string {
 conf=""; db=""
 for a in "$@"; do case "$prev" in -c) conf="$a";; -d) db="$a";; esac; prev="$a"; done
 echo "stand-in odoo-bin: $*"
-grep -q BROKEN "${addons}/acme_sale/views/sale.xml" || exit 0
 val() { sed -n "s/^$1 *= *//p" "$conf" | head -n 1; }
-PGPASSWORD="$(val db_password)" psql -X -q -h "$(val db_host)" -p "$(val db_port)" -U "$(val db_user)" -d "$db" \\
-  -c "UPDATE res_partner SET name = 'DAMAGED'"
+sql() { PGPASSWORD="$(val db_password)" psql -X -q -h "$(val db_host)" -p "$(val db_port)" -U "$(val db_user)" -d "$db" -c "$1"; }
+if grep -q RENAME "${addons}/acme_sale/views/sale.xml"; then sql "UPDATE res_partner SET name = 'UPGRADED' WHERE id = 1"; exit 0; fi
+grep -q BROKEN "${addons}/acme_sale/views/sale.xml" || exit 0
+sql "UPDATE res_partner SET name = 'DAMAGED'"
 echo "odoo.modules.loading: acme_sale: ParseError in views/sale.xml" >&2
 exit 1
 `,
@@ -174,6 +178,82 @@ describe("deploy", () => {
     expect(run.classification.upgrade).toEqual(["acme_sale"]);
     expect(run.backupName).toBeTruthy();
   }, 180_000);
+
+  test("Odoo logging an ERROR after the restart fails the smoke check and rolls the code back", async () => {
+    const old = gitIn(up.server, "rev-parse", "HEAD");
+    // The broken view above is fixed in the same push: what reaches the server is Python only.
+    up.dev.commit("slower sale", {
+      "acme_sale/models/sale.py": "X = 3\n",
+      "acme_sale/views/sale.xml": "<odoo/>\n",
+    });
+    up.push();
+    const flag = join(dir, "data", "stand-in-error");
+    writeFileSync(flag, "");
+    try {
+      const o = await deploy({ ref: "main" });
+      expect(o.status).toBe("error");
+      expect(o.error.code).toBe("E_NOT_READY");
+      expect(o.error.message).toContain("Failed to load registry");
+      expect(stepStatus(o)).toMatchObject({ checkout: "ok", restart: "ok", smoke: "error", rollback: "ok" });
+    } finally {
+      rmSync(flag, { force: true });
+    }
+    expect(gitIn(up.server, "rev-parse", "HEAD")).toBe(old);
+    expect(odooProcesses(conf)).toHaveLength(1);
+    const [run] = await history();
+    expect(run).toMatchObject({ status: "failed", rolledBack: true, backupName: null });
+    expect(run.classification.action).toBe("restart");
+  }, 120_000);
+
+  test("Roll back in the history puts a deploy's code and data back", async () => {
+    const old = gitIn(up.server, "rev-parse", "HEAD");
+    const name = async () => (await pg.psql(db, "SELECT name FROM res_partner WHERE id = 1")).trim();
+    const before = await name();
+    const to = up.dev.commit("renaming view", {
+      "acme_sale/views/sale.xml": "<odoo><!-- RENAME --></odoo>\n",
+    });
+    up.push();
+    const o = await deploy({ ref: "main" });
+    expect(o.status).toBe("ok");
+    expect(await name()).toBe("UPGRADED");
+    expect(gitIn(up.server, "rev-parse", "HEAD")).toBe(to);
+    const [deployed] = await history();
+    expect(deployed.backupName).toBeTruthy();
+    // The user presses Roll back on that row (the page asks for the instance's name).
+    await t.admin.page(`/p/deploy/i/${id}/code`);
+    const res = await t.admin.post(`/p/deploy/i/${id}/code/runs/${deployed.id}/rollback`, {
+      confirm: "acme",
+    });
+    expect(res.status).toBe(303);
+    const r = await opDone(res.headers.get("location")!.split("/").pop()!);
+    expect(r.status).toBe("ok");
+    expect(stepStatus(r)).toMatchObject({ checkout: "ok", restore: "ok", restart: "ok" });
+    expect(gitIn(up.server, "rev-parse", "HEAD")).toBe(old);
+    expect(await name()).toBe(before);
+    expect((await pg.psql(db, "SELECT count(*) FROM res_partner")).trim()).toBe("101");
+    expect(odooProcesses(conf)).toHaveLength(1);
+    const [rollback, original] = await history();
+    expect(rollback).toMatchObject({
+      trigger: "rollback",
+      rollbackOf: deployed.id,
+      status: "ok",
+      toCommit: old,
+    });
+    expect(original).toMatchObject({ id: deployed.id, rolledBack: true });
+    const again = await t.admin.postJson("/api/v1/ops/deploy.rollback", {
+      instance: id,
+      run: deployed.id,
+      confirm: "acme",
+    });
+    expect(again.body.error.code).toBe("E_CONFLICT");
+    const { html } = await t.admin.page(`/p/deploy/i/${id}/code`);
+    expect(html).toContain(`rollback of #${deployed.id}`);
+    expect(html).toMatch(new RegExp(`data-run="${deployed.id}"[\\s\\S]*?rolled back`));
+    // Upstream drops the renaming view; the server takes what is left (the Python change).
+    up.dev.commit("no renaming", { "acme_sale/views/sale.xml": "<odoo/>\n" });
+    up.push();
+    expect((await deploy({ ref: "main" })).status).toBe("ok");
+  }, 240_000);
 
   test("a ref that looks like an option is refused before anything runs", async () => {
     const r = await t.admin.postJson("/api/v1/ops/deploy.run", {

@@ -18,7 +18,7 @@ export function checkRef(ref: string): string {
 
 export interface Git {
   /** Runs `git -C repo …args`; a non-zero exit is E_COMMAND_FAILED with git's own words. */
-  run(args: string[], opts?: { signal?: AbortSignal; timeoutMs?: number }): Promise<string>;
+  run(args: string[], opts?: { signal?: AbortSignal; timeoutMs?: number; env?: string[] }): Promise<string>;
   /** Same, but answers null instead of failing (for questions like "does this ref exist?"). */
   try(args: string[]): Promise<string | null>;
 }
@@ -30,7 +30,8 @@ export function git(conn: Connection, repo: string): Git {
   const env = ["env", "GIT_TERMINAL_PROMPT=0", "LC_ALL=C"];
   return {
     async run(args, opts = {}) {
-      const r = await conn.exec([...env, ...base, ...args], {
+      // opts.env: NAME=value pairs naming files (a key's path), never a secret itself: argv is in ps.
+      const r = await conn.exec([...env, ...(opts.env ?? []), ...base, ...args], {
         timeoutMs: opts.timeoutMs ?? 120_000,
         ...(opts.signal ? { signal: opts.signal } : {}),
       });

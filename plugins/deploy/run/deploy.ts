@@ -6,7 +6,10 @@
 import { AppError, type InstanceHandle, smokeCheck, toAppError } from "../../../server/sdk/index.ts";
 import { type Classification, classifyChange } from "../classify/classify.ts";
 import { discoverRepos, type RepoInfo } from "../repos/discover.ts";
+import { CredentialStore } from "../credentials/store.ts";
+import { withGitAuth } from "../credentials/git-auth.ts";
 import { checkRef, git } from "../repos/git.ts";
+import { refuseUnpushed } from "../repos/unpushed.ts";
 import type { DeployCtx } from "../settings.ts";
 import type { BackupApi } from "./backup-api.ts";
 import { odooCommand, runOdooUpdate } from "./odoo-update.ts";
@@ -96,6 +99,7 @@ export async function startDeploy(ctx: DeployCtx, inst: InstanceHandle, req: Dep
         hint: "Commit or discard them on the server first; a deploy never overwrites them",
       },
     );
+  if (repo.remote) await refuseUnpushed(git(await inst.connection(), repo.path), repo.path, req.ref);
   const settings = await ctx.settings();
   const api = ctx.services.get<BackupApi>("backup.api");
   if (req.backup === true && !api)
@@ -135,8 +139,21 @@ export async function startDeploy(ctx: DeployCtx, inst: InstanceHandle, req: Dep
       };
       try {
         const target = await o.step("fetch", async (s) => {
-          if (repo.remote) await g.run(["fetch", "--prune", "--tags", "origin"], { signal: s.signal });
-          else s.log("no remote named origin: deploying from the repository's own refs");
+          if (repo.remote) {
+            const creds = new CredentialStore(ctx.db, ctx.secrets);
+            const cred = await creds.unsealed(inst.id, repo.path);
+            if (cred)
+              s.log(`fetching with the repository's ${cred.kind === "ssh-key" ? "deploy key" : "token"}`);
+            await withGitAuth(
+              conn,
+              cred,
+              (auth) => g.run(["fetch", "--prune", "--tags", "origin"], { signal: s.signal, env: auth.env }),
+              async (hosts) => {
+                await creds.pinHosts(cred!.id, hosts);
+                s.log("the git host's key is now pinned for later fetches");
+              },
+            );
+          } else s.log("no remote named origin: deploying from the repository's own refs");
           const t = await resolveTarget(g, req.ref);
           s.log(`${req.ref} is ${t.commit}`);
           return t;

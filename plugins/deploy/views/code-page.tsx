@@ -3,6 +3,8 @@ import { ui } from "../../../server/sdk/index.ts";
 import type { RepoInfo } from "../repos/discover.ts";
 import type { DeployRun } from "../run/store.ts";
 import type { Hook } from "../webhooks/store.ts";
+import { Credentials } from "./credentials-card.tsx";
+import type { Credential } from "../credentials/store.ts";
 
 const short = (c: string | null) => (c ? c.slice(0, 12) : "—");
 
@@ -12,6 +14,7 @@ export interface CodePageProps {
   repos: Array<RepoInfo & { refs: { branches: string[]; tags: string[] } }>;
   runs: DeployRun[];
   hooks: Hook[];
+  credentials: Credential[];
   canDeploy: boolean;
   /** Shown once, right after a hook was made. */
   newHookUrl?: string | null;
@@ -204,9 +207,17 @@ function Hooks({
       ) : null}
       <ul id="hooks">
         {hooks.map((h) => (
-          <li>
-            pushes to <strong>{h.branch}</strong> of <code>{h.repo}</code> deploy (by {h.createdBy}); secret
-            stored encrypted
+          <li data-hook={h.id}>
+            #{h.id}: pushes to <strong>{h.branch}</strong> of <code>{h.repo}</code> deploy (by {h.createdBy},{" "}
+            <ui.Time at={h.createdAt} />
+            ); secret stored encrypted
+            {canDeploy ? (
+              <ui.Form action={`${base}/hooks/${h.id}/delete`} class="inline">
+                <button type="submit" class="danger">
+                  Delete
+                </button>
+              </ui.Form>
+            ) : null}
           </li>
         ))}
       </ul>
@@ -241,6 +252,9 @@ export function CodePage(p: CodePageProps) {
       ) : null}
       <ui.Card title="Deploys">
         <History base={p.base} runs={p.runs} instanceName={p.instanceName} canDeploy={p.canDeploy} />
+      </ui.Card>
+      <ui.Card title="Deploy keys and tokens">
+        <Credentials base={p.base} repos={p.repos} credentials={p.credentials} canDeploy={p.canDeploy} />
       </ui.Card>
       <ui.Card title="Webhooks">
         <Hooks {...p} />

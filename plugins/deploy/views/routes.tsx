@@ -1,12 +1,20 @@
 /** Pages of the Code tab: /p/deploy/i/:instance/code and its forms (CSRF-checked by the core). */
 import { Hono } from "hono";
-import { AppError, type AppContext, type Env, toAppError } from "../../../server/sdk/index.ts";
+import {
+  AppError,
+  type AppContext,
+  type Env,
+  type InstanceHandle,
+  toAppError,
+} from "../../../server/sdk/index.ts";
 import { discoverRepos, listRefs } from "../repos/discover.ts";
-import { checkRef } from "../repos/git.ts";
+import { newDeployKey, removeCredential, setToken } from "../credentials/manage.ts";
+import { CredentialStore } from "../credentials/store.ts";
 import { startDeploy } from "../run/deploy.ts";
 import { startRollback } from "../run/rollback-run.ts";
 import { DeployStore } from "../run/store.ts";
 import type { DeployCtx } from "../settings.ts";
+import { addHook, deleteHook } from "../webhooks/manage.ts";
 import type { HookStore } from "../webhooks/store.ts";
 import { CodePage } from "./code-page.tsx";
 
@@ -39,6 +47,7 @@ export function codeRoutes(ctx: DeployCtx, hooks: HookStore): Hono<Env> {
         repos={repos}
         runs={await new DeployStore(ctx.db).list(id)}
         hooks={await hooks.list(id)}
+        credentials={await new CredentialStore(ctx.db, ctx.secrets).list(id)}
         canDeploy={await ctx.auth.can(p, "operator", id)}
         newHookUrl={extra.newHookUrl ?? null}
       />
@@ -114,37 +123,81 @@ export function codeRoutes(ctx: DeployCtx, hooks: HookStore): Hono<Env> {
     });
   });
 
-  app.post("/i/:instance/code/hooks", async (c) => {
-    const id = idOf(c);
-    const p = await ctx.auth.require(c, "operator", id);
-    const form = await c.req.parseBody();
-    return guarded(c, id, async () => {
-      const secret = String(form.secret ?? "");
-      if (secret.length < 16)
-        throw new AppError("E_VALIDATION", "The secret is too short", {
-          hint: "Use 16 characters or more (e.g. openssl rand -hex 20)",
-        });
-      const branch = String(form.branch ?? "").trim();
-      const repos = await discoverRepos(await ctx.instances.get(id));
-      const repo = repos.find((r) => r.path === String(form.repo ?? ""));
-      if (!repo) throw new AppError("E_NOT_FOUND", "Pick one of the instance's repositories");
-      checkRef(branch);
-      const made = await hooks.create(
-        { instanceId: id, repo: repo.path, branch, createdBy: p.username },
-        secret,
+  /** A mutating form: operator, CSRF (core), audit entry, then the page again with a flash. */
+  const form = (
+    path: string,
+    action: string,
+    act: (
+      inst: InstanceHandle,
+      form: Record<string, string>,
+      actor: string,
+    ) => Promise<{ target: string; message: string; details?: Record<string, unknown>; newHookUrl?: string }>,
+  ) =>
+    app.post(`/i/:instance/code${path}`, async (c) => {
+      const id = idOf(c);
+      const p = await ctx.auth.require(c, "operator", id);
+      const body = Object.fromEntries(
+        Object.entries(await c.req.parseBody()).map(([k, v]) => [k, typeof v === "string" ? v : ""]),
       );
-      await ctx.audit(c, {
-        action: "deploy.hook.create",
-        target: branch,
-        instanceId: id,
-        result: "ok",
-        details: { hook: made.id },
-      });
-      return render(c, id, {
-        flash: { kind: "ok", message: "Webhook added" },
-        newHookUrl: `/pub/${ctx.id}/hooks/${made.token}`,
+      return guarded(c, id, async () => {
+        const r = await act(await ctx.instances.get(id), { ...body, ...c.req.param() }, p.username);
+        await ctx.audit(c, {
+          action,
+          target: r.target,
+          instanceId: id,
+          result: "ok",
+          details: r.details ?? {},
+        });
+        return render(c, id, {
+          flash: { kind: "ok", message: r.message },
+          ...(r.newHookUrl ? { newHookUrl: r.newHookUrl } : {}),
+        });
       });
     });
+
+  form("/hooks", "deploy.hooks.create", async (inst, f, actor) => {
+    const r = await addHook(
+      ctx,
+      hooks,
+      inst,
+      { repo: f.repo, branch: f.branch ?? "", secret: f.secret ?? "" },
+      actor,
+    );
+    return {
+      target: r.hook.branch,
+      message: "Webhook added",
+      details: { hook: r.hook.id },
+      newHookUrl: r.url,
+    };
+  });
+  form("/hooks/:hook/delete", "deploy.hooks.delete", async (inst, f) => {
+    await deleteHook(hooks, inst, Number(f.hook));
+    return { target: `webhook ${f.hook}`, message: `Webhook ${f.hook} deleted` };
+  });
+  form("/credentials/key", "deploy.credentials.key", async (inst, f, actor) => {
+    const cred = await newDeployKey(ctx, inst, f.repo, actor);
+    return {
+      target: cred.repo,
+      message: "Deploy key generated: add its public key to the repository on the git host (read access)",
+      details: { kind: cred.kind },
+    };
+  });
+  form("/credentials/token", "deploy.credentials.token", async (inst, f, actor) => {
+    const cred = await setToken(
+      ctx,
+      inst,
+      { repo: f.repo, username: f.username, token: f.token ?? "" },
+      actor,
+    );
+    return {
+      target: cred.repo,
+      message: "Token stored (encrypted); fetches use it",
+      details: { kind: cred.kind },
+    };
+  });
+  form("/credentials/remove", "deploy.credentials.remove", async (inst, f) => {
+    await removeCredential(ctx, inst, f.repo ?? "");
+    return { target: f.repo ?? "", message: "Credential removed" };
   });
   return app;
 }
