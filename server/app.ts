@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import type { Core } from "./core.ts";
 import { AppError } from "./errors.ts";
 import { mountAssets } from "./http/assets.ts";
+import { mountPluginAssets } from "./http/plugin-assets.ts";
 import { limitBodies } from "./http/body-limit.ts";
 import { errorHandler } from "./http/error-handler.tsx";
 import { timing } from "hono/timing";
@@ -57,6 +58,7 @@ export function buildApp(core: Core): Hono<Env> {
     });
   });
   mountAssets(app);
+  mountPluginAssets(app, (id) => core.host.get(id));
 
   app.use("*", securityHeaders());
   app.use("*", limitBodies());

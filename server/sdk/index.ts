@@ -57,15 +57,28 @@ export * as masking from "../masking.ts";
 export const SDK_VERSION = "2.0.0";
 
 /**
- * Declares a plugin. Returns the definition unchanged; it exists for type inference.
+ * Declares a plugin. Returns the definition unchanged; it exists for type inference. What
+ * `register` returns is handed to `start` and `stop`, typed.
  * @example
  * export default definePlugin({
  *   id: "hello", name: "Hello", version: "1.0.0", sdk: "^1",
  *   register(ctx) { const app = new Hono(); app.get("/", (c) => c.text("hi")); ctx.pages(app); },
  * });
+ * definePlugin({ id: "ticker", name: "Ticker", version: "1.0.0", sdk: "^2",
+ *   register: () => ({ timer: null as Timer | null }),
+ *   start(ctx, s) { s.timer = setInterval(() => ctx.log.info("tick"), 60_000); },
+ *   stop(_ctx, s) { if (s.timer) clearInterval(s.timer); },
+ * });
  */
-export function definePlugin<S extends SettingsSchema = SettingsSchema>(
-  def: PluginDefinition<S>,
-): PluginDefinition<S> {
+export function definePlugin<S extends SettingsSchema = SettingsSchema, St = void>(
+  def: PluginDefinition<S, St>,
+): PluginDefinition<S, St> {
   return def;
 }
+
+// SDK 2 platform primitives (one of each, so plugins stop rebuilding them).
+export { instanceRoute, findInstance, type InstanceLookup } from "./instance-route.ts";
+export { audited, type AuditActor, type Auditor } from "./audited.ts";
+export { productionGuard, type ProductionGuardInput } from "./production-guard.ts";
+export { defineService } from "./service-ref.ts";
+export type { RunOptions } from "../connections/types.ts";
