@@ -4,7 +4,7 @@ import { audited } from "../http/routes/admin-pages.tsx";
 import { type FlashMsg, formFlash } from "../http/routes/servers-pages.tsx";
 import { renderPage } from "../http/render.tsx";
 import type { AppContext, Env } from "../sdk/types.ts";
-import { Badge, Card, Field, Form, Select, Table, Time } from "../../views/components/ui.tsx";
+import { Badge, Card, Field, Form, Select, StatusBadge, Table, Time } from "../../views/components/ui.tsx";
 import {
   CHANNEL_KINDS,
   createChannel,
@@ -143,11 +143,7 @@ export function notificationsPages(core: Core): Hono<Env> {
                 { label: "Channel", render: (d) => names.get(d.channel_id) ?? "(removed)" },
                 {
                   label: "Status",
-                  render: (d) => (
-                    <Badge kind={d.status === "sent" ? "ok" : d.status === "failed" ? "error" : "warn"}>
-                      {d.status}
-                    </Badge>
-                  ),
+                  render: (d) => <StatusBadge status={d.status} />,
                 },
                 { label: "Attempts", render: (d) => String(d.attempts), class: "num" },
                 { label: "Last error", render: (d) => d.last_error ?? "" },

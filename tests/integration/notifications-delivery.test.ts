@@ -175,7 +175,9 @@ describe("notifications", () => {
       "[odoodeck] job.finished error - backup.nightly: pg_dump exited 1",
     );
     const { html } = await t.admin.page("/notifications");
-    expect(html).toMatch(/job\.finished<\/code>.*?flaky-slack.*?badge-ok">sent.*?>3</s);
+    expect(html).toMatch(
+      /job\.finished<\/code>.*?flaky-slack.*?data-status="sent"><span class="badge badge-ok">.*?<\/svg>sent.*?>3</s,
+    );
   });
 
   test("a receiver that never accepts ends as failed with its last error shown", async () => {
@@ -190,7 +192,7 @@ describe("notifications", () => {
     expect(failed.last_error).toContain("answered HTTP 500");
     const { html } = await t.admin.page("/notifications");
     expect(html).toContain("answered HTTP 500");
-    expect(html).toContain('badge-error">failed');
+    expect(html).toMatch(/data-status="failed"><span class="badge badge-error">.*?<\/svg>failed/);
   });
 
   test("email goes through SMTP; the secret and the password never show on the page", async () => {

@@ -7,6 +7,8 @@ import { describeCron } from "../../scheduler/scheduler.ts";
 import type { AppContext, Env, OperationSnapshot } from "../../sdk/types.ts";
 import {
   Badge,
+  OperationSteps,
+  StatusBadge,
   bytes,
   Card,
   Empty,
@@ -20,9 +22,6 @@ import {
 import { instanceTabs, renderPage } from "../render.tsx";
 import { sseStream } from "../sse.ts";
 import { audited } from "./admin-pages.tsx";
-
-const statusKind = (s: string) =>
-  s === "ok" ? "ok" : s === "running" ? "info" : s === "skipped" ? "muted" : "error";
 
 /** The operations table of the Operations page, the dashboard and an instance's overview. */
 export function OperationsTable(props: {
@@ -42,11 +41,7 @@ export function OperationsTable(props: {
       columns={[
         {
           label: "Status",
-          render: (o) => (
-            <Badge kind={statusKind(o.status)} icon>
-              {o.status}
-            </Badge>
-          ),
+          render: (o) => <StatusBadge status={o.status} />,
         },
         { label: "Operation", render: (o) => <a href={`/operations/${o.id}`}>{o.title}</a> },
         ...(props.instanceColumn
@@ -154,9 +149,7 @@ export function OperationView(props: {
     <div id={`op-${op.id}`} class="stack operation" data-status={op.status}>
       <h1>{op.title}</h1>
       <div class="row">
-        <Badge kind={statusKind(op.status)} icon>
-          {op.status}
-        </Badge>
+        <StatusBadge status={op.status} />
         <span class="muted">
           {op.instanceId != null ? (
             <>
@@ -208,19 +201,7 @@ export function OperationView(props: {
           </a>
         </p>
       ) : null}
-      <ol class="steps">
-        {op.steps.map((s) => (
-          <li>
-            <Badge kind={statusKind(s.status === "pending" ? "skipped" : s.status)} icon>
-              {s.status}
-            </Badge>{" "}
-            {s.name}
-            {s.error && s.error.message !== op.error?.message ? (
-              <span class="muted"> — {s.error.message}</span>
-            ) : null}
-          </li>
-        ))}
-      </ol>
+      <OperationSteps steps={op.steps} shownError={op.error?.message} />
       {props.result ?? null}
       {props.log !== undefined ? (
         <details open={op.status === "running" || failed}>
@@ -447,7 +428,7 @@ export function opsPages(core: Core): Hono<Env> {
               rows={runs}
               empty="No job has run yet."
               columns={[
-                { label: "Status", render: (r) => <Badge kind={statusKind(r.status)}>{r.status}</Badge> },
+                { label: "Status", render: (r) => <StatusBadge status={r.status} /> },
                 { label: "Job", render: (r) => <span title={r.job}>{title(r.job)}</span> },
                 {
                   label: "Instance",
