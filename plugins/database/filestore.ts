@@ -1,4 +1,4 @@
-import { type Connection, type odoo } from "../../server/sdk/index.ts";
+import type { Connection, odoo } from "../../server/sdk/index.ts";
 
 export interface FilestoreReport {
   path: string;
