@@ -5,6 +5,15 @@ import configDiff from "./config-diff/index.ts";
 import modules from "./modules/index.ts";
 import database from "./database/index.ts";
 import logs from "./logs/index.ts";
+import notifications from "./notifications/index.ts";
 
 /** Built-in plugins, in no particular order: the host orders them by dependsOn. */
-export const builtinPlugins: PluginDefinition<any>[] = [configDiff, modules, database, health, backup, logs];
+export const builtinPlugins: PluginDefinition<any>[] = [
+  configDiff,
+  modules,
+  database,
+  health,
+  backup,
+  logs,
+  notifications,
+];

@@ -17,7 +17,6 @@ import { instancesPages } from "./http/routes/instances-pages.tsx";
 import { opsPages } from "./http/routes/ops-pages.tsx";
 import { serversPages } from "./http/routes/servers-pages.tsx";
 import { mcpRoutes } from "./mcp/http.ts";
-import { notificationsPages } from "./notifications/pages.tsx";
 import { openApiDocument } from "./operations/openapi.ts";
 import { operationRoutes } from "./operations/rest.ts";
 import { PluginHost } from "./plugin-host/host.ts";
@@ -81,7 +80,8 @@ export function buildApp(core: Core): Hono<Env> {
   const runtime = runtimeRoutes(core);
   app.route("/", runtime.pages);
   app.route("/api/v1", runtime.api);
-  app.route("/", notificationsPages(core));
+  // Notifications moved to a plugin: old bookmarks land on its page.
+  app.get("/notifications", (c) => c.redirect("/p/notifications", 301));
   app.route("/api/v1", coreApi(core));
   for (const g of extraGroups) {
     const r = g(core);

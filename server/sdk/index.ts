@@ -82,3 +82,4 @@ export { audited, type AuditActor, type Auditor } from "./audited.ts";
 export { productionGuard, type ProductionGuardInput } from "./production-guard.ts";
 export { defineService } from "./service-ref.ts";
 export type { RunOptions } from "../connections/types.ts";
+export { sendMail, type MailMessage, type SmtpSettings } from "./mail.ts";

@@ -81,6 +81,11 @@ export interface EventMap {
 export interface EventBus {
   on<K extends keyof EventMap>(name: K, handler: (payload: EventMap[K]) => void | Promise<void>): () => void;
   emit<K extends keyof EventMap>(name: K, payload: EventMap[K]): void;
+  /**
+   * Every event, whatever its name: for plugins that route events by user-made rules.
+   * @example const off = ctx.events.onAny((e) => forward(e.name, e.payload));
+   */
+  onAny(handler: (e: { name: string; payload: unknown }) => void): () => void;
 }
 
 export interface Logger {

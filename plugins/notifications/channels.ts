@@ -1,6 +1,4 @@
-import type { Kysely } from "kysely";
-import { AppError } from "../errors.ts";
-import type { SecretsApi } from "../sdk/types.ts";
+import { AppError, type Kysely, type SecretsApi } from "odoodeck/sdk";
 
 export type ChannelKind = "email" | "webhook" | "slack";
 export const CHANNEL_KINDS: ChannelKind[] = ["webhook", "slack", "email"];
@@ -78,7 +76,7 @@ export async function createChannel(
   const config = validateChannel(kind, f);
   try {
     const row = await db
-      .insertInto("notification_channels")
+      .insertInto("notifications_channels")
       .values({
         name,
         kind,
@@ -97,7 +95,7 @@ export async function createChannel(
 }
 
 export async function listChannels(db: Kysely<any>, secrets: SecretsApi): Promise<Channel[]> {
-  const rows = await db.selectFrom("notification_channels").selectAll().orderBy("name").execute();
+  const rows = await db.selectFrom("notifications_channels").selectAll().orderBy("name").execute();
   return rows.map((r) => ({
     id: r.id,
     name: r.name,
@@ -108,8 +106,8 @@ export async function listChannels(db: Kysely<any>, secrets: SecretsApi): Promis
 }
 
 export async function deleteChannel(db: Kysely<any>, id: number): Promise<void> {
-  await db.deleteFrom("notification_rules").where("channel_id", "=", id).execute();
-  await db.deleteFrom("notification_channels").where("id", "=", id).execute();
+  await db.deleteFrom("notifications_rules").where("channel_id", "=", id).execute();
+  await db.deleteFrom("notifications_channels").where("id", "=", id).execute();
 }
 
 export interface Rule {
@@ -125,15 +123,15 @@ export async function createRule(db: Kysely<any>, f: Record<string, unknown>): P
     throw new AppError("E_VALIDATION", "The event name looks like operation.finished or backup.overdue");
   const channel = Number(f.channelId);
   if (
-    !(await db.selectFrom("notification_channels").select("id").where("id", "=", channel).executeTakeFirst())
+    !(await db.selectFrom("notifications_channels").select("id").where("id", "=", channel).executeTakeFirst())
   )
     throw new AppError("E_VALIDATION", "Pick a channel");
   await db
-    .insertInto("notification_rules")
+    .insertInto("notifications_rules")
     .values({ event, status: s(f.status) || null, channel_id: channel, created_at: new Date().toISOString() })
     .execute();
 }
 
 export async function listRules(db: Kysely<any>): Promise<Rule[]> {
-  return (await db.selectFrom("notification_rules").selectAll().orderBy("event").execute()) as Rule[];
+  return (await db.selectFrom("notifications_rules").selectAll().orderBy("event").execute()) as Rule[];
 }
