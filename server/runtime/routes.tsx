@@ -8,7 +8,7 @@ import type { Core } from "../core.ts";
 import { AppError, toAppError } from "../errors.ts";
 import { renderPage } from "../http/render.tsx";
 import { isHtmx, ok, readJson } from "../http/respond.ts";
-import { audited } from "../http/routes/admin-pages.tsx";
+import { audited } from "../pages/admin/admin-pages.tsx";
 import type { AppContext, Env } from "../sdk/types.ts";
 import { RUNTIME_ACTIONS, type RuntimeAction, runInstanceAction } from "./actions.ts";
 import { RuntimeCard } from "./runtime-view.tsx";

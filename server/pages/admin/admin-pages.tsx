@@ -20,9 +20,9 @@ import {
   Table,
   Time,
 } from "../../../views/components/ui.tsx";
-import { clientIp } from "../client-ip.ts";
-import { renderPage } from "../render.tsx";
-import { limitsText, TokenLimitFields, tokenLimitsFrom, visibleInstances } from "./token-limits.tsx";
+import { clientIp } from "../../http/client-ip.ts";
+import { renderPage } from "../../http/render.tsx";
+import { limitsText, TokenLimitFields, tokenLimitsFrom, visibleInstances } from "../tokens/token-limits.tsx";
 
 export function auditFrom(core: Core, c: AppContext, entry: AuditEntry) {
   const p = c.get("principal");

@@ -19,9 +19,9 @@ import {
   Table,
   Time,
 } from "../../../views/components/ui.tsx";
-import { instanceTabs, renderPage } from "../render.tsx";
-import { sseStream } from "../sse.ts";
-import { audited } from "./admin-pages.tsx";
+import { instanceTabs, renderPage } from "../../http/render.tsx";
+import { sseStream } from "../../http/sse.ts";
+import { audited } from "../admin/admin-pages.tsx";
 
 /** The operations table of the Operations page, the dashboard and an instance's overview. */
 export function OperationsTable(props: {
