@@ -1,4 +1,5 @@
-import { AppError, type Kysely, type SecretsApi } from "odoodeck/sdk";
+import { AppError, type SecretsApi } from "odoodeck/sdk";
+import type { NotificationsStore } from "./tables.ts";
 
 export type ChannelKind = "email" | "webhook" | "slack";
 export const CHANNEL_KINDS: ChannelKind[] = ["webhook", "slack", "email"];
@@ -66,13 +67,13 @@ export function validateChannel(kind: string, f: Record<string, unknown>): Chann
 }
 
 export async function createChannel(
-  db: Kysely<any>,
+  db: NotificationsStore,
   secrets: SecretsApi,
   f: Record<string, unknown>,
 ): Promise<number> {
   const name = s(f.name);
   if (!/^[\w .@-]{1,80}$/.test(name)) throw new AppError("E_VALIDATION", "A channel needs a name");
-  const kind = s(f.kind);
+  const kind = s(f.kind) as ChannelKind; // validateChannel refuses any other
   const config = validateChannel(kind, f);
   try {
     const row = await db
@@ -94,7 +95,7 @@ export async function createChannel(
   }
 }
 
-export async function listChannels(db: Kysely<any>, secrets: SecretsApi): Promise<Channel[]> {
+export async function listChannels(db: NotificationsStore, secrets: SecretsApi): Promise<Channel[]> {
   const rows = await db.selectFrom("notifications_channels").selectAll().orderBy("name").execute();
   return rows.map((r) => ({
     id: r.id,
@@ -105,7 +106,7 @@ export async function listChannels(db: Kysely<any>, secrets: SecretsApi): Promis
   }));
 }
 
-export async function deleteChannel(db: Kysely<any>, id: number): Promise<void> {
+export async function deleteChannel(db: NotificationsStore, id: number): Promise<void> {
   await db.deleteFrom("notifications_rules").where("channel_id", "=", id).execute();
   await db.deleteFrom("notifications_channels").where("id", "=", id).execute();
 }
@@ -117,7 +118,7 @@ export interface Rule {
   channel_id: number;
 }
 
-export async function createRule(db: Kysely<any>, f: Record<string, unknown>): Promise<void> {
+export async function createRule(db: NotificationsStore, f: Record<string, unknown>): Promise<void> {
   const event = s(f.event);
   if (!/^[a-z][\w-]*(\.[\w-]+)+$/.test(event))
     throw new AppError("E_VALIDATION", "The event name looks like operation.finished or backup.overdue");
@@ -132,6 +133,6 @@ export async function createRule(db: Kysely<any>, f: Record<string, unknown>): P
     .execute();
 }
 
-export async function listRules(db: Kysely<any>): Promise<Rule[]> {
+export async function listRules(db: NotificationsStore): Promise<Rule[]> {
   return (await db.selectFrom("notifications_rules").selectAll().orderBy("event").execute()) as Rule[];
 }

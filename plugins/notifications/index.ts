@@ -1,7 +1,8 @@
-import { definePlugin } from "odoodeck/sdk";
+import { definePlugin, type SettingsSchema } from "odoodeck/sdk";
 import { migrations } from "./migrations/index.ts";
 import { Notifier } from "./notifier.ts";
 import { notificationsPages } from "./pages.tsx";
+import type { NotificationsDb } from "./tables.ts";
 
 /**
  * Notifications: rules route events (any name, optionally one status) to channels (webhook,
@@ -9,7 +10,7 @@ import { notificationsPages } from "./pages.tsx";
  * ctx.events, its own tables, its pages at /p/notifications, the notifier started and stopped
  * with the plugin.
  */
-export default definePlugin({
+export default definePlugin<SettingsSchema, { notifier: Notifier }, NotificationsDb>({
   id: "notifications",
   name: "Notifications",
   version: "1.0.0",

@@ -1,6 +1,6 @@
-import type { PluginContext } from "odoodeck/sdk";
 import { listChannels, listRules } from "./channels.ts";
 import { sendNotice } from "./send.ts";
+import type { NotificationsCtx } from "./tables.ts";
 
 /** Events never worth a delivery: progress ticks and the audit echo of every action. */
 const NEVER = new Set(["operation.updated", "audit.recorded"]);
@@ -25,7 +25,7 @@ export class Notifier {
   #off: (() => void) | null = null;
 
   constructor(
-    private readonly ctx: PluginContext,
+    private readonly ctx: NotificationsCtx,
     opts: NotifierOptions = {},
   ) {
     this.backoffMs = opts.backoffMs ?? Number(process.env.ODOODECK_NOTIFY_BACKOFF_MS ?? 30_000);

@@ -17,6 +17,7 @@ import {
   listRules,
 } from "./channels.ts";
 import type { Notifier } from "./notifier.ts";
+import type { NotificationsCtx } from "./tables.ts";
 
 const { Badge, Card, Field, Form, Select, StatusBadge, Table, Time } = ui;
 type FlashMsg = PageOptions["flash"];
@@ -41,7 +42,7 @@ export const SUGGESTED_EVENTS = [
 ];
 
 /** /p/notifications: channels, rules and the delivery log (admins only). */
-export function notificationsPages(ctx: PluginContext, notifier: Notifier): Hono<Env> {
+export function notificationsPages(ctx: NotificationsCtx, notifier: Notifier): Hono<Env> {
   const app = new Hono<Env>();
   const admin = (c: AppContext) => ctx.auth.require(c, "admin");
   const base = `/p/${ctx.id}`;

@@ -438,12 +438,16 @@ export interface ErrorsApi {
   ): (message?: string, opts?: { hint?: string; details?: unknown; cause?: unknown }) => AppError;
 }
 
-export interface PluginContext<S extends SettingsSchema = SettingsSchema> {
+/**
+ * What a plugin's `register`, `start` and `stop` receive. `DB`: the plugin's own tables (Kysely's
+ * table map), so its queries are typed; `any` when it does not say.
+ */
+export interface PluginContext<S extends SettingsSchema = SettingsSchema, DB = any> {
   readonly id: string;
   readonly log: Logger;
   readonly dataDir: string;
   /** Kysely over the store; queries may only touch tables named `<plugin id>_…`. */
-  readonly db: Kysely<any>;
+  readonly db: Kysely<DB>;
   readonly events: EventBus;
   readonly jobs: JobsApi;
   readonly operations: OperationsApi;
@@ -495,7 +499,7 @@ export const CAPABILITIES: readonly Capability[] = [
  * A plugin's definition. `St`: what `register` returns, handed to `start` and `stop` (per-plugin
  * state without module-level variables, so two cores in one process do not share it).
  */
-export interface PluginDefinition<S extends SettingsSchema = SettingsSchema, St = any> {
+export interface PluginDefinition<S extends SettingsSchema = SettingsSchema, St = any, DB = any> {
   id: string;
   name: string;
   version: string;
@@ -513,7 +517,7 @@ export interface PluginDefinition<S extends SettingsSchema = SettingsSchema, St 
    */
   capabilities?: Capability[];
   /** Declare routes, jobs, handlers. No I/O here. May return the plugin's state for start/stop. */
-  register(ctx: PluginContext<S>): St;
-  start?(ctx: PluginContext<S>, state: St): Promise<void> | void;
-  stop?(ctx: PluginContext<S>, state: St): Promise<void> | void;
+  register(ctx: PluginContext<S, DB>): St;
+  start?(ctx: PluginContext<S, DB>, state: St): Promise<void> | void;
+  stop?(ctx: PluginContext<S, DB>, state: St): Promise<void> | void;
 }
