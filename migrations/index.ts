@@ -6,6 +6,7 @@ import * as m0004 from "./0004-notifications.ts";
 import * as m0005 from "./0005-owners.ts";
 import * as m0006 from "./0006-login-failures.ts";
 import * as m0007 from "./0007-token-scopes.ts";
+import * as m0008 from "./0008-notifications-plugin.ts";
 
 /** Core migrations, in order. Names are sorted by Kysely: keep the numeric prefix. */
 export const coreMigrations: Record<string, Migration> = {
@@ -16,4 +17,5 @@ export const coreMigrations: Record<string, Migration> = {
   "0005-owners": m0005,
   "0006-login-failures": m0006,
   "0007-token-scopes": m0007,
+  "0008-notifications-plugin": m0008,
 };

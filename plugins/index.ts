@@ -8,6 +8,7 @@ import logs from "./logs/index.ts";
 import deploy from "./deploy/index.ts";
 import mailCatcher from "./mail-catcher/index.ts";
 import previews from "./previews/index.ts";
+import notifications from "./notifications/index.ts";
 
 /** Built-in plugins, in no particular order: the host orders them by dependsOn. */
 export const builtinPlugins: PluginDefinition<any>[] = [
@@ -20,4 +21,5 @@ export const builtinPlugins: PluginDefinition<any>[] = [
   deploy,
   mailCatcher,
   previews,
+  notifications,
 ];

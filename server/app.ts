@@ -2,22 +2,22 @@ import { Hono } from "hono";
 import type { Core } from "./core.ts";
 import { AppError } from "./errors.ts";
 import { mountAssets } from "./http/assets.ts";
+import { mountPluginAssets } from "./http/plugin-assets.ts";
 import { limitBodies } from "./http/body-limit.ts";
 import { errorHandler } from "./http/error-handler.tsx";
 import { timing } from "hono/timing";
 import { authenticate, csrfProtection, securityHeaders } from "./http/middleware.ts";
 import { mountPublicRoutes } from "./http/public-routes.ts";
 import { ok } from "./http/respond.ts";
-import { adminPages } from "./http/routes/admin-pages.tsx";
-import { CORE_ROUTE_DOCS, coreApi } from "./http/routes/api.ts";
-import { authPages } from "./http/routes/auth-pages.tsx";
-import { dashboardPages } from "./http/routes/dashboard.tsx";
-import { instancesApi } from "./http/routes/instances-api.ts";
-import { instancesPages } from "./http/routes/instances-pages.tsx";
-import { opsPages } from "./http/routes/ops-pages.tsx";
-import { serversPages } from "./http/routes/servers-pages.tsx";
+import { adminPages } from "./pages/admin/admin-pages.tsx";
+import { CORE_ROUTE_DOCS, coreApi } from "./pages/admin/admin-api.ts";
+import { authPages } from "./pages/auth/auth-pages.tsx";
+import { dashboardPages } from "./pages/dashboard/dashboard.tsx";
+import { instancesApi } from "./pages/instances/instances-api.ts";
+import { instancesPages } from "./pages/instances/instances-pages.tsx";
+import { opsPages } from "./pages/operations/ops-pages.tsx";
+import { serversPages } from "./pages/servers/servers-pages.tsx";
 import { mcpRoutes } from "./mcp/http.ts";
-import { notificationsPages } from "./notifications/pages.tsx";
 import { openApiDocument } from "./operations/openapi.ts";
 import { operationRoutes } from "./operations/rest.ts";
 import { PluginHost } from "./plugin-host/host.ts";
@@ -58,6 +58,7 @@ export function buildApp(core: Core): Hono<Env> {
     });
   });
   mountAssets(app);
+  mountPluginAssets(app, (id) => core.host.get(id));
 
   app.use("*", securityHeaders());
   app.use("*", limitBodies());
@@ -82,7 +83,8 @@ export function buildApp(core: Core): Hono<Env> {
   const runtime = runtimeRoutes(core);
   app.route("/", runtime.pages);
   app.route("/api/v1", runtime.api);
-  app.route("/", notificationsPages(core));
+  // Notifications moved to a plugin: old bookmarks land on its page.
+  app.get("/notifications", (c) => c.redirect("/p/notifications", 301));
   app.route("/api/v1", coreApi(core));
   for (const g of extraGroups) {
     const r = g(core);

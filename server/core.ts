@@ -22,7 +22,11 @@ import { releaseStaleLocks } from "./operations/locks.ts";
 import { type PluginRecord, PluginHost } from "./plugin-host/host.ts";
 import { readSettings } from "./plugin-host/settings.ts";
 import { TableGuardPlugin } from "./plugin-host/table-guard.ts";
+import { type AuditActor, audited } from "./sdk/audited.ts";
+import { PluginAssets } from "./http/plugin-assets.ts";
 import type {
+  AuditApi,
+  AuditEntry,
   CardSpec,
   NavEntry,
   OperationResultSpec,
@@ -30,6 +34,7 @@ import type {
   PluginDefinition,
   Principal,
   Role,
+  ServiceRef,
 } from "./sdk/types.ts";
 import { Runtimes } from "./runtime/runtimes.ts";
 import { VirtualHosts } from "./http/vhosts.ts";
@@ -221,12 +226,18 @@ export class Core {
       runtimes: this.runtimes,
       vhosts: { add: (spec) => this.vhosts.add(rec.id, spec) },
       services: {
-        provide: (name, impl) => {
+        provide: (ref: string | ServiceRef<unknown>, impl: unknown) => {
+          const name = typeof ref === "string" ? ref : ref.id;
           if (this.services.has(name))
             throw new AppError("E_CONFLICT", `Service ${name} is already provided`);
           this.services.set(name, impl);
         },
-        get: <T>(name: string) => (this.services.get(name) as T) ?? null,
+        get: (ref: string | ServiceRef<unknown>) =>
+          (this.services.get(typeof ref === "string" ? ref : ref.id) as any) ?? null,
+      },
+      assets: (source) => {
+        rec.assets = new PluginAssets(rec.id, source);
+        return rec.assets;
       },
       pages: (app) => {
         rec.pages = app;
@@ -238,26 +249,38 @@ export class Core {
         rec.publicApp = app;
       },
       settings: async () => (await readSettings(this.db, this.secrets, rec.id, def.settings ?? {})) as any,
-      audit: async (c, entry) => {
-        const who =
-          "actor" in c
-            ? { actor: c.actor, ip: c.ip ?? null, actorId: null }
-            : {
-                actor: c.get("principal")?.username ?? "anonymous",
-                actorId: c.get("principal")?.userId ?? null,
-                ip: clientIp(c, this.config.trustProxy),
-              };
-        await recordAudit(this.db, who, {
-          ...entry,
-          action: entry.action.includes(".") ? entry.action : `${rec.id}.${entry.action}`,
-        });
-        this.bus.emit("audit.recorded", {
-          action: entry.action,
-          actor: who.actor,
-          instanceId: entry.instanceId ?? null,
-          result: entry.result ?? "ok",
-        });
-      },
+      audit: this.#auditFor(rec.id),
     };
+  }
+
+  /** A plugin's `ctx.audit`: one entry, actions prefixed with the plugin id; `.wrap` via `audited`. */
+  #auditFor(plugin: string): AuditApi {
+    const audit = async (c: AuditActor, entry: AuditEntry) => {
+      const who =
+        "actor" in c
+          ? { actor: c.actor, ip: c.ip ?? null, actorId: null }
+          : {
+              actor: c.get("principal")?.username ?? "anonymous",
+              actorId: c.get("principal")?.userId ?? null,
+              ip: clientIp(c, this.config.trustProxy),
+            };
+      await recordAudit(this.db, who, {
+        ...entry,
+        action: entry.action.includes(".") ? entry.action : `${plugin}.${entry.action}`,
+      });
+      this.bus.emit("audit.recorded", {
+        action: entry.action,
+        actor: who.actor,
+        instanceId: entry.instanceId ?? null,
+        result: entry.result ?? "ok",
+      });
+    };
+    return Object.assign(audit, {
+      wrap: <T>(
+        c: AuditActor,
+        entry: Omit<AuditEntry, "result">,
+        fn: (d: Record<string, unknown>) => Promise<T> | T,
+      ) => audited({ audit }, c, entry, fn),
+    });
   }
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bun
 import { builtinPlugins } from "../plugins/index.ts";
 import { buildApp } from "./app.ts";
-import { ensureSetupLink } from "./http/routes/auth-pages.tsx";
+import { ensureSetupLink } from "./pages/auth/auth-pages.tsx";
 import { CONFIG_FLAGS, loadConfig } from "./config.ts";
 import { Core } from "./core.ts";
 import { AppError, isAppError, toAppError } from "./errors.ts";

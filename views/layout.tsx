@@ -1,5 +1,5 @@
 import type { Child } from "hono/jsx";
-import { Flash, ProdMarker } from "./components/ui.tsx";
+import { Badge, Flash, ProdMarker } from "./components/ui.tsx";
 import { ViewCtx } from "./request-context.ts";
 
 export interface NavLink {
@@ -131,8 +131,7 @@ export function Layout(p: LayoutProps) {
                     </svg>
                   </button>
                   <div class="user">
-                    <a href="/account">{p.user.username}</a>{" "}
-                    <span class="badge badge-muted">{p.user.role}</span>
+                    <a href="/account">{p.user.username}</a> <Badge>{p.user.role}</Badge>
                     <form action="/logout" method="post" class="inline">
                       <input type="hidden" name="_csrf" value={p.csrf ?? ""} />
                       <button class="link">Sign out</button>

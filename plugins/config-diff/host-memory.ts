@@ -7,8 +7,7 @@ export async function serverMemoryBytes(conn: Connection): Promise<number | null
     const text = await new Response(conn.readFile("/proc/meminfo")).text();
     const fromStream = parseMemTotal(text);
     if (fromStream != null) return fromStream;
-    const res = await conn.exec(["cat", "/proc/meminfo"], { timeoutMs: 10_000 });
-    return res.code === 0 ? parseMemTotal(res.stdout) : null;
+    return parseMemTotal((await conn.run(["cat", "/proc/meminfo"], { timeoutMs: 10_000 })).stdout);
   } catch {
     return null;
   }

@@ -1,10 +1,17 @@
 import { Hono } from "hono";
-import { type Env, type PluginContext, ok } from "odoodeck/sdk";
-import { comparison, configView, instanceIdOf, revealSecret } from "./service.ts";
+import { type AppContext, type Env, findInstance, instanceRoute, type PluginContext, ok } from "odoodeck/sdk";
+import { comparison, configView, revealSecret } from "./service.ts";
 import { timeline } from "./snapshots.ts";
 import { ConfigPage } from "./views/config-page.tsx";
 import { DiffPage } from "./views/diff-page.tsx";
 import { HistoryPage } from "./views/history-page.tsx";
+
+/** The two instances to compare (id or name each), both visible to the user, or E_NOT_FOUND. */
+async function pair(ctx: PluginContext, c: AppContext, a: string | undefined, b: string | undefined) {
+  const p = c.get("principal");
+  const [ia, ib] = await Promise.all([findInstance(ctx, p, a), findInstance(ctx, p, b)]);
+  return [ia.id, ib.id] as const;
+}
 
 /** HTML pages, mounted at /p/config-diff. */
 export function pageRoutes(ctx: PluginContext): Hono<Env> {
@@ -19,9 +26,7 @@ export function pageRoutes(ctx: PluginContext): Hono<Env> {
     for (const i of all) if (await ctx.auth.can(c.get("principal"), "viewer", i.id)) visible.push(i);
     let cmp = null;
     if (a && b) {
-      const [ia, ib] = [instanceIdOf(a), instanceIdOf(b)];
-      await ctx.auth.require(c, "viewer", ia);
-      await ctx.auth.require(c, "viewer", ib);
+      const [ia, ib] = await pair(ctx, c, a, b);
       cmp = await comparison(ctx, ia, ib, "diff");
     }
     return ctx.views.page(c, {
@@ -30,9 +35,9 @@ export function pageRoutes(ctx: PluginContext): Hono<Env> {
     });
   });
 
-  app.get("/i/:instance/config", async (c) => {
-    const id = instanceIdOf(c.req.param("instance"));
-    const p = await ctx.auth.require(c, "viewer", id);
+  app.get("/i/:instance/config", instanceRoute(ctx, "viewer"), async (c) => {
+    const id = c.var.instance.id;
+    const p = c.get("principal");
     const view = await configView(ctx, id, "view");
     const canReveal = await ctx.auth.can(p, "admin", id);
     return ctx.views.page(c, {
@@ -42,10 +47,9 @@ export function pageRoutes(ctx: PluginContext): Hono<Env> {
     });
   });
 
-  app.get("/i/:instance/config/history", async (c) => {
-    const id = instanceIdOf(c.req.param("instance"));
-    await ctx.auth.require(c, "viewer", id);
-    const inst = await ctx.instances.get(id);
+  app.get("/i/:instance/config/history", instanceRoute(ctx, "viewer"), async (c) => {
+    const id = c.var.instance.id;
+    const inst = c.var.instance;
     return ctx.views.page(c, {
       title: `Config history — ${inst.name}`,
       instanceId: id,
@@ -53,9 +57,8 @@ export function pageRoutes(ctx: PluginContext): Hono<Env> {
     });
   });
 
-  app.post("/i/:instance/config/reveal", async (c) => {
-    const id = instanceIdOf(c.req.param("instance"));
-    await ctx.auth.require(c, "admin", id);
+  app.post("/i/:instance/config/reveal", instanceRoute(ctx, "admin"), async (c) => {
+    const id = c.var.instance.id;
     const form = await c.req.parseBody();
     const value = await revealSecret(ctx, c, id, String(form.scope ?? ""), String(form.key ?? ""));
     c.header("Cache-Control", "no-store");
@@ -67,25 +70,20 @@ export function pageRoutes(ctx: PluginContext): Hono<Env> {
 /** JSON API, mounted at /api/v1/config-diff. Masked unless a reveal is asked for (admin, audited). */
 export function apiRoutes(ctx: PluginContext): Hono<Env> {
   const app = new Hono<Env>();
-  app.get("/i/:instance", async (c) => {
-    const id = instanceIdOf(c.req.param("instance"));
-    await ctx.auth.require(c, "viewer", id);
+  app.get("/i/:instance", instanceRoute(ctx, "viewer"), async (c) => {
+    const id = c.var.instance.id;
     return ok(c, await configView(ctx, id, "api"));
   });
-  app.get("/i/:instance/history", async (c) => {
-    const id = instanceIdOf(c.req.param("instance"));
-    await ctx.auth.require(c, "viewer", id);
+  app.get("/i/:instance/history", instanceRoute(ctx, "viewer"), async (c) => {
+    const id = c.var.instance.id;
     return ok(c, await timeline(ctx, id, Number(c.req.query("limit") ?? 50) || 50));
   });
   app.get("/diff", async (c) => {
-    const [a, b] = [instanceIdOf(c.req.query("a")), instanceIdOf(c.req.query("b"))];
-    await ctx.auth.require(c, "viewer", a);
-    await ctx.auth.require(c, "viewer", b);
+    const [a, b] = await pair(ctx, c, c.req.query("a"), c.req.query("b"));
     return ok(c, await comparison(ctx, a, b, "api"));
   });
-  app.post("/i/:instance/reveal", async (c) => {
-    const id = instanceIdOf(c.req.param("instance"));
-    await ctx.auth.require(c, "admin", id);
+  app.post("/i/:instance/reveal", instanceRoute(ctx, "admin"), async (c) => {
+    const id = c.var.instance.id;
     const body = (await c.req.json().catch(() => ({}))) as { scope?: string; key?: string };
     const value = await revealSecret(ctx, c, id, String(body.scope ?? ""), String(body.key ?? ""));
     c.header("Cache-Control", "no-store");

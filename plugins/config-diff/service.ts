@@ -4,15 +4,6 @@ import { type InstanceConfig, readInstanceConfig } from "./read-instance.ts";
 import { isSecret } from "./secrets.ts";
 import { recordSnapshot } from "./snapshots.ts";
 
-export function instanceIdOf(raw: string | undefined, label = "instance"): number {
-  const id = Number(raw);
-  if (!raw || !Number.isInteger(id) || id <= 0)
-    throw new AppError("E_VALIDATION", `"${raw ?? ""}" is not a valid ${label} id`, {
-      hint: "Pick an instance from the list",
-    });
-  return id;
-}
-
 /** Reads an instance and records a snapshot of what was read (every read feeds the history). */
 export async function readAndRecord(
   ctx: PluginContext,

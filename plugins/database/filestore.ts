@@ -1,4 +1,4 @@
-import { AppError, type Connection, type odoo } from "../../server/sdk/index.ts";
+import type { Connection, odoo } from "../../server/sdk/index.ts";
 
 export interface FilestoreReport {
   path: string;
@@ -20,13 +20,7 @@ export interface FilestoreReport {
 const SHOWN = 50;
 
 async function run(conn: Connection, argv: string[]): Promise<string> {
-  const r = await conn.exec(argv, { timeoutMs: 300_000, maxOutputBytes: 256 * 1024 * 1024 });
-  if (r.code !== 0)
-    throw new AppError(
-      "E_COMMAND_FAILED",
-      `${argv[0]} failed on ${conn.label}: ${r.stderr.trim().split("\n").slice(-1)[0]}`,
-    );
-  return r.stdout;
+  return (await conn.run(argv, { timeoutMs: 300_000, maxOutputBytes: 256 * 1024 * 1024 })).stdout;
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { InstanceHandle, PluginContext } from "../../server/sdk/index.ts";
-import { type BackupStatusService, backupChecks } from "./checks/backup.ts";
+import { backupChecks, backupStatusService } from "./checks/backup.ts";
 import { ErrorSignatures, errorsCheck } from "./checks/errors.ts";
 import { httpCheck } from "./checks/http.ts";
 import {
@@ -66,7 +66,7 @@ export class HealthMonitor {
       queriesCheck,
       lockWaitsCheck,
       errorsCheck(this.signatures),
-      ...backupChecks(() => ctx.services.get<BackupStatusService>("backup.status")),
+      ...backupChecks(() => ctx.services.get(backupStatusService)),
     ];
   }
 

@@ -1,5 +1,12 @@
 import { Hono } from "hono";
-import { AppError, type Env, ok, type PluginContext } from "../../server/sdk/index.ts";
+import {
+  type AppContext,
+  AppError,
+  type Env,
+  instanceRoute,
+  ok,
+  type PluginContext,
+} from "../../server/sdk/index.ts";
 import { memoryThresholds } from "./checks/processes.ts";
 import { parseWindow } from "./maintenance.ts";
 import { addInstanceMetrics, addProcessMetrics, MetricsText } from "./metrics.ts";
@@ -8,12 +15,6 @@ import type { HealthSettings } from "./settings.ts";
 import { effectiveThresholds } from "./thresholds.ts";
 import { InstanceHealth, type Series } from "./views/instance.tsx";
 import { Overview } from "./views/overview.tsx";
-
-function instanceId(raw: string): number {
-  const id = Number(raw);
-  if (!Number.isInteger(id) || id <= 0) throw new AppError("E_VALIDATION", `Invalid instance id "${raw}"`);
-  return id;
-}
 
 /** The items (instances or their summaries) the signed-in user may view. */
 async function visibleOnly<T extends { id: number }>(
@@ -52,6 +53,29 @@ async function history(mon: HealthMonitor, id: number): Promise<Series[]> {
   );
 }
 
+/** Adds a maintenance window to the route's instance, audited with its outcome. */
+function addMaintenance(
+  ctx: PluginContext<HealthSettings>,
+  mon: HealthMonitor,
+  c: AppContext,
+  w: ReturnType<typeof parseWindow>,
+): Promise<number> {
+  const inst = c.var.instance;
+  return ctx.audit.wrap(
+    c,
+    { action: "health.maintenance.add", instanceId: inst.id, details: w },
+    async (d) => {
+      const wid = await mon.store.addMaintenance({
+        instanceId: inst.id,
+        ...w,
+        createdBy: c.get("principal")!.username,
+      });
+      d.window = wid;
+      return wid;
+    },
+  );
+}
+
 export function healthPages(ctx: PluginContext<HealthSettings>, mon: HealthMonitor): Hono<Env> {
   const app = new Hono<Env>();
   app.get("/", async (c) => {
@@ -59,34 +83,24 @@ export function healthPages(ctx: PluginContext<HealthSettings>, mon: HealthMonit
     const rows = await visibleOnly(ctx, c, await mon.summaries());
     return ctx.views.page(c, { title: "Health", body: <Overview rows={rows} /> });
   });
-  app.get("/i/:instance", async (c) => {
-    const id = instanceId(c.req.param("instance"));
-    const p = await ctx.auth.require(c, "viewer", id);
-    const inst = await ctx.instances.get(id);
+  app.get("/i/:instance", instanceRoute(ctx, "viewer"), async (c) => {
+    const inst = c.var.instance;
+    const id = inst.id;
     const [s, series, windows] = await Promise.all([
       mon.summary(inst),
       history(mon, id),
       mon.store.maintenance(id),
     ]);
-    const canOperate = await ctx.auth.can(p, "operator", id);
+    const canOperate = await ctx.auth.can(c.get("principal"), "operator", id);
     return ctx.views.page(c, {
       title: `Health · ${inst.name}`,
       instanceId: id,
       body: <InstanceHealth s={s} series={series} windows={windows} canOperate={canOperate} />,
     });
   });
-  app.post("/i/:instance/maintenance", async (c) => {
-    const id = instanceId(c.req.param("instance"));
-    const p = await ctx.auth.require(c, "operator", id);
-    const w = parseWindow(await c.req.parseBody());
-    const wid = await mon.store.addMaintenance({ instanceId: id, ...w, createdBy: p.username });
-    await ctx.audit(c, {
-      action: "health.maintenance.add",
-      target: `window ${wid}`,
-      instanceId: id,
-      result: "ok",
-      details: w,
-    });
+  app.post("/i/:instance/maintenance", instanceRoute(ctx, "operator"), async (c) => {
+    const id = c.var.instance.id;
+    await addMaintenance(ctx, mon, c, parseWindow(await c.req.parseBody()));
     return c.redirect(`/p/health/i/${id}/`, 303);
   });
   return app;
@@ -107,29 +121,17 @@ export function healthApi(ctx: PluginContext<HealthSettings>, mon: HealthMonitor
     addProcessMetrics(m, mon.startedAt);
     return c.body(m.toString(), 200, { "Content-Type": "text/plain; version=0.0.4; charset=utf-8" });
   });
-  app.post("/i/:instance/check", async (c) => {
-    const id = instanceId(c.req.param("instance"));
-    await ctx.auth.require(c, "operator", id);
-    const results = await mon.checkInstance(await ctx.instances.get(id));
+  app.post("/i/:instance/check", instanceRoute(ctx, "operator"), async (c) => {
+    const results = await mon.checkInstance(c.var.instance);
     return ok(c, { results });
   });
-  app.post("/i/:instance/maintenance", async (c) => {
-    const id = instanceId(c.req.param("instance"));
-    const p = await ctx.auth.require(c, "operator", id);
+  app.post("/i/:instance/maintenance", instanceRoute(ctx, "operator"), async (c) => {
     const w = parseWindow(await c.req.json().catch(() => ({})));
-    const wid = await mon.store.addMaintenance({ instanceId: id, ...w, createdBy: p.username });
-    await ctx.audit(c, {
-      action: "health.maintenance.add",
-      target: `window ${wid}`,
-      instanceId: id,
-      result: "ok",
-      details: w,
-    });
+    const wid = await addMaintenance(ctx, mon, c, w);
     return ok(c, { id: wid, ...w });
   });
-  app.put("/i/:instance/overrides/:check", async (c) => {
-    const id = instanceId(c.req.param("instance"));
-    await ctx.auth.require(c, "operator", id);
+  app.put("/i/:instance/overrides/:check", instanceRoute(ctx, "operator"), async (c) => {
+    const id = c.var.instance.id;
     const check = c.req.param("check");
     if (!mon.checks.some((d) => d.id === check))
       throw new AppError("E_NOT_FOUND", `No check named "${check}"`, {
@@ -141,14 +143,11 @@ export function healthApi(ctx: PluginContext<HealthSettings>, mon: HealthMonitor
     const ov = { check, warning: num(body.warning), critical: num(body.critical), disabled: !!body.disabled };
     if (Number.isNaN(ov.warning) || Number.isNaN(ov.critical))
       throw new AppError("E_VALIDATION", "warning and critical must be numbers");
-    await mon.store.setOverride(id, ov);
-    await ctx.audit(c, {
-      action: "health.override.set",
-      target: check,
-      instanceId: id,
-      result: "ok",
-      details: ov,
-    });
+    await ctx.audit.wrap(
+      c,
+      { action: "health.override.set", target: check, instanceId: id, details: ov },
+      () => mon.store.setOverride(id, ov),
+    );
     return ok(c, ov);
   });
   return app;

@@ -4,7 +4,7 @@ import { createToken, listTokens, revokeToken } from "../auth/tokens.ts";
 import { findUserByName } from "../auth/users.ts";
 import type { Core } from "../core.ts";
 import { AppError } from "../errors.ts";
-import { limitsText } from "../http/routes/token-limits.tsx";
+import { limitsText } from "../pages/tokens/token-limits.tsx";
 import { resolveInstanceRef } from "../operations/resolve-instance.ts";
 import type { Role } from "../sdk/types.ts";
 import type { CliIO } from "./commands.ts";

@@ -7,10 +7,12 @@ import { basename, join } from "node:path";
 import { cancelled, fsError } from "./errors-map.ts";
 import { execLocal, spawnLocal } from "./local-process.ts";
 import { toByteStream } from "./streams.ts";
+import { runChecked } from "./run.ts";
 import type {
   Connection,
   ExecOptions,
   ExecResult,
+  RunOptions,
   FileStat,
   RunningProcess,
   SpawnOptions,
@@ -39,6 +41,10 @@ export class LocalConnection implements Connection {
 
   exec(cmd: string[], opts?: ExecOptions): Promise<ExecResult> {
     return execLocal(cmd, opts);
+  }
+
+  run(cmd: string[], opts?: RunOptions): Promise<ExecResult> {
+    return runChecked(this, cmd, opts);
   }
 
   spawn(cmd: string[], opts?: SpawnOptions): RunningProcess {

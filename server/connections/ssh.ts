@@ -22,10 +22,12 @@ import {
   WRITE_SCRIPT,
 } from "./ssh-scripts.ts";
 import { collectText, DEFAULT_MAX_OUTPUT, toByteStream } from "./streams.ts";
+import { runChecked } from "./run.ts";
 import type {
   Connection,
   ExecOptions,
   ExecResult,
+  RunOptions,
   FileStat,
   RunningProcess,
   SpawnOptions,
@@ -75,6 +77,10 @@ export class SshConnection implements Connection {
     const missing = this.#missing(cmd, code, stderr);
     if (missing) throw missing;
     return { code, stdout, stderr };
+  }
+
+  run(cmd: string[], opts?: RunOptions): Promise<ExecResult> {
+    return runChecked(this, cmd, opts);
   }
 
   spawn(cmd: string[], opts: SpawnOptions = {}): RunningProcess {

@@ -27,6 +27,13 @@ export interface ExecOptions {
   maxOutputBytes?: number;
 }
 
+export interface RunOptions extends ExecOptions {
+  /** Exit codes that are not failures (default [0]); e.g. [0, 1] for grep's "no match". */
+  okCodes?: number[];
+  /** What the command does, for the message ("read the log"); default: its first words. */
+  what?: string;
+}
+
 export interface SpawnOptions {
   env?: Record<string, string>;
   cwd?: string;
@@ -69,6 +76,14 @@ export interface Connection {
   /** Human label, e.g. "local" or "odoo@erp.example:22". Never contains a secret. */
   readonly label: string;
   exec(cmd: string[], opts?: ExecOptions): Promise<ExecResult>;
+  /**
+   * Like `exec`, but an exit code outside `okCodes` (default [0]) fails with E_COMMAND_FAILED:
+   * the command's first words, its exit code and the last lines of its stderr (masked).
+   * @example
+   * const { stdout } = await conn.run(["systemctl", "is-active", "odoo"], { timeoutMs: 10_000 });
+   * await conn.run(["grep", "-c", "ERROR", log], { okCodes: [0, 1] }); // 1: no match, not a failure
+   */
+  run(cmd: string[], opts?: RunOptions): Promise<ExecResult>;
   spawn(cmd: string[], opts?: SpawnOptions): RunningProcess;
   /** Streams a file from `start` (byte offset) on. Errors surface as E_FILE_NOT_FOUND / E_PERMISSION. */
   readFile(path: string, opts?: { start?: number; signal?: AbortSignal }): ReadableStream<Uint8Array>;

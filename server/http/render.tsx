@@ -89,7 +89,6 @@ export async function renderPage(
               { label: "API tokens", href: "/tokens" },
               { label: "Plugins", href: "/plugins" },
               ...(admin ? [{ label: "Settings", href: "/settings" }] : []),
-              ...(admin ? [{ label: "Notifications", href: "/notifications" }] : []),
               ...(admin ? [{ label: "Audit log", href: "/audit" }] : []),
             ]
           : []

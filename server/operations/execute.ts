@@ -5,6 +5,7 @@ import type { OperationContext, OperationDefinition, StartedOperation, Surface }
 import type { InstanceHandle, OperationSnapshot, Principal } from "../sdk/types.ts";
 import { type DeclaredOperation, confirmHint, inputJsonSchema } from "./catalog.ts";
 import { acquireLock, releaseLock } from "./locks.ts";
+import { productionGuard } from "../sdk/production-guard.ts";
 import { resolveInstanceRef } from "./resolve-instance.ts";
 import { validateInput } from "./validate-input.ts";
 import { waitForOperation } from "./wait.ts";
@@ -36,6 +37,34 @@ function auditedInput(input: Record<string, unknown>): Record<string, unknown> {
 function confirmWord(op: OperationDefinition, inst: InstanceHandle | null, input: unknown): string {
   if (typeof op.confirmWord === "function") return op.confirmWord(input);
   return op.confirmWord ?? inst?.name ?? op.id;
+}
+
+/**
+ * Destructive: the confirmation word always, and on production the one production rule (admin,
+ * the word typed back) that page routes apply through the same `productionGuard`.
+ */
+async function confirmDestructive(
+  core: Core,
+  op: OperationDefinition,
+  p: Principal,
+  inst: InstanceHandle | null,
+  input: unknown,
+  confirm: unknown,
+): Promise<void> {
+  const word = confirmWord(op, inst, input);
+  if (inst)
+    await productionGuard({
+      instance: inst,
+      principal: p,
+      confirm,
+      auth: core,
+      expected: word,
+      action: `run ${op.title.toLowerCase()} on it`,
+    });
+  if (confirm !== word)
+    throw new AppError("E_CONFIRMATION", `${op.title} destroys data: confirm with the word asked for`, {
+      hint: `Send "confirm": ${confirmHint(op)}`,
+    });
 }
 
 /**
@@ -71,10 +100,7 @@ export async function executeOperation(
       });
     const known = Object.keys(inputJsonSchema(op).properties);
     const input = await validateInput(op, raw as Record<string, unknown>, fields, known);
-    if (op.danger === "destructive" && confirm !== confirmWord(op, inst, input))
-      throw new AppError("E_CONFIRMATION", `${op.title} destroys data: confirm with the word asked for`, {
-        hint: `Send "confirm": ${confirmHint(op)}`,
-      });
+    if (op.danger === "destructive") await confirmDestructive(core, op, p, inst, input, confirm);
     const ctx: OperationContext = {
       principal: p,
       actor: p.username,

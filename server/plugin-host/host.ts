@@ -10,6 +10,7 @@ import {
   type PluginContext,
   type PluginDefinition,
 } from "../sdk/types.ts";
+import type { PluginAssets } from "../http/plugin-assets.ts";
 import { type CodeScan, scanPluginCode } from "./code-scan.ts";
 import { sdkSatisfies } from "./sdk-compat.ts";
 import { findExternalPlugins, installVirtualModules } from "./external.ts";
@@ -27,7 +28,7 @@ export interface PluginRecord {
   path: string | null;
   status: PluginStatus;
   reason: string | null;
-  def: PluginDefinition<any> | null;
+  def: PluginDefinition<any, any> | null;
   ctx: PluginContext<any> | null;
   pages: Hono<Env> | null;
   api: Hono<Env> | null;
@@ -37,6 +38,10 @@ export interface PluginRecord {
   capabilities: Capability[];
   /** What its code was found to use (third-party plugins only; built-ins are part of odoodeck). */
   scan: CodeScan | null;
+  /** What register() returned, handed to start() and stop(). */
+  state?: unknown;
+  /** Its static files (ctx.assets), served at /assets/p/<id>/. */
+  assets?: PluginAssets;
 }
 
 /** The host gets everything else from the core through this factory. */
@@ -201,7 +206,7 @@ export class PluginHost {
     for (const r of this.active()) {
       try {
         r.ctx = makeContext(r);
-        r.def!.register(r.ctx);
+        r.state = r.def!.register(r.ctx);
         r.status = "registered";
       } catch (e) {
         this.#disable(r, `register() threw: ${(e as Error)?.message ?? String(e)}`);
@@ -216,7 +221,7 @@ export class PluginHost {
       try {
         if (r.def!.migrations && Object.keys(r.def!.migrations).length)
           await migrateOwner(r.ctx!.db ?? db, r.id, r.def!.migrations);
-        await r.def!.start?.(r.ctx!);
+        await r.def!.start?.(r.ctx!, r.state);
         r.status = "started";
         r.ctx!.events.emit("plugin.started", { id: r.id });
       } catch (e) {
@@ -230,7 +235,7 @@ export class PluginHost {
     for (const r of [...this.records].reverse()) {
       if (r.status !== "started") continue;
       try {
-        await r.def!.stop?.(r.ctx!);
+        await r.def!.stop?.(r.ctx!, r.state);
       } catch (e) {
         log.error(`plugin ${r.id} stop() failed`, { error: String(e) });
       }

@@ -8,7 +8,8 @@ import type { Core } from "../core.ts";
 import { AppError, toAppError } from "../errors.ts";
 import { renderPage } from "../http/render.tsx";
 import { isHtmx, ok, readJson } from "../http/respond.ts";
-import { audited } from "../http/routes/admin-pages.tsx";
+import { audited } from "../pages/admin/admin-pages.tsx";
+import { instanceRoute } from "../sdk/instance-route.ts";
 import type { AppContext, Env } from "../sdk/types.ts";
 import { RUNTIME_ACTIONS, type RuntimeAction, runInstanceAction } from "./actions.ts";
 import { RuntimeCard } from "./runtime-view.tsx";
@@ -24,24 +25,25 @@ function actionOf(c: AppContext): RuntimeAction {
 export function runtimeRoutes(core: Core): { pages: Hono<Env>; api: Hono<Env> } {
   const pages = new Hono<Env>();
   const api = new Hono<Env>();
-  const idOf = (c: AppContext) => Number(c.req.param("id"));
+  // The instance of the route, resolved once with the role check (hidden answers as missing).
+  const lookup = { instances: core.registry, auth: core };
+  const viewer = instanceRoute(lookup, "viewer");
+  const operator = instanceRoute(lookup, "operator");
 
   const act = async (c: AppContext, action: RuntimeAction, confirm: string | null) => {
-    const id = idOf(c);
-    await core.requireRole(c.get("principal"), "operator", id);
-    const instance = await core.registry.get(id);
+    const instance = c.var.instance;
     return audited(
       core,
       c,
-      { action: `instance.${action}`, target: `instance:${instance.name}`, instanceId: id },
+      { action: `instance.${action}`, target: `instance:${instance.name}`, instanceId: instance.id },
       () => runInstanceAction(core.runtimes, instance, action, { confirm }),
     );
   };
 
   const card = async (c: AppContext, flash: Flash) => {
-    const id = idOf(c);
-    const p = await core.requireRole(c.get("principal"), "viewer", id);
-    const instance = await core.registry.get(id);
+    const instance = c.var.instance;
+    const id = instance.id;
+    const p = c.get("principal")!;
     const life = await core.runtimes.lifecycle(instance);
     const rt = life ? await core.runtimes.for(instance) : null;
     const body = (
@@ -56,13 +58,13 @@ export function runtimeRoutes(core: Core): { pages: Hono<Env>; api: Hono<Env> } 
     return renderPage(core, c, { title: `${instance.name} runtime`, instanceId: id, body, flash });
   };
 
-  pages.get("/instances/:id/runtime", (c) => card(c, null));
-  pages.post("/instances/:id/runtime/:action", async (c) => {
+  pages.get("/instances/:id/runtime", viewer, (c) => card(c, null));
+  pages.post("/instances/:id/runtime/:action", operator, async (c) => {
     const action = actionOf(c);
     const f = await c.req.parseBody();
     try {
       const r = await act(c, action, typeof f.confirm === "string" ? f.confirm : null);
-      if (!isHtmx(c)) return c.redirect(`/instances/${idOf(c)}`, 303);
+      if (!isHtmx(c)) return c.redirect(`/instances/${c.var.instance.id}`, 303);
       const msg =
         r.readyMs === null
           ? "Stopped."
@@ -75,7 +77,7 @@ export function runtimeRoutes(core: Core): { pages: Hono<Env>; api: Hono<Env> } 
     }
   });
 
-  api.post("/instances/:id/:action{start|stop|restart}", async (c) => {
+  api.post("/instances/:id/:action{start|stop|restart}", operator, async (c) => {
     const body = c.req.header("Content-Type")?.includes("json")
       ? await readJson<{ confirm?: string }>(c)
       : {};

@@ -3,19 +3,12 @@
  * Stop / Restart for operators of that instance. It loads after the page (hx-trigger=load) so a
  * slow server never holds the page up. Stop on a production instance asks for its name.
  */
-import { Badge, Card, Form } from "../../views/components/ui.tsx";
+import { Card, Form, StatusBadge } from "../../views/components/ui.tsx";
 import type { CardSpec, InstanceHandle } from "../sdk/types.ts";
 import type { LifecycleState, Readiness } from "./types.ts";
 
-const KIND: Record<LifecycleState, "ok" | "warn" | "error" | "muted" | "info"> = {
-  running: "ok",
-  stopped: "muted",
-  starting: "info",
-  upgrading: "info",
-  restoring: "info",
-  degraded: "warn",
-  error: "error",
-};
+/** A lifecycle word in the one status map's terms: a runtime that runs is fine, not "in progress". */
+const asStatus = (state: LifecycleState): string => (state === "running" ? "ok" : state);
 
 /** Mount point on the instance page. */
 export function RuntimeSlot(p: { instanceId: number }) {
@@ -26,9 +19,9 @@ export function RuntimeSlot(p: { instanceId: number }) {
 
 export function LifecycleBadge(p: { state: LifecycleState }) {
   return (
-    <Badge kind={KIND[p.state]}>
-      <span data-lifecycle={p.state}>{p.state}</span>
-    </Badge>
+    <span data-lifecycle={p.state}>
+      <StatusBadge status={asStatus(p.state)} label={p.state} />
+    </span>
   );
 }
 

@@ -9,7 +9,7 @@ export * from "./operation.ts";
 /** zod 4, the schema library operations declare their input with (one copy, shared with the core). */
 export { z } from "zod";
 /** Kysely, the query builder behind `ctx.db`, and the shape of a plugin's migrations. */
-export type { Kysely, Migration } from "kysely";
+export type { Generated, Kysely, Migration } from "kysely";
 /** Kysely's `sql` template tag, for what the query builder does not express. */
 export { sql } from "kysely";
 export type {
@@ -67,15 +67,31 @@ export * as masking from "../masking.ts";
 export const SDK_VERSION = "2.0.0";
 
 /**
- * Declares a plugin. Returns the definition unchanged; it exists for type inference.
+ * Declares a plugin. Returns the definition unchanged; it exists for type inference. What
+ * `register` returns is handed to `start` and `stop`, typed.
  * @example
  * export default definePlugin({
  *   id: "hello", name: "Hello", version: "1.0.0", sdk: "^1",
  *   register(ctx) { const app = new Hono(); app.get("/", (c) => c.text("hi")); ctx.pages(app); },
  * });
+ * // Typed tables: name the settings, state and table map (TypeScript infers all or none).
+ * definePlugin<SettingsSchema, void, { hello_greetings: { id: number; name: string } }>({ … });
+ * definePlugin({ id: "ticker", name: "Ticker", version: "1.0.0", sdk: "^2",
+ *   register: () => ({ timer: null as Timer | null }),
+ *   start(ctx, s) { s.timer = setInterval(() => ctx.log.info("tick"), 60_000); },
+ *   stop(_ctx, s) { if (s.timer) clearInterval(s.timer); },
+ * });
  */
-export function definePlugin<S extends SettingsSchema = SettingsSchema>(
-  def: PluginDefinition<S>,
-): PluginDefinition<S> {
+export function definePlugin<S extends SettingsSchema = SettingsSchema, St = void, DB = any>(
+  def: PluginDefinition<S, St, DB>,
+): PluginDefinition<S, St, DB> {
   return def;
 }
+
+// SDK 2 platform primitives (one of each, so plugins stop rebuilding them).
+export { instanceRoute, findInstance, type InstanceLookup } from "./instance-route.ts";
+export { audited, type AuditActor, type Auditor } from "./audited.ts";
+export { productionGuard, type ProductionGuardInput } from "./production-guard.ts";
+export { defineService } from "./service-ref.ts";
+export type { RunOptions } from "../connections/types.ts";
+export { sendMail, type MailMessage, type SmtpSettings } from "./mail.ts";

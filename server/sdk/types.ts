@@ -97,6 +97,11 @@ export interface EventMap {
 export interface EventBus {
   on<K extends keyof EventMap>(name: K, handler: (payload: EventMap[K]) => void | Promise<void>): () => void;
   emit<K extends keyof EventMap>(name: K, payload: EventMap[K]): void;
+  /**
+   * Every event, whatever its name: for plugins that route events by user-made rules.
+   * @example const off = ctx.events.onAny((e) => forward(e.name, e.payload));
+   */
+  onAny(handler: (e: { name: string; payload: unknown }) => void): () => void;
 }
 
 export interface Logger {
@@ -361,9 +366,65 @@ export interface SecretsApi {
   keyedHash(purpose: string, value: string): string;
 }
 
+/**
+ * A typed handle on a service one plugin provides to others (as Backstage's service refs). The
+ * provider keeps `defineService<BackupService>("backup")` in its contract.ts; a consumer imports
+ * the interface with `import type` and builds its own ref from the same id, so no plugin imports
+ * another's code at run time.
+ * @example
+ * // plugins/backup/contract.ts
+ * export interface BackupService { latest(instanceId: number): Promise<BackupInfo | null> }
+ * export const backupService = defineService<BackupService>("backup");
+ * // plugins/modules/index.ts
+ * import type { BackupService } from "../backup/contract.ts";
+ * const backup = ctx.services.get(defineService<BackupService>("backup")); // BackupService | null
+ */
+export interface ServiceRef<T> {
+  readonly id: string;
+  /** Type only: carries T (never set at run time). */
+  readonly __service?: (t: T) => T;
+}
+
 export interface ServicesApi {
+  /**
+   * Provides a service under its ref (or, for SDK ^1 plugins, a bare name).
+   * @example ctx.services.provide(backupService, { latest: (id) => store.latest(id) });
+   */
+  provide<T>(ref: ServiceRef<T>, impl: NoInfer<T>): void;
   provide<T>(name: string, impl: T): void;
+  /**
+   * The service, or null when its provider is absent or disabled.
+   * @example const backup = ctx.services.get(backupService);
+   */
+  get<T>(ref: ServiceRef<T>): T | null;
   get<T>(name: string): T | null;
+}
+
+/**
+ * A plugin's own audit entries: `ctx.audit(c, entry)` writes one; `ctx.audit.wrap` runs an action
+ * and writes one entry with its outcome (see `audited`).
+ * @example
+ * await ctx.audit.wrap(c, { action: "cache.clear", instanceId: id }, () => clear(id));
+ */
+export interface AuditApi {
+  (c: AppContext | { actor: string; ip?: string | null }, entry: AuditEntry): Promise<void>;
+  wrap<T>(
+    c: AppContext | { actor: string; ip?: string | null },
+    entry: Omit<AuditEntry, "result">,
+    fn: (details: Record<string, unknown>) => Promise<T> | T,
+  ): Promise<T>;
+}
+
+/**
+ * A plugin's static files, served at /assets/p/<plugin id>/<name>.
+ * @example
+ * import chartJs from "./assets/chart.js" with { type: "file" };
+ * const assets = ctx.assets({ "chart.js": Bun.file(chartJs) }); // embedded in the binary
+ * <script src={assets.url("chart.js")} />
+ */
+export interface PluginAssetsHandle {
+  /** The asset's URL with its content hash (`?v=`), served with a year of caching. */
+  url(name: string): string;
 }
 
 export interface CliCommand {
@@ -432,14 +493,18 @@ export interface VirtualHostsApi {
   add(spec: VirtualHostSpec): void;
 }
 
-export interface PluginContext<S extends SettingsSchema = SettingsSchema> {
+/**
+ * What a plugin's `register`, `start` and `stop` receive. `DB`: the plugin's own tables (Kysely's
+ * table map), so its queries are typed; `any` when it does not say.
+ */
+export interface PluginContext<S extends SettingsSchema = SettingsSchema, DB = any> {
   readonly id: string;
   /** Core configuration keys a plugin may need (read-only). */
   readonly config: CoreConfigView;
   readonly log: Logger;
   readonly dataDir: string;
   /** Kysely over the store; queries may only touch tables named `<plugin id>_…`. */
-  readonly db: Kysely<any>;
+  readonly db: Kysely<DB>;
   readonly events: EventBus;
   readonly jobs: JobsApi;
   readonly operations: OperationsApi;
@@ -468,7 +533,14 @@ export interface PluginContext<S extends SettingsSchema = SettingsSchema> {
    */
   publicRoutes(app: Hono<Env>): void;
   settings(): Promise<SettingsValues<S>>;
-  audit(c: AppContext | { actor: string; ip?: string | null }, entry: AuditEntry): Promise<void>;
+  readonly audit: AuditApi;
+  /**
+   * Serves the plugin's static files at /assets/p/<id>/…: a folder path, or a map of names to
+   * text (a `with { type: "text" }` import) or a `Bun.file()` (of a `with { type: "file" }` import),
+   * which the compiled binary embeds. Call it in register().
+   * @example const assets = ctx.assets(new URL("./assets", import.meta.url).pathname);
+   */
+  assets(source: string | Record<string, string | Blob>): PluginAssetsHandle;
 }
 
 /**
@@ -492,7 +564,11 @@ export const CAPABILITIES: readonly Capability[] = [
   "odoo-database",
 ];
 
-export interface PluginDefinition<S extends SettingsSchema = SettingsSchema> {
+/**
+ * A plugin's definition. `St`: what `register` returns, handed to `start` and `stop` (per-plugin
+ * state without module-level variables, so two cores in one process do not share it).
+ */
+export interface PluginDefinition<S extends SettingsSchema = SettingsSchema, St = any, DB = any> {
   id: string;
   name: string;
   version: string;
@@ -509,8 +585,8 @@ export interface PluginDefinition<S extends SettingsSchema = SettingsSchema> {
    * @example capabilities: ["network", "connections"]
    */
   capabilities?: Capability[];
-  /** Declare routes, jobs, handlers. No I/O here. */
-  register(ctx: PluginContext<S>): void;
-  start?(ctx: PluginContext<S>): Promise<void> | void;
-  stop?(ctx: PluginContext<S>): Promise<void> | void;
+  /** Declare routes, jobs, handlers. No I/O here. May return the plugin's state for start/stop. */
+  register(ctx: PluginContext<S, DB>): St;
+  start?(ctx: PluginContext<S, DB>, state: St): Promise<void> | void;
+  stop?(ctx: PluginContext<S, DB>, state: St): Promise<void> | void;
 }

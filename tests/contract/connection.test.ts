@@ -26,6 +26,7 @@ import { join } from "node:path";
 import { LocalConnection } from "../../server/connections/local.ts";
 import { SshConnection } from "../../server/connections/ssh.ts";
 import type { Connection } from "../../server/connections/types.ts";
+import type { AppError } from "../../server/errors.ts";
 import { getSshd } from "../helpers/sshd.ts";
 
 /** Generous: a loaded CI box can take a second per SSH round trip. */
@@ -129,6 +130,36 @@ for (const [kind, make] of kinds) {
         expect(res.code).toBe(0);
         expect(res.stdout).toBe(args.map((a) => `${a}\n`).join(""));
         expect(existsSync(marker)).toBe(false);
+      },
+      T,
+    );
+
+    test(
+      "run() fails on a non-zero exit with E_COMMAND_FAILED: first words, exit code, masked stderr tail",
+      async () => {
+        const ok = await conn.run(["sh", "-c", "echo fine"]);
+        expect(ok).toEqual({ code: 0, stdout: "fine\n", stderr: "" });
+        const script =
+          "for i in 1 2 3 4 5 6 7; do echo line$i >&2; done; echo db_password=hunter2 >&2; exit 3";
+        const e = (await errorOf(conn.run(["sh", "-c", script]))) as AppError;
+        expect(e.code).toBe("E_COMMAND_FAILED");
+        expect(e.message).toContain(`sh failed on ${conn.label} (exit 3)`);
+        expect(e.message).not.toContain("hunter2");
+        expect(e.message).not.toContain("for i in"); // the script is not echoed back
+        expect(e.details).toEqual({
+          command: "sh",
+          exitCode: 3,
+          stderrTail: "line4\nline5\nline6\nline7\ndb_password=••••••••",
+        });
+        expect(e.hint).toContain("line7");
+        expect(e.hint).not.toContain("hunter2");
+        const sub = (await errorOf(
+          conn.run(["git", "frobnicate"], { what: "git's frobnication" }),
+        )) as AppError;
+        expect(sub.message).toStartWith(`git's frobnication failed on ${conn.label} (exit 1)`);
+        expect((sub.details as { command: string }).command).toBe("git frobnicate");
+        const grep = await conn.run(["grep", "-c", "nothing", "/etc/hostname"], { okCodes: [0, 1] });
+        expect(grep.code).toBe(1);
       },
       T,
     );

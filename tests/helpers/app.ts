@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { builtinPlugins } from "../../plugins/index.ts";
 import { buildApp } from "../../server/app.ts";
 import { createUser } from "../../server/auth/users.ts";
-import { ensureSetupLink } from "../../server/http/routes/auth-pages.tsx";
+import { ensureSetupLink } from "../../server/pages/auth/auth-pages.tsx";
 import { loadConfig } from "../../server/config.ts";
 import { Core } from "../../server/core.ts";
 import type { PluginDefinition, Role } from "../../server/sdk/index.ts";

@@ -4,10 +4,12 @@
  */
 import { lstatSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { runChecked } from "../../server/connections/run.ts";
 import type {
   Connection,
   ExecOptions,
   ExecResult,
+  RunOptions,
   FileStat,
   RunningProcess,
 } from "../../server/connections/types.ts";
@@ -66,6 +68,10 @@ export class LocalExec implements Connection {
     ]);
     if (timer) clearTimeout(timer);
     return { code, stdout, stderr };
+  }
+
+  run(cmd: string[], opts?: RunOptions): Promise<ExecResult> {
+    return runChecked(this, cmd, opts);
   }
 
   spawn(cmd: string[]): RunningProcess {

@@ -7,6 +7,7 @@ import { type HealthMonitor, monitorOf } from "../../plugins/health/monitor.ts";
 import type { HealthChanged } from "../../plugins/health/runner.ts";
 import * as fake from "../../plugins/health/test-support/fake-odoo.ts";
 import type { InstanceHandle, PluginContext } from "../../server/sdk/index.ts";
+import notifications from "../../plugins/notifications/index.ts";
 import { startTestApp, type TestApp } from "../helpers/app.ts";
 
 let t: TestApp;
@@ -46,11 +47,11 @@ async function until<T>(fn: () => T | undefined | null | false, ms = 10_000): Pr
 }
 
 async function addChannel(form: Record<string, string>): Promise<string> {
-  await t.admin.page("/notifications");
-  const res = await t.admin.post("/notifications/channels", form);
+  await t.admin.page("/p/notifications");
+  const res = await t.admin.post("/p/notifications/channels", form);
   expect(await res.text()).toContain(`Channel ${form.name} added.`);
   const row = await t.core.db
-    .selectFrom("notification_channels")
+    .selectFrom("notifications_channels")
     .select("id")
     .where("name", "=", form.name)
     .executeTakeFirstOrThrow();
@@ -58,8 +59,8 @@ async function addChannel(form: Record<string, string>): Promise<string> {
 }
 
 async function addRule(channelId: string, status: string) {
-  await t.admin.page("/notifications");
-  const res = await t.admin.post("/notifications/rules", { event: "health.changed", status, channelId });
+  await t.admin.page("/p/notifications");
+  const res = await t.admin.post("/p/notifications/rules", { event: "health.changed", status, channelId });
   expect(await res.text()).toContain("Rule added.");
 }
 
@@ -81,7 +82,7 @@ const webhookFor = (name: string) =>
   hits.filter((h) => h.path === "/hook" && h.body.payload?.instanceName === name);
 
 beforeAll(async () => {
-  t = await startTestApp({ plugins: [health] });
+  t = await startTestApp({ plugins: [health, notifications] });
   ctx = t.core.host.records.find((r) => r.id === "health")!.ctx!;
   mon = monitorOf(ctx);
   await mon.stopLoop(); // the test drives the passes itself
@@ -135,8 +136,8 @@ describe("health alerts through the core's notification channels", () => {
       title: "alerts-shop: HTTP ok (recovered)",
     });
     const pager = await t.core.db
-      .selectFrom("notification_deliveries as d")
-      .innerJoin("notification_channels as c", "c.id", "d.channel_id")
+      .selectFrom("notifications_deliveries as d")
+      .innerJoin("notifications_channels as c", "c.id", "d.channel_id")
       .select("d.id")
       .where("c.name", "=", "pager")
       .execute();
@@ -163,7 +164,7 @@ describe("health alerts through the core's notification channels", () => {
     await until(() => webhookFor("alerts-other")[0]);
     expect(webhookFor("alerts-shop")).toHaveLength(2);
     const rows = await t.core.db
-      .selectFrom("notification_deliveries")
+      .selectFrom("notifications_deliveries")
       .select("payload")
       .where("event", "=", "health.changed")
       .execute();

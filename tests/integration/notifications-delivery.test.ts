@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createHmac } from "node:crypto";
+import notifications from "../../plugins/notifications/index.ts";
 import { startTestApp, type TestApp } from "../helpers/app.ts";
 
 let t: TestApp;
@@ -81,14 +82,14 @@ async function until<T>(fn: () => Promise<T | undefined | null | false>, ms = 80
   }
 }
 
-const deliveries = () => t.core.db.selectFrom("notification_deliveries").selectAll().orderBy("id").execute();
+const deliveries = () => t.core.db.selectFrom("notifications_deliveries").selectAll().orderBy("id").execute();
 
 async function addChannel(form: Record<string, string>) {
-  await t.admin.page("/notifications");
-  const res = await t.admin.post("/notifications/channels", form);
+  await t.admin.page("/p/notifications");
+  const res = await t.admin.post("/p/notifications/channels", form);
   expect(await res.text()).toContain(`Channel ${form.name} added.`);
   const row = await t.core.db
-    .selectFrom("notification_channels")
+    .selectFrom("notifications_channels")
     .select("id")
     .where("name", "=", form.name)
     .executeTakeFirstOrThrow();
@@ -96,8 +97,8 @@ async function addChannel(form: Record<string, string>) {
 }
 
 async function addRule(event: string, channelId: string, status = "error") {
-  await t.admin.page("/notifications");
-  const res = await t.admin.post("/notifications/rules", { event, status, channelId });
+  await t.admin.page("/p/notifications");
+  const res = await t.admin.post("/p/notifications/rules", { event, status, channelId });
   expect(await res.text()).toContain("Rule added.");
 }
 
@@ -118,7 +119,7 @@ async function failingOperation(title: string) {
 
 beforeAll(async () => {
   process.env.ODOODECK_NOTIFY_BACKOFF_MS = "40";
-  t = await startTestApp({ plugins: [] });
+  t = await startTestApp({ plugins: [notifications] });
   delete process.env.ODOODECK_NOTIFY_BACKOFF_MS;
 });
 afterAll(async () => {
@@ -174,8 +175,10 @@ describe("notifications", () => {
     expect(JSON.parse(flaky[2].body).text).toBe(
       "[odoodeck] job.finished error - backup.nightly: pg_dump exited 1",
     );
-    const { html } = await t.admin.page("/notifications");
-    expect(html).toMatch(/job\.finished<\/code>.*?flaky-slack.*?badge-ok">sent.*?>3</s);
+    const { html } = await t.admin.page("/p/notifications");
+    expect(html).toMatch(
+      /job\.finished<\/code>.*?flaky-slack.*?data-status="sent"><span class="badge badge-ok">.*?<\/svg>sent.*?>3</s,
+    );
   });
 
   test("a receiver that never accepts ends as failed with its last error shown", async () => {
@@ -188,9 +191,9 @@ describe("notifications", () => {
     );
     expect(failed.attempts).toBe(6);
     expect(failed.last_error).toContain("answered HTTP 500");
-    const { html } = await t.admin.page("/notifications");
+    const { html } = await t.admin.page("/p/notifications");
     expect(html).toContain("answered HTTP 500");
-    expect(html).toContain('badge-error">failed');
+    expect(html).toMatch(/data-status="failed"><span class="badge badge-error">.*?<\/svg>failed/);
   });
 
   test("email goes through SMTP; the secret and the password never show on the page", async () => {
@@ -211,14 +214,82 @@ describe("notifications", () => {
     expect(mail.replace(/\r\n[ \t]+/g, " ")).toMatch(
       /Subject: \[odoodeck\] operation\.finished error - Restore staging: disk on fire/,
     );
-    const { html } = await t.admin.page("/notifications");
+    const { html } = await t.admin.page("/p/notifications");
     expect(html).toContain("ops@example.com via 127.0.0.1");
     expect(html).not.toContain(SMTP_PASSWORD);
     expect(html).not.toContain(SECRET);
   });
 
+  test("runtime lifecycle events are notifiable: a crash and a state change reach the channel", async () => {
+    const ch = await addChannel({ name: "ops-chat", kind: "slack", url: `${receiver.url}runtime` });
+    await addRule("runtime.crashed", ch, "");
+    await addRule("instance.state", ch, "degraded");
+    const { html } = await t.admin.page("/p/notifications");
+    expect(html).toContain('<option value="runtime.crashed">');
+    expect(html).toContain('<option value="instance.state">');
+    t.core.bus.emit("runtime.crashed", {
+      instanceId: 7,
+      name: "preview-42",
+      status: "crashed",
+      exitCode: 137,
+      attempt: 2,
+      retryInMs: 4000,
+    });
+    const at = new Date().toISOString();
+    t.core.bus.emit("instance.state", {
+      instanceId: 7,
+      status: "running",
+      previous: "starting",
+      detail: "up",
+      at,
+    });
+    t.core.bus.emit("instance.state", {
+      instanceId: 7,
+      status: "degraded",
+      previous: "running",
+      detail: "running but /web/health does not answer",
+      at,
+    });
+    const texts = await until(async () => {
+      const got = hits.filter((h) => h.path === "/runtime").map((h) => JSON.parse(h.body).text);
+      return got.length >= 2 ? got : null;
+    });
+    await Bun.sleep(200);
+    expect(
+      hits
+        .filter((h) => h.path === "/runtime")
+        .map((h) => JSON.parse(h.body).text)
+        .sort(),
+    ).toEqual([
+      "[odoodeck] instance.state degraded - instance #7: running but /web/health does not answer",
+      "[odoodeck] runtime.crashed crashed - preview-42: exit code 137, attempt 2, restart in 4 s",
+    ]);
+    expect(texts).toHaveLength(2); // the "running" state matched no rule
+  });
+
+  test("the notifier stops with the plugin: events after stop() are not queued", async () => {
+    const rec = t.core.host.get("notifications")!;
+    const state = rec.state as { notifier: { running: boolean } };
+    expect(state.notifier.running).toBe(true);
+    await rec.def!.stop!(rec.ctx!, rec.state);
+    expect(state.notifier.running).toBe(false);
+    const before = (await deliveries()).length;
+    t.core.bus.emit("runtime.crashed", {
+      instanceId: null,
+      name: "after-stop",
+      status: "crashed",
+      exitCode: 1,
+      attempt: 1,
+      retryInMs: 1000,
+    });
+    await Bun.sleep(200);
+    expect((await deliveries()).length).toBe(before);
+    await rec.def!.start!(rec.ctx!, rec.state);
+    expect(state.notifier.running).toBe(true);
+  });
+
   test("only admins see the notifications page", async () => {
     const op = await t.client("operator");
-    expect((await op.get("/notifications")).status).toBe(403);
+    expect((await op.get("/p/notifications")).status).toBe(403);
   });
 });

@@ -12,6 +12,7 @@ import healthPlugin from "../../plugins/health/index.ts";
 import backupPlugin from "../../plugins/backup/index.ts";
 import { backupCli } from "../../plugins/backup/cli.ts";
 import type { PluginContext } from "../../server/sdk/index.ts";
+import notifications from "../../plugins/notifications/index.ts";
 import { startTestApp, type TestApp } from "../helpers/app.ts";
 import { getPg } from "../helpers/pg.ts";
 import { addAcmeInstance, setBackupSettings } from "./backup-helpers.ts";
@@ -31,7 +32,7 @@ const receiver = Bun.serve({
 });
 
 beforeAll(async () => {
-  t = Object.assign(await startTestApp({ plugins: [backupPlugin, healthPlugin] }), {
+  t = Object.assign(await startTestApp({ plugins: [backupPlugin, healthPlugin, notifications] }), {
     dir: mkdtempSync(join(tmpdir(), "odoodeck-rt-")),
   });
   inst = await addAcmeInstance(t, "acme");
@@ -170,19 +171,19 @@ describe("restore tests", () => {
   }, 120_000);
 
   test("an attachment file missing from the backup fails the test, names it, and notifies", async () => {
-    await t.admin.page("/notifications");
-    await t.admin.post("/notifications/channels", {
+    await t.admin.page("/p/notifications");
+    await t.admin.post("/p/notifications/channels", {
       name: "rt-hook",
       kind: "webhook",
       url: `${receiver.url}rt`,
     });
     const ch = await t.core.db
-      .selectFrom("notification_channels")
+      .selectFrom("notifications_channels")
       .select("id")
       .where("name", "=", "rt-hook")
       .executeTakeFirstOrThrow();
-    await t.admin.page("/notifications");
-    const rule = await t.admin.post("/notifications/rules", {
+    await t.admin.page("/p/notifications");
+    const rule = await t.admin.post("/p/notifications/rules", {
       event: "backup.restore_test",
       status: "failed",
       channelId: String(ch.id),

@@ -265,3 +265,5 @@ export function ProdMarker() {
     </span>
   );
 }
+
+export { OperationSteps, STATUS_KIND, StatusBadge, type StepView, statusKind } from "./status-badge.tsx";

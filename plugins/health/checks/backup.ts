@@ -1,3 +1,4 @@
+import { defineService } from "../../../server/sdk/index.ts";
 import type { CheckDef, Measurement } from "../types.ts";
 
 /** A date, or a record carrying one (the backup plugin returns its BackupRecord). */
@@ -14,6 +15,13 @@ export interface BackupStatusService {
   lastBackup?(instanceId: number): Promise<unknown>;
   lastVerifiedRestore?(instanceId: number): Promise<unknown>;
 }
+
+/**
+ * Health's ref to it, typed by health's view of the service. When plugins/backup has its
+ * contract.ts, this becomes `defineService<BackupStatus>("backup.status")` with that interface
+ * imported type-only: still no run-time import of the backup plugin.
+ */
+export const backupStatusService = defineService<BackupStatusService>("backup.status");
 
 /** The most meaningful date of what the service returned: verification, then completion. */
 export function dateOf(x: unknown): string | null {

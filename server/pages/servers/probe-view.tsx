@@ -1,5 +1,5 @@
-import { Badge, bytes, Flash, Form, Table } from "../../views/components/ui.tsx";
-import type { ServerProbe } from "./server-probe.ts";
+import { Badge, bytes, Flash, Form, Table } from "../../../views/components/ui.tsx";
+import type { ServerProbe } from "../../instances/server-probe.ts";
 
 const yes = (ok: boolean, label = ok ? "yes" : "no") => <Badge kind={ok ? "ok" : "error"}>{label}</Badge>;
 

@@ -1,3 +1,4 @@
+import { audited as sdkAudited } from "../../sdk/audited.ts";
 import { Hono } from "hono";
 import { queryAudit, recordAudit } from "../../auth/audit.ts";
 import { ROLES } from "../../auth/roles.ts";
@@ -8,10 +9,20 @@ import { AppError } from "../../errors.ts";
 import type { PluginRecord } from "../../plugin-host/host.ts";
 import { writeSettings } from "../../plugin-host/settings.ts";
 import type { AppContext, AuditEntry, Env, Role, SettingsSchema } from "../../sdk/types.ts";
-import { Badge, Card, Field, Flash, Form, Select, Table, Time } from "../../../views/components/ui.tsx";
-import { clientIp } from "../client-ip.ts";
-import { renderPage } from "../render.tsx";
-import { limitsText, TokenLimitFields, tokenLimitsFrom, visibleInstances } from "./token-limits.tsx";
+import {
+  Badge,
+  Card,
+  Field,
+  Flash,
+  Form,
+  Select,
+  StatusBadge,
+  Table,
+  Time,
+} from "../../../views/components/ui.tsx";
+import { clientIp } from "../../http/client-ip.ts";
+import { renderPage } from "../../http/render.tsx";
+import { limitsText, TokenLimitFields, tokenLimitsFrom, visibleInstances } from "../tokens/token-limits.tsx";
 
 export function auditFrom(core: Core, c: AppContext, entry: AuditEntry) {
   const p = c.get("principal");
@@ -26,25 +37,9 @@ export function auditFrom(core: Core, c: AppContext, entry: AuditEntry) {
   );
 }
 
-/** Runs a mutating action, records it in the audit log with its outcome, and rethrows failures. */
-export async function audited<T>(
-  core: Core,
-  c: AppContext,
-  entry: AuditEntry,
-  fn: () => Promise<T>,
-): Promise<T> {
-  try {
-    const r = await fn();
-    await auditFrom(core, c, { ...entry, result: "ok" });
-    return r;
-  } catch (e) {
-    await auditFrom(core, c, {
-      ...entry,
-      result: "error",
-      details: { ...entry.details, error: (e as Error).message },
-    });
-    throw e;
-  }
+/** The core's pages' `audited`: the SDK's one wrapper, writing through the core's audit log. */
+export function audited<T>(core: Core, c: AppContext, entry: AuditEntry, fn: () => Promise<T>): Promise<T> {
+  return sdkAudited({ audit: (_who, e) => auditFrom(core, c, e) }, c, entry, fn);
 }
 
 export function adminPages(core: Core): Hono<Env> {
@@ -362,9 +357,11 @@ export function adminPages(core: Core): Hono<Env> {
                 {
                   label: "Status",
                   render: (r) => (
-                    <Badge kind={r.status === "started" ? "ok" : r.status === "disabled" ? "error" : "warn"}>
-                      {r.status}
-                    </Badge>
+                    // Loaded or registered but not started: something is off, not fine.
+                    <StatusBadge
+                      status={r.status === "started" || r.status === "disabled" ? r.status : "warning"}
+                      label={r.status}
+                    />
                   ),
                 },
                 { label: "Reaches for", render: (r) => <PluginAccess rec={r} /> },
@@ -540,7 +537,7 @@ export function adminPages(core: Core): Hono<Env> {
                 },
                 {
                   label: "Result",
-                  render: (r) => <Badge kind={r.result === "ok" ? "ok" : "error"}>{r.result}</Badge>,
+                  render: (r) => <StatusBadge status={r.result} />,
                 },
               ]}
             />

@@ -8,6 +8,8 @@ import { describeCron } from "../../scheduler/scheduler.ts";
 import type { AppContext, Env, OperationSnapshot } from "../../sdk/types.ts";
 import {
   Badge,
+  OperationSteps,
+  StatusBadge,
   bytes,
   Card,
   Empty,
@@ -18,12 +20,9 @@ import {
   Table,
   Time,
 } from "../../../views/components/ui.tsx";
-import { instanceTabs, renderPage } from "../render.tsx";
-import { sseStream } from "../sse.ts";
-import { audited } from "./admin-pages.tsx";
-
-const statusKind = (s: string) =>
-  s === "ok" ? "ok" : s === "running" ? "info" : s === "skipped" ? "muted" : "error";
+import { instanceTabs, renderPage } from "../../http/render.tsx";
+import { sseStream } from "../../http/sse.ts";
+import { audited } from "../admin/admin-pages.tsx";
 
 /** The operations table of the Operations page, the dashboard and an instance's overview. */
 export function OperationsTable(props: {
@@ -43,11 +42,7 @@ export function OperationsTable(props: {
       columns={[
         {
           label: "Status",
-          render: (o) => (
-            <Badge kind={statusKind(o.status)} icon>
-              {o.status}
-            </Badge>
-          ),
+          render: (o) => <StatusBadge status={o.status} />,
         },
         { label: "Operation", render: (o) => <a href={`/operations/${o.id}`}>{o.title}</a> },
         ...(props.instanceColumn
@@ -155,9 +150,7 @@ export function OperationView(props: {
     <div id={`op-${op.id}`} class="stack operation" data-status={op.status}>
       <h1>{op.title}</h1>
       <div class="row">
-        <Badge kind={statusKind(op.status)} icon>
-          {op.status}
-        </Badge>
+        <StatusBadge status={op.status} />
         <span class="muted">
           {op.instanceId != null ? (
             <>
@@ -209,19 +202,7 @@ export function OperationView(props: {
           </a>
         </p>
       ) : null}
-      <ol class="steps">
-        {op.steps.map((s) => (
-          <li>
-            <Badge kind={statusKind(s.status === "pending" ? "skipped" : s.status)} icon>
-              {s.status}
-            </Badge>{" "}
-            {s.name}
-            {s.error && s.error.message !== op.error?.message ? (
-              <span class="muted"> — {s.error.message}</span>
-            ) : null}
-          </li>
-        ))}
-      </ol>
+      <OperationSteps steps={op.steps} shownError={op.error?.message} />
       {props.result ?? null}
       {props.log !== undefined ? (
         <details open={op.status === "running" || failed}>
@@ -454,7 +435,7 @@ export function opsPages(core: Core): Hono<Env> {
               rows={runs}
               empty="No job has run yet."
               columns={[
-                { label: "Status", render: (r) => <Badge kind={statusKind(r.status)}>{r.status}</Badge> },
+                { label: "Status", render: (r) => <StatusBadge status={r.status} /> },
                 { label: "Job", render: (r) => <span title={r.job}>{title(r.job)}</span> },
                 {
                   label: "Instance",

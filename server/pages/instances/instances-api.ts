@@ -4,8 +4,8 @@ import { removeInstance } from "../../instances/instances.ts";
 import { publicServer } from "../../instances/servers.ts";
 import { viaOperation } from "../../operations/rest.ts";
 import type { AppContext, Env } from "../../sdk/types.ts";
-import { ok, readJson } from "../respond.ts";
-import { audited } from "./admin-pages.tsx";
+import { ok, readJson } from "../../http/respond.ts";
+import { audited } from "../admin/admin-pages.tsx";
 
 /**
  * JSON API for servers and instances (`/api/v1/servers`, `/api/v1/instances`). Answers go

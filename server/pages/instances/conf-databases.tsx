@@ -1,7 +1,7 @@
-import { Badge, bytes, Table } from "../../views/components/ui.tsx";
-import type { Connection } from "../connections/types.ts";
-import type { DatabaseInfo } from "../odoo/pg.ts";
-import { openOdooConf } from "./registry.ts";
+import { Badge, bytes, Table } from "../../../views/components/ui.tsx";
+import type { Connection } from "../../connections/types.ts";
+import type { DatabaseInfo } from "../../odoo/pg.ts";
+import { openOdooConf } from "../../instances/registry.ts";
 
 /**
  * The Odoo databases (those with ir_module_module) of the PostgreSQL cluster an odoo.conf points

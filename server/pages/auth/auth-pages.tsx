@@ -9,10 +9,10 @@ import type { Core } from "../../core.ts";
 import { AppError } from "../../errors.ts";
 import type { AppContext, Env } from "../../sdk/types.ts";
 import { Card, Field, Flash } from "../../../views/components/ui.tsx";
-import { clientIp } from "../client-ip.ts";
-import { preSessionCsrf } from "../middleware.ts";
-import { safeNext } from "../safe-next.ts";
-import { renderPage } from "../render.tsx";
+import { clientIp } from "../../http/client-ip.ts";
+import { preSessionCsrf } from "../../http/middleware.ts";
+import { safeNext } from "../../http/safe-next.ts";
+import { renderPage } from "../../http/render.tsx";
 
 const sha256 = (s: string) => createHash("sha256").update(s).digest("hex");
 

@@ -1,7 +1,7 @@
-import { Badge, bytes, Card, Field, Flash, Form, Select, Table } from "../../views/components/ui.tsx";
-import type { InstanceStatus } from "./instance-status.ts";
-import type { InstanceInput } from "./instances.ts";
-import type { InstanceRow, ServerRow } from "./registry.ts";
+import { Badge, bytes, Card, Field, Flash, Form, Select, Table } from "../../../views/components/ui.tsx";
+import type { InstanceStatus } from "../../instances/instance-status.ts";
+import type { InstanceInput } from "../../instances/instances.ts";
+import type { InstanceRow, ServerRow } from "../../instances/registry.ts";
 
 /** Add/edit form of an instance; `value` pre-fills a new one (from discovery or a failed post). */
 export function InstanceForm(p: { servers: ServerRow[]; value: InstanceInput; row?: InstanceRow }) {

@@ -1,5 +1,5 @@
 import { createHmac } from "node:crypto";
-import { AppError } from "../errors.ts";
+import { AppError, sendMail } from "odoodeck/sdk";
 import type { Channel } from "./channels.ts";
 
 export interface Notice {
@@ -17,13 +17,21 @@ export function signBody(secret: string, body: string): string {
 /** One human line for chat and mail subjects. */
 export function summarize(n: Notice): string {
   const p = (n.payload ?? {}) as Record<string, any>;
-  const what = p.title ?? p.jobId ?? p.summary ?? "";
+  const instance = p.instanceId != null ? `instance #${p.instanceId}` : null;
+  const what = p.title ?? p.jobId ?? p.name ?? p.summary ?? instance ?? "";
   const status = p.status ? ` ${p.status}` : "";
+  // runtime.crashed: how it died and when it is tried again; instance.state: why it changed.
+  const crash =
+    p.exitCode != null
+      ? `exit code ${p.exitCode}, attempt ${p.attempt}, restart in ${Math.round(p.retryInMs / 1000)} s`
+      : null;
   const err = p.error?.message
     ? `: ${p.error.message}`
     : p.summary && p.summary !== what
       ? `: ${p.summary}`
-      : "";
+      : (p.detail ?? crash)
+        ? `: ${p.detail ?? crash}`
+        : "";
   return `[odoodeck] ${n.event}${status}${what ? ` - ${what}` : ""}${err}`;
 }
 
@@ -56,30 +64,19 @@ export async function sendNotice(ch: Channel, n: Notice): Promise<void> {
     return post(c.url!, body, headers);
   }
   if (ch.kind === "slack") return post(c.url!, JSON.stringify({ text: summarize(n) }), {});
-  const nodemailer = (await import("nodemailer")).default;
-  const transport = nodemailer.createTransport({
-    host: c.smtpHost,
-    port: c.smtpPort,
-    secure: !!c.smtpSecure,
-    auth: c.smtpUser ? { user: c.smtpUser, pass: c.smtpPassword ?? "" } : undefined,
-    connectionTimeout: 15_000,
-    greetingTimeout: 15_000,
-    socketTimeout: 30_000,
-    tls: { rejectUnauthorized: !/^(127\.|localhost$)/.test(c.smtpHost ?? "") },
-  });
-  try {
-    await transport.sendMail({
-      from: c.from,
-      to: c.to,
+  await sendMail(
+    {
+      host: c.smtpHost ?? "",
+      port: c.smtpPort ?? 587,
+      secure: c.smtpSecure,
+      user: c.smtpUser,
+      password: c.smtpPassword,
+    },
+    {
+      from: c.from ?? "",
+      to: c.to ?? "",
       subject: summarize(n),
       text: `${summarize(n)}\n\n${JSON.stringify(n.payload, null, 2)}\n`,
-    });
-  } catch (e) {
-    throw new AppError(
-      "E_UNREACHABLE",
-      `Mail to ${c.smtpHost}:${c.smtpPort} failed: ${(e as Error).message.split("\n")[0]}`,
-    );
-  } finally {
-    transport.close();
-  }
+    },
+  );
 }

@@ -4,8 +4,8 @@ import { visibleTo } from "../../auth/visible.ts";
 import type { Core } from "../../core.ts";
 import type { Env, InstanceHandle } from "../../sdk/types.ts";
 import { Badge, Card, Empty, ProdMarker, StatusIcon } from "../../../views/components/ui.tsx";
-import { instanceTabs, renderPage } from "../render.tsx";
-import { OperationsTable } from "./ops-pages.tsx";
+import { instanceTabs, renderPage } from "../../http/render.tsx";
+import { OperationsTable } from "../operations/ops-pages.tsx";
 
 /** Plugin-contributed blocks of an instance card; one failing card never breaks the page. */
 export async function instanceCards(core: Core, inst: InstanceHandle): Promise<Child[]> {

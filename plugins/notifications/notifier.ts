@@ -1,10 +1,9 @@
-import type { Core } from "../core.ts";
-import type { BusEvent } from "../events/bus.ts";
-import { createLogger } from "../log.ts";
 import { listChannels, listRules } from "./channels.ts";
 import { sendNotice } from "./send.ts";
+import type { NotificationsCtx } from "./tables.ts";
 
-const log = createLogger("notifications");
+/** Events never worth a delivery: progress ticks and the audit echo of every action. */
+const NEVER = new Set(["operation.updated", "audit.recorded"]);
 
 export interface NotifierOptions {
   /** First retry delay; each next one doubles (default 30 s: 30 s, 1 min, 2 min, 4 min…). */
@@ -13,47 +12,61 @@ export interface NotifierOptions {
 }
 
 /**
- * Turns bus events into persisted deliveries (one per matching rule) and sends them with
- * retries and exponential back-off. Deliveries survive restarts: pending ones are retried when
- * the notifier starts again.
+ * Turns events into persisted deliveries (one per matching rule) and sends them with retries and
+ * exponential back-off. Started and stopped with the plugin; deliveries survive restarts: pending
+ * ones are retried when the notifier starts again.
  */
 export class Notifier {
   readonly backoffMs: number;
   readonly maxAttempts: number;
   #timer: ReturnType<typeof setTimeout> | null = null;
   #running: Promise<void> | null = null;
-  #stopped = false;
-  #off: () => void;
+  #stopped = true;
+  #off: (() => void) | null = null;
 
   constructor(
-    private readonly core: Core,
+    private readonly ctx: NotificationsCtx,
     opts: NotifierOptions = {},
   ) {
     this.backoffMs = opts.backoffMs ?? Number(process.env.ODOODECK_NOTIFY_BACKOFF_MS ?? 30_000);
     this.maxAttempts = opts.maxAttempts ?? 6;
-    this.#off = core.bus.onAny(
-      (e) => void this.#enqueue(e).catch((err) => log.error("enqueue failed", { error: String(err) })),
+  }
+
+  start(): void {
+    if (!this.#stopped) return;
+    this.#stopped = false;
+    this.#off = this.ctx.events.onAny(
+      (e) =>
+        void this.#enqueue(e).catch((err) => this.ctx.log.error("enqueue failed", { error: String(err) })),
     );
     this.schedule(0);
   }
 
-  stop(): void {
+  /** Stops listening and sending; waits for a pass in flight, so the store can close after. */
+  async stop(): Promise<void> {
     this.#stopped = true;
-    this.#off();
+    this.#off?.();
+    this.#off = null;
     if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = null;
+    await this.#running;
   }
 
-  async #enqueue(e: BusEvent): Promise<void> {
-    if (e.name === "operation.updated" || e.name === "audit.recorded" || this.#stopped) return;
+  get running(): boolean {
+    return !this.#stopped;
+  }
+
+  async #enqueue(e: { name: string; payload: unknown }): Promise<void> {
+    if (NEVER.has(e.name) || this.#stopped) return;
     const status = (e.payload as { status?: string } | null)?.status ?? null;
-    const rules = (await listRules(this.core.db)).filter(
+    const rules = (await listRules(this.ctx.db)).filter(
       (r) => r.event === e.name && (!r.status || r.status === status),
     );
     if (!rules.length) return;
     const now = new Date().toISOString();
     for (const channel of new Set(rules.map((r) => r.channel_id)))
-      await this.core.db
-        .insertInto("notification_deliveries")
+      await this.ctx.db
+        .insertInto("notifications_deliveries")
         .values({
           channel_id: channel,
           event: e.name,
@@ -70,8 +83,8 @@ export class Notifier {
   /** Queues a one-off test message on a channel (the “Send test” button). */
   async test(channelId: number): Promise<void> {
     const now = new Date().toISOString();
-    await this.core.db
-      .insertInto("notification_deliveries")
+    await this.ctx.db
+      .insertInto("notifications_deliveries")
       .values({
         channel_id: channelId,
         event: "notification.test",
@@ -91,7 +104,7 @@ export class Notifier {
     this.#timer = setTimeout(() => {
       this.#timer = null;
       this.#running ??= this.#drain()
-        .catch((e) => log.warn("delivery pass failed", { error: String(e) }))
+        .catch((e) => this.ctx.log.warn("delivery pass failed", { error: String(e) }))
         .finally(() => {
           this.#running = null;
         });
@@ -101,9 +114,9 @@ export class Notifier {
 
   /** Sends everything due, then sleeps until the next retry is due. */
   async #drain(): Promise<void> {
-    const db = this.core.db;
+    const db = this.ctx.db;
     const due = await db
-      .selectFrom("notification_deliveries")
+      .selectFrom("notifications_deliveries")
       .selectAll()
       .where("status", "=", "pending")
       .where("next_attempt_at", "<=", new Date().toISOString())
@@ -112,7 +125,7 @@ export class Notifier {
       .execute()
       .catch(() => []); // the store closes on shutdown
     if (due.length) {
-      const channels = new Map((await listChannels(db, this.core.secrets)).map((c) => [c.id, c]));
+      const channels = new Map((await listChannels(db, this.ctx.secrets)).map((c) => [c.id, c]));
       await Promise.all(
         due.map(async (d) => {
           const ch = channels.get(d.channel_id);
@@ -127,7 +140,7 @@ export class Notifier {
               at: d.created_at,
             });
             await db
-              .updateTable("notification_deliveries")
+              .updateTable("notifications_deliveries")
               .set({ status: "sent", attempts, last_error: null, sent_at: new Date().toISOString() })
               .where("id", "=", d.id)
               .execute();
@@ -135,7 +148,7 @@ export class Notifier {
             const last = attempts >= this.maxAttempts || !ch;
             const next = new Date(Date.now() + this.backoffMs * 2 ** (attempts - 1)).toISOString();
             await db
-              .updateTable("notification_deliveries")
+              .updateTable("notifications_deliveries")
               .set({
                 status: last ? "failed" : "pending",
                 attempts,
@@ -144,26 +157,18 @@ export class Notifier {
               })
               .where("id", "=", d.id)
               .execute();
-            if (last) log.warn(`delivery ${d.id} (${d.event}) failed for good: ${(e as Error).message}`);
+            if (last)
+              this.ctx.log.warn(`delivery ${d.id} (${d.event}) failed for good: ${(e as Error).message}`);
           }
         }),
       );
     }
     const next = await db
-      .selectFrom("notification_deliveries")
+      .selectFrom("notifications_deliveries")
       .select((eb) => eb.fn.min("next_attempt_at").as("at"))
       .where("status", "=", "pending")
       .executeTakeFirst()
       .catch(() => null);
     if (next?.at) this.schedule(Math.max(0, Date.parse(next.at as string) - Date.now()));
   }
-}
-
-const notifiers = new WeakMap<Core, Notifier>();
-
-/** The notifier of a core, started on first use (one per process and store). */
-export function notifierOf(core: Core, opts?: NotifierOptions): Notifier {
-  let n = notifiers.get(core);
-  if (!n) notifiers.set(core, (n = new Notifier(core, opts)));
-  return n;
 }

@@ -5,8 +5,8 @@ import type { Core } from "../../core.ts";
 import { AppError } from "../../errors.ts";
 import type { RouteDoc } from "../../operations/openapi.ts";
 import type { Env, Role } from "../../sdk/types.ts";
+import { ok, readJson } from "../../http/respond.ts";
 import { viaOperation } from "../../operations/rest.ts";
-import { ok, readJson } from "../respond.ts";
 import { audited } from "./admin-pages.tsx";
 
 /** Summaries of the core routes for the generated OpenAPI document (server/operations/openapi.ts). */

@@ -1,6 +1,5 @@
-import type { Kysely } from "kysely";
-import { AppError } from "../errors.ts";
-import type { SecretsApi } from "../sdk/types.ts";
+import { AppError, type SecretsApi } from "odoodeck/sdk";
+import type { NotificationsStore } from "./tables.ts";
 
 export type ChannelKind = "email" | "webhook" | "slack";
 export const CHANNEL_KINDS: ChannelKind[] = ["webhook", "slack", "email"];
@@ -68,17 +67,17 @@ export function validateChannel(kind: string, f: Record<string, unknown>): Chann
 }
 
 export async function createChannel(
-  db: Kysely<any>,
+  db: NotificationsStore,
   secrets: SecretsApi,
   f: Record<string, unknown>,
 ): Promise<number> {
   const name = s(f.name);
   if (!/^[\w .@-]{1,80}$/.test(name)) throw new AppError("E_VALIDATION", "A channel needs a name");
-  const kind = s(f.kind);
+  const kind = s(f.kind) as ChannelKind; // validateChannel refuses any other
   const config = validateChannel(kind, f);
   try {
     const row = await db
-      .insertInto("notification_channels")
+      .insertInto("notifications_channels")
       .values({
         name,
         kind,
@@ -96,8 +95,8 @@ export async function createChannel(
   }
 }
 
-export async function listChannels(db: Kysely<any>, secrets: SecretsApi): Promise<Channel[]> {
-  const rows = await db.selectFrom("notification_channels").selectAll().orderBy("name").execute();
+export async function listChannels(db: NotificationsStore, secrets: SecretsApi): Promise<Channel[]> {
+  const rows = await db.selectFrom("notifications_channels").selectAll().orderBy("name").execute();
   return rows.map((r) => ({
     id: r.id,
     name: r.name,
@@ -107,9 +106,9 @@ export async function listChannels(db: Kysely<any>, secrets: SecretsApi): Promis
   }));
 }
 
-export async function deleteChannel(db: Kysely<any>, id: number): Promise<void> {
-  await db.deleteFrom("notification_rules").where("channel_id", "=", id).execute();
-  await db.deleteFrom("notification_channels").where("id", "=", id).execute();
+export async function deleteChannel(db: NotificationsStore, id: number): Promise<void> {
+  await db.deleteFrom("notifications_rules").where("channel_id", "=", id).execute();
+  await db.deleteFrom("notifications_channels").where("id", "=", id).execute();
 }
 
 export interface Rule {
@@ -119,21 +118,21 @@ export interface Rule {
   channel_id: number;
 }
 
-export async function createRule(db: Kysely<any>, f: Record<string, unknown>): Promise<void> {
+export async function createRule(db: NotificationsStore, f: Record<string, unknown>): Promise<void> {
   const event = s(f.event);
   if (!/^[a-z][\w-]*(\.[\w-]+)+$/.test(event))
     throw new AppError("E_VALIDATION", "The event name looks like operation.finished or backup.overdue");
   const channel = Number(f.channelId);
   if (
-    !(await db.selectFrom("notification_channels").select("id").where("id", "=", channel).executeTakeFirst())
+    !(await db.selectFrom("notifications_channels").select("id").where("id", "=", channel).executeTakeFirst())
   )
     throw new AppError("E_VALIDATION", "Pick a channel");
   await db
-    .insertInto("notification_rules")
+    .insertInto("notifications_rules")
     .values({ event, status: s(f.status) || null, channel_id: channel, created_at: new Date().toISOString() })
     .execute();
 }
 
-export async function listRules(db: Kysely<any>): Promise<Rule[]> {
-  return (await db.selectFrom("notification_rules").selectAll().orderBy("event").execute()) as Rule[];
+export async function listRules(db: NotificationsStore): Promise<Rule[]> {
+  return (await db.selectFrom("notifications_rules").selectAll().orderBy("event").execute()) as Rule[];
 }

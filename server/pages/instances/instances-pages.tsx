@@ -11,22 +11,17 @@ import {
   setGrant,
   updateInstance,
 } from "../../instances/instances.ts";
-import { InstanceForm, StatusFacts, StatusPlaceholder } from "../../instances/instance-views.tsx";
-import {
-  addFormLink,
-  DatabaseChoices,
-  DatabasesPlaceholder,
-  odooDatabasesOf,
-} from "../../instances/conf-databases.tsx";
+import { InstanceForm, StatusFacts, StatusPlaceholder } from "./instance-views.tsx";
+import { addFormLink, DatabaseChoices, DatabasesPlaceholder, odooDatabasesOf } from "./conf-databases.tsx";
 import { AppError, toAppError } from "../../errors.ts";
 import type { InstanceRow } from "../../instances/registry.ts";
 import type { AppContext, Env } from "../../sdk/types.ts";
 import { Badge, bytes, Card, Flash, Form, ProdMarker, Table } from "../../../views/components/ui.tsx";
-import { renderPage } from "../render.tsx";
-import { audited } from "./admin-pages.tsx";
-import { instanceCards } from "./dashboard.tsx";
-import { OperationsTable } from "./ops-pages.tsx";
-import { type FlashMsg, formFlash } from "./servers-pages.tsx";
+import { renderPage } from "../../http/render.tsx";
+import { audited } from "../admin/admin-pages.tsx";
+import { instanceCards } from "../dashboard/dashboard.tsx";
+import { OperationsTable } from "../operations/ops-pages.tsx";
+import { type FlashMsg, formFlash } from "../servers/servers-pages.tsx";
 
 export const instanceFormInput = (f: Record<string, unknown>): InstanceInput => ({
   name: f.name as string,

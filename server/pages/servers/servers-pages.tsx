@@ -4,8 +4,8 @@ import type { Core } from "../../core.ts";
 import { isAppError } from "../../errors.ts";
 import { discoverOdooConfs } from "../../odoo/discovery.ts";
 import { probeServer } from "../../instances/server-probe.ts";
-import { DatabasesPlaceholder } from "../../instances/conf-databases.tsx";
-import { ProbeReport } from "../../instances/probe-view.tsx";
+import { DatabasesPlaceholder } from "../instances/conf-databases.tsx";
+import { ProbeReport } from "./probe-view.tsx";
 import type { ServerRow } from "../../instances/registry.ts";
 import {
   acceptHostKey,
@@ -16,9 +16,9 @@ import {
 } from "../../instances/servers.ts";
 import type { AppContext, Env } from "../../sdk/types.ts";
 import { Badge, Card, Field, Flash, Form, Select, Table, Time } from "../../../views/components/ui.tsx";
-import { renderPage } from "../render.tsx";
-import { isHtmx } from "../respond.ts";
-import { audited } from "./admin-pages.tsx";
+import { renderPage } from "../../http/render.tsx";
+import { isHtmx } from "../../http/respond.ts";
+import { audited } from "../admin/admin-pages.tsx";
 
 export type FlashMsg = { kind: "ok" | "error" | "info"; message: string; hint?: string } | null;
 

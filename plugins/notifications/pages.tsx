@@ -1,10 +1,12 @@
 import { Hono } from "hono";
-import type { Core } from "../core.ts";
-import { audited } from "../http/routes/admin-pages.tsx";
-import { type FlashMsg, formFlash } from "../http/routes/servers-pages.tsx";
-import { renderPage } from "../http/render.tsx";
-import type { AppContext, Env } from "../sdk/types.ts";
-import { Badge, Card, Field, Form, Select, Table, Time } from "../../views/components/ui.tsx";
+import {
+  type AppContext,
+  type Env,
+  isAppError,
+  type PageOptions,
+  type PluginContext,
+  ui,
+} from "odoodeck/sdk";
 import {
   CHANNEL_KINDS,
   createChannel,
@@ -14,7 +16,18 @@ import {
   listChannels,
   listRules,
 } from "./channels.ts";
-import { notifierOf } from "./notifier.ts";
+import type { Notifier } from "./notifier.ts";
+import type { NotificationsCtx } from "./tables.ts";
+
+const { Badge, Card, Field, Form, Select, StatusBadge, Table, Time } = ui;
+type FlashMsg = PageOptions["flash"];
+
+/** Input mistakes re-render the form with a flash; anything else goes to the error handler. */
+function formFlash(e: unknown): FlashMsg {
+  if (isAppError(e) && (e.code === "E_VALIDATION" || e.code === "E_CONFLICT"))
+    return { kind: "error", message: e.message, hint: e.hint };
+  throw e;
+}
 
 /** Events worth a rule; plugins' own events can be typed in as well. */
 export const SUGGESTED_EVENTS = [
@@ -24,25 +37,27 @@ export const SUGGESTED_EVENTS = [
   "health.changed",
   "instance.added",
   "instance.removed",
+  "instance.state",
+  "runtime.crashed",
 ];
 
-/** /notifications: channels, rules and the delivery log (admins only). */
-export function notificationsPages(core: Core): Hono<Env> {
+/** /p/notifications: channels, rules and the delivery log (admins only). */
+export function notificationsPages(ctx: NotificationsCtx, notifier: Notifier): Hono<Env> {
   const app = new Hono<Env>();
-  notifierOf(core); // deliveries left pending by a previous run are retried from now on
-  const admin = (c: AppContext) => core.requireRole(c.get("principal"), "admin");
+  const admin = (c: AppContext) => ctx.auth.require(c, "admin");
+  const base = `/p/${ctx.id}`;
 
   const page = async (c: AppContext, flash: FlashMsg = null, status = 200) => {
-    const channels = await listChannels(core.db, core.secrets);
+    const channels = await listChannels(ctx.db, ctx.secrets);
     const names = new Map(channels.map((ch) => [ch.id, ch.name]));
-    const rules = await listRules(core.db);
-    const deliveries = await core.db
-      .selectFrom("notification_deliveries")
+    const rules = await listRules(ctx.db);
+    const deliveries = await ctx.db
+      .selectFrom("notifications_deliveries")
       .selectAll()
       .orderBy("id", "desc")
       .limit(50)
       .execute();
-    return renderPage(core, c, {
+    return ctx.views.page(c, {
       title: "Notifications",
       status,
       flash,
@@ -62,10 +77,10 @@ export function notificationsPages(core: Core): Hono<Env> {
                   label: "",
                   render: (ch) => (
                     <div class="row">
-                      <Form action={`/notifications/channels/${ch.id}/test`} class="inline">
+                      <Form action={`${base}/channels/${ch.id}/test`} class="inline">
                         <button class="secondary">Send test</button>
                       </Form>
-                      <Form action={`/notifications/channels/${ch.id}/delete`} class="inline">
+                      <Form action={`${base}/channels/${ch.id}/delete`} class="inline">
                         <button class="danger" data-confirm={`Remove channel ${ch.name} and its rules?`}>
                           Remove
                         </button>
@@ -75,7 +90,7 @@ export function notificationsPages(core: Core): Hono<Env> {
                 },
               ]}
             />
-            <Form action="/notifications/channels">
+            <Form action={`${base}/channels`}>
               <Field label="Name" name="name" required />
               <Select label="Kind" name="kind" options={CHANNEL_KINDS} value="webhook" />
               <Field label="URL (webhook, Slack)" name="url" placeholder="https://hooks.example.com/…" />
@@ -106,7 +121,7 @@ export function notificationsPages(core: Core): Hono<Env> {
               ]}
             />
             {channels.length ? (
-              <Form action="/notifications/rules" class="row">
+              <Form action={`${base}/rules`} class="row">
                 <input
                   name="event"
                   list="events"
@@ -143,11 +158,7 @@ export function notificationsPages(core: Core): Hono<Env> {
                 { label: "Channel", render: (d) => names.get(d.channel_id) ?? "(removed)" },
                 {
                   label: "Status",
-                  render: (d) => (
-                    <Badge kind={d.status === "sent" ? "ok" : d.status === "failed" ? "error" : "warn"}>
-                      {d.status}
-                    </Badge>
-                  ),
+                  render: (d) => <StatusBadge status={d.status} />,
                 },
                 { label: "Attempts", render: (d) => String(d.attempts), class: "num" },
                 { label: "Last error", render: (d) => d.last_error ?? "" },
@@ -163,47 +174,45 @@ export function notificationsPages(core: Core): Hono<Env> {
     });
   };
 
-  app.get("/notifications", async (c) => {
+  app.get("/", async (c) => {
     await admin(c);
     return page(c);
   });
-  app.post("/notifications/channels", async (c) => {
+  app.post("/channels", async (c) => {
     await admin(c);
     const f = await c.req.parseBody();
     try {
-      await audited(
-        core,
+      await ctx.audit.wrap(
         c,
         { action: "notification.channel.add", target: `channel:${f.name}`, details: { kind: f.kind } },
-        () => createChannel(core.db, core.secrets, f),
+        () => createChannel(ctx.db, ctx.secrets, f),
       );
       return page(c, { kind: "ok", message: `Channel ${f.name} added.` });
     } catch (e) {
       return page(c, formFlash(e), 400);
     }
   });
-  app.post("/notifications/channels/:id/delete", async (c) => {
+  app.post("/channels/:id/delete", async (c) => {
     await admin(c);
     const id = Number(c.req.param("id"));
-    await audited(core, c, { action: "notification.channel.remove", target: `channel:${id}` }, () =>
-      deleteChannel(core.db, id),
+    await ctx.audit.wrap(c, { action: "notification.channel.remove", target: `channel:${id}` }, () =>
+      deleteChannel(ctx.db, id),
     );
     return page(c, { kind: "ok", message: "Channel removed." });
   });
-  app.post("/notifications/channels/:id/test", async (c) => {
+  app.post("/channels/:id/test", async (c) => {
     await admin(c);
-    await notifierOf(core).test(Number(c.req.param("id")));
+    await notifier.test(Number(c.req.param("id")));
     return page(c, { kind: "info", message: "Test message queued; its delivery shows below." });
   });
-  app.post("/notifications/rules", async (c) => {
+  app.post("/rules", async (c) => {
     await admin(c);
     const f = await c.req.parseBody();
     try {
-      await audited(
-        core,
+      await ctx.audit.wrap(
         c,
         { action: "notification.rule.add", target: `event:${f.event}`, details: { status: f.status } },
-        () => createRule(core.db, f),
+        () => createRule(ctx.db, f),
       );
       return page(c, { kind: "ok", message: "Rule added." });
     } catch (e) {
