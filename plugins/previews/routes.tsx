@@ -32,6 +32,7 @@ export function previewPages(ctx: PreviewsCtx, svc: PreviewsService) {
       title: "Previews",
       body: (
         <div>
+          <h1>Previews</h1>
           <PreviewList previews={visible} domain={s.preview_domain} https={!!s.preview_tls_cert} />
           <h2>New preview</h2>
           <NewPreviewForm templates={await svc.store.templates()} />

@@ -62,34 +62,38 @@ export function pageRoutes(ctx: PluginContext<MailSettings>, catcher: Catcher): 
       title: "Caught mail",
       instanceId,
       body: (
-        <ui.Card title={`Caught mail${which === "all" ? " (all instances)" : ""}`}>
-          <p class="muted">
-            Mailboxes: {boxes.map((b) => `${b.label} (${b.smtpUser})`).join(", ") || "none yet"}
-          </p>
-          <form method="get" action={c.req.path} role="search">
-            <input name="q" value={q} placeholder="from:… to:… subject:… words" aria-label="Search" />
-            <button type="submit">Search</button>
-          </form>
-          <div hx-ext="sse" sse-connect={`${BASE}/live/${which}`}>
-            {el}
-          </div>
-          {canOperate ? (
-            <details>
-              <summary>Send a mail to this instance (inbound)</summary>
-              <ui.Form action={`${BASE}/i/${instanceId}/inbound`}>
-                <ui.Field label="From" name="from" required value="customer@example.com" />
-                <ui.Field label="To (an alias, e.g. sales@…)" name="to" required />
-                <ui.Field label="Subject" name="subject" required />
-                <ui.Field label="In reply to (Message-Id, optional)" name="inReplyTo" />
-                <label class="field">
-                  <span>Text</span>
-                  <textarea name="text" rows={5} />
-                </label>
-                <button type="submit">Deliver to Odoo</button>
-              </ui.Form>
-            </details>
-          ) : null}
-        </ui.Card>
+        <>
+          {/* A global page has no instance header: it names itself. */}
+          {instanceId == null ? <h1>Caught mail</h1> : null}
+          <ui.Card title={`Caught mail${which === "all" ? " (all instances)" : ""}`}>
+            <p class="muted">
+              Mailboxes: {boxes.map((b) => `${b.label} (${b.smtpUser})`).join(", ") || "none yet"}
+            </p>
+            <form method="get" action={c.req.path} role="search">
+              <input name="q" value={q} placeholder="from:… to:… subject:… words" aria-label="Search" />
+              <button type="submit">Search</button>
+            </form>
+            <div hx-ext="sse" sse-connect={`${BASE}/live/${which}`}>
+              {el}
+            </div>
+            {canOperate ? (
+              <details>
+                <summary>Send a mail to this instance (inbound)</summary>
+                <ui.Form action={`${BASE}/i/${instanceId}/inbound`}>
+                  <ui.Field label="From" name="from" required value="customer@example.com" />
+                  <ui.Field label="To (an alias, e.g. sales@…)" name="to" required />
+                  <ui.Field label="Subject" name="subject" required />
+                  <ui.Field label="In reply to (Message-Id, optional)" name="inReplyTo" />
+                  <label class="field">
+                    <span>Text</span>
+                    <textarea name="text" rows={5} />
+                  </label>
+                  <button type="submit">Deliver to Odoo</button>
+                </ui.Form>
+              </details>
+            ) : null}
+          </ui.Card>
+        </>
       ),
     });
   }
