@@ -17,8 +17,8 @@ import { asClusterUser, clusterDir, pgBin, runLocal } from "./tools.ts";
 export interface RecoverOptions {
   base: BaseBackup;
   walDir: string;
-  /** Recover up to and including commits at this instant. */
-  target: Date;
+  /** Recover up to and including commits at this instant; "latest": all the WAL there is. */
+  target: Date | "latest";
   /** Database to take out of the recovered cluster. */
   dbName: string;
   /** Role to dump as (exists in the source cluster; the scratch cluster trusts its socket). */
@@ -81,7 +81,7 @@ export async function recoverDatabase(o: RecoverOptions): Promise<{ seconds: num
       "listen_addresses = ''",
       `unix_socket_directories = ${conf(sock)}`,
       `restore_command = ${conf(`${script} %f %p`)}`,
-      `recovery_target_time = ${conf(pgTime(o.target))}`,
+      ...(o.target === "latest" ? [] : [`recovery_target_time = ${conf(pgTime(o.target))}`]),
       "recovery_target_action = 'promote'",
       "hot_standby = off", // no connection before the target is reached and promoted
       "archive_mode = off",
@@ -95,7 +95,7 @@ export async function recoverDatabase(o: RecoverOptions): Promise<{ seconds: num
     await writeAsCluster(join(data, "pg_hba.conf"), "local all all trust\n");
     await writeAsCluster(join(data, "recovery.signal"), "");
     await writeAsCluster(join(data, "pg_ident.conf"), "");
-    log(`Replaying WAL up to ${o.target.toISOString()}`);
+    log(`Replaying WAL up to ${o.target === "latest" ? "the newest received" : o.target.toISOString()}`);
     started = true;
     try {
       await runLocal(ctl("-l", join(scratch, "server.log"), "-w", "-t", "3600", "start"), {
