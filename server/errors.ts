@@ -43,6 +43,8 @@ export const ERROR_CATALOGUE = {
   E_BACKUP_CORRUPT: { status: 422, message: "The backup is corrupt or incomplete" },
   E_NEUTRALIZE_FAILED: { status: 422, message: "Neutralization could not be verified" },
   E_BACKUP_UNAVAILABLE: { status: 422, message: "No backup can be taken or restored here" },
+  E_WAL_REPLICATION: { status: 422, message: "The instance's PostgreSQL does not allow WAL streaming" },
+  E_PITR_WINDOW: { status: 422, message: "That point in time is outside the recoverable window" },
   // logs
   E_NOT_A_LOG: { status: 422, message: "This file is not a log odoodeck may show" },
   // runtime

@@ -5,6 +5,8 @@ import { backupCli } from "./cli.ts";
 import { scheduleProductionByDefault } from "./default-schedule.ts";
 import { defineBackupJobs, defineRestoreTestJob } from "./jobs.ts";
 import { migrations } from "./migrations/index.ts";
+import { registerPitr } from "./pitr/register.tsx";
+import type { PitrService } from "./pitr/service.ts";
 import { declareBackupOperations } from "./operations.ts";
 import { backupRoutes } from "./routes.tsx";
 import { NeutralizeReportStore } from "./neutralize-report-store.ts";
@@ -45,6 +47,9 @@ const sweeps = new WeakMap<
   { abort: AbortController; done: Promise<void>; stopUploads: () => void }
 >();
 
+/** Continuous WAL of each core: its receivers resume at start and stop with it. */
+const pitrOf = new WeakMap<object, PitrService>();
+
 export default definePlugin({
   id: "backup",
   name: "Backup & restore",
@@ -84,6 +89,7 @@ export default definePlugin({
     ctx.services.provide("backup.api", createBackupApi(ctx, svc));
     defineRestoreTestJob(ctx, restoreTests);
     declareBackupOperations(ctx, svc, restoreTests);
+    pitrOf.set(ctx, registerPitr(ctx, svc));
     ctx.services.provide("backup.restoreTests", restoreTests);
     ctx.services.provide(NEUTRALIZE_SERVICE, createNeutralizeService(ctx));
     ctx.services.provide("backup.status", {
@@ -111,11 +117,13 @@ export default definePlugin({
       ctx.log.warn(`Sweeping leftovers of interrupted runs failed: ${e?.message ?? e}`),
     );
     sweeps.set(ctx, { abort, done, stopUploads: keepSweepingUploads(ctx, uploadDir(ctx.dataDir)) });
+    void pitrOf.get(ctx)?.resume(); // in the background: an unreachable server must not hold up start
   },
   async stop(ctx) {
     const s = sweeps.get(ctx);
     s?.abort.abort();
     s?.stopUploads();
     await s?.done;
+    await pitrOf.get(ctx)?.stopAll();
   },
 });

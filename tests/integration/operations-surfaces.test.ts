@@ -228,6 +228,9 @@ test("presets by tag narrow the tool list, within the token's own preset", async
   expect((await backupOnly.listTools()).tools.map((x) => x.name)).toEqual([
     "backup_create",
     "backup_list",
+    "backup_pitr_enable",
+    "backup_pitr_restore",
+    "backup_pitr_status",
     "backup_restore_test",
   ]);
   await backupOnly.close();

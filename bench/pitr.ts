@@ -1,0 +1,182 @@
+/**
+ * Continuous WAL benchmark (not part of `npm test`), on the test cluster:
+ *   1. RPO under write load: a writer commits a row every second (synchronous_commit on);
+ *      pg_receivewal streams; at a random instant the "disaster" happens (the writer stops and
+ *      recovery starts from what the archive holds at that instant: a copy of the WAL folder).
+ *      RPO = newest commit made − newest commit recovered.
+ *   2. Point-in-time restore of a database of N MB to a timestamp (scratch-cluster recovery +
+ *      pg_dump + pg_restore into a fresh database: the database half of the safe path) vs today's
+ *      dump restore of the same database (createdb + pg_restore of a pg_dump -Fc), per size, then
+ *      the 100 GB estimate from the measured throughputs. The filestore half is the same tar
+ *      extraction in both paths (from the newest filestore backup), so it is not repeated here.
+ *
+ * Run: node_modules/.bin/bun bench/pitr.ts [--sizes 256,512,1024] [--rpo-seconds 30]
+ */
+import { chmodSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { takeBaseBackup } from "../plugins/backup/pitr/base-backup.ts";
+import { recoverDatabase } from "../plugins/backup/pitr/recover.ts";
+import { WalReceiver } from "../plugins/backup/pitr/receiver.ts";
+import { asClusterUser, clusterDir } from "../plugins/backup/pitr/tools.ts";
+import { runCleanups } from "../tests/helpers/cleanup.ts";
+import { getPg, type TestPg } from "../tests/helpers/pg.ts";
+
+const argv = process.argv;
+const opt = (n: string, d: string) => (argv.includes(`--${n}`) ? argv[argv.indexOf(`--${n}`) + 1]! : d);
+const SIZES = opt("sizes", "256,512,1024").split(",").map(Number).filter(Boolean);
+const RPO_SECONDS = Number(opt("rpo-seconds", "30"));
+
+const root = mkdtempSync(join(tmpdir(), "odoodeck-bench-pitr-"));
+chmodSync(root, 0o711);
+const sec = (t0: number) => (performance.now() - t0) / 1000;
+
+async function sh(cmd: string[], pg: TestPg) {
+  const p = Bun.spawn(cmd, {
+    env: { ...process.env, PGPASSWORD: pg.password },
+    stdout: "ignore",
+    stderr: "pipe",
+  });
+  const [err, code] = await Promise.all([new Response(p.stderr).text(), p.exited]);
+  if (code !== 0) throw new Error(`${cmd[0]}: ${err}`);
+}
+const conn = (pg: TestPg) => ["-h", pg.host, "-p", String(pg.port), "-U", pg.user];
+
+async function archive(pg: TestPg, label: string) {
+  const target = { host: pg.host, port: pg.port, user: pg.user, password: pg.password };
+  const dir = join(root, label);
+  const walDir = join(dir, "wal");
+  await clusterDir(dir);
+  await clusterDir(walDir);
+  const slot = `bench_${label}_${process.pid}`;
+  const rx = new WalReceiver({ pg: target, walDir, slot });
+  await rx.start();
+  const stop = async () => {
+    await rx.stop();
+    await pg.psql("postgres", `SELECT pg_drop_replication_slot('${slot}')`).catch(() => {});
+  };
+  return { target, dir, walDir, stop };
+}
+
+async function rpo(pg: TestPg) {
+  const db = `bench_rpo_${process.pid}`;
+  await pg.createDb(db);
+  await pg.psql(db, "CREATE TABLE w (id int PRIMARY KEY, at timestamptz DEFAULT clock_timestamp())");
+  const a = await archive(pg, "rpo");
+  const base = await takeBaseBackup(a.dir, a.target);
+  const disasterAt = 5 + Math.random() * (RPO_SECONDS - 5);
+  const t0 = performance.now();
+  let i = 0;
+  while (sec(t0) < disasterAt) {
+    await pg.psql(db, `SET synchronous_commit = on; INSERT INTO w (id) VALUES (${++i})`);
+    await Bun.sleep(1000);
+  }
+  // the disaster: the archive as it is this instant (the server is gone from here on)
+  const frozen = join(root, "rpo-frozen");
+  await clusterDir(frozen);
+  await sh(asClusterUser(["cp", "-a", `${a.walDir}/.`, frozen]), pg); // as the archive's owner
+  const made = (await pg.psql(db, "SELECT max(id), max(at) FROM w")).trim().split("|");
+  await a.stop();
+  const out = join(root, "rpo.dump");
+  await recoverDatabase({ base, walDir: frozen, target: "latest", dbName: db, user: pg.user, outFile: out });
+  const back = `bench_rpo_back_${process.pid}`;
+  await pg.createDb(back);
+  await sh(["pg_restore", ...conn(pg), "-d", back, out], pg);
+  const got = (await pg.psql(back, "SELECT coalesce(max(id), 0), max(at) FROM w")).trim().split("|");
+  const lost = (new Date(made[1]!).getTime() - new Date(got[1]!).getTime()) / 1000;
+  console.log(
+    `RPO under write load (1 commit/s, disaster at ${disasterAt.toFixed(1)} s): newest made #${made[0]}, newest recovered #${got[0]}, data window lost ${lost.toFixed(1)} s`,
+  );
+  await pg.dropDb(back);
+  await pg.dropDb(db);
+}
+
+async function restoreAt(pg: TestPg, mb: number) {
+  const db = `bench_pitr_${mb}_${process.pid}`;
+  await pg.createDb(db);
+  await pg.psql(
+    db,
+    `CREATE TABLE m (id serial PRIMARY KEY, body text);
+     INSERT INTO m (body) SELECT repeat(md5(g::text) || ' your order ' || g || ' shipped. ', 14) FROM generate_series(1, ${mb * 1024}) g;
+     CREATE TABLE tick (id int, at timestamptz DEFAULT clock_timestamp());`,
+  );
+  const size = Number((await pg.psql(db, `SELECT pg_database_size('${db}')`)).trim());
+  const a = await archive(pg, `s${mb}`);
+  let t = performance.now();
+  const base = await takeBaseBackup(a.dir, a.target);
+  const baseSec = sec(t);
+  for (let i = 1; i <= 6; i++) {
+    await pg.psql(db, `SET synchronous_commit = on; INSERT INTO tick (id) VALUES (${i})`);
+    await Bun.sleep(300);
+  }
+  const T = new Date((await pg.psql(db, "SELECT at FROM tick WHERE id = 3")).trim());
+  T.setMilliseconds(T.getMilliseconds() + 150);
+  await pg.psql("postgres", "SELECT pg_switch_wal()");
+  await Bun.sleep(1500);
+  const dump = join(root, `pitr-${mb}.dump`);
+  t = performance.now();
+  const rec = await recoverDatabase({
+    base,
+    walDir: a.walDir,
+    target: T,
+    dbName: db,
+    user: pg.user,
+    outFile: dump,
+  });
+  const into = `${db}_pitr`;
+  await pg.createDb(into);
+  const t1 = performance.now();
+  await sh(["pg_restore", ...conn(pg), "-j2", "-d", into, dump], pg);
+  const pitrSec = sec(t);
+  const restoreSec = sec(t1);
+  const ticks = (await pg.psql(into, "SELECT count(*) FROM tick")).trim();
+  // today's path: a pg_dump -Fc taken beforehand, restored into a fresh database
+  const plain = join(root, `plain-${mb}.dump`);
+  await sh(["pg_dump", ...conn(pg), "-Fc", "-f", plain, db], pg);
+  const into2 = `${db}_dump`;
+  t = performance.now();
+  await pg.createDb(into2);
+  await sh(["pg_restore", ...conn(pg), "-j2", "-d", into2, plain], pg);
+  const dumpSec = sec(t);
+  await a.stop();
+  for (const d of [into, into2, db]) await pg.dropDb(d);
+  rmSync(a.dir, { recursive: true, force: true });
+  rmSync(dump, { force: true });
+  rmSync(plain, { force: true });
+  return { mb, size, baseSec, recoverSec: rec.seconds, restoreSec, pitrSec, dumpSec, ticks };
+}
+
+async function main() {
+  const pg = await getPg();
+  await rpo(pg);
+  const rows = [];
+  for (const mb of SIZES) {
+    console.error(`size ${mb} MB …`);
+    rows.push(await restoreAt(pg, mb));
+  }
+  console.log(
+    "\n| data (MB, pg_database_size) | base backup s | PITR: recover+dump s | PITR: pg_restore s | PITR total s | dump restore s | rows ≤ T ok |",
+  );
+  console.log("|---|---|---|---|---|---|---|");
+  for (const r of rows)
+    console.log(
+      `| ${(r.size / 1048576).toFixed(0)} | ${r.baseSec.toFixed(1)} | ${r.recoverSec.toFixed(1)} | ${r.restoreSec.toFixed(1)} | ${r.pitrSec.toFixed(1)} | ${r.dumpSec.toFixed(1)} | ${r.ticks === "3" ? "yes (3)" : `NO (${r.ticks})`} |`,
+    );
+  // 100 GB: the largest run's throughput (MB/s of database) carried to 102,400 MB, linear
+  const big = rows.at(-1);
+  if (!big) return;
+  const mbOf = big.size / 1048576;
+  const rate = (s: number) => mbOf / s;
+  console.log(
+    `\n100 GB estimate (linear from the ${mbOf.toFixed(0)} MB run): PITR ${(102400 / rate(big.pitrSec) / 60).toFixed(0)} min ` +
+      `(recover+dump ${rate(big.recoverSec).toFixed(1)} MB/s, pg_restore ${rate(big.restoreSec).toFixed(1)} MB/s); ` +
+      `dump restore ${(102400 / rate(big.dumpSec) / 60).toFixed(0)} min (${rate(big.dumpSec).toFixed(1)} MB/s)`,
+  );
+}
+
+try {
+  await main();
+} finally {
+  await runCleanups();
+  rmSync(root, { recursive: true, force: true });
+}

@@ -1,0 +1,204 @@
+/**
+ * Point-in-time recovery into a scratch cluster: the base backup is unpacked into a private temp
+ * folder, PostgreSQL replays the archived WAL up to `target` and promotes, and the ONE database
+ * asked for is dumped (`pg_dump -Fc`) for today's safe restore path. The scratch cluster is
+ * stopped and removed afterwards, also on failure or cancel. It listens on a socket in its own
+ * folder only (no TCP), with its own minimal configuration: the source's postgresql.conf may not
+ * be in the data directory (Debian keeps it in /etc) or may name libraries and paths of another
+ * machine.
+ */
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { AppError } from "../../../server/sdk/index.ts";
+import type { BaseBackup } from "./base-backup.ts";
+import { asClusterUser, clusterDir, pgBin, runLocal } from "./tools.ts";
+
+export interface RecoverOptions {
+  base: BaseBackup;
+  walDir: string;
+  /** Recover up to and including commits at this instant; "latest": all the WAL there is. */
+  target: Date | "latest";
+  /** Database to take out of the recovered cluster. */
+  dbName: string;
+  /** Role to dump as (exists in the source cluster; the scratch cluster trusts its socket). */
+  user: string;
+  /** Where the custom-format dump is written (a path on this machine). */
+  outFile: string;
+  signal?: AbortSignal;
+  log?: (line: string) => void;
+}
+
+const q = (s: string) => `'${s.replaceAll("'", "'\\''")}'`;
+const conf = (s: string) => `'${s.replaceAll("'", "''")}'`;
+
+/** The restore_command: a closed segment, else the one pg_receivewal is still writing. */
+function restoreScript(walDir: string): string {
+  return `#!/bin/sh
+src=${q(walDir)}
+[ -f "$src/$1" ] && exec cp "$src/$1" "$2"
+[ -f "$src/$1.partial" ] && exec cp "$src/$1.partial" "$2"
+exit 1
+`;
+}
+
+/** "2024-05-01 10:15:00.123+00": recovery_target_time takes no ISO "T…Z". */
+const pgTime = (d: Date) => d.toISOString().replace("T", " ").replace("Z", "+00");
+
+function freePort(): number {
+  const s = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+  const port = s.port;
+  s.stop(true);
+  return port;
+}
+
+export async function recoverDatabase(o: RecoverOptions): Promise<{ seconds: number }> {
+  const t0 = performance.now();
+  const log = o.log ?? (() => {});
+  const scratch = await mkdtemp(join(tmpdir(), "odoodeck-pitr-"));
+  const data = join(scratch, "data");
+  const sock = join(scratch, "sock");
+  const ctl = (...args: string[]) => asClusterUser([pgBin("pg_ctl"), "-D", data, ...args]);
+  let started = false;
+  try {
+    await clusterDir(scratch);
+    await clusterDir(data);
+    await clusterDir(sock);
+    await clusterDir(join(data, "pg_wal"));
+    log(`Unpacking base backup ${o.base.name} into a scratch cluster`);
+    const untar = (file: string, into: string) =>
+      runLocal(asClusterUser(["tar", "-xzf", join(o.base.dir, file), "-C", into]), {
+        what: `tar ${file}`,
+        signal: o.signal,
+      });
+    await untar("base.tar.gz", data);
+    await untar("pg_wal.tar.gz", join(data, "pg_wal"));
+    const script = join(scratch, "restore-wal.sh");
+    await writeFile(script, restoreScript(o.walDir), { mode: 0o755 });
+    const port = freePort();
+    const settings = [
+      `port = ${port}`,
+      "listen_addresses = ''",
+      `unix_socket_directories = ${conf(sock)}`,
+      `restore_command = ${conf(`${script} %f %p`)}`,
+      ...(o.target === "latest" ? [] : [`recovery_target_time = ${conf(pgTime(o.target))}`]),
+      "recovery_target_action = 'promote'",
+      "hot_standby = off", // no connection before the target is reached and promoted
+      "archive_mode = off",
+      "max_connections = 20",
+      "shared_buffers = 128MB",
+      "fsync = off", // a throwaway copy: durability buys nothing
+      "logging_collector = off",
+    ];
+    await writeAsCluster(join(data, "postgresql.conf"), `${settings.join("\n")}\n`);
+    await writeAsCluster(join(data, "postgresql.auto.conf"), "");
+    await writeAsCluster(join(data, "pg_hba.conf"), "local all all trust\n");
+    await writeAsCluster(join(data, "recovery.signal"), "");
+    await writeAsCluster(join(data, "pg_ident.conf"), "");
+    log(`Replaying WAL up to ${o.target === "latest" ? "the newest received" : o.target.toISOString()}`);
+    started = true;
+    try {
+      await runLocal(ctl("-l", join(scratch, "server.log"), "-w", "-t", "3600", "start"), {
+        what: "recovery",
+        signal: o.signal,
+      });
+    } catch (e) {
+      throw await recoveryError(join(scratch, "server.log"), e);
+    }
+    const psql = (sql: string) =>
+      runLocal(
+        asClusterUser([
+          pgBin("psql"),
+          "-X",
+          "-A",
+          "-t",
+          "-h",
+          sock,
+          "-p",
+          String(port),
+          "-U",
+          o.user,
+          "-d",
+          "postgres",
+          "-c",
+          sql,
+        ]),
+        {
+          what: "psql",
+        },
+      );
+    await waitPromoted(psql, () => serverGone(ctl), join(scratch, "server.log"), o.signal);
+    log(`Recovered; dumping database ${o.dbName}`);
+    await runLocal(
+      asClusterUser([
+        pgBin("pg_dump"),
+        "-Fc",
+        "-h",
+        sock,
+        "-p",
+        String(port),
+        "-U",
+        o.user,
+        "-f",
+        join(scratch, "db.dump"),
+        o.dbName,
+      ]),
+      { what: "pg_dump", signal: o.signal },
+    );
+    await runLocal(["mv", join(scratch, "db.dump"), o.outFile], { what: "mv" });
+    return { seconds: (performance.now() - t0) / 1000 };
+  } finally {
+    if (started)
+      await runLocal(ctl("-m", "immediate", "-w", "stop"), { what: "pg_ctl stop" }).catch(() => {});
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+/**
+ * pg_ctl -w returns once the postmaster runs, not when replay is over: wait until the cluster
+ * accepts connections out of recovery (promoted), or has stopped (recovery failed: its log says why).
+ */
+async function waitPromoted(
+  psql: (sql: string) => Promise<string>,
+  gone: () => Promise<boolean>,
+  logFile: string,
+  signal?: AbortSignal,
+): Promise<void> {
+  for (;;) {
+    if (signal?.aborted) throw new AppError("E_CANCELLED", "The point-in-time restore was cancelled");
+    const r = await psql("SELECT pg_is_in_recovery()").catch(() => null);
+    if (r?.trim() === "f") return;
+    if (await gone()) throw await recoveryError(logFile, new Error("the scratch cluster stopped"));
+    await Bun.sleep(250);
+  }
+}
+
+async function serverGone(ctl: (...args: string[]) => string[]): Promise<boolean> {
+  const p = Bun.spawn(ctl("status"), { stdout: "ignore", stderr: "ignore" });
+  return (await p.exited) === 3; // pg_ctl status: 3 = no server running
+}
+
+async function writeAsCluster(path: string, text: string): Promise<void> {
+  await writeFile(path, text, { mode: 0o600 });
+  if (process.getuid?.() === 0) await runLocal(["chown", "postgres:postgres", path], { what: "chown" });
+}
+
+/** PostgreSQL's own reason, from the scratch cluster's log, in the words a user can act on. */
+async function recoveryError(logFile: string, e: unknown): Promise<AppError> {
+  const text = await Bun.file(logFile)
+    .text()
+    .catch(() => "");
+  const fatal = text.split("\n").find((l) => /FATAL|PANIC/.test(l)) ?? "";
+  if (/before configured recovery target|before consistent recovery point/.test(fatal))
+    return new AppError(
+      "E_PITR_WINDOW",
+      `WAL does not reach that point in time: ${fatal.replace(/^.*?(FATAL|PANIC):\s*/, "")}`,
+      {
+        hint: "Pick a time inside the window shown (after the base backup, before the last WAL received)",
+        details: { log: text.slice(-4000) },
+      },
+    );
+  return new AppError("E_COMMAND_FAILED", `Recovery failed: ${fatal || (e as Error).message}`, {
+    details: { log: text.slice(-4000) },
+  });
+}

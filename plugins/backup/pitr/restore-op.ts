@@ -1,0 +1,139 @@
+/**
+ * Restore ONE database to a point in time: recover a scratch cluster to T (recover.ts), dump the
+ * database out of it, then today's safe path — temporary database, checks, the filestore as of
+ * the newest filestore backup not after T, neutralization, swap or new database. Nothing live is
+ * touched before the swap; the dump and the scratch cluster are removed whatever happens.
+ */
+import { rm } from "node:fs/promises";
+import { join } from "node:path";
+import { AppError, type PluginContext } from "../../../server/sdk/index.ts";
+import type { NeutralizeOptions } from "../neutralize.ts";
+import { discardTemp, restoreToTemp, type TempCopy } from "../restore.ts";
+import { chownTree, serviceOwner } from "../restore-files.ts";
+import { finishRestore } from "../restore-finish.ts";
+import { compactStamp } from "../restore-pg.ts";
+import type { TargetSide } from "../restore-request.ts";
+import { recordReport } from "../restore-start.ts";
+import { ScratchClaims } from "../scratch-claims.ts";
+import type { BackupRecord } from "../store.ts";
+import type { BaseBackup } from "./base-backup.ts";
+import { type FilestorePick, pickFilestore, restoreFilestoreAsOf } from "./filestore-as-of.ts";
+import { recoverDatabase } from "./recover.ts";
+import type { PitrService } from "./service.ts";
+
+export interface PitrRestoreRequest {
+  t: TargetSide;
+  at: Date;
+  /** null: swap into the instance's own database; else publish under this new name. */
+  newDb: string | null;
+  neutralize: NeutralizeOptions | false;
+  actor: string;
+  backups: BackupRecord[];
+}
+
+/** The newest base backup that is consistent by T (its end is not after T). */
+export function baseFor(bases: BaseBackup[], at: Date, lastWalAt: string | null): BaseBackup {
+  const window = bases.length ? `${bases[0]!.finishedAt} → ${lastWalAt ?? "now"}` : "none yet";
+  const fit = bases.filter((b) => new Date(b.finishedAt).getTime() <= at.getTime()).at(-1);
+  if (
+    !fit ||
+    at.getTime() > Date.now() ||
+    (lastWalAt && at.getTime() > new Date(lastWalAt).getTime() + 60_000)
+  )
+    throw new AppError("E_PITR_WINDOW", `${at.toISOString()} is outside the recoverable window`, {
+      hint: `Pick a time in the window: ${window}`,
+    });
+  return fit;
+}
+
+export async function startPitrRestore(ctx: PluginContext<any>, pitr: PitrService, r: PitrRestoreRequest) {
+  const inst = r.t.inst;
+  const dbName = r.newDb ?? r.t.currentDb;
+  if (!dbName) throw new AppError("E_CONFIG", `${inst.name} has no db_name to restore into`);
+  if (!pitr.enabled(inst.id))
+    throw new AppError("E_VALIDATION", `Continuous WAL is not enabled for ${inst.name}`, {
+      hint: "Enable it on the Backups tab first; a point in time needs a base backup and the WAL after it",
+    });
+  const health = await pitr.health(inst);
+  const base = baseFor(health?.bases ?? [], r.at, health?.lastWalAt ?? null);
+  const sourceDb = r.t.currentDb;
+  if (!sourceDb) throw new AppError("E_CONFIG", `${inst.name} has no db_name to recover`);
+  const op = ctx.operations.start({
+    kind: "restore",
+    title: `Restore ${inst.name} to ${r.at.toISOString()}${r.newDb ? ` (new database ${r.newDb})` : ""}`,
+    instanceId: inst.id,
+    actor: r.actor,
+    lock: true,
+    steps: [
+      "recover to the point in time",
+      "restore into a temporary database",
+      "neutralize, verify and publish",
+    ],
+    run: async (op) => {
+      const release = await new ScratchClaims(ctx.db).claim({
+        instanceId: inst.id,
+        dbName,
+        swapDb: r.newDb ? null : dbName,
+        owner: `point-in-time restore into ${inst.name}`,
+      });
+      const dump = join(pitr.paths(inst.id).archiveDir, `.pitr-${compactStamp()}.dump`);
+      let temp: TempCopy | null = null;
+      let clean = false;
+      let files: FilestorePick | null = null;
+      try {
+        await op.step("recover to the point in time", async (s) => {
+          const rec = await recoverDatabase({
+            base,
+            walDir: pitr.paths(inst.id).walDir,
+            target: r.at,
+            dbName: sourceDb,
+            user: r.t.pg.user ?? "postgres",
+            outFile: dump,
+            signal: s.signal,
+            log: s.log,
+          });
+          return { baseBackup: base.name, recoverySeconds: rec.seconds };
+        });
+        await op.step("restore into a temporary database", async (s) => {
+          temp = await restoreToTemp({ ...r.t, source: dump, dbName, signal: s.signal, log: s.log });
+          files = pickFilestore(r.backups, r.at);
+          if (files && temp.tempFilestore) {
+            s.log(`Filestore as of ${files.asOf} (backup ${files.backup})`);
+            await restoreFilestoreAsOf(r.t.conn, files, temp.tempFilestore, s.signal);
+            const owner = await serviceOwner(r.t.conn, r.t.dataDir).catch(() => null);
+            await chownTree(r.t.conn, temp.tempFilestore, owner);
+          } else s.log("No filestore backup taken before that time: the filestore starts empty");
+          return { temporaryDatabase: temp.tempDb, seconds: temp.seconds };
+        });
+        const copy = temp!;
+        const result = await op.step("neutralize, verify and publish", (s) =>
+          finishRestore(copy, {
+            neutralize: r.neutralize,
+            log: s.log,
+            promote: r.newDb
+              ? { kind: "new", dbName: r.newDb }
+              : { kind: "swap", currentDb: dbName, service: r.t.service },
+          }),
+        );
+        clean = true;
+        await recordReport(ctx, inst.id, op, result);
+        const f = files as FilestorePick | null;
+        return {
+          ...result,
+          recoveredTo: r.at.toISOString(),
+          baseBackup: base.name,
+          filestore: f
+            ? `filestore as of ${f.asOf} (backup ${f.backup})`
+            : "filestore empty: no filestore backup before that time",
+        };
+      } catch (e) {
+        if (temp) await discardTemp(temp);
+        throw e;
+      } finally {
+        await rm(dump, { force: true });
+        await release(clean).catch(() => {});
+      }
+    },
+  });
+  return { op, dbName };
+}

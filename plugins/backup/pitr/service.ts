@@ -1,0 +1,105 @@
+/**
+ * Continuous WAL per instance, wired to odoodeck: enabling (checked first, nothing altered on the
+ * user's cluster), one supervised receiver per enabled instance (resumed at start, stopped with
+ * odoodeck), base backups, health, and the point-in-time restore. What is enabled is kept as
+ * `<data>/pitr/<instance id>/enabled.json` beside the archive it describes.
+ */
+import { existsSync } from "node:fs";
+import { readdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { AppError, type InstanceHandle, type PluginContext } from "../../../server/sdk/index.ts";
+import type { PgTarget } from "../restore-pg.ts";
+import { targetSide } from "../restore-request.ts";
+import { listBaseBackups, takeBaseBackup } from "./base-backup.ts";
+import { archiveHealth } from "./health.ts";
+import { checkReplication } from "./preflight.ts";
+import { slotName, WalReceiver } from "./receiver.ts";
+import { clusterDir } from "./tools.ts";
+
+export interface PitrPaths {
+  archiveDir: string;
+  walDir: string;
+  slot: string;
+}
+
+export type PitrService = ReturnType<typeof createPitrService>;
+
+export function createPitrService(ctx: PluginContext<any>) {
+  const receivers = new Map<number, WalReceiver>();
+  const root = () => join(ctx.dataDir, "pitr");
+  const paths = (id: number): PitrPaths => {
+    const archiveDir = join(root(), String(id));
+    return { archiveDir, walDir: join(archiveDir, "wal"), slot: slotName(id) };
+  };
+  const enabled = (id: number) => existsSync(join(paths(id).archiveDir, "enabled.json"));
+  const pgOf = async (inst: InstanceHandle): Promise<PgTarget> => (await targetSide(inst)).pg;
+
+  async function startReceiver(id: number, pg: PgTarget): Promise<void> {
+    const p = paths(id);
+    let rx = receivers.get(id);
+    if (!rx) {
+      rx = new WalReceiver({
+        pg,
+        walDir: p.walDir,
+        slot: p.slot,
+        onEvent: (e) => ctx.log.warn(`pg_receivewal for instance ${id} stopped (${e.stderr}); retrying`),
+      });
+      receivers.set(id, rx);
+    }
+    await rx.start();
+  }
+
+  return {
+    paths,
+    enabled,
+    receiver: (id: number) => receivers.get(id) ?? null,
+
+    /** Checks replication, starts streaming, takes the first base backup. */
+    async enable(inst: InstanceHandle) {
+      const pg = await pgOf(inst);
+      const info = await checkReplication(pg);
+      const p = paths(inst.id);
+      await clusterDir(root());
+      await clusterDir(p.archiveDir);
+      await clusterDir(p.walDir);
+      await startReceiver(inst.id, pg);
+      await writeFile(
+        join(p.archiveDir, "enabled.json"),
+        JSON.stringify({ slot: p.slot, systemId: info.systemId, since: new Date().toISOString() }),
+      );
+      return takeBaseBackup(p.archiveDir, pg);
+    },
+
+    async baseBackup(inst: InstanceHandle, signal?: AbortSignal) {
+      if (!enabled(inst.id))
+        throw new AppError("E_VALIDATION", `Continuous WAL is not enabled for ${inst.name}`);
+      return takeBaseBackup(paths(inst.id).archiveDir, await pgOf(inst), { signal });
+    },
+
+    async health(inst: InstanceHandle) {
+      if (!enabled(inst.id)) return null;
+      return archiveHealth({ ...paths(inst.id), pg: await pgOf(inst) });
+    },
+
+    bases: (id: number) => listBaseBackups(paths(id).archiveDir),
+
+    /** Resumes streaming for every enabled instance; one unreachable server does not stop the rest. */
+    async resume() {
+      const ids = (await readdir(root()).catch(() => [] as string[])).map(Number).filter(Number.isInteger);
+      for (const id of ids.filter(enabled)) {
+        try {
+          const meta = JSON.parse(await readFile(join(paths(id).archiveDir, "enabled.json"), "utf8"));
+          if (meta.slot !== slotName(id)) continue;
+          await startReceiver(id, await pgOf(await ctx.instances.get(id)));
+        } catch (e) {
+          ctx.log.warn(`Continuous WAL for instance ${id} could not resume: ${(e as Error).message}`);
+        }
+      }
+    },
+
+    async stopAll() {
+      await Promise.all([...receivers.values()].map((r) => r.stop()));
+      receivers.clear();
+    },
+  };
+}

@@ -1,0 +1,83 @@
+/**
+ * Running PostgreSQL's own tools on the odoodeck machine for continuous WAL: pg_receivewal,
+ * pg_basebackup, and the scratch cluster a point-in-time restore recovers into. When odoodeck
+ * runs as root they run as `postgres`, so the archive and the scratch cluster belong to the one
+ * user a PostgreSQL server may run as (it refuses root) and the scratch cluster can read the WAL.
+ */
+import { existsSync } from "node:fs";
+import { AppError } from "../../../server/sdk/index.ts";
+import { pgEnv, type PgTarget, toolFailed } from "../restore-pg.ts";
+
+/** Newest installed PostgreSQL binaries at or above `major` (Debian's layout), else PATH. */
+export function pgBin(tool: string, major = 15): string {
+  for (let v = 17; v >= major; v--) {
+    const p = `/usr/lib/postgresql/${v}/bin/${tool}`;
+    if (existsSync(p)) return p;
+  }
+  return tool;
+}
+
+/** `cmd` as the `postgres` user when we are root (PostgreSQL refuses to run as root). */
+export function asClusterUser(cmd: string[]): string[] {
+  return process.getuid?.() === 0 ? ["runuser", "-u", "postgres", "--", ...cmd] : cmd;
+}
+
+/** libpq connection options of a replication connection to the instance's server. */
+export function replicationArgs(pg: PgTarget): string[] {
+  const a = ["-p", String(pg.port)];
+  if (pg.host) a.push("-h", pg.host);
+  if (pg.user) a.push("-U", pg.user);
+  return a;
+}
+
+/** The environment of every tool: password in PGPASSWORD (never argv), messages in English. */
+export function toolEnv(pg: PgTarget): Record<string, string> {
+  return { ...pgEnv(pg), PGAPPNAME: "odoodeck-pitr" };
+}
+
+/** Runs a local command to completion; a non-zero exit is E_COMMAND_FAILED with stderr's gist. */
+export async function runLocal(
+  cmd: string[],
+  o: { env?: Record<string, string>; what: string; signal?: AbortSignal; stdout?: "pipe" | number },
+): Promise<string> {
+  const p = Bun.spawn(cmd, {
+    env: { ...process.env, ...o.env },
+    stdout: "pipe",
+    stderr: "pipe",
+    stdin: "ignore",
+    detached: true,
+  });
+  const onAbort = () => kill(p.pid, "SIGTERM");
+  o.signal?.addEventListener("abort", onAbort, { once: true });
+  try {
+    const [out, err, code] = await Promise.all([
+      new Response(p.stdout).text(),
+      new Response(p.stderr).text(),
+      p.exited,
+    ]);
+    if (o.signal?.aborted) throw new AppError("E_CANCELLED", `${o.what} was cancelled`);
+    if (code !== 0) throw toolFailed(o.what, err || out, code);
+    return out;
+  } finally {
+    o.signal?.removeEventListener("abort", onAbort);
+  }
+}
+
+/** Signals a process group (ours are detached), ignoring one that is gone already. */
+export function kill(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // gone
+    }
+  }
+}
+
+/** Makes `dir` (and parents) and hands it to the cluster user, mode 0700. */
+export async function clusterDir(dir: string): Promise<void> {
+  await runLocal(["mkdir", "-p", "-m", "0700", dir], { what: "mkdir" });
+  if (process.getuid?.() === 0) await runLocal(["chown", "postgres:postgres", dir], { what: "chown" });
+}

@@ -1,0 +1,38 @@
+/**
+ * Picking the base backup for T, and refusing a T outside the recoverable window with the window
+ * in the hint; segment names and gaps across an "xlogid" boundary.
+ */
+import { expect, test } from "bun:test";
+import type { BaseBackup } from "./base-backup.ts";
+import { baseFor } from "./restore-op.ts";
+import { findGaps, parseSegment, segmentName, segmentOfLsn } from "./wal-segments.ts";
+
+const base = (name: string, finishedAt: string) => ({ name, finishedAt }) as BaseBackup;
+const bases = [base("b1", "2026-01-01T01:00:00Z"), base("b2", "2026-01-02T01:00:00Z")];
+
+test("the newest base backup finished by T is used; before the first one is refused", () => {
+  expect(baseFor(bases, new Date("2026-01-01T12:00:00Z"), "2026-01-02T05:00:00Z").name).toBe("b1");
+  expect(baseFor(bases, new Date("2026-01-02T02:00:00Z"), "2026-01-02T05:00:00Z").name).toBe("b2");
+  const early = (() => {
+    try {
+      baseFor(bases, new Date("2026-01-01T00:30:00Z"), "2026-01-02T05:00:00Z");
+    } catch (e) {
+      return e as { code: string; hint: string };
+    }
+  })();
+  expect(early?.code).toBe("E_PITR_WINDOW");
+  expect(early?.hint).toBe("Pick a time in the window: 2026-01-01T01:00:00Z → 2026-01-02T05:00:00Z");
+  expect(() => baseFor(bases, new Date("2026-01-02T06:00:00Z"), "2026-01-02T05:00:00Z")).toThrow(
+    "outside the recoverable window",
+  );
+  expect(() => baseFor([], new Date("2026-01-02T06:00:00Z"), null)).toThrow("outside the recoverable window");
+});
+
+test("segment numbers run across the xlogid boundary; a missing one there is a gap", () => {
+  expect(segmentOfLsn("0/3000028")).toBe(3n);
+  const last = parseSegment("0000000100000000000000FF")!;
+  expect(segmentName(1, last.seq + 1n)).toBe("000000010000000100000000");
+  const files = ["0000000100000000000000FE", "0000000100000000000000FF", "000000010000000100000001.partial"];
+  expect(findGaps(files, 0xfen)).toEqual({ count: 1, missing: ["000000010000000100000000"] });
+  expect(findGaps([...files, "000000010000000100000000"], 0xfen).count).toBe(0);
+});
