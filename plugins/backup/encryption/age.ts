@@ -59,7 +59,10 @@ function through(
   });
 }
 
-export function encryptStream(recipient: string, src: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
+export function encryptStream(
+  recipient: string,
+  src: ReadableStream<Uint8Array>,
+): ReadableStream<Uint8Array> {
   return through(
     ["age", "-r", recipient],
     src,
@@ -137,9 +140,7 @@ export function measureHeader(recipient: string): Promise<number> {
   let h = headers.get(recipient);
   if (!h) {
     const empty = new Blob([]).stream() as ReadableStream<Uint8Array>;
-    h = new Response(encryptStream(recipient, empty))
-      .arrayBuffer()
-      .then((b) => b.byteLength - NONCE - TAG);
+    h = new Response(encryptStream(recipient, empty)).arrayBuffer().then((b) => b.byteLength - NONCE - TAG);
     h.catch(() => headers.delete(recipient));
     headers.set(recipient, h);
   }

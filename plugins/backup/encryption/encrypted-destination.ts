@@ -41,7 +41,9 @@ export class EncryptedDestination implements Destination {
           if (!reader) {
             const enc = (await this.inner.size(rel + AGE_SUFFIX)) !== null;
             reader = (
-              enc ? decryptStream(this.key.identity, this.inner.read(rel + AGE_SUFFIX), rel) : this.inner.read(rel)
+              enc
+                ? decryptStream(this.key.identity, this.inner.read(rel + AGE_SUFFIX), rel)
+                : this.inner.read(rel)
             ).getReader();
           }
           const r = await reader.read();

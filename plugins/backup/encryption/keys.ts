@@ -19,11 +19,20 @@ export function keyFile(dataDir: string): string {
 }
 
 async function run(argv: string[], stdin?: string): Promise<string> {
-  const p = Bun.spawn(argv, { stdin: stdin === undefined ? "ignore" : new TextEncoder().encode(stdin), stdout: "pipe", stderr: "pipe" });
-  const [out, err, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
+  const p = Bun.spawn(argv, {
+    stdin: stdin === undefined ? "ignore" : new TextEncoder().encode(stdin),
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const [out, err, code] = await Promise.all([
+    new Response(p.stdout).text(),
+    new Response(p.stderr).text(),
+    p.exited,
+  ]);
   if (code !== 0)
     throw new AppError("E_COMMAND_FAILED", `${argv[0]} failed (exit ${code})`, {
-      hint: err.trim().slice(0, 300) || "Install the age package (apt-get install age) on the odoodeck machine",
+      hint:
+        err.trim().slice(0, 300) || "Install the age package (apt-get install age) on the odoodeck machine",
     });
   return out;
 }
@@ -35,7 +44,10 @@ export async function recipientOf(identity: string): Promise<string> {
 /** The identity line of an age key file's text (comments dropped); E_VALIDATION when there is none. */
 export function identityFrom(text: string): string {
   const line = text.split("\n").find((l) => l.startsWith("AGE-SECRET-KEY-1"));
-  if (!line) throw new AppError("E_VALIDATION", "No AGE-SECRET-KEY-1… line in the key", { hint: "Paste the whole key file age-keygen wrote" });
+  if (!line)
+    throw new AppError("E_VALIDATION", "No AGE-SECRET-KEY-1… line in the key", {
+      hint: "Paste the whole key file age-keygen wrote",
+    });
   return line.trim();
 }
 

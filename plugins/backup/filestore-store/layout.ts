@@ -31,13 +31,14 @@ export function objectRel(sha256: string): string {
 /** The hash an object's relative path names (encryption suffixes stripped by the caller), or null. */
 export function hashOfObjectRel(rel: string): string | null {
   const m = /^(?:objects\/)?([0-9a-f]{2})\/([0-9a-f]{64})$/.exec(rel);
-  return m && m[2].startsWith(m[1]) ? m[2] : null;
+  return m?.[2].startsWith(m[1]) ? m[2] : null;
 }
 
 /** Refuses an index whose paths could leave the restored folder. */
 export function parseIndex(text: string): FilestoreIndex {
   const x = JSON.parse(text) as FilestoreIndex;
-  if (x?.version !== 1 || !Array.isArray(x.files)) throw new Error(`${PART_FILESTORE_INDEX}: not a version 1 index`);
+  if (x?.version !== 1 || !Array.isArray(x.files))
+    throw new Error(`${PART_FILESTORE_INDEX}: not a version 1 index`);
   for (const f of x.files) {
     const segs = typeof f.path === "string" ? f.path.split("/") : [""];
     if (f.path.startsWith("/") || segs.some((s) => s === "" || s === "." || s === ".."))

@@ -29,7 +29,9 @@ export async function rawObjects(d: Destination): Promise<string[]> {
     const dir = `${d.root.replace(/\/+$/, "")}/${OBJECTS_DIR}`;
     const r = await d.conn.exec(["sh", "-c", FIND, "odoodeck-cas-objects", dir], { timeoutMs: 600_000 });
     if (r.code !== 0)
-      throw new AppError("E_COMMAND_FAILED", `Could not list ${dir} on ${d.conn.label}`, { hint: r.stderr.trim() });
+      throw new AppError("E_COMMAND_FAILED", `Could not list ${dir} on ${d.conn.label}`, {
+        hint: r.stderr.trim(),
+      });
     return r.stdout.split("\n").filter(Boolean);
   }
   if (d instanceof S3Destination) {

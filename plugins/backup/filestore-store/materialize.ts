@@ -57,7 +57,12 @@ export async function materializeFilestore(
       }
       const dst = join(targetDir, f.path);
       await mkdir(dirname(dst), { recursive: true });
-      const linkedOk = o.link ? await link(src, dst).then(() => true, () => false) : false;
+      const linkedOk = o.link
+        ? await link(src, dst).then(
+            () => true,
+            () => false,
+          )
+        : false;
       if (linkedOk) linked++;
       else await copyFile(src, dst);
       o.onBytes?.(f.bytes);

@@ -6,14 +6,17 @@ import { type FilestoreIndex, PART_FILESTORE_INDEX, parseIndex } from "./layout.
 
 /** True when the manifest says the filestore is in the destination's object store. */
 export function isCas(m: Pick<BackupManifest, "filestore"> | null | undefined): boolean {
-  return (m?.filestore as { format?: string } | undefined)?.format === "cas";
+  return m?.filestore?.format === "cas";
 }
 
 const corrupt = (msg: string) =>
-  new AppError("E_BACKUP_CORRUPT", msg, { hint: "The backup's files at that destination were damaged or removed" });
+  new AppError("E_BACKUP_CORRUPT", msg, {
+    hint: "The backup's files at that destination were damaged or removed",
+  });
 
 export async function readManifestAt(d: Destination, name: string): Promise<BackupManifest> {
-  if ((await d.size(`${name}/${MANIFEST_FILE}`)) === null) throw corrupt(`${name}/${MANIFEST_FILE} is missing at ${d.label}`);
+  if ((await d.size(`${name}/${MANIFEST_FILE}`)) === null)
+    throw corrupt(`${name}/${MANIFEST_FILE} is missing at ${d.label}`);
   try {
     return validateManifest(JSON.parse(await new Response(d.read(`${name}/${MANIFEST_FILE}`)).text()));
   } catch (e) {
