@@ -166,7 +166,8 @@ for (const kind of kinds) {
       snapshots.push(tree(filestore));
       names.push(first.name);
       // A day later: two new attachments (1%), one deleted (Odoo's GC of unlinked attachments).
-      const added = [addOdooFile(filestore, 12345), addOdooFile(filestore, 23456)];
+      addOdooFile(filestore, 12345);
+      addOdooFile(filestore, 23456);
       removedPath = Object.keys(snapshots[0])[0];
       unlinkSync(join(filestore, removedPath));
       const second = await backup(conn, filestore, dest);

@@ -34,11 +34,14 @@ export async function markReferenced(d: Destination): Promise<{ backups: number;
 
 export function collectGarbage(d: Destination, log: (line: string) => void = () => {}): Promise<GcResult> {
   return withSweepLock(d.id, async () => {
-    const { backups, marked } = await markReferenced(d);
     const enc = d instanceof EncryptedDestination;
     const raw = enc ? d.inner : d;
+    const stored = await rawObjects(raw);
+    // No object store here (tar backups only): nothing to read, nothing to free.
+    if (!stored.length) return { backups: 0, referenced: 0, removed: 0 };
+    const { backups, marked } = await markReferenced(d);
     let removed = 0;
-    for (const name of await rawObjects(raw)) {
+    for (const name of stored) {
       const plain = enc && name.endsWith(AGE_SUFFIX) ? name.slice(0, -AGE_SUFFIX.length) : name;
       const h = hashOfObjectRel(plain);
       if (h && marked.has(h) && (!enc || plain !== name)) continue;

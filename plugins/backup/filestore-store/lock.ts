@@ -18,15 +18,25 @@ const state = (id: string) => {
   return s;
 };
 
-/** Runs a backup's writes to destination `id`, after any sweep there has finished. */
-export async function withWriteLock<T>(id: string, fn: () => Promise<T>): Promise<T> {
+/** Holds destination `id` for a backup's writes (after any sweep there); call the result to release. */
+export async function acquireWrite(id: string): Promise<() => void> {
   const s = state(id);
   while (s.sweeping) await s.sweeping;
   s.writers++;
+  let held = true;
+  return () => {
+    if (held) s.writers--;
+    held = false;
+  };
+}
+
+/** Runs a backup's writes to destination `id`, after any sweep there has finished. */
+export async function withWriteLock<T>(id: string, fn: () => Promise<T>): Promise<T> {
+  const release = await acquireWrite(id);
   try {
     return await fn();
   } finally {
-    s.writers--;
+    release();
   }
 }
 
