@@ -6,15 +6,16 @@
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { createHash, randomBytes } from "node:crypto";
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { ServerDestination } from "../../plugins/backup/destinations/server.ts";
 import { EncryptedDestination } from "../../plugins/backup/encryption/encrypted-destination.ts";
-import { loadOrCreateKey } from "../../plugins/backup/encryption/keys.ts";
+import { exportKeyFile, loadOrCreateKey } from "../../plugins/backup/encryption/keys.ts";
 import { discardTemp, restoreToTemp } from "../../plugins/backup/restore.ts";
 import { restoreEnv } from "../../plugins/backup/restore-test-helpers.ts";
 import { stageBackup } from "../../plugins/backup/restore-staging.ts";
 import type { TestApp } from "../helpers/app.ts";
+import { getPg } from "../helpers/pg.ts";
 import { LocalConnection } from "../../server/connections/local.ts";
 import { addAcmeInstance, setBackupSettings, startBackupApp } from "./backup-helpers.ts";
 
@@ -126,6 +127,69 @@ describe("CAS filestore in native backups", () => {
       } finally {
         await staged.release();
       }
+    }
+  });
+
+  test("the commands of docs/recovery.md restore the encrypted server copy without odoodeck", async () => {
+    const b = backups[1];
+    const work = join(t.dir, "recovery");
+    mkdirSync(work);
+    cpSync(join(serverDir, b.name), join(work, b.name), { recursive: true });
+    cpSync(join(serverDir, "objects"), join(work, "objects"), { recursive: true });
+    writeFileSync(
+      join(work, "backup-key.txt"),
+      await exportKeyFile(await loadOrCreateKey(t.dataDir, t.core.secrets)),
+    );
+    const doc = readFileSync(join(import.meta.dir, "../../docs/recovery.md"), "utf8");
+    const script = [...doc.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]).join("\n");
+    const pg = await getPg();
+    const dbName = `recovered_${Date.now()}`;
+    const p = Bun.spawn(["bash", "-euo", "pipefail", "-c", script], {
+      cwd: work,
+      env: {
+        ...process.env,
+        BACKUP: b.name,
+        STORE: ".",
+        KEY: "backup-key.txt",
+        OUT: "restored",
+        DBNAME: dbName,
+        PGHOST: pg.host,
+        PGPORT: String(pg.port),
+        PGUSER: pg.odooUser,
+        PGPASSWORD: pg.odooPassword,
+      },
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    const [out, err, code] = await Promise.all([
+      new Response(p.stdout).text(),
+      new Response(p.stderr).text(),
+      p.exited,
+    ]);
+    try {
+      expect({ code, err }).toEqual({ code: 0, err: "" });
+      expect(out).toContain("ok  filestore.index.json");
+      expect(tree(join(work, "restored"))).toEqual(b.tree);
+      const count = Bun.spawnSync(["psql", "-tAc", "SELECT count(*) FROM res_partner", "-d", dbName], {
+        env: {
+          ...process.env,
+          PGHOST: pg.host,
+          PGPORT: String(pg.port),
+          PGUSER: pg.odooUser,
+          PGPASSWORD: pg.odooPassword,
+        },
+      });
+      expect(count.stdout.toString().trim()).toBe("101");
+    } finally {
+      Bun.spawnSync(["dropdb", "--if-exists", dbName], {
+        env: {
+          ...process.env,
+          PGHOST: pg.host,
+          PGPORT: String(pg.port),
+          PGUSER: pg.odooUser,
+          PGPASSWORD: pg.odooPassword,
+        },
+      });
     }
   });
 
