@@ -41,6 +41,7 @@ export const ERROR_CATALOGUE = {
   E_PG_VERSION: { status: 422, message: "The PostgreSQL tools are older than the dump or server" },
   // backup
   E_BACKUP_CORRUPT: { status: 422, message: "The backup is corrupt or incomplete" },
+  E_BACKUP_KEY: { status: 422, message: "The backup cannot be decrypted with this key" },
   E_NEUTRALIZE_FAILED: { status: 422, message: "Neutralization could not be verified" },
   E_BACKUP_UNAVAILABLE: { status: 422, message: "No backup can be taken or restored here" },
   E_WAL_REPLICATION: { status: 422, message: "The instance's PostgreSQL does not allow WAL streaming" },

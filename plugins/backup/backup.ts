@@ -22,6 +22,8 @@ import {
   PART_FILESTORE,
   zipName,
 } from "./format.ts";
+import { backupFilestoreCas } from "./filestore-store/backup-step.ts";
+import { acquireWrite } from "./filestore-store/lock.ts";
 import { filestoreStats, readSourceFacts, type SourceFacts } from "./manifest.ts";
 import { canZipWithPython, odooZipArgv, odooZipManifest, odooZipStream } from "./odoo-zip-export.ts";
 import { produce, produceToFile } from "./pipeline.ts";
@@ -35,6 +37,8 @@ export interface BackupRequest {
   actor: string;
   /** Run as a child of this operation (e.g. the upgrade it protects): under its lock, cancelled with it. */
   parentId?: string;
+  /** Native only: the filestore goes into each destination's object store (filestore-store/). */
+  cas?: { cachePath: string | null };
 }
 
 export interface BackupEnv {
@@ -212,8 +216,10 @@ export async function startBackup(env: BackupEnv, inst: InstanceHandle, req: Bac
         postgres: facts.postgres,
         odoo: facts.odoo,
         counts: facts.counts,
-        filestore: facts.filestore,
+        filestore: req.cas ? { ...facts.filestore, format: "cas" as const } : facts.filestore,
       } satisfies Omit<BackupManifest, "parts">;
+      // No garbage collection at these destinations until this backup is published or removed.
+      const releases = req.cas ? await Promise.all(req.destinations.map((d) => acquireWrite(d.id))) : [];
 
       try {
         for (const s of dests) s.status = "writing";
@@ -280,7 +286,32 @@ export async function startBackup(env: BackupEnv, inst: InstanceHandle, req: Bac
                 }),
               ),
             );
-          if (wantFiles)
+          if (wantFiles && req.cas) {
+            const cas = req.cas;
+            jobs.push(
+              guard(
+                o.step("archive filestore", async (s) => {
+                  let done = 0;
+                  const r = await backupFilestoreCas(
+                    conn,
+                    filestoreDir,
+                    live(),
+                    (d) => stagingName(d, name),
+                    {
+                      cachePath: cas.cachePath,
+                      signal: ac.signal,
+                      onBytes: (n) => s.progress({ bytesDone: (done += n) }),
+                      log: (l) => s.log(l),
+                    },
+                  );
+                  for (const [id, e] of r.errors) fail(req.destinations.find((d) => d.id === id)!, e);
+                  for (const [id, w] of r.written)
+                    s.log(`${id}: uploaded ${w.objects} new objects, ${w.bytes} bytes`);
+                  parts.push(r.part);
+                }),
+              ),
+            );
+          } else if (wantFiles)
             jobs.push(
               guard(
                 o.step("archive filestore", async (s) => {
@@ -364,6 +395,8 @@ export async function startBackup(env: BackupEnv, inst: InstanceHandle, req: Bac
           error: `${err.code}: ${err.message}${err.hint ? ` (${err.hint})` : ""}`,
         });
         throw err;
+      } finally {
+        for (const release of releases) release();
       }
     },
   });

@@ -1,10 +1,12 @@
 /** `odoodeck backup create|list|verify|download|restore-test`: the same service as the pages, with a progress line. */
 import { createWriteStream } from "node:fs";
+import { writeFile } from "node:fs/promises";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { CliCommand, PluginContext } from "../../server/sdk/index.ts";
 import { resolveDestination } from "./destinations/resolve.ts";
 import { downloadResponse } from "./download.ts";
+import { exportKeyFile, loadOrCreateKey } from "./encryption/keys.ts";
 import { createRestoreTests } from "./restore-tests.ts";
 import { createBackupService } from "./service.ts";
 import type { BackupSettings } from "./settings.ts";
@@ -126,6 +128,22 @@ export const backupCli: CliCommand[] = [
         `${t.status}\t${t.backupName ?? "-"}\trestore ${t.restoreSeconds ?? "-"} s\ttotal ${t.totalSeconds ?? "-"} s${t.error ? `\t${t.error}` : ""}`,
       );
       return t.status === "ok" ? 0 : 1;
+    },
+  },
+  {
+    name: "backup key-export",
+    summary: "Write the age key that decrypts backups on servers and S3 to a new file (keep it offline)",
+    usage: "backup key-export <file>",
+    async run(args, ctx) {
+      const { pos } = flags(args);
+      if (!pos[0]) throw new Error("Usage: odoodeck backup key-export <file>");
+      const key = await loadOrCreateKey(ctx.dataDir, ctx.secrets);
+      // "wx": never overwrite a file, 0600: the key decrypts every remote backup.
+      await writeFile(pos[0], await exportKeyFile(key), { mode: 0o600, flag: "wx" });
+      const actor = `cli:${process.env.USER ?? "unknown"}`;
+      await ctx.audit({ actor }, { action: "backup.key.export", target: key.recipient });
+      console.log(`Wrote the backup key to ${pos[0]} (public key ${key.recipient}); see docs/recovery.md`);
+      return 0;
     },
   },
   {

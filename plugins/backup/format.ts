@@ -23,14 +23,14 @@ export const PART_DB = "db.dump.zst";
 export const PART_FILESTORE = "filestore.tar.zst";
 
 /** "odoo-zip" only appears in odoodeck's records of zip backups, never in a native manifest.json. */
-export type PartContents = "pg_dump-custom" | "filestore-tar" | "odoo-zip";
+export type PartContents = "pg_dump-custom" | "filestore-tar" | "odoo-zip" | "filestore-cas";
 
 export interface ManifestPart {
   name: string;
   bytes: number;
   sha256: string;
-  /** Always "zstd" in a native backup; "deflate" for a zip backup's record. */
-  compression: "zstd" | "deflate";
+  /** "zstd" for dump and tar; "none" for a CAS filestore's index; "deflate" for a zip backup's record. */
+  compression: "zstd" | "deflate" | "none";
   contains: PartContents;
 }
 
@@ -47,7 +47,11 @@ export interface BackupManifest {
   odoo: { version: string | null; modules: string[] };
   counts: { res_users: number; res_partner: number; ir_attachment_stored: number };
   parts: ManifestPart[];
-  filestore: { files: number; bytes: number };
+  /**
+   * format "cas": the filestore is in the destination's object store (`objects/`), listed by the
+   * part filestore.index.json (filestore-store/); absent: a filestore.tar.zst part.
+   */
+  filestore: { files: number; bytes: number; format?: "cas" };
 }
 
 /** "20240501T101500Z" for a date (UTC, seconds). */

@@ -3,8 +3,9 @@
  * backup is confirmed (published and re-read) at that destination, and only among that
  * destination's copies; the plan never drops the newest verified backup.
  */
-import { AppError, type ErrorCode, type PluginContext } from "../../server/sdk/index.ts";
+import { AppError, type ErrorCode, type PluginContext, toAppError } from "../../server/sdk/index.ts";
 import { resolveDestination } from "./destinations/resolve.ts";
+import { collectGarbage } from "./filestore-store/gc.ts";
 import type { RestoreTests } from "./restore-tests.ts";
 import { planRetention } from "./retention.ts";
 import type { BackupService } from "./service.ts";
@@ -141,6 +142,11 @@ export async function prune(
       log(`pruned ${item.name} at ${dest.id}: ${reason}`);
       count++;
     }
+    // Objects only the pruned backups referenced; a backup writing there now defers it (E_BUSY).
+    if (plan.delete.length)
+      await collectGarbage(d, log).catch((e) =>
+        log(`${dest.id}: objects not collected: ${toAppError(e).message}`),
+      );
   }
   return count;
 }

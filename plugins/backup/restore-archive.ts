@@ -15,6 +15,7 @@ import {
   validateManifest,
 } from "./format.ts";
 import { sha256File } from "./fanout.ts";
+import { PART_FILESTORE_INDEX } from "./filestore-store/layout.ts";
 import { type OdooZip, openOdooZip } from "./odoo-zip-import.ts";
 
 export type ArchiveInfo =
@@ -81,7 +82,8 @@ async function inspectNative(dir: string): Promise<ArchiveInfo> {
   }
   const find = (name: string) => manifest.parts.find((p) => p.name === name) ?? null;
   const dbPart = find(PART_DB);
-  const filesPart = find(PART_FILESTORE);
+  // A CAS backup's filestore is its index; the objects sit beside the backup folder.
+  const filesPart = find(PART_FILESTORE) ?? find(PART_FILESTORE_INDEX);
   if (manifest.scope !== "files" && !dbPart) throw corrupt(`part ${PART_DB} is not listed in the manifest`);
   if (manifest.scope !== "db" && !filesPart)
     throw corrupt(`part ${PART_FILESTORE} is not listed in the manifest`);

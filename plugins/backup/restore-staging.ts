@@ -18,6 +18,9 @@ import { join } from "node:path";
 import { AppError, toAppError } from "../../server/sdk/index.ts";
 import { LocalDestination } from "./destinations/local.ts";
 import type { Destination } from "./destinations/types.ts";
+import { fetchObjects } from "./filestore-store/fetch.ts";
+import { PART_FILESTORE_INDEX, parseIndex } from "./filestore-store/layout.ts";
+import { isCas } from "./filestore-store/read-index.ts";
 import { MANIFEST_FILE, type ManifestPart, validateManifest } from "./format.ts";
 import type { BackupRecord } from "./store.ts";
 
@@ -141,6 +144,11 @@ async function fetchFrom(b: BackupRecord, d: Destination, dir: string, o: StageO
   }
   for (const p of parts) await fetchPart(d, `${b.name}/${p.name}`, into, p, onBytes, o.signal);
   await into.write(`${b.name}/${MANIFEST_FILE}`, new Blob([text]).stream() as ReadableStream<Uint8Array>);
+  // A CAS backup: its objects, beside it as at the destination (restore reads them there).
+  if (isCas(stored)) {
+    const index = parseIndex(await Bun.file(join(dir, b.name, PART_FILESTORE_INDEX)).text());
+    await fetchObjects(d, index, dir, { signal: o.signal, onBytes });
+  }
 }
 
 /** Refuses up front when the staging disk cannot hold the backup (instead of failing half-way). */
@@ -173,7 +181,7 @@ export async function stageBackupInto(
   const release = () => rm(dir, { recursive: true, force: true });
   const errors: AppError[] = [];
   try {
-    await checkSpace(dir, b.bytes);
+    await checkSpace(dir, b.bytes + (isCas(b.manifest) ? (b.manifest?.filestore.bytes ?? 0) : 0));
     for (const id of ids) {
       try {
         const d = await resolve(id);

@@ -6,6 +6,8 @@
  * instance's database.
  */
 import { AppError, type Connection, odoo, toAppError } from "../../server/sdk/index.ts";
+import { PART_FILESTORE_INDEX, parseIndex } from "./filestore-store/layout.ts";
+import { materializeFilestore, storeRootOf } from "./filestore-store/materialize.ts";
 import { PART_FILESTORE } from "./format.ts";
 import { importOdooZip } from "./odoo-zip-import.ts";
 import { type ArchiveInfo, checkPartHashes, inspectArchive } from "./restore-archive.ts";
@@ -218,6 +220,19 @@ async function restoreFrom(o: RestoreOptions): Promise<TempCopy> {
       };
       const filesWork = async (signal: AbortSignal) => {
         if (!temp.tempFilestore || !a.filesPart) return;
+        if (a.filesPart.name === PART_FILESTORE_INDEX) {
+          const index = parseIndex(await Bun.file(`${a.dir}/${PART_FILESTORE_INDEX}`).text());
+          // Hard links only where nothing will chown them: they share the store's inodes.
+          const link = o.conn.kind === "local" && !owner;
+          await timedPhase(log, "Filestore materialized from the object store", () =>
+            materializeFilestore(o.conn, index, storeRootOf(a.dir), temp.tempFilestore!, {
+              link,
+              signal,
+              onBytes,
+            }),
+          );
+          return;
+        }
         await timedPhase(log, "Filestore extracted", () =>
           extractTarZst(o.conn, `${a.dir}/${PART_FILESTORE}`, temp.tempFilestore!, { signal, onBytes }),
         );

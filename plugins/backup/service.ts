@@ -1,4 +1,5 @@
 /** What routes, jobs and the CLI share: start a backup, verify one, list them. */
+import { join } from "node:path";
 import type { PluginContext } from "../../server/sdk/index.ts";
 import { AppError } from "../../server/sdk/index.ts";
 import { startBackup } from "./backup.ts";
@@ -52,6 +53,8 @@ export function createBackupService(ctx: PluginContext<BackupSettings>) {
       if (!ids.length) throw new AppError("E_VALIDATION", "Choose at least one destination");
       const inst = await ctx.instances.get(instanceId);
       const destinations = await resolveDestinations(ctx, ids);
+      const s = await ctx.settings();
+      const cas = format === "native" && s.filestoreStore === "cas";
       const r = await startBackup(
         {
           operations: ctx.operations,
@@ -65,7 +68,14 @@ export function createBackupService(ctx: PluginContext<BackupSettings>) {
             }),
         },
         inst,
-        { scope, format, destinations, actor, ...(input.parentId ? { parentId: input.parentId } : {}) },
+        {
+          scope,
+          format,
+          destinations,
+          actor,
+          ...(cas ? { cas: { cachePath: join(ctx.dataDir, "backup-cas-cache", `${instanceId}.json`) } } : {}),
+          ...(input.parentId ? { parentId: input.parentId } : {}),
+        },
       );
       await started(r.operationId);
       return r;

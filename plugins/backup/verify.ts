@@ -5,6 +5,8 @@
 import { AppError, toAppError } from "../../server/sdk/index.ts";
 import type { Destination } from "./destinations/types.ts";
 import { MANIFEST_FILE, validateManifest } from "./format.ts";
+import { checkObjects } from "./filestore-store/check.ts";
+import { isCas } from "./filestore-store/read-index.ts";
 import { checkPart } from "./publish.ts";
 import type { BackupRecord, DestinationState } from "./store.ts";
 
@@ -38,11 +40,27 @@ export async function verifyAt(b: BackupRecord, d: Destination): Promise<VerifyO
           );
         await checkPart(d, `${b.name}/${p.name}`, p);
       }
+      if (isCas(stored)) await requireObjects(d, b.name);
     }
     return { destination: d.id, verify: "verified" };
   } catch (e) {
     return { destination: d.id, verify: "corrupt", error: toAppError(e).message };
   }
+}
+
+/** A CAS backup is whole only when every object it references is there with its hash. */
+async function requireObjects(d: Destination, name: string): Promise<void> {
+  const r = await checkObjects(d, name);
+  if (r.missing.length || r.corrupt.length)
+    throw new AppError(
+      "E_BACKUP_CORRUPT",
+      `${r.missing.length} filestore objects missing and ${r.corrupt.length} damaged at ${d.label}`,
+      {
+        hint: [...r.missing.map((h) => `missing ${h}`), ...r.corrupt.map((h) => `damaged ${h}`)]
+          .slice(0, 5)
+          .join(", "),
+      },
+    );
 }
 
 /** Verifies every published copy; returns the updated destination states. */

@@ -2,6 +2,8 @@
 import { join } from "node:path";
 import type { PluginContext, SettingsValues } from "../../../server/sdk/index.ts";
 import { AppError } from "../../../server/sdk/index.ts";
+import { EncryptedDestination } from "../encryption/encrypted-destination.ts";
+import { loadOrCreateKey } from "../encryption/keys.ts";
 import type { BackupSettings } from "../settings.ts";
 import { LocalDestination } from "./local.ts";
 import { S3Destination } from "./s3.ts";
@@ -19,6 +21,17 @@ export async function resolveDestination(
   s?: SettingsValues<BackupSettings>,
 ): Promise<Destination> {
   const cfg = s ?? (await ctx.settings());
+  const d = await resolvePlain(ctx, id, cfg);
+  // At rest, anything that leaves this machine is encrypted; files written before stay readable.
+  if (d.kind === "local" || !cfg.encryptRemote) return d;
+  return new EncryptedDestination(d, await loadOrCreateKey(ctx.dataDir, ctx.secrets));
+}
+
+async function resolvePlain(
+  ctx: PluginContext<BackupSettings>,
+  id: string,
+  cfg: SettingsValues<BackupSettings>,
+): Promise<Destination> {
   if (id === "local") return new LocalDestination(cfg.localDir || join(ctx.dataDir, "backups"));
   if (id === "s3") {
     if (!cfg.s3Endpoint || !cfg.s3Bucket)

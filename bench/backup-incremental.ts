@@ -1,0 +1,85 @@
+/**
+ * Daily filestore backup: a full tar (what a native backup did until now) vs the content-addressed
+ * store (plugins/backup/filestore-store): the first CAS backup, then a daily incremental after 1%
+ * new files, with the hash cache and without it (every file hashed again). Bytes moved are what
+ * reached the destination; the filestore is Odoo-shaped (<sha1[:2]>/<sha1>), half incompressible.
+ * Instance and destination are folders on this machine (the LocalConnection path), so the figures
+ * are the cost of the method, not of a network.
+ *
+ * Run: node_modules/.bin/bun bench/backup-incremental.ts [--fs-mb 1024] [--files 20000]
+ */
+import { createHash } from "node:crypto";
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { LocalDestination } from "../plugins/backup/destinations/local.ts";
+import { backupFilestoreCas } from "../plugins/backup/filestore-store/backup-step.ts";
+import { LocalConnection } from "../server/connections/local.ts";
+
+const arg = (name: string, dflt: number) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : dflt;
+};
+const FS_MB = arg("fs-mb", 1024);
+const FILES = arg("files", 20000);
+const root = mkdtempSync(join(tmpdir(), "odoodeck-bench-cas-"));
+const fs = join(root, "filestore");
+const per = Math.floor((FS_MB * 1024 * 1024) / FILES);
+
+function addFile(i: number): number {
+  const data =
+    i % 2
+      ? crypto.getRandomValues(new Uint8Array(per))
+      : Buffer.from(`${i} lorem ipsum dolor `.repeat(per / 20)).subarray(0, per);
+  const sha1 = createHash("sha1").update(data).digest("hex");
+  mkdirSync(join(fs, sha1.slice(0, 2)), { recursive: true });
+  writeFileSync(join(fs, sha1.slice(0, 2), sha1), data);
+  return data.byteLength;
+}
+
+const rows: [string, number, number, string][] = [];
+async function timed(label: string, fn: () => Promise<number>, note = "") {
+  const t0 = performance.now();
+  const bytes = await fn();
+  rows.push([label, bytes, (performance.now() - t0) / 1000, note]);
+}
+
+try {
+  console.error(`generating ${FILES} files, ${FS_MB} MB (half incompressible) in ${fs} …`);
+  for (let i = 0; i < FILES; i++) addFile(i);
+  const conn = new LocalConnection();
+  const tarOut = join(root, "full.tar.zst");
+  await timed("full tar + zstd -1 (today's native backup)", async () => {
+    const p = Bun.spawn(["sh", "-c", `tar -C "$1" -cf - . | zstd -1 -T2 -q -c > "$2"`, "sh", fs, tarOut]);
+    if ((await p.exited) !== 0) throw new Error("tar failed");
+    return statSync(tarOut).size;
+  });
+  const dest = new LocalDestination(join(root, "dest"));
+  const cache = join(root, "hash-cache.json");
+  let n = 0;
+  const cas = async (cachePath: string | null) => {
+    const name = `bench_bench_2026010${++n}T000000Z_files.odoodeck`;
+    const r = await backupFilestoreCas(conn, fs, [dest], () => `.${name}.partial`, { cachePath });
+    if (r.errors.size) throw [...r.errors.values()][0];
+    const w = r.written.get(dest.id)!;
+    return w.bytes + r.part.bytes;
+  };
+  await timed("CAS, first backup", () => cas(cache), `${FILES} objects`);
+  const added = Math.round(FILES / 100);
+  for (let i = 0; i < added; i++) addFile(FILES + i);
+  await timed("CAS, daily incremental (+1% files, hash cache)", () => cas(cache), `${added} new objects`);
+  for (let i = 0; i < added; i++) addFile(FILES + added + i);
+  await timed(
+    "CAS, daily incremental (+1% files, no cache: all hashed)",
+    () => cas(null),
+    `${added} new objects`,
+  );
+  console.log(
+    `\nFilestore ${FS_MB} MB in ${FILES} files (+1% a day); ${require("node:os").cpus().length} CPUs; local instance and destination\n`,
+  );
+  console.log("| method | bytes moved | seconds | |\n|---|---:|---:|---|");
+  for (const [label, bytes, s, note] of rows)
+    console.log(`| ${label} | ${(bytes / 1048576).toFixed(1)} MB | ${s.toFixed(2)} | ${note} |`);
+} finally {
+  rmSync(root, { recursive: true, force: true });
+}

@@ -1,0 +1,244 @@
+/**
+ * The content-addressed filestore store against real destinations: a folder on this machine, a
+ * folder on a server over a real sshd (the filestore read over SSH too), and that server folder
+ * age-encrypted. Two backups of a filestore with 1% new files: the second moves only the new
+ * objects; each restores to the exact tree; deleting a backup and collecting frees only what no
+ * kept backup references; the check finds a missing and a damaged object.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { createHash, randomBytes } from "node:crypto";
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
+import { LocalConnection } from "../../../server/connections/local.ts";
+import { SshConnection } from "../../../server/connections/ssh.ts";
+import type { Connection } from "../../../server/sdk/index.ts";
+import { getSshd } from "../../../tests/helpers/sshd.ts";
+import { LocalDestination } from "../destinations/local.ts";
+import { ServerDestination } from "../destinations/server.ts";
+import type { Destination } from "../destinations/types.ts";
+import { EncryptedDestination } from "../encryption/encrypted-destination.ts";
+import { type AgeKey, identityFrom, recipientOf } from "../encryption/keys.ts";
+import type { BackupManifest } from "../format.ts";
+import { publishNative, stagingName } from "../publish.ts";
+import { backupFilestoreCas } from "./backup-step.ts";
+import { checkObjects } from "./check.ts";
+import { fetchObjects } from "./fetch.ts";
+import { collectGarbage } from "./gc.ts";
+import { objectRel } from "./layout.ts";
+import { listObjects } from "./listing.ts";
+import { materializeFilestore } from "./materialize.ts";
+import { readIndexAt } from "./read-index.ts";
+
+const root = mkdtempSync(join(tmpdir(), "odoodeck-cas-"));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+async function newKey(): Promise<AgeKey> {
+  const p = Bun.spawn(["age-keygen"], { stdout: "pipe", stderr: "pipe" });
+  const identity = identityFrom(await new Response(p.stdout).text());
+  return { identity, recipient: await recipientOf(identity) };
+}
+
+/** path → sha256 of every file under dir. */
+function tree(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else out[relative(dir, p)] = createHash("sha256").update(readFileSync(p)).digest("hex");
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+/** A file named as Odoo names it: <sha1[:2]>/<sha1>. */
+function addOdooFile(dir: string, bytes: number): { path: string; bytes: number } {
+  const data = randomBytes(bytes);
+  const sha1 = createHash("sha1").update(data).digest("hex");
+  mkdirSync(join(dir, sha1.slice(0, 2)), { recursive: true });
+  writeFileSync(join(dir, sha1.slice(0, 2), sha1), data);
+  return { path: `${sha1.slice(0, 2)}/${sha1}`, bytes };
+}
+
+let seq = 0;
+async function backup(conn: Connection, filestore: string, d: Destination) {
+  const name = `acme_acme_2026010${++seq}T000000Z_files.odoodeck`;
+  const r = await backupFilestoreCas(conn, filestore, [d], (x) => stagingName(x, name), { cachePath: null });
+  if (r.errors.size) throw [...r.errors.values()][0];
+  const manifest = {
+    format: "odoodeck-backup",
+    formatVersion: 1,
+    createdAt: new Date().toISOString(),
+    scope: "files",
+    source: { instanceId: 1, instanceName: "acme", server: "local", dbName: "acme" },
+    postgres: { serverVersion: "150000", pgDumpVersion: "15.0" },
+    odoo: { version: null, modules: [] },
+    counts: { res_users: 0, res_partner: 0, ir_attachment_stored: 0 },
+    parts: [r.part],
+    filestore: { files: r.files, bytes: r.bytes, format: "cas" },
+  } satisfies BackupManifest;
+  await publishNative(d, name, [r.part], JSON.stringify(manifest));
+  return { name, written: r.written.get(d.id)! };
+}
+
+interface Kind {
+  label: string;
+  setup(): Promise<{ conn: Connection; dest: Destination; storeDir: string; suffix: string }>;
+}
+
+const kinds: Kind[] = [
+  {
+    label: "local folder",
+    async setup() {
+      const storeDir = join(root, "local");
+      return { conn: new LocalConnection(), dest: new LocalDestination(storeDir), storeDir, suffix: "" };
+    },
+  },
+  {
+    label: "server over SSH",
+    async setup() {
+      const s = await getSshd();
+      const conn = new SshConnection({
+        host: s.host,
+        port: s.port,
+        username: s.username,
+        privateKey: s.privateKey,
+      });
+      const storeDir = join(root, "server");
+      return { conn, dest: new ServerDestination(conn, storeDir, "server:1"), storeDir, suffix: "" };
+    },
+  },
+  {
+    label: "server over SSH, age-encrypted",
+    async setup() {
+      const s = await getSshd();
+      const conn = new SshConnection({
+        host: s.host,
+        port: s.port,
+        username: s.username,
+        privateKey: s.privateKey,
+      });
+      const storeDir = join(root, "server-enc");
+      const dest = new EncryptedDestination(
+        new ServerDestination(conn, storeDir, "server:2"),
+        await newKey(),
+      );
+      return { conn, dest, storeDir, suffix: ".age" };
+    },
+  },
+];
+
+for (const kind of kinds) {
+  describe(`CAS filestore at a ${kind.label}`, () => {
+    let conn: Connection;
+    let dest: Destination;
+    let storeDir: string;
+    let suffix: string;
+    const filestore = join(root, `fs-${kind.label.replace(/\W+/g, "-")}`);
+    const snapshots: Record<string, string>[] = [];
+    const names: string[] = [];
+    let removedPath = "";
+
+    beforeAll(async () => {
+      ({ conn, dest, storeDir, suffix } = await kind.setup());
+      mkdirSync(filestore, { recursive: true });
+      for (let i = 0; i < 199; i++) addOdooFile(filestore, 1000 + ((i * 7919) % 30000));
+      addOdooFile(filestore, 5 * 1024 * 1024 + 3); // beyond the in-memory size: streamed
+    }, 60_000);
+    afterAll(async () => {
+      if (conn.kind !== "local") await conn.close();
+    });
+
+    test("the second of two backups with 1% new files uploads only the new objects", async () => {
+      const first = await backup(conn, filestore, dest);
+      expect(first.written.objects).toBe(200);
+      snapshots.push(tree(filestore));
+      names.push(first.name);
+      // A day later: two new attachments (1%), one deleted (Odoo's GC of unlinked attachments).
+      addOdooFile(filestore, 12345);
+      addOdooFile(filestore, 23456);
+      removedPath = Object.keys(snapshots[0])[0];
+      unlinkSync(join(filestore, removedPath));
+      const second = await backup(conn, filestore, dest);
+      expect(second.written).toEqual({ objects: 2, bytes: 12345 + 23456 });
+      snapshots.push(tree(filestore));
+      names.push(second.name);
+      expect((await listObjects(dest)).size).toBe(202);
+    }, 120_000);
+
+    test("each backup restores the exact filestore", async () => {
+      for (const [i, name] of names.entries()) {
+        const index = await readIndexAt(dest, name);
+        let objectsRoot = storeDir;
+        if (dest.kind !== "local") {
+          objectsRoot = join(root, `staging-${i}-${kind.label.replace(/\W+/g, "-")}`);
+          expect(await fetchObjects(dest, index, objectsRoot)).toBe(Object.keys(snapshots[i]).length);
+        }
+        const target = join(root, `restored-${i}-${kind.label.replace(/\W+/g, "-")}`);
+        mkdirSync(target);
+        const r = await materializeFilestore(conn, index, objectsRoot, target, { link: true });
+        expect(tree(target)).toEqual(snapshots[i]);
+        if (conn.kind === "local") expect(r.linked).toBe(r.files); // same filesystem: hard links
+      }
+    }, 120_000);
+
+    test("encrypted objects are not the plaintext, and another key cannot read them", async () => {
+      const [path, sha] = Object.entries(snapshots[1])[5];
+      const stored = join(storeDir, `${objectRel(sha)}${suffix}`);
+      const raw = readFileSync(stored);
+      const plain = readFileSync(join(filestore, path));
+      if (!suffix) {
+        expect(raw.equals(plain)).toBe(true);
+        return;
+      }
+      expect(raw.subarray(0, 21).toString()).toBe("age-encryption.org/v1");
+      expect(raw.includes(plain.subarray(0, 64))).toBe(false);
+      expect(await dest.size(objectRel(sha))).toBe(plain.byteLength);
+      const other = new EncryptedDestination((dest as EncryptedDestination).inner, await newKey());
+      const err = await new Response(other.read(objectRel(sha))).arrayBuffer().then(
+        () => null,
+        (e) => e,
+      );
+      expect(err?.code).toBe("E_BACKUP_KEY");
+    }, 60_000);
+
+    test("deleting a backup and collecting frees only the objects no kept backup references", async () => {
+      // A temporary name left by an interrupted upload is garbage too.
+      mkdirSync(join(storeDir, "objects", "ff"), { recursive: true });
+      writeFileSync(join(storeDir, "objects", "ff", `.${"f".repeat(64)}.partial`), "half");
+      expect((await collectGarbage(dest)).removed).toBe(1); // both backups kept: only the leftover
+      await dest.remove(names[0]);
+      const r = await collectGarbage(dest);
+      expect(r).toEqual({ backups: 1, referenced: 201, removed: 1 });
+      const gone = snapshots[0][removedPath];
+      expect((await listObjects(dest)).has(gone)).toBe(false);
+      const check = await checkObjects(dest, names[1]);
+      expect(check).toEqual({ checked: 201, missing: [], corrupt: [] });
+    }, 120_000);
+
+    test("the check finds a missing and a damaged object", async () => {
+      const shas = [...new Set(Object.values(snapshots[1]))];
+      const [missing, damaged] = [shas[3], shas[4]];
+      unlinkSync(join(storeDir, `${objectRel(missing)}${suffix}`));
+      const p = join(storeDir, `${objectRel(damaged)}${suffix}`);
+      const b = readFileSync(p);
+      b[b.length - 20] ^= 1;
+      writeFileSync(p, b);
+      expect(statSync(p).size).toBe(b.length);
+      const check = await checkObjects(dest, names[1]);
+      expect(check.missing).toEqual([missing]);
+      expect(check.corrupt).toEqual([damaged]);
+    }, 120_000);
+  });
+}
