@@ -43,3 +43,15 @@ export async function openPluginStore(
     },
   };
 }
+
+/**
+ * Real components for a plugin's tests, started once per test run: a throwaway PostgreSQL 15
+ * cluster and an sshd on loopback (see tests/helpers), and the two kinds of Connection.
+ * @example
+ * const pg = await getPg(); const db = await fixtureDb("acme_prod");
+ * const sshd = await getSshd(); const conn = new SshConnection({ host: sshd.host, port: sshd.port, … });
+ */
+export { fixtureDb, getPg, type TestPg } from "../../tests/helpers/pg.ts";
+export { getSshd, type TestSshd } from "../../tests/helpers/sshd.ts";
+export { LocalConnection } from "../connections/local.ts";
+export { SshConnection } from "../connections/ssh.ts";

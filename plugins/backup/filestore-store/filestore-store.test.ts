@@ -19,10 +19,8 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
-import { LocalConnection } from "../../../server/connections/local.ts";
-import { SshConnection } from "../../../server/connections/ssh.ts";
 import type { Connection } from "../../../server/sdk/index.ts";
-import { getSshd } from "../../../tests/helpers/sshd.ts";
+import { getSshd, LocalConnection, SshConnection } from "../../../server/sdk/testing.ts";
 import { LocalDestination } from "../destinations/local.ts";
 import { ServerDestination } from "../destinations/server.ts";
 import type { Destination } from "../destinations/types.ts";

@@ -7,7 +7,7 @@ import { afterAll, expect, test } from "bun:test";
 import { chmodSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { getPg } from "../../../tests/helpers/pg.ts";
+import { getPg } from "../../../server/sdk/testing.ts";
 import { takeBaseBackup } from "./base-backup.ts";
 import { archiveHealth } from "./health.ts";
 import { checkReplication } from "./preflight.ts";

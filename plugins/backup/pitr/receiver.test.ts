@@ -7,7 +7,7 @@ import { afterAll, expect, test } from "bun:test";
 import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { getPg } from "../../../tests/helpers/pg.ts";
+import { getPg } from "../../../server/sdk/testing.ts";
 import { clusterDir } from "./tools.ts";
 
 const root = mkdtempSync(join(tmpdir(), "odoodeck-pitr-rx-"));

@@ -1,5 +1,5 @@
 /** Test helpers for continuous WAL: wait until the receiver has what the server has written. */
-import type { TestPg } from "../../../tests/helpers/pg.ts";
+import type { TestPg } from "../../../server/sdk/testing.ts";
 
 /** Resolves once the slot's receiver has written everything the server had written when called. */
 export async function waitForArchive(pg: TestPg, slot: string, timeoutMs = 20_000): Promise<void> {
