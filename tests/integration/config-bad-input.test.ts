@@ -103,8 +103,9 @@ describe("bad odoo.conf files get clear messages", () => {
     expect(dres.status).toBe(200);
     expect(html).toContain("broken-api: odoo.conf: The file has no [options] section");
     expect(html).not.toContain(ADMIN_SECRET);
+    // Instances may be named: an unknown name answers as a missing instance, not a crash.
     const bad = await t.admin.getJson("/api/v1/config-diff/diff?a=abc&b=1");
-    expect(bad.status).toBe(400);
-    expect(bad.body.error.code).toBe("E_VALIDATION");
+    expect(bad.status).toBe(404);
+    expect(bad.body.error.code).toBe("E_NOT_FOUND");
   });
 });
