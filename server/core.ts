@@ -132,6 +132,7 @@ export class Core {
     this.scheduler.stop();
     this.operations.cancelAll();
     await this.host.stopAll();
+    this.vhosts.closeTls();
     // Managed Odoos live and die with odoodeck (previews, restore tests): none outlives it.
     await this.runtimes.stopAll();
     await this.registry.closeAll();
@@ -208,7 +209,10 @@ export class Core {
       },
       secrets: this.secrets,
       runtimes: this.runtimes,
-      vhosts: { add: (spec) => this.vhosts.add(rec.id, spec) },
+      vhosts: {
+        add: (spec) => this.vhosts.add(rec.id, spec),
+        listenTls: (tls) => this.vhosts.listenTls(rec.id, tls),
+      },
       services: {
         provide: (name, impl) => {
           if (this.services.has(name))

@@ -8,9 +8,9 @@ import type { PreviewsCtx } from "./settings.ts";
 import { NewPreviewForm, PreviewDetail, PreviewList, previewUrl } from "./views/pages.tsx";
 import { type PrEvent, type Provider, parseEvent, statusRequest, verifySignature } from "./webhooks.ts";
 
-async function urlOf(ctx: PreviewsCtx, name: string): Promise<string | null> {
+async function urlOf(ctx: PreviewsCtx, svc: PreviewsService, name: string): Promise<string | null> {
   const s = await ctx.settings();
-  return previewUrl({ name }, s.preview_domain, !!s.preview_tls_cert);
+  return previewUrl({ name }, s.preview_domain, svc.tls.port());
 }
 
 export function previewPages(ctx: PreviewsCtx, svc: PreviewsService) {
@@ -32,7 +32,7 @@ export function previewPages(ctx: PreviewsCtx, svc: PreviewsService) {
       title: "Previews",
       body: (
         <div>
-          <PreviewList previews={visible} domain={s.preview_domain} https={!!s.preview_tls_cert} />
+          <PreviewList previews={visible} domain={s.preview_domain} httpsPort={svc.tls.port()} />
           <h2>New preview</h2>
           <NewPreviewForm templates={await svc.store.templates()} />
         </div>
@@ -65,7 +65,7 @@ export function previewPages(ctx: PreviewsCtx, svc: PreviewsService) {
       body: (
         <PreviewDetail
           p={p}
-          url={await urlOf(ctx, p.name)}
+          url={await urlOf(ctx, svc, p.name)}
           initLog={masking.maskText(initLog.slice(-64 * 1024))}
           canWrite={await ctx.auth.can(who, "operator", p.instanceId)}
         />
@@ -150,7 +150,7 @@ async function reportStatus(
   const s = await ctx.settings();
   const p = await svc.store.get(name);
   const passed = p?.status === "running" && !!p.smoke?.ok;
-  const url = (await urlOf(ctx, name)) ?? "";
+  const url = (await urlOf(ctx, svc, name)) ?? "";
   const req = statusRequest(provider, s.status_api_base, s.status_api_token, ev, {
     state: passed ? "success" : "failure",
     url,

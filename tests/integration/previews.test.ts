@@ -5,7 +5,7 @@
  * commit status.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createHmac } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -201,6 +201,118 @@ describe("a preview", () => {
     ws.close();
     expect(echoed).toBe("ping from the bus");
   }, 30_000);
+
+  test("with a certificate for *.<preview domain>, the preview is served over HTTPS (and wss)", async () => {
+    const tls = join(dir, "tls");
+    mkdirSync(tls);
+    const ssl = (...args: string[]) => {
+      const r = Bun.spawnSync(["openssl", ...args], { cwd: tls });
+      if (r.exitCode !== 0) throw new Error(r.stderr.toString());
+    };
+    ssl(
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-keyout",
+      "ca.key",
+      "-out",
+      "ca.pem",
+      "-days",
+      "2",
+      "-subj",
+      "/CN=odoodeck test CA",
+      "-addext",
+      "basicConstraints=critical,CA:TRUE",
+      "-addext",
+      "keyUsage=keyCertSign",
+    );
+    ssl(
+      "req",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-keyout",
+      "key.pem",
+      "-out",
+      "csr.pem",
+      "-subj",
+      `/CN=*.${DOMAIN}`,
+    );
+    writeFileSync(join(tls, "ext.cnf"), `subjectAltName=DNS:*.${DOMAIN}\n`);
+    ssl(
+      "x509",
+      "-req",
+      "-in",
+      "csr.pem",
+      "-CA",
+      "ca.pem",
+      "-CAkey",
+      "ca.key",
+      "-CAcreateserial",
+      "-out",
+      "cert.pem",
+      "-days",
+      "2",
+      "-extfile",
+      "ext.cnf",
+    );
+    const ca = readFileSync(join(tls, "ca.pem"), "utf8");
+    await t.admin.page("/settings");
+    const saved = await t.admin.post("/settings/previews", {
+      preview_tls_cert: join(tls, "cert.pem"),
+      preview_tls_key: join(tls, "key.pem"),
+      preview_https_port: "0",
+    });
+    expect(saved.status).toBe(200);
+    // The previews page shows the https URL once the listener serves; its port is in it.
+    let url = "";
+    for (let i = 0; i < 50 && !url; i++) {
+      const { html } = await t.admin.page("/p/previews");
+      url = /href="(https:\/\/feat\.preview\.test:\d+\/)"/.exec(html)?.[1] ?? "";
+      if (!url) await Bun.sleep(100);
+    }
+    expect(url).toMatch(/^https:\/\/feat\.preview\.test:\d+\/$/);
+    const port = new URL(url).port;
+    const https = (name: string, path: string) =>
+      fetch(`https://127.0.0.1:${port}${path}`, {
+        headers: { Host: `${name}.${DOMAIN}` },
+        tls: { ca, serverName: `${name}.${DOMAIN}` },
+      } as RequestInit);
+    const res = await https("feat", "/web/login");
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain("oe_login_form");
+    // odoodeck's own pages are not on this listener
+    const deck = await fetch(`https://127.0.0.1:${port}/login`, {
+      tls: { ca, serverName: `x.${DOMAIN}` },
+    } as RequestInit);
+    expect(deck.status).toBe(421);
+    const ws = new WebSocket(`wss://127.0.0.1:${port}/websocket`, {
+      headers: { Host: `feat.${DOMAIN}` },
+      tls: { ca, serverName: `feat.${DOMAIN}` },
+    } as never);
+    const echoed = await new Promise<string>((resolve, reject) => {
+      ws.onopen = () => ws.send("ping over tls");
+      ws.onmessage = (e) => resolve(String(e.data));
+      ws.onerror = () => reject(new Error("wss failed"));
+      setTimeout(() => reject(new Error("no echo")), 10_000);
+    });
+    ws.close();
+    expect(echoed).toBe("ping over tls");
+    // Without a certificate the listener goes and URLs say http again.
+    await t.admin.post("/settings/previews", { preview_tls_cert: "", preview_tls_key: "" });
+    let closed = false;
+    for (let i = 0; i < 50 && !closed; i++) {
+      closed = await https("feat", "/web/login").then(
+        () => false,
+        () => true,
+      );
+      if (!closed) await Bun.sleep(100);
+    }
+    expect(closed).toBe(true);
+    expect((await t.admin.page("/p/previews")).html).toContain(`href="http://feat.${DOMAIN}/"`);
+  }, 60_000);
 
   test("a stopped preview answers a waiting page and wakes on request", async () => {
     await svc.stop("feat");

@@ -2,13 +2,20 @@
 import { ui } from "../../../server/sdk/index.ts";
 import type { PreviewRecord, TemplateRecord } from "../store.ts";
 
-export function previewUrl(p: Pick<PreviewRecord, "name">, domain: string, https: boolean): string | null {
-  return domain ? `${https ? "https" : "http"}://${p.name}.${domain}/` : null;
+/** `httpsPort`: where previews are served over HTTPS, null when they are not. */
+export function previewUrl(
+  p: Pick<PreviewRecord, "name">,
+  domain: string,
+  httpsPort: number | null,
+): string | null {
+  if (!domain) return null;
+  if (httpsPort == null) return `http://${p.name}.${domain}/`;
+  return `https://${p.name}.${domain}${httpsPort === 443 ? "" : `:${httpsPort}`}/`;
 }
 
 const smokeText = (p: PreviewRecord) => (p.smoke ? (p.smoke.ok ? "passed" : "failed") : "—");
 
-export function PreviewList(props: { previews: PreviewRecord[]; domain: string; https: boolean }) {
+export function PreviewList(props: { previews: PreviewRecord[]; domain: string; httpsPort: number | null }) {
   if (!props.previews.length)
     return <ui.Empty title="No preview yet">Create one from a template with the form below.</ui.Empty>;
   return (
@@ -25,7 +32,7 @@ export function PreviewList(props: { previews: PreviewRecord[]; domain: string; 
       </thead>
       <tbody>
         {props.previews.map((p) => {
-          const url = previewUrl(p, props.domain, props.https);
+          const url = previewUrl(p, props.domain, props.httpsPort);
           return (
             <tr data-preview={p.name}>
               <td>
