@@ -42,6 +42,7 @@ let svc: PreviewsService;
 let dir: string;
 let repo: string;
 let instanceId: number;
+let acmeData: string;
 const DOMAIN = "preview.test";
 const calls: Array<{ path: string; auth: string | null; body: any }> = [];
 let provider: ReturnType<typeof Bun.serve>;
@@ -111,6 +112,7 @@ beforeAll(async () => {
   t = await startTestApp({ plugins: [...builtinPlugins, neutralizer] });
   await settings({});
   const acme = await acmeOnDisk(dir, "acme");
+  acmeData = acme.data;
   instanceId = await t.addLocalInstance({ name: "acme", confPath: acme.confPath, dbName: acme.db });
   repo = join(dir, "addons");
   mkdirSync(join(repo, "preview_mod"), { recursive: true });
@@ -341,6 +343,25 @@ describe("a preview", () => {
     expect(snap.status).toBe("ok");
     expect((snap.result as { upgraded: string[] }).upgraded).toEqual(["second_mod"]);
     expect((await svc.store.get("feat"))!.commitSha).toBe(git("rev-parse", "feature"));
+  }, 60_000);
+
+  test("as root, the preview's data_dir and filestore belong to the instance's Odoo service user", async () => {
+    expect(process.getuid?.()).toBe(0);
+    const chown = (owner: string) => Bun.spawnSync(["chown", "-R", owner, acmeData]);
+    chown("4242:4243"); // the instance's data_dir, as the Odoo service user owns it
+    try {
+      const snap = await created("owned");
+      expect(snap.status).toBe("ok");
+      const data = join((await svc.store.get("owned"))!.workDir, "data");
+      const fs = join(data, "filestore", "p_owned");
+      const sub = join(fs, readdirSync(fs)[0]);
+      const leaf = join(sub, readdirSync(sub)[0]);
+      for (const path of [data, fs, sub, leaf])
+        expect([path, statSync(path).uid, statSync(path).gid]).toEqual([path, 4242, 4243]);
+    } finally {
+      chown("0:0");
+      await svc.destroy("owned").catch(() => {});
+    }
   }, 60_000);
 
   test("a failed smoke gate keeps the failing step, the init log and the database", async () => {
