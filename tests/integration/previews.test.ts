@@ -9,69 +9,34 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, wr
 import { createHmac } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { neutralizeDatabase } from "../../plugins/backup/neutralize.ts";
-import { builtinPlugins } from "../../plugins/index.ts";
 import type { PreviewsService } from "../../plugins/previews/service.ts";
-import { previewSettings } from "../../plugins/previews/settings.ts";
-import { writeSettings } from "../../server/plugin-host/settings.ts";
-import { definePlugin } from "../../server/sdk/index.ts";
-import { startTestApp, type TestApp } from "../helpers/app.ts";
+import type { TestApp } from "../helpers/app.ts";
 import { getPg } from "../helpers/pg.ts";
-import { odooProcesses, STAND_IN_ODOO } from "../helpers/runtime.ts";
-import { acmeOnDisk } from "./backup-helpers.ts";
-
-/** The service the backup plugin is asked for ("backup.neutralize"), backed by its real code. */
-const neutralizer = definePlugin({
-  id: "test-neutralizer",
-  name: "neutralize service",
-  version: "1.0.0",
-  sdk: "^2",
-  register(ctx) {
-    ctx.services.provide("backup.neutralize", {
-      async neutralize(instanceId: number, dbName: string) {
-        const inst = await ctx.instances.get(instanceId);
-        const { db } = await inst.odoo();
-        return neutralizeDatabase(await inst.connection(), db.withDatabase(dbName));
-      },
-    });
-  },
-});
+import {
+  dropPreviews,
+  gitIn,
+  PREVIEW_DOMAIN,
+  previewsWithTemplate,
+  previewTestSettings,
+} from "../helpers/previews.ts";
+import { odooProcesses } from "../helpers/runtime.ts";
 
 let t: TestApp;
 let svc: PreviewsService;
 let dir: string;
 let repo: string;
-let instanceId: number;
 let acmeData: string;
-const DOMAIN = "preview.test";
+const DOMAIN = PREVIEW_DOMAIN;
 const calls: Array<{ path: string; auth: string | null; body: any }> = [];
 let provider: ReturnType<typeof Bun.serve>;
 
-const git = (...args: string[]) => {
-  const r = Bun.spawnSync(["git", "-C", repo, ...args], {
-    env: {
-      ...process.env,
-      GIT_AUTHOR_NAME: "t",
-      GIT_AUTHOR_EMAIL: "t@x",
-      GIT_COMMITTER_NAME: "t",
-      GIT_COMMITTER_EMAIL: "t@x",
-    },
-  });
-  if (r.exitCode !== 0) throw new Error(r.stderr.toString());
-  return r.stdout.toString().trim();
-};
+const git = (...args: string[]) => gitIn(repo, ...args);
 
-async function settings(values: Record<string, unknown>) {
-  await writeSettings(t.core.db, t.core.secrets, "previews", previewSettings, {
-    preview_domain: DOMAIN,
-    work_root: join(dir, "previews"),
-    odoo_bin: STAND_IN_ODOO,
-    min_free_disk_mb: 0,
-    min_free_memory_mb: 0,
+function settings(values: Record<string, unknown>) {
+  return previewTestSettings(t, dir, {
     webhook_secret: "s3cret",
     status_api_base: `http://127.0.0.1:${provider.port}/api/v3`,
     status_api_token: "tok",
-    smoke_password: "admin",
     ...values,
   });
 }
@@ -109,32 +74,17 @@ beforeAll(async () => {
       return Response.json({ id: 1 }, { status: 201 });
     },
   });
-  t = await startTestApp({ plugins: [...builtinPlugins, neutralizer] });
+  ({
+    t,
+    svc,
+    repo,
+    acme: { data: acmeData },
+  } = await previewsWithTemplate(dir));
   await settings({});
-  const acme = await acmeOnDisk(dir, "acme");
-  acmeData = acme.data;
-  instanceId = await t.addLocalInstance({ name: "acme", confPath: acme.confPath, dbName: acme.db });
-  repo = join(dir, "addons");
-  mkdirSync(join(repo, "preview_mod"), { recursive: true });
-  writeFileSync(
-    join(repo, "preview_mod", "__manifest__.py"),
-    "{'name': 'Preview module', 'depends': ['base']}\n",
-  );
-  git("init", "-q", "-b", "main");
-  git("add", ".");
-  git("commit", "-qm", "first");
-  git("branch", "feature");
-  svc = t.core.services.get("previews") as PreviewsService;
-  const op = svc.refreshTemplate(await t.core.registry.get(instanceId), { name: "acme", repo }, "admin");
-  const snap = await op.done;
-  if (snap.status !== "ok") throw new Error(JSON.stringify(snap.error ?? snap.steps));
 }, 240_000);
 
 afterAll(async () => {
-  for (const p of await svc.store.list()) await svc.destroy(p.name).catch(() => {});
-  const pg = await getPg();
-  await pg.psql("postgres", `ALTER DATABASE acme_tpl IS_TEMPLATE false`).catch(() => {});
-  await pg.dropDb("acme_tpl").catch(() => {});
+  await dropPreviews(svc);
   await t.stop();
   provider.stop(true);
   rmSync(dir, { recursive: true, force: true });
