@@ -2,9 +2,12 @@
 import { Hono } from "hono";
 import { type AppContext, AppError, type Env, masking } from "../../server/sdk/index.ts";
 import { prPreviewName } from "./names.ts";
+import { previewHealth } from "./health.ts";
+import { previewSubPages } from "./preview-routes.tsx";
 import { paths } from "./runner.ts";
 import type { PreviewsService } from "./service.ts";
 import type { PreviewsCtx } from "./settings.ts";
+import { templatePages } from "./template-routes.tsx";
 import { NewPreviewForm, PreviewDetail, PreviewList, previewUrl } from "./views/pages.tsx";
 import { type PrEvent, type Provider, parseEvent, statusRequest, verifySignature } from "./webhooks.ts";
 
@@ -22,6 +25,10 @@ export function previewPages(ctx: PreviewsCtx, svc: PreviewsService) {
     return { p, who };
   };
 
+  // Before "/:name": "templates" is a page, not a preview.
+  app.route("/templates", templatePages(ctx, svc));
+  app.route("/", previewSubPages(ctx, svc));
+
   app.get("/", async (c) => {
     const principal = await ctx.auth.require(c, "viewer");
     const visible = [];
@@ -33,6 +40,9 @@ export function previewPages(ctx: PreviewsCtx, svc: PreviewsService) {
       body: (
         <div>
           <PreviewList previews={visible} domain={s.preview_domain} httpsPort={svc.tls.port()} />
+          <p>
+            <a href="/p/previews/templates">Templates</a> previews are cloned from
+          </p>
           <h2>New preview</h2>
           <NewPreviewForm templates={await svc.store.templates()} />
         </div>
@@ -68,6 +78,12 @@ export function previewPages(ctx: PreviewsCtx, svc: PreviewsService) {
           url={await urlOf(ctx, svc, p.name)}
           initLog={masking.maskText(initLog.slice(-64 * 1024))}
           canWrite={await ctx.auth.can(who, "operator", p.instanceId)}
+          health={await previewHealth(svc, p)}
+          links={{
+            logs: `/p/previews/${p.name}/logs`,
+            modules: `/p/previews/${p.name}/modules`,
+            mails: ctx.services.get("mailCatcher") ? `/p/mail-catcher/i/${p.instanceId}` : null,
+          }}
         />
       ),
     });

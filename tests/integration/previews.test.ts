@@ -26,6 +26,7 @@ let svc: PreviewsService;
 let dir: string;
 let repo: string;
 let acmeData: string;
+let instanceId: number;
 const DOMAIN = PREVIEW_DOMAIN;
 const calls: Array<{ path: string; auth: string | null; body: any }> = [];
 let provider: ReturnType<typeof Bun.serve>;
@@ -78,6 +79,7 @@ beforeAll(async () => {
     t,
     svc,
     repo,
+    instanceId,
     acme: { data: acmeData },
   } = await previewsWithTemplate(dir));
   await settings({});
@@ -293,6 +295,70 @@ describe("a preview", () => {
     expect(snap.status).toBe("ok");
     expect((snap.result as { upgraded: string[] }).upgraded).toEqual(["second_mod"]);
     expect((await svc.store.get("feat"))!.commitSha).toBe(git("rev-parse", "feature"));
+  }, 60_000);
+
+  test("its page shows its health and links to its logs, mails and modules", async () => {
+    const { html } = await t.admin.page("/p/previews/feat");
+    expect(html).toMatch(/class="health">.*\/web\/health answers \(\d+ ms\)/s);
+    expect(html).toMatch(/class="process">running, pid \d+/);
+    const links = [...html.matchAll(/<nav class="actions" id="preview-links">(.*?)<\/nav>/gs)][0][1];
+    const hrefs = [...links.matchAll(/href="([^"]+)"/g)].map((m) => m[1]);
+    expect(hrefs).toEqual([
+      "/p/previews/feat/logs",
+      "/p/previews/feat/modules",
+      `/p/mail-catcher/i/${instanceId}`,
+    ]);
+    const logs = (await t.admin.page(hrefs[0])).html;
+    expect(logs).toMatch(/id="odoo-log">[^<]*Odoo version/);
+    expect(logs).toMatch(/id="init-log">[^<]*module second_mod: installed/);
+    const mods = (await t.admin.page(hrefs[1])).html;
+    expect(mods).toMatch(/data-module="preview_mod">.*?class="state">installed/s);
+    expect(mods).toMatch(/data-module="second_mod">.*?class="state">installed/s);
+    expect((await t.admin.get(hrefs[2])).status).toBe(200);
+    // A stopped preview says so rather than showing a stale health.
+    await svc.stop("feat");
+    expect((await t.admin.page("/p/previews/feat")).html).toContain("not running (stopped)");
+    await svc.wake("feat");
+  }, 30_000);
+
+  test("the templates page makes a template from an instance and refreshes it; a viewer only sees it", async () => {
+    const pg = await getPg();
+    try {
+      const page = await t.admin.page("/p/previews/templates");
+      expect(page.html).toMatch(/data-template="acme">.*?class="report">\d+\/\d+ checks passed/s);
+      const made = await t.admin.post("/p/previews/templates", {
+        name: "acme2",
+        instance: String(instanceId),
+        repo,
+      });
+      expect(made.status).toBe(303);
+      expect(made.headers.get("location")).toMatch(/^\/operations\//);
+      const waitReady = async (after: string | null) => {
+        for (let i = 0; i < 300; i++) {
+          const tpl = await svc.store.template("acme2");
+          if (tpl?.status === "ready" && tpl.refreshedAt !== after) return tpl;
+          if (tpl?.status === "failed") throw new Error(tpl.error ?? "failed");
+          await Bun.sleep(100);
+        }
+        throw new Error("template not ready");
+      };
+      const first = await waitReady(null);
+      expect(await dbExists("acme2_tpl")).toBe(true);
+      const listed = (await t.admin.page("/p/previews/templates")).html;
+      expect(listed).toMatch(/data-template="acme2">.*?badge-ok">ready/s);
+      const refreshed = await t.admin.post("/p/previews/templates/acme2/refresh");
+      expect(refreshed.status).toBe(303);
+      expect((await waitReady(first.refreshedAt)).refreshedAt).not.toBe(first.refreshedAt);
+      const viewer = await t.client("viewer");
+      const seen = (await viewer.page("/p/previews/templates")).html;
+      expect(seen).toContain('data-template="acme2"');
+      expect(seen).not.toContain("Refresh from production");
+      expect(seen).not.toContain('id="template-form"');
+      expect((await viewer.post("/p/previews/templates/acme2/refresh")).status).toBe(403);
+    } finally {
+      await pg.psql("postgres", "ALTER DATABASE acme2_tpl IS_TEMPLATE false").catch(() => {});
+      await pg.dropDb("acme2_tpl").catch(() => {});
+    }
   }, 60_000);
 
   test("as root, the preview's data_dir and filestore belong to the instance's Odoo service user", async () => {

@@ -1,6 +1,8 @@
 /** The previews list, the new-preview form and a preview's page (steps, smoke, init log). */
 import { ui } from "../../../server/sdk/index.ts";
+import type { PreviewHealth } from "../health.ts";
 import type { PreviewRecord, TemplateRecord } from "../store.ts";
+import { type PreviewLinks, StatusCard } from "./status.tsx";
 
 /** `httpsPort`: where previews are served over HTTPS, null when they are not. */
 export function previewUrl(
@@ -75,6 +77,8 @@ export function PreviewDetail(props: {
   url: string | null;
   initLog: string;
   canWrite: boolean;
+  health: PreviewHealth;
+  links: PreviewLinks;
 }) {
   const { p } = props;
   return (
@@ -108,6 +112,7 @@ export function PreviewDetail(props: {
         </dl>
         {p.operationId ? <a href={`/operations/${p.operationId}`}>Steps of the last run</a> : null}
       </ui.Card>
+      <StatusCard p={p} health={props.health} links={props.links} />
       {p.smoke ? (
         <ui.Card title="Smoke gate">
           <ul id="smoke">
