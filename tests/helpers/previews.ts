@@ -77,12 +77,19 @@ export function previewTestSettings(t: TestApp, dir: string, values: Record<stri
   });
 }
 
-/** The app, the acme instance and the ready template "acme" made from it. */
-export async function previewsWithTemplate(dir: string) {
+/**
+ * The app, the acme instance and the ready template "acme" made from it. `before` runs once the
+ * instance exists, before the template is made (a benchmark grows the database there).
+ */
+export async function previewsWithTemplate(
+  dir: string,
+  opts: { before?: (acme: Awaited<ReturnType<typeof acmeOnDisk>>) => Promise<void> } = {},
+) {
   const t = await startTestApp({ plugins: [...builtinPlugins, neutralizerPlugin] });
   await previewTestSettings(t, dir);
   const acme = await acmeOnDisk(dir, "acme");
   const instanceId = await t.addLocalInstance({ name: "acme", confPath: acme.confPath, dbName: acme.db });
+  await opts.before?.(acme);
   const repo = addonsRepo(dir);
   const svc = t.core.services.get("previews") as PreviewsService;
   const op = svc.refreshTemplate(await t.core.registry.get(instanceId), { name: "acme", repo }, "admin");
