@@ -49,6 +49,20 @@ const viaProxy = (name: string, path: string, init: RequestInit = {}) =>
     redirect: "manual",
   });
 
+/** Sends `msg` once the socket opens; the first message back (the stand-in echoes), then closes. */
+async function echoOf(ws: WebSocket, msg: string): Promise<string> {
+  try {
+    return await new Promise<string>((resolve, reject) => {
+      ws.onopen = () => ws.send(msg);
+      ws.onmessage = (e) => resolve(String(e.data));
+      ws.onerror = () => reject(new Error("websocket failed"));
+      setTimeout(() => reject(new Error("no echo")), 10_000);
+    });
+  } finally {
+    ws.close();
+  }
+}
+
 async function dbExists(name: string): Promise<boolean> {
   const pg = await getPg();
   return (
@@ -146,14 +160,7 @@ describe("a preview", () => {
     const ws = new WebSocket(`${t.url.replace("http", "ws")}/websocket`, {
       headers: { Host: `feat.${DOMAIN}` },
     } as never);
-    const echoed = await new Promise<string>((resolve, reject) => {
-      ws.onopen = () => ws.send("ping from the bus");
-      ws.onmessage = (e) => resolve(String(e.data));
-      ws.onerror = () => reject(new Error("websocket failed"));
-      setTimeout(() => reject(new Error("no echo")), 10_000);
-    });
-    ws.close();
-    expect(echoed).toBe("ping from the bus");
+    expect(await echoOf(ws, "ping from the bus")).toBe("ping from the bus");
   }, 30_000);
 
   test("with a certificate for *.<preview domain>, the preview is served over HTTPS (and wss)", async () => {
@@ -246,14 +253,7 @@ describe("a preview", () => {
       headers: { Host: `feat.${DOMAIN}` },
       tls: { ca, serverName: `feat.${DOMAIN}` },
     } as never);
-    const echoed = await new Promise<string>((resolve, reject) => {
-      ws.onopen = () => ws.send("ping over tls");
-      ws.onmessage = (e) => resolve(String(e.data));
-      ws.onerror = () => reject(new Error("wss failed"));
-      setTimeout(() => reject(new Error("no echo")), 10_000);
-    });
-    ws.close();
-    expect(echoed).toBe("ping over tls");
+    expect(await echoOf(ws, "ping over tls")).toBe("ping over tls");
     // Without a certificate the listener goes and URLs say http again.
     await t.admin.post("/settings/previews", { preview_tls_cert: "", preview_tls_key: "" });
     let closed = false;
