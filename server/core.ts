@@ -147,6 +147,7 @@ export class Core {
     this.scheduler.stop();
     this.operations.cancelAll();
     await this.host.stopAll();
+    this.vhosts.closeTls();
     // Managed Odoos live and die with odoodeck (previews, restore tests): none outlives it.
     await this.runtimes.stopAll();
     await this.registry.closeAll();
@@ -224,7 +225,10 @@ export class Core {
       },
       secrets: this.secrets,
       runtimes: this.runtimes,
-      vhosts: { add: (spec) => this.vhosts.add(rec.id, spec) },
+      vhosts: {
+        add: (spec) => this.vhosts.add(rec.id, spec),
+        listenTls: (tls) => this.vhosts.listenTls(rec.id, tls),
+      },
       services: {
         provide: (ref: string | ServiceRef<unknown>, impl: unknown) => {
           const name = typeof ref === "string" ? ref : ref.id;

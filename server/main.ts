@@ -89,7 +89,7 @@ async function serve(flags: Record<string, string | boolean>): Promise<void> {
     server = Bun.serve({
       hostname: config.host,
       port: config.port,
-      ...core.vhosts.serveOptions(app.fetch),
+      ...core.vhosts.serveOptions(app.fetch, config.host),
       idleTimeout: 0,
       maxRequestBodySize: 1024 ** 4,
     });

@@ -3,7 +3,7 @@
  * forensics: the failing step, the init log and the database stay until the user destroys the
  * preview (runboat's users could not diagnose failed builds: their log was gone).
  */
-import { type odoo, toAppError } from "../../server/sdk/index.ts";
+import { odoo, toAppError } from "../../server/sdk/index.ts";
 import { branchModules, checkoutBranch } from "./checkout.ts";
 import { linkTree } from "./filestore.ts";
 import { cloneTemplate, dropDatabase } from "./pg-tools.ts";
@@ -115,7 +115,11 @@ export async function runCreate(
     await o.step("filestore", async () => {
       const to = `${at.data}/filestore/${p.dbName}`;
       if (opts.reset) await side.conn.remove(to, { recursive: true }).catch(() => {});
-      return { method: await linkTree(side.conn, tpl.filestore, to) };
+      const method = await linkTree(side.conn, tpl.filestore, to);
+      // As root, the data_dir (filestore, sessions) goes to the instance's Odoo service user.
+      const owner = await odoo.serviceOwner(side.conn, side.settings.dataDir);
+      await odoo.chownTree(side.conn, at.data, owner);
+      return { method, owner: owner ? `${owner.uid}:${owner.gid}` : "unchanged" };
     });
     const mods = await o.step("checkout", async () => {
       if (!opts.reset) {

@@ -28,6 +28,10 @@ export default definePlugin({
     ctx.publicRoutes(previewHooks(ctx, svc));
     ctx.vhosts.add(host);
     declarePreviewOperations(ctx, svc);
+    // A settings save is audited: the HTTPS listener follows the certificate, port and domain.
+    ctx.events.on("audit.recorded", ({ action }) => {
+      if (action === "settings.update") void svc.tls.apply();
+    });
     ctx.services.provide("previews", svc);
     ctx.jobs.define("expire", {
       title: "Expire previews",
@@ -44,6 +48,8 @@ export default definePlugin({
     const mine = services.get(ctx);
     await mine?.svc.afterRestart();
     await mine?.host.refresh();
+    // Not awaited: the listener opens when odoodeck's own server does, after start().
+    void mine?.svc.tls.apply();
     if (!(await ctx.jobs.schedules({ job: "expire" })).length)
       await ctx.jobs.schedule({ job: "expire", cron: "*/10 * * * *" });
   },

@@ -3,7 +3,14 @@ import { AppError } from "../../server/sdk/index.ts";
 
 const NAME = /^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/;
 
+/** Paths under /p/previews that are pages, not previews. */
+const RESERVED = ["templates"];
+
 export function checkName(name: string, what = "preview"): string {
+  if (what === "preview" && RESERVED.includes(name))
+    throw new AppError("E_VALIDATION", `"${name}" cannot be a preview name: a page has that path`, {
+      hint: "Pick another name, e.g. pr-42 or feature-sale",
+    });
   if (!NAME.test(name))
     throw new AppError("E_VALIDATION", `"${name}" cannot be a ${what} name`, {
       hint: "Lower-case letters, digits and dashes, up to 40, e.g. pr-42 or feature-sale",

@@ -23,6 +23,8 @@ export function previewHost(
       .trim()
       .toLowerCase()
       .replace(/^\.+|\.+$/g, "");
+    // Settings written by other means than the settings page reach the HTTPS listener too.
+    void svc.tls.apply();
   };
   const nameOf = (host: string) =>
     domain && host.endsWith(`.${domain}`) ? host.slice(0, -domain.length - 1) : null;

@@ -2,15 +2,18 @@
 import { Hono } from "hono";
 import { type AppContext, AppError, type Env, masking } from "../../server/sdk/index.ts";
 import { prPreviewName } from "./names.ts";
+import { previewHealth } from "./health.ts";
+import { previewSubPages } from "./preview-routes.tsx";
 import { paths } from "./runner.ts";
 import type { PreviewsService } from "./service.ts";
 import type { PreviewsCtx } from "./settings.ts";
+import { templatePages } from "./template-routes.tsx";
 import { NewPreviewForm, PreviewDetail, PreviewList, previewUrl } from "./views/pages.tsx";
 import { type PrEvent, type Provider, parseEvent, statusRequest, verifySignature } from "./webhooks.ts";
 
-async function urlOf(ctx: PreviewsCtx, name: string): Promise<string | null> {
+async function urlOf(ctx: PreviewsCtx, svc: PreviewsService, name: string): Promise<string | null> {
   const s = await ctx.settings();
-  return previewUrl({ name }, s.preview_domain, !!s.preview_tls_cert);
+  return previewUrl({ name }, s.preview_domain, svc.tls.port());
 }
 
 export function previewPages(ctx: PreviewsCtx, svc: PreviewsService) {
@@ -21,6 +24,10 @@ export function previewPages(ctx: PreviewsCtx, svc: PreviewsService) {
     const who = await ctx.auth.require(c, "operator", p.instanceId);
     return { p, who };
   };
+
+  // Before "/:name": "templates" is a page, not a preview.
+  app.route("/templates", templatePages(ctx, svc));
+  app.route("/", previewSubPages(ctx, svc));
 
   app.get("/", async (c) => {
     const principal = await ctx.auth.require(c, "viewer");
@@ -33,7 +40,10 @@ export function previewPages(ctx: PreviewsCtx, svc: PreviewsService) {
       body: (
         <div>
           <h1>Previews</h1>
-          <PreviewList previews={visible} domain={s.preview_domain} https={!!s.preview_tls_cert} />
+          <PreviewList previews={visible} domain={s.preview_domain} httpsPort={svc.tls.port()} />
+          <p>
+            <a href="/p/previews/templates">Templates</a> previews are cloned from
+          </p>
           <h2>New preview</h2>
           <NewPreviewForm templates={await svc.store.templates()} />
         </div>
@@ -66,9 +76,15 @@ export function previewPages(ctx: PreviewsCtx, svc: PreviewsService) {
       body: (
         <PreviewDetail
           p={p}
-          url={await urlOf(ctx, p.name)}
+          url={await urlOf(ctx, svc, p.name)}
           initLog={masking.maskText(initLog.slice(-64 * 1024))}
           canWrite={await ctx.auth.can(who, "operator", p.instanceId)}
+          health={await previewHealth(svc, p)}
+          links={{
+            logs: `/p/previews/${p.name}/logs`,
+            modules: `/p/previews/${p.name}/modules`,
+            mails: ctx.services.get("mailCatcher") ? `/p/mail-catcher/i/${p.instanceId}` : null,
+          }}
         />
       ),
     });
@@ -151,7 +167,7 @@ async function reportStatus(
   const s = await ctx.settings();
   const p = await svc.store.get(name);
   const passed = p?.status === "running" && !!p.smoke?.ok;
-  const url = (await urlOf(ctx, name)) ?? "";
+  const url = (await urlOf(ctx, svc, name)) ?? "";
   const req = statusRequest(provider, s.status_api_base, s.status_api_token, ev, {
     state: passed ? "success" : "failure",
     url,

@@ -12,6 +12,7 @@ import type { PreviewsCtx } from "./settings.ts";
 import { instanceSide } from "./side.ts";
 import { type PreviewRecord, PreviewStore } from "./store.ts";
 import { readyTemplate, startTemplateRefresh } from "./template.ts";
+import { previewTls } from "./tls.ts";
 
 export type PreviewsService = ReturnType<typeof createPreviewsService>;
 
@@ -75,6 +76,7 @@ export function createPreviewsService(ctx: PreviewsCtx) {
     store,
     runtimes,
     get,
+    tls: previewTls(ctx),
 
     refreshTemplate(inst: InstanceHandle, input: { name: string; repo: string | null }, actor: string) {
       checkName(input.name, "template");

@@ -38,8 +38,21 @@ export const previewSettings = {
     help: "Commit statuses are posted here (GitHub, GitLab /api/v4 or Gitea /api/v1)",
   },
   status_api_token: { type: "secret", label: "Provider API token", default: "" },
-  preview_tls_cert: { type: "string", label: "TLS certificate (PEM path)", default: "" },
+  preview_tls_cert: {
+    type: "string",
+    label: "TLS certificate (PEM path)",
+    default: "",
+    help: "A certificate for *.<preview domain> (with its chain), on odoodeck's machine",
+  },
   preview_tls_key: { type: "string", label: "TLS key (PEM path)", default: "" },
+  preview_https_port: {
+    type: "number",
+    label: "HTTPS port of the previews",
+    default: 8443,
+    min: 0,
+    max: 65535,
+    help: "Served with the certificate above; 443 needs root or CAP_NET_BIND_SERVICE",
+  },
 } as const satisfies SettingsSchema;
 
 export type PreviewsCtx = PluginContext<typeof previewSettings>;

@@ -3,7 +3,7 @@
  * from. Built under a temporary name, neutralized and checked, then swapped in: a failed refresh
  * leaves the previous template as it was (a half-made template is never marked ready).
  */
-import { AppError, type InstanceHandle } from "../../server/sdk/index.ts";
+import { AppError, type InstanceHandle, odoo } from "../../server/sdk/index.ts";
 import { linkTree } from "./filestore.ts";
 import { templateDb } from "./names.ts";
 import { type NeutralizeService, neutralizeTemplate } from "./neutralize.ts";
@@ -53,6 +53,8 @@ export function startTemplateRefresh(
             side.settings.filestorePath(inst.dbName!),
             `${dir}/filestore.new`,
           );
+          const owner = await odoo.serviceOwner(side.conn, side.settings.dataDir);
+          await odoo.chownTree(side.conn, `${dir}/filestore.new`, owner);
           return { method };
         });
         const neutral = await o.step("neutralize", () =>

@@ -6,7 +6,8 @@
  * a claimed name, and a plugin never touches Bun.serve itself.
  */
 import type { Server, ServerWebSocket } from "bun";
-import type { VirtualHostSpec } from "../sdk/types.ts";
+import type { VirtualHostSpec, VirtualHostsTls } from "../sdk/types.ts";
+import { TlsListener } from "./vhosts-tls.ts";
 
 /** Hop-by-hop headers (RFC 9110 §7.6.1) are the proxy's own, never forwarded. */
 const HOP = ["connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade"];
@@ -22,6 +23,9 @@ type AppFetch = (req: Request, server: Server<WsData>) => Response | Promise<Res
 
 export class VirtualHosts {
   readonly #specs: Array<VirtualHostSpec & { plugin: string }> = [];
+  /** Known once odoodeck's server is about to listen: HTTPS listeners asked for earlier wait for it. */
+  #serving: { options: ReturnType<VirtualHosts["serveOptions"]>; hostname: string } | null = null;
+  readonly #tls = new Map<string, TlsListener>();
 
   add(plugin: string, spec: VirtualHostSpec): void {
     this.#specs.push({ ...spec, plugin });
@@ -35,8 +39,40 @@ export class VirtualHosts {
     return null;
   }
 
-  /** Bun.serve options: claimed hosts are proxied, everything else goes to `app`. */
-  serveOptions(app: AppFetch) {
+  /**
+   * The plugin's HTTPS listener for the virtual hosts (replacing its previous one; null stops it).
+   * Only claimed hosts are served there: odoodeck's pages and cookies stay on their own listener.
+   */
+  async listenTls(plugin: string, tls: VirtualHostsTls | null): Promise<{ port: number } | null> {
+    const previous = this.#tls.get(plugin);
+    this.#tls.delete(plugin);
+    previous?.close();
+    if (!tls) return null;
+    const listener = new TlsListener(tls);
+    this.#tls.set(plugin, listener);
+    if (this.#serving) listener.open(this.#serving.options, this.#serving.hostname);
+    return listener.ready;
+  }
+
+  /** Stops every HTTPS listener (odoodeck shutting down). */
+  closeTls(): void {
+    for (const l of this.#tls.values()) l.close();
+    this.#tls.clear();
+  }
+
+  /**
+   * Bun.serve options: claimed hosts are proxied, everything else goes to `app`. `hostname` is
+   * where odoodeck listens: HTTPS listeners of the virtual hosts listen there too by default.
+   */
+  serveOptions(app: AppFetch, hostname = "127.0.0.1") {
+    const options = this.#options(app);
+    const tlsOptions = this.#options(() => misdirected());
+    this.#serving = { options: tlsOptions, hostname };
+    for (const l of this.#tls.values()) l.open(tlsOptions, hostname);
+    return options;
+  }
+
+  #options(app: AppFetch) {
     return {
       fetch: async (req: Request, server: Server<WsData>): Promise<Response | undefined> => {
         const spec = this.#specs.length ? await this.match(req) : null;
@@ -86,6 +122,11 @@ export class VirtualHosts {
       },
     };
   }
+}
+
+/** 421: this listener serves only the claimed hosts; odoodeck itself is on its own address. */
+function misdirected(): Response {
+  return new Response("No preview answers to this name here", { status: 421 });
 }
 
 /** Forwards one HTTP request, streaming the body both ways; redirects are the browser's. */

@@ -27,5 +27,6 @@ export {
   type OdooExecutableInput,
   type OdooExecutableLookup,
 } from "../odoo/odoo-executable.ts";
+export { chownTree, serviceOwner, type FileOwner } from "../odoo/file-owner.ts";
 export { addonsPathProblem, checkAddonsPaths, type AddonsPathProblem } from "../odoo/addons-paths.ts";
 /** GET a page of an Odoo from its own server (a port bound to loopback there counts). */

@@ -489,8 +489,34 @@ export interface VirtualHostSpec {
   resolve(req: Request): Promise<{ upstream: string; host?: string } | Response>;
 }
 
+/**
+ * An HTTPS listener for the virtual hosts, on a port of its own (odoodeck's own listener keeps
+ * its scheme), serving the certificate for the names given (SNI, wildcards allowed).
+ * @example
+ * await ctx.vhosts.listenTls({ port: 8443, cert, key, serverNames: ["*.preview.example.com"] });
+ */
+export interface VirtualHostsTls {
+  /** 0: any free port. */
+  port: number;
+  /** Default: the address odoodeck listens on. */
+  hostname?: string;
+  /** PEM contents (not paths): the certificate (chain) and its private key. */
+  cert: string;
+  key: string;
+  /** SNI names the certificate answers for, e.g. "*.preview.example.com". */
+  serverNames: string[];
+}
+
 export interface VirtualHostsApi {
   add(spec: VirtualHostSpec): void;
+  /**
+   * Serves the virtual hosts over HTTPS (null: stops serving them). Replaces the plugin's previous
+   * listener; resolves with the port once it listens, which is when odoodeck's server starts if
+   * called before (from `start`).
+   * @example
+   * const { port } = (await ctx.vhosts.listenTls({ port: 0, cert, key, serverNames: ["*.p.test"] }))!;
+   */
+  listenTls(tls: VirtualHostsTls | null): Promise<{ port: number } | null>;
 }
 
 /**

@@ -4,7 +4,8 @@ import { type Browser, chromium, type Page } from "playwright-core";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
-export async function launchChromium(): Promise<Browser> {
+/** `args`: further Chromium switches, e.g. a host-resolver rule for a wildcard domain. */
+export async function launchChromium(opts: { args?: string[] } = {}): Promise<Browser> {
   if (!existsSync(CHROMIUM))
     throw new Error(
       `${CHROMIUM} not found: install Debian's chromium (apt-get install chromium) to run the browser tests`,
@@ -19,6 +20,7 @@ export async function launchChromium(): Promise<Browser> {
       "--disable-background-networking",
       "--disable-component-update",
       "--disable-sync",
+      ...(opts.args ?? []),
     ],
   });
 }

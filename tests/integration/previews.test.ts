@@ -5,53 +5,39 @@
  * commit status.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createHmac } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { builtinPlugins } from "../../plugins/index.ts";
 import type { PreviewsService } from "../../plugins/previews/service.ts";
-import { previewSettings } from "../../plugins/previews/settings.ts";
-import { writeSettings } from "../../server/plugin-host/settings.ts";
-import { startTestApp, type TestApp } from "../helpers/app.ts";
+import type { TestApp } from "../helpers/app.ts";
 import { getPg } from "../helpers/pg.ts";
-import { odooProcesses, STAND_IN_ODOO } from "../helpers/runtime.ts";
-import { acmeOnDisk } from "./backup-helpers.ts";
+import {
+  dropPreviews,
+  gitIn,
+  PREVIEW_DOMAIN,
+  previewsWithTemplate,
+  previewTestSettings,
+} from "../helpers/previews.ts";
+import { odooProcesses } from "../helpers/runtime.ts";
 
 let t: TestApp;
 let svc: PreviewsService;
 let dir: string;
 let repo: string;
+let acmeData: string;
 let instanceId: number;
-const DOMAIN = "preview.test";
+const DOMAIN = PREVIEW_DOMAIN;
 const calls: Array<{ path: string; auth: string | null; body: any }> = [];
 let provider: ReturnType<typeof Bun.serve>;
 
-const git = (...args: string[]) => {
-  const r = Bun.spawnSync(["git", "-C", repo, ...args], {
-    env: {
-      ...process.env,
-      GIT_AUTHOR_NAME: "t",
-      GIT_AUTHOR_EMAIL: "t@x",
-      GIT_COMMITTER_NAME: "t",
-      GIT_COMMITTER_EMAIL: "t@x",
-    },
-  });
-  if (r.exitCode !== 0) throw new Error(r.stderr.toString());
-  return r.stdout.toString().trim();
-};
+const git = (...args: string[]) => gitIn(repo, ...args);
 
-async function settings(values: Record<string, unknown>) {
-  await writeSettings(t.core.db, t.core.secrets, "previews", previewSettings, {
-    preview_domain: DOMAIN,
-    work_root: join(dir, "previews"),
-    odoo_bin: STAND_IN_ODOO,
-    min_free_disk_mb: 0,
-    min_free_memory_mb: 0,
+function settings(values: Record<string, unknown>) {
+  return previewTestSettings(t, dir, {
     webhook_secret: "s3cret",
     status_api_base: `http://127.0.0.1:${provider.port}/api/v3`,
     status_api_token: "tok",
-    smoke_password: "admin",
     ...values,
   });
 }
@@ -62,6 +48,20 @@ const viaProxy = (name: string, path: string, init: RequestInit = {}) =>
     headers: { ...(init.headers ?? {}), Host: `${name}.${DOMAIN}` },
     redirect: "manual",
   });
+
+/** Sends `msg` once the socket opens; the first message back (the stand-in echoes), then closes. */
+async function echoOf(ws: WebSocket, msg: string): Promise<string> {
+  try {
+    return await new Promise<string>((resolve, reject) => {
+      ws.onopen = () => ws.send(msg);
+      ws.onmessage = (e) => resolve(String(e.data));
+      ws.onerror = () => reject(new Error("websocket failed"));
+      setTimeout(() => reject(new Error("no echo")), 10_000);
+    });
+  } finally {
+    ws.close();
+  }
+}
 
 async function dbExists(name: string): Promise<boolean> {
   const pg = await getPg();
@@ -89,31 +89,18 @@ beforeAll(async () => {
       return Response.json({ id: 1 }, { status: 201 });
     },
   });
-  t = await startTestApp({ plugins: builtinPlugins });
+  ({
+    t,
+    svc,
+    repo,
+    instanceId,
+    acme: { data: acmeData },
+  } = await previewsWithTemplate(dir));
   await settings({});
-  const acme = await acmeOnDisk(dir, "acme");
-  instanceId = await t.addLocalInstance({ name: "acme", confPath: acme.confPath, dbName: acme.db });
-  repo = join(dir, "addons");
-  mkdirSync(join(repo, "preview_mod"), { recursive: true });
-  writeFileSync(
-    join(repo, "preview_mod", "__manifest__.py"),
-    "{'name': 'Preview module', 'depends': ['base']}\n",
-  );
-  git("init", "-q", "-b", "main");
-  git("add", ".");
-  git("commit", "-qm", "first");
-  git("branch", "feature");
-  svc = t.core.services.get("previews") as PreviewsService;
-  const op = svc.refreshTemplate(await t.core.registry.get(instanceId), { name: "acme", repo }, "admin");
-  const snap = await op.done;
-  if (snap.status !== "ok") throw new Error(JSON.stringify(snap.error ?? snap.steps));
 }, 240_000);
 
 afterAll(async () => {
-  for (const p of await svc.store.list()) await svc.destroy(p.name).catch(() => {});
-  const pg = await getPg();
-  await pg.psql("postgres", `ALTER DATABASE acme_tpl IS_TEMPLATE false`).catch(() => {});
-  await pg.dropDb("acme_tpl").catch(() => {});
+  await dropPreviews(svc);
   await t.stop();
   provider.stop(true);
   rmSync(dir, { recursive: true, force: true });
@@ -175,15 +162,113 @@ describe("a preview", () => {
     const ws = new WebSocket(`${t.url.replace("http", "ws")}/websocket`, {
       headers: { Host: `feat.${DOMAIN}` },
     } as never);
-    const echoed = await new Promise<string>((resolve, reject) => {
-      ws.onopen = () => ws.send("ping from the bus");
-      ws.onmessage = (e) => resolve(String(e.data));
-      ws.onerror = () => reject(new Error("websocket failed"));
-      setTimeout(() => reject(new Error("no echo")), 10_000);
-    });
-    ws.close();
-    expect(echoed).toBe("ping from the bus");
+    expect(await echoOf(ws, "ping from the bus")).toBe("ping from the bus");
   }, 30_000);
+
+  test("with a certificate for *.<preview domain>, the preview is served over HTTPS (and wss)", async () => {
+    const tls = join(dir, "tls");
+    mkdirSync(tls);
+    const ssl = (...args: string[]) => {
+      const r = Bun.spawnSync(["openssl", ...args], { cwd: tls });
+      if (r.exitCode !== 0) throw new Error(r.stderr.toString());
+    };
+    ssl(
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-keyout",
+      "ca.key",
+      "-out",
+      "ca.pem",
+      "-days",
+      "2",
+      "-subj",
+      "/CN=odoodeck test CA",
+      "-addext",
+      "basicConstraints=critical,CA:TRUE",
+      "-addext",
+      "keyUsage=keyCertSign",
+    );
+    ssl(
+      "req",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-keyout",
+      "key.pem",
+      "-out",
+      "csr.pem",
+      "-subj",
+      `/CN=*.${DOMAIN}`,
+    );
+    writeFileSync(join(tls, "ext.cnf"), `subjectAltName=DNS:*.${DOMAIN}\n`);
+    ssl(
+      "x509",
+      "-req",
+      "-in",
+      "csr.pem",
+      "-CA",
+      "ca.pem",
+      "-CAkey",
+      "ca.key",
+      "-CAcreateserial",
+      "-out",
+      "cert.pem",
+      "-days",
+      "2",
+      "-extfile",
+      "ext.cnf",
+    );
+    const ca = readFileSync(join(tls, "ca.pem"), "utf8");
+    await t.admin.page("/settings");
+    const saved = await t.admin.post("/settings/previews", {
+      preview_tls_cert: join(tls, "cert.pem"),
+      preview_tls_key: join(tls, "key.pem"),
+      preview_https_port: "0",
+    });
+    expect(saved.status).toBe(200);
+    // The previews page shows the https URL once the listener serves; its port is in it.
+    let url = "";
+    for (let i = 0; i < 50 && !url; i++) {
+      const { html } = await t.admin.page("/p/previews");
+      url = /href="(https:\/\/feat\.preview\.test:\d+\/)"/.exec(html)?.[1] ?? "";
+      if (!url) await Bun.sleep(100);
+    }
+    expect(url).toMatch(/^https:\/\/feat\.preview\.test:\d+\/$/);
+    const port = new URL(url).port;
+    const https = (name: string, path: string) =>
+      fetch(`https://127.0.0.1:${port}${path}`, {
+        headers: { Host: `${name}.${DOMAIN}` },
+        tls: { ca, serverName: `${name}.${DOMAIN}` },
+      } as RequestInit);
+    const res = await https("feat", "/web/login");
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain("oe_login_form");
+    // odoodeck's own pages are not on this listener
+    const deck = await fetch(`https://127.0.0.1:${port}/login`, {
+      tls: { ca, serverName: `x.${DOMAIN}` },
+    } as RequestInit);
+    expect(deck.status).toBe(421);
+    const ws = new WebSocket(`wss://127.0.0.1:${port}/websocket`, {
+      headers: { Host: `feat.${DOMAIN}` },
+      tls: { ca, serverName: `feat.${DOMAIN}` },
+    } as never);
+    expect(await echoOf(ws, "ping over tls")).toBe("ping over tls");
+    // Without a certificate the listener goes and URLs say http again.
+    await t.admin.post("/settings/previews", { preview_tls_cert: "", preview_tls_key: "" });
+    let closed = false;
+    for (let i = 0; i < 50 && !closed; i++) {
+      closed = await https("feat", "/web/login").then(
+        () => false,
+        () => true,
+      );
+      if (!closed) await Bun.sleep(100);
+    }
+    expect(closed).toBe(true);
+    expect((await t.admin.page("/p/previews")).html).toContain(`href="http://feat.${DOMAIN}/"`);
+  }, 60_000);
 
   test("a stopped preview answers a waiting page and wakes on request", async () => {
     await svc.stop("feat");
@@ -212,6 +297,89 @@ describe("a preview", () => {
     expect(snap.status).toBe("ok");
     expect((snap.result as { upgraded: string[] }).upgraded).toEqual(["second_mod"]);
     expect((await svc.store.get("feat"))!.commitSha).toBe(git("rev-parse", "feature"));
+  }, 60_000);
+
+  test("its page shows its health and links to its logs, mails and modules", async () => {
+    const { html } = await t.admin.page("/p/previews/feat");
+    expect(html).toMatch(/class="health">.*\/web\/health answers \(\d+ ms\)/s);
+    expect(html).toMatch(/class="process">running, pid \d+/);
+    const links = [...html.matchAll(/<nav class="actions" id="preview-links">(.*?)<\/nav>/gs)][0][1];
+    const hrefs = [...links.matchAll(/href="([^"]+)"/g)].map((m) => m[1]);
+    expect(hrefs).toEqual([
+      "/p/previews/feat/logs",
+      "/p/previews/feat/modules",
+      `/p/mail-catcher/i/${instanceId}`,
+    ]);
+    const logs = (await t.admin.page(hrefs[0])).html;
+    expect(logs).toMatch(/id="odoo-log">[^<]*Odoo version/);
+    expect(logs).toMatch(/id="init-log">[^<]*module second_mod: installed/);
+    const mods = (await t.admin.page(hrefs[1])).html;
+    expect(mods).toMatch(/data-module="preview_mod">.*?class="state">installed/s);
+    expect(mods).toMatch(/data-module="second_mod">.*?class="state">installed/s);
+    expect((await t.admin.get(hrefs[2])).status).toBe(200);
+    // A stopped preview says so rather than showing a stale health.
+    await svc.stop("feat");
+    expect((await t.admin.page("/p/previews/feat")).html).toContain("not running (stopped)");
+    await svc.wake("feat");
+  }, 30_000);
+
+  test("the templates page makes a template from an instance and refreshes it; a viewer only sees it", async () => {
+    const pg = await getPg();
+    try {
+      const page = await t.admin.page("/p/previews/templates");
+      expect(page.html).toMatch(/data-template="acme">.*?class="report">\d+\/\d+ checks passed/s);
+      const made = await t.admin.post("/p/previews/templates", {
+        name: "acme2",
+        instance: String(instanceId),
+        repo,
+      });
+      expect(made.status).toBe(303);
+      expect(made.headers.get("location")).toMatch(/^\/operations\//);
+      const waitReady = async (after: string | null) => {
+        for (let i = 0; i < 300; i++) {
+          const tpl = await svc.store.template("acme2");
+          if (tpl?.status === "ready" && tpl.refreshedAt !== after) return tpl;
+          if (tpl?.status === "failed") throw new Error(tpl.error ?? "failed");
+          await Bun.sleep(100);
+        }
+        throw new Error("template not ready");
+      };
+      const first = await waitReady(null);
+      expect(await dbExists("acme2_tpl")).toBe(true);
+      const listed = (await t.admin.page("/p/previews/templates")).html;
+      expect(listed).toMatch(/data-template="acme2">.*?badge-ok">ready/s);
+      const refreshed = await t.admin.post("/p/previews/templates/acme2/refresh");
+      expect(refreshed.status).toBe(303);
+      expect((await waitReady(first.refreshedAt)).refreshedAt).not.toBe(first.refreshedAt);
+      const viewer = await t.client("viewer");
+      const seen = (await viewer.page("/p/previews/templates")).html;
+      expect(seen).toContain('data-template="acme2"');
+      expect(seen).not.toContain("Refresh from production");
+      expect(seen).not.toContain('id="template-form"');
+      expect((await viewer.post("/p/previews/templates/acme2/refresh")).status).toBe(403);
+    } finally {
+      await pg.psql("postgres", "ALTER DATABASE acme2_tpl IS_TEMPLATE false").catch(() => {});
+      await pg.dropDb("acme2_tpl").catch(() => {});
+    }
+  }, 60_000);
+
+  test("as root, the preview's data_dir and filestore belong to the instance's Odoo service user", async () => {
+    expect(process.getuid?.()).toBe(0);
+    const chown = (owner: string) => Bun.spawnSync(["chown", "-R", owner, acmeData]);
+    chown("4242:4243"); // the instance's data_dir, as the Odoo service user owns it
+    try {
+      const snap = await created("owned");
+      expect(snap.status).toBe("ok");
+      const data = join((await svc.store.get("owned"))!.workDir, "data");
+      const fs = join(data, "filestore", "p_owned");
+      const sub = join(fs, readdirSync(fs)[0]);
+      const leaf = join(sub, readdirSync(sub)[0]);
+      for (const path of [data, fs, sub, leaf])
+        expect([path, statSync(path).uid, statSync(path).gid]).toEqual([path, 4242, 4243]);
+    } finally {
+      chown("0:0");
+      await svc.destroy("owned").catch(() => {});
+    }
   }, 60_000);
 
   test("a failed smoke gate keeps the failing step, the init log and the database", async () => {

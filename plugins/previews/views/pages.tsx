@@ -1,14 +1,23 @@
 /** The previews list, the new-preview form and a preview's page (steps, smoke, init log). */
 import { ui } from "../../../server/sdk/index.ts";
+import type { PreviewHealth } from "../health.ts";
 import type { PreviewRecord, TemplateRecord } from "../store.ts";
+import { type PreviewLinks, StatusCard } from "./status.tsx";
 
-export function previewUrl(p: Pick<PreviewRecord, "name">, domain: string, https: boolean): string | null {
-  return domain ? `${https ? "https" : "http"}://${p.name}.${domain}/` : null;
+/** `httpsPort`: where previews are served over HTTPS, null when they are not. */
+export function previewUrl(
+  p: Pick<PreviewRecord, "name">,
+  domain: string,
+  httpsPort: number | null,
+): string | null {
+  if (!domain) return null;
+  if (httpsPort == null) return `http://${p.name}.${domain}/`;
+  return `https://${p.name}.${domain}${httpsPort === 443 ? "" : `:${httpsPort}`}/`;
 }
 
 const smokeText = (p: PreviewRecord) => (p.smoke ? (p.smoke.ok ? "passed" : "failed") : "—");
 
-export function PreviewList(props: { previews: PreviewRecord[]; domain: string; https: boolean }) {
+export function PreviewList(props: { previews: PreviewRecord[]; domain: string; httpsPort: number | null }) {
   if (!props.previews.length)
     return <ui.Empty title="No preview yet">Create one from a template with the form below.</ui.Empty>;
   return (
@@ -25,7 +34,7 @@ export function PreviewList(props: { previews: PreviewRecord[]; domain: string; 
       </thead>
       <tbody>
         {props.previews.map((p) => {
-          const url = previewUrl(p, props.domain, props.https);
+          const url = previewUrl(p, props.domain, props.httpsPort);
           return (
             <tr data-preview={p.name}>
               <td>
@@ -68,6 +77,8 @@ export function PreviewDetail(props: {
   url: string | null;
   initLog: string;
   canWrite: boolean;
+  health: PreviewHealth;
+  links: PreviewLinks;
 }) {
   const { p } = props;
   return (
@@ -101,6 +112,7 @@ export function PreviewDetail(props: {
         </dl>
         {p.operationId ? <a href={`/operations/${p.operationId}`}>Steps of the last run</a> : null}
       </ui.Card>
+      <StatusCard p={p} health={props.health} links={props.links} />
       {p.smoke ? (
         <ui.Card title="Smoke gate">
           <ul id="smoke">

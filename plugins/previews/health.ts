@@ -1,0 +1,40 @@
+/**
+ * A preview's health as its status card shows it: is its Odoo process up, does /web/health
+ * answer (and how fast), how long the last start took, when it was last used.
+ */
+import type { PreviewsService } from "./service.ts";
+import type { PreviewRecord } from "./store.ts";
+
+export interface PreviewHealth {
+  process: { state: string; pid: number | null; since: string | null } | null;
+  /** GET /web/health through the preview's own port; null when it does not run. */
+  web: { ok: boolean; status: number | null; ms: number; detail: string } | null;
+  readyMs: number | null;
+}
+
+export async function previewHealth(svc: PreviewsService, p: PreviewRecord): Promise<PreviewHealth> {
+  const rt = svc.runtimes.get(p.name);
+  if (!rt) return { process: null, web: null, readyMs: null };
+  const st = await rt.status().catch(() => null);
+  const process = st ? { state: st.state, pid: st.pid, since: st.since } : null;
+  return {
+    process,
+    web: rt.baseUrl ? await probe(rt.baseUrl) : null,
+    readyMs: rt.lastReady?.readyMs ?? null,
+  };
+}
+
+/** A short timeout: the page must render even when the preview hangs. */
+async function probe(baseUrl: string): Promise<PreviewHealth["web"]> {
+  const t0 = performance.now();
+  try {
+    const res = await fetch(new URL("/web/health", baseUrl), { signal: AbortSignal.timeout(3000) });
+    await res.arrayBuffer();
+    const ms = Math.round(performance.now() - t0);
+    return { ok: res.ok, status: res.status, ms, detail: res.ok ? "answers" : `HTTP ${res.status}` };
+  } catch (e) {
+    const ms = Math.round(performance.now() - t0);
+    const timedOut = (e as Error).name === "TimeoutError";
+    return { ok: false, status: null, ms, detail: timedOut ? "no answer within 3 s" : "refuses connections" };
+  }
+}
