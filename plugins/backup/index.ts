@@ -4,6 +4,7 @@ import { createBackupApi } from "./api.ts";
 import { backupCli } from "./cli.ts";
 import { scheduleProductionByDefault } from "./default-schedule.ts";
 import { defineBackupJobs, defineRestoreTestJob } from "./jobs.ts";
+import { defineStaleRestoreTestJob, type RestoreTestStale } from "./restore-test-stale.ts";
 import { migrations } from "./migrations/index.ts";
 import { registerPitr } from "./pitr/register.tsx";
 import type { PitrService } from "./pitr/service.ts";
@@ -38,6 +39,8 @@ declare module "../../server/sdk/types.ts" {
     "backup.pruned": { instanceId: number; destination: string; name: string; reason: string };
     /** A restore test ended; `status` "ok" | "failed" | "cancelled" (notification rules match it). */
     "backup.restore_test": RestoreTestEvent;
+    /** An instance with backups has no passed restore test within restoreTestStaleDays. */
+    "backup.restore_test_stale": RestoreTestStale;
   }
 }
 
@@ -88,6 +91,7 @@ export default definePlugin({
     scheduleProductionByDefault(ctx);
     ctx.services.provide("backup.api", createBackupApi(ctx, svc));
     defineRestoreTestJob(ctx, restoreTests);
+    defineStaleRestoreTestJob(ctx, svc.store, restoreTests.store);
     declareBackupOperations(ctx, svc, restoreTests);
     pitrOf.set(ctx, registerPitr(ctx, svc));
     ctx.services.provide("backup.restoreTests", restoreTests);

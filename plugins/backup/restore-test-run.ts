@@ -15,6 +15,7 @@ import {
 import { markBadCopy } from "./bad-copy.ts";
 import { resolveDestination } from "./destinations/resolve.ts";
 import { catcherLink } from "./catcher-link.ts";
+import { bootCheck } from "./restore-test-boot.ts";
 import { discardTemp, restoreToTemp, type TempCopy } from "./restore.ts";
 import { databaseExists, maintenanceDb } from "./restore-pg.ts";
 import { targetSide } from "./restore-request.ts";
@@ -105,6 +106,7 @@ export async function runRestoreTest(
   let temp: TempCopy | null = null;
   let release: ((clean: boolean) => Promise<void>) | null = null;
   let failure: AppError | null = null;
+  let bootSeconds: number | null = null;
   try {
     const s = await ctx.settings();
     const actor = (await store.get(testId))?.actor ?? "system";
@@ -249,18 +251,25 @@ export async function runRestoreTest(
       checks.push(await attachmentsCheck(side.conn, db, files, st.signal));
       checks.push(await modulesCheck(db, b.manifest?.odoo?.modules));
       checks.push(
-        neutral.status === "ok"
-          ? await odooStartCheck(side.conn, exe, {
-              confPath: target.confPath,
-              dbName: copy.tempDb!,
-              container: target.container,
-              signal: st.signal,
-            })
-          : {
-              name: "odoo",
-              status: "skipped",
-              message: "skipped: the copy is not neutralized, Odoo is not started on it",
-            },
+        neutral.status === "ok" && exe.found && !target.container
+          ? await bootCheck(ctx, side, exe, { db, instanceId: inst.id, signal: st.signal, log: st.log }).then(
+              (r) => {
+                bootSeconds = r.bootSeconds;
+                return r.check;
+              },
+            )
+          : neutral.status === "ok"
+            ? await odooStartCheck(side.conn, exe, {
+                confPath: target.confPath,
+                dbName: copy.tempDb!,
+                container: target.container,
+                signal: st.signal,
+              })
+            : {
+                name: "odoo",
+                status: "skipped",
+                message: "skipped: the copy is not neutralized, Odoo is not started on it",
+              },
       );
       for (const c of checks)
         st.log(`${c.status === "ok" ? "✓" : c.status === "failed" ? "✗" : "-"} ${c.name}: ${c.message}`);
@@ -308,7 +317,26 @@ export async function runRestoreTest(
     if (o.signal.aborted) await cleanup();
     else await o.step(STEPS.drop, cleanup).catch(() => cleanup());
   }
+  await recordRecovery(store, testId, temp, backup, bootSeconds);
   return finish(deps, testId, inst, target, backup, temp, checks, failure, o.signal.aborted, since(t0));
+}
+
+/**
+ * What a real recovery would cost, measured: RTO = restore + boot until Odoo answered; RPO = the
+ * data the backup misses, now − the moment it was taken. Only when Odoo did boot on the copy.
+ */
+async function recordRecovery(
+  store: RestoreTestStore,
+  testId: number,
+  temp: TempCopy | null,
+  backup: BackupRecord | null,
+  bootSeconds: number | null,
+) {
+  if (!temp || !backup || bootSeconds === null) return;
+  await store.update(testId, {
+    rtoSeconds: round(temp.seconds + bootSeconds),
+    rpoSeconds: round((Date.now() - Date.parse(backup.createdAt)) / 1000),
+  });
 }
 
 async function finish(

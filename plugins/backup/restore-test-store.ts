@@ -29,6 +29,10 @@ export interface RestoreTestRecord {
   scratchDb: string | null;
   restoreSeconds: number | null;
   totalSeconds: number | null;
+  /** Measured recovery time: restore + boot until Odoo answered (null: Odoo was not booted). */
+  rtoSeconds: number | null;
+  /** Data window: the test's time − the backup's time. */
+  rpoSeconds: number | null;
   startedAt: string;
   finishedAt: string | null;
   operationId: string | null;
@@ -52,6 +56,8 @@ function fromRow(r: any): RestoreTestRecord {
     scratchDb: r.scratch_db ?? null,
     restoreSeconds: r.restore_seconds == null ? null : Number(r.restore_seconds),
     totalSeconds: r.total_seconds == null ? null : Number(r.total_seconds),
+    rtoSeconds: r.rto_seconds == null ? null : Number(r.rto_seconds),
+    rpoSeconds: r.rpo_seconds == null ? null : Number(r.rpo_seconds),
     startedAt: r.started_at,
     finishedAt: r.finished_at ?? null,
     operationId: r.operation_id ?? null,
@@ -98,6 +104,8 @@ export class RestoreTestStore {
         | "scratchDb"
         | "restoreSeconds"
         | "totalSeconds"
+        | "rtoSeconds"
+        | "rpoSeconds"
         | "finishedAt"
         | "operationId"
       >
@@ -113,6 +121,8 @@ export class RestoreTestStore {
       scratch_db: p.scratchDb,
       restore_seconds: p.restoreSeconds,
       total_seconds: p.totalSeconds,
+      rto_seconds: p.rtoSeconds,
+      rpo_seconds: p.rpoSeconds,
       finished_at: p.finishedAt,
       operation_id: p.operationId,
     };

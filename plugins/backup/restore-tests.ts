@@ -29,6 +29,10 @@ export interface VerifiedRestore {
   /** Time the restore itself took. */
   seconds: number | null;
   totalSeconds: number | null;
+  /** Measured: restore + boot until Odoo answered; null when Odoo was not booted. */
+  rtoSeconds: number | null;
+  /** The data the backup missed when it was tested: test time − backup time. */
+  rpoSeconds: number | null;
   targetInstanceId: number;
 }
 
@@ -103,6 +107,8 @@ export function createRestoreTests(ctx: PluginContext<BackupSettings>, backups: 
         backupName: r.backupName,
         seconds: r.restoreSeconds,
         totalSeconds: r.totalSeconds,
+        rtoSeconds: r.rtoSeconds,
+        rpoSeconds: r.rpoSeconds,
         targetInstanceId: r.targetInstanceId,
       };
     },
