@@ -1,7 +1,7 @@
 /** The Restore tests page of an instance: last result, run now, the schedule, and the history with every check. */
 import type { InstanceHandle, JobSchedule } from "../../../server/sdk/index.ts";
 import { ui } from "../../../server/sdk/index.ts";
-import type { CheckOutcome, RestoreTestRecord } from "../restore-test-store.ts";
+import type { CheckOutcome, RestoreTestRecord } from "../restore-tests/restore-test-store.ts";
 
 const statusKind = (s: string) =>
   s === "ok" ? "ok" : s === "running" ? "info" : s === "failed" ? "error" : "muted";
