@@ -1,4 +1,4 @@
-import type { Kysely } from "kysely";
+import type { Kysely } from "../../../server/sdk/index.ts";
 
 /** A restore test's measured recovery: RTO (restore + boot until Odoo answered) and RPO, in seconds. */
 export async function up(db: Kysely<any>): Promise<void> {
