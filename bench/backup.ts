@@ -300,7 +300,9 @@ async function main() {
   console.log("| method | wall (s) | peak RSS (MB) | notes |");
   console.log("| --- | ---: | ---: | --- |");
   for (const r of results)
-    console.log(`| ${r.name.replaceAll("|", "\\|")} | ${r.secs.toFixed(1)} | ${r.peakMb.toFixed(0)} | ${r.note} |`);
+    console.log(
+      `| ${r.name.replaceAll("|", "\\|")} | ${r.secs.toFixed(1)} | ${r.peakMb.toFixed(0)} | ${r.note} |`,
+    );
   console.log(`\nrestore ratio (median ours / median hand): ${(oursMed / handMed).toFixed(2)}x`);
   const byName = (prefix: string) => results.find((r) => r.name.startsWith(prefix))!.secs;
   const nativeVsRaw = byName("odoodeck native") / byName("raw pipe");
