@@ -11,8 +11,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { localConnection } from "../tests/helpers/local-connection.ts";
 import { LocalDestination } from "../plugins/backup/destinations/local.ts";
-import { fanOut } from "../plugins/backup/fanout.ts";
-import { produce } from "../plugins/backup/pipeline.ts";
+import { fanOut } from "../plugins/backup/archive/fanout.ts";
+import { produce } from "../plugins/backup/archive/pipeline.ts";
 
 const i = process.argv.indexOf("--sizes");
 const sizes = (i > 0 ? process.argv[i + 1] : "0.25,1,4").split(",").map(Number);

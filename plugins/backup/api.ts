@@ -3,8 +3,8 @@
  */
 import { AppError, type PluginContext, toAppError } from "../../server/sdk/index.ts";
 import { parseDestinationIds, resolveDestinations } from "./destinations/resolve.ts";
-import { neutralizeChoice, sourceOfBackup, targetSide } from "./restore-request.ts";
-import { auditWhenDone, startRestoreOperation } from "./restore-start.ts";
+import { neutralizeChoice, sourceOfBackup, targetSide } from "./restore/restore-request.ts";
+import { auditWhenDone, startRestoreOperation } from "./restore/restore-start.ts";
 import type { BackupService } from "./service.ts";
 import type { BackupSettings } from "./settings.ts";
 import type { BackupApi, BackupOutcome, RestoreOutcome } from "./contract.ts";

@@ -2,27 +2,28 @@ import { Hono } from "hono";
 import { definePlugin, type Env } from "../../server/sdk/index.ts";
 import { createBackupApi } from "./api.ts";
 import { backupCli } from "./cli.ts";
-import { scheduleProductionByDefault } from "./default-schedule.ts";
-import { defineBackupJobs, defineRestoreTestJob } from "./jobs.ts";
+import { scheduleProductionByDefault } from "./create/default-schedule.ts";
+import { defineBackupJobs, defineRestoreTestJob } from "./create/jobs.ts";
+import { defineStaleRestoreTestJob, type RestoreTestStale } from "./restore-tests/restore-test-stale.ts";
 import { migrations } from "./migrations/index.ts";
 import { registerPitr } from "./pitr/register.tsx";
 import type { PitrService } from "./pitr/service.ts";
 import { declareBackupOperations } from "./operations.ts";
-import { backupRoutes } from "./routes.tsx";
-import { NeutralizeReportStore } from "./neutralize-report-store.ts";
-import { neutralizeRoutes } from "./routes-neutralize.tsx";
-import { restoreRoutes } from "./routes-restore.tsx";
-import { RestoreTestStore } from "./restore-test-store.ts";
-import { createRestoreTests, type RestoreTestEvent } from "./restore-tests.ts";
-import { restoreTestRoutes } from "./restore-tests-routes.tsx";
-import { uploadDir } from "./access.ts";
-import { recoverInterruptedBackups } from "./interrupted.ts";
-import { sweepAfterRestart } from "./scratch-sweep.ts";
-import { createNeutralizeService, NEUTRALIZE_SERVICE } from "./neutralize-service.ts";
+import { backupRoutes } from "./http/routes.tsx";
+import { NeutralizeReportStore } from "./neutralize/neutralize-report-store.ts";
+import { neutralizeRoutes } from "./http/routes-neutralize.tsx";
+import { restoreRoutes } from "./http/routes-restore.tsx";
+import { RestoreTestStore } from "./restore-tests/restore-test-store.ts";
+import { createRestoreTests, type RestoreTestEvent } from "./restore-tests/restore-tests.ts";
+import { restoreTestRoutes } from "./http/restore-tests-routes.tsx";
+import { uploadDir } from "./http/access.ts";
+import { recoverInterruptedBackups } from "./create/interrupted.ts";
+import { sweepAfterRestart } from "./restore/scratch-sweep.ts";
+import { createNeutralizeService, NEUTRALIZE_SERVICE } from "./neutralize/neutralize-service.ts";
 import { createBackupService } from "./service.ts";
 import { settings } from "./settings.ts";
 import { BackupStore } from "./store.ts";
-import { keepSweepingUploads } from "./uploads.ts";
+import { keepSweepingUploads } from "./copies/uploads.ts";
 import { BackupCard } from "./views/card.tsx";
 import { OperationNeutralizeReport } from "./views/neutralize-report-view.tsx";
 
@@ -38,6 +39,8 @@ declare module "../../server/sdk/types.ts" {
     "backup.pruned": { instanceId: number; destination: string; name: string; reason: string };
     /** A restore test ended; `status` "ok" | "failed" | "cancelled" (notification rules match it). */
     "backup.restore_test": RestoreTestEvent;
+    /** An instance with backups has no passed restore test within restoreTestStaleDays. */
+    "backup.restore_test_stale": RestoreTestStale;
   }
 }
 
@@ -88,6 +91,7 @@ export default definePlugin({
     scheduleProductionByDefault(ctx);
     ctx.services.provide("backup.api", createBackupApi(ctx, svc));
     defineRestoreTestJob(ctx, restoreTests);
+    defineStaleRestoreTestJob(ctx, svc.store, restoreTests.store);
     declareBackupOperations(ctx, svc, restoreTests);
     pitrOf.set(ctx, registerPitr(ctx, svc));
     ctx.services.provide("backup.restoreTests", restoreTests);

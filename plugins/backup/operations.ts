@@ -3,7 +3,7 @@
  * executor (role, instance, input, audit). They call the same service as the pages.
  */
 import { AppError, defineOperation, type PluginContext, z } from "../../server/sdk/index.ts";
-import type { RestoreTests } from "./restore-tests.ts";
+import type { RestoreTests } from "./restore-tests/restore-tests.ts";
 import type { BackupService } from "./service.ts";
 import type { BackupSettings } from "./settings.ts";
 

@@ -2,12 +2,12 @@
 import { join } from "node:path";
 import type { PluginContext } from "../../server/sdk/index.ts";
 import { AppError } from "../../server/sdk/index.ts";
-import { startBackup } from "./backup.ts";
+import { startBackup } from "./create/backup.ts";
 import { parseDestinationIds, resolveDestination, resolveDestinations } from "./destinations/resolve.ts";
-import { type BackupFormat, type BackupScope, FORMATS, SCOPES } from "./format.ts";
+import { type BackupFormat, type BackupScope, FORMATS, SCOPES } from "./archive/format.ts";
 import type { BackupSettings } from "./settings.ts";
 import { type BackupRecord, BackupStore, isVerified } from "./store.ts";
-import { corruptError, verifyBackup } from "./verify.ts";
+import { corruptError, verifyBackup } from "./copies/verify.ts";
 
 export interface CreateInput {
   scope?: string;

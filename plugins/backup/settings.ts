@@ -61,11 +61,18 @@ export const settings = {
     min: 1,
     help: "Uploaded backups older than this are deleted (their uploader can delete them sooner)",
   },
+  restoreTestStaleDays: {
+    type: "number",
+    label: "Restore tests stale after (days)",
+    default: 8,
+    min: 1,
+    help: "Alert (backup.restore_test_stale) when an instance with backups has no passed restore test this old",
+  },
   restoreTestOdooBin: {
     type: "string",
     label: "odoo-bin for restore tests",
     default: "",
-    help: "Path on the restore-test target; empty: next to its addons_path, then odoo-bin on PATH. Used to start Odoo once on the scratch copy (--stop-after-init); skipped when none is found",
+    help: "Path on the restore-test target; empty: next to its addons_path, then odoo-bin on PATH. Used to boot Odoo on the scratch copy (health, sign-in, measured RTO); skipped when none is found",
   },
 } satisfies SettingsSchema;
 

@@ -1,7 +1,7 @@
 /** Backup records (`backup_backups`): one row per attempt, with each destination's own status. */
 import type { Kysely } from "kysely";
 import { processOwner } from "../../server/sdk/index.ts";
-import type { BackupFormat, BackupManifest, BackupScope } from "./format.ts";
+import type { BackupFormat, BackupManifest, BackupScope } from "./archive/format.ts";
 
 /** `interrupted`: odoodeck stopped while it was running (set at the next start). */
 export type BackupStatus = "running" | "ok" | "failed" | "cancelled" | "interrupted";

@@ -34,6 +34,7 @@ export const SUGGESTED_EVENTS = [
   "operation.finished",
   "job.finished",
   "backup.overdue",
+  "backup.restore_test_stale",
   "health.changed",
   "instance.added",
   "instance.removed",

@@ -1,10 +1,10 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { neutralizeDatabase } from "../../plugins/backup/neutralize.ts";
-import { verifyNeutralization } from "../../plugins/backup/neutralize-verify.ts";
-import { restoreToNewDatabase } from "../../plugins/backup/restore.ts";
-import { type RestoreEnv, restoreEnv, testDir } from "../../plugins/backup/restore-test-helpers.ts";
+import { neutralizeDatabase } from "../../plugins/backup/neutralize/neutralize.ts";
+import { verifyNeutralization } from "../../plugins/backup/neutralize/neutralize-verify.ts";
+import { restoreToNewDatabase } from "../../plugins/backup/restore/restore.ts";
+import { type RestoreEnv, restoreEnv, testDir } from "../../plugins/backup/tests/restore-test-helpers.ts";
 import { FIXTURES } from "../helpers/fixtures.ts";
 import { fixtureDb } from "../helpers/pg.ts";
 

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import backupPlugin from "../../plugins/backup/index.ts";
-import { liveFixture, type RestoreEnv, restoreEnv } from "../../plugins/backup/restore-test-helpers.ts";
+import { liveFixture, type RestoreEnv, restoreEnv } from "../../plugins/backup/tests/restore-test-helpers.ts";
 import { startTestApp, type TestApp } from "../helpers/app.ts";
 import { FIXTURES } from "../helpers/fixtures.ts";
 

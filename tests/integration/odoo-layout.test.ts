@@ -6,11 +6,14 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { neutralizeDatabase } from "../../plugins/backup/neutralize.ts";
-import { checkNeutralization, verifyNeutralization } from "../../plugins/backup/neutralize-verify.ts";
-import { restoreToNewDatabase } from "../../plugins/backup/restore.ts";
-import { type RestoreEnv, restoreEnv, testDir } from "../../plugins/backup/restore-test-helpers.ts";
-import { odooStartCheck } from "../../plugins/backup/restore-test-checks.ts";
+import { neutralizeDatabase } from "../../plugins/backup/neutralize/neutralize.ts";
+import {
+  checkNeutralization,
+  verifyNeutralization,
+} from "../../plugins/backup/neutralize/neutralize-verify.ts";
+import { restoreToNewDatabase } from "../../plugins/backup/restore/restore.ts";
+import { type RestoreEnv, restoreEnv, testDir } from "../../plugins/backup/tests/restore-test-helpers.ts";
+import { odooStartCheck } from "../../plugins/backup/restore-tests/restore-test-checks.ts";
 import { scanOdooAddons } from "../../plugins/modules/scan/addons-scan.ts";
 import { addonsRoots, findModuleFile } from "../../server/odoo/addons-roots.ts";
 import { resolveOdooExecutable } from "../../server/odoo/odoo-executable.ts";

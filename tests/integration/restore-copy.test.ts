@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
-import { copyDatabase } from "../../plugins/backup/copy.ts";
-import { liveFixture, type RestoreEnv, restoreEnv } from "../../plugins/backup/restore-test-helpers.ts";
-import { listFiles } from "../../plugins/backup/restore-verify.ts";
+import { copyDatabase } from "../../plugins/backup/restore/copy.ts";
+import { liveFixture, type RestoreEnv, restoreEnv } from "../../plugins/backup/tests/restore-test-helpers.ts";
+import { listFiles } from "../../plugins/backup/restore/restore-verify.ts";
 import { localConnection } from "../helpers/local-connection.ts";
 
 let env: RestoreEnv;

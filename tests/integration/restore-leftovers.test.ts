@@ -10,9 +10,9 @@ import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "
 import { existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import backupPlugin from "../../plugins/backup/index.ts";
-import { compactStamp, fitName } from "../../plugins/backup/restore-pg.ts";
-import { targetSide } from "../../plugins/backup/restore-request.ts";
-import { sweepInstance } from "../../plugins/backup/scratch-sweep.ts";
+import { compactStamp, fitName } from "../../plugins/backup/restore/restore-pg.ts";
+import { targetSide } from "../../plugins/backup/restore/restore-request.ts";
+import { sweepInstance } from "../../plugins/backup/restore/scratch-sweep.ts";
 import { loadConfig } from "../../server/config.ts";
 import { Core } from "../../server/core.ts";
 import type { PluginContext } from "../../server/sdk/index.ts";

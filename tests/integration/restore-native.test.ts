@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import { cpSync, existsSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { restoreToNewDatabase, restoreToTemp } from "../../plugins/backup/restore.ts";
-import { finishRestore } from "../../plugins/backup/restore-finish.ts";
+import { restoreToNewDatabase, restoreToTemp } from "../../plugins/backup/restore/restore.ts";
+import { finishRestore } from "../../plugins/backup/restore/restore-finish.ts";
 import {
   codeOf,
   databasesLike,
@@ -11,9 +11,9 @@ import {
   type RestoreEnv,
   restoreEnv,
   testDir,
-} from "../../plugins/backup/restore-test-helpers.ts";
-import { listFiles } from "../../plugins/backup/restore-verify.ts";
-import { dropRollback, listRollbacks } from "../../plugins/backup/swap.ts";
+} from "../../plugins/backup/tests/restore-test-helpers.ts";
+import { listFiles } from "../../plugins/backup/restore/restore-verify.ts";
+import { dropRollback, listRollbacks } from "../../plugins/backup/restore/swap.ts";
 
 let env: RestoreEnv;
 /** A native backup of acme_staging (46 modules), the source of every test here. */

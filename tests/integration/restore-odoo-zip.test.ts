@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import { copyFileSync, existsSync, readdirSync, statSync, truncateSync } from "node:fs";
 import { join } from "node:path";
-import { restoreToNewDatabase } from "../../plugins/backup/restore.ts";
+import { restoreToNewDatabase } from "../../plugins/backup/restore/restore.ts";
 import {
   codeOf,
   databasesLike,
@@ -9,8 +9,8 @@ import {
   type RestoreEnv,
   restoreEnv,
   testDir,
-} from "../../plugins/backup/restore-test-helpers.ts";
-import { listFiles } from "../../plugins/backup/restore-verify.ts";
+} from "../../plugins/backup/tests/restore-test-helpers.ts";
+import { listFiles } from "../../plugins/backup/restore/restore-verify.ts";
 import { SshConnection } from "../../server/connections/ssh.ts";
 import { FIXTURES } from "../helpers/fixtures.ts";
 import { getSshd } from "../helpers/sshd.ts";

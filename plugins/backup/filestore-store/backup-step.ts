@@ -5,7 +5,7 @@
 import { createHash } from "node:crypto";
 import type { Connection } from "../../../server/sdk/index.ts";
 import type { Destination } from "../destinations/types.ts";
-import type { ManifestPart } from "../format.ts";
+import type { ManifestPart } from "../archive/format.ts";
 import { indexJson, PART_FILESTORE_INDEX } from "./layout.ts";
 import { scanFilestore } from "./scan.ts";
 import { uploadMissing } from "./upload.ts";

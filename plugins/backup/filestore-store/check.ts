@@ -4,7 +4,7 @@
  */
 import { toAppError } from "../../../server/sdk/index.ts";
 import type { Destination } from "../destinations/types.ts";
-import { digest, sha256File } from "../fanout.ts";
+import { digest, sha256File } from "../archive/fanout.ts";
 import { objectRel } from "./layout.ts";
 import { listObjects } from "./listing.ts";
 import { readIndexAt } from "./read-index.ts";

@@ -4,7 +4,7 @@
  * rest, including temporary names left by an interrupted upload. A backup whose manifest or index
  * cannot be read stops the sweep: unsure what it references, nothing is deleted.
  */
-import { parseBackupName } from "../format.ts";
+import { parseBackupName } from "../archive/format.ts";
 import type { Destination } from "../destinations/types.ts";
 import { AGE_SUFFIX } from "../encryption/age.ts";
 import { EncryptedDestination } from "../encryption/encrypted-destination.ts";

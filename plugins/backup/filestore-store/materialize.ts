@@ -13,9 +13,9 @@ import { Readable } from "node:stream";
 import { createHash } from "node:crypto";
 import type { Connection } from "../../../server/sdk/index.ts";
 import { AppError } from "../../../server/sdk/index.ts";
-import { sha256File } from "../fanout.ts";
-import { runTool } from "../restore-pg.ts";
-import { tarStream } from "../tar-writer.ts";
+import { sha256File } from "../archive/fanout.ts";
+import { runTool } from "../restore/restore-pg.ts";
+import { tarStream } from "../archive/tar-writer.ts";
 import { type FilestoreIndex, objectRel } from "./layout.ts";
 
 const corrupt = (sha: string, why: string) =>

@@ -1,7 +1,7 @@
 /** A CAS backup's index and manifest flag, read at a destination. */
 import { AppError } from "../../../server/sdk/index.ts";
 import type { Destination } from "../destinations/types.ts";
-import { type BackupManifest, MANIFEST_FILE, validateManifest } from "../format.ts";
+import { type BackupManifest, MANIFEST_FILE, validateManifest } from "../archive/format.ts";
 import { type FilestoreIndex, PART_FILESTORE_INDEX, parseIndex } from "./layout.ts";
 
 /** True when the manifest says the filestore is in the destination's object store. */

@@ -9,9 +9,9 @@ import { createHash } from "node:crypto";
 import type { Connection } from "../../../server/sdk/index.ts";
 import { AppError, toAppError } from "../../../server/sdk/index.ts";
 import type { Destination } from "../destinations/types.ts";
-import { fanOut } from "../fanout.ts";
-import { produce } from "../pipeline.ts";
-import { readTar } from "../tar-reader.ts";
+import { fanOut } from "../archive/fanout.ts";
+import { produce } from "../archive/pipeline.ts";
+import { readTar } from "../archive/tar-reader.ts";
 import { type IndexEntry, objectRel } from "./layout.ts";
 import { listObjects } from "./listing.ts";
 

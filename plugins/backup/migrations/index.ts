@@ -4,6 +4,7 @@ import * as m003 from "./003-scratch-claims.ts";
 import * as m004 from "./004-neutralize-reports.ts";
 import * as m005 from "./005-backup-owner.ts";
 import * as m006 from "./006-uploads.ts";
+import * as m007 from "./007-restore-test-recovery.ts";
 
 export const migrations = {
   "001-backups": m001,
@@ -12,4 +13,5 @@ export const migrations = {
   "004-neutralize-reports": m004,
   "005-backup-owner": m005,
   "006-uploads": m006,
+  "007-restore-test-recovery": m007,
 };

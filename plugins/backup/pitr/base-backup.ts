@@ -6,8 +6,8 @@
  */
 import { readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { PgTarget } from "../restore-pg.ts";
-import { compactStamp } from "../restore-pg.ts";
+import type { PgTarget } from "../restore/restore-pg.ts";
+import { compactStamp } from "../restore/restore-pg.ts";
 import { asClusterUser, clusterDir, pgBin, replicationArgs, runLocal, toolEnv } from "./tools.ts";
 
 export interface BaseBackup {

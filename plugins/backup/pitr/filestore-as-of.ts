@@ -6,9 +6,9 @@
  */
 import { existsSync } from "node:fs";
 import type { Connection } from "../../../server/sdk/index.ts";
-import { PART_FILESTORE } from "../format.ts";
-import { extractTarZst } from "../restore-files.ts";
-import { localCopy } from "../restore-staging.ts";
+import { PART_FILESTORE } from "../archive/format.ts";
+import { extractTarZst } from "../restore/restore-files.ts";
+import { localCopy } from "../restore/restore-staging.ts";
 import type { BackupRecord } from "../store.ts";
 
 export interface FilestorePick {

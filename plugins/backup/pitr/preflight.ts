@@ -4,7 +4,7 @@
  * user's cluster is never altered: a refusal says which SQL or pg_hba.conf line would fix it.
  */
 import { AppError } from "../../../server/sdk/index.ts";
-import type { PgTarget } from "../restore-pg.ts";
+import type { PgTarget } from "../restore/restore-pg.ts";
 import { pgBin, replicationArgs, runLocal, toolEnv } from "./tools.ts";
 
 export interface ReplicationInfo {

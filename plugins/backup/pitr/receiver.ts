@@ -6,8 +6,8 @@
  * instance's commits. It runs under the backup plugin's lifeline watchdog, so it dies with
  * odoodeck (even on kill -9) instead of lingering as an orphan; crashes restart it with back-off.
  */
-import type { PgTarget } from "../restore-pg.ts";
-import { withLifeline } from "../lifeline.ts";
+import type { PgTarget } from "../restore/restore-pg.ts";
+import { withLifeline } from "../archive/lifeline.ts";
 import { asClusterUser, kill, pgBin, replicationArgs, runLocal, toolEnv } from "./tools.ts";
 
 export interface ReceiverOptions {

@@ -5,7 +5,7 @@
  * and a card line with the recoverable window.
  */
 import { AppError, defineOperation, type PluginContext, ui, z } from "../../../server/sdk/index.ts";
-import { neutralizeChoice, targetSide, checkNewDbName } from "../restore-request.ts";
+import { neutralizeChoice, targetSide, checkNewDbName } from "../restore/restore-request.ts";
 import type { BackupService } from "../service.ts";
 import type { BackupSettings } from "../settings.ts";
 import type { ArchiveHealth } from "./health.ts";

@@ -6,7 +6,7 @@
  */
 import { existsSync } from "node:fs";
 import { AppError } from "../../../server/sdk/index.ts";
-import { pgEnv, type PgTarget, toolFailed } from "../restore-pg.ts";
+import { pgEnv, type PgTarget, toolFailed } from "../restore/restore-pg.ts";
 
 /** Newest installed PostgreSQL binaries at or above `major` (Debian's layout), else PATH. */
 export function pgBin(tool: string, major = 15): string {

@@ -1,8 +1,8 @@
 import type { Child } from "hono/jsx";
 import type { InstanceHandle, JobSchedule } from "../../../server/sdk/index.ts";
 import { ui } from "../../../server/sdk/index.ts";
-import { safeSegment } from "../format.ts";
-import type { RetentionPlan } from "../retention.ts";
+import { safeSegment } from "../archive/format.ts";
+import type { RetentionPlan } from "../copies/retention.ts";
 import { type BackupRecord, isVerified } from "../store.ts";
 
 export function StatusBadge(props: { b: BackupRecord }) {

@@ -1,7 +1,7 @@
 import type { InstanceHandle } from "../../../server/sdk/index.ts";
 import { ui } from "../../../server/sdk/index.ts";
-import type { NeutralizeReportStore } from "../neutralize-report-store.ts";
-import type { RestoreTestStore } from "../restore-test-store.ts";
+import type { NeutralizeReportStore } from "../neutralize/neutralize-report-store.ts";
+import type { RestoreTestStore } from "../restore-tests/restore-test-store.ts";
 import type { BackupService } from "../service.ts";
 import { isVerified } from "../store.ts";
 import { NeutralizeSummary } from "./neutralize-report-view.tsx";

@@ -1,8 +1,8 @@
 import type { Child } from "hono/jsx";
 import type { InstanceHandle, OperationSnapshot } from "../../../server/sdk/index.ts";
 import { ui } from "../../../server/sdk/index.ts";
-import type { NeutralizeLine } from "../neutralize-report.ts";
-import { countLines, type NeutralizeRecord } from "../neutralize-report-store.ts";
+import type { NeutralizeLine } from "../neutralize/neutralize-report.ts";
+import { countLines, type NeutralizeRecord } from "../neutralize/neutralize-report-store.ts";
 
 const badge = { "as Odoo": "ok", "stricter than Odoo": "info", warning: "warn" } as const;
 

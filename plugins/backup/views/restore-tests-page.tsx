@@ -1,7 +1,7 @@
 /** The Restore tests page of an instance: last result, run now, the schedule, and the history with every check. */
 import type { InstanceHandle, JobSchedule } from "../../../server/sdk/index.ts";
 import { ui } from "../../../server/sdk/index.ts";
-import type { CheckOutcome, RestoreTestRecord } from "../restore-test-store.ts";
+import type { CheckOutcome, RestoreTestRecord } from "../restore-tests/restore-test-store.ts";
 
 const statusKind = (s: string) =>
   s === "ok" ? "ok" : s === "running" ? "info" : s === "failed" ? "error" : "muted";
@@ -33,6 +33,9 @@ function failureGist(t: RestoreTestRecord): string {
   return text.length > 160 ? `${text.slice(0, 157)}…` : text;
 }
 
+/** Minutes with one decimal: a recovery objective is read in minutes. */
+const minutes = (s: number) => `${(s / 60).toFixed(1)} min`;
+
 /** "Last verified restore: 3 hours ago (backup X, restored in 42 s)", "never", then "FAILED: why". */
 export function RestoreTestLine(props: { lastOk: RestoreTestRecord | null; last: RestoreTestRecord | null }) {
   const { lastOk, last } = props;
@@ -44,6 +47,12 @@ export function RestoreTestLine(props: { lastOk: RestoreTestRecord | null; last:
         <>
           <ui.Time at={lastOk.finishedAt ?? lastOk.startedAt} /> (backup <code>{lastOk.backupName}</code>,
           restored in {secs(lastOk.restoreSeconds)})
+          {lastOk.rtoSeconds !== null && lastOk.rpoSeconds !== null ? (
+            <span class="recovery-figures">
+              {" "}
+              · RTO {minutes(lastOk.rtoSeconds)}, RPO {minutes(lastOk.rpoSeconds)}
+            </span>
+          ) : null}
         </>
       ) : (
         <ui.Badge kind="warn">never</ui.Badge>

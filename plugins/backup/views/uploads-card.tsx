@@ -1,6 +1,6 @@
 /** The user's uploaded backups (an admin sees everyone's): path to restore from, and delete. */
 import { ui } from "../../../server/sdk/index.ts";
-import type { UploadRecord } from "../uploads.ts";
+import type { UploadRecord } from "../copies/uploads.ts";
 
 export function UploadsCard(props: { uploads: UploadRecord[]; names: Map<number, string>; ttlDays: number }) {
   return (

@@ -1,0 +1,208 @@
+import { Hono } from "hono";
+import { type AppContext, AppError, type Env, ok, type PluginContext } from "../../../server/sdk/index.ts";
+import { backupFor, instanceFor } from "./access.ts";
+import { parseDestinationIds, resolveDestination } from "../destinations/resolve.ts";
+import { downloadResponse } from "../copies/download.ts";
+import { planRetention } from "../copies/retention.ts";
+import type { BackupService } from "../service.ts";
+import type { BackupSettings } from "../settings.ts";
+import { type BackupRecord, isVerified } from "../store.ts";
+import { DEFAULT_BACKUP_CRON } from "../create/default-schedule.ts";
+import { NeutralizeReportStore } from "../neutralize/neutralize-report-store.ts";
+import { RestoreTestStore } from "../restore-tests/restore-test-store.ts";
+import { BackupsPage, type DestinationChoice } from "../views/backups-page.tsx";
+import { NeutralizedDatabases } from "../views/neutralize-report-view.tsx";
+import { RestoreTestLine } from "../views/restore-tests-page.tsx";
+
+type Ctx = PluginContext<BackupSettings>;
+
+const idParam = (c: AppContext, name: string): number => {
+  const id = Number(c.req.param(name));
+  if (!Number.isInteger(id) || id <= 0) throw new AppError("E_VALIDATION", `Invalid ${name} id`);
+  return id;
+};
+
+export async function retentionPlan(ctx: Ctx, backups: BackupRecord[]) {
+  const s = await ctx.settings();
+  const good = backups.filter((b) => b.status === "ok");
+  return planRetention(
+    good,
+    { daily: s.keepDaily, weekly: s.keepWeekly, monthly: s.keepMonthly, keepMin: 1 },
+    new Date(),
+    isVerified,
+  );
+}
+
+/** What the backup form offers: this machine, S3 when configured, and the servers of instances. */
+async function destinationChoices(
+  ctx: Ctx,
+  s: Awaited<ReturnType<Ctx["settings"]>>,
+): Promise<DestinationChoice[]> {
+  const out: DestinationChoice[] = [
+    { id: "local", label: `This machine (${s.localDir || "the data folder's backups/"})` },
+  ];
+  if (s.s3Endpoint && s.s3Bucket) out.push({ id: "s3", label: `S3 bucket ${s.s3Bucket}` });
+  const seen = new Set<number>();
+  for (const i of await ctx.instances.list()) {
+    if (seen.has(i.serverId) || i.serverKind === "local") continue;
+    seen.add(i.serverId);
+    out.push({ id: `server:${i.id}`, label: `Server ${i.serverName} (${s.serverDir})` });
+  }
+  return out;
+}
+
+export function backupRoutes(ctx: Ctx, svc: BackupService) {
+  const pages = new Hono<Env>();
+  const api = new Hono<Env>();
+
+  const getBackup = (c: AppContext, role: "viewer" | "operator") =>
+    backupFor(ctx, c, idParam(c, "backup"), role);
+
+  async function create(c: AppContext, body: Record<string, unknown>) {
+    const id = idParam(c, "instance");
+    const { inst, p } = await instanceFor(ctx, c, id, "operator");
+    const input = {
+      scope: String(body.scope ?? ""),
+      format: String(body.format ?? ""),
+      destinations: body.destinations as string | string[] | undefined,
+    };
+    try {
+      const r = await svc.create(id, input, p.username);
+      await ctx.audit(c, {
+        action: "backup.create",
+        target: r.name,
+        instanceId: id,
+        result: "ok",
+        details: {
+          scope: input.scope || "full",
+          format: input.format || "native",
+          operationId: r.operationId,
+        },
+      });
+      return r;
+    } catch (e) {
+      await ctx.audit(c, {
+        action: "backup.create",
+        target: inst.name,
+        instanceId: id,
+        result: "error",
+        details: { error: (e as Error).message },
+      });
+      throw e;
+    }
+  }
+
+  async function verify(c: AppContext) {
+    const { b, p } = await getBackup(c, "operator");
+    const r = await svc.verify(b.id, p.username);
+    await ctx.audit(c, {
+      action: "backup.verify",
+      target: b.name,
+      instanceId: b.instanceId,
+      result: "ok",
+      details: { operationId: r.operationId },
+    });
+    return r;
+  }
+
+  pages.get("/i/:instance/backups", async (c) => {
+    const id = idParam(c, "instance");
+    const { inst, p } = await instanceFor(ctx, c, id, "viewer");
+    const backups = await svc.store.list(id);
+    const canRun = await ctx.auth.can(p, "operator", id);
+    const s = await ctx.settings();
+    const [schedule] = await ctx.jobs.schedules({ job: "backup.scheduled", instanceId: id });
+    const tests = new RestoreTestStore(ctx.db);
+    return ctx.views.page(c, {
+      title: `Backups · ${inst.name}`,
+      instanceId: id,
+      body: (
+        <>
+          <BackupsPage
+            inst={inst}
+            backups={backups}
+            canRun={canRun}
+            destinations={await destinationChoices(ctx, s)}
+            defaultDestinations={parseDestinationIds(s.defaultDestinations)}
+            plan={await retentionPlan(ctx, backups)}
+            schedule={schedule ?? null}
+            keep={{ daily: s.keepDaily, weekly: s.keepWeekly, monthly: s.keepMonthly }}
+            restoreLine={
+              <RestoreTestLine lastOk={await tests.lastOk(id)} last={await tests.lastFinished(id)} />
+            }
+          />
+          <NeutralizedDatabases records={await new NeutralizeReportStore(ctx.db).list(id)} />
+        </>
+      ),
+    });
+  });
+  pages.post("/i/:instance/schedule", async (c) => {
+    const id = idParam(c, "instance");
+    await ctx.auth.require(c, "operator", id);
+    const inst = await ctx.instances.get(id);
+    const [existing] = await ctx.jobs.schedules({ job: "backup.scheduled", instanceId: id });
+    if (!existing) {
+      await ctx.jobs.schedule({
+        job: "backup.scheduled",
+        instanceId: id,
+        cron: DEFAULT_BACKUP_CRON,
+        params: { scope: "full", format: "native", prune: true },
+      });
+      await ctx.audit(c, { action: "backup.schedule", target: inst.name, instanceId: id, result: "ok" });
+    }
+    return c.redirect(`/p/backup/i/${id}/backups`, 303);
+  });
+  pages.post("/i/:instance/backups", async (c) => {
+    // The destinations are checkboxes: one value or several.
+    const body = await c.req.parseBody({ all: true });
+    const one = (v: unknown) => (Array.isArray(v) ? v[0] : v);
+    const r = await create(c, {
+      scope: one(body.scope),
+      format: one(body.format),
+      destinations: [body.destinations ?? []].flat().map(String),
+    });
+    return c.redirect(`/operations/${r.operationId}`, 303);
+  });
+  pages.post("/backups/:backup/verify", async (c) =>
+    c.redirect(`/operations/${(await verify(c)).operationId}`, 303),
+  );
+  pages.get("/backups/:backup/download", async (c) => {
+    const { b } = await getBackup(c, "operator"); // a dump holds every secret of the database
+    await ctx.audit(c, { action: "backup.download", target: b.name, instanceId: b.instanceId, result: "ok" });
+    return downloadResponse(b, (d) => resolveDestination(ctx, d));
+  });
+
+  api.get("/instances/:instance/backups", async (c) => {
+    const id = idParam(c, "instance");
+    await instanceFor(ctx, c, id, "viewer");
+    return ok(c, { backups: await svc.store.list(id) });
+  });
+  api.post("/instances/:instance/backups", async (c) => {
+    const body = (await c.req.json().catch(() => ({}))) as Record<string, unknown>;
+    const r = await create(c, body);
+    if (body.wait) return ok(c, { operationId: r.operationId, backup: await r.done });
+    r.done.catch(() => {});
+    return ok(c, { operationId: r.operationId, backupId: r.backupId, name: r.name });
+  });
+  api.get("/backups/:backup", async (c) => ok(c, { backup: (await getBackup(c, "viewer")).b }));
+  api.post("/backups/:backup/verify", async (c) => {
+    const body = (await c.req.json().catch(() => ({}))) as Record<string, unknown>;
+    const r = await verify(c);
+    if (body.wait) return ok(c, { operationId: r.operationId, backup: await r.done });
+    return ok(c, { operationId: r.operationId });
+  });
+  api.get("/backups/:backup/download", async (c) => {
+    const { b } = await getBackup(c, "operator");
+    await ctx.audit(c, { action: "backup.download", target: b.name, instanceId: b.instanceId, result: "ok" });
+    return downloadResponse(b, (d) => resolveDestination(ctx, d));
+  });
+  api.get("/instances/:instance/retention", async (c) => {
+    const id = idParam(c, "instance");
+    await instanceFor(ctx, c, id, "viewer");
+    const plan = await retentionPlan(ctx, await svc.store.list(id));
+    const view = (xs: { item: BackupRecord; reason: string }[]) =>
+      xs.map((x) => ({ id: x.item.id, name: x.item.name, reason: x.reason }));
+    return ok(c, { keep: view(plan.keep), delete: view(plan.delete) });
+  });
+  return { pages, api };
+}
