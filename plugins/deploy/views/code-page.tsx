@@ -109,13 +109,6 @@ function Classification({ run }: { run: DeployRun }) {
   );
 }
 
-const RESULT: Record<string, "ok" | "error" | "warn" | "muted" | "info"> = {
-  ok: "ok",
-  failed: "error",
-  running: "info",
-  interrupted: "warn",
-};
-
 function History({
   base,
   runs,
@@ -159,7 +152,7 @@ function History({
             </td>
             <td>{r.backupName ? <a href={`/operations/${r.operationId}`}>{r.backupName}</a> : "—"}</td>
             <td>
-              <ui.Badge kind={RESULT[r.status] ?? "muted"}>{r.status}</ui.Badge>
+              <ui.StatusBadge status={r.status} />
               {r.rolledBack ? (
                 <>
                   {" "}
