@@ -202,8 +202,10 @@ describe("instances: add, overview, databases, removal", () => {
 
   test("an id that cannot be one is the missing-record answer, never NaN in a message", async () => {
     for (const [path, text] of [
-      ["/instances/abc", "No instance with id abc"],
-      ["/instances/1.5/status", "No instance with id 1.5"],
+      // Instance routes take an id or a name, like every surface: "abc" is a name nobody has.
+      ["/instances/abc", "No instance named abc"],
+      ["/instances/1.5/status", "No instance named 1.5"],
+      ["/instances/999999", "No instance with id 999999"],
       ["/servers/abc", "No server with id abc"],
     ]) {
       const r = await t.admin.getJson(path);
