@@ -18,6 +18,7 @@ import { createLogger, setLogLevel } from "./log.ts";
 import { type DeclaredOperation, OperationCatalog } from "./operations/catalog.ts";
 import { declareCoreOperations } from "./operations/core-ops.ts";
 import { Operations } from "./operations/runner.ts";
+import { invokeOperation } from "./operations/rest.ts";
 import { releaseStaleLocks } from "./operations/locks.ts";
 import { type PluginRecord, PluginHost } from "./plugin-host/host.ts";
 import { readSettings } from "./plugin-host/settings.ts";
@@ -181,6 +182,11 @@ export class Core {
     return p;
   }
 
+  /** A service a plugin provides, typed by its ref (null while that plugin is absent). */
+  service<T>(ref: ServiceRef<T> | string): T | null {
+    return (this.services.get(typeof ref === "string" ? ref : ref.id) as T | undefined) ?? null;
+  }
+
   navEntries(): Array<NavEntry & { plugin: string }> {
     return this.host
       .active()
@@ -206,7 +212,11 @@ export class Core {
       db: scoped,
       events: this.bus,
       jobs: this.scheduler.forPlugin(rec.id),
-      operations: { ...this.operations.forPlugin(rec.id), declare: (op) => this.catalog.add(rec.id, op) },
+      operations: {
+        ...this.operations.forPlugin(rec.id),
+        declare: (op) => this.catalog.add(rec.id, op),
+        invoke: (c, id, input) => invokeOperation(this, c, id, input),
+      },
       errors: {
         define: (code, spec) => {
           registerErrorCode(rec.id, code, spec);
@@ -237,7 +247,7 @@ export class Core {
           this.services.set(name, impl);
         },
         get: (ref: string | ServiceRef<unknown>) =>
-          (this.services.get(typeof ref === "string" ? ref : ref.id) as any) ?? null,
+          this.service(typeof ref === "string" ? ref : ref.id) as any,
       },
       assets: (source) => {
         rec.assets = new PluginAssets(rec.id, source);

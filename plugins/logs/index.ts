@@ -29,7 +29,7 @@ export default definePlugin({
   register(ctx) {
     const scanner = scannerOf(ctx);
     ctx.pages(logsPages(ctx, scanner.store));
-    ctx.api(logsApi(ctx, scanner.store, scanner));
+    ctx.api(logsApi(ctx, scanner.store));
     declareLogsOperations(ctx, scanner.store, scanner);
     ctx.views.card({ order: 30, render: (inst) => LogsCard({ store: scanner.store, inst }) });
     ctx.jobs.define("scan-errors", {

@@ -104,6 +104,11 @@ export function inputJsonSchema(op: OperationDefinition): {
       description: `Destructive: type ${confirmHint(op)} to confirm`,
     };
     required.push("confirm");
+  } else if (op.guardProduction && op.scope === "instance") {
+    properties.confirm = {
+      type: "string",
+      description: "On a production instance: type the instance's name to confirm (admins only)",
+    };
   }
   return {
     ...schema,

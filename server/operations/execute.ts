@@ -101,6 +101,14 @@ export async function executeOperation(
     const known = Object.keys(inputJsonSchema(op).properties);
     const input = await validateInput(op, raw as Record<string, unknown>, fields, known);
     if (op.danger === "destructive") await confirmDestructive(core, op, p, inst, input, confirm);
+    else if (op.guardProduction && inst)
+      await productionGuard({
+        instance: inst,
+        principal: p,
+        confirm,
+        auth: core,
+        action: `run ${op.title.toLowerCase()} on it`,
+      });
     const ctx: OperationContext = {
       principal: p,
       actor: p.username,

@@ -74,6 +74,32 @@ export function operationRoutes(core: Core): Hono<Env> {
 }
 
 /**
+ * Runs a live operation for a route (core's viaOperation, plugins' `ctx.operations.invoke`):
+ * the request's principal through the one executor, so role, validation, production rule, lock
+ * and audit are those of REST. A route under /api is surface "api", any other a "page".
+ */
+export async function invokeOperation(
+  core: Core,
+  c: AppContext,
+  id: string,
+  input: Record<string, unknown>,
+): Promise<{ data: unknown; operationId?: string }> {
+  const d = core.liveOperations().find((x) => x.op.id === id);
+  if (!d)
+    throw new AppError("E_NOT_FOUND", `No operation ${id}`, {
+      hint: "Its plugin may be disabled; GET /api/v1/openapi.json lists the live ones",
+    });
+  const res = await executeOperation(core, d, {
+    principal: c.get("principal"),
+    surface: c.req.path.startsWith("/api/") ? "api" : "page",
+    input,
+    signal: c.req.raw.signal,
+    ip: clientIp(c, core.config.trustProxy),
+  });
+  return res.operationId ? { data: res.data, operationId: res.operationId } : { data: res.data };
+}
+
+/**
  * For a route that predates its operation: runs the operation through the executor (same role,
  * validation, audit) and answers as the route always did.
  */
@@ -84,14 +110,5 @@ export async function viaOperation(
   input: Record<string, unknown>,
   status: 200 | 201 = 200,
 ): Promise<Response> {
-  const d = core.liveOperations().find((x) => x.op.id === id);
-  if (!d) throw new AppError("E_INTERNAL", `No operation ${id}`);
-  const res = await executeOperation(core, d, {
-    principal: c.get("principal"),
-    surface: "api",
-    input,
-    signal: c.req.raw.signal,
-    ip: clientIp(c, core.config.trustProxy),
-  });
-  return ok(c, res.data, status);
+  return ok(c, (await invokeOperation(core, c, id, input)).data, status);
 }

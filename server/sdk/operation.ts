@@ -89,6 +89,12 @@ export interface OperationDefinition<I = any, O = any> {
    * "instance"), else the operation id.
    */
   confirmWord?: string | ((input: I) => string);
+  /**
+   * A "mutating" operation that still deserves the production rule (admin, the instance's name
+   * typed back in `confirm`) when its instance is production, e.g. a module upgrade. Destructive
+   * operations always get it. The executor applies it, so every surface asks the same.
+   */
+  guardProduction?: boolean;
   /** How help texts name that word when it comes from the input, e.g. "the copy's name". */
   confirmLabel?: string;
   /** A REST-shaped route besides `POST /api/v1/ops/<id>`, e.g. `{ method: "GET", path: "/instances/{instance}" }`. */

@@ -280,6 +280,25 @@ export interface OperationsApi {
    * @example ctx.operations.declare(greet);
    */
   declare(op: OperationDefinition<any, any>): void;
+  /**
+   * Runs a declared operation from a route, as REST does: the request's principal, role, input
+   * validation, production rule, lock and the one audit entry (surface "api" under /api, else
+   * "page"). Errors are the same AppErrors REST answers with. Long-running operations return at
+   * once with their `operationId`.
+   * @example
+   * app.post("/i/:instance/upgrade", async (c) => {
+   *   const r = await ctx.operations.invoke(c, "modules.upgrade", { instance: c.var.instance.id, modules: ["crm"] });
+   *   return c.redirect(`/operations/${r.operationId}`, 303);
+   * });
+   */
+  invoke(c: AppContext, id: string, input: Record<string, unknown>): Promise<InvokeResult>;
+}
+
+/** What `ctx.operations.invoke` answers: the operation's output (for a long-running one, its id). */
+export interface InvokeResult {
+  data: unknown;
+  /** Long-running operations: the id of the operation started (its page is /operations/<id>). */
+  operationId?: string;
 }
 
 export interface OdooConfView {

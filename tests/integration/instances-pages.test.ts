@@ -186,7 +186,8 @@ describe("instances: add, overview, databases, removal", () => {
       confPath,
     });
     const u = await t.client("none", "guest1");
-    expect((await u.get(`/instances/${body.data.id}`)).status).toBe(403);
+    // An instance one may not see answers as a missing one would (nobody probes ids for names).
+    expect((await u.get(`/instances/${body.data.id}`)).status).toBe(404);
     await t.admin.page(`/instances/${body.data.id}`);
     const res = await t.admin.post(`/instances/${body.data.id}/grants`, {
       username: "guest1",
@@ -194,8 +195,28 @@ describe("instances: add, overview, databases, removal", () => {
     });
     expect(await res.text()).toContain("Access of guest1 updated.");
     expect((await u.get(`/instances/${body.data.id}`)).status).toBe(200);
-    expect((await u.get(`/instances/${other.body.data.id}`)).status).toBe(403);
+    expect((await u.get(`/instances/${other.body.data.id}`)).status).toBe(404);
     const list = await u.getJson("/api/v1/instances");
     expect(list.body.data.map((i: any) => i.name)).toEqual(["granted"]);
+  });
+
+  test("an id that cannot be one is the missing-record answer, never NaN in a message", async () => {
+    for (const [path, text] of [
+      // Instance routes take an id or a name, like every surface: "abc" is a name nobody has.
+      ["/instances/abc", "No instance named abc"],
+      ["/instances/1.5/status", "No instance named 1.5"],
+      ["/instances/999999", "No instance with id 999999"],
+      ["/servers/abc", "No server with id abc"],
+    ]) {
+      const r = await t.admin.getJson(path);
+      expect({ path, status: r.status, code: r.body.error?.code }).toEqual({
+        path,
+        status: 404,
+        code: "E_NOT_FOUND",
+      });
+      expect(r.body.error.message).toBe(text);
+    }
+    const api = await t.admin.getJson("/api/v1/servers/0");
+    expect([api.status, api.body.error.message]).toEqual([404, "No server with id 0"]);
   });
 });

@@ -416,7 +416,7 @@ describe("download, search and errors summary", () => {
 });
 
 describe("who may read what", () => {
-  test("a user without rights on the instance gets 403 on the page, the SSE stream and the API", async () => {
+  test("a user without rights on the instance gets the answer a missing one gets (404) on the page, the SSE stream and the API", async () => {
     const nobody = await t.client("none", "logs-nobody");
     const paths = [
       `/p/logs/i/${fx.id}`,
@@ -435,12 +435,13 @@ describe("who may read what", () => {
       const res = await nobody.request("GET", path, {
         headers: { Accept: path.includes("follow") ? "text/event-stream" : "application/json" },
       });
-      expect({ path, status: res.status }).toEqual({ path, status: 403 });
-      expect(((await res.json()) as any).error.code).toBe("E_FORBIDDEN");
+      // instanceRoute: nobody learns which instances exist by trying ids.
+      expect({ path, status: res.status }).toEqual({ path, status: 404 });
+      expect(((await res.json()) as any).error.code).toBe("E_NOT_FOUND");
     }
     const { res, html } = await nobody.page(`/p/logs/i/${fx.id}`);
-    expect(res.status).toBe(403);
-    expect(html).toContain("E_FORBIDDEN");
+    expect(res.status).toBe(404);
+    expect(html).toContain("E_NOT_FOUND");
     expect(html).not.toContain("Odoo version");
   });
 
@@ -460,7 +461,7 @@ describe("who may read what", () => {
     expect(
       (await viewer.getJson(`/api/v1/logs/i/${fx.id}/records?level=error`)).body.data.records.length,
     ).toBe(2);
-    expect((await viewer.get(`/p/logs/i/${other.id}`)).status).toBe(403);
+    expect((await viewer.get(`/p/logs/i/${other.id}`)).status).toBe(404);
     const { html } = await viewer.page(`/p/logs/i/${fx.id}`);
     expect(html).not.toContain("Add log file");
     const add = await viewer.postJson(`/api/v1/logs/i/${fx.id}/paths`, { path: "/etc/passwd" });
@@ -533,12 +534,16 @@ describe("who may read what", () => {
     ).toBe(403);
     const audit = await t.core.db
       .selectFrom("audit_log")
-      .select(["action", "target"])
-      .where("action", "like", "logs.path.%")
+      .select(["action", "target", "result"])
+      .where("action", "in", ["logs.add-path", "logs.remove-path"])
+      .where("actor", "=", "admin") // the refusals of the test above are logged under their users
       .execute();
+    // The page and the JSON routes run the declared operations: one action name on every surface,
+    // the refused relative path included.
     expect(audit).toEqual([
-      { action: "logs.path.add", target: extra },
-      { action: "logs.path.remove", target: extra },
+      { action: "logs.add-path", target: extra, result: "ok" },
+      { action: "logs.add-path", target: "instance:acme-prod", result: "error" },
+      { action: "logs.remove-path", target: extra, result: "ok" },
     ]);
   });
 });

@@ -2,7 +2,10 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import modulesPlugin from "../../plugins/modules/index.ts";
+import { createToken } from "../../server/auth/tokens.ts";
 import { writeFakeOdooBin } from "../helpers/fake-odoo-bin.ts";
 import { startTestApp, type TestApp, type TestClient } from "../helpers/app.ts";
 import { fixtureDb, getPg, type TestPg } from "../helpers/pg.ts";
@@ -109,10 +112,16 @@ describe("install / upgrade / uninstall as operations", () => {
     expect(body.data.modules.find((m: any) => m.name === "crm").recorded.recordedBy).toMatch(/^user/);
   });
 
-  test("uninstall feeds the shell script on stdin", async () => {
+  test("uninstall (its typed name asked on every instance) feeds the shell script on stdin", async () => {
+    const noName = await operator.postJson(`/api/v1/modules/i/${devId}/actions`, {
+      action: "uninstall",
+      modules: ["crm"],
+    });
+    expect(noName.body.error.code).toBe("E_CONFIRMATION");
     const r = await operator.postJson(`/api/v1/modules/i/${devId}/actions`, {
       action: "uninstall",
       modules: ["crm"],
+      confirm: "acme-dev",
     });
     const op = await waitFor(r.body.data.operationId);
     expect(op.status).toBe("ok");
@@ -208,9 +217,11 @@ describe("who may run actions", () => {
       .selectFrom("audit_log")
       .selectAll()
       .where("action", "=", "modules.upgrade")
+      .where("instance_id", "=", liveId)
       .where("result", "=", "error")
       .execute();
-    expect(refused.length).toBe(2);
+    // Every refusal is in the log: the operator's, the missing and the wrong name.
+    expect(refused.length).toBe(3);
   });
 
   test("a second action on the same instance while one runs gets E_BUSY", async () => {
@@ -353,4 +364,70 @@ describe("the same actions as declared operations (REST /api/v1/ops, CLI, MCP)",
     const rec = await viewer.postJson("/api/v1/ops/modules.record-checksums", { instance: devId });
     expect(rec.body.error.code).toBe("E_FORBIDDEN");
   });
+});
+
+describe("one production rule for module actions, whatever the surface", () => {
+  /** The error code each surface answers for one call of `op` on `instance`, as `role`. */
+  async function codes(role: "admin" | "operator", op: string, input: Record<string, unknown>) {
+    const user = role === "admin" ? t.admin : operator;
+    const tok = (await createToken(t.core.db, { id: 1, role: "admin" }, { name: `mcp-${role}-${op}`, role }))
+      .token;
+    const mcp = new Client({ name: "modules-rule", version: "1.0.0" });
+    await mcp.connect(
+      new StreamableHTTPClientTransport(new URL(`${t.url}/mcp`), {
+        requestInit: { headers: { Authorization: `Bearer ${tok}` } },
+      }),
+    );
+    try {
+      const tool = await mcp.callTool({ name: op.replace(".", "_"), arguments: input });
+      const action = op.split(".")[1];
+      const form = { action, modules: (input.modules as string[]).join(","), ...pick(input, "confirm") };
+      await user.page(`/p/modules/i/${liveId}/modules`);
+      const page = await user.post(`/p/modules/i/${liveId}/modules/action`, form);
+      return {
+        rest: (await user.postJson(`/api/v1/ops/${op}`, input)).body.error?.code,
+        json: (await user.postJson(`/api/v1/modules/i/${liveId}/actions`, { ...input, action })).body.error
+          ?.code,
+        mcp: (tool.structuredContent as any).error?.code,
+        page: [page.status, (await page.text()).includes("acme-live is marked production")],
+      };
+    } finally {
+      await mcp.close();
+    }
+  }
+  const pick = (o: Record<string, unknown>, k: string) => (k in o ? { [k]: o[k] } : {});
+
+  test("install and upgrade on production: an operator is refused, an admin must type the name, everywhere", async () => {
+    await setOdooBin(fakeOdooBin("odoo-bin-rule", 0));
+    const okOnLive = async () =>
+      (
+        await t.core.db
+          .selectFrom("audit_log")
+          .select("id")
+          .where("instance_id", "=", liveId)
+          .where("action", "in", ["modules.install", "modules.upgrade"])
+          .where("result", "=", "ok")
+          .execute()
+      ).length;
+    const before = await okOnLive();
+    for (const op of ["modules.upgrade", "modules.install"]) {
+      const modules = op === "modules.upgrade" ? ["crm"] : ["project"];
+      const asOperator = await codes("operator", op, { instance: liveId, modules, confirm: "acme-live" });
+      expect([asOperator.rest, asOperator.json, asOperator.mcp]).toEqual([
+        "E_FORBIDDEN",
+        "E_FORBIDDEN",
+        "E_FORBIDDEN",
+      ]);
+      expect(asOperator.page).toEqual([403, true]);
+      const noName = await codes("admin", op, { instance: liveId, modules });
+      expect([noName.rest, noName.json, noName.mcp]).toEqual([
+        "E_CONFIRMATION",
+        "E_CONFIRMATION",
+        "E_CONFIRMATION",
+      ]);
+      expect(noName.page).toEqual([400, true]);
+    }
+    // Nothing ran: not one module action on the production instance succeeded meanwhile.
+    expect(await okOnLive()).toBe(before);
+  }, 60_000);
 });

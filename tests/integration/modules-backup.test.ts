@@ -175,7 +175,7 @@ describe("back up first, then roll back a failed upgrade", () => {
     // The action page offers the rollback; a viewer and a form without its CSRF token are refused.
     const page = await operator.page(`/p/modules/i/${dev.id}/modules/actions/${id}`);
     expect(page.html).toContain(`Roll back to ${backup.name}`);
-    expect(page.html).toMatch(/badge-error">error<\/span> run odoo/);
+    expect(page.html).toMatch(/badge-error">(<svg.*?<\/svg>)?error<\/span><\/span> run odoo/);
     expect((await operator.page(`/p/modules/i/${dev.id}/modules`)).html).toContain(
       `Roll back to ${backup.name}`,
     );

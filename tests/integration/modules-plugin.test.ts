@@ -231,7 +231,7 @@ describe("checksums", () => {
     const audit = await t.core.db
       .selectFrom("audit_log")
       .selectAll()
-      .where("action", "=", "modules.record")
+      .where("action", "=", "modules.record-checksums")
       .execute();
     expect(audit.length).toBeGreaterThan(0);
   });

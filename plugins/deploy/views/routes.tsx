@@ -5,6 +5,7 @@ import {
   type AppContext,
   type Env,
   type InstanceHandle,
+  instanceRoute,
   toAppError,
 } from "../../../server/sdk/index.ts";
 import { discoverRepos, listRefs } from "../repos/discover.ts";
@@ -17,12 +18,6 @@ import type { DeployCtx } from "../settings.ts";
 import { addHook, deleteHook } from "../webhooks/manage.ts";
 import type { HookStore } from "../webhooks/store.ts";
 import { CodePage } from "./code-page.tsx";
-
-const idOf = (c: AppContext) => {
-  const n = Number(c.req.param("instance"));
-  if (!Number.isInteger(n) || n <= 0) throw new AppError("E_NOT_FOUND", "No such instance");
-  return n;
-};
 
 export function codeRoutes(ctx: DeployCtx, hooks: HookStore): Hono<Env> {
   const app = new Hono<Env>();
@@ -72,15 +67,13 @@ export function codeRoutes(ctx: DeployCtx, hooks: HookStore): Hono<Env> {
     }
   };
 
-  app.get("/i/:instance/code", async (c) => {
-    const id = idOf(c);
-    await ctx.auth.require(c, "viewer", id);
-    return render(c, id);
-  });
+  const viewer = instanceRoute(ctx, "viewer");
+  const operator = instanceRoute(ctx, "operator");
+  app.get("/i/:instance/code", viewer, async (c) => render(c, c.var.instance.id));
 
-  app.post("/i/:instance/code/deploy", async (c) => {
-    const id = idOf(c);
-    const p = await ctx.auth.require(c, "operator", id);
+  app.post("/i/:instance/code/deploy", operator, async (c) => {
+    const id = c.var.instance.id;
+    const p = c.get("principal")!;
     const form = await c.req.parseBody();
     return guarded(c, id, async () => {
       const inst = await ctx.instances.get(id);
@@ -103,9 +96,9 @@ export function codeRoutes(ctx: DeployCtx, hooks: HookStore): Hono<Env> {
     });
   });
 
-  app.post("/i/:instance/code/runs/:run/rollback", async (c) => {
-    const id = idOf(c);
-    const p = await ctx.auth.require(c, "operator", id);
+  app.post("/i/:instance/code/runs/:run/rollback", operator, async (c) => {
+    const id = c.var.instance.id;
+    const p = c.get("principal")!;
     const form = await c.req.parseBody();
     return guarded(c, id, async () => {
       const inst = await ctx.instances.get(id);
@@ -133,9 +126,9 @@ export function codeRoutes(ctx: DeployCtx, hooks: HookStore): Hono<Env> {
       actor: string,
     ) => Promise<{ target: string; message: string; details?: Record<string, unknown>; newHookUrl?: string }>,
   ) =>
-    app.post(`/i/:instance/code${path}`, async (c) => {
-      const id = idOf(c);
-      const p = await ctx.auth.require(c, "operator", id);
+    app.post(`/i/:instance/code${path}`, operator, async (c) => {
+      const id = c.var.instance.id;
+      const p = c.get("principal")!;
       const body = Object.fromEntries(
         Object.entries(await c.req.parseBody()).map(([k, v]) => [k, typeof v === "string" ? v : ""]),
       );

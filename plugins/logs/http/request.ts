@@ -1,6 +1,6 @@
 import {
   type AppContext,
-  AppError,
+  type AppError,
   type InstanceHandle,
   type PluginContext,
   toAppError,
@@ -13,24 +13,6 @@ import type { LogsStore } from "../store.ts";
 import type { SourceOption } from "../views/filters.tsx";
 
 export type Ctx = PluginContext<LogsSettings>;
-
-export function instanceParam(c: AppContext): number {
-  const raw = c.req.param("instance") ?? "";
-  const id = Number(raw);
-  if (!Number.isInteger(id) || id <= 0) throw new AppError("E_VALIDATION", `Invalid instance id "${raw}"`);
-  return id;
-}
-
-/** The instance of the request, once the caller is known to hold `role` on it (viewer by default). */
-export async function requestInstance(
-  ctx: Ctx,
-  c: AppContext,
-  role: "viewer" | "operator" | "admin" = "viewer",
-): Promise<InstanceHandle> {
-  const id = instanceParam(c);
-  await ctx.auth.require(c, role, id);
-  return ctx.instances.get(id);
-}
 
 export interface ViewRequest {
   q: URLSearchParams;

@@ -1,24 +1,14 @@
 import { Hono } from "hono";
-import { AppError, type Env, toAppError } from "odoodeck/sdk";
+import { AppError, type Env, instanceRoute, toAppError } from "odoodeck/sdk";
 import logsCss from "../assets/logs.css" with { type: "text" };
 import logsJs from "../assets/logs.js" with { type: "text" };
 import { pickSource, sourceKey } from "../sources/instance-logs.ts";
 import { parseLogTime } from "../parse/parser.ts";
+import { type Ctx, hasCondition, lenientViewRequest, logsOf, sourceOptions, viewRequest } from "./request.ts";
 import {
-  type Ctx,
-  hasCondition,
-  lenientViewRequest,
-  logsOf,
-  requestInstance,
-  sourceOptions,
-  viewRequest,
-} from "./request.ts";
-import {
-  addPath,
   downloadResponse,
   errorGroups,
   hoursParam,
-  removePath,
   searchRequest,
   searchTargets,
   sourceOf,
@@ -34,14 +24,6 @@ import { Rec, renderRecords } from "../views/record.tsx";
 import { searchResultChunks } from "../views/search-results.tsx";
 import { SearchPage } from "../views/search-page.tsx";
 import { readWindow } from "../read/window.ts";
-
-const ASSETS: Record<string, { body: string; type: string }> = {
-  "logs.js": { body: logsJs, type: "text/javascript; charset=utf-8" },
-  "logs.css": { body: logsCss, type: "text/css; charset=utf-8" },
-};
-export const ASSET_V = Bun.hash(logsJs + logsCss)
-  .toString(36)
-  .slice(0, 8);
 
 const baseOf = (id: number) => `/p/logs/i/${id}`;
 
@@ -71,18 +53,13 @@ function beforeParam(raw: string | undefined): { file: string; offset: number } 
 
 export function logsPages(ctx: Ctx, store: LogsStore): Hono<Env> {
   const app = new Hono<Env>();
+  // Embedded in the binary (text imports), served by the core at /assets/p/logs/… with a content hash.
+  const files = ctx.assets({ "logs.js": logsJs, "logs.css": logsCss });
+  const assets = { css: files.url("logs.css"), js: files.url("logs.js") };
+  const viewer = instanceRoute(ctx, "viewer");
 
-  app.get("/assets/:name", (c) => {
-    const a = ASSETS[c.req.param("name")];
-    if (!a) throw new AppError("E_NOT_FOUND", "No such asset");
-    return c.body(a.body, 200, {
-      "Content-Type": a.type,
-      "Cache-Control": "private, max-age=31536000, immutable",
-    });
-  });
-
-  app.get("/i/:instance", async (c) => {
-    const inst = await requestInstance(ctx, c);
+  app.get("/i/:instance", viewer, async (c) => {
+    const inst = c.var.instance;
     const base = baseOf(inst.id);
     const req = lenientViewRequest(c);
     const settings = await ctx.settings();
@@ -123,7 +100,7 @@ export function logsPages(ctx: Ctx, store: LogsStore): Hono<Env> {
       body: (
         <LogsPage
           base={base}
-          assetV={ASSET_V}
+          assets={assets}
           sources={sourceOptions(l)}
           source={src ? sourceKey(src) : null}
           sourceParam={req.source}
@@ -144,8 +121,8 @@ export function logsPages(ctx: Ctx, store: LogsStore): Hono<Env> {
   });
 
   /** The window above the records shown (the view's sentinel row fetches it when scrolled to). */
-  app.get("/i/:instance/earlier", async (c) => {
-    const inst = await requestInstance(ctx, c);
+  app.get("/i/:instance/earlier", viewer, async (c) => {
+    const inst = c.var.instance;
     const base = baseOf(inst.id);
     const req = viewRequest(c);
     const before = beforeParam(c.req.query("before"));
@@ -177,8 +154,8 @@ export function logsPages(ctx: Ctx, store: LogsStore): Hono<Env> {
     );
   });
 
-  app.get("/i/:instance/follow", async (c) => {
-    const inst = await requestInstance(ctx, c);
+  app.get("/i/:instance/follow", viewer, async (c) => {
+    const inst = c.var.instance;
     const req = viewRequest(c);
     const { l, src } = await sourceOf(store, inst, req.source);
     const link = linker(baseOf(inst.id), req.source, req.filter);
@@ -193,8 +170,8 @@ export function logsPages(ctx: Ctx, store: LogsStore): Hono<Env> {
     );
   });
 
-  app.get("/i/:instance/download", async (c) => {
-    const inst = await requestInstance(ctx, c);
+  app.get("/i/:instance/download", viewer, async (c) => {
+    const inst = c.var.instance;
     const req = viewRequest(c);
     const { l, src } = await sourceOf(store, inst, req.source);
     await ctx.audit(c, {
@@ -207,8 +184,8 @@ export function logsPages(ctx: Ctx, store: LogsStore): Hono<Env> {
     return downloadResponse(c, l, src, req.filter);
   });
 
-  app.get("/i/:instance/search", async (c) => {
-    const inst = await requestInstance(ctx, c);
+  app.get("/i/:instance/search", viewer, async (c) => {
+    const inst = c.var.instance;
     const base = baseOf(inst.id);
     const req = viewRequest(c);
     const l = await logsOf(store, inst);
@@ -220,7 +197,7 @@ export function logsPages(ctx: Ctx, store: LogsStore): Hono<Env> {
       body: (
         <SearchPage
           base={base}
-          assetV={ASSET_V}
+          assets={assets}
           sources={sourceOptions(l)}
           source={req.source ?? "all"}
           q={q}
@@ -231,7 +208,7 @@ export function logsPages(ctx: Ctx, store: LogsStore): Hono<Env> {
     });
   });
 
-  app.get("/i/:instance/search/results", async (c) => {
+  app.get("/i/:instance/search/results", viewer, async (c) => {
     const { inst, req, l, targets, max } = await searchRequest(ctx, store, c);
     const ac = new AbortController();
     const chunks = searchResultChunks(
@@ -246,8 +223,8 @@ export function logsPages(ctx: Ctx, store: LogsStore): Hono<Env> {
     return streamedResponse(c, ac, chunks, { "Content-Type": "text/html; charset=utf-8" });
   });
 
-  app.get("/i/:instance/errors", async (c) => {
-    const inst = await requestInstance(ctx, c);
+  app.get("/i/:instance/errors", viewer, async (c) => {
+    const inst = c.var.instance;
     const base = baseOf(inst.id);
     const settings = await ctx.settings();
     const hours = hoursParam(c, settings.scan_hours);
@@ -268,7 +245,7 @@ export function logsPages(ctx: Ctx, store: LogsStore): Hono<Env> {
       body: (
         <ErrorsPage
           base={base}
-          assetV={ASSET_V}
+          assets={assets}
           hours={hours}
           since={since}
           groups={result.groups}
@@ -286,18 +263,17 @@ export function logsPages(ctx: Ctx, store: LogsStore): Hono<Env> {
     });
   });
 
-  app.post("/i/:instance/paths", async (c) => {
-    const inst = await requestInstance(ctx, c, "admin");
+  // The declared operations add and remove paths: admin only, one audit entry, as on REST.
+  app.post("/i/:instance/paths", viewer, async (c) => {
     const body = await c.req.parseBody();
-    await addPath(ctx, store, c, inst, String(body.path ?? ""));
-    return c.redirect(`${baseOf(inst.id)}`, 303);
+    await ctx.operations.invoke(c, "logs.add-path", { instance: c.var.instance.id, path: body.path });
+    return c.redirect(baseOf(c.var.instance.id), 303);
   });
 
-  app.post("/i/:instance/paths/delete", async (c) => {
-    const inst = await requestInstance(ctx, c, "admin");
+  app.post("/i/:instance/paths/delete", viewer, async (c) => {
     const body = await c.req.parseBody();
-    await removePath(ctx, store, c, inst.id, String(body.path ?? ""));
-    return c.redirect(`${baseOf(inst.id)}`, 303);
+    await ctx.operations.invoke(c, "logs.remove-path", { instance: c.var.instance.id, path: body.path });
+    return c.redirect(baseOf(c.var.instance.id), 303);
   });
 
   return app;

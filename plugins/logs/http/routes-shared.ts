@@ -1,6 +1,6 @@
 import { type AppContext, AppError, type InstanceHandle } from "odoodeck/sdk";
 import type { Ctx } from "./request.ts";
-import { hasCondition, logsOf, requestInstance, viewRequest } from "./request.ts";
+import { hasCondition, logsOf, viewRequest } from "./request.ts";
 import type { LogsStore } from "../store.ts";
 import type { LogFilter } from "../search/filter.ts";
 import { recordLines } from "../parse/format.ts";
@@ -14,11 +14,11 @@ import { type ErrorGroup, errorsSummary, groupErrors } from "../search/summary.t
 import type { LogRecord } from "../parse/record.ts";
 
 /**
- * What a search request (page or API) resolves to: the instance (viewer rights checked), its
+ * What a search request (page or API) resolves to: the instance (of instanceRoute), its
  * filter, the files it covers and the result cap (`requested` may only lower the setting).
  */
 export async function searchRequest(ctx: Ctx, store: LogsStore, c: AppContext, requested?: number) {
-  const inst = await requestInstance(ctx, c);
+  const inst = c.var.instance;
   const req = viewRequest(c);
   if (!hasCondition(req.filter))
     throw new AppError("E_VALIDATION", "Give something to search for", {
@@ -131,7 +131,7 @@ export async function sourceOf(store: LogsStore, inst: InstanceHandle, key: stri
 const PATH_RE = /^\/[^\0]*$/;
 
 /**
- * Adds an extra log path once it is known to be a log (route and operation alike); the caller
+ * Adds an extra log path once it is known to be a log (the logs.add-path operation); the caller
  * records the audit entry. Answers the path as stored and whether it was new.
  */
 export async function addExtraPath(
@@ -155,28 +155,4 @@ export async function addExtraPath(
 export async function removeExtraPath(store: LogsStore, instanceId: number, path: string): Promise<void> {
   if (!(await store.removePath(instanceId, path)))
     throw new AppError("E_NOT_FOUND", `${path} is not an extra log path of this instance`);
-}
-
-export async function addPath(ctx: Ctx, store: LogsStore, c: AppContext, inst: InstanceHandle, raw: string) {
-  const by = c.get("principal")?.username ?? "?";
-  const { path, added } = await addExtraPath(ctx, store, inst, raw, by);
-  await ctx.audit(c, {
-    action: "logs.path.add",
-    target: path,
-    instanceId: inst.id,
-    result: "ok",
-    details: { added },
-  });
-  return path;
-}
-
-export async function removePath(
-  ctx: Ctx,
-  store: LogsStore,
-  c: AppContext,
-  instanceId: number,
-  path: string,
-) {
-  await removeExtraPath(store, instanceId, path);
-  await ctx.audit(c, { action: "logs.path.remove", target: path, instanceId, result: "ok" });
 }

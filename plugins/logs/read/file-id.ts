@@ -6,10 +6,14 @@ export async function fileIdentity(
   path: string,
   signal?: AbortSignal,
 ): Promise<{ id: string; size: number }> {
-  const r = await conn.exec(["stat", "-L", "-c", "%d:%i %s %F", "--", path], {
+  // stat exits 1 for a missing or unreadable file: those get their own codes; any other failure
+  // is conn.run's E_COMMAND_FAILED with stat's own words.
+  const r = await conn.run(["stat", "-L", "-c", "%d:%i %s %F", "--", path], {
     env: { LC_ALL: "C" },
     timeoutMs: 30_000,
     signal,
+    okCodes: [0, 1],
+    what: `Inspecting ${path}`,
   });
   const m = /^(\d+:\d+) (\d+) (.*)$/.exec(r.stdout.trim());
   if (r.code !== 0 || !m) {

@@ -1,11 +1,11 @@
 import { ui } from "odoodeck/sdk";
 import type { ErrorGroup } from "../search/summary.ts";
-import { Assets, LogsNav, type Problem } from "./logs-page.tsx";
+import { Assets, type AssetUrls, LogsNav, type Problem } from "./logs-page.tsx";
 
 /** Distinct errors of a period, grouped by logger and first line, most frequent first. */
 export function ErrorsPage(props: {
   base: string;
-  assetV: string;
+  assets: AssetUrls;
   hours: number;
   since: string | null;
   groups: ErrorGroup[];
@@ -17,7 +17,7 @@ export function ErrorsPage(props: {
   const period = props.since ? `since ${props.since}` : `in the last ${props.hours} h`;
   return (
     <div class="logs">
-      <Assets v={props.assetV} />
+      <Assets urls={props.assets} />
       <LogsNav base={props.base} active="errors" />
       <form method="get" action={`${props.base}/errors`} class="row logs-period">
         <label>

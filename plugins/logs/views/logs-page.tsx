@@ -29,11 +29,17 @@ export function LogsNav(props: { base: string; active: "view" | "search" | "erro
   );
 }
 
-export function Assets(props: { v: string }) {
+/** The URLs of the plugin's stylesheet and script (ctx.assets: content-hashed, cached a year). */
+export interface AssetUrls {
+  css: string;
+  js: string;
+}
+
+export function Assets(props: { urls: AssetUrls }) {
   return (
     <>
-      <link rel="stylesheet" href={`/p/logs/assets/logs.css?v=${props.v}`} />
-      <script src={`/p/logs/assets/logs.js?v=${props.v}`} defer />
+      <link rel="stylesheet" href={props.urls.css} />
+      <script src={props.urls.js} defer />
     </>
   );
 }
@@ -96,7 +102,7 @@ function Scope(props: { w: LogWindow }) {
 
 export function LogsPage(props: {
   base: string;
-  assetV: string;
+  assets: AssetUrls;
   sources: SourceOption[];
   /** The source shown, and the one the URL names (null: the default), for links. */
   source: string | null;
@@ -119,7 +125,7 @@ export function LogsPage(props: {
   const query = props.q.toString();
   return (
     <div class="logs">
-      <Assets v={props.assetV} />
+      <Assets urls={props.assets} />
       <LogsNav base={props.base} active="view" query={query} />
       {props.confProblem ? <ui.Flash kind="info" {...props.confProblem} /> : null}
       <Filters action={props.base} sources={props.sources} source={props.source} q={props.q} submit="Apply" />

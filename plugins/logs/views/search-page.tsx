@@ -1,6 +1,6 @@
 import { ui } from "odoodeck/sdk";
 import { Filters, type SourceOption } from "./filters.tsx";
-import { Assets, LogsNav } from "./logs-page.tsx";
+import { Assets, type AssetUrls, LogsNav } from "./logs-page.tsx";
 
 /**
  * Search over whole files, rotations and .gz included. Results stream into the page from
@@ -9,7 +9,7 @@ import { Assets, LogsNav } from "./logs-page.tsx";
  */
 export function SearchPage(props: {
   base: string;
-  assetV: string;
+  assets: AssetUrls;
   sources: SourceOption[];
   source: string | null;
   q: URLSearchParams;
@@ -18,7 +18,7 @@ export function SearchPage(props: {
 }) {
   return (
     <div class="logs">
-      <Assets v={props.assetV} />
+      <Assets urls={props.assets} />
       <LogsNav base={props.base} active="search" query={props.q.toString()} />
       <Filters
         action={`${props.base}/search`}

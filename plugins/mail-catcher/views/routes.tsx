@@ -4,6 +4,7 @@ import {
   AppError,
   type AppContext,
   type Env,
+  instanceRoute,
   type PluginContext,
   isHtmx,
   sseStream,
@@ -220,13 +221,12 @@ export function pageRoutes(ctx: PluginContext<MailSettings>, catcher: Catcher): 
     }
   });
 
-  app.post("/i/:instance/inbound", async (c) => {
-    const instanceId = Number(c.req.param("instance"));
-    await ctx.auth.require(c, "operator", instanceId);
+  app.post("/i/:instance/inbound", instanceRoute(ctx, "operator"), async (c) => {
+    const instanceId = c.var.instance.id;
     const f = await form(c);
     if (!f.to || !f.from) throw new AppError("E_VALIDATION", "From and To are needed");
     const s = await ctx.settings();
-    const inst = await ctx.instances.get(instanceId);
+    const inst = c.var.instance;
     const r = await deliverInbound(
       inst,
       { user: s.inboundUser, password: s.inboundPassword },

@@ -3,12 +3,15 @@
  * never import each other's code). Absent when the backup plugin is not enabled.
  */
 import type { BackupApi, BackupReadiness } from "../../backup/contract.ts";
-import type { InstanceHandle } from "../../../server/sdk/index.ts";
+import { defineService, type InstanceHandle } from "../../../server/sdk/index.ts";
 import type { ModulesCtx } from "../settings.ts";
 
 export type { BackupApi, BackupReadiness };
 
-export const backupApi = (ctx: ModulesCtx) => ctx.services.get<BackupApi>("backup.api");
+/** The same id the backup plugin provides its service under; typed by its contract. */
+const backupApiRef = defineService<BackupApi>("backup.api");
+
+export const backupApi = (ctx: ModulesCtx) => ctx.services.get(backupApiRef);
 
 /** Whether this instance can be backed up before an action, and why not. */
 export async function backupReadiness(ctx: ModulesCtx, inst: InstanceHandle): Promise<BackupReadiness> {

@@ -3,9 +3,8 @@
  * the backup plugin restores it over the instance as its own locking operation (temporary
  * database, verify, swap; the damaged database is kept aside as a rollback copy).
  */
-import { AppError, type AppContext, type InstanceHandle } from "../../../server/sdk/index.ts";
+import { AppError, type InstanceHandle } from "../../../server/sdk/index.ts";
 import { type ActionRecord, ActionStore, canRollBack } from "../store/action-store.ts";
-import { authorizeChange } from "./authorize.ts";
 import { backupApi } from "./backup-api.ts";
 import type { ModulesCtx } from "../settings.ts";
 
@@ -29,33 +28,6 @@ export async function loadAction(ctx: ModulesCtx, instanceId: number, operationI
   if (!a || a.instanceId !== instanceId)
     throw new AppError("E_NOT_FOUND", `No module action ${operationId} on this instance`);
   return withLive(ctx, a);
-}
-
-export async function startRollback(
-  ctx: ModulesCtx,
-  c: AppContext,
-  inst: InstanceHandle,
-  operationId: string,
-  confirm: string | undefined,
-): Promise<{ operationId: string; backupName: string }> {
-  const a = await loadAction(ctx, inst.id, operationId);
-  const p = await authorizeChange(ctx, c, inst, confirm, "modules.rollback");
-  const audit = (result: "ok" | "error", details: Record<string, unknown>) =>
-    ctx.audit(c, {
-      action: "modules.rollback",
-      target: inst.name,
-      instanceId: inst.id,
-      result,
-      details: { action: operationId, backup: a.backupName, ...details },
-    });
-  try {
-    const r = await beginRollback(ctx, inst, a, p.username);
-    await audit("ok", { operation: r.operationId });
-    return { operationId: r.operationId, backupName: r.backupName };
-  } catch (e) {
-    await audit("error", { code: (e as AppError).code ?? "E_INTERNAL" });
-    throw e;
-  }
 }
 
 /** Refuses what cannot be rolled back, else starts the restore of the action's backup (its own operation). */

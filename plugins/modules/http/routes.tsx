@@ -1,10 +1,16 @@
 import { Hono } from "hono";
-import { AppError, type AppContext, type Env, ok } from "../../../server/sdk/index.ts";
+import {
+  AppError,
+  type AppContext,
+  type Env,
+  findInstance,
+  instanceRoute,
+  ok,
+} from "../../../server/sdk/index.ts";
 import { ChecksumStore } from "../store/checksum-store.ts";
 import { compareModules } from "../report/compare.ts";
 import { loadModulesReport } from "../report/load-report.ts";
-import { recordDeployed as recordDeployedModules, requireModules } from "../report/modules-service.ts";
-import { instanceId } from "./params.ts";
+import { requireModules } from "../report/modules-service.ts";
 import { actionRoutes } from "./routes-actions.tsx";
 import type { ModulesCtx } from "../settings.ts";
 import { ComparePage } from "../views/compare-page.tsx";
@@ -16,26 +22,22 @@ export function modulesRoutes(ctx: ModulesCtx) {
   const opts = async () => ({ skipStatic: (await ctx.settings()).checksumSkipStatic });
   const report = async (id: number) => loadModulesReport(await ctx.instances.get(id), store, await opts());
 
-  async function recordDeployed(c: AppContext, id: number, only: string[] | null) {
-    const inst = await ctx.instances.get(id);
-    const p = await ctx.auth.require(c, "operator", id);
-    const n = await recordDeployedModules(ctx, store, inst, only, p.username);
-    await ctx.audit(c, {
-      action: "modules.record",
-      target: inst.name,
-      instanceId: id,
-      result: "ok",
-      details: { modules: n },
-    });
-    return n;
+  /** Records the deployed checksums through the declared operation (role, audit as on REST). */
+  async function recordDeployed(c: AppContext, only: string[] | null): Promise<number> {
+    const input = { instance: c.var.instance.id, ...(only ? { modules: only } : {}) };
+    const r = await ctx.operations.invoke(c, "modules.record-checksums", input);
+    return (r.data as { recorded: number }).recorded;
   }
+  const viewer = instanceRoute(ctx, "viewer");
+  /** Another instance named in the query (compare), visible to the caller or E_NOT_FOUND. */
+  const other = async (c: AppContext, name: string) =>
+    (await findInstance(ctx, c.get("principal"), c.req.query(name))).id;
 
   const pages = new Hono<Env>();
   const api = new Hono<Env>();
   const acts = actionRoutes(ctx, pages, api);
-  pages.get("/i/:instance/modules", async (c) => {
-    const id = instanceId(c);
-    await ctx.auth.require(c, "viewer", id);
+  pages.get("/i/:instance/modules", viewer, async (c) => {
+    const id = c.var.instance.id;
     const r = await report(id);
     const filter = (c.req.query("filter") ?? "installed") as FilterName;
     const others = (await ctx.instances.list())
@@ -53,9 +55,8 @@ export function modulesRoutes(ctx: ModulesCtx) {
     );
     return ctx.views.page(c, { title: `Modules · ${r.instanceName}`, body, instanceId: id });
   });
-  pages.get("/i/:instance/modules/:name", async (c) => {
-    const id = instanceId(c);
-    await ctx.auth.require(c, "viewer", id);
+  pages.get("/i/:instance/modules/:name", viewer, async (c) => {
+    const id = c.var.instance.id;
     const mods = requireModules(await report(id));
     const all = new Map(mods.map((m) => [m.name, m]));
     const m = all.get(c.req.param("name"));
@@ -63,12 +64,9 @@ export function modulesRoutes(ctx: ModulesCtx) {
     const body = <ModuleDetail m={m} all={all} base={`/p/${ctx.id}/i/${id}/modules`} />;
     return ctx.views.page(c, { title: `Module ${m.name}`, body, instanceId: id });
   });
-  pages.get("/i/:instance/compare", async (c) => {
-    const id = instanceId(c);
-    const other = instanceId(c, "with");
-    await ctx.auth.require(c, "viewer", id);
-    await ctx.auth.require(c, "viewer", other);
-    const [l, r] = await Promise.all([report(id), report(other)]);
+  pages.get("/i/:instance/compare", viewer, async (c) => {
+    const id = c.var.instance.id;
+    const [l, r] = await Promise.all([report(id), report(await other(c, "with"))]);
     const body = (
       <ComparePage
         left={l.instanceName}
@@ -82,9 +80,9 @@ export function modulesRoutes(ctx: ModulesCtx) {
       instanceId: id,
     });
   });
-  pages.post("/i/:instance/modules/record", async (c) => {
-    const id = instanceId(c);
-    const n = await recordDeployed(c, id, null);
+  pages.post("/i/:instance/modules/record", viewer, async (c) => {
+    const id = c.var.instance.id;
+    const n = await recordDeployed(c, null);
     return ctx.views.page(c, {
       title: "Checksums recorded",
       instanceId: id,
@@ -93,18 +91,13 @@ export function modulesRoutes(ctx: ModulesCtx) {
     });
   });
 
-  api.get("/i/:instance", async (c) => {
-    const id = instanceId(c);
-    await ctx.auth.require(c, "viewer", id);
-    const r = await report(id);
+  api.get("/i/:instance", viewer, async (c) => {
+    const r = await report(c.var.instance.id);
     requireModules(r);
     return ok(c, r);
   });
   api.get("/compare", async (c) => {
-    const left = instanceId(c, "left");
-    const right = instanceId(c, "right");
-    await ctx.auth.require(c, "viewer", left);
-    await ctx.auth.require(c, "viewer", right);
+    const [left, right] = [await other(c, "left"), await other(c, "right")];
     const [l, r] = await Promise.all([report(left), report(right)]);
     return ok(c, {
       left: l.instanceName,
@@ -112,9 +105,9 @@ export function modulesRoutes(ctx: ModulesCtx) {
       ...compareModules(requireModules(l), requireModules(r)),
     });
   });
-  api.post("/i/:instance/record", async (c) => {
+  api.post("/i/:instance/record", viewer, async (c) => {
     const body = (await c.req.json().catch(() => ({}))) as { modules?: string[] };
-    const n = await recordDeployed(c, instanceId(c), Array.isArray(body.modules) ? body.modules : null);
+    const n = await recordDeployed(c, Array.isArray(body.modules) ? body.modules : null);
     return ok(c, { recorded: n });
   });
   return { pages, api };

@@ -1,21 +1,15 @@
 /**
  * Install, upgrade, uninstall and rollback as declared operations: long-running, under the
- * instance's lock (taken inside the action's operation). The executor checks the role and, for
- * the destructive ones, the typed instance name; production additionally needs an admin, as on
- * the page.
+ * instance's lock (taken inside the action's operation). The executor checks the role and the
+ * production rule (admin, the instance's name typed back) for all four; uninstall, which deletes
+ * the modules' data, needs the typed name on every instance. The page and JSON routes call these
+ * same operations, so every surface answers alike.
  */
-import { AppError, defineOperation, type OperationContext, z } from "../../../server/sdk/index.ts";
+import { defineOperation, z } from "../../../server/sdk/index.ts";
 import { beginRollback, loadAction } from "../actions/rollback.ts";
 import type { ModuleAction } from "../actions/odoo-command.ts";
 import { startModuleAction } from "../actions/start-action.ts";
 import type { ModulesCtx } from "../settings.ts";
-
-/** Production is changed by admins only, whatever the surface. */
-async function requireAdminOnProduction(op: OperationContext): Promise<void> {
-  const inst = op.instance!;
-  if (inst.production && !(await op.can("admin", inst.id)))
-    throw new AppError("E_FORBIDDEN", `${inst.name} is a production instance: this needs the admin role`);
-}
 
 const actionInput = z.object({
   modules: z.array(z.string().min(1)).min(1).describe('Module technical names, e.g. ["crm"]'),
@@ -43,10 +37,10 @@ export function declareActionOperations(ctx: ModulesCtx): void {
         scope: "instance",
         lock: "instance",
         danger: action === "uninstall" ? "destructive" : "mutating",
+        guardProduction: true,
         longRunning: true,
         tags: ["modules"],
         async run(op, input) {
-          await requireAdminOnProduction(op);
           const r = await startModuleAction(ctx, op.instance!, {
             action,
             modules: input.modules,
@@ -69,15 +63,17 @@ export function declareActionOperations(ctx: ModulesCtx): void {
       title: "Roll back a failed module action",
       description:
         "Restores the backup taken just before a failed install/upgrade/uninstall over the instance; the current database is kept aside.",
+      // Nothing is lost (the replaced database is kept), so one click on a test instance; the
+      // production rule still applies.
       input: z.object({ action: z.string().min(1).describe("The action's operation id") }),
       role: "operator",
       scope: "instance",
       lock: "instance",
-      danger: "destructive",
+      danger: "mutating",
+      guardProduction: true,
       longRunning: true,
       tags: ["modules", "restore"],
       async run(op, input) {
-        await requireAdminOnProduction(op);
         const a = await loadAction(ctx, op.instance!.id, input.action);
         const r = await beginRollback(ctx, op.instance!, a, op.actor);
         op.audit({ target: op.instance!.name, backup: r.backupName, operationId: r.operationId });

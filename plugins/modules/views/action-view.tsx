@@ -2,8 +2,8 @@ import { type OperationStepState, ui } from "../../../server/sdk/index.ts";
 import { type ActionRecord, canRollBack } from "../store/action-store.ts";
 import type { BackupReadiness } from "../actions/backup-api.ts";
 
-const kind = (s: string | null) =>
-  s === "ok" ? "ok" : s === "running" ? "info" : s === "cancelled" ? "warn" : "error";
+/** A status the record may not have yet (null) shows as unknown, grey. */
+const Status = (props: { status: string | null }) => <ui.StatusBadge status={props.status ?? "unknown"} />;
 
 /** "Roll back to <backup>": one click on a test instance; admin and the typed name on production. */
 export function RollbackForm(props: {
@@ -49,8 +49,7 @@ export function ActionView(props: {
       <dl class="facts">
         <dt>Status</dt>
         <dd>
-          <ui.Badge kind={kind(a.status)}>{a.status}</ui.Badge>{" "}
-          <a href={`/operations/${a.operationId}`}>operation and log</a>
+          <Status status={a.status} /> <a href={`/operations/${a.operationId}`}>operation and log</a>
         </dd>
         <dt>By</dt>
         <dd>
@@ -67,7 +66,7 @@ export function ActionView(props: {
           {a.backupName ? (
             <>
               <a href={`/operations/${a.backupOperationId}`}>{a.backupName}</a>{" "}
-              <ui.Badge kind={kind(a.backupStatus)}>{a.backupStatus}</ui.Badge>
+              <Status status={a.backupStatus} />
             </>
           ) : a.backupSkipped ? (
             `skipped: ${a.backupSkipped}`
@@ -79,26 +78,14 @@ export function ActionView(props: {
           <>
             <dt>Rollback</dt>
             <dd id="action-rollback">
-              <ui.Badge kind={kind(a.rollbackStatus)}>{a.rollbackStatus}</ui.Badge>{" "}
+              <Status status={a.rollbackStatus} />{" "}
               <a href={`/operations/${a.rollbackOperationId}`}>restore of {a.backupName}</a> by {a.rollbackBy}
               {a.rollbackDb ? `; the database it replaced is kept as ${a.rollbackDb}` : ""}
             </dd>
           </>
         ) : null}
       </dl>
-      {props.steps?.length ? (
-        <ol class="steps" id="action-steps">
-          {props.steps.map((st) => (
-            <li>
-              <ui.Badge kind={st.status === "pending" || st.status === "skipped" ? "muted" : kind(st.status)}>
-                {st.status}
-              </ui.Badge>{" "}
-              {st.name}
-              {st.error ? <span class="muted"> — {st.error.message}</span> : null}
-            </li>
-          ))}
-        </ol>
-      ) : null}
+      {props.steps?.length ? <ui.OperationSteps steps={props.steps} id="action-steps" /> : null}
       {canRollBack(a) ? (
         <RollbackForm
           a={a}
@@ -125,7 +112,7 @@ export function RecentActions(props: {
         id="module-actions"
         rows={props.rows}
         columns={[
-          { label: "Status", render: (a) => <ui.Badge kind={kind(a.status)}>{a.status}</ui.Badge> },
+          { label: "Status", render: (a) => <Status status={a.status} /> },
           {
             label: "Action",
             render: (a) => (

@@ -1,18 +1,19 @@
 import { ui } from "../../../server/sdk/index.ts";
 import type { ModuleStatus } from "../report/report.ts";
 
-const STATE_KIND: Record<string, "ok" | "warn" | "error" | "muted" | "info"> = {
+/** Odoo's module states in the words of the one status table (so the colours match every page). */
+const STATE_STATUS: Record<string, string> = {
   installed: "ok",
-  "to upgrade": "warn",
-  "to install": "info",
-  "to remove": "warn",
-  uninstallable: "muted",
-  uninstalled: "muted",
-  "not in database": "info",
+  "to upgrade": "warning",
+  "to install": "queued",
+  "to remove": "warning",
+  uninstallable: "unknown",
+  uninstalled: "stopped",
+  "not in database": "queued",
 };
 
 export function StateBadge(props: { state: string }) {
-  return <ui.Badge kind={STATE_KIND[props.state] ?? "muted"}>{props.state}</ui.Badge>;
+  return <ui.StatusBadge status={STATE_STATUS[props.state] ?? "unknown"} label={props.state} icon={false} />;
 }
 
 /** The flags of a module, worst first. */

@@ -134,7 +134,13 @@ function ActionsCard(props: { report: ModulesReport; base: string; backupBox?: C
             required
             hint="Admins only. Runs odoo-bin --stop-after-init with the instance's conf, under the instance lock."
           />
-        ) : null}
+        ) : (
+          <ui.Field
+            label={`To uninstall, type "${r.instanceName}" to confirm`}
+            name="confirm"
+            hint="Uninstalling deletes the modules' data; install and upgrade need no confirmation here."
+          />
+        )}
         <button>Run</button>
       </ui.Form>
       <ui.Form action={`${props.base}/record`}>

@@ -5,6 +5,7 @@ import type { Core } from "../../core.ts";
 import type { Env, InstanceHandle } from "../../sdk/types.ts";
 import { Badge, Card, Empty, ProdMarker, StatusIcon } from "../../../views/components/ui.tsx";
 import { instanceTabs, renderPage } from "../../http/render.tsx";
+import { defineService } from "../../sdk/service-ref.ts";
 import { OperationsTable } from "../operations/ops-pages.tsx";
 
 /** Plugin-contributed blocks of an instance card; one failing card never breaks the page. */
@@ -24,10 +25,12 @@ export async function instanceCards(core: Core, inst: InstanceHandle): Promise<C
   return out;
 }
 
+/** The part of the backup plugin's "backup.status" service the checklist reads (the core imports no plugin). */
 interface BackupStatus {
   lastBackup(id: number): Promise<unknown | null>;
   lastVerifiedRestore(id: number): Promise<unknown | null>;
 }
+const backupStatus = defineService<BackupStatus>("backup.status");
 
 /**
  * The first-run checklist: server → instance → first backup → first restore test, each step a
@@ -35,7 +38,7 @@ interface BackupStatus {
  */
 async function gettingStarted(core: Core, visible: InstanceHandle[]): Promise<Child> {
   const servers = await core.registry.servers();
-  const status = core.services.get("backup.status") as BackupStatus | undefined;
+  const status = core.service(backupStatus);
   const first = visible.find((i) => i.production) ?? visible[0];
   const tab = (plugin: string, label: string) =>
     first

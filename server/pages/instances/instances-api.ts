@@ -5,6 +5,7 @@ import { publicServer } from "../../instances/servers.ts";
 import { viaOperation } from "../../operations/rest.ts";
 import type { AppContext, Env } from "../../sdk/types.ts";
 import { ok, readJson } from "../../http/respond.ts";
+import { routeId } from "../../http/route-id.ts";
 import { audited } from "../admin/admin-pages.tsx";
 
 /**
@@ -16,20 +17,21 @@ export function instancesApi(core: Core): Hono<Env> {
   const api = new Hono<Env>();
   const need = (c: AppContext, role: "viewer" | "operator" | "admin", instanceId?: number) =>
     core.requireRole(c.get("principal"), role, instanceId);
-  const idOf = (c: AppContext) => Number(c.req.param("id"));
+  const serverId = (c: AppContext) => routeId(c, "server");
+  const idOf = (c: AppContext) => routeId(c, "instance");
 
   api.get("/servers/:id", async (c) => {
     await need(c, "viewer");
-    return ok(c, publicServer(await core.registry.server(idOf(c))));
+    return ok(c, publicServer(await core.registry.server(serverId(c))));
   });
   // These answer through their operations (server/operations/inventory-ops.ts): same role,
   // validation and audit entry as on /api/v1/ops, the CLI and MCP.
   api.post("/servers", async (c) => viaOperation(core, c, "servers.add", await readJson(c), 201));
-  api.post("/servers/:id/test", (c) => viaOperation(core, c, "servers.test", { server: idOf(c) }));
+  api.post("/servers/:id/test", (c) => viaOperation(core, c, "servers.test", { server: serverId(c) }));
   api.post("/servers/:id/accept-key", (c) =>
-    viaOperation(core, c, "servers.accept-key", { server: idOf(c) }),
+    viaOperation(core, c, "servers.accept-key", { server: serverId(c) }),
   );
-  api.get("/servers/:id/discover", (c) => viaOperation(core, c, "servers.discover", { server: idOf(c) }));
+  api.get("/servers/:id/discover", (c) => viaOperation(core, c, "servers.discover", { server: serverId(c) }));
   api.post("/instances", async (c) => viaOperation(core, c, "instances.add", await readJson(c), 201));
   api.delete("/instances/:id", async (c) => {
     await need(c, "admin");

@@ -22,6 +22,7 @@ import { audited } from "../admin/admin-pages.tsx";
 import { instanceCards } from "../dashboard/dashboard.tsx";
 import { OperationsTable } from "../operations/ops-pages.tsx";
 import { type FlashMsg, formFlash } from "../servers/servers-pages.tsx";
+import { coreInstanceRoute, routeId } from "../../http/route-id.ts";
 
 export const instanceFormInput = (f: Record<string, unknown>): InstanceInput => ({
   name: f.name as string,
@@ -50,7 +51,7 @@ export function instancesPages(core: Core): Hono<Env> {
   const app = new Hono<Env>();
   const p = (c: AppContext) => c.get("principal");
   const admin = (c: AppContext) => core.requireRole(p(c), "admin");
-  const idOf = (c: AppContext) => Number(c.req.param("id"));
+  const idOf = (c: AppContext) => routeId(c, "instance");
 
   const listPage = async (c: AppContext, flash: FlashMsg = null, status = 200, draft: InstanceInput = {}) => {
     const servers = await core.registry.servers();
@@ -240,9 +241,8 @@ export function instancesPages(core: Core): Hono<Env> {
     }
   });
 
-  app.get("/instances/:id", async (c) => {
-    const id = idOf(c);
-    await core.requireRole(p(c), "viewer", id);
+  app.get("/instances/:id", coreInstanceRoute(core, "viewer"), async (c) => {
+    const id = c.var.instance.id;
     return overview(
       c,
       await core.registry.instanceRow(id),
@@ -343,9 +343,8 @@ export function instancesPages(core: Core): Hono<Env> {
   });
 
   // The Status card's facts, fetched by the overview's placeholder once the page is in.
-  app.get("/instances/:id/status", async (c) => {
-    const id = idOf(c);
-    await core.requireRole(p(c), "viewer", id);
+  app.get("/instances/:id/status", coreInstanceRoute(core, "viewer"), async (c) => {
+    const id = c.var.instance.id;
     const row = await core.registry.instanceRow(id);
     const [server, st] = await Promise.all([
       core.registry.server(row.server_id),
@@ -354,9 +353,8 @@ export function instancesPages(core: Core): Hono<Env> {
     return c.html(<StatusFacts row={row} server={server} st={st} />);
   });
 
-  app.get("/instances/:id/databases", async (c) => {
-    const id = idOf(c);
-    await core.requireRole(p(c), "operator", id);
+  app.get("/instances/:id/databases", coreInstanceRoute(core, "operator"), async (c) => {
+    const id = c.var.instance.id;
     const row = await core.registry.instanceRow(id);
     const dbs = await instanceDatabases(core.registry, row);
     const isAdmin = p(c)?.role === "admin";

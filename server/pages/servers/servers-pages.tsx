@@ -18,6 +18,7 @@ import type { AppContext, Env } from "../../sdk/types.ts";
 import { Badge, Card, Field, Flash, Form, Select, Table, Time } from "../../../views/components/ui.tsx";
 import { renderPage } from "../../http/render.tsx";
 import { isHtmx } from "../../http/respond.ts";
+import { routeId } from "../../http/route-id.ts";
 import { audited } from "../admin/admin-pages.tsx";
 
 export type FlashMsg = { kind: "ok" | "error" | "info"; message: string; hint?: string } | null;
@@ -263,7 +264,7 @@ export function serversPages(core: Core): Hono<Env> {
     });
   };
 
-  const idOf = (c: AppContext) => Number(c.req.param("id"));
+  const idOf = (c: AppContext) => routeId(c, "server");
 
   app.get("/servers", async (c) => {
     await core.requireRole(c.get("principal"), "viewer");
