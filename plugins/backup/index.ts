@@ -8,7 +8,7 @@ import { defineStaleRestoreTestJob, type RestoreTestStale } from "./restore-test
 import { migrations } from "./migrations/index.ts";
 import { registerPitr } from "./pitr/register.tsx";
 import type { PitrService } from "./pitr/service.ts";
-import { declareBackupOperations } from "./operations.ts";
+import { declareBackupOperations } from "./ops/backup-ops.ts";
 import { backupRoutes } from "./http/routes.tsx";
 import { NeutralizeReportStore } from "./neutralize/neutralize-report-store.ts";
 import { neutralizeRoutes } from "./http/routes-neutralize.tsx";

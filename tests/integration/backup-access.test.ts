@@ -204,3 +204,54 @@ describe("a restore's source path lies inside the upload or backup folders", () 
     await (await getPg()).dropDb("from_path");
   });
 });
+
+describe("the backup operations guard a backup like its routes", () => {
+  const op = (who: TestClient, id: string, input: Record<string, unknown>) =>
+    who.postJson(`/api/v1/ops/${id}`, input);
+
+  test("backup.get and backup.verify of Y's backup answer op-x as a missing one; nothing is started", async () => {
+    const before = await operationCount();
+    for (const id of ["backup.get", "backup.verify"]) {
+      const other = await op(opX, id, { backup: yBackup.id });
+      const missing = await op(opX, id, { backup: 999_999 });
+      expect(other.status).toBe(404);
+      expect(other.body.error).toEqual({
+        ...missing.body.error,
+        message: `Backup ${yBackup.id} does not exist`,
+      });
+    }
+    expect(await operationCount()).toBe(before);
+  });
+
+  test("an operator of the owner reads the backup and verifies every copy", async () => {
+    const got = await op(t.admin, "backup.get", { backup: yBackup.id });
+    expect(got.status).toBe(200);
+    expect(got.body.data.backup.name).toBe(yBackup.name);
+    const v = await op(t.admin, "backup.verify", { backup: yBackup.id });
+    expect(v.status).toBe(202); // long-running: accepted, the operation id answers at once
+    const opId = v.body.data.operationId;
+    for (let i = 0; i < 300 && t.core.operations.get(opId)?.status === "running"; i++) await Bun.sleep(50);
+    expect(t.core.operations.get(opId)?.status).toBe("ok");
+    const after = await op(t.admin, "backup.get", { backup: yBackup.id });
+    expect(after.body.data.backup.destinations.map((d: { verify: string }) => d.verify)).toEqual([
+      "verified",
+    ]);
+  });
+
+  test("backup.uploads: op-x lists and deletes only its own uploads; another id answers as a missing one", async () => {
+    const r = await op(opX, "backup.uploads.delete", { upload: 424_242 });
+    expect(r.status).toBe(404);
+    expect(r.body.error.message).toBe("Upload 424242 does not exist");
+    // op-x uploaded a file in an earlier test: listed, and deleted by its maker.
+    const listed = (await op(opX, "backup.uploads.list", {})).body.data.uploads as {
+      id: number;
+      username: string;
+    }[];
+    expect(listed.length).toBeGreaterThan(0);
+    expect(listed.every((u) => u.username === "op-x")).toBe(true);
+    const del = await op(opX, "backup.uploads.delete", { upload: listed[0].id });
+    expect(del.body.data).toEqual({ deleted: listed[0].id });
+    const left = (await op(opX, "backup.uploads.list", {})).body.data.uploads as { id: number }[];
+    expect(left.map((u) => u.id)).not.toContain(listed[0].id);
+  });
+});

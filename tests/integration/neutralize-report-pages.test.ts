@@ -140,6 +140,20 @@ describe("neutralization report on the operation and the restored instance", () 
     expect(none.body.error.code).toBe("E_NOT_FOUND");
   });
 
+  test("the instance may be named instead of numbered (route and operation answer alike)", async () => {
+    const byName = await t.admin.getJson("/api/v1/backup/i/staging/neutralization");
+    expect(byName.status).toBe(200);
+    expect(byName.body.data.map((r: { dbName: string }) => r.dbName)).toEqual([stagingDb]);
+    const op = await t.admin.postJson("/api/v1/ops/backup.neutralization", {
+      instance: "staging",
+      db: stagingDb,
+    });
+    expect(op.body.data.reports.map((r: { dbName: string }) => r.dbName)).toEqual([stagingDb]);
+    const missing = await t.admin.getJson("/api/v1/backup/i/no-such-instance/neutralization");
+    expect(missing.status).toBe(404);
+    expect(missing.body.error.code).toBe("E_NOT_FOUND");
+  });
+
   test("a copy into a new database is listed under that database on the backups tab, not as the instance's", async () => {
     const r = await t.admin.postJson(`/api/v1/backup/i/${staging}/copy`, { target: "new", dbName: copyDb });
     expect(r.body.ok).toBe(true);

@@ -9,7 +9,7 @@ import { readdir, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { Kysely } from "../../../server/sdk/index.ts";
 import type { PluginContext, Principal } from "../../../server/sdk/index.ts";
-import { toAppError } from "../../../server/sdk/index.ts";
+import { AppError, toAppError } from "../../../server/sdk/index.ts";
 import type { BackupSettings } from "../settings.ts";
 
 const TABLE = "backup_uploads";
@@ -86,6 +86,25 @@ export class UploadStore {
 }
 
 /** Deletes an upload's file, then its record. */
+/**
+ * The upload when `p` made it (or `p` is a global admin); anyone else gets the answer a missing
+ * one gets, so upload ids are no oracle.
+ */
+export async function ownUpload(
+  store: UploadStore,
+  p: Principal,
+  id: number | string,
+  isGlobalAdmin: () => boolean | Promise<boolean>,
+): Promise<UploadRecord> {
+  const n = Number(id);
+  const u = Number.isInteger(n) ? await store.get(n) : null;
+  if (!u || (u.userId !== p.userId && !(await isGlobalAdmin())))
+    throw new AppError("E_NOT_FOUND", `Upload ${id} does not exist`, {
+      hint: "Only the user who uploaded a file (or an admin) may see or delete it",
+    });
+  return u;
+}
+
 export async function deleteUpload(store: UploadStore, u: UploadRecord): Promise<void> {
   await rm(u.path, { force: true });
   await store.remove(u.id);

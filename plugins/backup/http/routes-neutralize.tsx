@@ -3,7 +3,14 @@
  * page /p/backup/i/:instance/neutralization/:db, JSON /api/v1/backup/i/:instance/neutralization[/:db].
  */
 import { Hono } from "hono";
-import { type AppContext, AppError, type Env, ok, type PluginContext } from "../../../server/sdk/index.ts";
+import {
+  type AppContext,
+  AppError,
+  type Env,
+  instanceRoute,
+  ok,
+  type PluginContext,
+} from "../../../server/sdk/index.ts";
 import type { NeutralizeReportStore } from "../neutralize/neutralize-report-store.ts";
 import { NeutralizeReportPage } from "../views/neutralize-report-view.tsx";
 
@@ -14,16 +21,11 @@ export function neutralizeRoutes(
   const pages = new Hono<Env>();
   const api = new Hono<Env>();
 
-  async function instance(c: AppContext) {
-    const id = Number(c.req.param("instance"));
-    if (!Number.isInteger(id) || id <= 0) throw new AppError("E_VALIDATION", "Invalid instance id");
-    const inst = await ctx.instances.get(id);
-    await ctx.auth.require(c, "viewer", inst.id);
-    return inst;
-  }
+  // instanceRoute resolves :instance (id or name) and checks the viewer role: c.var.instance.
+  const viewer = instanceRoute(ctx, "viewer");
 
   async function one(c: AppContext) {
-    const inst = await instance(c);
+    const inst = c.var.instance;
     const dbName = c.req.param("db") ?? "";
     const rec = await store.get(inst.id, dbName);
     if (!rec)
@@ -33,7 +35,7 @@ export function neutralizeRoutes(
     return { inst, rec };
   }
 
-  pages.get("/i/:instance/neutralization/:db", async (c) => {
+  pages.get("/i/:instance/neutralization/:db", viewer, async (c) => {
     const { inst, rec } = await one(c);
     return ctx.views.page(c, {
       title: `Neutralization of ${rec.dbName} · ${inst.name}`,
@@ -41,7 +43,7 @@ export function neutralizeRoutes(
       body: <NeutralizeReportPage inst={inst} rec={rec} />,
     });
   });
-  api.get("/i/:instance/neutralization", async (c) => ok(c, await store.list((await instance(c)).id)));
-  api.get("/i/:instance/neutralization/:db", async (c) => ok(c, (await one(c)).rec));
+  api.get("/i/:instance/neutralization", viewer, async (c) => ok(c, await store.list(c.var.instance.id)));
+  api.get("/i/:instance/neutralization/:db", viewer, async (c) => ok(c, (await one(c)).rec));
   return { pages, api };
 }

@@ -28,11 +28,11 @@ import {
 import { auditWhenDone, recordReport, startRestoreOperation } from "../restore/restore-start.ts";
 import { saveUpload } from "../restore/restore-upload.ts";
 import { withScratchClaim } from "../restore/scratch-claims.ts";
-import { dropRollback, listRollbacks } from "../restore/swap.ts";
+import { dropRollbackOf, rollbacksOf } from "../restore/rollbacks.ts";
 import { RestorePage } from "../views/restore-page.tsx";
 import { BackupStore } from "../store.ts";
 import type { BackupSettings } from "../settings.ts";
-import { deleteUpload, sweepUploads, UploadStore } from "../copies/uploads.ts";
+import { deleteUpload, ownUpload, sweepUploads, UploadStore } from "../copies/uploads.ts";
 import { UploadsCard } from "../views/uploads-card.tsx";
 
 const instanceId = (c: AppContext): number => {
@@ -140,21 +140,14 @@ export function restoreRoutes(ctx: PluginContext): { pages: Hono<Env>; api: Hono
 
   async function rollbacks(c: AppContext) {
     const { inst } = await instanceFor(ctx, c, instanceId(c), "viewer");
-    const t = await targetSide(inst);
-    return {
-      inst,
-      t,
-      list: t.currentDb ? await listRollbacks(t.conn, t.pg, t.filestoreRoot, t.currentDb) : [],
-    };
+    return { inst, ...(await rollbacksOf(inst)) };
   }
 
   async function dropOne(c: AppContext) {
-    const { inst, t } = await rollbacks(c);
+    const { inst } = await instanceFor(ctx, c, instanceId(c), "viewer");
     const name = c.req.param("name") ?? "";
     await ctx.auth.require(c, inst.production ? "admin" : "operator", inst.id);
-    if (!t.currentDb || !name.startsWith(`${t.currentDb}__rollback_`))
-      throw new AppError("E_NOT_FOUND", `${name} is not a rollback copy of ${inst.name}`);
-    await dropRollback(t.conn, t.pg, t.filestoreRoot, name);
+    await dropRollbackOf(inst, name);
     await ctx.audit(c, { action: "backup.rollback.drop", target: name, instanceId: inst.id, result: "ok" });
   }
 
@@ -257,11 +250,8 @@ export function restoreRoutes(ctx: PluginContext): { pages: Hono<Env>; api: Hono
   /** The upload, when the request made it (or is a global admin); anyone else: as if missing. */
   async function deleteOwnUpload(c: AppContext) {
     const p = await principalOf(c);
-    const id = Number(c.req.param("id"));
     const store = new UploadStore(ctx.db);
-    const u = Number.isInteger(id) ? await store.get(id) : null;
-    if (!u || (u.userId !== p.userId && !(await ctx.auth.can(p, "admin", null))))
-      throw new AppError("E_NOT_FOUND", `Upload ${c.req.param("id")} does not exist`);
+    const u = await ownUpload(store, p, c.req.param("id") ?? "", () => ctx.auth.can(p, "admin", null));
     await deleteUpload(store, u);
     await ctx.audit(c, {
       action: "backup.upload.delete",

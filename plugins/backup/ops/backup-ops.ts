@@ -1,11 +1,15 @@
 /**
  * The backup plugin's operations: declared once, served on REST, the CLI and MCP by the core's
  * executor (role, instance, input, audit). They call the same service as the pages.
+ * `backup key-export` stays a CLI command only: it writes the private age key to a file on the
+ * odoodeck machine, which must never travel over REST or MCP (a token would be the key).
  */
-import { AppError, defineOperation, type PluginContext, z } from "../../server/sdk/index.ts";
-import type { RestoreTests } from "./restore-tests/restore-tests.ts";
-import type { BackupService } from "./service.ts";
-import type { BackupSettings } from "./settings.ts";
+import { AppError, defineOperation, type PluginContext, z } from "../../../server/sdk/index.ts";
+import { declareChangeOperations } from "./change-ops.ts";
+import { declareReadOperations } from "./read-ops.ts";
+import type { RestoreTests } from "../restore-tests/restore-tests.ts";
+import type { BackupService } from "../service.ts";
+import type { BackupSettings } from "../settings.ts";
 
 export function declareBackupOperations(
   ctx: PluginContext<BackupSettings>,
@@ -87,4 +91,6 @@ export function declareBackupOperations(
       },
     }),
   );
+  declareReadOperations(ctx, svc, tests);
+  declareChangeOperations(ctx, svc);
 }
