@@ -51,7 +51,7 @@ export async function openPluginStore(
  * const pg = await getPg(); const db = await fixtureDb("acme_prod");
  * const sshd = await getSshd(); const conn = new SshConnection({ host: sshd.host, port: sshd.port, … });
  */
-export { fixtureDb, getPg, type TestPg } from "../../tests/helpers/pg.ts";
+export { fixtureDb, getPg, privatePg, type TestPg } from "../../tests/helpers/pg.ts";
 export { getSshd, type TestSshd } from "../../tests/helpers/sshd.ts";
 export { LocalConnection } from "../connections/local.ts";
 export { SshConnection } from "../connections/ssh.ts";

@@ -58,6 +58,14 @@ export function getPg(): Promise<TestPg> {
   return started;
 }
 
+/**
+ * A cluster of its own, for tests whose cost grows with the whole cluster (a base backup copies
+ * every database the run has restored so far into the shared one). Stopped with the run.
+ */
+export function privatePg(): Promise<TestPg> {
+  return startCluster();
+}
+
 async function startCluster(): Promise<TestPg> {
   const dir = mkdtempSync(join(tmpdir(), "odoodeck-pg-"));
   const data = join(dir, "data");

@@ -7,7 +7,11 @@ import { afterAll, expect, test } from "bun:test";
 import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { getPg } from "../../../server/sdk/testing.ts";
+import { privatePg, type TestPg } from "../../../server/sdk/testing.ts";
+
+// Its own cluster: a base backup of the shared one would copy every database the run restored.
+let cluster: Promise<TestPg> | null = null;
+const getPg = () => (cluster ??= privatePg());
 import { clusterDir } from "./tools.ts";
 
 const root = mkdtempSync(join(tmpdir(), "odoodeck-pitr-rx-"));
