@@ -2,7 +2,7 @@
 import { randomBytes } from "node:crypto";
 import { type Kysely, sql } from "../../../server/sdk/index.ts";
 import type { ParsedMeta } from "./parse.ts";
-import { likePattern, parseQuery } from "./search.ts";
+import { ftsMatch, likePattern, parseQuery } from "./search.ts";
 
 export interface MessageRow {
   id: string;
@@ -72,6 +72,8 @@ export class Messages {
       message_id: meta.messageId,
       odoo_model: meta.odooModel,
       odoo_res_id: meta.odooResId,
+      // The full-text index's key (see migration 0002); inserts run one at a time in a transaction
+      seq: sql`(SELECT coalesce(max(seq), 0) + 1 FROM mail_catcher_messages)`,
     };
     return new Promise((resolve, reject) => {
       this.#queue.push({ values, done: (e) => (e ? reject(e) : resolve()) });
@@ -98,10 +100,20 @@ export class Messages {
     let s = this.db.selectFrom(T);
     if (q.mailboxIds) s = s.where("mailbox_id", "in", q.mailboxIds.length ? q.mailboxIds : [-1]);
     for (const term of parseQuery(q.query ?? "")) {
-      const pat = likePattern(term.text);
-      s = s.where((eb) =>
-        eb.or(term.fields.map((f) => eb(sql`lower(${sql.ref(f)})`, "like", sql`${pat} escape '\\'`))),
-      );
+      const match = ftsMatch(term);
+      s = match
+        ? s.where(
+            "seq",
+            "in",
+            sql`(SELECT rowid FROM mail_catcher_fts WHERE mail_catcher_fts MATCH ${match})`,
+          )
+        : s.where((eb) =>
+            eb.or(
+              term.fields.map((f) =>
+                eb(sql`lower(${sql.ref(f)})`, "like", sql`${likePattern(term.text)} escape '\\'`),
+              ),
+            ),
+          );
     }
     return s;
   }

@@ -4,6 +4,9 @@ import { rename, unlink } from "node:fs/promises";
 import { join } from "node:path";
 
 export class RawFiles {
+  /** Mailbox folders known to exist: a mkdir per message was a system call per message. */
+  #made = new Set<number>();
+
   constructor(readonly root: string) {}
 
   dir(mailboxId: number): string {
@@ -14,9 +17,15 @@ export class RawFiles {
     return join(this.dir(mailboxId), `${id}.eml.gz`);
   }
 
-  /** Written under a temporary name and renamed: a crash never leaves half a message. */
+  /**
+   * Written under a temporary name and renamed: a crash never leaves half a message. No fsync per
+   * message: caught mail is a copy for people to look at, and a flood must not wait on the disk.
+   */
   async write(mailboxId: number, id: string, raw: Uint8Array): Promise<void> {
-    mkdirSync(this.dir(mailboxId), { recursive: true, mode: 0o700 });
+    if (!this.#made.has(mailboxId)) {
+      mkdirSync(this.dir(mailboxId), { recursive: true, mode: 0o700 });
+      this.#made.add(mailboxId);
+    }
     const final = this.path(mailboxId, id);
     const tmp = `${final}.part`;
     await Bun.write(tmp, Bun.gzipSync(new Uint8Array(raw), { level: 1 }));
@@ -34,6 +43,7 @@ export class RawFiles {
   }
 
   removeMailbox(mailboxId: number): void {
+    this.#made.delete(mailboxId);
     rmSync(this.dir(mailboxId), { recursive: true, force: true });
   }
 }
