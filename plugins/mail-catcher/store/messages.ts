@@ -162,6 +162,19 @@ export class Messages {
     return gone;
   }
 
+  /** Messages and bytes held per mailbox (one grouped query over the mailbox index). */
+  async stats(mailboxIds: number[]): Promise<Map<number, { count: number; bytes: number }>> {
+    const rows = await this.db
+      .selectFrom(T)
+      .select((eb) => ["mailbox_id", eb.fn.countAll<number>().as("n"), eb.fn.sum<number>("size").as("bytes")])
+      .where("mailbox_id", "in", mailboxIds.length ? mailboxIds : [-1])
+      .groupBy("mailbox_id")
+      .execute();
+    return new Map(
+      rows.map((r) => [r.mailbox_id as number, { count: Number(r.n), bytes: Number(r.bytes ?? 0) }]),
+    );
+  }
+
   /** Newest first, with sizes: what retention walks. */
   async sizes(mailboxId: number): Promise<Array<{ id: string; size: number; receivedAt: number }>> {
     return (

@@ -18,6 +18,7 @@ import { readFull } from "../store/full.ts";
 import type { Mailbox } from "../store/mailboxes.ts";
 import { InboxList, MessageView } from "./components.tsx";
 import { serveFrame } from "./html-frame.ts";
+import { MailboxTable, mailboxRoutes, mayEdit } from "./mailboxes.tsx";
 import { signShare } from "./share-link.ts";
 
 const BASE = "/p/mail-catcher";
@@ -63,9 +64,16 @@ export function pageRoutes(ctx: PluginContext<MailSettings>, catcher: Catcher): 
       instanceId,
       body: (
         <ui.Card title={`Caught mail${which === "all" ? " (all instances)" : ""}`}>
-          <p class="muted">
-            Mailboxes: {boxes.map((b) => `${b.label} (${b.smtpUser})`).join(", ") || "none yet"}
-          </p>
+          {boxes.length ? (
+            <MailboxTable
+              boxes={boxes}
+              stats={await catcher.messages.stats(boxes.map((b) => b.id))}
+              defaults={await ctx.settings()}
+              editable={new Set(await editableIds(c, boxes))}
+            />
+          ) : (
+            <p class="muted">No mailbox yet: one is made for each neutralized database.</p>
+          )}
           <form method="get" action={c.req.path} role="search">
             <input name="q" value={q} placeholder="from:… to:… subject:… words" aria-label="Search" />
             <button type="submit">Search</button>
@@ -94,6 +102,12 @@ export function pageRoutes(ctx: PluginContext<MailSettings>, catcher: Catcher): 
     });
   }
 
+  const editableIds = async (c: AppContext, boxes: Mailbox[]) =>
+    (await Promise.all(boxes.map(async (b) => ((await mayEdit(ctx, c, b)) ? b.id : null)))).filter(
+      (id): id is number => id != null,
+    );
+
+  app.route("/", mailboxRoutes(ctx, catcher));
   app.get("/", (c) => inbox(c, "all"));
   app.get("/i/:instance", (c) => inbox(c, c.req.param("instance")));
   app.get("/list/:which", async (c) => c.html((await listFragment(c, c.req.param("which"))).el));
