@@ -43,6 +43,13 @@ function toRow(r: any): MessageRow {
 /** Sortable by time, unguessable: a share link cannot be walked to the next message. */
 export const newMessageId = () => `${Date.now().toString(36)}${randomBytes(9).toString("base64url")}`;
 
+/** What a mailbox holds: retention compares it with the limits before walking any message. */
+export interface Held {
+  count: number;
+  bytes: number;
+  oldest: number;
+}
+
 export interface ListQuery {
   /** null: every mailbox the caller may see (`mailboxIds`). */
   mailboxIds: number[] | null;
@@ -162,16 +169,24 @@ export class Messages {
     return gone;
   }
 
-  /** Messages and bytes held per mailbox (one grouped query over the mailbox index). */
-  async stats(mailboxIds: number[]): Promise<Map<number, { count: number; bytes: number }>> {
+  /** Messages, bytes and the oldest arrival per mailbox (one grouped query over the mailbox index). */
+  async stats(mailboxIds: number[]): Promise<Map<number, Held>> {
     const rows = await this.db
       .selectFrom(T)
-      .select((eb) => ["mailbox_id", eb.fn.countAll<number>().as("n"), eb.fn.sum<number>("size").as("bytes")])
+      .select((eb) => [
+        "mailbox_id",
+        eb.fn.countAll<number>().as("n"),
+        eb.fn.sum<number>("size").as("bytes"),
+        eb.fn.min<number>("received_at").as("oldest"),
+      ])
       .where("mailbox_id", "in", mailboxIds.length ? mailboxIds : [-1])
       .groupBy("mailbox_id")
       .execute();
     return new Map(
-      rows.map((r) => [r.mailbox_id as number, { count: Number(r.n), bytes: Number(r.bytes ?? 0) }]),
+      rows.map((r) => [
+        r.mailbox_id as number,
+        { count: Number(r.n), bytes: Number(r.bytes ?? 0), oldest: Number(r.oldest) },
+      ]),
     );
   }
 
