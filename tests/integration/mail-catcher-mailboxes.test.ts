@@ -111,6 +111,23 @@ test("an operator sets retention: the extra mail goes now, the page shows the li
   expect(JSON.stringify(audit[0])).toContain("op-acme");
 });
 
+test("mail past the limit is trimmed shortly after it arrives, newest kept", async () => {
+  await op.post(`/p/mail-catcher/mb/${box.mailbox}/retention`, { count: "4", mb: "", days: "" });
+  // One retention pass after each mail: the first counts the mailbox, the next ones keep count
+  for (let i = 10; i < 13; i++) {
+    await send(i);
+    await Bun.sleep(400);
+  }
+  let count = "";
+  for (let i = 0; i < 30 && count !== "4"; i++) {
+    await Bun.sleep(100);
+    count = cell((await op.page(`/p/mail-catcher/i/${inst}`)).html, "mc-count");
+  }
+  expect(count).toBe("4");
+  const { html } = await op.page(`/p/mail-catcher/i/${inst}`);
+  for (const kept of ["Order 12", "Order 11", "Order 10"]) expect(html).toContain(kept);
+});
+
 test("an operator sets chaos from the page and SMTP refuses with that code; another instance's operator cannot", async () => {
   await op.page(`/p/mail-catcher/i/${inst}`);
   const res = await op.post(`/p/mail-catcher/mb/${box.mailbox}/chaos`, { percent: "100", code: "452" });
