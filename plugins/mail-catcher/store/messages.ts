@@ -79,8 +79,6 @@ export class Messages {
       message_id: meta.messageId,
       odoo_model: meta.odooModel,
       odoo_res_id: meta.odooResId,
-      // The full-text index's key (see migration 0002); inserts run one at a time in a transaction
-      seq: sql`(SELECT coalesce(max(seq), 0) + 1 FROM mail_catcher_messages)`,
     };
     return new Promise((resolve, reject) => {
       this.#queue.push({ values, done: (e) => (e ? reject(e) : resolve()) });
@@ -93,7 +91,17 @@ export class Messages {
       const batch = this.#queue.splice(0, 500);
       try {
         await this.db.transaction().execute(async (tx) => {
-          for (const b of batch) await tx.insertInto(T).values(b.values).execute();
+          // `seq` keys the full-text index (migration 0002): numbered inside the write transaction
+          const top = await tx
+            .selectFrom(T)
+            .select((eb) => eb.fn.max<number>("seq").as("s"))
+            .executeTakeFirst();
+          const first = Number(top?.s ?? 0) + 1;
+          // One statement for the batch: a statement per message was a third of the insert time
+          await tx
+            .insertInto(T)
+            .values(batch.map((b, i) => ({ ...b.values, seq: first + i })))
+            .execute();
         });
         for (const b of batch) b.done();
       } catch (e) {
