@@ -240,7 +240,9 @@ describe("mail catcher: pages, share, release, inbound", () => {
     expect(body).toMatch(/<iframe[^>]*sandbox=""/);
     expect(body).not.toContain("<form");
     expect((await anon.get(`${link}/html`)).status).toBe(200);
-    expect((await anon.get(`${link.slice(0, -1)}0`)).status).toBe(404);
+    // one hex digit of the signature changed (to another digit: "0" for "0" was 1 run in 16)
+    const altered = link.slice(0, -1) + (link.endsWith("0") ? "1" : "0");
+    expect((await anon.get(altered)).status).toBe(404);
     expect((await anon.request("POST", link)).status).not.toBe(200);
   });
 
