@@ -120,23 +120,32 @@ export class Messages {
 
   #filtered(q: ListQuery) {
     let s = this.db.selectFrom(T);
-    if (q.mailboxIds) s = s.where("mailbox_id", "in", q.mailboxIds.length ? q.mailboxIds : [-1]);
-    for (const term of parseQuery(q.query ?? "")) {
-      const match = ftsMatch(term);
-      s = match
-        ? s.where(
-            "seq",
-            "in",
-            sql`(SELECT rowid FROM mail_catcher_fts WHERE mail_catcher_fts MATCH ${match})`,
-          )
-        : s.where((eb) =>
-            eb.or(
-              term.fields.map((f) =>
-                eb(sql`lower(${sql.ref(f)})`, "like", sql`${likePattern(term.text)} escape '\\'`),
-              ),
-            ),
-          );
-    }
+    const terms = parseQuery(q.query ?? "");
+    // Terms the index can answer go in one MATCH: FTS5 intersects them itself, seeking through
+    // the common one with the rare one (0 ms for "voice 4711" at 100,000, against 200 ms as
+    // one subquery per term).
+    const match = terms
+      .map(ftsMatch)
+      .filter((m): m is string => m != null)
+      .join(" AND ");
+    // The index's hits must drive the query: left to itself SQLite walks the mailbox index (every
+    // message of it) and tests each row against the hits. The unary + keeps it off that index.
+    const box = match ? sql`+mailbox_id` : sql`mailbox_id`;
+    if (q.mailboxIds) s = s.where(box, "in", q.mailboxIds.length ? q.mailboxIds : [-1]);
+    if (match)
+      s = s.where(
+        "seq",
+        "in",
+        sql`(SELECT rowid FROM mail_catcher_fts WHERE mail_catcher_fts MATCH ${match})`,
+      );
+    for (const term of terms.filter((t) => !ftsMatch(t)))
+      s = s.where((eb) =>
+        eb.or(
+          term.fields.map((f) =>
+            eb(sql`lower(${sql.ref(f)})`, "like", sql`${likePattern(term.text)} escape '\\'`),
+          ),
+        ),
+      );
     return s;
   }
 
