@@ -25,7 +25,11 @@ const CHUNK = 256 * 1024;
  * yields between them (under 50 ms).
  */
 export function inSlices(raw: Buffer): Buffer | Readable {
-  if (raw.length <= CHUNK) return raw;
+  return raw.length <= CHUNK ? raw : slices(raw);
+}
+
+/** The buffer as a stream of 256 KB views (no copy). */
+export function slices(raw: Buffer): Readable {
   return Readable.from(
     (function* () {
       for (let i = 0; i < raw.length; i += CHUNK) yield raw.subarray(i, i + CHUNK);
