@@ -7,6 +7,7 @@ import { AppError, type AppContext, type Env, type PluginContext, ui } from "../
 import type { Catcher } from "../catcher.ts";
 import type { MailSettings, MailSettingsValues } from "../settings.ts";
 import type { Mailbox } from "../store/mailboxes.ts";
+import { formBody } from "./form-body.ts";
 
 const BASE = "/p/mail-catcher";
 
@@ -148,9 +149,7 @@ export function mailboxRoutes(ctx: PluginContext<MailSettings>, catcher: Catcher
     if (!box || !(await ctx.auth.can(c.get("principal"), "viewer", box.instanceId)))
       throw new AppError("E_NOT_FOUND", "No such mailbox", { hint: "It goes when its database is dropped" });
     await ctx.auth.require(c, editRole(box), box.instanceId);
-    const b = await c.req.parseBody();
-    const f = Object.fromEntries(Object.entries(b).map(([k, v]) => [k, typeof v === "string" ? v : ""]));
-    return { box, f };
+    return { box, f: await formBody(c) };
   }
 
   app.post("/mb/:id/retention", async (c) => {

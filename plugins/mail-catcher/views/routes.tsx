@@ -17,17 +17,13 @@ import type { MailSettings } from "../settings.ts";
 import { readFull } from "../store/full.ts";
 import type { Mailbox } from "../store/mailboxes.ts";
 import { InboxList, MessageView } from "./components.tsx";
+import { formBody } from "./form-body.ts";
 import { serveFrame } from "./html-frame.ts";
 import { MailboxTable, mailboxRoutes, mayEdit } from "./mailboxes.tsx";
 import { signShare } from "./share-link.ts";
 
 const BASE = "/p/mail-catcher";
 const SHARE_DAYS = 7;
-
-async function form(c: AppContext): Promise<Record<string, string>> {
-  const b = await c.req.parseBody();
-  return Object.fromEntries(Object.entries(b).map(([k, v]) => [k, typeof v === "string" ? v : ""]));
-}
 
 export function pageRoutes(ctx: PluginContext<MailSettings>, catcher: Catcher): Hono<Env> {
   const app = new Hono<Env>();
@@ -210,7 +206,7 @@ export function pageRoutes(ctx: PluginContext<MailSettings>, catcher: Catcher): 
     const { row, box } = await message(c);
     await ctx.auth.require(c, "admin");
     const to =
-      (await form(c)).to
+      (await formBody(c)).to
         ?.split(",")
         .map((s) => s.trim())
         .filter(Boolean) ?? [];
@@ -233,7 +229,7 @@ export function pageRoutes(ctx: PluginContext<MailSettings>, catcher: Catcher): 
   app.post("/i/:instance/inbound", async (c) => {
     const instanceId = Number(c.req.param("instance"));
     await ctx.auth.require(c, "operator", instanceId);
-    const f = await form(c);
+    const f = await formBody(c);
     if (!f.to || !f.from) throw new AppError("E_VALIDATION", "From and To are needed");
     const s = await ctx.settings();
     const inst = await ctx.instances.get(instanceId);
