@@ -4,9 +4,9 @@
  * remote content" (a local HTTP server counts the fetches).
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import nodemailer from "nodemailer";
 import type { Browser } from "playwright-core";
 import type { MailboxCredentials, MailCatcherService } from "../../plugins/mail-catcher/contract.ts";
+import { catcherTransport } from "../helpers/catcher-transport.ts";
 import { consoleProblems, launchChromium } from "../helpers/browser.ts";
 import { startTestApp, TEST_PASSWORD, type TestApp } from "../helpers/app.ts";
 
@@ -39,15 +39,7 @@ afterAll(async () => {
 });
 
 const send = (subject: string, html: string) =>
-  nodemailer
-    .createTransport({
-      host: box.host,
-      port: box.port,
-      requireTLS: true,
-      tls: { rejectUnauthorized: false },
-      auth: { user: box.user, pass: box.password },
-    })
-    .sendMail({ from: "sales@acme.test", to: "customer@example.com", subject, html });
+  catcherTransport(box).sendMail({ from: "sales@acme.test", to: "customer@example.com", subject, html });
 
 test("a new mail appears in the open inbox without reload; remote images wait for 'Load remote content'", async () => {
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });

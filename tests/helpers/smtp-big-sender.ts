@@ -5,22 +5,14 @@
  * Prints the server's final answer.
  */
 import { randomBytes } from "node:crypto";
-import nodemailer from "nodemailer";
+import { catcherTransport } from "./catcher-transport.ts";
 
 const o = JSON.parse(process.argv[2] ?? "{}");
-const info = await nodemailer
-  .createTransport({
-    host: o.host,
-    port: o.port,
-    requireTLS: true,
-    tls: { rejectUnauthorized: false }, // the catcher's self-signed certificate
-    auth: { user: o.user, pass: o.password },
-  })
-  .sendMail({
-    from: "archive@acme.test",
-    to: o.to,
-    subject: o.subject,
-    text: "attached",
-    attachments: [{ filename: "archive.bin", content: randomBytes(o.mb * 1024 * 1024) }],
-  });
+const info = await catcherTransport(o).sendMail({
+  from: "archive@acme.test",
+  to: o.to,
+  subject: o.subject,
+  text: "attached",
+  attachments: [{ filename: "archive.bin", content: randomBytes(o.mb * 1024 * 1024) }],
+});
 console.log(info.response);

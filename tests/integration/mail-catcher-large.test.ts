@@ -5,23 +5,14 @@
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { join } from "node:path";
-import nodemailer from "nodemailer";
 import type { MailboxCredentials, MailCatcherService } from "../../plugins/mail-catcher/contract.ts";
 import { writeSettings } from "../../server/plugin-host/settings.ts";
+import { catcherTransport } from "../helpers/catcher-transport.ts";
 import { startTestApp, type TestApp } from "../helpers/app.ts";
 
 let t: TestApp;
 let big: MailboxCredentials;
 let small: MailboxCredentials;
-
-const transport = (m: MailboxCredentials) =>
-  nodemailer.createTransport({
-    host: m.host,
-    port: m.port,
-    requireTLS: true,
-    tls: { rejectUnauthorized: false },
-    auth: { user: m.user, pass: m.password },
-  });
 
 beforeAll(async () => {
   t = await startTestApp();
@@ -41,6 +32,7 @@ afterAll(async () => {
 
 test("small mails are answered within a second while another client streams 50 MB", async () => {
   let bigDone = false;
+
   const child = Bun.spawn(
     [
       process.execPath,
@@ -52,7 +44,9 @@ test("small mails are answered within a second while another client streams 50 M
   const bigSent = new Response(child.stdout).text().finally(() => {
     bigDone = true;
   });
-  const tr = transport(small);
+  // One connection kept open, as Odoo's mail queue does for a batch: the time measured is the
+  // catcher's answer, not a TLS handshake per mail in this (shared) process
+  const tr = catcherTransport(small, small.password, { pool: true });
   const latencies: number[] = [];
   while (!bigDone) {
     const s = performance.now();

@@ -7,8 +7,8 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import nodemailer from "nodemailer";
 import type { MailboxCredentials, MailCatcherService } from "../../plugins/mail-catcher/contract.ts";
+import { catcherTransport } from "../helpers/catcher-transport.ts";
 import { startTestApp, type TestApp, type TestClient } from "../helpers/app.ts";
 
 let t: TestApp;
@@ -29,20 +29,12 @@ async function grant(username: string, instanceId: number, role: string) {
   await t.core.db.insertInto("grants").values({ user_id: user.id, instance_id: instanceId, role }).execute();
 }
 const send = (i: number) =>
-  nodemailer
-    .createTransport({
-      host: box.host,
-      port: box.port,
-      requireTLS: true,
-      tls: { rejectUnauthorized: false },
-      auth: { user: box.user, pass: box.password },
-    })
-    .sendMail({
-      from: "sales@acme.test",
-      to: "c@example.com",
-      subject: `Order ${i}`,
-      text: "x".repeat(1000),
-    });
+  catcherTransport(box).sendMail({
+    from: "sales@acme.test",
+    to: "c@example.com",
+    subject: `Order ${i}`,
+    text: "x".repeat(1000),
+  });
 const row = (html: string) => /<tr data-mailbox="\d+">([\s\S]*?)<\/tr>/.exec(html)?.[1] ?? "";
 const cell = (html: string, cls: string) =>
   new RegExp(`<td class="${cls}">([^<]*)`).exec(row(html))?.[1]?.trim() ?? "";
