@@ -118,7 +118,8 @@ export class Messages {
     this.#flushing = null;
   }
 
-  #filtered(q: ListQuery) {
+  /** The messages a query selects (not yet projected): list() and tests of its plan build on it. */
+  filtered(q: ListQuery) {
     let s = this.db.selectFrom(T);
     const terms = parseQuery(q.query ?? "");
     // Terms the index can answer go in one MATCH: FTS5 intersects them itself, seeking through
@@ -150,14 +151,14 @@ export class Messages {
   }
 
   async list(q: ListQuery): Promise<{ rows: MessageRow[]; total: number; unread: number }> {
-    const rows = await this.#filtered(q)
+    const rows = await this.filtered(q)
       .selectAll()
       .orderBy("received_at", "desc")
       .orderBy("id", "desc")
       .limit(Math.min(q.limit ?? 50, 1000))
       .offset(q.start ?? 0)
       .execute();
-    const c = await this.#filtered(q)
+    const c = await this.filtered(q)
       .select((eb) => [eb.fn.countAll<number>().as("n"), eb.fn.sum<number>(sql`1 - "read"`).as("unread")])
       .executeTakeFirst();
     return { rows: rows.map(toRow), total: Number(c?.n ?? 0), unread: Number(c?.unread ?? 0) };
