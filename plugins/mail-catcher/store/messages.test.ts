@@ -52,6 +52,10 @@ test("search finds substrings in any case, per field, and only in the mailboxes 
   expect(await ids('"hi"')).toEqual(['Say "hi"']); // quotes inside a term do not break the query
   expect(await ids("SL")).toEqual(["Payslip"]); // shorter than a trigram: scanned
   expect(await ids("invoice salary")).toEqual([]); // every term must match
+  // Totals: counted with the page, and still known on a page past the last hit
+  expect((await m.list({ mailboxIds: [1, 2], query: "invoice", limit: 1 })).total).toBe(2);
+  expect((await m.list({ mailboxIds: [1, 2], query: "invoice", start: 5 })).total).toBe(2);
+  expect((await m.list({ mailboxIds: [1, 2], query: "invoice", start: 5 })).rows).toEqual([]);
 });
 
 test("a deleted message leaves the index with it", async () => {

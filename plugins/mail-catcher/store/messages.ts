@@ -151,13 +151,31 @@ export class Messages {
   }
 
   async list(q: ListQuery): Promise<{ rows: MessageRow[]; total: number; unread: number }> {
-    const rows = await this.filtered(q)
-      .selectAll()
-      .orderBy("received_at", "desc")
-      .orderBy("id", "desc")
-      .limit(Math.min(q.limit ?? 50, 1000))
-      .offset(q.start ?? 0)
-      .execute();
+    const page = (s: ReturnType<Messages["filtered"]>) =>
+      s
+        .orderBy("received_at", "desc")
+        .orderBy("id", "desc")
+        .limit(Math.min(q.limit ?? 50, 1000))
+        .offset(q.start ?? 0);
+    // A search counts its hits in the same pass: a second query ran the full-text match again
+    // (half of 290 ms at 100,000 for two common terms). A plain listing pages along the index
+    // and counts apart, rather than reading every message to count them in one go.
+    if (parseQuery(q.query ?? "").length) {
+      const rows = await page(this.filtered(q))
+        .selectAll()
+        .select([
+          sql<number>`count(*) OVER ()`.as("_total"),
+          sql<number>`sum(1 - "read") OVER ()`.as("_unread"),
+        ])
+        .execute();
+      if (rows.length || !q.start)
+        return {
+          rows: rows.map(toRow),
+          total: Number(rows[0]?._total ?? 0),
+          unread: Number(rows[0]?._unread ?? 0),
+        };
+    }
+    const rows = await page(this.filtered(q)).selectAll().execute();
     const c = await this.filtered(q)
       .select((eb) => [eb.fn.countAll<number>().as("n"), eb.fn.sum<number>(sql`1 - "read"`).as("unread")])
       .executeTakeFirst();
