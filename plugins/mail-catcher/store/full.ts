@@ -2,6 +2,7 @@
 import { simpleParser } from "mailparser";
 import type { Catcher } from "../catcher.ts";
 import type { MessageRow } from "./messages.ts";
+import { inSlices } from "./parse.ts";
 
 export interface Part {
   /** Our part id: the attachment's position, 1-based (stable for a given message). */
@@ -27,7 +28,7 @@ export interface FullMessage {
 
 export async function readFull(catcher: Catcher, row: MessageRow): Promise<FullMessage> {
   const raw = await catcher.files.read(row.mailboxId, row.id);
-  const m = await simpleParser(raw, { skipImageLinks: true }).catch(() => null);
+  const m = await simpleParser(inSlices(raw), { skipImageLinks: true }).catch(() => null);
   const headers: Array<[string, string]> = (m?.headerLines ?? []).map((h) => {
     const i = h.line.indexOf(":");
     return [h.line.slice(0, i).trim(), h.line.slice(i + 1).trim()];

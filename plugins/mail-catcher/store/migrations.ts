@@ -1,4 +1,4 @@
-import type { Migration } from "../../../server/sdk/index.ts";
+import { type Migration, sql } from "../../../server/sdk/index.ts";
 
 /** Mailboxes (one per neutralized database) and the metadata of their messages; raw mail is on disk. */
 export const migrations: Record<string, Migration> = {
@@ -52,6 +52,31 @@ export const migrations: Record<string, Migration> = {
         .on("mail_catcher_messages")
         .column("received_at")
         .execute();
+    },
+  },
+  /**
+   * Full-text search over from/to/subject/body: a LIKE scan took 30–78 ms at 100,000 messages.
+   * Trigram tokens keep Mailpit's substring semantics ("voice" finds "invoice"). The index keys
+   * on `seq`, a stable integer of our own: the implicit rowid of a table with a text primary key
+   * may change on VACUUM, which would point the index at the wrong rows.
+   */
+  "0002-fts": {
+    async up(db) {
+      await sql`ALTER TABLE mail_catcher_messages ADD COLUMN seq INTEGER`.execute(db);
+      await sql`UPDATE mail_catcher_messages SET seq = rowid`.execute(db);
+      await sql`CREATE UNIQUE INDEX mail_catcher_messages_seq ON mail_catcher_messages(seq)`.execute(db);
+      await sql`CREATE VIRTUAL TABLE mail_catcher_fts USING fts5(
+        sender, recipients, subject, body,
+        content='', contentless_delete=1, tokenize='trigram')`.execute(db);
+      await sql`CREATE TRIGGER mail_catcher_fts_ins AFTER INSERT ON mail_catcher_messages BEGIN
+        INSERT INTO mail_catcher_fts(rowid, sender, recipients, subject, body)
+        VALUES (new.seq, new.sender, new.recipients, new.subject, new.body);
+      END`.execute(db);
+      await sql`CREATE TRIGGER mail_catcher_fts_del AFTER DELETE ON mail_catcher_messages BEGIN
+        DELETE FROM mail_catcher_fts WHERE rowid = old.seq;
+      END`.execute(db);
+      await sql`INSERT INTO mail_catcher_fts(rowid, sender, recipients, subject, body)
+        SELECT seq, sender, recipients, subject, body FROM mail_catcher_messages`.execute(db);
     },
   },
 };

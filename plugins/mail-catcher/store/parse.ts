@@ -1,4 +1,5 @@
 /** What the inbox lists and searches, taken from a raw message once, when it arrives. */
+import { Readable } from "node:stream";
 import { type AddressObject, simpleParser } from "mailparser";
 import { odooOrigin } from "./odoo-origin.ts";
 
@@ -16,6 +17,25 @@ export interface ParsedMeta {
 }
 
 const BODY_CAP = 16_384;
+const CHUNK = 256 * 1024;
+
+/**
+ * The raw message as a stream of slices for mailparser: given one 50 MB buffer it splits it in a
+ * single turn of the event loop (0.6 s measured) and every other SMTP client waits; in slices it
+ * yields between them (under 50 ms).
+ */
+export function inSlices(raw: Buffer): Buffer | Readable {
+  return raw.length <= CHUNK ? raw : slices(raw);
+}
+
+/** The buffer as a stream of 256 KB views (no copy). */
+export function slices(raw: Buffer): Readable {
+  return Readable.from(
+    (function* () {
+      for (let i = 0; i < raw.length; i += CHUNK) yield raw.subarray(i, i + CHUNK);
+    })(),
+  );
+}
 
 function addresses(a: AddressObject | AddressObject[] | undefined): string[] {
   const list = Array.isArray(a) ? a : a ? [a] : [];
@@ -29,7 +49,11 @@ function addresses(a: AddressObject | AddressObject[] | undefined): string[] {
 export async function parseMeta(raw: Buffer, envelope: { from: string; to: string[] }): Promise<ParsedMeta> {
   let m: Awaited<ReturnType<typeof simpleParser>> | null = null;
   try {
-    m = await simpleParser(raw, { skipImageLinks: true, skipTextToHtml: true, skipTextLinks: true });
+    m = await simpleParser(inSlices(raw), {
+      skipImageLinks: true,
+      skipTextToHtml: true,
+      skipTextLinks: true,
+    });
   } catch {
     m = null;
   }

@@ -29,3 +29,12 @@ export function parseQuery(q: string): Term[] {
 
 /** `%`, `_` and `\` are literal in what the user typed. */
 export const likePattern = (s: string) => `%${s.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
+/**
+ * The FTS5 MATCH expression for a term (trigram index: substring, case-insensitive), or null when
+ * the term is shorter than a trigram and only a LIKE scan can find it.
+ */
+export function ftsMatch(term: Term): string | null {
+  if ([...term.text].length < 3) return null;
+  return `{${term.fields.join(" ")}} : "${term.text.replace(/"/g, '""')}"`;
+}

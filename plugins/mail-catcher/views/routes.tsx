@@ -18,16 +18,13 @@ import type { MailSettings } from "../settings.ts";
 import { readFull } from "../store/full.ts";
 import type { Mailbox } from "../store/mailboxes.ts";
 import { InboxList, MessageView } from "./components.tsx";
+import { formBody } from "./form-body.ts";
 import { serveFrame } from "./html-frame.ts";
+import { MailboxTable, mailboxRoutes, mayEdit } from "./mailboxes.tsx";
 import { signShare } from "./share-link.ts";
 
 const BASE = "/p/mail-catcher";
 const SHARE_DAYS = 7;
-
-async function form(c: AppContext): Promise<Record<string, string>> {
-  const b = await c.req.parseBody();
-  return Object.fromEntries(Object.entries(b).map(([k, v]) => [k, typeof v === "string" ? v : ""]));
-}
 
 export function pageRoutes(ctx: PluginContext<MailSettings>, catcher: Catcher): Hono<Env> {
   const app = new Hono<Env>();
@@ -67,9 +64,16 @@ export function pageRoutes(ctx: PluginContext<MailSettings>, catcher: Catcher): 
           {/* A global page has no instance header: it names itself. */}
           {instanceId == null ? <h1>Caught mail</h1> : null}
           <ui.Card title={`Caught mail${which === "all" ? " (all instances)" : ""}`}>
-            <p class="muted">
-              Mailboxes: {boxes.map((b) => `${b.label} (${b.smtpUser})`).join(", ") || "none yet"}
-            </p>
+            {boxes.length ? (
+              <MailboxTable
+                boxes={boxes}
+                stats={await catcher.messages.stats(boxes.map((b) => b.id))}
+                defaults={await ctx.settings()}
+                editable={new Set(await editableIds(c, boxes))}
+              />
+            ) : (
+              <p class="muted">No mailbox yet: one is made for each neutralized database.</p>
+            )}
             <form method="get" action={c.req.path} role="search">
               <input name="q" value={q} placeholder="from:… to:… subject:… words" aria-label="Search" />
               <button type="submit">Search</button>
@@ -99,6 +103,12 @@ export function pageRoutes(ctx: PluginContext<MailSettings>, catcher: Catcher): 
     });
   }
 
+  const editableIds = async (c: AppContext, boxes: Mailbox[]) =>
+    (await Promise.all(boxes.map(async (b) => ((await mayEdit(ctx, c, b)) ? b.id : null)))).filter(
+      (id): id is number => id != null,
+    );
+
+  app.route("/", mailboxRoutes(ctx, catcher));
   app.get("/", (c) => inbox(c, "all"));
   app.get("/i/:instance", (c) => inbox(c, c.req.param("instance")));
   app.get("/list/:which", async (c) => c.html((await listFragment(c, c.req.param("which"))).el));
@@ -201,7 +211,7 @@ export function pageRoutes(ctx: PluginContext<MailSettings>, catcher: Catcher): 
     const { row, box } = await message(c);
     await ctx.auth.require(c, "admin");
     const to =
-      (await form(c)).to
+      (await formBody(c)).to
         ?.split(",")
         .map((s) => s.trim())
         .filter(Boolean) ?? [];
@@ -223,7 +233,7 @@ export function pageRoutes(ctx: PluginContext<MailSettings>, catcher: Catcher): 
 
   app.post("/i/:instance/inbound", instanceRoute(ctx, "operator"), async (c) => {
     const instanceId = c.var.instance.id;
-    const f = await form(c);
+    const f = await formBody(c);
     if (!f.to || !f.from) throw new AppError("E_VALIDATION", "From and To are needed");
     const s = await ctx.settings();
     const inst = c.var.instance;

@@ -1,0 +1,138 @@
+/**
+ * The mailbox list of an instance's inbox (counts, sizes, limits) and its retention and chaos
+ * forms as people use them: an operator of the instance sets them (CSRF, audited), a viewer only
+ * reads, another instance's operator gets nothing.
+ */
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { MailboxCredentials, MailCatcherService } from "../../plugins/mail-catcher/contract.ts";
+import { catcherTransport } from "../helpers/catcher-transport.ts";
+import { startTestApp, type TestApp, type TestClient } from "../helpers/app.ts";
+
+let t: TestApp;
+let dir: string;
+let inst: number;
+let other: number;
+let box: MailboxCredentials;
+let op: TestClient;
+let viewer: TestClient;
+let opOther: TestClient;
+
+async function grant(username: string, instanceId: number, role: string) {
+  const user = await t.core.db
+    .selectFrom("users")
+    .select("id")
+    .where("username", "=", username)
+    .executeTakeFirstOrThrow();
+  await t.core.db.insertInto("grants").values({ user_id: user.id, instance_id: instanceId, role }).execute();
+}
+const send = (i: number) =>
+  catcherTransport(box).sendMail({
+    from: "sales@acme.test",
+    to: "c@example.com",
+    subject: `Order ${i}`,
+    text: "x".repeat(1000),
+  });
+const row = (html: string) => /<tr data-mailbox="\d+">([\s\S]*?)<\/tr>/.exec(html)?.[1] ?? "";
+const cell = (html: string, cls: string) =>
+  new RegExp(`<td class="${cls}">([^<]*)`).exec(row(html))?.[1]?.trim() ?? "";
+
+beforeAll(async () => {
+  t = await startTestApp();
+  dir = mkdtempSync(join(tmpdir(), "mc-mailboxes-"));
+  writeFileSync(join(dir, "a.conf"), "[options]\ndb_name = acme_copy\n");
+  writeFileSync(join(dir, "b.conf"), "[options]\ndb_name = beta_copy\n");
+  inst = await t.addLocalInstance({ name: "acme-copy", confPath: join(dir, "a.conf") });
+  other = await t.addLocalInstance({ name: "beta-copy", confPath: join(dir, "b.conf") });
+  box = await (t.core.services.get("mailCatcher") as MailCatcherService).mailboxFor(inst, "acme_copy");
+  for (let i = 0; i < 5; i++) await send(i);
+  op = await t.client("none", "op-acme");
+  await grant("op-acme", inst, "operator");
+  viewer = await t.client("none", "view-acme");
+  await grant("view-acme", inst, "viewer");
+  opOther = await t.client("none", "op-beta");
+  await grant("op-beta", other, "operator");
+}, 60_000);
+afterAll(async () => {
+  await t?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+test("the instance's inbox lists its mailbox with messages, size and limits; a viewer sees no forms", async () => {
+  const { html } = await viewer.page(`/p/mail-catcher/i/${inst}`);
+  expect(row(html)).toContain("acme_copy");
+  expect(row(html)).toContain(box.user);
+  expect(cell(html, "mc-count")).toBe("5");
+  expect(cell(html, "mc-size")).toMatch(/^[5-9]\.\d KB$|^\d+ KB$/);
+  expect(cell(html, "mc-keeps")).toBe("1000 messages, 200 MB, 14 days");
+  expect(cell(html, "mc-chaos")).toBe("off");
+  expect(html).not.toContain("Save retention");
+  const denied = await viewer.post(`/p/mail-catcher/mb/${box.mailbox}/retention`, { count: "1" });
+  expect(denied.status).toBe(403);
+});
+
+test("an operator sets retention: the extra mail goes now, the page shows the limit, the audit names it", async () => {
+  const { html } = await op.page(`/p/mail-catcher/i/${inst}`);
+  expect(html).toContain("Save retention");
+  const noCsrf = await op.request("POST", `/p/mail-catcher/mb/${box.mailbox}/retention`, {
+    body: new URLSearchParams({ count: "2" }),
+    headers: { "Content-Type": "application/x-www-form-urlencoded" },
+    noCsrf: true,
+  });
+  expect(noCsrf.status).toBe(403);
+  const bad = await op.request("POST", `/p/mail-catcher/mb/${box.mailbox}/retention`, {
+    form: { count: "-3" },
+    headers: { Accept: "application/json" },
+  });
+  expect(bad.status).toBe(400);
+  expect((await bad.json()).error.code).toBe("E_VALIDATION");
+  const res = await op.post(`/p/mail-catcher/mb/${box.mailbox}/retention`, { count: "2", mb: "", days: "" });
+  expect(res.status).toBe(303);
+  expect(res.headers.get("Location")).toBe(`/p/mail-catcher/i/${inst}`);
+  const after = (await op.page(`/p/mail-catcher/i/${inst}`)).html;
+  expect(cell(after, "mc-count")).toBe("2");
+  expect(cell(after, "mc-keeps")).toBe("2 messages, 200 MB, 14 days");
+  const audit = await t.core.db
+    .selectFrom("audit_log")
+    .selectAll()
+    .where("action", "like", "%mailbox.retention%")
+    .execute();
+  expect(audit.length).toBe(1);
+  expect(JSON.stringify(audit[0])).toContain("op-acme");
+});
+
+test("mail past the limit is trimmed shortly after it arrives, newest kept", async () => {
+  await op.post(`/p/mail-catcher/mb/${box.mailbox}/retention`, { count: "4", mb: "", days: "" });
+  // One retention pass after each mail: the first counts the mailbox, the next ones keep count
+  for (let i = 10; i < 13; i++) {
+    await send(i);
+    await Bun.sleep(400);
+  }
+  let count = "";
+  for (let i = 0; i < 30 && count !== "4"; i++) {
+    await Bun.sleep(100);
+    count = cell((await op.page(`/p/mail-catcher/i/${inst}`)).html, "mc-count");
+  }
+  expect(count).toBe("4");
+  const { html } = await op.page(`/p/mail-catcher/i/${inst}`);
+  for (const kept of ["Order 12", "Order 11", "Order 10"]) expect(html).toContain(kept);
+});
+
+test("an operator sets chaos from the page and SMTP refuses with that code; another instance's operator cannot", async () => {
+  await op.page(`/p/mail-catcher/i/${inst}`);
+  const res = await op.post(`/p/mail-catcher/mb/${box.mailbox}/chaos`, { percent: "100", code: "452" });
+  expect(res.status).toBe(303);
+  expect(cell((await op.page(`/p/mail-catcher/i/${inst}`)).html, "mc-chaos")).toBe("100 % refused with 452");
+  const err = await send(99).catch((e) => e);
+  expect(err.responseCode).toBe(452);
+  await opOther.page(`/p/mail-catcher/i/${other}`);
+  const foreign = await opOther.post(`/p/mail-catcher/mb/${box.mailbox}/chaos`, {
+    percent: "0",
+    code: "451",
+  });
+  expect(foreign.status).toBe(404);
+  await op.post(`/p/mail-catcher/mb/${box.mailbox}/chaos`, { percent: "0", code: "451" });
+  expect((await send(100)).response).toContain("250");
+});
