@@ -52,7 +52,10 @@ export async function sweepTarget(
   if (!dead.length) return out;
   const m = maintenanceDb(t.conn, t.pg);
   const rows = await m.query<{ datname: string; sessions: string }>(
-    `SELECT d.datname, (SELECT count(*) FROM pg_stat_activity a WHERE a.datname = d.datname) AS sessions
+    // Client sessions only: autovacuum busy on a freshly restored leftover is not a user of it
+    // (and the DROP waits for it), so it must not keep the leftover forever.
+    `SELECT d.datname, (SELECT count(*) FROM pg_stat_activity a
+        WHERE a.datname = d.datname AND a.backend_type = 'client backend') AS sessions
        FROM pg_database d`,
   );
   const dbs = new Map(rows.map((r) => [r.datname, Number(r.sessions)]));
