@@ -7,7 +7,7 @@
  * removed afterwards).
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
@@ -15,6 +15,7 @@ import { startTestApp } from "../helpers/app.ts";
 import { consoleProblems, launchChromium } from "../helpers/browser.ts";
 import { FIXTURES } from "../helpers/fixtures.ts";
 import { getPg } from "../helpers/pg.ts";
+import { STAND_IN_ODOO } from "../helpers/runtime.ts";
 import { acmeOnDisk } from "../integration/backup-helpers.ts";
 
 const OP_TIMEOUT = 240_000; // a 2-core machine with other work running
@@ -40,12 +41,15 @@ async function runningOdoo(name: string) {
   const pg = await getPg();
   const dir = mkdtempSync(join(tmpdir(), `odoodeck-newcomer-${name}-`));
   const { confPath, db } = await acmeOnDisk(dir, `odoo-${name}`);
-  // What `ps` shows of a real one: odoo-bin -c <conf>. A shell builtin waits, so killing it leaves
-  // nothing. Discovery hands this command to the restore test, which runs it with
-  // --stop-after-init on the copy: like Odoo, it then loads and exits 0.
+  // A running Odoo as `ps` shows it (odoo-bin -c <conf>): the stand-in Odoo, serving its conf's
+  // http_port. Discovery hands this command to the restore test, which boots it on the copy.
   const bin = join(dir, "odoo-bin");
-  writeFileSync(bin, '#!/bin/sh\ncase " $* " in *" --stop-after-init "*) exit 0 ;; esac\nread _\n');
+  copyFileSync(STAND_IN_ODOO, bin);
   chmodSync(bin, 0o755);
+  const probe = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+  const httpPort = probe.port;
+  probe.stop(true);
+  appendFileSync(confPath, `http_port = ${httpPort}\n`);
   const proc = Bun.spawn([bin, "-c", confPath], { stdin: "pipe", stdout: "ignore", stderr: "ignore" });
   cleanups.push(async () => {
     proc.kill("SIGKILL");
