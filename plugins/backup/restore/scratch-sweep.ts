@@ -31,7 +31,7 @@ export function describeSweep(r: SweepResult, where: string): string {
 }
 
 /** A swap into `c.swapDb` had begun: its database is gone, or a rollback copy from that run exists. */
-function swapCut(c: ScratchClaim, dbs: Map<string, number>, dirs: Set<string>): boolean {
+function swapCut(c: ScratchClaim, dbs: Set<string>, dirs: Set<string>): boolean {
   if (!c.swapDb) return false;
   const rollback = { ...c, prefix: tempPrefix(c.swapDb, "__rollback_") };
   return !dbs.has(c.swapDb) || [...dbs.keys(), ...dirs].some((n) => claimCovers(rollback, n));
@@ -51,14 +51,8 @@ export async function sweepTarget(
   const dead = all.filter((c) => !c.alive && c.instanceId === t.instanceId);
   if (!dead.length) return out;
   const m = maintenanceDb(t.conn, t.pg);
-  const rows = await m.query<{ datname: string; sessions: string }>(
-    // Client sessions only: autovacuum busy on a freshly restored leftover is not a user of it
-    // (and the DROP waits for it), so it must not keep the leftover forever.
-    `SELECT d.datname, (SELECT count(*) FROM pg_stat_activity a
-        WHERE a.datname = d.datname AND a.backend_type = 'client backend') AS sessions
-       FROM pg_database d`,
-  );
-  const dbs = new Map(rows.map((r) => [r.datname, Number(r.sessions)]));
+  const rows = await m.query<{ datname: string }>("SELECT datname FROM pg_database");
+  const dbs = new Set(rows.map((r) => r.datname));
   const entries = await t.conn.list(t.filestoreRoot).catch((e) => {
     if (toAppError(e).code === "E_FILE_NOT_FOUND") return []; // no filestore yet
     throw e;
@@ -70,13 +64,11 @@ export async function sweepTarget(
     const owner = dead.find((c) => claimCovers(c, name));
     if (!owner || all.some((c) => c.alive && claimCovers(c, name)) || liveDbs.has(name)) continue;
     const folders = [name, `.${name}.work`].filter((n) => dirs.has(n)).map((n) => `${t.filestoreRoot}/${n}`);
-    const sessions = dbs.get(name) ?? 0;
-    const keep =
-      sessions > 0
-        ? `database ${name} (${sessions} session(s) connected to it)`
-        : swapCut(owner, dbs, dirs)
-          ? `${name} (${owner.owner} stopped while swapping it into ${owner.swapDb}: check both by hand)`
-          : null;
+    // A dead claim's copy is provably ours: sessions still on it are its dead owner's tools (a
+    // pg_restore finishing indexes from a file outlives odoodeck), and dropDatabase ends them.
+    const keep = swapCut(owner, dbs, dirs)
+      ? `${name} (${owner.owner} stopped while swapping it into ${owner.swapDb}: check both by hand)`
+      : null;
     if (keep) {
       out.kept.push(keep);
       unfinished.add(owner.id);
