@@ -9,8 +9,6 @@ function checksOf(report: unknown): string {
   return `${checks.filter((c) => c.ok).length}/${checks.length} checks passed`;
 }
 
-const kind = (s: TemplateRecord["status"]) => (s === "ready" ? "ok" : s === "failed" ? "error" : "info");
-
 export function TemplateList(props: {
   templates: TemplateRecord[];
   instanceNames: Map<number, string>;
@@ -38,7 +36,7 @@ export function TemplateList(props: {
             </td>
             <td>{props.instanceNames.get(t.instanceId) ?? `#${t.instanceId}`}</td>
             <td class="status">
-              <ui.Badge kind={kind(t.status)}>{t.status}</ui.Badge>
+              <ui.StatusBadge status={t.status} />
               {t.error ? <small class="error">{t.error}</small> : null}
             </td>
             <td>
