@@ -52,7 +52,6 @@ try {
     "/plugins",
     "/settings",
     "/audit",
-    "/notifications",
     "/account",
     "/search?q=pro",
     "/palette.json",
