@@ -52,6 +52,18 @@ describe("instance names reach only those who may see the instance", () => {
       expect(body).not.toContain(SECRET);
     });
 
+  test("every tab of the granted instance names no other instance", async () => {
+    const tabs = t.core
+      .navEntries()
+      .filter((n) => n.scope === "instance")
+      .map((n) => `/p/${n.plugin}/i/${mine}${n.path}`);
+    expect(tabs.length).toBeGreaterThan(5);
+    for (const path of tabs) {
+      const body = await (await user.get(path)).text();
+      expect({ path, leaks: body.includes(SECRET) }).toEqual({ path, leaks: false });
+    }
+  });
+
   test("the granted instance's own page shows it, not the other one", async () => {
     const { res, html } = await user.page(`/instances/${mine}`);
     expect(res.status).toBe(200);

@@ -40,9 +40,11 @@ export function modulesRoutes(ctx: ModulesCtx) {
     const id = c.var.instance.id;
     const r = await report(id);
     const filter = (c.req.query("filter") ?? "installed") as FilterName;
-    const others = (await ctx.instances.list())
-      .filter((i) => i.id !== id)
-      .map((i) => ({ id: i.id, name: i.name }));
+    // Compare with: only instances this user may see (a name is already a disclosure).
+    const p = c.get("principal");
+    const others: Array<{ id: number; name: string }> = [];
+    for (const i of await ctx.instances.list())
+      if (i.id !== id && (await ctx.auth.can(p, "viewer", i.id))) others.push({ id: i.id, name: i.name });
     const base = `/p/${ctx.id}/i/${id}/modules`;
     const body = (
       <ModulesPage
