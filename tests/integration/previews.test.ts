@@ -347,7 +347,7 @@ describe("a preview", () => {
       const first = await waitReady(null);
       expect(await dbExists("acme2_tpl")).toBe(true);
       const listed = (await t.admin.page("/p/previews/templates")).html;
-      expect(listed).toMatch(/data-template="acme2">.*?badge-ok">ready/s);
+      expect(listed).toMatch(/data-template="acme2">.*?data-status="ready"/s);
       const refreshed = await t.admin.post("/p/previews/templates/acme2/refresh");
       expect(refreshed.status).toBe(303);
       expect((await waitReady(first.refreshedAt)).refreshedAt).not.toBe(first.refreshedAt);
