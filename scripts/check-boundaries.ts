@@ -1,15 +1,23 @@
 #!/usr/bin/env bun
 /**
- * Plugins (their tests included) import only the SDK: "odoodeck/sdk" (built-ins reach it as
- * server/sdk/index.ts), "hono", "hono/*", "zod", builtins (node:, bun:), their own files, and the
- * types of another plugin's contract.ts (typed services). Anything else means the SDK lacks
- * something a third-party plugin would need too.
+ * Plugins (their tests included) never import the core's internals. A plugin may import:
+ *  - the SDK: "odoodeck/sdk" and "odoodeck/sdk/testing" (built-ins reach them as
+ *    server/sdk/index.ts and server/sdk/testing.ts), and what the SDK is built on: "hono",
+ *    "hono/*", "zod";
+ *  - builtins ("node:*", "bun", "bun:*") and its own files;
+ *  - the types of another plugin's contract.ts (typed services), type-only;
+ *  - npm packages it declares as its own: a third-party plugin in the package.json of its folder
+ *    (dependencies, devDependencies, peer/optional), a built-in plugin in PLUGIN_PACKAGES below
+ *    (built-ins share the core's package.json, so the list here says which plugin uses what).
+ * Never allowed, even when declared: packages the SDK re-exports (THROUGH_SDK), whose types must
+ * be the core's own (ctx.db is the core's Kysely; import Kysely, sql, Migration from the SDK).
+ * Anything else (server/*, tests/helpers/*, another plugin's files) means the SDK lacks something
+ * a third-party plugin would need too: export it from server/sdk/index.ts or sdk/testing.ts.
+ * There is no allow-list: the check passes only at zero violations.
  *
- *   bun scripts/check-boundaries.ts              CI: fails on violations not in the allow-list
+ *   bun scripts/check-boundaries.ts              CI: fails on any violation
  *   bun scripts/check-boundaries.ts --list       every violation, one "file: specifier" a line
- *   --root <dir> --allow <file>                  another tree and allow-list (tests)
- *
- * The allow-list (scripts/boundaries.allow) holds today's violations; remove a line when fixing it.
+ *   --root <dir>                                 another tree (tests)
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { basename, dirname, join, relative, resolve, sep } from "node:path";
@@ -22,7 +30,13 @@ const PACKAGES = /^(odoodeck\/sdk|odoodeck\/sdk\/testing|hono|hono\/.+|zod|bun|b
 const PLUGIN_PACKAGES: Record<string, RegExp> = {
   // its SMTP server, MIME parser, and the SMTP client for "release" and inbound composition
   "mail-catcher": /^(smtp-server|mailparser|nodemailer)$/,
+  // Odoo's zip format: written with yazl (streaming, zip64), read with yauzl (random access)
+  backup: /^(yazl|yauzl)$/,
+  // the reference Prometheus parser its tests check the /metrics text against
+  health: /^parse-prometheus-text-format$/,
 };
+/** Packages the SDK re-exports: a plugin imports them from the SDK, so their types are the core's. */
+const THROUGH_SDK = new Set(["kysely"]);
 /** "odoodeck/sdk" and "odoodeck/sdk/testing" as built-in plugins reach them. */
 const SDK_ENTRIES = ["server/sdk/index.ts", "server/sdk/testing.ts"];
 const IMPORT =
@@ -47,11 +61,30 @@ function pluginDir(root: string, file: string): string {
   return join(root, ...parts.slice(0, depth));
 }
 
+/** The npm package an import names: "yazl" for "yazl", "@a/b" for "@a/b/c", "x" for "x/y". */
+function packageName(spec: string): string {
+  const parts = spec.split("/");
+  return spec.startsWith("@") ? parts.slice(0, 2).join("/") : parts[0];
+}
+
+/** The packages a plugin folder's own package.json declares (none without one). */
+function declaredPackages(dir: string): Set<string> {
+  const file = join(dir, "package.json");
+  if (!existsSync(file)) return new Set();
+  const pkg = JSON.parse(readFileSync(file, "utf8")) as Record<string, Record<string, string>>;
+  const fields = ["dependencies", "devDependencies", "peerDependencies", "optionalDependencies"];
+  return new Set(fields.flatMap((f) => Object.keys(pkg[f] ?? {})));
+}
+
 /** Whether one import of `file` crosses the boundary. */
 function isViolation(root: string, file: string, spec: string, typeOnly: boolean): boolean {
   const own = pluginDir(root, file);
-  if (!spec.startsWith("."))
-    return !(PACKAGES.test(spec) || PLUGIN_PACKAGES[basename(own)]?.test(spec));
+  if (!spec.startsWith(".")) {
+    if (PACKAGES.test(spec)) return false;
+    const name = packageName(spec);
+    if (THROUGH_SDK.has(name)) return true;
+    return !(PLUGIN_PACKAGES[basename(own)]?.test(name) || declaredPackages(own).has(name));
+  }
   const target = resolve(dirname(file), spec);
   if (SDK_ENTRIES.some((e) => target === join(root, e))) return false;
   if (target === own || target.startsWith(own + sep)) return false;
@@ -80,36 +113,18 @@ export function boundaryViolations(root: string): string[] {
 
 /** Runs the check; returns the exit code and what to print. */
 export function runBoundaryCheck(argv: string[]): { code: number; out: string } {
-  const arg = (name: string) => {
-    const i = argv.indexOf(name);
-    return i >= 0 ? argv[i + 1] : undefined;
-  };
-  const root = resolve(arg("--root") ?? join(import.meta.dir, ".."));
+  const i = argv.indexOf("--root");
+  const root = resolve(i >= 0 ? argv[i + 1] : join(import.meta.dir, ".."));
   const found = boundaryViolations(root);
   if (argv.includes("--list")) return { code: 0, out: found.join("\n") };
-  const allowFile = resolve(arg("--allow") ?? join(root, "scripts/boundaries.allow"));
-  const allowed = new Set(
-    existsSync(allowFile)
-      ? readFileSync(allowFile, "utf8")
-          .split("\n")
-          .map((l) => l.trim())
-          .filter((l) => l && !l.startsWith("#"))
-      : [],
-  );
-  const fresh = found.filter((v) => !allowed.has(v));
-  const fixed = [...allowed].filter((v) => !found.includes(v));
-  const lines: string[] = [];
-  if (fixed.length)
-    lines.push(`Fixed (remove from ${relative(root, allowFile)}):`, ...fixed.map((v) => `  ${v}`));
-  if (!fresh.length) {
-    lines.push(`Plugin boundaries: no new violations (${found.length} allowed, to be fixed)`);
-    return { code: 0, out: lines.join("\n") };
-  }
-  lines.push(
-    "Plugins import only the SDK (odoodeck/sdk), hono, zod, builtins and their own files. New violations:",
-    ...fresh.map((v) => `  ${v}`),
-    "Export what the plugin needs through server/sdk/index.ts instead.",
-  );
+  if (!found.length) return { code: 0, out: "Plugin boundaries: no violations" };
+  const lines = [
+    "Plugins import only the SDK (odoodeck/sdk, odoodeck/sdk/testing), hono, zod, builtins, their own",
+    "files and the npm packages they declare. Violations:",
+    ...found.map((v) => `  ${v}`),
+    "Export what the plugin needs through server/sdk/index.ts (or sdk/testing.ts) instead;",
+    "a plugin's own npm package goes in its package.json (built-ins: PLUGIN_PACKAGES in this script).",
+  ];
   return { code: 1, out: lines.join("\n") };
 }
 

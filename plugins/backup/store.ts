@@ -1,5 +1,5 @@
 /** Backup records (`backup_backups`): one row per attempt, with each destination's own status. */
-import type { Kysely } from "kysely";
+import type { Kysely } from "../../server/sdk/index.ts";
 import { processOwner } from "../../server/sdk/index.ts";
 import type { BackupFormat, BackupManifest, BackupScope } from "./archive/format.ts";
 

@@ -1,4 +1,4 @@
-import type { Kysely } from "kysely";
+import type { Kysely } from "../../server/sdk/index.ts";
 import type { ErrorGroup } from "./search/summary.ts";
 
 export interface ExtraPath {

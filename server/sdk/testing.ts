@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Kysely, Migration } from "kysely";
-import { migrateOwner } from "../db/migrate.ts";
-import { openStore } from "../db/open.ts";
+import { migrateOwner as migrateCoreOwner } from "../db/migrate.ts";
+import { openStore as openCoreStore } from "../db/open.ts";
 
 /**
  * odoodeck/sdk/testing: what a plugin's own tests may use besides the SDK. Today the Odoo 17
@@ -33,8 +33,8 @@ export async function openPluginStore(
   migrations: Record<string, Migration>,
 ): Promise<{ db: Kysely<any>; close(): Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), `odoodeck-${owner}-store-`));
-  const store = openStore(join(dir, "store.db"));
-  await migrateOwner(store.db, owner, migrations);
+  const store = openCoreStore(join(dir, "store.db"));
+  await migrateCoreOwner(store.db, owner, migrations);
   return {
     db: store.db,
     close: async () => {
@@ -42,6 +42,34 @@ export async function openPluginStore(
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A store file at `path` (created if missing) with no migrations applied, for tests that run
+ * migrations themselves (their order, a re-run); close it when done. openPluginStore does both in
+ * a temporary folder.
+ * @example
+ * const store = openStore(join(dir, "store.db"));
+ * await migrateOwner(store.db, "backup", migrations);
+ * await store.close();
+ */
+export function openStore(path: string): { db: Kysely<any>; close(): Promise<void> } {
+  const store = openCoreStore(path);
+  return { db: store.db, close: store.close };
+}
+
+/**
+ * Applies one plugin's migrations to a store, as the core does at start (bookkeeping tables
+ * prefixed with `owner`); an error names the failed migration (E_INTERNAL).
+ * @example
+ * await migrateOwner(store.db, "backup", migrations);
+ */
+export async function migrateOwner(
+  db: Kysely<any>,
+  owner: string,
+  migrations: Record<string, Migration>,
+): Promise<void> {
+  await migrateCoreOwner(db, owner, migrations);
 }
 
 /**

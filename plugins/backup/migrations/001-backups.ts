@@ -1,4 +1,4 @@
-import type { Kysely } from "kysely";
+import type { Kysely } from "../../../server/sdk/index.ts";
 
 /** One row per backup attempt; `destinations` holds each destination's own status (JSON). */
 export async function up(db: Kysely<any>): Promise<void> {

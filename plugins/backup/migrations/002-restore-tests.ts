@@ -1,4 +1,4 @@
-import type { Kysely } from "kysely";
+import type { Kysely } from "../../../server/sdk/index.ts";
 
 /**
  * One row per restore test: the backup it restored, where (target instance), its status, and

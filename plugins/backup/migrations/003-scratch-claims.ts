@@ -1,4 +1,4 @@
-import type { Kysely } from "kysely";
+import type { Kysely } from "../../../server/sdk/index.ts";
 
 /**
  * One row per restore, copy or restore test that is about to make temporary copies named

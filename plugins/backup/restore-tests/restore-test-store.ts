@@ -1,5 +1,5 @@
 /** Restore test records (`backup_restore_tests`): one row per run, with every check's outcome. */
-import type { Kysely } from "kysely";
+import type { Kysely } from "../../../server/sdk/index.ts";
 
 export type RestoreTestStatus = "running" | "ok" | "failed" | "cancelled" | "interrupted";
 export type CheckStatus = "ok" | "failed" | "skipped";

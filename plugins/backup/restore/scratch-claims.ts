@@ -9,7 +9,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
-import type { Kysely } from "kysely";
+import type { Kysely } from "../../../server/sdk/index.ts";
 import { compactStamp, fitName } from "./restore-pg.ts";
 
 const TABLE = "backup_scratch_claims";

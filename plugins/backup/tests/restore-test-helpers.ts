@@ -6,9 +6,14 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { localConnection } from "../../../tests/helpers/local-connection.ts";
-import { extractFilestore, type FixtureDbName } from "../../../tests/helpers/fixtures.ts";
-import { fixtureDb, getPg, type TestPg } from "../../../tests/helpers/pg.ts";
+import {
+  extractFilestore,
+  type FixtureDbName,
+  fixtureDb,
+  getPg,
+  LocalConnection,
+  type TestPg,
+} from "../../../server/sdk/testing.ts";
 import type { Connection } from "../../../server/sdk/index.ts";
 import { odoo } from "../../../server/sdk/index.ts";
 import type { BackupManifest } from "../archive/format.ts";
@@ -41,7 +46,7 @@ export interface RestoreEnv extends RestoreTarget {
 /** A data_dir with an empty filestore root, and pg settings of the `odoo` role. */
 export async function restoreEnv(label: string): Promise<RestoreEnv> {
   const pgInfo = await getPg();
-  const conn: Connection = await localConnection();
+  const conn: Connection = new LocalConnection();
   const dataDir = testDir(label);
   mkdirSync(join(dataDir, "filestore"));
   const pg = { host: pgInfo.host, port: pgInfo.port, user: pgInfo.odooUser, password: pgInfo.odooPassword };

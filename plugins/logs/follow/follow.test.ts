@@ -1,7 +1,6 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import {
   appendFileSync,
-  existsSync,
   mkdtempSync,
   renameSync,
   rmSync,
@@ -12,7 +11,7 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Connection } from "odoodeck/sdk";
-import { localConnection } from "../../../tests/helpers/local-connection.ts";
+import { getSshd, LocalConnection, SshConnection } from "odoodeck/sdk/testing";
 import { type FollowEvent, type FollowOptions, followFile } from "./follow.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "logs-follow-"));
@@ -55,11 +54,8 @@ async function watch(
   return { events, messages, last: events.filter((e) => e.type === "records").at(-1)?.cursor };
 }
 
-/** The SSH connection to the test sshd, once server/connections/ssh.ts and the helper exist. */
-async function sshConnection(): Promise<Connection | null> {
-  if (!existsSync(join(import.meta.dir, "../../../server/connections/ssh.ts"))) return null;
-  const { getSshd } = await import("../../../tests/helpers/sshd.ts");
-  const { SshConnection } = await import("../../../server/connections/ssh.ts");
+/** The SSH connection to the test sshd. */
+async function sshConnection(): Promise<Connection> {
   const sshd = await getSshd();
   return new SshConnection({
     host: sshd.host,
@@ -71,10 +67,10 @@ async function sshConnection(): Promise<Connection | null> {
 
 const ssh = await sshConnection();
 for (const [kind, conn] of [
-  ["local", await localConnection()],
+  ["local", new LocalConnection()],
   ["ssh", ssh],
 ] as const) {
-  if (conn) followSuite(kind, conn);
+  followSuite(kind, conn);
 }
 
 function followSuite(kind: string, conn: Connection) {
@@ -153,17 +149,14 @@ function followSuite(kind: string, conn: Connection) {
   });
 }
 
-if (ssh) {
-  test("follow over SSH survives a dropped link without losing or repeating lines", async () => {
-    const { getSshd } = await import("../../../tests/helpers/sshd.ts");
-    const sshd = await getSshd();
-    const path = join(dir, `odoo-${n++}.log`);
-    writeFileSync(path, "");
-    const r = await watch(ssh, path, { fromStart: true }, [
-      [() => appendFileSync(path, line("before")), ["before"]],
-      [() => void sshd.restart().then(() => appendFileSync(path, line("after"))), ["after"]],
-    ]);
-    expect(r.messages).toEqual(["before", "after"]);
-    expect(r.events.some((e) => e.type === "reconnecting")).toBe(true);
-  }, 15_000);
-}
+test("follow over SSH survives a dropped link without losing or repeating lines", async () => {
+  const sshd = await getSshd();
+  const path = join(dir, `odoo-${n++}.log`);
+  writeFileSync(path, "");
+  const r = await watch(ssh, path, { fromStart: true }, [
+    [() => appendFileSync(path, line("before")), ["before"]],
+    [() => void sshd.restart().then(() => appendFileSync(path, line("after"))), ["after"]],
+  ]);
+  expect(r.messages).toEqual(["before", "after"]);
+  expect(r.events.some((e) => e.type === "reconnecting")).toBe(true);
+}, 15_000);

@@ -1,4 +1,4 @@
-import type { Kysely } from "kysely";
+import type { Kysely } from "../../../server/sdk/index.ts";
 
 export async function up(db: Kysely<any>): Promise<void> {
   // Log files an admin allowed for an instance besides odoo.conf's logfile and its rotations.

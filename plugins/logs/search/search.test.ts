@@ -3,7 +3,7 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import { localConnection } from "../../../tests/helpers/local-connection.ts";
+import { LocalConnection } from "odoodeck/sdk/testing";
 import { readRecords } from "../parse/assembler.ts";
 import { countLevels, filterFromQuery, type LogFilter } from "./filter.ts";
 import { grepPlan, toEre } from "./grep-plan.ts";
@@ -19,7 +19,7 @@ const LOG = join(dir, "odoo.log");
 copyFileSync("/work/shared/fixtures/odoo17/odoo.log", LOG);
 writeFileSync(`${LOG}.1.gz`, gzipSync(readFileSync(LOG)));
 
-const conn = await localConnection();
+const conn = new LocalConnection();
 async function search(filter: LogFilter, path = LOG, maxResults?: number): Promise<LogRecord[]> {
   const out: LogRecord[] = [];
   for await (const r of searchFile(conn, path, { filter, maxResults })) out.push(r);
