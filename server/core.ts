@@ -1,6 +1,5 @@
 import { accessSync, constants, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import type { Kysely } from "kysely";
 import { coreMigrations } from "../migrations/index.ts";
 import { recordAudit } from "./auth/audit.ts";
 import { LoginLimiter } from "./auth/rate-limit.ts";
@@ -42,6 +41,8 @@ import { VirtualHosts } from "./http/vhosts.ts";
 import { lifecycleCard } from "./runtime/runtime-view.tsx";
 import { Scheduler } from "./scheduler/scheduler.ts";
 import { SecretBox } from "./secrets.ts";
+import type { Kysely } from "kysely";
+import type { CoreDb } from "./db/schema.ts";
 
 const log = createLogger("core");
 
@@ -90,7 +91,7 @@ export class Core {
       .filter((d) => d.owner === "core" || this.host.get(d.owner)?.status === "started");
   }
 
-  get db(): Kysely<any> {
+  get db(): CoreDb {
     return this.store.db;
   }
 
@@ -198,7 +199,9 @@ export class Core {
   #context(rec: PluginRecord): PluginContext<any> {
     const def = rec.def!;
     const plog = createLogger(`plugin:${rec.id}`);
-    const scoped = this.db.withPlugin(new TableGuardPlugin(rec.id));
+    // The plugin's own tables (<id>_*), which the core's types do not know: it names them in its
+    // definePlugin table map. The guard refuses the core's tables at run time.
+    const scoped = this.db.withPlugin(new TableGuardPlugin(rec.id)) as Kysely<any>;
     return {
       id: rec.id,
       log: plog,

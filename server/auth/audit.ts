@@ -1,5 +1,5 @@
-import type { Kysely } from "kysely";
 import type { AuditEntry } from "../sdk/types.ts";
+import type { CoreDb } from "../db/schema.ts";
 
 export interface AuditFilter {
   actor?: string;
@@ -12,7 +12,7 @@ export interface AuditFilter {
 }
 
 export async function recordAudit(
-  db: Kysely<any>,
+  db: CoreDb,
   who: { actor: string; actorId?: number | null; ip?: string | null },
   entry: AuditEntry,
 ): Promise<void> {
@@ -32,7 +32,7 @@ export async function recordAudit(
     .execute();
 }
 
-export async function queryAudit(db: Kysely<any>, f: AuditFilter) {
+export async function queryAudit(db: CoreDb, f: AuditFilter) {
   let q = db
     .selectFrom("audit_log")
     .selectAll()

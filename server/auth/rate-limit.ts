@@ -1,4 +1,4 @@
-import type { Kysely } from "kysely";
+import type { CoreDb } from "../db/schema.ts";
 
 /** Failures from one address allowed for one username before sign-ins from there wait. */
 export const FREE_FAILURES = 5;
@@ -27,7 +27,7 @@ export interface LoginLock {
  */
 export class LoginLimiter {
   constructor(
-    private readonly db: Kysely<any>,
+    private readonly db: CoreDb,
     private readonly now: () => number = Date.now,
   ) {}
 

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import { jwtVerify, SignJWT } from "jose";
-import type { Kysely } from "kysely";
+import type { CoreDb } from "../db/schema.ts";
 
 export const SESSION_COOKIE = "odoodeck_session";
 
@@ -12,7 +12,7 @@ const sha256 = (s: string) => createHash("sha256").update(s).digest("hex");
  */
 export class Sessions {
   constructor(
-    private readonly db: Kysely<any>,
+    private readonly db: CoreDb,
     private readonly key: Uint8Array,
     private readonly ttlHours: number,
   ) {}

@@ -1,14 +1,14 @@
 import { createHash, randomBytes } from "node:crypto";
-import type { Kysely } from "kysely";
 import { AppError } from "../errors.ts";
 import type { Role } from "../sdk/types.ts";
 import { isRole, roleAtLeast } from "./roles.ts";
+import type { CoreDb } from "../db/schema.ts";
 
 const sha256 = (s: string) => createHash("sha256").update(s).digest("hex");
 
 /** Creates an API token. The plain value is returned once and never stored. */
 export async function createToken(
-  db: Kysely<any>,
+  db: CoreDb,
   owner: { id: number; role: Role | "none" },
   input: {
     name: string;
@@ -48,7 +48,7 @@ export async function createToken(
   return { id: row.id, token };
 }
 
-export async function resolveToken(db: Kysely<any>, token: string) {
+export async function resolveToken(db: CoreDb, token: string) {
   const row = await db
     .selectFrom("api_tokens as t")
     .innerJoin("users as u", "u.id", "t.user_id")
@@ -103,7 +103,7 @@ function tokenScope(input: { instances?: unknown; tools?: unknown; allowDestruct
   };
 }
 
-export async function listTokens(db: Kysely<any>, userId?: number) {
+export async function listTokens(db: CoreDb, userId?: number) {
   let q = db
     .selectFrom("api_tokens as t")
     .innerJoin("users as u", "u.id", "t.user_id")
@@ -126,7 +126,7 @@ export async function listTokens(db: Kysely<any>, userId?: number) {
 }
 
 export async function revokeToken(
-  db: Kysely<any>,
+  db: CoreDb,
   id: number,
   byUser: { id: number; role: Role | "none" },
 ): Promise<void> {

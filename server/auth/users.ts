@@ -1,8 +1,8 @@
-import type { Kysely } from "kysely";
 import { AppError } from "../errors.ts";
 import type { Role } from "../sdk/types.ts";
 import { checkPasswordPolicy, hashPassword } from "./passwords.ts";
 import { isRole } from "./roles.ts";
+import type { CoreDb } from "../db/schema.ts";
 
 export interface UserRow {
   id: number;
@@ -16,7 +16,7 @@ export interface UserRow {
 const USERNAME = /^[a-z0-9][a-z0-9._@-]{1,63}$/i;
 
 export async function createUser(
-  db: Kysely<any>,
+  db: CoreDb,
   input: { username: string; password: string; role: Role },
 ): Promise<UserRow> {
   const username = String(input.username ?? "").trim();
@@ -50,7 +50,7 @@ export async function createUser(
   return row as UserRow;
 }
 
-export async function setPassword(db: Kysely<any>, userId: number, password: string): Promise<void> {
+export async function setPassword(db: CoreDb, userId: number, password: string): Promise<void> {
   const user = await getUser(db, userId);
   checkPasswordPolicy(password, user.username);
   await db
@@ -62,7 +62,7 @@ export async function setPassword(db: Kysely<any>, userId: number, password: str
   await db.deleteFrom("sessions").where("user_id", "=", userId).execute();
 }
 
-export async function getUser(db: Kysely<any>, id: number): Promise<UserRow> {
+export async function getUser(db: CoreDb, id: number): Promise<UserRow> {
   const row = await db
     .selectFrom("users")
     .select(["id", "username", "role", "created_at", "password_changed_at", "disabled"])
@@ -73,7 +73,7 @@ export async function getUser(db: Kysely<any>, id: number): Promise<UserRow> {
 }
 
 export async function findUserByName(
-  db: Kysely<any>,
+  db: CoreDb,
   username: string,
 ): Promise<(UserRow & { password_hash: string }) | undefined> {
   return (await db
@@ -83,7 +83,7 @@ export async function findUserByName(
     .executeTakeFirst()) as any;
 }
 
-export async function listUsers(db: Kysely<any>): Promise<UserRow[]> {
+export async function listUsers(db: CoreDb): Promise<UserRow[]> {
   return (await db
     .selectFrom("users")
     .select(["id", "username", "role", "created_at", "password_changed_at", "disabled"])
@@ -91,7 +91,7 @@ export async function listUsers(db: Kysely<any>): Promise<UserRow[]> {
     .execute()) as UserRow[];
 }
 
-export async function countAdmins(db: Kysely<any>): Promise<number> {
+export async function countAdmins(db: CoreDb): Promise<number> {
   const r = await db
     .selectFrom("users")
     .select((eb) => eb.fn.countAll<number>().as("n"))
@@ -102,7 +102,7 @@ export async function countAdmins(db: Kysely<any>): Promise<number> {
 }
 
 export async function updateUser(
-  db: Kysely<any>,
+  db: CoreDb,
   id: number,
   patch: { role?: Role; disabled?: boolean },
 ): Promise<void> {

@@ -5,6 +5,8 @@ import { AppError } from "../errors.ts";
  * A static migration list: Kysely's FileMigrationProvider reads a directory, which does not exist
  * inside a compiled binary. Each owner (the core, each plugin) has its own bookkeeping tables, so
  * plugins can be added or removed without touching anyone else's history.
+ * `db` is untyped on purpose: migrations create the tables the types (CoreDatabase, a plugin's
+ * table map) describe, so they work below them, as Kysely's own Migration does.
  */
 export async function migrateOwner(
   db: Kysely<any>,

@@ -1,10 +1,11 @@
 import { Database } from "bun:sqlite";
 import { Kysely } from "kysely";
+import type { CoreDatabase } from "./schema.ts";
 import { BunSqliteDialect } from "./sqlite-dialect.ts";
 
 export interface Store {
   sqlite: Database;
-  db: Kysely<any>;
+  db: Kysely<CoreDatabase>;
   close(): Promise<void>;
 }
 
@@ -15,7 +16,7 @@ export function openStore(path: string): Store {
   sqlite.exec("PRAGMA synchronous = NORMAL");
   sqlite.exec("PRAGMA foreign_keys = ON");
   sqlite.exec("PRAGMA busy_timeout = 5000");
-  const db = new Kysely<any>({ dialect: new BunSqliteDialect(sqlite) });
+  const db = new Kysely<CoreDatabase>({ dialect: new BunSqliteDialect(sqlite) });
   return {
     sqlite,
     db,

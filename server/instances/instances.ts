@@ -1,8 +1,8 @@
-import type { Kysely } from "kysely";
 import { isRole } from "../auth/roles.ts";
 import { AppError } from "../errors.ts";
 import type { Role } from "../sdk/types.ts";
 import type { InstanceRow } from "./registry.ts";
+import type { CoreDb } from "../db/schema.ts";
 
 export interface InstanceInput {
   name?: string;
@@ -101,7 +101,7 @@ function toColumns(input: InstanceInput, prev?: InstanceRow) {
   };
 }
 
-async function checkServer(db: Kysely<any>, id: number) {
+async function checkServer(db: CoreDb, id: number) {
   if (!(await db.selectFrom("servers").select("id").where("id", "=", id).executeTakeFirst()))
     throw new AppError("E_VALIDATION", `No server with id ${id}`, {
       hint: "Add the server first on the Servers page",
@@ -113,7 +113,7 @@ const unique = (e: unknown, name: string) =>
     ? new AppError("E_CONFLICT", `An instance named "${name}" already exists`, { hint: "Pick another name" })
     : e;
 
-export async function createInstance(db: Kysely<any>, input: InstanceInput): Promise<InstanceRow> {
+export async function createInstance(db: CoreDb, input: InstanceInput): Promise<InstanceRow> {
   const cols = toColumns(input);
   await checkServer(db, cols.server_id);
   try {
@@ -128,7 +128,7 @@ export async function createInstance(db: Kysely<any>, input: InstanceInput): Pro
 }
 
 export async function updateInstance(
-  db: Kysely<any>,
+  db: CoreDb,
   prev: InstanceRow,
   input: InstanceInput,
 ): Promise<InstanceRow> {
@@ -151,7 +151,7 @@ export async function updateInstance(
  * typed back, so a slip of the mouse cannot remove it.
  */
 export async function removeInstance(
-  db: Kysely<any>,
+  db: CoreDb,
   row: InstanceRow,
   confirm: string | undefined,
 ): Promise<void> {
@@ -173,7 +173,7 @@ export interface GrantRow {
   role: Role;
 }
 
-export async function listGrants(db: Kysely<any>, instanceId: number): Promise<GrantRow[]> {
+export async function listGrants(db: CoreDb, instanceId: number): Promise<GrantRow[]> {
   const rows = await db
     .selectFrom("grants")
     .innerJoin("users", "users.id", "grants.user_id")
@@ -186,7 +186,7 @@ export async function listGrants(db: Kysely<any>, instanceId: number): Promise<G
 
 /** Sets (or with role "none", removes) a user's role on one instance. */
 export async function setGrant(
-  db: Kysely<any>,
+  db: CoreDb,
   instanceId: number,
   username: string,
   role: string,

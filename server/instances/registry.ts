@@ -1,10 +1,10 @@
-import type { Kysely } from "kysely";
 import type { Connection, SshConnectionConfig } from "../connections/types.ts";
 import { AppError } from "../errors.ts";
 import { MAX_CONF_BYTES, parseOdooConf, tooBig } from "../odoo/conf.ts";
 import { deriveInstanceSettings } from "../odoo/instance-settings.ts";
 import { OdooDb } from "../odoo/pg.ts";
 import type { InstanceHandle, InstancesApi, SecretsApi } from "../sdk/types.ts";
+import type { CoreDb } from "../db/schema.ts";
 
 export interface ServerRow {
   id: number;
@@ -53,7 +53,7 @@ export class Registry implements InstancesApi {
   #pinning = new Map<number, Promise<unknown>>();
 
   constructor(
-    private readonly db: Kysely<any>,
+    private readonly db: CoreDb,
     private readonly secrets: SecretsApi,
   ) {}
 

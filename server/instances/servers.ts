@@ -1,7 +1,7 @@
-import type { Kysely } from "kysely";
 import { AppError } from "../errors.ts";
 import type { SecretsApi } from "../sdk/types.ts";
 import type { ServerRow } from "./registry.ts";
+import type { CoreDb } from "../db/schema.ts";
 
 /** What a form or an API call may send to add or change a server. Blank secrets keep the stored ones. */
 export interface ServerInput {
@@ -126,7 +126,7 @@ function toColumns(input: ServerInput, secrets: SecretsApi, prev?: ServerRow) {
   };
 }
 
-async function checkJump(db: Kysely<any>, jumpId: number | null): Promise<void> {
+async function checkJump(db: CoreDb, jumpId: number | null): Promise<void> {
   if (jumpId == null) return;
   const j = await db
     .selectFrom("servers")
@@ -142,11 +142,7 @@ const unique = (e: unknown, name: string) =>
     ? new AppError("E_CONFLICT", `A server named "${name}" already exists`, { hint: "Pick another name" })
     : e;
 
-export async function createServer(
-  db: Kysely<any>,
-  secrets: SecretsApi,
-  input: ServerInput,
-): Promise<ServerRow> {
+export async function createServer(db: CoreDb, secrets: SecretsApi, input: ServerInput): Promise<ServerRow> {
   const cols = toColumns(input, secrets);
   await checkJump(db, cols.jump_server_id);
   try {
@@ -162,7 +158,7 @@ export async function createServer(
 
 /** Saves changes; a new host, port or user forgets the pinned key (it belongs to the old endpoint). */
 export async function updateServer(
-  db: Kysely<any>,
+  db: CoreDb,
   secrets: SecretsApi,
   prev: ServerRow,
   input: ServerInput,
@@ -182,7 +178,7 @@ export async function updateServer(
   }
 }
 
-export async function deleteServer(db: Kysely<any>, id: number): Promise<void> {
+export async function deleteServer(db: CoreDb, id: number): Promise<void> {
   const used = await db.selectFrom("instances").select("name").where("server_id", "=", id).execute();
   if (used.length)
     throw new AppError(
@@ -202,7 +198,7 @@ export async function deleteServer(db: Kysely<any>, id: number): Promise<void> {
 }
 
 /** Trusts the key a server presented after a mismatch: pending_host_key becomes host_key. */
-export async function acceptHostKey(db: Kysely<any>, row: ServerRow): Promise<string> {
+export async function acceptHostKey(db: CoreDb, row: ServerRow): Promise<string> {
   if (!row.pending_host_key)
     throw new AppError("E_VALIDATION", "There is no new host key waiting to be accepted", {
       hint: "Run “Test connection” first: a changed key is recorded then",

@@ -1,14 +1,14 @@
-import type { Kysely } from "kysely";
 import { AppError } from "../errors.ts";
 import { OWNER, ownerAlive } from "../process-owner.ts";
 import { relativeTime } from "../../views/components/ui.tsx";
+import type { CoreDb } from "../db/schema.ts";
 
 /**
  * At most one destructive operation per instance. The lock lives in the store so it is visible to
  * every page; a crash leaves rows behind that `releaseStale` clears at start-up.
  */
 export async function acquireLock(
-  db: Kysely<any>,
+  db: CoreDb,
   instanceId: number,
   holder: string,
   operationId: string | null,
@@ -50,18 +50,14 @@ export async function acquireLock(
   }
 }
 
-export async function releaseLock(
-  db: Kysely<any>,
-  instanceId: number,
-  operationId: string | null,
-): Promise<void> {
+export async function releaseLock(db: CoreDb, instanceId: number, operationId: string | null): Promise<void> {
   let q = db.deleteFrom("locks").where("instance_id", "=", instanceId);
   if (operationId) q = q.where("operation_id", "=", operationId);
   await q.execute();
 }
 
 /** Releases the locks of processes that are gone; a live process's locks stay held. */
-export async function releaseStaleLocks(db: Kysely<any>): Promise<number> {
+export async function releaseStaleLocks(db: CoreDb): Promise<number> {
   const rows = await db.selectFrom("locks").select(["instance_id", "owner"]).execute();
   const stale = rows.filter((r) => !ownerAlive(r.owner)).map((r) => r.instance_id);
   if (stale.length) await db.deleteFrom("locks").where("instance_id", "in", stale).execute();

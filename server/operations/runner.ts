@@ -1,5 +1,4 @@
 import { randomUUID } from "node:crypto";
-import type { Kysely } from "kysely";
 import { AppError, toAppError } from "../errors.ts";
 import type {
   EventBus,
@@ -11,6 +10,7 @@ import type {
 } from "../sdk/types.ts";
 import { OWNER, ownerAlive } from "../process-owner.ts";
 import { acquireLock, releaseLock } from "./locks.ts";
+import type { CoreDb } from "../db/schema.ts";
 
 interface Live {
   snap: OperationSnapshot;
@@ -30,7 +30,7 @@ const MAX_LOG_LINES = 5000;
 export class Operations {
   #live = new Map<string, Live>();
   constructor(
-    private readonly db: Kysely<any>,
+    private readonly db: CoreDb,
     private readonly bus: EventBus,
   ) {}
 

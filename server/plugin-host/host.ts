@@ -14,6 +14,7 @@ import type { PluginAssets } from "../http/plugin-assets.ts";
 import { type CodeScan, scanPluginCode } from "./code-scan.ts";
 import { sdkSatisfies } from "./sdk-compat.ts";
 import { findExternalPlugins, installVirtualModules } from "./external.ts";
+import type { CoreDb } from "../db/schema.ts";
 
 const log = createLogger("plugins");
 const ID = /^[a-z][a-z0-9-]{1,40}$/;
@@ -216,7 +217,7 @@ export class PluginHost {
   }
 
   /** Runs each plugin's migrations then start(); failures disable the plugin and its dependants. */
-  async startAll(db: import("kysely").Kysely<any>): Promise<void> {
+  async startAll(db: CoreDb): Promise<void> {
     for (const r of this.active()) {
       try {
         if (r.def!.migrations && Object.keys(r.def!.migrations).length)

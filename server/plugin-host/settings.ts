@@ -1,6 +1,6 @@
-import type { Kysely } from "kysely";
 import { AppError } from "../errors.ts";
 import type { SecretsApi, SettingSpec, SettingsSchema } from "../sdk/types.ts";
+import type { CoreDb } from "../db/schema.ts";
 
 /** Parses one submitted value against its spec; throws E_VALIDATION naming the setting. */
 export function parseSetting(key: string, spec: SettingSpec, raw: unknown): string | number | boolean {
@@ -31,7 +31,7 @@ export function parseSetting(key: string, spec: SettingSpec, raw: unknown): stri
 
 /** Stored values merged over the defaults; secrets are decrypted for the plugin, never for pages. */
 export async function readSettings(
-  db: Kysely<any>,
+  db: CoreDb,
   secrets: SecretsApi,
   pluginId: string,
   schema: SettingsSchema,
@@ -53,7 +53,7 @@ export async function readSettings(
 
 /** Validates every submitted key first, then writes them all: a bad value changes nothing. */
 export async function writeSettings(
-  db: Kysely<any>,
+  db: CoreDb,
   secrets: SecretsApi,
   pluginId: string,
   schema: SettingsSchema,

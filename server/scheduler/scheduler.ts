@@ -1,9 +1,9 @@
 import { Cron } from "croner";
-import type { Kysely } from "kysely";
 import { AppError, toAppError } from "../errors.ts";
 import { createLogger } from "../log.ts";
 import { OWNER, ownerAlive } from "../process-owner.ts";
 import type { EventBus, JobDefinition, JobSchedule, JobsApi } from "../sdk/types.ts";
+import type { CoreDb } from "../db/schema.ts";
 
 const log = createLogger("scheduler");
 
@@ -60,7 +60,7 @@ export class Scheduler {
   #started = false;
 
   constructor(
-    private readonly db: Kysely<any>,
+    private readonly db: CoreDb,
     private readonly bus: EventBus,
   ) {}
 

@@ -295,7 +295,7 @@ describe("server destination over SSH", () => {
       .where("target", "=", bad.name)
       .execute();
     expect(audit).toHaveLength(1);
-    expect(JSON.parse(audit[0].details)).toMatchObject({ destination: dest, verify: "corrupt" });
+    expect(JSON.parse(audit[0].details!)).toMatchObject({ destination: dest, verify: "corrupt" });
     // The Backups page shows that backup corrupt, with the reason, and the good one not.
     const html = (await t.admin.page(`/p/backup/i/${acme.id}/backups`)).html;
     // The row shows the name without the instance; its title carries the full name.

@@ -13,6 +13,7 @@ import type { TestApp, TestClient } from "../helpers/app.ts";
 import { FIXTURES } from "../helpers/fixtures.ts";
 import { getPg } from "../helpers/pg.ts";
 import { addAcmeInstance, setBackupSettings, sha256File, startBackupApp } from "./backup-helpers.ts";
+import { wholeStore } from "../helpers/store.ts";
 
 setDefaultTimeout(120_000);
 
@@ -119,7 +120,7 @@ describe("an upload is tied to its uploader and instance", () => {
     await setBackupSettings(t, { localDir: join(t.dir, "backups"), uploadTtlDays: 2 });
     const old = await upload(opX, x.id);
     const threeDaysAgo = new Date(Date.now() - 3 * 24 * 3600 * 1000);
-    await t.core.db
+    await wholeStore(t.core.db)
       .updateTable("backup_uploads")
       .set({ created_at: threeDaysAgo.toISOString() })
       .where("id", "=", old.id)
@@ -144,7 +145,7 @@ describe("an upload is tied to its uploader and instance", () => {
 
   test("an expired upload is swept at start too, without a next upload", async () => {
     const old = await upload(opX, x.id);
-    await t.core.db
+    await wholeStore(t.core.db)
       .updateTable("backup_uploads")
       .set({ created_at: new Date(Date.now() - 9 * 24 * 3600 * 1000).toISOString() })
       .where("id", "=", old.id)

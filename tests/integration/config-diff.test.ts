@@ -8,6 +8,7 @@ import { startTestApp, type TestApp } from "../helpers/app.ts";
 import { FIXTURES } from "../helpers/fixtures.ts";
 import { loadPage } from "../helpers/htmx.ts";
 import { fixtureDb, getPg, type TestPg } from "../helpers/pg.ts";
+import { wholeStore } from "../helpers/store.ts";
 
 let t: TestApp;
 let pg: TestPg;
@@ -318,7 +319,7 @@ describe("History and drift", () => {
     expect(html).toContain('data-change="conf:admin_passwd"');
     expect(html).not.toContain("staging-master");
 
-    const rows = await t.core.db.selectFrom("config_diff_snapshots").select("data").execute();
+    const rows = await wholeStore(t.core.db).selectFrom("config_diff_snapshots").select("data").execute();
     const stored = JSON.stringify(rows);
     for (const s of [...SECRETS, "staging-master-2", pg.odooPassword]) expect(stored).not.toContain(s);
     expect(stored).toContain("sha256:");

@@ -280,6 +280,6 @@ describe("as operations (REST /api/v1/ops, the same executor as the CLI and MCP)
       .where("action", "=", "database.cancel-query")
       .executeTakeFirstOrThrow();
     expect(row.result).toBe("error");
-    expect(JSON.parse(row.details).surface).toBe("api");
+    expect(JSON.parse(row.details!).surface).toBe("api");
   });
 });

@@ -14,6 +14,7 @@ import { startTestApp, type TestApp } from "../helpers/app.ts";
 import { gitIn, makeUpstream, manifest } from "../helpers/git-repo.ts";
 import { freeLocalPort } from "../helpers/runtime.ts";
 import { getSshd, type TestSshd } from "../helpers/sshd.ts";
+import { wholeStore } from "../helpers/store.ts";
 
 const TOKEN = `tok-${crypto.randomUUID()}`;
 let t: TestApp;
@@ -182,7 +183,7 @@ describe("SSH deploy key", () => {
     const logs = JSON.stringify(o.log);
     expect(logs).toContain("deploy key");
     expect(logs).toContain("pinned");
-    const row = await t.core.db
+    const row = await wholeStore(t.core.db)
       .selectFrom("deploy_credentials")
       .select(["secret_sealed", "known_hosts"])
       .executeTakeFirstOrThrow();

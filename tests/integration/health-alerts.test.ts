@@ -9,6 +9,7 @@ import * as fake from "../../plugins/health/test-support/fake-odoo.ts";
 import type { InstanceHandle, PluginContext } from "../../server/sdk/index.ts";
 import notifications from "../../plugins/notifications/index.ts";
 import { startTestApp, type TestApp } from "../helpers/app.ts";
+import { wholeStore } from "../helpers/store.ts";
 
 let t: TestApp;
 let ctx: PluginContext<any>;
@@ -50,7 +51,7 @@ async function addChannel(form: Record<string, string>): Promise<string> {
   await t.admin.page("/p/notifications");
   const res = await t.admin.post("/p/notifications/channels", form);
   expect(await res.text()).toContain(`Channel ${form.name} added.`);
-  const row = await t.core.db
+  const row = await wholeStore(t.core.db)
     .selectFrom("notifications_channels")
     .select("id")
     .where("name", "=", form.name)
@@ -135,7 +136,7 @@ describe("health alerts through the core's notification channels", () => {
       status: "ok",
       title: "alerts-shop: HTTP ok (recovered)",
     });
-    const pager = await t.core.db
+    const pager = await wholeStore(t.core.db)
       .selectFrom("notifications_deliveries as d")
       .innerJoin("notifications_channels as c", "c.id", "d.channel_id")
       .select("d.id")
@@ -163,7 +164,7 @@ describe("health alerts through the core's notification channels", () => {
     await mon.checkInstance(other);
     await until(() => webhookFor("alerts-other")[0]);
     expect(webhookFor("alerts-shop")).toHaveLength(2);
-    const rows = await t.core.db
+    const rows = await wholeStore(t.core.db)
       .selectFrom("notifications_deliveries")
       .select("payload")
       .where("event", "=", "health.changed")

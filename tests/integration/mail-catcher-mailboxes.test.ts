@@ -20,7 +20,7 @@ let op: TestClient;
 let viewer: TestClient;
 let opOther: TestClient;
 
-async function grant(username: string, instanceId: number, role: string) {
+async function grant(username: string, instanceId: number, role: "admin" | "operator" | "viewer") {
   const user = await t.core.db
     .selectFrom("users")
     .select("id")

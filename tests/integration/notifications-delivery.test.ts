@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createHmac } from "node:crypto";
 import notifications from "../../plugins/notifications/index.ts";
 import { startTestApp, type TestApp } from "../helpers/app.ts";
+import { wholeStore } from "../helpers/store.ts";
 
 let t: TestApp;
 const SECRET = `hmac-${crypto.randomUUID()}`;
@@ -82,13 +83,14 @@ async function until<T>(fn: () => Promise<T | undefined | null | false>, ms = 80
   }
 }
 
-const deliveries = () => t.core.db.selectFrom("notifications_deliveries").selectAll().orderBy("id").execute();
+const deliveries = () =>
+  wholeStore(t.core.db).selectFrom("notifications_deliveries").selectAll().orderBy("id").execute();
 
 async function addChannel(form: Record<string, string>) {
   await t.admin.page("/p/notifications");
   const res = await t.admin.post("/p/notifications/channels", form);
   expect(await res.text()).toContain(`Channel ${form.name} added.`);
-  const row = await t.core.db
+  const row = await wholeStore(t.core.db)
     .selectFrom("notifications_channels")
     .select("id")
     .where("name", "=", form.name)

@@ -12,6 +12,7 @@ import { migrateOwner } from "../../server/db/migrate.ts";
 import { openStore } from "../../server/db/open.ts";
 import { SecretBox } from "../../server/secrets.ts";
 import { startTestApp, type TestApp } from "../helpers/app.ts";
+import { wholeStore } from "../helpers/store.ts";
 
 const dataDir = mkdtempSync(join(tmpdir(), "odoodeck-notify-upgrade-"));
 let t: TestApp | null = null;
@@ -28,7 +29,7 @@ test("channels, rules and deliveries made before the plugin survive the upgrade"
   await migrateOwner(store.db, "core", before);
   const secrets = SecretBox.load(dataDir);
   const now = new Date().toISOString();
-  const ch = await store.db
+  const ch = await wholeStore(store.db)
     .insertInto("notification_channels")
     .values({
       name: "legacy-hook",
@@ -39,11 +40,11 @@ test("channels, rules and deliveries made before the plugin survive the upgrade"
     })
     .returning("id")
     .executeTakeFirstOrThrow();
-  await store.db
+  await wholeStore(store.db)
     .insertInto("notification_rules")
     .values({ event: "backup.overdue", status: null, channel_id: ch.id, created_at: now })
     .execute();
-  await store.db
+  await wholeStore(store.db)
     .insertInto("notification_deliveries")
     .values({
       channel_id: ch.id,

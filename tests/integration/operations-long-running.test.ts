@@ -70,7 +70,7 @@ test("MCP: the tool waits for the end and sends progress notifications for the c
     .where("action", "=", "backup.create")
     .orderBy("id")
     .execute();
-  expect(audit.map((a) => JSON.parse(a.details).surface)).toEqual(["api", "mcp"]);
+  expect(audit.map((a) => JSON.parse(a.details!).surface)).toEqual(["api", "mcp"]);
   expect(audit[1].target).toBe(out.data.name);
 }, 120_000);
 

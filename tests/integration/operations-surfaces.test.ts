@@ -14,6 +14,7 @@ import { builtinPlugins } from "../../plugins/index.ts";
 import { createToken } from "../../server/auth/tokens.ts";
 import { definePlugin } from "../../server/sdk/index.ts";
 import { startTestApp, type TestApp } from "../helpers/app.ts";
+import { wholeStore } from "../helpers/store.ts";
 
 const MAIN = resolve(import.meta.dir, "../../server/main.ts");
 const dataDir = mkdtempSync(join(tmpdir(), "odoodeck-ops-surfaces-"));
@@ -49,7 +50,7 @@ function odoodeck(args: string[]) {
 const greetings = async () =>
   Number(
     (
-      await t.core.db
+      await wholeStore(t.core.db)
         .selectFrom("hello_greetings")
         .select((eb) => eb.fn.countAll().as("n"))
         .executeTakeFirst()
@@ -90,8 +91,8 @@ test("hello.greet over REST answers, is in OpenAPI with its schema and output, a
     .where("action", "=", "hello.greet")
     .execute();
   expect(audit).toHaveLength(1);
-  expect(JSON.parse(audit[0].details).surface).toBe("api");
-  expect(JSON.parse(audit[0].details).input).toEqual({ name: "Ann" });
+  expect(JSON.parse(audit[0].details!).surface).toBe("api");
+  expect(JSON.parse(audit[0].details!).input).toEqual({ name: "Ann" });
 });
 
 test("a plugin's own error code reaches the client with its status", async () => {
@@ -153,7 +154,7 @@ test("the real CLI runs hello.greet (op and alias forms, --json envelope, --help
     .where("action", "=", "hello.greet")
     .orderBy("id", "desc")
     .executeTakeFirstOrThrow();
-  expect(JSON.parse(row.details).surface).toBe("cli");
+  expect(JSON.parse(row.details!).surface).toBe("cli");
   expect(row.actor).toStartWith("cli:");
 });
 
@@ -310,5 +311,5 @@ test("the JSON API's older paths run through the executor: strict input, one aud
     .where("action", "=", "servers.add")
     .executeTakeFirstOrThrow();
   expect(row.target).toBe("server:second-local");
-  expect(JSON.parse(row.details).surface).toBe("api");
+  expect(JSON.parse(row.details!).surface).toBe("api");
 });

@@ -19,6 +19,7 @@ import type { PluginContext } from "../../server/sdk/index.ts";
 import type { TestApp } from "../helpers/app.ts";
 import { getPg } from "../helpers/pg.ts";
 import { addAcmeInstance, setBackupSettings, startBackupApp } from "./backup-helpers.ts";
+import { wholeStore } from "../helpers/store.ts";
 
 // Restores on a loaded 2-CPU box take a while.
 setDefaultTimeout(180_000);
@@ -158,7 +159,7 @@ describe("leftovers of a killed odoodeck", () => {
     // The killed runs are marked interrupted; nothing is claimed any more.
     const tests = (await t.admin.getJson(`/api/v1/backup/i/${acme.id}/restore-tests`)).body.data.tests;
     expect(tests[0]).toMatchObject({ status: "interrupted", actor: "crash" });
-    expect(await t.core.db.selectFrom("backup_scratch_claims").selectAll().execute()).toEqual([]);
+    expect(await wholeStore(t.core.db).selectFrom("backup_scratch_claims").selectAll().execute()).toEqual([]);
     for (const db of [lookAlike, older]) await pg.dropDb(db);
     rmSync(join(acmeB.data, "filestore", older), { recursive: true });
   });
@@ -249,6 +250,6 @@ describe("leftovers of a killed odoodeck", () => {
     const r = await t.admin.postJson(`/api/v1/backup/i/${acme.id}/restore-tests`, { wait: true });
     expect(r.body.data.test.status).toBe("ok");
     expect(r.body.data.test.checks.map((c: any) => c.name)).not.toContain("leftovers");
-    expect(await t.core.db.selectFrom("backup_scratch_claims").selectAll().execute()).toEqual([]);
+    expect(await wholeStore(t.core.db).selectFrom("backup_scratch_claims").selectAll().execute()).toEqual([]);
   });
 });

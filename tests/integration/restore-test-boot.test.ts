@@ -13,6 +13,7 @@ import notifications from "../../plugins/notifications/index.ts";
 import { startTestApp, type TestApp } from "../helpers/app.ts";
 import { odooProcesses, STAND_IN_ODOO } from "../helpers/runtime.ts";
 import { addAcmeInstance, setBackupSettings } from "./backup-helpers.ts";
+import { wholeStore } from "../helpers/store.ts";
 
 let t: TestApp & { dir: string };
 let inst: Awaited<ReturnType<typeof addAcmeInstance>>;
@@ -59,7 +60,7 @@ describe("restore tests boot Odoo and measure the recovery", () => {
       kind: "webhook",
       url: `${receiver.url}s`,
     });
-    const ch = await t.core.db
+    const ch = await wholeStore(t.core.db)
       .selectFrom("notifications_channels")
       .select("id")
       .where("name", "=", "stale")
@@ -72,7 +73,7 @@ describe("restore tests boot Odoo and measure the recovery", () => {
     expect(await rule.text()).toContain("Rule added.");
     // the backup is 9 days old and was never restored: stale (the window is 8 days by default)
     const nineDaysAgo = new Date(Date.now() - 9 * 86_400_000).toISOString();
-    await t.core.db
+    await wholeStore(t.core.db)
       .updateTable("backup_backups")
       .set({ created_at: nineDaysAgo })
       .where("id", "=", b.id)

@@ -16,6 +16,7 @@ import notifications from "../../plugins/notifications/index.ts";
 import { startTestApp, type TestApp } from "../helpers/app.ts";
 import { getPg } from "../helpers/pg.ts";
 import { addAcmeInstance, setBackupSettings } from "./backup-helpers.ts";
+import { wholeStore } from "../helpers/store.ts";
 
 let t: TestApp & { dir: string };
 let inst: Awaited<ReturnType<typeof addAcmeInstance>>;
@@ -177,7 +178,7 @@ describe("restore tests", () => {
       kind: "webhook",
       url: `${receiver.url}rt`,
     });
-    const ch = await t.core.db
+    const ch = await wholeStore(t.core.db)
       .selectFrom("notifications_channels")
       .select("id")
       .where("name", "=", "rt-hook")

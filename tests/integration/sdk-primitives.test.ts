@@ -121,7 +121,7 @@ let operator: TestClient;
 let granted: TestClient;
 let grantedAdmin: TestClient;
 
-async function grant(username: string, instanceId: number, role: string) {
+async function grant(username: string, instanceId: number, role: "admin" | "operator" | "viewer") {
   const u = await t.core.db
     .selectFrom("users")
     .select("id")
@@ -199,8 +199,8 @@ describe("ctx.audit.wrap", () => {
       ["ok", stagingId, "acme-staging"],
       ["error", stagingId, "acme-staging"],
     ]);
-    expect(JSON.parse(rows[0].details)).toEqual({ rows: 3 });
-    const err = JSON.parse(rows[1].details);
+    expect(JSON.parse(rows[0].details!)).toEqual({ rows: 3 });
+    const err = JSON.parse(rows[1].details!);
     expect(err).toMatchObject({ rows: 3, code: "E_CONFLICT" });
     expect(err.message).not.toContain("hunter2");
   });
