@@ -47,7 +47,7 @@ export async function createUser(
     })
     .returning(["id", "username", "role", "created_at", "password_changed_at", "disabled"])
     .executeTakeFirstOrThrow();
-  return row as UserRow;
+  return row;
 }
 
 export async function setPassword(db: CoreDb, userId: number, password: string): Promise<void> {
@@ -69,26 +69,22 @@ export async function getUser(db: CoreDb, id: number): Promise<UserRow> {
     .where("id", "=", id)
     .executeTakeFirst();
   if (!row) throw new AppError("E_NOT_FOUND", `No user with id ${id}`);
-  return row as UserRow;
+  return row;
 }
 
 export async function findUserByName(
   db: CoreDb,
   username: string,
 ): Promise<(UserRow & { password_hash: string }) | undefined> {
-  return (await db
-    .selectFrom("users")
-    .selectAll()
-    .where("username", "=", username.trim())
-    .executeTakeFirst()) as any;
+  return await db.selectFrom("users").selectAll().where("username", "=", username.trim()).executeTakeFirst();
 }
 
 export async function listUsers(db: CoreDb): Promise<UserRow[]> {
-  return (await db
+  return await db
     .selectFrom("users")
     .select(["id", "username", "role", "created_at", "password_changed_at", "disabled"])
     .orderBy("username")
-    .execute()) as UserRow[];
+    .execute();
 }
 
 export async function countAdmins(db: CoreDb): Promise<number> {

@@ -113,11 +113,11 @@ export interface CoreDatabase {
   servers: {
     id: Generated<number>;
     name: string;
-    kind: string;
+    kind: "local" | "ssh";
     host: string | null;
     port: number | null;
     username: string | null;
-    auth: string | null;
+    auth: "key" | "password" | null;
     /** sealed JSON {privateKey?, passphrase?, password?} */
     secret: string | null;
     /** pinned SHA256 fingerprint */

@@ -117,11 +117,11 @@ export async function createInstance(db: CoreDb, input: InstanceInput): Promise<
   const cols = toColumns(input);
   await checkServer(db, cols.server_id);
   try {
-    return (await db
+    return await db
       .insertInto("instances")
       .values({ ...cols, created_at: new Date().toISOString() })
       .returningAll()
-      .executeTakeFirstOrThrow()) as InstanceRow;
+      .executeTakeFirstOrThrow();
   } catch (e) {
     throw unique(e, cols.name);
   }
@@ -135,12 +135,12 @@ export async function updateInstance(
   const cols = toColumns(input, prev);
   await checkServer(db, cols.server_id);
   try {
-    return (await db
+    return await db
       .updateTable("instances")
       .set(cols)
       .where("id", "=", prev.id)
       .returningAll()
-      .executeTakeFirstOrThrow()) as InstanceRow;
+      .executeTakeFirstOrThrow();
   } catch (e) {
     throw unique(e, cols.name);
   }
@@ -181,7 +181,7 @@ export async function listGrants(db: CoreDb, instanceId: number): Promise<GrantR
     .where("grants.instance_id", "=", instanceId)
     .orderBy("users.username")
     .execute();
-  return rows as GrantRow[];
+  return rows;
 }
 
 /** Sets (or with role "none", removes) a user's role on one instance. */

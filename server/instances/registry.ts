@@ -60,15 +60,15 @@ export class Registry implements InstancesApi {
   async server(id: number): Promise<ServerRow> {
     const row = await this.db.selectFrom("servers").selectAll().where("id", "=", id).executeTakeFirst();
     if (!row) throw new AppError("E_NOT_FOUND", `No server with id ${id}`);
-    return row as ServerRow;
+    return row;
   }
 
   async servers(): Promise<ServerRow[]> {
-    return (await this.db.selectFrom("servers").selectAll().orderBy("name").execute()) as ServerRow[];
+    return await this.db.selectFrom("servers").selectAll().orderBy("name").execute();
   }
 
   async instanceRows(): Promise<InstanceRow[]> {
-    return (await this.db.selectFrom("instances").selectAll().orderBy("name").execute()) as InstanceRow[];
+    return await this.db.selectFrom("instances").selectAll().orderBy("name").execute();
   }
 
   async instanceRow(id: number): Promise<InstanceRow> {
@@ -77,7 +77,7 @@ export class Registry implements InstancesApi {
       throw new AppError("E_NOT_FOUND", `No instance with id ${id}`, {
         hint: "It may have been removed; see the Instances page",
       });
-    return row as InstanceRow;
+    return row;
   }
 
   sshConfig(row: ServerRow, jump?: ServerRow): SshConnectionConfig {

@@ -61,8 +61,11 @@ interface Sealed {
   password?: string;
 }
 
+/** The columns a server form sets (the id, creation time and pinned keys are the store's). */
+type ServerColumns = Omit<ServerRow, "id" | "created_at" | "host_key" | "pending_host_key">;
+
 /** Validates input into column values; `prev` is the stored row when editing. */
-function toColumns(input: ServerInput, secrets: SecretsApi, prev?: ServerRow) {
+function toColumns(input: ServerInput, secrets: SecretsApi, prev?: ServerRow): ServerColumns {
   const name = str(input.name ?? prev?.name);
   if (!NAME_RE.test(name))
     throw new AppError(
@@ -146,11 +149,11 @@ export async function createServer(db: CoreDb, secrets: SecretsApi, input: Serve
   const cols = toColumns(input, secrets);
   await checkJump(db, cols.jump_server_id);
   try {
-    return (await db
+    return await db
       .insertInto("servers")
       .values({ ...cols, created_at: new Date().toISOString() })
       .returningAll()
-      .executeTakeFirstOrThrow()) as ServerRow;
+      .executeTakeFirstOrThrow();
   } catch (e) {
     throw unique(e, cols.name);
   }
@@ -167,12 +170,12 @@ export async function updateServer(
   await checkJump(db, cols.jump_server_id);
   const moved = cols.host !== prev.host || cols.port !== prev.port || cols.kind !== prev.kind;
   try {
-    return (await db
+    return await db
       .updateTable("servers")
       .set({ ...cols, ...(moved ? { host_key: null, pending_host_key: null } : {}) })
       .where("id", "=", prev.id)
       .returningAll()
-      .executeTakeFirstOrThrow()) as ServerRow;
+      .executeTakeFirstOrThrow();
   } catch (e) {
     throw unique(e, cols.name);
   }

@@ -128,11 +128,7 @@ export class Scheduler {
         .where("id", "in", gone)
         .execute();
     this.#started = true;
-    const rows = (await this.db
-      .selectFrom("job_schedules")
-      .selectAll()
-      .where("enabled", "=", 1)
-      .execute()) as ScheduleRow[];
+    const rows = await this.db.selectFrom("job_schedules").selectAll().where("enabled", "=", 1).execute();
     for (const row of rows) {
       this.#arm(row);
       if (opts.catchUp !== false && row.last_run_at && this.#defs.has(row.job)) {
@@ -180,7 +176,7 @@ export class Scheduler {
       throw new AppError("E_VALIDATION", `${input.job} runs per instance: pick one`);
     const timezone = input.timezone || "UTC";
     previewCron(input.cron, timezone, 1);
-    const row = (await this.db
+    const row = await this.db
       .insertInto("job_schedules")
       .values({
         job: input.job,
@@ -192,7 +188,7 @@ export class Scheduler {
         created_at: new Date().toISOString(),
       })
       .returningAll()
-      .executeTakeFirstOrThrow()) as ScheduleRow;
+      .executeTakeFirstOrThrow();
     this.#arm(row);
     return row;
   }
@@ -203,11 +199,7 @@ export class Scheduler {
       .set({ enabled: enabled ? 1 : 0 })
       .where("id", "=", id)
       .execute();
-    const row = (await this.db
-      .selectFrom("job_schedules")
-      .selectAll()
-      .where("id", "=", id)
-      .executeTakeFirst()) as ScheduleRow | undefined;
+    const row = await this.db.selectFrom("job_schedules").selectAll().where("id", "=", id).executeTakeFirst();
     if (!row) throw new AppError("E_NOT_FOUND", `No schedule ${id}`);
     if (enabled) this.#arm(row);
     else this.#crons.get(id)?.stop();
@@ -220,11 +212,7 @@ export class Scheduler {
   }
 
   async listSchedules(): Promise<Array<ScheduleRow & { description: string; next: string | null }>> {
-    const rows = (await this.db
-      .selectFrom("job_schedules")
-      .selectAll()
-      .orderBy("id")
-      .execute()) as ScheduleRow[];
+    const rows = await this.db.selectFrom("job_schedules").selectAll().orderBy("id").execute();
     return rows.map((r) => {
       let next: string | null = null;
       try {
@@ -250,11 +238,11 @@ export class Scheduler {
     let instanceId: number | null;
     let params: Record<string, unknown>;
     if (scheduleId != null) {
-      const row = (await this.db
+      const row = await this.db
         .selectFrom("job_schedules")
         .selectAll()
         .where("id", "=", scheduleId)
-        .executeTakeFirst()) as ScheduleRow | undefined;
+        .executeTakeFirst();
       if (!row) throw new AppError("E_NOT_FOUND", `No schedule ${scheduleId}`);
       [job, instanceId, params] = [row.job, row.instance_id, JSON.parse(row.params)];
     } else if (adhoc) [job, instanceId, params] = [adhoc.job, adhoc.instanceId, adhoc.params ?? {}];
