@@ -1,5 +1,5 @@
 import type { CliCommand, PluginContext } from "../../server/sdk/index.ts";
-import type { HealthMonitor } from "./monitor.ts";
+import type { HealthMonitor } from "./engine/monitor.ts";
 import type { HealthSettings } from "./settings.ts";
 
 /** `odoodeck health [--no-run]`: checks every instance now and prints a summary; exit 2 on critical. */

@@ -3,11 +3,11 @@ import { healthCli } from "./cli.ts";
 import type { NewErrorEvent } from "./checks/errors.ts";
 import * as m001 from "./migrations/001-init.ts";
 import * as m002 from "./migrations/002-silenced.ts";
-import { monitorOf } from "./monitor.ts";
+import { monitorOf } from "./engine/monitor.ts";
 import { declareHealthOperations } from "./operations.ts";
 import { healthApi, healthPages } from "./routes.tsx";
 import { healthCard } from "./views/card.tsx";
-import type { HealthChanged } from "./runner.ts";
+import type { HealthChanged } from "./engine/runner.ts";
 import { healthSettings } from "./settings.ts";
 
 declare module "../../server/sdk/types.ts" {

@@ -6,7 +6,7 @@
  */
 import { AppError, defineOperation, type PluginContext, z } from "../../server/sdk/index.ts";
 import { parseWindow } from "./maintenance.ts";
-import type { HealthMonitor } from "./monitor.ts";
+import type { HealthMonitor } from "./engine/monitor.ts";
 import type { HealthSettings } from "./settings.ts";
 
 type Ctx = PluginContext<HealthSettings>;

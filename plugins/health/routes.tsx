@@ -9,10 +9,10 @@ import {
 } from "../../server/sdk/index.ts";
 import { memoryThresholds } from "./checks/processes.ts";
 import { parseWindow } from "./maintenance.ts";
-import { addInstanceMetrics, addProcessMetrics, MetricsText } from "./metrics.ts";
-import type { HealthMonitor } from "./monitor.ts";
+import { addInstanceMetrics, addProcessMetrics, MetricsText } from "./metrics/metrics.ts";
+import type { HealthMonitor } from "./engine/monitor.ts";
 import type { HealthSettings } from "./settings.ts";
-import { effectiveThresholds } from "./thresholds.ts";
+import { effectiveThresholds } from "./engine/thresholds.ts";
 import { InstanceHealth, type Series } from "./views/instance.tsx";
 import { Overview } from "./views/overview.tsx";
 

@@ -1,4 +1,4 @@
-import type { CheckState } from "./state-machine.ts";
+import type { CheckState } from "./engine/state-machine.ts";
 import type { Status } from "./types.ts";
 
 /** What a page says about one check: a state and a message that never contradict each other. */

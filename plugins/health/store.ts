@@ -1,6 +1,6 @@
 import { type Kysely, sql } from "../../server/sdk/index.ts";
-import { type CheckState, INITIAL_STATE } from "./state-machine.ts";
-import type { Override } from "./thresholds.ts";
+import { type CheckState, INITIAL_STATE } from "./engine/state-machine.ts";
+import type { Override } from "./engine/thresholds.ts";
 import type { CheckResult, Status } from "./types.ts";
 
 export interface StoredState extends CheckState {

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import health from "../../plugins/health/index.ts";
-import { type HealthMonitor, monitorOf } from "../../plugins/health/monitor.ts";
+import { type HealthMonitor, monitorOf } from "../../plugins/health/engine/monitor.ts";
 import * as fake from "../../plugins/health/test-support/fake-odoo.ts";
 import { setGrant } from "../../server/instances/instances.ts";
 import { startTestApp, type TestApp, type TestClient } from "../helpers/app.ts";

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import health from "../../plugins/health/index.ts";
-import { type HealthMonitor, monitorOf } from "../../plugins/health/monitor.ts";
+import { type HealthMonitor, monitorOf } from "../../plugins/health/engine/monitor.ts";
 import * as fake from "../../plugins/health/test-support/fake-odoo.ts";
 import type { PluginContext } from "../../server/sdk/index.ts";
 import { startTestApp, type TestApp } from "../helpers/app.ts";

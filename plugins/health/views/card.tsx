@@ -1,5 +1,5 @@
 import type { InstanceHandle } from "../../../server/sdk/index.ts";
-import type { HealthMonitor } from "../monitor.ts";
+import type { HealthMonitor } from "../engine/monitor.ts";
 import { StatusLight } from "./status.tsx";
 
 /** The small block on an instance's overview card. */

@@ -1,4 +1,4 @@
-import { downsample, type Point } from "../downsample.ts";
+import { downsample, type Point } from "../metrics/downsample.ts";
 
 export const MAX_CHART_POINTS = 300;
 

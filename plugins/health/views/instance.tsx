@@ -1,6 +1,6 @@
 import { ui } from "../../../server/sdk/index.ts";
-import type { Point } from "../downsample.ts";
-import type { InstanceSummary } from "../monitor.ts";
+import type { Point } from "../metrics/downsample.ts";
+import type { InstanceSummary } from "../engine/monitor.ts";
 import type { MaintenanceWindow } from "../store.ts";
 import { LineChart } from "./chart.tsx";
 import { pct, StatusLight } from "./status.tsx";

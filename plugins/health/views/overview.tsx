@@ -1,5 +1,5 @@
 import { ui } from "../../../server/sdk/index.ts";
-import type { InstanceSummary } from "../monitor.ts";
+import type { InstanceSummary } from "../engine/monitor.ts";
 import { pct, StatusLight } from "./status.tsx";
 
 /** All instances, worst first; each row lists its failing checks first. */

@@ -1,10 +1,10 @@
 import { describe, expect, test } from "bun:test";
-import type { InstanceHandle } from "../../server/sdk/index.ts";
-import { parseDf, parseLoadavg, parseMeminfo } from "./checks/parse.ts";
+import type { InstanceHandle } from "../../../server/sdk/index.ts";
+import { parseDf, parseLoadavg, parseMeminfo } from "../checks/parse.ts";
 import { runCheck } from "./runner.ts";
 import { advance, INITIAL_STATE, isAlerting, type CheckState } from "./state-machine.ts";
 import { effectiveThresholds, evaluate } from "./thresholds.ts";
-import type { CheckDef, CheckTarget, Status } from "./types.ts";
+import type { CheckDef, CheckTarget, Status } from "../types.ts";
 
 const inst = { id: 7, name: "acme" } as InstanceHandle;
 const target: CheckTarget = {

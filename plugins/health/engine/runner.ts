@@ -1,10 +1,10 @@
-import type { InstanceHandle, Logger } from "../../server/sdk/index.ts";
+import type { InstanceHandle, Logger } from "../../../server/sdk/index.ts";
 import { advance, isAlerting } from "./state-machine.ts";
-import type { HealthStore } from "./store.ts";
-import { makeTarget } from "./target.ts";
+import type { HealthStore } from "../store.ts";
+import { makeTarget } from "../target.ts";
 import { effectiveThresholds, evaluate, type Override } from "./thresholds.ts";
 import { CheckTimeout, withTimeout } from "./timeout.ts";
-import type { CheckDef, CheckResult, CheckTarget, Status } from "./types.ts";
+import type { CheckDef, CheckResult, CheckTarget, Status } from "../types.ts";
 
 export interface HealthChanged {
   instanceId: number;

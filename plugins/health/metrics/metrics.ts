@@ -1,5 +1,5 @@
-import type { CheckResult } from "./types.ts";
-import { SEVERITY } from "./types.ts";
+import type { CheckResult } from "../types.ts";
+import { SEVERITY } from "../types.ts";
 
 /** Escapes a label value per the Prometheus text exposition format. */
 export const escapeLabel = (v: string) => v.replace(/\\/g, "\\\\").replace(/\n/g, "\\n").replace(/"/g, '\\"');

@@ -1,26 +1,26 @@
-import type { InstanceHandle, PluginContext } from "../../server/sdk/index.ts";
-import { backupChecks, backupStatusService } from "./checks/backup.ts";
-import { ErrorSignatures, errorsCheck } from "./checks/errors.ts";
-import { httpCheck } from "./checks/http.ts";
+import type { InstanceHandle, PluginContext } from "../../../server/sdk/index.ts";
+import { backupChecks, backupStatusService } from "../checks/backup.ts";
+import { ErrorSignatures, errorsCheck } from "../checks/errors.ts";
+import { httpCheck } from "../checks/http.ts";
 import {
   cronCheck,
   lockWaitsCheck,
   mailExceptionsCheck,
   mailQueueCheck,
   queriesCheck,
-} from "./checks/odoo-db.ts";
-import { containerCheck } from "./checks/container.ts";
-import { odooCpuCheck, odooMemoryCheck, processesCheck } from "./checks/processes.ts";
-import { diskCheck, inodesCheck, loadCheck, memoryCheck, serviceCheck } from "./checks/server.ts";
-import { tlsCheck } from "./checks/tls.ts";
-import { websocketCheck } from "./checks/websocket.ts";
-import { workerRestartsCheck } from "./checks/workers.ts";
+} from "../checks/odoo-db.ts";
+import { containerCheck } from "../checks/container.ts";
+import { odooCpuCheck, odooMemoryCheck, processesCheck } from "../checks/processes.ts";
+import { diskCheck, inodesCheck, loadCheck, memoryCheck, serviceCheck } from "../checks/server.ts";
+import { tlsCheck } from "../checks/tls.ts";
+import { websocketCheck } from "../checks/websocket.ts";
+import { workerRestartsCheck } from "../checks/workers.ts";
 import { type HealthChanged, type RunnerOptions, runAll, runInstance } from "./runner.ts";
-import type { HealthSettings } from "./settings.ts";
-import { type ShownState, shownState } from "./shown-state.ts";
-import { HealthStore, type MaintenanceWindow } from "./store.ts";
-import { type CheckDef, type CheckResult, type Status, SEVERITY, worst } from "./types.ts";
-import { uptime } from "./uptime.ts";
+import type { HealthSettings } from "../settings.ts";
+import { type ShownState, shownState } from "../shown-state.ts";
+import { HealthStore, type MaintenanceWindow } from "../store.ts";
+import { type CheckDef, type CheckResult, type Status, SEVERITY, worst } from "../types.ts";
+import { uptime } from "../metrics/uptime.ts";
 
 export interface InstanceSummary {
   id: number;

@@ -1,4 +1,4 @@
-import type { HealthStore } from "./store.ts";
+import type { HealthStore } from "../store.ts";
 
 export const UPTIME_WINDOWS = [
   { key: "24h", label: "24 h", ms: 86_400_000 },

@@ -1,4 +1,4 @@
-import type { CheckDef, Measurement, Status, Thresholds } from "./types.ts";
+import type { CheckDef, Measurement, Status, Thresholds } from "../types.ts";
 
 /** Per-instance override of one check, as stored in health_overrides. */
 export interface Override {

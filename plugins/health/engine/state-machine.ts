@@ -1,4 +1,4 @@
-import type { Status } from "./types.ts";
+import type { Status } from "../types.ts";
 
 /** The confirmed state of one check of one instance, plus the streak that may replace it. */
 export interface CheckState {

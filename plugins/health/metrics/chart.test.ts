@@ -2,8 +2,8 @@ import { describe, expect, test } from "bun:test";
 import parsePrometheus from "parse-prometheus-text-format";
 import { downsample } from "./downsample.ts";
 import { addInstanceMetrics, addProcessMetrics, MetricsText } from "./metrics.ts";
-import type { CheckResult } from "./types.ts";
-import { LineChart, MAX_CHART_POINTS } from "./views/chart.tsx";
+import type { CheckResult } from "../types.ts";
+import { LineChart, MAX_CHART_POINTS } from "../views/chart.tsx";
 
 const series = (n: number) =>
   Array.from({ length: n }, (_, i) => ({
