@@ -1,12 +1,5 @@
 import { Hono } from "hono";
-import {
-  type AppContext,
-  type Env,
-  isAppError,
-  type PageOptions,
-  type PluginContext,
-  ui,
-} from "odoodeck/sdk";
+import { type AppContext, type Env, formFlash, type PageOptions, type PluginContext, ui } from "odoodeck/sdk";
 import {
   CHANNEL_KINDS,
   createChannel,
@@ -21,13 +14,6 @@ import type { NotificationsCtx } from "./tables.ts";
 
 const { Badge, Card, Field, Form, Select, StatusBadge, Table, Time } = ui;
 type FlashMsg = PageOptions["flash"];
-
-/** Input mistakes re-render the form with a flash; anything else goes to the error handler. */
-function formFlash(e: unknown): FlashMsg {
-  if (isAppError(e) && (e.code === "E_VALIDATION" || e.code === "E_CONFLICT"))
-    return { kind: "error", message: e.message, hint: e.hint };
-  throw e;
-}
 
 /** Events worth a rule; plugins' own events can be typed in as well. */
 export const SUGGESTED_EVENTS = [

@@ -57,7 +57,7 @@ export * as odoo from "./odoo.ts";
 export * as masking from "../masking.ts";
 
 /**
- * The SDK's version. 2.0.0 (this release) added operations, z, plugin error codes, masking, runtimes, vhosts, hooks, public routes and the testing kit.
+ * The SDK's version. 2.0.0 (this release) added operations, z, plugin error codes, masking, runtimes, vhosts, hooks, public routes, formFlash and the testing kit.
  * Nothing was removed, so plugins
  * declaring "^1" still load (see server/plugin-host/sdk-compat.ts). The surface is checked in
  * as server/sdk/report.api.md (`bun scripts/api-report.ts --write`).
@@ -95,3 +95,4 @@ export { productionGuard, type ProductionGuardInput } from "./production-guard.t
 export { defineService } from "./service-ref.ts";
 export type { RunOptions } from "../connections/types.ts";
 export { sendMail, type MailMessage, type SmtpSettings } from "./mail.ts";
+export { formFlash, FORM_ERROR_CODES, type FormFlash } from "./form-flash.ts";

@@ -1,4 +1,5 @@
 import { audited as sdkAudited } from "../../sdk/audited.ts";
+import { formFlash } from "../../sdk/form-flash.ts";
 import { Hono } from "hono";
 import { queryAudit, recordAudit } from "../../auth/audit.ts";
 import { ROLES } from "../../auth/roles.ts";
@@ -8,7 +9,7 @@ import type { Core } from "../../core.ts";
 import { AppError } from "../../errors.ts";
 import type { PluginRecord } from "../../plugin-host/host.ts";
 import { writeSettings } from "../../plugin-host/settings.ts";
-import type { AppContext, AuditEntry, Env, Role, SettingsSchema } from "../../sdk/types.ts";
+import type { AppContext, AuditEntry, Env, PageOptions, Role, SettingsSchema } from "../../sdk/types.ts";
 import {
   Badge,
   Card,
@@ -47,7 +48,7 @@ export function adminPages(core: Core): Hono<Env> {
   const admin = (c: AppContext) => core.requireRole(c.get("principal"), "admin");
 
   // ---- users
-  const usersPage = async (c: AppContext, flash: any = null, status = 200) => {
+  const usersPage = async (c: AppContext, flash: PageOptions["flash"] = null, status = 200) => {
     const users = await listUsers(core.db);
     const locked = new Set((await core.limiter.locks()).map((l) => l.username));
     return renderPage(core, c, {
@@ -158,9 +159,7 @@ export function adminPages(core: Core): Hono<Env> {
       );
       return c.redirect(`/users?added=${encodeURIComponent(u.username)}`, 303);
     } catch (e) {
-      if (e instanceof AppError && (e.code === "E_VALIDATION" || e.code === "E_CONFLICT"))
-        return usersPage(c, { kind: "error", message: e.message, hint: e.hint }, 400);
-      throw e;
+      return usersPage(c, formFlash(e), 400);
     }
   });
   app.post("/users/:id", async (c) => {
@@ -180,9 +179,7 @@ export function adminPages(core: Core): Hono<Env> {
       );
       return usersPage(c, { kind: "ok", message: "User updated." });
     } catch (e) {
-      if (e instanceof AppError && (e.code === "E_VALIDATION" || e.code === "E_CONFLICT"))
-        return usersPage(c, { kind: "error", message: e.message, hint: e.hint }, 400);
-      throw e;
+      return usersPage(c, formFlash(e), 400);
     }
   });
   app.post("/users/:id/password", async (c) => {
@@ -211,7 +208,7 @@ export function adminPages(core: Core): Hono<Env> {
   const tokensPage = async (
     c: AppContext,
     created: { name: string; token: string } | null = null,
-    flash: any = null,
+    flash: PageOptions["flash"] = null,
   ) => {
     const p = c.get("principal")!;
     const tokens = await listTokens(core.db, p.role === "admin" ? undefined : p.userId);
@@ -304,9 +301,7 @@ export function adminPages(core: Core): Hono<Env> {
       c.header("Cache-Control", "no-store");
       return tokensPage(c, { name: String(f.name), token: t.token });
     } catch (e) {
-      if (e instanceof AppError && (e.code === "E_VALIDATION" || e.code === "E_FORBIDDEN"))
-        return tokensPage(c, null, { kind: "error", message: e.message, hint: e.hint });
-      throw e;
+      return tokensPage(c, null, formFlash(e, ["E_VALIDATION", "E_FORBIDDEN"]));
     }
   });
   app.post("/tokens/:id/revoke", async (c) => {
@@ -385,7 +380,7 @@ export function adminPages(core: Core): Hono<Env> {
   });
 
   // ---- settings
-  const settingsPage = async (c: AppContext, flash: any = null, status = 200) => {
+  const settingsPage = async (c: AppContext, flash: PageOptions["flash"] = null, status = 200) => {
     const withSettings = core.host.records.filter(
       (r) => r.status === "started" && r.def?.settings && Object.keys(r.def.settings).length,
     );
@@ -476,9 +471,7 @@ export function adminPages(core: Core): Hono<Env> {
       );
       return settingsPage(c, { kind: "ok", message: `${rec.name}: saved ${changed.length} setting(s).` });
     } catch (e) {
-      if (e instanceof AppError && e.code === "E_VALIDATION")
-        return settingsPage(c, { kind: "error", message: e.message }, 400);
-      throw e;
+      return settingsPage(c, formFlash(e), 400);
     }
   });
 

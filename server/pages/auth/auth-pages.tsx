@@ -7,7 +7,8 @@ import { SESSION_COOKIE } from "../../auth/sessions.ts";
 import { createUser, findUserByName, setPassword } from "../../auth/users.ts";
 import type { Core } from "../../core.ts";
 import { AppError } from "../../errors.ts";
-import type { AppContext, Env } from "../../sdk/types.ts";
+import { formFlash } from "../../sdk/form-flash.ts";
+import type { AppContext, Env, PageOptions } from "../../sdk/types.ts";
 import { Card, Field, Flash } from "../../../views/components/ui.tsx";
 import { clientIp } from "../../http/client-ip.ts";
 import { preSessionCsrf } from "../../http/middleware.ts";
@@ -186,7 +187,13 @@ export function authPages(core: Core): Hono<Env> {
       });
   };
 
-  const setupForm = (c: AppContext, token: string, username = "", flash: any = null, status = 200) =>
+  const setupForm = (
+    c: AppContext,
+    token: string,
+    username = "",
+    flash: PageOptions["flash"] = null,
+    status = 200,
+  ) =>
     renderPage(core, c, {
       title: "Set up odoodeck",
       status,
@@ -246,8 +253,7 @@ export function authPages(core: Core): Hono<Env> {
       await startSession(core, c, user.id);
       return c.redirect("/", 303);
     } catch (e) {
-      if (!(e instanceof AppError) || e.code !== "E_VALIDATION") throw e;
-      return setupForm(c, token, username, { kind: "error", message: e.message, hint: e.hint }, 400);
+      return setupForm(c, token, username, formFlash(e), 400);
     }
   });
 

@@ -21,7 +21,8 @@ import { renderPage } from "../../http/render.tsx";
 import { audited } from "../admin/admin-pages.tsx";
 import { instanceCards } from "../dashboard/dashboard.tsx";
 import { OperationsTable } from "../operations/ops-pages.tsx";
-import { type FlashMsg, formFlash } from "../servers/servers-pages.tsx";
+import { formFlash } from "../../sdk/form-flash.ts";
+import type { FlashMsg } from "../servers/servers-pages.tsx";
 import { coreInstanceRoute, routeId } from "../../http/route-id.ts";
 
 export const instanceFormInput = (f: Record<string, unknown>): InstanceInput => ({

@@ -4,8 +4,9 @@ import type { Child } from "hono/jsx";
 import { roleAtLeast } from "../../auth/roles.ts";
 import type { Core } from "../../core.ts";
 import { AppError } from "../../errors.ts";
+import { formFlash } from "../../sdk/form-flash.ts";
 import { describeCron } from "../../scheduler/scheduler.ts";
-import type { AppContext, Env, OperationSnapshot } from "../../sdk/types.ts";
+import type { AppContext, Env, OperationSnapshot, PageOptions } from "../../sdk/types.ts";
 import {
   Badge,
   OperationSteps,
@@ -322,7 +323,7 @@ export function opsPages(core: Core): Hono<Env> {
     return c.redirect(`/operations/${op.id}?cancelled=${cancelled ? 1 : 0}`, 303);
   });
 
-  const jobsPage = async (c: AppContext, flash: any = null, status = 200) => {
+  const jobsPage = async (c: AppContext, flash: PageOptions["flash"] = null, status = 200) => {
     const defs = core.scheduler.definitions();
     const title = (key: string) => defs.find((d) => d.key === key)?.title ?? key;
     const schedules = await core.scheduler.listSchedules();
@@ -483,9 +484,7 @@ export function opsPages(core: Core): Hono<Env> {
       );
       return jobsPage(c, { kind: "ok", message: "Schedule added." });
     } catch (e) {
-      if (e instanceof AppError && (e.code === "E_VALIDATION" || e.code === "E_NOT_FOUND"))
-        return jobsPage(c, { kind: "error", message: e.message, hint: e.hint }, 400);
-      throw e;
+      return jobsPage(c, formFlash(e, ["E_VALIDATION", "E_NOT_FOUND"]), 400);
     }
   });
   app.post("/jobs/schedules/:id/:action", async (c) => {

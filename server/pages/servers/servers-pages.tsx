@@ -19,16 +19,10 @@ import { Badge, Card, Field, Flash, Form, Select, Table, Time } from "../../../v
 import { renderPage } from "../../http/render.tsx";
 import { isHtmx } from "../../http/respond.ts";
 import { routeId } from "../../http/route-id.ts";
+import { formFlash } from "../../sdk/form-flash.ts";
 import { audited } from "../admin/admin-pages.tsx";
 
 export type FlashMsg = { kind: "ok" | "error" | "info"; message: string; hint?: string } | null;
-
-/** Input mistakes re-render the form with a flash; anything else goes to the error handler. */
-export function formFlash(e: unknown): FlashMsg {
-  if (isAppError(e) && ["E_VALIDATION", "E_CONFLICT", "E_CONFIRMATION", "E_CONF_INVALID"].includes(e.code))
-    return { kind: "error", message: e.message, hint: e.hint };
-  throw e;
-}
 
 const formInput = (f: Record<string, unknown>): ServerInput => ({
   name: f.name as string,
