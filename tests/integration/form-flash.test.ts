@@ -14,7 +14,11 @@ describe("form pages flash input mistakes", () => {
 
   test("adding a user whose name is taken", async () => {
     await t.admin.page("/users");
-    const res = await t.admin.post("/users/new", { username: "admin", password: TEST_PASSWORD, role: "viewer" });
+    const res = await t.admin.post("/users/new", {
+      username: "admin",
+      password: TEST_PASSWORD,
+      role: "viewer",
+    });
     expect(res.status).toBe(400);
     const html = await res.text();
     expect(html).toContain("flash-error");
