@@ -2,8 +2,9 @@
  * Previews benchmark (not part of `npm test`). In one run, on the acme_prod fixture database
  * (optionally grown by --db-mb of mail_message-like rows, as bench/backup.ts does, and its
  * filestore by --fs-mb):
- *   1. create-to-smoke-passed of a preview through odoodeck (CREATE DATABASE … TEMPLATE, cp -al
- *      filestore, git worktree, install of the branch's module, start, smoke gate), --rounds times
+ *   1. create-to-smoke-passed of a preview through odoodeck (the template's warm spare renamed, or
+ *      with warm_spare off CREATE DATABASE … TEMPLATE; cp -al filestore, git worktree, install of
+ *      the branch's module, start, smoke gate), --rounds times each
  *   2. the hand path to a running copy of the same data: createdb + pg_restore -j2 of a dump of
  *      the instance's database + cp -a of its filestore + start odoo-bin + poll /web/health
  *   3. CREATE DATABASE … TEMPLATE with PostgreSQL 15's default strategy (WAL_LOG) vs FILE_COPY
@@ -17,6 +18,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { sparesSettled } from "../plugins/previews/spare.ts";
 import { dropPreviews, previewsWithTemplate, previewTestSettings } from "../tests/helpers/previews.ts";
 import { getPg } from "../tests/helpers/pg.ts";
 import { STAND_IN_ODOO } from "../tests/helpers/runtime.ts";
@@ -84,19 +86,35 @@ async function main() {
   const dbSize = Number(await pg.psql(acmeDb, `SELECT pg_database_size('${acmeDb}')`)) / 1024 ** 2;
   const fsSize = Number((await sh(["du", "-sm", acmeFs])).split("\t")[0]);
   try {
-    // 1. odoodeck
-    const deck: number[] = [];
-    const dbSteps: number[] = [];
-    for (let i = 0; i < ROUNDS; i++) {
-      const t1 = performance.now();
-      const snap = await (
-        await svc.create({ name: `b${i}`, template: "acme", branch: "feature", owner: "bench" }, "bench")
-      ).done;
-      if (snap.status !== "ok") throw new Error(JSON.stringify(snap.error ?? snap.steps));
-      deck.push(performance.now() - t1);
-      dbSteps.push((snap.result as { databaseSeconds: number }).databaseSeconds * 1000);
-      await svc.destroy(`b${i}`);
-    }
+    // 1. odoodeck: with the template's warm spare (the default; previews made minutes apart find
+    //    it refilled, so the refill is waited for between rounds, outside the timing), then cold
+    //    (warm_spare off: the database is cloned while the user waits)
+    const runDeck = async (prefix: string) => {
+      const total: number[] = [];
+      const db: number[] = [];
+      for (let i = 0; i < ROUNDS; i++) {
+        await sparesSettled();
+        const t1 = performance.now();
+        const snap = await (
+          await svc.create(
+            { name: `${prefix}${i}`, template: "acme", branch: "feature", owner: "bench" },
+            "bench",
+          )
+        ).done;
+        if (snap.status !== "ok") throw new Error(JSON.stringify(snap.error ?? snap.steps));
+        total.push(performance.now() - t1);
+        db.push((snap.result as { databaseSeconds: number }).databaseSeconds * 1000);
+        await svc.destroy(`${prefix}${i}`);
+      }
+      return { total, db };
+    };
+    const warm = await runDeck("w");
+    await sparesSettled();
+    await previewTestSettings(t, dir, { max_running: PREVIEWS + 1, warm_spare: false });
+    const cold = await runDeck("c");
+    await previewTestSettings(t, dir, { max_running: PREVIEWS + 1 });
+    const deck = warm.total;
+    const dbSteps = warm.db;
     // 2. by hand, from a dump of the instance's database (the backup one restores)
     const dump = join(dir, "acme.dump");
     const pgEnv = { PGPASSWORD: pg.password };
@@ -165,6 +183,10 @@ async function main() {
     );
     console.log(`hand path (createdb+pg_restore+cp -a+start):    ${s(h)}`);
     console.log(`ratio hand / odoodeck:                          ${(h / d).toFixed(1)}×`);
+    const c = median(cold.total);
+    console.log(
+      `odoodeck cold (warm_spare off):                 ${s(c)}   (database step ${s(median(cold.db))}), ratio ${(h / c).toFixed(1)}×`,
+    );
     console.log(`CREATE DATABASE TEMPLATE, WAL_LOG (default):    ${s(median(clone.WAL_LOG))}`);
     console.log(`CREATE DATABASE TEMPLATE, FILE_COPY:            ${s(median(clone.FILE_COPY))}`);
     console.log(

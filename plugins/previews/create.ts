@@ -11,6 +11,7 @@ import { installModules, paths, previewRuntime } from "./runner.ts";
 import type { PreviewsCtx, PreviewSettings } from "./settings.ts";
 import type { Side } from "./side.ts";
 import { smokeGate } from "./smoke.ts";
+import { claimSpare, cloneStrategy, refillSpare } from "./spare.ts";
 import type { PreviewRecord, PreviewStore, TemplateRecord } from "./store.ts";
 import type { PreviewRuntime } from "./runner.ts";
 
@@ -110,7 +111,16 @@ export async function runCreate(
     }));
     const seconds = await o.step("database", async () => {
       if (opts.reset) await dropDatabase(side.admin, p.dbName);
-      return { seconds: await cloneTemplate(side.admin, tpl.dbName, p.dbName) };
+      const t0 = performance.now();
+      const spare = settings.warm_spare && (await claimSpare(side.admin, tpl, p.dbName));
+      const method = spare ? "warm spare" : await cloneStrategy(side.admin, tpl.dbName);
+      if (!spare) await cloneTemplate(side.admin, tpl.dbName, p.dbName, method as "FILE_COPY" | "WAL_LOG");
+      // The next preview's spare is made while this one is being built.
+      if (settings.warm_spare)
+        void refillSpare(side.admin, tpl, (e) =>
+          d.ctx.log.warn(`Warm spare of template ${tpl.name} failed: ${e.message}`),
+        );
+      return { seconds: (performance.now() - t0) / 1000, method };
     });
     await o.step("filestore", async () => {
       const to = `${at.data}/filestore/${p.dbName}`;

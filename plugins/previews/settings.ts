@@ -11,6 +11,12 @@ export const previewSettings = {
   ttl_hours: { type: "number", label: "Lifetime of a preview (hours)", default: 72, min: 1 },
   min_free_disk_mb: { type: "number", label: "Free disk kept (MB)", default: 2048, min: 0 },
   min_free_memory_mb: { type: "number", label: "Free memory kept (MB)", default: 512, min: 0 },
+  warm_spare: {
+    type: "boolean",
+    label: "Keep a warm spare database per template",
+    default: true,
+    help: "A new preview's database is then ready in milliseconds whatever its size; costs one more copy of each template's database on disk",
+  },
   work_root: {
     type: "string",
     label: "Preview folders on the server",

@@ -10,6 +10,7 @@ import { type NeutralizeService, neutralizeTemplate } from "./neutralize.ts";
 import { copyDatabase, databaseExists, dropDatabase, markTemplate } from "./pg-tools.ts";
 import type { PreviewsCtx } from "./settings.ts";
 import { instanceSide } from "./side.ts";
+import { dropSpare, refillSpare } from "./spare.ts";
 import type { PreviewStore, TemplateRecord } from "./store.ts";
 
 export const TEMPLATE_STEPS = ["copy database", "copy filestore", "neutralize", "swap"];
@@ -61,6 +62,8 @@ export function startTemplateRefresh(
           neutralizeTemplate(side, fresh, ctx.services.get<NeutralizeService>("backup.neutralize")),
         );
         await o.step("swap", async () => {
+          // The old template's spare goes with it (a spare being made is waited for first).
+          await dropSpare(side.admin, dbName);
           await dropDatabase(side.admin, dbName);
           await side.admin.query(`ALTER DATABASE "${fresh}" RENAME TO "${dbName}"`);
           await markTemplate(side.admin, dbName);
@@ -68,13 +71,18 @@ export function startTemplateRefresh(
           await side.conn.rename(`${dir}/filestore.new`, `${dir}/filestore`);
         });
         const seconds = (performance.now() - t0) / 1000;
+        const refreshedAt = new Date().toISOString();
         await store.updateTemplate(rec.id, {
           status: "ready",
           report: { ...neutral, filestore: files.method },
           seconds,
-          refreshedAt: new Date().toISOString(),
+          refreshedAt,
           error: null,
         });
+        if ((await ctx.settings()).warm_spare)
+          void refillSpare(side.admin, { dbName, refreshedAt }, (e) =>
+            ctx.log.warn(`Warm spare of template ${input.name} failed: ${e.message}`),
+          );
         return { template: input.name, dbName, seconds, neutralizedVia: neutral.via };
       } catch (e) {
         // Fail closed: the half-made copy goes; a previous template stays usable.

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { builtinPlugins } from "../../plugins/index.ts";
 import type { PreviewsService } from "../../plugins/previews/service.ts";
 import { previewSettings } from "../../plugins/previews/settings.ts";
+import { sparesSettled, spareDb } from "../../plugins/previews/spare.ts";
 import { writeSettings } from "../../server/plugin-host/settings.ts";
 import { acmeOnDisk } from "../integration/backup-helpers.ts";
 import { startTestApp, type TestApp } from "./app.ts";
@@ -54,6 +55,7 @@ export function previewTestSettings(t: TestApp, dir: string, values: Record<stri
     min_free_disk_mb: 0,
     min_free_memory_mb: 0,
     smoke_password: "admin",
+    warm_spare: true,
     ...values,
   });
 }
@@ -82,7 +84,9 @@ export async function previewsWithTemplate(
 /** Destroys every preview and drops the template database (it refuses drops while a template). */
 export async function dropPreviews(svc: PreviewsService): Promise<void> {
   for (const p of await svc.store.list()) await svc.destroy(p.name).catch(() => {});
+  await sparesSettled();
   const pg = await getPg();
+  await pg.dropDb(spareDb("acme_tpl")).catch(() => {});
   await pg.psql("postgres", "ALTER DATABASE acme_tpl IS_TEMPLATE false").catch(() => {});
   await pg.dropDb("acme_tpl").catch(() => {});
 }

@@ -1,7 +1,7 @@
 /**
  * A long-running operation (backup.create on the acme_prod fixture) on each surface: REST answers
  * 202 with the operation id at once, MCP waits for the end and streams notifications/progress,
- * and both leave one audit entry naming their surface.
+ * and both leave one audit entry naming their surface. A restore test runs through MCP the same way.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
@@ -107,3 +107,39 @@ test("the real CLI: `odoodeck op backup.create` prints progress lines on stderr,
   expect(result.operation.status).toBe("ok");
   expect(result.operationId).toBe(lines[0].split(" ")[1]);
 }, 120_000);
+
+test("MCP: a restore test runs through the tool with progress, and the restore-tests list shows it ok", async () => {
+  const client = new Client({ name: "restore-test-client", version: "1.0.0" });
+  await client.connect(
+    new StreamableHTTPClientTransport(new URL(`${t.url}/mcp`), {
+      requestInit: { headers: { Authorization: `Bearer ${tok}` } },
+    }),
+  );
+  const tools = (await client.listTools()).tools.map((x) => x.name);
+  expect(tools).toContain("backup_restore_test");
+  // A backup to test (the earlier tests made some; make sure one exists whatever ran before).
+  const b = await client.callTool(
+    { name: "backup_create", arguments: { instance: inst.id, scope: "full", destinations: ["local"] } },
+    undefined,
+    { timeout: 120_000 },
+  );
+  expect((b.structuredContent as any).ok).toBe(true);
+  const progress: Array<{ progress: number; total?: number }> = [];
+  const r = await client.callTool(
+    { name: "backup_restore_test", arguments: { instance: inst.id } },
+    undefined,
+    { onprogress: (p) => progress.push(p), timeout: 240_000 },
+  );
+  const out = r.structuredContent as any;
+  expect(out.ok).toBe(true);
+  expect(out.data.operation.status).toBe("ok");
+  expect(progress.length).toBeGreaterThan(0);
+  const listed = await client.callTool({
+    name: "backup_restore_tests_list",
+    arguments: { instance: inst.id },
+  });
+  await client.close();
+  const mine = (listed.structuredContent as any).data.tests.find((x: any) => x.id === out.data.testId);
+  expect(mine).toBeDefined();
+  expect(mine.status).toBe("ok");
+}, 300_000);
