@@ -24,10 +24,10 @@ beforeAll(async () => {
   writeFileSync(join(dir, "odoo.conf"), `[options]\ndata_dir = ${dir}\ndb_host = 127.0.0.1\ndb_port = 1\n`);
   id = await t.addLocalInstance({ name: "web-only", confPath: join(dir, "odoo.conf"), dbName: "nope" });
   await t.core.db.updateTable("instances").set({ public_url: web.url }).where("id", "=", id).execute();
-});
+}, 60_000);
 afterAll(async () => {
   web.stop();
-  await t.stop();
+  await t?.stop();
 });
 
 const httpCount = async () => (await mon.store.series(id, "http", "2000-01-01")).length;
