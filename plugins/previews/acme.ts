@@ -105,7 +105,7 @@ export interface IssuedCertificate {
   notAfter: string;
 }
 
-type Phase = "account" | "order" | "challenge" | "finalize";
+export type Phase = "account" | "order" | "challenge" | "finalize";
 
 /** Issues a certificate for `host` (HTTP-01), or throws an AcmeFailure. */
 export async function issueCertificate(host: string, o: AcmeOptions): Promise<IssuedCertificate> {
@@ -152,7 +152,8 @@ export async function issueCertificate(host: string, o: AcmeOptions): Promise<Is
   }
 }
 
-function classify(e: unknown, phase: Phase): AcmeFailure {
+/** What went wrong, from acme-client's (axios') error and the step it happened in. */
+export function classify(e: unknown, phase: Phase): AcmeFailure {
   if (e instanceof AcmeFailure) return e;
   const err = e as Error & { code?: string; response?: { status?: number; data?: any } };
   const data = err.response?.data;

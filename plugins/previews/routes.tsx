@@ -8,6 +8,7 @@ import { paths } from "./runner.ts";
 import type { PreviewsService } from "./service.ts";
 import type { PreviewsCtx } from "./settings.ts";
 import { templatePages } from "./template-routes.tsx";
+import { domainOf } from "./tls.ts";
 import { HttpsStatus } from "./views/certificates.tsx";
 import { NewPreviewForm, PreviewDetail, PreviewList, previewUrl } from "./views/pages.tsx";
 import { type PrEvent, type Provider, parseEvent, statusRequest, verifySignature } from "./webhooks.ts";
@@ -44,6 +45,7 @@ export function previewPages(ctx: PreviewsCtx, svc: PreviewsService) {
           <PreviewList previews={visible} domain={s.preview_domain} httpsPortOf={(n) => svc.tls.portFor(n)} />
           <HttpsStatus
             mode={s.preview_certificates}
+            domain={domainOf(s)}
             error={svc.tls.error()}
             certificates={s.preview_certificates === "acme" ? await svc.tls.certificates() : []}
           />
@@ -94,6 +96,14 @@ export function previewPages(ctx: PreviewsCtx, svc: PreviewsService) {
         />
       ),
     });
+  });
+
+  // Asks the ACME CA again now (after fixing DNS or the port), not waiting for the next request.
+  app.post("/:name/certificate", async (c) => {
+    const { p } = await operatorOn(c, c.req.param("name"));
+    void svc.tls.ensure(p.name, { force: true });
+    await ctx.audit(c, { action: "previews.certificate", target: p.name, instanceId: p.instanceId });
+    return c.redirect("/p/previews", 303);
   });
 
   for (const action of ["update", "reset", "promote", "destroy"] as const)

@@ -46,7 +46,7 @@ export interface PreviewTls {
   certificates(): Promise<CertificateRecord[]>;
 }
 
-const domainOf = (s: { preview_domain: string }) =>
+export const domainOf = (s: { preview_domain: string }) =>
   s.preview_domain
     .trim()
     .toLowerCase()

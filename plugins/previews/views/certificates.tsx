@@ -5,6 +5,7 @@ import type { CertificateRecord } from "../cert-store.ts";
 
 export function HttpsStatus(props: {
   mode: string;
+  domain: string;
   error: string | null;
   certificates: CertificateRecord[];
 }) {
@@ -13,12 +14,14 @@ export function HttpsStatus(props: {
       {props.error ? (
         <ui.Flash kind="error" code="E_CONFIG" message={`HTTPS is not served: ${props.error}`} />
       ) : null}
-      {props.mode === "acme" ? <CertificateTable certificates={props.certificates} /> : null}
+      {props.mode === "acme" ? (
+        <CertificateTable certificates={props.certificates} domain={props.domain} />
+      ) : null}
     </section>
   );
 }
 
-function CertificateTable(props: { certificates: CertificateRecord[] }) {
+function CertificateTable(props: { certificates: CertificateRecord[]; domain: string }) {
   if (!props.certificates.length) return null;
   return (
     <>
@@ -45,6 +48,11 @@ function CertificateTable(props: { certificates: CertificateRecord[] }) {
                     message={c.error ?? c.errorCode}
                     hint={ACME_ERRORS[c.errorCode as AcmeErrorCode]?.hint}
                   />
+                ) : null}
+                {c.errorCode ? (
+                  <ui.Form action={`/p/previews/${c.host.slice(0, -props.domain.length - 1)}/certificate`}>
+                    <button type="submit">Ask the CA again</button>
+                  </ui.Form>
                 ) : (
                   <ui.Badge kind="ok">issued</ui.Badge>
                 )}
