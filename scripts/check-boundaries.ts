@@ -22,6 +22,8 @@ const PACKAGES = /^(odoodeck\/sdk|odoodeck\/sdk\/testing|hono|hono\/.+|zod|bun|b
 const PLUGIN_PACKAGES: Record<string, RegExp> = {
   // its SMTP server, MIME parser, and the SMTP client for "release" and inbound composition
   "mail-catcher": /^(smtp-server|mailparser|nodemailer)$/,
+  // its ACME client: a certificate per preview host from Let's Encrypt or another RFC 8555 CA
+  previews: /^acme-client$/,
 };
 /** "odoodeck/sdk" and "odoodeck/sdk/testing" as built-in plugins reach them. */
 const SDK_ENTRIES = ["server/sdk/index.ts", "server/sdk/testing.ts"];
