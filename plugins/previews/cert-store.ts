@@ -24,10 +24,10 @@ export class CertificateStore {
     private readonly secrets: SecretsApi,
   ) {}
 
-  #row = (r: any): CertificateRecord => ({
+  #row = (r: any, keys = true): CertificateRecord => ({
     host: r.host,
     cert: r.cert,
-    key: r.key_sealed ? this.secrets.decrypt(r.key_sealed) : null,
+    key: r.key_sealed && keys ? this.secrets.decrypt(r.key_sealed) : null,
     notAfter: r.not_after,
     issuedAt: r.issued_at,
     errorCode: r.error_code,
@@ -35,9 +35,10 @@ export class CertificateStore {
     attemptedAt: r.attempted_at,
   });
 
-  async list(): Promise<CertificateRecord[]> {
+  /** Without `keys`, `key` is null: the page and the change check need no private key opened. */
+  async list(opts: { keys?: boolean } = {}): Promise<CertificateRecord[]> {
     const rows = await this.db.selectFrom("previews_certificates").selectAll().orderBy("host").execute();
-    return rows.map(this.#row);
+    return rows.map((r) => this.#row(r, !!opts.keys));
   }
 
   async get(host: string): Promise<CertificateRecord | null> {
@@ -95,17 +96,17 @@ export class CertificateStore {
       .where("email", "=", email)
       .executeTakeFirst();
     if (r) return this.secrets.decrypt(r.key_sealed);
-    const key = await make();
     await this.db
       .insertInto("previews_acme_accounts")
       .values({
         directory_url: directoryUrl,
         email,
-        key_sealed: this.secrets.encrypt(key),
+        key_sealed: this.secrets.encrypt(await make()),
         created_at: new Date().toISOString(),
       })
       .onConflict((oc) => oc.doNothing())
       .execute();
-    return (await this.accountKey(directoryUrl, email, make)) ?? key;
+    // Two first issuances at once: both use the key that was stored first.
+    return this.accountKey(directoryUrl, email, make);
   }
 }

@@ -18,6 +18,7 @@ import {
   newAccountKey,
 } from "./acme.ts";
 import { type CertificateRecord, CertificateStore } from "./cert-store.ts";
+import type { VirtualHostsTls } from "../../server/sdk/index.ts";
 import type { PreviewsCtx } from "./settings.ts";
 
 /** Renewal starts this long before a certificate expires (Let's Encrypt's advice for 90 days). */
@@ -70,19 +71,18 @@ export function previewTls(ctx: PreviewsCtx): PreviewTls {
   let error: string | null = null;
   let mode = "";
   let served = new Set<string>();
+  let servedDomain = "";
   const asked = new Map<string, number>();
   let running: Promise<void> = Promise.resolve();
 
+  /** The certificates to serve: this domain's, not expired. */
   const current = (domain: string, list: CertificateRecord[], at = new Date().toISOString()) =>
     list.filter(
-      (c): c is CertificateRecord & { cert: string; key: string } =>
-        !!c.cert && !!c.key && c.host.endsWith(`.${domain}`) && (c.notAfter ?? "") > at,
+      (c): c is CertificateRecord & { cert: string } =>
+        !!c.cert && c.host.endsWith(`.${domain}`) && (c.notAfter ?? "") > at,
     );
 
-  async function open(
-    spec: { cert: string; key: string; serverNames: string[]; extra?: any[] },
-    wanted: number,
-  ) {
+  async function open(spec: Omit<VirtualHostsTls, "port">, wanted: number) {
     // A listener on "any free port" keeps the port it got when its certificates change.
     const listenPort = wanted === 0 && askedPort === 0 && port ? port : wanted;
     askedPort = wanted;
@@ -94,6 +94,7 @@ export function previewTls(ctx: PreviewsCtx): PreviewTls {
     const s = await ctx.settings();
     const domain = domainOf(s);
     mode = s.preview_certificates;
+    servedDomain = domain;
     const acmeCerts = mode === "acme" && domain ? current(domain, await certs.list()) : [];
     const wanted = JSON.stringify([
       mode,
@@ -113,7 +114,11 @@ export function previewTls(ctx: PreviewsCtx): PreviewTls {
         await open({ cert, key, serverNames: [`*.${domain}`] }, s.preview_https_port);
         ctx.log.info(`Previews served over HTTPS on port ${port} for *.${domain}`);
       } else if (mode === "acme" && acmeCerts.length) {
-        const [first, ...rest] = acmeCerts;
+        // Private keys are opened only when what is served changes.
+        const withKeys = current(domain, await certs.list({ keys: true })).filter(
+          (c): c is typeof c & { key: string } => !!c.key,
+        );
+        const [first, ...rest] = withKeys;
         await open(
           {
             cert: first.cert,
@@ -123,10 +128,8 @@ export function previewTls(ctx: PreviewsCtx): PreviewTls {
           },
           s.preview_https_port,
         );
-        served = new Set(acmeCerts.map((c) => c.host));
-        ctx.log.info(
-          `Previews served over HTTPS on port ${port} for ${acmeCerts.length} ACME certificate(s)`,
-        );
+        served = new Set(withKeys.map((c) => c.host));
+        ctx.log.info(`Previews served over HTTPS on port ${port} for ${served.size} ACME certificate(s)`);
       } else {
         port = null;
         await ctx.vhosts.listenTls(null);
@@ -185,9 +188,7 @@ export function previewTls(ctx: PreviewsCtx): PreviewTls {
     portFor(name) {
       if (port == null) return null;
       if (mode !== "acme") return port;
-      for (const h of served)
-        if (h.startsWith(`${name}.`) && !h.slice(name.length + 1).startsWith(".")) return port;
-      return null;
+      return served.has(`${name}.${servedDomain}`) ? port : null;
     },
     error: () => error,
     apply,
@@ -204,7 +205,12 @@ export function previewTls(ctx: PreviewsCtx): PreviewTls {
       // One issuance per host at a time: a page's dozens of requests share it.
       const pending = issuing.get(host);
       if (pending) return pending;
-      const run = issue(host, !!opts.force).finally(() => issuing.delete(host));
+      const run = issue(host, !!opts.force)
+        .catch((e) => {
+          ctx.log.error(`Certificate for ${host}: ${(e as Error).message}`);
+          return null;
+        })
+        .finally(() => issuing.delete(host));
       issuing.set(host, run);
       return run;
     },
