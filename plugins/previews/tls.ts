@@ -198,6 +198,8 @@ export function previewTls(ctx: PreviewsCtx): PreviewTls {
         if (mode !== "acme" || Date.now() - (asked.get(name) ?? 0) < 60_000) return null;
         asked.set(name, Date.now());
       }
+      // Only the server answers challenges: a one-shot CLI command would leave its order unanswered.
+      if (ctx.config.mode !== "serve") return null;
       const s = await ctx.settings();
       const domain = domainOf(s);
       if (s.preview_certificates !== "acme" || !domain) return null;
@@ -219,7 +221,8 @@ export function previewTls(ctx: PreviewsCtx): PreviewTls {
       const domain = domainOf(await ctx.settings());
       if (!domain) return;
       await certs.remove(`${name}.${domain}`);
-      await apply();
+      // Not awaited: in a one-shot CLI command no listener ever opens for apply to wait on.
+      void apply();
     },
     async renewDue(at = new Date()) {
       const s = await ctx.settings();
