@@ -52,8 +52,7 @@ function pluginDir(root: string, file: string): string {
 /** Whether one import of `file` crosses the boundary. */
 function isViolation(root: string, file: string, spec: string, typeOnly: boolean): boolean {
   const own = pluginDir(root, file);
-  if (!spec.startsWith("."))
-    return !(PACKAGES.test(spec) || PLUGIN_PACKAGES[basename(own)]?.test(spec));
+  if (!spec.startsWith(".")) return !(PACKAGES.test(spec) || PLUGIN_PACKAGES[basename(own)]?.test(spec));
   const target = resolve(dirname(file), spec);
   if (SDK_ENTRIES.some((e) => target === join(root, e))) return false;
   if (target === own || target.startsWith(own + sep)) return false;
