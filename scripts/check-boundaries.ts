@@ -34,6 +34,8 @@ const PLUGIN_PACKAGES: Record<string, RegExp> = {
   backup: /^(yazl|yauzl)$/,
   // the reference Prometheus parser its tests check the /metrics text against
   health: /^parse-prometheus-text-format$/,
+  // its ACME client: a certificate per preview host from Let's Encrypt or another RFC 8555 CA
+  previews: /^acme-client$/,
 };
 /** Packages the SDK re-exports: a plugin imports them from the SDK, so their types are the core's. */
 const THROUGH_SDK = new Set(["kysely"]);

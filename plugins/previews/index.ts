@@ -43,6 +43,16 @@ export default definePlugin({
         return gone.length ? `destroyed ${gone.join(", ")}` : "nothing expired";
       },
     });
+    ctx.jobs.define("renew-certificates", {
+      title: "Renew preview certificates",
+      description: "Certificates from the ACME CA are issued again 30 days before they expire",
+      scope: "global",
+      defaultCron: "17 3 * * *",
+      handler: async () => {
+        const renewed = await svc.tls.renewDue();
+        return renewed.length ? `renewed ${renewed.join(", ")}` : "nothing due";
+      },
+    });
   },
   async start(ctx) {
     const mine = services.get(ctx);
@@ -52,5 +62,7 @@ export default definePlugin({
     void mine?.svc.tls.apply();
     if (!(await ctx.jobs.schedules({ job: "expire" })).length)
       await ctx.jobs.schedule({ job: "expire", cron: "*/10 * * * *" });
+    if (!(await ctx.jobs.schedules({ job: "renew-certificates" })).length)
+      await ctx.jobs.schedule({ job: "renew-certificates", cron: "17 3 * * *" });
   },
 });

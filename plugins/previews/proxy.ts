@@ -1,7 +1,8 @@
 /**
  * `<preview>.<preview domain>` → the preview's Odoo, through the core's virtual hosts (HTTP and
  * WebSocket). A stopped preview wakes on its first request and answers a waiting page that
- * reloads itself until Odoo is up.
+ * reloads itself until Odoo is up. ACME HTTP-01 challenges of a preview's name are answered here,
+ * for that name only; other hosts never reach this code (they are odoodeck's own pages).
  */
 import type { VirtualHostSpec } from "../../server/sdk/index.ts";
 import type { PreviewsService } from "./service.ts";
@@ -37,8 +38,17 @@ export function previewHost(
     },
     async resolve(req) {
       const host = (req.headers.get("host") ?? "").toLowerCase().replace(/:\d+$/, "");
+      // HTTP-01: the ACME CA checks the answer on the preview's own name, before the proxy.
+      const path = new URL(req.url).pathname;
+      if (path.startsWith(CHALLENGE)) {
+        const answer = svc.tls.challenge(host, path.slice(CHALLENGE.length));
+        if (answer) return new Response(answer, { headers: { "Content-Type": "application/octet-stream" } });
+        return new Response("No such ACME challenge", { status: 404 });
+      }
       const p = await svc.store.get(nameOf(host) ?? "");
       if (!p) return page(404, "No such preview", "It may have expired or been destroyed.");
+      // First request of a preview without a certificate: ask for one, serve it over HTTP meanwhile.
+      if (svc.tls.portFor(p.name) == null) void svc.tls.ensure(p.name, { fromRequest: true });
       const rt = svc.runtimes.get(p.name);
       if (p.status === "running" && rt?.baseUrl) {
         await svc.touch(p);
@@ -54,6 +64,8 @@ export function previewHost(
     },
   };
 }
+
+const CHALLENGE = "/.well-known/acme-challenge/";
 
 function page(status: number, title: string, text: string, reload = false): Response {
   const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);

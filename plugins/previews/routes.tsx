@@ -8,12 +8,14 @@ import { paths } from "./runner.ts";
 import type { PreviewsService } from "./service.ts";
 import type { PreviewsCtx } from "./settings.ts";
 import { templatePages } from "./template-routes.tsx";
+import { domainOf } from "./tls.ts";
+import { HttpsStatus } from "./views/certificates.tsx";
 import { NewPreviewForm, PreviewDetail, PreviewList, previewUrl } from "./views/pages.tsx";
 import { type PrEvent, type Provider, parseEvent, statusRequest, verifySignature } from "./webhooks.ts";
 
 async function urlOf(ctx: PreviewsCtx, svc: PreviewsService, name: string): Promise<string | null> {
   const s = await ctx.settings();
-  return previewUrl({ name }, s.preview_domain, svc.tls.port());
+  return previewUrl({ name }, s.preview_domain, svc.tls.portFor(name));
 }
 
 export function previewPages(ctx: PreviewsCtx, svc: PreviewsService) {
@@ -40,7 +42,13 @@ export function previewPages(ctx: PreviewsCtx, svc: PreviewsService) {
       body: (
         <div>
           <h1>Previews</h1>
-          <PreviewList previews={visible} domain={s.preview_domain} httpsPort={svc.tls.port()} />
+          <PreviewList previews={visible} domain={s.preview_domain} httpsPortOf={(n) => svc.tls.portFor(n)} />
+          <HttpsStatus
+            mode={s.preview_certificates}
+            domain={domainOf(s)}
+            error={svc.tls.error()}
+            certificates={s.preview_certificates === "acme" ? await svc.tls.certificates() : []}
+          />
           <p>
             <a href="/p/previews/templates">Templates</a> previews are cloned from
           </p>
@@ -88,6 +96,14 @@ export function previewPages(ctx: PreviewsCtx, svc: PreviewsService) {
         />
       ),
     });
+  });
+
+  // Asks the ACME CA again now (after fixing DNS or the port), not waiting for the next request.
+  app.post("/:name/certificate", async (c) => {
+    const { p } = await operatorOn(c, c.req.param("name"));
+    void svc.tls.ensure(p.name, { force: true });
+    await ctx.audit(c, { action: "previews.certificate", target: p.name, instanceId: p.instanceId });
+    return c.redirect("/p/previews", 303);
   });
 
   for (const action of ["update", "reset", "promote", "destroy"] as const)

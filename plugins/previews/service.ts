@@ -26,6 +26,7 @@ export function createPreviewsService(ctx: PreviewsCtx) {
     message: "No room for a preview",
   });
   const capacityError = (message: string, hint: string) => capacity(message, { hint });
+  const tls = previewTls(ctx);
 
   async function get(name: string): Promise<PreviewRecord> {
     const p = await store.get(name);
@@ -76,7 +77,7 @@ export function createPreviewsService(ctx: PreviewsCtx) {
     store,
     runtimes,
     get,
-    tls: previewTls(ctx),
+    tls,
 
     refreshTemplate(inst: InstanceHandle, input: { name: string; repo: string | null }, actor: string) {
       checkName(input.name, "template");
@@ -126,6 +127,8 @@ export function createPreviewsService(ctx: PreviewsCtx) {
         run: (o) => runCreate(deps, o, side, p, tpl),
       });
       await store.update(p.name, { operationId: op.id });
+      // Its certificate comes while it is built; a failure only keeps it on plain HTTP.
+      void tls.ensure(p.name);
       return { operationId: op.id, done: op.done, preview: p.name };
     },
 
@@ -237,6 +240,7 @@ export function createPreviewsService(ctx: PreviewsCtx) {
         .get<{ drop(i: number, db: string): Promise<void> }>("mailCatcher")
         ?.drop(inst.id, p.dbName);
       await store.remove(name);
+      await tls.forget(name);
       return { destroyed: name };
     },
 

@@ -44,6 +44,13 @@ export const previewSettings = {
     help: "Commit statuses are posted here (GitHub, GitLab /api/v4 or Gitea /api/v1)",
   },
   status_api_token: { type: "secret", label: "Provider API token", default: "" },
+  preview_certificates: {
+    type: "select",
+    label: "HTTPS certificates of the previews",
+    default: "file",
+    options: ["none", "file", "acme"],
+    help: "file: the certificate below; acme: one per preview from an ACME CA (HTTP-01: port 80 of each preview name must reach odoodeck's HTTP port)",
+  },
   preview_tls_cert: {
     type: "string",
     label: "TLS certificate (PEM path)",
@@ -58,6 +65,38 @@ export const previewSettings = {
     min: 0,
     max: 65535,
     help: "Served with the certificate above; 443 needs root or CAP_NET_BIND_SERVICE",
+  },
+  acme_ca: {
+    type: "select",
+    label: "ACME CA",
+    default: "letsencrypt",
+    options: ["letsencrypt", "letsencrypt-staging", "custom"],
+    help: "Let's Encrypt, its staging CA (untrusted certificates, generous limits: for trials), or the directory URL below",
+  },
+  acme_directory_url: {
+    type: "string",
+    label: "ACME directory URL (custom CA)",
+    default: "",
+    help: "e.g. https://ca.internal/acme/acme/directory for step-ca",
+  },
+  acme_ca_cert: {
+    type: "string",
+    label: "CA of the ACME server (PEM path)",
+    default: "",
+    help: "Only for a private ACME server whose own HTTPS certificate is not publicly trusted",
+  },
+  acme_email: {
+    type: "string",
+    label: "ACME account e-mail",
+    default: "",
+    help: "The CA writes here about expiring certificates and changes to its terms",
+  },
+  acme_challenge: {
+    type: "select",
+    label: "ACME challenge",
+    default: "http-01",
+    options: ["http-01"],
+    help: "HTTP-01: odoodeck answers /.well-known/acme-challenge/ on each preview name itself",
   },
 } as const satisfies SettingsSchema;
 

@@ -1,68 +1,245 @@
 /**
- * HTTPS for the previews: the certificate and key the user gave (`preview_tls_cert`,
- * `preview_tls_key`, PEM paths on odoodeck's machine) served by the core on
- * `preview_https_port` for `*.<preview domain>`. Applied again whenever the settings change; a
- * preview's URL says https only while that listener really serves.
+ * HTTPS for the previews, served by the core on `preview_https_port` for preview hosts only, from
+ * either source `preview_certificates` names:
+ * - file: the certificate and key the user gave (`preview_tls_cert`, `preview_tls_key`, PEM paths
+ *   on odoodeck's machine) for `*.<preview domain>`;
+ * - acme: one certificate per preview from an ACME CA (acme.ts), asked for when a preview is
+ *   created or first requested, renewed 30 days before it expires, kept sealed in the database.
+ * Applied again whenever the settings or the certificates change; a preview's URL says https only
+ * while the listener really serves a certificate for it. An ACME failure never blocks a preview:
+ * it stays on plain HTTP and the previews page shows the E_PREVIEWS_ACME_* and the CA's words.
  */
+import {
+  ACME_DIRECTORIES,
+  ACME_ERRORS,
+  AcmeFailure,
+  Http01Answers,
+  issueCertificate,
+  newAccountKey,
+} from "./acme.ts";
+import { type CertificateRecord, CertificateStore } from "./cert-store.ts";
+import type { VirtualHostsTls } from "../../server/sdk/index.ts";
 import type { PreviewsCtx } from "./settings.ts";
+
+/** Renewal starts this long before a certificate expires (Let's Encrypt's advice for 90 days). */
+export const RENEW_BEFORE_MS = 30 * 86400_000;
+/** A host whose issuance failed is not asked again on its requests before this (CA rate limits). */
+const RETRY_FAILED_AFTER_MS = 3600_000;
 
 export interface PreviewTls {
   /** The port HTTPS listens on, null when previews are served over plain HTTP. */
   port(): number | null;
+  /** Where this preview is served over HTTPS, null when only over HTTP (no certificate for it). */
+  portFor(name: string): number | null;
   /** Why HTTPS is not served although a certificate is set (shown on the previews page). */
   error(): string | null;
   /** Reads the settings; (re)opens or closes the listener when they changed. */
   apply(): Promise<void>;
+  /** acme: gets a certificate for this preview unless it has a current one; never throws. */
+  ensure(name: string, opts?: { force?: boolean; fromRequest?: boolean }): Promise<CertificateRecord | null>;
+  /** The key authorization for a pending HTTP-01 challenge of this host, null otherwise. */
+  challenge(host: string, token: string): string | null;
+  /** Drops the preview's certificate (teardown leaves nothing). */
+  forget(name: string): Promise<void>;
+  /** The renewal job: certificates expiring within 30 days of `at` are issued again. */
+  renewDue(at?: Date): Promise<string[]>;
+  /** The ACME certificates of the current preview domain, for the previews page. */
+  certificates(): Promise<CertificateRecord[]>;
 }
 
+export const domainOf = (s: { preview_domain: string }) =>
+  s.preview_domain
+    .trim()
+    .toLowerCase()
+    .replace(/^\.+|\.+$/g, "");
+
+const read = async (path: string) => {
+  const f = Bun.file(path);
+  if (!(await f.exists())) throw new Error(`${path} does not exist`);
+  return f.text();
+};
+
 export function previewTls(ctx: PreviewsCtx): PreviewTls {
+  for (const [code, spec] of Object.entries(ACME_ERRORS))
+    ctx.errors.define(code, { status: spec.status, message: spec.message });
+  const certs = new CertificateStore(ctx.db, ctx.secrets);
+  const answers = new Http01Answers();
+  const issuing = new Map<string, Promise<CertificateRecord | null>>();
   let applied = "";
   let port: number | null = null;
+  let askedPort: number | null = null;
   let error: string | null = null;
+  let mode = "";
+  let served = new Set<string>();
+  let servedDomain = "";
+  const asked = new Map<string, number>();
   let running: Promise<void> = Promise.resolve();
-  const read = async (path: string) => {
-    const f = Bun.file(path);
-    if (!(await f.exists())) throw new Error(`${path} does not exist`);
-    return f.text();
-  };
+
+  /** The certificates to serve: this domain's, not expired. */
+  const current = (domain: string, list: CertificateRecord[], at = new Date().toISOString()) =>
+    list.filter(
+      (c): c is CertificateRecord & { cert: string } =>
+        !!c.cert && c.host.endsWith(`.${domain}`) && (c.notAfter ?? "") > at,
+    );
+
+  async function open(spec: Omit<VirtualHostsTls, "port">, wanted: number) {
+    // A listener on "any free port" keeps the port it got when its certificates change.
+    const listenPort = wanted === 0 && askedPort === 0 && port ? port : wanted;
+    askedPort = wanted;
+    const r = await ctx.vhosts.listenTls({ port: listenPort, ...spec });
+    port = r?.port ?? null;
+  }
+
   async function applyNow(): Promise<void> {
     const s = await ctx.settings();
-    const domain = s.preview_domain
-      .trim()
-      .toLowerCase()
-      .replace(/^\.+|\.+$/g, "");
-    const wanted = JSON.stringify([s.preview_tls_cert, s.preview_tls_key, s.preview_https_port, domain]);
+    const domain = domainOf(s);
+    mode = s.preview_certificates;
+    servedDomain = domain;
+    const acmeCerts = mode === "acme" && domain ? current(domain, await certs.list()) : [];
+    const wanted = JSON.stringify([
+      mode,
+      s.preview_tls_cert,
+      s.preview_tls_key,
+      s.preview_https_port,
+      domain,
+      acmeCerts.map((c) => [c.host, c.issuedAt]),
+    ]);
     if (wanted === applied) return;
     applied = wanted;
-    port = null;
     error = null;
-    if (!s.preview_tls_cert || !s.preview_tls_key || !domain) {
-      await ctx.vhosts.listenTls(null);
-      return;
-    }
+    served = new Set();
     try {
-      const [cert, key] = await Promise.all([read(s.preview_tls_cert), read(s.preview_tls_key)]);
-      const r = await ctx.vhosts.listenTls({
-        port: s.preview_https_port,
-        cert,
-        key,
-        serverNames: [`*.${domain}`],
-      });
-      port = r?.port ?? null;
-      ctx.log.info(`Previews served over HTTPS on port ${port} for *.${domain}`);
+      if (mode === "file" && s.preview_tls_cert && s.preview_tls_key && domain) {
+        const [cert, key] = await Promise.all([read(s.preview_tls_cert), read(s.preview_tls_key)]);
+        await open({ cert, key, serverNames: [`*.${domain}`] }, s.preview_https_port);
+        ctx.log.info(`Previews served over HTTPS on port ${port} for *.${domain}`);
+      } else if (mode === "acme" && acmeCerts.length) {
+        // Private keys are opened only when what is served changes.
+        const withKeys = current(domain, await certs.list({ keys: true })).filter(
+          (c): c is typeof c & { key: string } => !!c.key,
+        );
+        const [first, ...rest] = withKeys;
+        await open(
+          {
+            cert: first.cert,
+            key: first.key,
+            serverNames: [first.host],
+            extra: rest.map((c) => ({ serverName: c.host, cert: c.cert, key: c.key })),
+          },
+          s.preview_https_port,
+        );
+        served = new Set(withKeys.map((c) => c.host));
+        ctx.log.info(`Previews served over HTTPS on port ${port} for ${served.size} ACME certificate(s)`);
+      } else {
+        port = null;
+        await ctx.vhosts.listenTls(null);
+      }
     } catch (e) {
       error = (e as Error).message;
+      port = null;
+      served = new Set();
       await ctx.vhosts.listenTls(null);
       ctx.log.error(`Previews over HTTPS: ${error}`);
     }
   }
+
+  function apply(): Promise<void> {
+    // One apply at a time: two settings saves in a row must not open two listeners.
+    running = running.then(applyNow, applyNow);
+    return running;
+  }
+
+  async function issue(host: string, force: boolean): Promise<CertificateRecord | null> {
+    const s = await ctx.settings();
+    const had = await certs.get(host);
+    if (!force && had) {
+      const fresh = had.cert && Date.parse(had.notAfter ?? "") - RENEW_BEFORE_MS > Date.now();
+      const failedLately = had.errorCode && Date.now() - Date.parse(had.attemptedAt) < RETRY_FAILED_AFTER_MS;
+      if (fresh || failedLately) return had;
+    }
+    const at = () => new Date().toISOString();
+    try {
+      const directoryUrl = s.acme_ca === "custom" ? s.acme_directory_url.trim() : ACME_DIRECTORIES[s.acme_ca];
+      if (!directoryUrl || !/^https:\/\//.test(directoryUrl))
+        throw new AcmeFailure("E_PREVIEWS_ACME", "set an https ACME directory URL in the previews settings");
+      const caPem = s.acme_ca_cert ? await read(s.acme_ca_cert) : null;
+      const accountKey = await certs.accountKey(directoryUrl, s.acme_email.trim(), newAccountKey);
+      ctx.log.info(`Asking ${directoryUrl} for a certificate for ${host}`);
+      const c = await issueCertificate(host, {
+        directoryUrl,
+        email: s.acme_email.trim(),
+        caPem,
+        accountKey,
+        answers,
+      });
+      await certs.saveIssued(host, c, at());
+      ctx.log.info(`Certificate for ${host} issued, valid until ${c.notAfter}`);
+      await apply();
+    } catch (e) {
+      const f = e instanceof AcmeFailure ? e : new AcmeFailure("E_PREVIEWS_ACME", (e as Error).message);
+      await certs.saveFailure(host, f.code, f.message, at());
+      ctx.log.warn(`Certificate for ${host}: ${f.code} ${f.message}`);
+    }
+    return certs.get(host);
+  }
+
   return {
     port: () => port,
+    portFor(name) {
+      if (port == null) return null;
+      if (mode !== "acme") return port;
+      return served.has(`${name}.${servedDomain}`) ? port : null;
+    },
     error: () => error,
-    // One apply at a time: two settings saves in a row must not open two listeners.
-    apply() {
-      running = running.then(applyNow, applyNow);
-      return running;
+    apply,
+    async ensure(name, opts = {}) {
+      // Called on every request of a preview without a certificate: cheap unless it is due.
+      if (opts.fromRequest) {
+        if (mode !== "acme" || Date.now() - (asked.get(name) ?? 0) < 60_000) return null;
+        asked.set(name, Date.now());
+      }
+      // Only the server answers challenges: a one-shot CLI command would leave its order unanswered.
+      if (ctx.config.mode !== "serve") return null;
+      const s = await ctx.settings();
+      const domain = domainOf(s);
+      if (s.preview_certificates !== "acme" || !domain) return null;
+      const host = `${name}.${domain}`;
+      // One issuance per host at a time: a page's dozens of requests share it.
+      const pending = issuing.get(host);
+      if (pending) return pending;
+      const run = issue(host, !!opts.force)
+        .catch((e) => {
+          ctx.log.error(`Certificate for ${host}: ${(e as Error).message}`);
+          return null;
+        })
+        .finally(() => issuing.delete(host));
+      issuing.set(host, run);
+      return run;
+    },
+    challenge: (host, token) => answers.answer(host, token),
+    async forget(name) {
+      const domain = domainOf(await ctx.settings());
+      if (!domain) return;
+      await certs.remove(`${name}.${domain}`);
+      // Not awaited: in a one-shot CLI command no listener ever opens for apply to wait on.
+      void apply();
+    },
+    async renewDue(at = new Date()) {
+      const s = await ctx.settings();
+      const domain = domainOf(s);
+      if (s.preview_certificates !== "acme" || !domain) return [];
+      const renewed: string[] = [];
+      for (const c of await certs.list()) {
+        if (!c.cert || !c.host.endsWith(`.${domain}`)) continue;
+        if (Date.parse(c.notAfter ?? "") - RENEW_BEFORE_MS > at.getTime()) continue;
+        const r = await this.ensure(c.host.slice(0, -domain.length - 1), { force: true });
+        if (r && !r.errorCode) renewed.push(c.host);
+      }
+      return renewed;
+    },
+    async certificates() {
+      const domain = domainOf(await ctx.settings());
+      return domain ? (await certs.list()).filter((c) => c.host.endsWith(`.${domain}`)) : [];
     },
   };
 }

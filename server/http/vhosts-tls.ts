@@ -1,6 +1,7 @@
 /**
  * One HTTPS listener of the virtual hosts: the certificate a plugin was given, served by SNI for
- * its names (wildcards such as `*.preview.example.com` included), on a port of its own.
+ * its names (wildcards such as `*.preview.example.com` included), plus any extra certificate for
+ * its own name (one per preview from an ACME CA), on a port of its own.
  */
 import type { Server } from "bun";
 import { AppError } from "../errors.ts";
@@ -33,7 +34,10 @@ export class TlsListener {
         hostname: spec.hostname ?? hostname,
         port: spec.port,
         idleTimeout: 0,
-        tls: names.map((serverName) => ({ cert: spec.cert, key: spec.key, serverName })),
+        tls: [
+          ...names.map((serverName) => ({ cert: spec.cert, key: spec.key, serverName })),
+          ...(spec.extra ?? []),
+        ],
       } as Parameters<typeof Bun.serve>[0]) as Server<unknown>;
       this.#settle.resolve({ port: this.#server.port ?? spec.port });
     } catch (e) {

@@ -524,6 +524,13 @@ export interface VirtualHostsTls {
   key: string;
   /** SNI names the certificate answers for, e.g. "*.preview.example.com". */
   serverNames: string[];
+  /**
+   * More certificates, each served for its own SNI name (e.g. one per preview from an ACME CA);
+   * `cert`/`key` stay the one served to a name none of them has.
+   * @example
+   * { port: 8443, cert, key, serverNames: ["a.p.test"], extra: [{ serverName: "b.p.test", cert: b, key: bk }] }
+   */
+  extra?: Array<{ serverName: string; cert: string; key: string }>;
 }
 
 export interface VirtualHostsApi {

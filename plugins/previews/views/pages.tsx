@@ -17,7 +17,12 @@ export function previewUrl(
 
 const smokeText = (p: PreviewRecord) => (p.smoke ? (p.smoke.ok ? "passed" : "failed") : "—");
 
-export function PreviewList(props: { previews: PreviewRecord[]; domain: string; httpsPort: number | null }) {
+/** `httpsPortOf`: where a preview is served over HTTPS, null when only over HTTP. */
+export function PreviewList(props: {
+  previews: PreviewRecord[];
+  domain: string;
+  httpsPortOf: (name: string) => number | null;
+}) {
   if (!props.previews.length)
     return <ui.Empty title="No preview yet">Create one from a template with the form below.</ui.Empty>;
   return (
@@ -34,7 +39,7 @@ export function PreviewList(props: { previews: PreviewRecord[]; domain: string; 
       </thead>
       <tbody>
         {props.previews.map((p) => {
-          const url = previewUrl(p, props.domain, props.httpsPort);
+          const url = previewUrl(p, props.domain, props.httpsPortOf(p.name));
           return (
             <tr data-preview={p.name}>
               <td>
