@@ -10,6 +10,7 @@ import type { BackupService } from "../service.ts";
 import type { BackupSettings } from "../settings.ts";
 import type { ArchiveHealth } from "./health.ts";
 import { startPitrRestore } from "./restore-op.ts";
+import { shippingProblems } from "./ship-health.ts";
 import { createPitrService, type PitrService } from "./service.ts";
 
 declare module "../../../server/sdk/types.ts" {
@@ -28,6 +29,7 @@ export function walProblems(h: ArchiveHealth, receiverRunning: boolean): string[
   if (h.lagSeconds !== null && h.lagSeconds > LAG_ALERT_SECONDS) p.push(`archive ${h.lagSeconds} s behind`);
   if (h.gaps.count) p.push(`${h.gaps.count} WAL segment(s) missing, first ${h.gaps.missing[0]}`);
   if (!h.bases.length) p.push("no base backup");
+  p.push(...shippingProblems(h.shipping ?? [], LAG_ALERT_SECONDS));
   return p;
 }
 
@@ -158,6 +160,13 @@ async function WalCard(props: { pitr: PitrService; id: number; inst: any }) {
       last WAL {h.lastWalAt ? <ui.Time at={h.lastWalAt} /> : "none"}, lag {h.lagSeconds ?? "?"} s, slot keeps{" "}
       {mb(h.retainedBytes)} on the server
       {h.window ? ` · restorable ${h.window.from} → ${h.window.to}` : ""}
+      {(h.shipping ?? []).map((s) => (
+        <>
+          {" "}
+          · shipped to {s.dest} up to {s.upToAt ? <ui.Time at={s.upToAt} /> : "nothing yet"}
+          {s.backlogSegments ? ` (${s.backlogSegments} segment(s) waiting)` : ""}
+        </>
+      ))}
     </p>
   );
 }
