@@ -3,7 +3,7 @@
  * uploads a segment once pg_receivewal closes it (no call, no interval in between: the interval
  * is longer than the test waits), never the `.partial`; an unreachable second destination is
  * reported in archive health and the alert lines while S3 keeps shipping; and once the local
- * archive is deleted, the restore's source is S3 and the database recovered from it holds
+ * archive is deleted (and a pass from the emptied archive leaves S3's marker whole), the restore's source is S3 and the database recovered from it holds
  * exactly the rows committed up to T.
  */
 import { afterAll, expect, setDefaultTimeout, test } from "bun:test";
@@ -20,6 +20,7 @@ import { recoverDatabase } from "../../plugins/backup/pitr/recover.ts";
 import { recoverySource } from "../../plugins/backup/pitr/recovery-source.ts";
 import { shippingHealth, shippingProblems } from "../../plugins/backup/pitr/ship-health.ts";
 import { ShipLoop } from "../../plugins/backup/pitr/ship-loop.ts";
+import { shipOnce } from "../../plugins/backup/pitr/shipper.ts";
 import { waitForArchive } from "../../plugins/backup/pitr/test-helpers.ts";
 import { clusterDir } from "../../plugins/backup/pitr/tools.ts";
 import { privatePg } from "../helpers/pg.ts";
@@ -163,6 +164,11 @@ test("shipped to S3 as segments close, an unreachable destination alerts, recove
   // the local archive is lost
   await loop.stop();
   await rx.stop();
+  rmSync(archiveDir, { recursive: true, force: true });
+  // a pass from the emptied archive (odoodeck still running) must not forget what S3 holds
+  await clusterDir(archiveDir);
+  await clusterDir(walDir);
+  await shipOnce({ instanceId, archiveDir, walDir, dest });
   rmSync(archiveDir, { recursive: true, force: true });
   const atOf = async (id: number) =>
     new Date((await pg.psql(db, `SELECT at FROM ticks WHERE id = ${id}`)).trim());

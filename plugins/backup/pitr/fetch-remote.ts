@@ -7,7 +7,7 @@
  * still writing) is not at the destination: the window ends at the mark.
  */
 import { rm } from "node:fs/promises";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { AppError } from "../../../server/sdk/index.ts";
 import type { Destination } from "../destinations/types.ts";
 import type { BaseBackup } from "./base-backup.ts";
@@ -65,6 +65,7 @@ export async function fetchForRecovery(o: {
   const walDir = join(o.into, "wal");
   const cleanup = () => rm(o.into, { recursive: true, force: true });
   try {
+    await clusterDir(dirname(o.into)); // the archive folder, made again if it was lost
     await clusterDir(o.into);
     await clusterDir(join(o.into, "base"));
     await clusterDir(baseDir);

@@ -9,6 +9,7 @@ import { neutralizeChoice, targetSide, checkNewDbName } from "../restore/restore
 import type { BackupService } from "../service.ts";
 import type { BackupSettings } from "../settings.ts";
 import type { ArchiveHealth } from "./health.ts";
+import { checkReplication } from "./preflight.ts";
 import { startPitrRestore } from "./restore-op.ts";
 import { shippingProblems } from "./ship-health.ts";
 import { createPitrService, type PitrService } from "./service.ts";
@@ -49,9 +50,26 @@ export function registerPitr(ctx: PluginContext<BackupSettings>, svc: BackupServ
     longRunning: true,
     tags: ["backup", "pitr"],
     async run(o: any) {
-      const base = await pitr.enable(o.instance);
-      o.audit({ target: base.name });
-      return { baseBackup: base.name, window: { from: base.finishedAt } };
+      const inst = o.instance;
+      // Refused at once (not as a failed operation) when the role may not stream WAL.
+      await checkReplication((await targetSide(inst)).pg);
+      // Long-running: the first base backup copies the whole cluster, so it is an operation.
+      const started = ctx.operations.start({
+        kind: "backup",
+        title: `Enable continuous WAL for ${inst.name}`,
+        instanceId: inst.id,
+        actor: o.actor,
+        lock: true,
+        steps: ["start streaming and take the first base backup"],
+        run: (op) =>
+          op.step("start streaming and take the first base backup", async () => {
+            const base = await pitr.enable(inst);
+            return { baseBackup: base.name, window: { from: base.finishedAt } };
+          }),
+      });
+      await started.started;
+      o.audit({ operationId: started.id });
+      return { operationId: started.id, done: started.done };
     },
   });
   op({

@@ -59,7 +59,8 @@ export function createPitrService(ctx: PluginContext<any>) {
         archiveDir: p.archiveDir,
         walDir: p.walDir,
         destinations: () => shipDestinations(id),
-        log: (line) => ctx.log.warn(line),
+        log: (line) => ctx.log.info(line),
+        warn: (line) => ctx.log.warn(line),
       });
       shippers.set(id, loop);
       loop.start();

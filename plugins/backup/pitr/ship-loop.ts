@@ -16,7 +16,10 @@ export interface ShipLoopOptions {
   /** The destinations to ship to, asked before every pass (settings may change). */
   destinations: () => Promise<Destination[]>;
   intervalMs?: number;
+  /** What was shipped. */
   log?: (line: string) => void;
+  /** Why a pass failed (the next pass retries). */
+  warn?: (line: string) => void;
 }
 
 export class ShipLoop {
@@ -76,7 +79,7 @@ export class ShipLoop {
     try {
       dests = await this.o.destinations();
     } catch (e) {
-      this.o.log?.(`WAL shipping for instance ${this.o.instanceId}: ${(e as Error).message}`);
+      this.o.warn?.(`WAL shipping for instance ${this.o.instanceId}: ${(e as Error).message}`);
       return;
     }
     await forgetOtherDestinations(
@@ -86,7 +89,7 @@ export class ShipLoop {
     this.last = await Promise.all(
       dests.map((dest) =>
         shipOnce({ ...this.o, dest, signal: this.#abort.signal }).catch((e) => {
-          this.o.log?.(`WAL shipping to ${dest.id} failed: ${(e as Error).message}`);
+          this.o.warn?.(`WAL shipping to ${dest.id} failed: ${(e as Error).message}`);
           return { dest: dest.id, error: (e as Error).message };
         }),
       ),

@@ -11,6 +11,7 @@
  * What was shipped where is also kept locally (`<archive>/shipped/<dest>.json`) so a pass does
  * not list the destination, and archive health can tell the backlog.
  */
+import { existsSync } from "node:fs";
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { AppError } from "../../../server/sdk/index.ts";
@@ -156,6 +157,23 @@ export async function readMarker(d: Destination, instanceId: number): Promise<Sh
   return null;
 }
 
+/**
+ * The marker never says less than the destination holds: after the local archive was lost (or
+ * its shipping state), what is shipped there stays listed, and the mark never moves back.
+ */
+export function mergeMarker(old: ShippedMarker | null, now: ShippedMarker): ShippedMarker {
+  if (!old) return now;
+  const bases = new Map(old.bases.map((b) => [b.name, b]));
+  for (const b of now.bases) bases.set(b.name, b);
+  const newer = !old.upTo || (now.upTo !== null && now.upTo > old.upTo);
+  return {
+    ...now,
+    upTo: newer ? now.upTo : old.upTo,
+    upToAt: newer ? now.upToAt : old.upToAt,
+    bases: [...bases.values()].sort((a, b) => a.name.localeCompare(b.name)),
+  };
+}
+
 export interface ShipOptions {
   instanceId: number;
   archiveDir: string;
@@ -172,6 +190,9 @@ export interface ShipOptions {
 export async function shipOnce(o: ShipOptions): Promise<ShipResult> {
   const d = o.dest;
   const root = remoteRoot(o.instanceId);
+  // No local archive (lost, or not made yet): nothing to ship, and no folder made in its place
+  // with the wrong owner.
+  if (!existsSync(o.walDir)) return { dest: d.id, segments: 0, bases: 0, bytes: 0, upTo: null };
   const st = await readState(o.archiveDir, d.id);
   const res: ShipResult = { dest: d.id, segments: 0, bases: 0, bytes: 0, upTo: st.upTo };
   try {
@@ -200,14 +221,20 @@ export async function shipOnce(o: ShipOptions): Promise<ShipResult> {
       await saveState(o.archiveDir, st);
     }
     if (res.segments || res.bases || !st.shippedAt) {
-      const shipped = bases.filter((b) => st.bases.includes(b.name));
-      await putMarker(d, o.instanceId, {
-        instanceId: o.instanceId,
-        upTo: st.upTo,
-        upToAt: st.upToAt,
-        bases: shipped.map((b) => ({ ...b, dir: `${root}/base/${b.name}` })),
-        writtenAt: new Date().toISOString(),
-      });
+      const shipped = bases
+        .filter((b) => st.bases.includes(b.name))
+        .map((b) => ({ ...b, dir: `${root}/base/${b.name}` }));
+      await putMarker(
+        d,
+        o.instanceId,
+        mergeMarker(await readMarker(d, o.instanceId), {
+          instanceId: o.instanceId,
+          upTo: st.upTo,
+          upToAt: st.upToAt,
+          bases: shipped,
+          writtenAt: new Date().toISOString(),
+        }),
+      );
     }
     st.shippedAt = new Date().toISOString();
     st.lastError = null;
