@@ -118,7 +118,8 @@ test("shipped to S3 as segments close, an unreachable destination alerts, recove
     instanceId,
     archiveDir,
     walDir,
-    destinations: async () => [dest, dead],
+    // server:99 could not be set up at all (say, its instance was removed): it is shown failing too
+    destinations: async () => [dest, dead, { id: "server:99", error: "Instance 99 does not exist" }],
     intervalMs: 600_000,
   });
   loop.start();
@@ -149,6 +150,7 @@ test("shipped to S3 as segments close, an unreachable destination alerts, recove
   expect(offsite.basesPending).toBe(1);
   const lines = shippingProblems(health, 300);
   expect(lines.some((l) => l.startsWith("shipping to s3-offsite failed"))).toBe(true);
+  expect(lines).toContain("shipping to server:99 failed: Instance 99 does not exist");
   expect(lines.some((l) => l.includes("shipping to s3 "))).toBe(false);
 
   const keys = (

@@ -17,7 +17,7 @@ import { archiveHealth } from "./health.ts";
 import { checkReplication } from "./preflight.ts";
 import { slotName, WalReceiver } from "./receiver.ts";
 import { type RecoverySource, recoverySource } from "./recovery-source.ts";
-import { ShipLoop } from "./ship-loop.ts";
+import { ShipLoop, type UnusableDestination } from "./ship-loop.ts";
 import { shippingHealth } from "./ship-health.ts";
 import { clusterDir } from "./tools.ts";
 
@@ -58,7 +58,7 @@ export function createPitrService(ctx: PluginContext<any>) {
         instanceId: id,
         archiveDir: p.archiveDir,
         walDir: p.walDir,
-        destinations: () => shipDestinations(id),
+        destinations: () => shipDestinations(id, true),
         log: (line) => ctx.log.info(line),
         warn: (line) => ctx.log.warn(line),
       });
@@ -71,7 +71,12 @@ export function createPitrService(ctx: PluginContext<any>) {
    * The instance's non-local destinations: those its scheduled backups use, else the default
    * ones. The archive is shipped to each (and a recovery may fetch from each).
    */
-  async function shipDestinations(id: number): Promise<Destination[]> {
+  async function shipDestinations(id: number): Promise<Destination[]>;
+  async function shipDestinations(
+    id: number,
+    withUnusable: true,
+  ): Promise<Array<Destination | UnusableDestination>>;
+  async function shipDestinations(id: number, withUnusable = false) {
     const s = await ctx.settings();
     const scheduled = (await ctx.jobs.schedules({ job: "backup.scheduled", instanceId: id }))
       .filter((j) => j.enabled && j.params.destinations)
@@ -79,7 +84,17 @@ export function createPitrService(ctx: PluginContext<any>) {
     const ids = scheduled.length
       ? [...new Set(scheduled)]
       : parseDestinationIds(String(s.defaultDestinations));
-    return Promise.all(ids.filter((d) => d !== "local").map((d) => resolveDestination(ctx, d, s)));
+    // One destination that cannot be set up does not stop shipping to the others.
+    const out = await Promise.all(
+      ids
+        .filter((d) => d !== "local")
+        .map((d) =>
+          resolveDestination(ctx, d, s).catch(
+            (e): UnusableDestination => ({ id: d, error: (e as Error).message }),
+          ),
+        ),
+    );
+    return withUnusable ? out : out.filter((d): d is Destination => !("error" in d));
   }
 
   /** Archive health with each destination's shipping backlog; null when not enabled. */

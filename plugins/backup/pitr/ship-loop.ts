@@ -7,14 +7,22 @@
  */
 import { type FSWatcher, watch } from "node:fs";
 import type { Destination } from "../destinations/types.ts";
-import { forgetOtherDestinations, type ShipResult, shipOnce } from "./shipper.ts";
+import { forgetOtherDestinations, recordShipError, type ShipResult, shipOnce } from "./shipper.ts";
+
+export interface UnusableDestination {
+  id: string;
+  error: string;
+}
 
 export interface ShipLoopOptions {
   instanceId: number;
   archiveDir: string;
   walDir: string;
-  /** The destinations to ship to, asked before every pass (settings may change). */
-  destinations: () => Promise<Destination[]>;
+  /**
+   * The destinations to ship to, asked before every pass (settings may change); one that could
+   * not be set up (e.g. S3 not configured) comes as its id and the reason, shown as its failure.
+   */
+  destinations: () => Promise<Array<Destination | UnusableDestination>>;
   intervalMs?: number;
   /** What was shipped. */
   log?: (line: string) => void;
@@ -75,17 +83,23 @@ export class ShipLoop {
   }
 
   async #pass(): Promise<void> {
-    let dests: Destination[];
+    let all: Array<Destination | UnusableDestination>;
     try {
-      dests = await this.o.destinations();
+      all = await this.o.destinations();
     } catch (e) {
       this.o.warn?.(`WAL shipping for instance ${this.o.instanceId}: ${(e as Error).message}`);
       return;
     }
     await forgetOtherDestinations(
       this.o.archiveDir,
-      dests.map((d) => d.id),
+      all.map((d) => d.id),
     );
+    const unusable = all.filter((d): d is UnusableDestination => "error" in d);
+    for (const u of unusable) {
+      this.o.warn?.(`WAL shipping to ${u.id} failed: ${u.error}`);
+      await recordShipError(this.o.archiveDir, u.id, u.error);
+    }
+    const dests = all.filter((d): d is Destination => !("error" in d));
     this.last = await Promise.all(
       dests.map((dest) =>
         shipOnce({ ...this.o, dest, signal: this.#abort.signal }).catch((e) => {

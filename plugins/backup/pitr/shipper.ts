@@ -92,6 +92,17 @@ async function saveState(archiveDir: string, s: ShipState): Promise<void> {
   await rename(`${path}.tmp`, path);
 }
 
+/** Records that a destination could not even be reached or set up (health shows it, the alert fires). */
+export async function recordShipError(archiveDir: string, dest: string, message: string): Promise<void> {
+  if (!existsSync(archiveDir)) return;
+  const st = await readState(archiveDir, dest);
+  await saveState(archiveDir, {
+    ...st,
+    lastError: message.slice(0, 300),
+    lastErrorAt: new Date().toISOString(),
+  });
+}
+
 /** Forgets destinations no longer configured, so they raise no alert (shipping again is idempotent). */
 export async function forgetOtherDestinations(archiveDir: string, keep: string[]): Promise<void> {
   const wanted = new Set(keep.map((d) => stateFile(archiveDir, d)));
