@@ -8,6 +8,7 @@ import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { PgTarget } from "../restore/restore-pg.ts";
 import { type BaseBackup, listBaseBackups } from "./base-backup.ts";
+import type { ShipHealth } from "./ship-health.ts";
 import { pgBin, replicationArgs, runLocal, toolEnv } from "./tools.ts";
 import { findGaps, parseSegment, segmentOfLsn } from "./wal-segments.ts";
 
@@ -24,6 +25,8 @@ export interface ArchiveHealth {
   bases: BaseBackup[];
   /** Recoverable window: oldest base backup's end → last WAL received (null when none). */
   window: { from: string; to: string } | null;
+  /** Per non-local destination: what is shipped, the backlog and its age (ship-health.ts). */
+  shipping?: ShipHealth[];
 }
 
 async function lastSegment(walDir: string): Promise<{ name: string; at: Date } | null> {

@@ -9,7 +9,9 @@ import { neutralizeChoice, targetSide, checkNewDbName } from "../restore/restore
 import type { BackupService } from "../service.ts";
 import type { BackupSettings } from "../settings.ts";
 import type { ArchiveHealth } from "./health.ts";
+import { checkReplication } from "./preflight.ts";
 import { startPitrRestore } from "./restore-op.ts";
+import { shippingProblems } from "./ship-health.ts";
 import { createPitrService, type PitrService } from "./service.ts";
 
 declare module "../../../server/sdk/types.ts" {
@@ -28,6 +30,7 @@ export function walProblems(h: ArchiveHealth, receiverRunning: boolean): string[
   if (h.lagSeconds !== null && h.lagSeconds > LAG_ALERT_SECONDS) p.push(`archive ${h.lagSeconds} s behind`);
   if (h.gaps.count) p.push(`${h.gaps.count} WAL segment(s) missing, first ${h.gaps.missing[0]}`);
   if (!h.bases.length) p.push("no base backup");
+  p.push(...shippingProblems(h.shipping ?? [], LAG_ALERT_SECONDS));
   return p;
 }
 
@@ -47,9 +50,26 @@ export function registerPitr(ctx: PluginContext<BackupSettings>, svc: BackupServ
     longRunning: true,
     tags: ["backup", "pitr"],
     async run(o: any) {
-      const base = await pitr.enable(o.instance);
-      o.audit({ target: base.name });
-      return { baseBackup: base.name, window: { from: base.finishedAt } };
+      const inst = o.instance;
+      // Refused at once (not as a failed operation) when the role may not stream WAL.
+      await checkReplication((await targetSide(inst)).pg);
+      // Long-running: the first base backup copies the whole cluster, so it is an operation.
+      const started = ctx.operations.start({
+        kind: "backup",
+        title: `Enable continuous WAL for ${inst.name}`,
+        instanceId: inst.id,
+        actor: o.actor,
+        lock: true,
+        steps: ["start streaming and take the first base backup"],
+        run: (op) =>
+          op.step("start streaming and take the first base backup", async () => {
+            const base = await pitr.enable(inst);
+            return { baseBackup: base.name, window: { from: base.finishedAt } };
+          }),
+      });
+      await started.started;
+      o.audit({ operationId: started.id });
+      return { operationId: started.id, done: started.done };
     },
   });
   op({
@@ -158,6 +178,13 @@ async function WalCard(props: { pitr: PitrService; id: number; inst: any }) {
       last WAL {h.lastWalAt ? <ui.Time at={h.lastWalAt} /> : "none"}, lag {h.lagSeconds ?? "?"} s, slot keeps{" "}
       {mb(h.retainedBytes)} on the server
       {h.window ? ` · restorable ${h.window.from} → ${h.window.to}` : ""}
+      {(h.shipping ?? []).map((s) => (
+        <>
+          {" "}
+          · shipped to {s.dest} up to {s.upToAt ? <ui.Time at={s.upToAt} /> : "nothing yet"}
+          {s.backlogSegments ? ` (${s.backlogSegments} segment(s) waiting)` : ""}
+        </>
+      ))}
     </p>
   );
 }

@@ -50,12 +50,9 @@ export async function startPitrRestore(ctx: PluginContext<any>, pitr: PitrServic
   const inst = r.t.inst;
   const dbName = r.newDb ?? r.t.currentDb;
   if (!dbName) throw new AppError("E_CONFIG", `${inst.name} has no db_name to restore into`);
-  if (!pitr.enabled(inst.id))
-    throw new AppError("E_VALIDATION", `Continuous WAL is not enabled for ${inst.name}`, {
-      hint: "Enable it on the Backups tab first; a point in time needs a base backup and the WAL after it",
-    });
-  const health = await pitr.health(inst);
-  const base = baseFor(health?.bases ?? [], r.at, health?.lastWalAt ?? null);
+  // The local archive, or a destination it was shipped to when the local one is gone or has a hole.
+  const source = await pitr.recoverySource(inst, r.at);
+  const base = source.base;
   const sourceDb = r.t.currentDb;
   if (!sourceDb) throw new AppError("E_CONFIG", `${inst.name} has no db_name to recover`);
   const op = ctx.operations.start({
@@ -82,17 +79,22 @@ export async function startPitrRestore(ctx: PluginContext<any>, pitr: PitrServic
       let files: FilestorePick | null = null;
       try {
         await op.step("recover to the point in time", async (s) => {
-          const rec = await recoverDatabase({
-            base,
-            walDir: pitr.paths(inst.id).walDir,
-            target: r.at,
-            dbName: sourceDb,
-            user: r.t.pg.user ?? "postgres",
-            outFile: dump,
-            signal: s.signal,
-            log: s.log,
-          });
-          return { baseBackup: base.name, recoverySeconds: rec.seconds };
+          const input = await source.prepare({ signal: s.signal, log: s.log });
+          try {
+            const rec = await recoverDatabase({
+              base: input.base,
+              walDir: input.walDir,
+              target: r.at,
+              dbName: sourceDb,
+              user: r.t.pg.user ?? "postgres",
+              outFile: dump,
+              signal: s.signal,
+              log: s.log,
+            });
+            return { baseBackup: base.name, from: source.from, recoverySeconds: rec.seconds };
+          } finally {
+            await input.cleanup();
+          }
         });
         await op.step("restore into a temporary database", async (s) => {
           temp = await restoreToTemp({ ...r.t, source: dump, dbName, signal: s.signal, log: s.log });

@@ -8,12 +8,17 @@ import { existsSync } from "node:fs";
 import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { AppError, type InstanceHandle, type PluginContext } from "../../../server/sdk/index.ts";
+import { parseDestinationIds, resolveDestination } from "../destinations/resolve.ts";
+import type { Destination } from "../destinations/types.ts";
 import type { PgTarget } from "../restore/restore-pg.ts";
 import { targetSide } from "../restore/restore-request.ts";
 import { listBaseBackups, takeBaseBackup } from "./base-backup.ts";
 import { archiveHealth } from "./health.ts";
 import { checkReplication } from "./preflight.ts";
 import { slotName, WalReceiver } from "./receiver.ts";
+import { type RecoverySource, recoverySource } from "./recovery-source.ts";
+import { ShipLoop, type UnusableDestination } from "./ship-loop.ts";
+import { shippingHealth } from "./ship-health.ts";
 import { clusterDir } from "./tools.ts";
 
 export interface PitrPaths {
@@ -26,6 +31,7 @@ export type PitrService = ReturnType<typeof createPitrService>;
 
 export function createPitrService(ctx: PluginContext<any>) {
   const receivers = new Map<number, WalReceiver>();
+  const shippers = new Map<number, ShipLoop>();
   const root = () => join(ctx.dataDir, "pitr");
   const paths = (id: number): PitrPaths => {
     const archiveDir = join(root(), String(id));
@@ -47,12 +53,67 @@ export function createPitrService(ctx: PluginContext<any>) {
       receivers.set(id, rx);
     }
     await rx.start();
+    if (!shippers.has(id)) {
+      const loop = new ShipLoop({
+        instanceId: id,
+        archiveDir: p.archiveDir,
+        walDir: p.walDir,
+        destinations: () => shipDestinations(id, true),
+        log: (line) => ctx.log.info(line),
+        warn: (line) => ctx.log.warn(line),
+      });
+      shippers.set(id, loop);
+      loop.start();
+    }
+  }
+
+  /**
+   * The instance's non-local destinations: those its scheduled backups use, else the default
+   * ones. The archive is shipped to each (and a recovery may fetch from each).
+   */
+  async function shipDestinations(id: number): Promise<Destination[]>;
+  async function shipDestinations(
+    id: number,
+    withUnusable: true,
+  ): Promise<Array<Destination | UnusableDestination>>;
+  async function shipDestinations(id: number, withUnusable = false) {
+    const s = await ctx.settings();
+    const scheduled = (await ctx.jobs.schedules({ job: "backup.scheduled", instanceId: id }))
+      .filter((j) => j.enabled && j.params.destinations)
+      .flatMap((j) => parseDestinationIds(j.params.destinations as string | string[]));
+    const ids = scheduled.length
+      ? [...new Set(scheduled)]
+      : parseDestinationIds(String(s.defaultDestinations));
+    // One destination that cannot be set up does not stop shipping to the others.
+    const out = await Promise.all(
+      ids
+        .filter((d) => d !== "local")
+        .map((d) =>
+          resolveDestination(ctx, d, s).catch(
+            (e): UnusableDestination => ({ id: d, error: (e as Error).message }),
+          ),
+        ),
+    );
+    return withUnusable ? out : out.filter((d): d is Destination => !("error" in d));
+  }
+
+  /** Archive health with each destination's shipping backlog; null when not enabled. */
+  async function health(inst: InstanceHandle) {
+    if (!enabled(inst.id)) return null;
+    const p = paths(inst.id);
+    const [h, shipping] = await Promise.all([
+      archiveHealth({ ...p, pg: await pgOf(inst) }),
+      shippingHealth(p.archiveDir, p.walDir),
+    ]);
+    return { ...h, shipping };
   }
 
   return {
     paths,
     enabled,
     receiver: (id: number) => receivers.get(id) ?? null,
+    shipper: (id: number) => shippers.get(id) ?? null,
+    shipDestinations,
 
     /** Checks replication, starts streaming, takes the first base backup. */
     async enable(inst: InstanceHandle) {
@@ -67,18 +128,32 @@ export function createPitrService(ctx: PluginContext<any>) {
         join(p.archiveDir, "enabled.json"),
         JSON.stringify({ slot: p.slot, systemId: info.systemId, since: new Date().toISOString() }),
       );
-      return takeBaseBackup(p.archiveDir, pg);
+      const base = await takeBaseBackup(p.archiveDir, pg);
+      void shippers.get(inst.id)?.kick();
+      return base;
     },
 
     async baseBackup(inst: InstanceHandle, signal?: AbortSignal) {
       if (!enabled(inst.id))
         throw new AppError("E_VALIDATION", `Continuous WAL is not enabled for ${inst.name}`);
-      return takeBaseBackup(paths(inst.id).archiveDir, await pgOf(inst), { signal });
+      const base = await takeBaseBackup(paths(inst.id).archiveDir, await pgOf(inst), { signal });
+      void shippers.get(inst.id)?.kick();
+      return base;
     },
 
-    async health(inst: InstanceHandle) {
-      if (!enabled(inst.id)) return null;
-      return archiveHealth({ ...paths(inst.id), pg: await pgOf(inst) });
+    health,
+
+    /** Where a restore to `at` recovers from: the local archive, else a destination it was shipped to. */
+    async recoverySource(inst: InstanceHandle, at: Date): Promise<RecoverySource> {
+      return recoverySource({
+        instanceId: inst.id,
+        instanceName: inst.name,
+        local: await health(inst),
+        archiveDir: paths(inst.id).archiveDir,
+        walDir: paths(inst.id).walDir,
+        remotes: () => shipDestinations(inst.id),
+        at,
+      });
     },
 
     bases: (id: number) => listBaseBackups(paths(id).archiveDir),
@@ -98,6 +173,8 @@ export function createPitrService(ctx: PluginContext<any>) {
     },
 
     async stopAll() {
+      await Promise.all([...shippers.values()].map((s) => s.stop()));
+      shippers.clear();
       await Promise.all([...receivers.values()].map((r) => r.stop()));
       receivers.clear();
     },

@@ -1,0 +1,112 @@
+/**
+ * Recovery from a destination the archive was shipped to, for when the local archive is gone
+ * (disk lost, folder deleted) or has a hole: the chosen base backup and every shipped segment
+ * from its start up to the destination's shipped-up-to mark are brought into a private folder
+ * on this machine (decrypted on the way by the destination's wrapper), and recovery runs on
+ * that copy exactly as on the local archive. WAL after the mark (the segment pg_receivewal was
+ * still writing) is not at the destination: the window ends at the mark.
+ */
+import { rm } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { AppError } from "../../../server/sdk/index.ts";
+import type { Destination } from "../destinations/types.ts";
+import type { BaseBackup } from "./base-backup.ts";
+import { BASE_META, readMarker, remoteRoot, type ShippedMarker } from "./shipper.ts";
+import { clusterDir, runLocal } from "./tools.ts";
+import { parseSegment, segmentName, segmentOfLsn } from "./wal-segments.ts";
+
+/** What recover.ts needs; `cleanup` removes the fetched copy. */
+export interface RecoveryInput {
+  base: BaseBackup;
+  walDir: string;
+  cleanup: () => Promise<void>;
+}
+
+export interface RemoteArchive {
+  dest: Destination;
+  marker: ShippedMarker;
+}
+
+/** The destinations holding a shipped archive of the instance, with their markers. */
+export async function remoteArchives(dests: Destination[], instanceId: number): Promise<RemoteArchive[]> {
+  const out: RemoteArchive[] = [];
+  for (const dest of dests) {
+    const marker = await readMarker(dest, instanceId).catch(() => null);
+    if (marker?.bases.length) out.push({ dest, marker });
+  }
+  return out;
+}
+
+async function download(d: Destination, rel: string, file: string, signal?: AbortSignal): Promise<number> {
+  if (signal?.aborted) throw new AppError("E_CANCELLED", "The point-in-time restore was cancelled");
+  const expected = await d.size(rel);
+  if (expected === null) return -1;
+  const got = await Bun.write(file, new Response(d.read(rel)));
+  if (got !== expected)
+    throw new AppError("E_BACKUP_CORRUPT", `${d.where(rel)}: ${got} bytes read, ${expected} expected`);
+  return got;
+}
+
+/**
+ * Fetches `base` (a base backup listed in the marker) and the WAL after it into `into` (created,
+ * handed to the cluster user, removed by `cleanup`).
+ */
+export async function fetchForRecovery(o: {
+  remote: RemoteArchive;
+  instanceId: number;
+  base: BaseBackup;
+  into: string;
+  signal?: AbortSignal;
+  log?: (line: string) => void;
+}): Promise<RecoveryInput & { segments: number; bytes: number }> {
+  const { dest: d, marker } = o.remote;
+  const root = remoteRoot(o.instanceId);
+  const baseDir = join(o.into, "base", o.base.name);
+  const walDir = join(o.into, "wal");
+  const cleanup = () => rm(o.into, { recursive: true, force: true });
+  try {
+    await clusterDir(dirname(o.into)); // the archive folder, made again if it was lost
+    await clusterDir(o.into);
+    await clusterDir(join(o.into, "base"));
+    await clusterDir(baseDir);
+    await clusterDir(walDir);
+    let bytes = 0;
+    o.log?.(`Fetching base backup ${o.base.name} from ${d.label}`);
+    for (const f of ["base.tar.gz", "pg_wal.tar.gz", "backup_manifest", BASE_META]) {
+      const n = await download(d, `${root}/base/${o.base.name}/${f}`, join(baseDir, f), o.signal);
+      if (n < 0 && f !== "backup_manifest")
+        throw new AppError("E_BACKUP_CORRUPT", `${d.where(`${root}/base/${o.base.name}/${f}`)} is missing`);
+      bytes += Math.max(n, 0);
+    }
+    const last = marker.upTo ? parseSegment(marker.upTo) : null;
+    let segments = 0;
+    if (last) {
+      for (let tl = 2; tl <= last.timeline; tl++) {
+        const h = `${tl.toString(16).toUpperCase().padStart(8, "0")}.history`;
+        bytes += Math.max(await download(d, `${root}/wal/${h}`, join(walDir, h), o.signal), 0);
+      }
+      o.log?.(`Fetching WAL from ${d.label} up to ${marker.upTo}`);
+      for (let seq = segmentOfLsn(o.base.startLsn); seq <= last.seq; seq++) {
+        // the newest timeline first; segments before a switch keep the base backup's
+        const names = [...new Set([segmentName(last.timeline, seq), segmentName(o.base.timeline, seq)])];
+        let got = -1;
+        for (const name of names) {
+          got = await download(d, `${root}/wal/${name}`, join(walDir, name), o.signal);
+          if (got >= 0) break;
+        }
+        if (got < 0) {
+          o.log?.(`${segmentName(last.timeline, seq)} is not at ${d.label}: recovery ends before it`);
+          break;
+        }
+        bytes += got;
+        segments++;
+      }
+    }
+    if (process.getuid?.() === 0)
+      await runLocal(["chown", "-R", "postgres:postgres", o.into], { what: "chown" });
+    return { base: { ...o.base, dir: baseDir }, walDir, cleanup, segments, bytes };
+  } catch (e) {
+    await cleanup();
+    throw e;
+  }
+}

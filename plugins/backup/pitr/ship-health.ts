@@ -1,0 +1,56 @@
+/**
+ * How far each destination trails the local archive: closed segments not shipped yet (count and
+ * bytes), how long the oldest of them has waited, base backups not shipped, the shipped-up-to
+ * mark and the last failure. `.partial` (still being written) is never counted: it is not due.
+ */
+import { listBaseBackups } from "./base-backup.ts";
+import { closedSegments, readShipStates } from "./shipper.ts";
+
+export interface ShipHealth {
+  dest: string;
+  upTo: string | null;
+  upToAt: string | null;
+  backlogSegments: number;
+  backlogBytes: number;
+  /** Seconds the oldest unshipped closed segment has waited (0: nothing waiting). */
+  lagSeconds: number;
+  basesPending: number;
+  shippedAt: string | null;
+  lastError: string | null;
+}
+
+export async function shippingHealth(
+  archiveDir: string,
+  walDir: string,
+  now = new Date(),
+): Promise<ShipHealth[]> {
+  const states = await readShipStates(archiveDir);
+  if (!states.length) return [];
+  const [segs, bases] = await Promise.all([closedSegments(walDir), listBaseBackups(archiveDir)]);
+  return states.map((s) => {
+    const waiting = segs.filter((g) => !s.upTo || g.name > s.upTo);
+    const oldest = waiting[0];
+    return {
+      dest: s.dest,
+      upTo: s.upTo,
+      upToAt: s.upToAt,
+      backlogSegments: waiting.length,
+      backlogBytes: waiting.reduce((n, g) => n + g.bytes, 0),
+      lagSeconds: oldest ? Math.max(0, Math.round((now.getTime() - oldest.at.getTime()) / 1000)) : 0,
+      basesPending: bases.filter((b) => !s.bases.includes(b.name)).length,
+      shippedAt: s.shippedAt,
+      lastError: s.lastError,
+    };
+  });
+}
+
+/** Alert lines for the `backup.wal_lag` check and the card. */
+export function shippingProblems(ships: ShipHealth[], lagAlertSeconds: number): string[] {
+  const p: string[] = [];
+  for (const s of ships) {
+    if (s.lastError) p.push(`shipping to ${s.dest} failed: ${s.lastError}`);
+    if (s.lagSeconds > lagAlertSeconds)
+      p.push(`shipping to ${s.dest} ${s.lagSeconds} s behind (${s.backlogSegments} segment(s) waiting)`);
+  }
+  return p;
+}
