@@ -58,6 +58,11 @@ export default definePlugin<MailSettings>({
         };
       },
       drop: (mailbox) => c.dropMailbox(mailbox),
+      async dropFor(instanceId, dbName) {
+        const box = c.mailboxes.find(instanceId, dbName);
+        if (box) await c.dropMailbox(box.id);
+        return !!box;
+      },
       waitFor: (q) => c.waitFor(q),
     };
     ctx.services.provide(MAIL_CATCHER_SERVICE, service);

@@ -6,6 +6,7 @@
 import { odoo, toAppError } from "../../server/sdk/index.ts";
 import { branchModules, checkoutBranch } from "./checkout.ts";
 import { linkTree } from "./filestore.ts";
+import { ownMailbox } from "./mailbox.ts";
 import { cloneTemplate, dropDatabase } from "./pg-tools.ts";
 import { installModules, paths, previewRuntime } from "./runner.ts";
 import type { PreviewsCtx, PreviewSettings } from "./settings.ts";
@@ -110,7 +111,9 @@ export async function runCreate(
     }));
     const seconds = await o.step("database", async () => {
       if (opts.reset) await dropDatabase(side.admin, p.dbName);
-      return { seconds: await cloneTemplate(side.admin, tpl.dbName, p.dbName) };
+      const seconds = await cloneTemplate(side.admin, tpl.dbName, p.dbName);
+      // the clone still sends with the template's mailbox login: it gets its own
+      return { seconds, mailbox: await ownMailbox(d.ctx, side, p) };
     });
     await o.step("filestore", async () => {
       const to = `${at.data}/filestore/${p.dbName}`;
