@@ -20,6 +20,11 @@ export class Catcher {
   readonly files: RawFiles;
   #listeners = new Set<Listener>();
   #retentionDue = new Map<number, ReturnType<typeof setTimeout>>();
+  /** Retention passes under way, awaited by `close()`. */
+  #passes = new Set<Promise<unknown>>();
+  /** Pending `waitFor`s, answered "none" by `close()`. */
+  #waiters = new Set<() => void>();
+  #closed = false;
   /**
    * What each mailbox holds, kept up to date on delivery: retention used to read every message of
    * the mailbox after each burst, a pass that grows with the mailbox (a flood at 100,000 slowed
@@ -78,16 +83,29 @@ export class Catcher {
 
   // Retention runs shortly after a burst rather than per message: a flood costs one pass.
   #scheduleRetention(mailboxId: number) {
-    if (this.#retentionDue.has(mailboxId)) return;
+    if (this.#closed || this.#retentionDue.has(mailboxId)) return;
     this.#retentionDue.set(
       mailboxId,
       setTimeout(() => {
         this.#retentionDue.delete(mailboxId);
-        this.applyRetention(mailboxId, Date.now(), false).catch((e) =>
-          this.ctx.log.warn("retention failed", { error: String(e) }),
-        );
+        const pass = this.applyRetention(mailboxId, Date.now(), false)
+          .catch((e) => this.ctx.log.warn("retention failed", { error: String(e) }))
+          .finally(() => this.#passes.delete(pass));
+        this.#passes.add(pass);
       }, 200),
     );
+  }
+
+  /**
+   * The plugin stops: passes that were due are dropped (the hourly job catches up after a
+   * restart), one under way is let finish while the store is still open, waiters get "none".
+   */
+  async close(): Promise<void> {
+    this.#closed = true;
+    for (const t of this.#retentionDue.values()) clearTimeout(t);
+    this.#retentionDue.clear();
+    for (const w of [...this.#waiters]) w();
+    await Promise.all(this.#passes);
   }
 
   /**
@@ -160,6 +178,7 @@ export class Catcher {
       m.receivedAt >= since &&
       (boxes == null || boxes.includes(m.mailboxId)) &&
       m.recipients.some((r) => r.toLowerCase() === to);
+    if (this.#closed) return null;
     return new Promise((resolve) => {
       let done = false;
       const finish = (m: MessageRow | null) => {
@@ -167,8 +186,11 @@ export class Catcher {
         done = true;
         off();
         clearTimeout(timer);
+        this.#waiters.delete(none);
         resolve(m && toCaught(m));
       };
+      const none = () => finish(null);
+      this.#waiters.add(none);
       const off = this.subscribe((m) => matches(m) && finish(m));
       const timer = setTimeout(() => finish(null), Math.max(0, q.within));
       // Already there (sent between `since` and now)?

@@ -29,6 +29,8 @@ export interface MailCatcherService {
   mailboxFor(instanceId: number | null, dbName: string): Promise<MailboxCredentials>;
   /** Removes a mailbox, its messages and their files (the database is gone). */
   drop(mailbox: number): Promise<void>;
+  /** As `drop`, for the mailbox of one database; false when it had none. */
+  dropFor(instanceId: number | null, dbName: string): Promise<boolean>;
   /** Resolves with the first message to `to` received since the call (or `since`), null after `within` ms. */
   waitFor(q: { to: string; within: number; since?: number; mailbox?: number }): Promise<CaughtMail | null>;
 }

@@ -58,6 +58,11 @@ export default definePlugin<MailSettings>({
         };
       },
       drop: (mailbox) => c.dropMailbox(mailbox),
+      async dropFor(instanceId, dbName) {
+        const box = c.mailboxes.find(instanceId, dbName);
+        if (box) await c.dropMailbox(box.id);
+        return !!box;
+      },
       waitFor: (q) => c.waitFor(q),
     };
     ctx.services.provide(MAIL_CATCHER_SERVICE, service);
@@ -106,10 +111,15 @@ export default definePlugin<MailSettings>({
     });
     ctx.log.info(`SMTP catcher listening on ${ctx.config.smtpHost}:${state.smtp.port}`);
   },
+  /** Nothing of the catcher runs (or logs) once stopped: SMTP closed, timers cleared, passes done. */
   async stop(ctx) {
     const state = running.get(ctx);
-    if (state?.refresh) clearInterval(state.refresh);
-    await state?.smtp?.close();
-    if (state) state.smtp = null;
+    if (!state) return;
+    if (state.refresh) clearInterval(state.refresh);
+    state.refresh = null;
+    // SMTP first: no delivery may schedule a pass after the catcher closed.
+    await state.smtp?.close();
+    state.smtp = null;
+    await state.catcher.close();
   },
 });

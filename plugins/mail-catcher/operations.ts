@@ -1,6 +1,7 @@
 /** Operations: one declaration each, served on REST, CLI and MCP with the core's audit. */
 import { defineOperation, type PluginContext, z } from "../../server/sdk/index.ts";
 import type { Catcher } from "./catcher.ts";
+import { editableMailbox } from "./mailbox-access.ts";
 import { releaseMessage } from "./release.ts";
 import type { MailSettings } from "./settings.ts";
 
@@ -47,22 +48,24 @@ export function declareOperations(ctx: PluginContext<MailSettings>, catcher: Cat
       id: "mail-catcher.chaos",
       title: "Set a mailbox's chaos",
       description:
-        "Refuse a share of the mailbox's incoming messages with a 4xx or 5xx, to test Odoo's retries.",
+        "Refuse a share of the mailbox's incoming messages with a 4xx or 5xx, to test Odoo's retries. An operator of the mailbox's instance may (an admin for a mailbox of no instance).",
       input: z.object({
         mailbox: z.number().int().describe("Mailbox id"),
         rate: z.number().min(0).max(1).describe("Share refused, 0 to 1"),
         code: z.number().int().min(400).max(599).default(451).describe("SMTP reply code"),
       }),
-      role: "admin",
+      // an operator of the mailbox's instance, checked per mailbox (mailbox-access.ts)
+      role: "signed-in",
       scope: "global",
       danger: "mutating",
       tags: ["mail"],
       async run(op, input) {
-        const m = await catcher.mailboxes.update(input.mailbox, {
+        const box = await editableMailbox(catcher, input.mailbox, op.can);
+        const m = await catcher.mailboxes.update(box.id, {
           chaosRate: input.rate,
           chaosCode: input.code,
         });
-        op.audit({ target: m.smtpUser, rate: input.rate, code: input.code });
+        op.audit({ target: m.smtpUser, instanceId: m.instanceId, rate: input.rate, code: input.code });
         return { mailbox: m.id, rate: m.chaosRate, code: m.chaosCode };
       },
     }),
@@ -72,24 +75,26 @@ export function declareOperations(ctx: PluginContext<MailSettings>, catcher: Cat
     defineOperation({
       id: "mail-catcher.retention",
       title: "Set a mailbox's retention",
-      description: "Messages, MB and days one mailbox keeps (null: the plugin's defaults).",
+      description:
+        "Messages, MB and days one mailbox keeps (null: the plugin's defaults). An operator of the mailbox's instance may (an admin for a mailbox of no instance).",
       input: z.object({
         mailbox: z.number().int(),
         count: z.number().int().min(1).nullable().default(null),
         mb: z.number().int().min(1).nullable().default(null),
         days: z.number().int().min(1).nullable().default(null),
       }),
-      role: "admin",
+      role: "signed-in",
       scope: "global",
       danger: "mutating",
       tags: ["mail"],
       async run(op, input) {
-        const m = await catcher.mailboxes.update(input.mailbox, {
+        const box = await editableMailbox(catcher, input.mailbox, op.can);
+        const m = await catcher.mailboxes.update(box.id, {
           retainCount: input.count,
           retainMb: input.mb,
           retainDays: input.days,
         });
-        op.audit({ target: m.smtpUser });
+        op.audit({ target: m.smtpUser, instanceId: m.instanceId });
         return { mailbox: m.id, removed: await catcher.applyRetention(m.id) };
       },
     }),

@@ -6,6 +6,7 @@
 import { odoo, toAppError } from "../../server/sdk/index.ts";
 import { branchModules, checkoutBranch } from "./checkout.ts";
 import { linkTree } from "./filestore.ts";
+import { ownMailbox } from "./mailbox.ts";
 import { cloneTemplate, dropDatabase } from "./pg-tools.ts";
 import { installModules, paths, previewRuntime } from "./runner.ts";
 import type { PreviewsCtx, PreviewSettings } from "./settings.ts";
@@ -115,12 +116,14 @@ export async function runCreate(
       const spare = settings.warm_spare && (await claimSpare(side.admin, tpl, p.dbName));
       const method = spare ? "warm spare" : await cloneStrategy(side.admin, tpl.dbName);
       if (!spare) await cloneTemplate(side.admin, tpl.dbName, p.dbName, method as "FILE_COPY" | "WAL_LOG");
+      const seconds = (performance.now() - t0) / 1000;
       // The next preview's spare is made while this one is being built.
       if (settings.warm_spare)
         void refillSpare(side.admin, tpl, (e) =>
           d.ctx.log.warn(`Warm spare of template ${tpl.name} failed: ${e.message}`),
         );
-      return { seconds: (performance.now() - t0) / 1000, method };
+      // the clone still sends with the template's mailbox login: it gets its own
+      return { seconds, method, mailbox: await ownMailbox(d.ctx, side, p) };
     });
     await o.step("filestore", async () => {
       const to = `${at.data}/filestore/${p.dbName}`;

@@ -1,6 +1,7 @@
 /** Pages at /p/previews and the webhooks at /pub/previews/hooks/<provider>/<template>. */
 import { Hono } from "hono";
 import { type AppContext, AppError, type Env, masking } from "../../server/sdk/index.ts";
+import { inboxUrl } from "./mailbox.ts";
 import { prPreviewName } from "./names.ts";
 import { previewHealth } from "./health.ts";
 import { previewSubPages } from "./preview-routes.tsx";
@@ -91,7 +92,7 @@ export function previewPages(ctx: PreviewsCtx, svc: PreviewsService) {
           links={{
             logs: `/p/previews/${p.name}/logs`,
             modules: `/p/previews/${p.name}/modules`,
-            mails: ctx.services.get("mailCatcher") ? `/p/mail-catcher/i/${p.instanceId}` : null,
+            mails: inboxUrl(ctx, p),
           }}
         />
       ),

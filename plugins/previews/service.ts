@@ -5,6 +5,7 @@ import { AppError, type InstanceHandle } from "../../server/sdk/index.ts";
 import { freeDiskMb, freeMemoryMb, toStop } from "./capacity.ts";
 import { branchModules, removeCheckout, updateCheckout } from "./checkout.ts";
 import { CREATE_STEPS, type CreateDeps, now, recordFailure, runCreate, startAndSmoke } from "./create.ts";
+import { dropMailbox } from "./mailbox.ts";
 import { checkName, previewDb } from "./names.ts";
 import { dropDatabase } from "./pg-tools.ts";
 import { paths, type PreviewRuntime, previewRuntime } from "./runner.ts";
@@ -225,7 +226,7 @@ export function createPreviewsService(ctx: PreviewsCtx) {
       await stopPreview(await get(name));
     },
 
-    /** Tears everything down: process, database, filestore, checkout, folder, record. */
+    /** Tears everything down: process, database, filestore, checkout, folder, mailbox, record. */
     async destroy(name: string) {
       const p = await get(name);
       await store.update(name, { status: "destroying" });
@@ -236,9 +237,7 @@ export function createPreviewsService(ctx: PreviewsCtx) {
       await dropDatabase(side.admin, p.dbName);
       await removeCheckout(side.conn, p.repo, paths(p.workDir).src);
       await side.conn.remove(p.workDir, { recursive: true }).catch(() => {});
-      await ctx.services
-        .get<{ drop(i: number, db: string): Promise<void> }>("mailCatcher")
-        ?.drop(inst.id, p.dbName);
+      await dropMailbox(ctx, p);
       await store.remove(name);
       await tls.forget(name);
       return { destroyed: name };

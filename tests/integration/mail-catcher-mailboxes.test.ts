@@ -136,3 +136,55 @@ test("an operator sets chaos from the page and SMTP refuses with that code; anot
   await op.post(`/p/mail-catcher/mb/${box.mailbox}/chaos`, { percent: "0", code: "451" });
   expect((await send(100)).response).toContain("250");
 });
+
+test("the chaos and retention operations follow the page's rule: X's operator sets X's mailbox, not Y's", async () => {
+  const mc = t.core.services.get("mailCatcher") as MailCatcherService;
+  const beta = await mc.mailboxFor(other, "beta_copy");
+  const global = await mc.mailboxFor(null, "no_instance");
+  try {
+    const chaos = (c: TestClient, mailbox: number, rate = 0) =>
+      c.postJson("/api/v1/ops/mail-catcher.chaos", { mailbox, rate, code: 451 });
+    const retention = (c: TestClient, mailbox: number) =>
+      c.postJson("/api/v1/ops/mail-catcher.retention", { mailbox, count: 50 });
+    await op.page(`/p/mail-catcher/i/${inst}`); // the CSRF token for JSON posts
+    const mine = await chaos(op, box.mailbox, 0.5);
+    expect(mine.status).toBe(200);
+    expect(mine.body.data).toEqual({ mailbox: box.mailbox, rate: 0.5, code: 451 });
+    expect(cell((await op.page(`/p/mail-catcher/i/${inst}`)).html, "mc-chaos")).toBe("50 % refused with 451");
+    expect((await retention(op, box.mailbox)).status).toBe(200);
+    expect(cell((await op.page(`/p/mail-catcher/i/${inst}`)).html, "mc-keeps")).toBe(
+      "50 messages, 200 MB, 14 days",
+    );
+    // Y's mailbox and a mailbox of no instance: as if they did not exist
+    for (const id of [beta.mailbox, global.mailbox, 999_999]) {
+      for (const res of [await chaos(op, id, 1), await retention(op, id)]) {
+        expect(res.status).toBe(404);
+        expect(res.body.error.code).toBe("E_NOT_FOUND");
+      }
+    }
+    expect(cell((await opOther.page(`/p/mail-catcher/i/${other}`)).html, "mc-chaos")).toBe("off");
+    // a viewer of X sees X's mailbox but may not change it
+    await viewer.page(`/p/mail-catcher/i/${inst}`);
+    const seen = await chaos(viewer, box.mailbox, 1);
+    expect(seen.status).toBe(403);
+    expect(seen.body.error.code).toBe("E_FORBIDDEN");
+    // Y's operator changes Y's mailbox, and only that one
+    await opOther.page(`/p/mail-catcher/i/${other}`);
+    expect((await chaos(opOther, beta.mailbox, 0.25)).status).toBe(200);
+    expect((await chaos(opOther, box.mailbox, 1)).body.error.code).toBe("E_NOT_FOUND");
+    expect(cell((await op.page(`/p/mail-catcher/i/${inst}`)).html, "mc-chaos")).toBe("50 % refused with 451");
+    // the admin keeps every mailbox, those of no instance included
+    expect((await chaos(t.admin, global.mailbox, 0)).status).toBe(200);
+    const audit = await t.core.db
+      .selectFrom("audit_log")
+      .select(["actor", "action", "result"])
+      .where("action", "in", ["mail-catcher.chaos", "mail-catcher.retention"])
+      .execute();
+    expect(audit.filter((a) => a.actor === "op-acme" && a.result === "ok").length).toBe(2);
+    expect(audit.filter((a) => a.actor === "op-acme" && a.result === "error").length).toBe(6);
+  } finally {
+    await t.admin.postJson("/api/v1/ops/mail-catcher.chaos", { mailbox: box.mailbox, rate: 0, code: 451 });
+    await mc.drop(beta.mailbox);
+    await mc.drop(global.mailbox);
+  }
+});

@@ -308,7 +308,7 @@ describe("a preview", () => {
     expect(hrefs).toEqual([
       "/p/previews/feat/logs",
       "/p/previews/feat/modules",
-      `/p/mail-catcher/i/${instanceId}`,
+      `/p/mail-catcher/i/${instanceId}/db/p_feat`,
     ]);
     const logs = (await t.admin.page(hrefs[0])).html;
     expect(logs).toMatch(/id="odoo-log">[^<]*Odoo version/);

@@ -7,6 +7,7 @@
  * was cut halfway through putting in place. What it removed or kept is logged and audited.
  */
 import { type InstanceHandle, type PluginContext, toAppError } from "../../../server/sdk/index.ts";
+import { catcherLink } from "../neutralize/catcher-link.ts";
 import { dropDatabase, maintenanceDb } from "./restore-pg.ts";
 import { type TargetSide, targetSide } from "./restore-request.ts";
 import { claimCovers, type ScratchClaim, ScratchClaims, tempPrefix } from "./scratch-claims.ts";
@@ -103,6 +104,10 @@ export async function sweepInstance(
   if (side.currentDb) liveDbs.add(side.currentDb);
   const r = await sweepTarget(new ScratchClaims(ctx.db), { ...side, instanceId: side.inst.id }, liveDbs);
   if (!found(r)) return r;
+  // a scratch copy neutralized before its run died had a mailbox in the mail catcher: it goes too
+  const mail = catcherLink(ctx, side.inst.id);
+  for (const what of r.removed)
+    if (what.startsWith("database ")) mail.dropped(what.slice("database ".length));
   const line = describeSweep(r, side.inst.name);
   ctx.log.warn(line);
   log(line);

@@ -1,10 +1,12 @@
 /**
  * The mailboxes of an inbox with what they hold, and per mailbox the retention and chaos forms:
- * an operator of the mailbox's instance (admin for mailboxes of no instance) sets them; audited.
+ * an operator of the mailbox's instance (admin for mailboxes of no instance) sets them, by the
+ * rule the operations share (mailbox-access.ts); audited.
  */
 import { Hono } from "hono";
 import { AppError, type AppContext, type Env, type PluginContext, ui } from "../../../server/sdk/index.ts";
 import type { Catcher } from "../catcher.ts";
+import { editableMailbox, editRole } from "../mailbox-access.ts";
 import type { MailSettings, MailSettingsValues } from "../settings.ts";
 import type { Mailbox } from "../store/mailboxes.ts";
 import { formBody } from "./form-body.ts";
@@ -13,9 +15,6 @@ const BASE = "/p/mail-catcher";
 
 export const inboxUrl = (instanceId: number | null) =>
   instanceId == null ? `${BASE}/` : `${BASE}/i/${instanceId}`;
-
-/** Who may change a mailbox: an operator of its instance; a mailbox of no instance is the admin's. */
-const editRole = (box: Mailbox) => (box.instanceId == null ? "admin" : "operator");
 
 export async function mayEdit(
   ctx: PluginContext<MailSettings>,
@@ -145,10 +144,11 @@ export function mailboxRoutes(ctx: PluginContext<MailSettings>, catcher: Catcher
   const app = new Hono<Env>();
 
   async function editable(c: AppContext) {
-    const box = catcher.mailboxes.get(Number(c.req.param("id")));
-    if (!box || !(await ctx.auth.can(c.get("principal"), "viewer", box.instanceId)))
-      throw new AppError("E_NOT_FOUND", "No such mailbox", { hint: "It goes when its database is dropped" });
-    await ctx.auth.require(c, editRole(box), box.instanceId);
+    const p = c.get("principal");
+    if (!p) throw new AppError("E_UNAUTHENTICATED");
+    const box = await editableMailbox(catcher, Number(c.req.param("id")), async (role, instanceId) =>
+      ctx.auth.can(p, role, instanceId),
+    );
     return { box, f: await formBody(c) };
   }
 

@@ -29,14 +29,25 @@ const SHARE_DAYS = 7;
 export function pageRoutes(ctx: PluginContext<MailSettings>, catcher: Catcher): Hono<Env> {
   const app = new Hono<Env>();
 
-  /** Mailboxes of one instance ("i/<id>") or all visible ("all"), after the role check. */
+  /**
+   * Mailboxes of one instance ("<instance id>"), one mailbox ("mb<id>": a preview's, a copy's) or
+   * all visible ("all"), after the role check. A mailbox the caller may not see is missing.
+   */
   async function scope(
     c: AppContext,
     which: string,
-  ): Promise<{ boxes: Mailbox[]; instanceId: number | null }> {
+  ): Promise<{ boxes: Mailbox[]; instanceId: number | null; one?: Mailbox }> {
     if (which === "all") {
       await ctx.auth.require(c, "viewer");
       return { boxes: await visibleMailboxes(ctx, catcher, c), instanceId: null };
+    }
+    if (which.startsWith("mb")) {
+      const box = catcher.mailboxes.get(Number(which.slice(2)));
+      if (!box || !(await ctx.auth.can(c.get("principal"), "viewer", box.instanceId)))
+        throw new AppError("E_NOT_FOUND", "No such mailbox", {
+          hint: "It goes when its database is dropped",
+        });
+      return { boxes: [box], instanceId: box.instanceId, one: box };
     }
     const instanceId = Number(which);
     if (!Number.isInteger(instanceId)) throw new AppError("E_NOT_FOUND");
@@ -45,17 +56,25 @@ export function pageRoutes(ctx: PluginContext<MailSettings>, catcher: Catcher): 
   }
 
   async function listFragment(c: AppContext, which: string) {
-    const { boxes } = await scope(c, which);
+    const { boxes, instanceId, one } = await scope(c, which);
     const q = c.req.query("q") ?? "";
     const r = await catcher.messages.list({ mailboxIds: boxes.map((b) => b.id), query: q, limit: 100 });
     const listUrl = `${BASE}/list/${which}?q=${encodeURIComponent(q)}`;
-    return { boxes, q, el: <InboxList rows={r.rows} total={r.total} listUrl={listUrl} base={BASE} /> };
+    return {
+      boxes,
+      instanceId,
+      one,
+      q,
+      el: <InboxList rows={r.rows} total={r.total} listUrl={listUrl} base={BASE} />,
+    };
   }
 
   async function inbox(c: AppContext, which: string) {
-    const { boxes, q, el } = await listFragment(c, which);
-    const instanceId = which === "all" ? null : Number(which);
-    const canOperate = instanceId != null && (await ctx.auth.can(c.get("principal"), "operator", instanceId));
+    const { boxes, instanceId, one, q, el } = await listFragment(c, which);
+    // Inbound mail goes to the instance's own Odoo: offered on its inbox, not on one database's.
+    const canOperate =
+      !one && instanceId != null && (await ctx.auth.can(c.get("principal"), "operator", instanceId));
+    const title = `Caught mail${which === "all" ? " (all instances)" : one ? ` of ${one.label}` : ""}`;
     return ctx.views.page(c, {
       title: "Caught mail",
       instanceId,
@@ -63,7 +82,7 @@ export function pageRoutes(ctx: PluginContext<MailSettings>, catcher: Catcher): 
         <>
           {/* A global page has no instance header: it names itself. */}
           {instanceId == null ? <h1>Caught mail</h1> : null}
-          <ui.Card title={`Caught mail${which === "all" ? " (all instances)" : ""}`}>
+          <ui.Card title={title}>
             {boxes.length ? (
               <MailboxTable
                 boxes={boxes}
@@ -111,6 +130,18 @@ export function pageRoutes(ctx: PluginContext<MailSettings>, catcher: Catcher): 
   app.route("/", mailboxRoutes(ctx, catcher));
   app.get("/", (c) => inbox(c, "all"));
   app.get("/i/:instance", (c) => inbox(c, c.req.param("instance")));
+  /** One database's mailbox (a preview links its own inbox here). */
+  app.get("/i/:instance/db/:db", async (c) => {
+    const instanceId = Number(c.req.param("instance"));
+    if (!Number.isInteger(instanceId)) throw new AppError("E_NOT_FOUND");
+    await ctx.auth.require(c, "viewer", instanceId);
+    const box = catcher.mailboxes.find(instanceId, c.req.param("db"));
+    if (!box)
+      throw new AppError("E_NOT_FOUND", `${c.req.param("db")} has no mailbox`, {
+        hint: "A database gets one when it is neutralized, and loses it when it is dropped",
+      });
+    return inbox(c, `mb${box.id}`);
+  });
   app.get("/list/:which", async (c) => c.html((await listFragment(c, c.req.param("which"))).el));
 
   app.get("/live/:which", async (c) => {
