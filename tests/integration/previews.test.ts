@@ -4,6 +4,7 @@
  * own proxy (HTTP and WebSocket), signed webhooks and a stand-in provider API that records the
  * commit status.
  */
+import { spareDb, sparesSettled } from "../../plugins/previews/spare.ts";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createHmac } from "node:crypto";
@@ -336,7 +337,8 @@ describe("a preview", () => {
       expect(made.status).toBe(303);
       expect(made.headers.get("location")).toMatch(/^\/operations\//);
       const waitReady = async (after: string | null) => {
-        for (let i = 0; i < 300; i++) {
+        // A template copies and neutralizes a database: allow for a loaded machine (it took 60 s+).
+        for (let i = 0; i < 1500; i++) {
           const tpl = await svc.store.template("acme2");
           if (tpl?.status === "ready" && tpl.refreshedAt !== after) return tpl;
           if (tpl?.status === "failed") throw new Error(tpl.error ?? "failed");
@@ -358,10 +360,12 @@ describe("a preview", () => {
       expect(seen).not.toContain('id="template-form"');
       expect((await viewer.post("/p/previews/templates/acme2/refresh")).status).toBe(403);
     } finally {
+      await sparesSettled();
+      await pg.dropDb(spareDb("acme2_tpl")).catch(() => {});
       await pg.psql("postgres", "ALTER DATABASE acme2_tpl IS_TEMPLATE false").catch(() => {});
       await pg.dropDb("acme2_tpl").catch(() => {});
     }
-  }, 60_000);
+  }, 400_000);
 
   test("as root, the preview's data_dir and filestore belong to the instance's Odoo service user", async () => {
     expect(process.getuid?.()).toBe(0);
