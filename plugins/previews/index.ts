@@ -53,4 +53,7 @@ export default definePlugin({
     if (!(await ctx.jobs.schedules({ job: "expire" })).length)
       await ctx.jobs.schedule({ job: "expire", cron: "*/10 * * * *" });
   },
+  async stop(ctx) {
+    await services.get(ctx)?.svc.shutdown();
+  },
 });

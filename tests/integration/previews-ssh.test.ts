@@ -71,7 +71,10 @@ function listenersOf(port: number): string[] {
       if (Number.parseInt(p, 16) !== port) continue;
       const addr =
         hex.length === 8
-          ? (hex.match(/../g) ?? []).reverse().map((b) => Number.parseInt(b, 16)).join(".")
+          ? (hex.match(/../g) ?? [])
+              .reverse()
+              .map((b) => Number.parseInt(b, 16))
+              .join(".")
           : `[${hex}]`;
       out.push(`${addr}:${port}`);
     }
@@ -87,7 +90,10 @@ beforeAll(async () => {
   ({ t, svc, instanceId } = await previewsWithTemplate(dir, {
     // psql runs on the server, whose loopback has no PostgreSQL: it uses the shared Unix socket.
     before: async (acme) => {
-      const conf = readFileSync(acme.confPath, "utf8").replace(/^db_host = .*$/m, `db_host = ${pg.socketDir}`);
+      const conf = readFileSync(acme.confPath, "utf8").replace(
+        /^db_host = .*$/m,
+        `db_host = ${pg.socketDir}`,
+      );
       writeFileSync(acme.confPath, conf);
     },
   }));
@@ -108,10 +114,13 @@ beforeAll(async () => {
 }, 240_000);
 
 afterAll(async () => {
+  const t0 = Date.now();
   await dropPreviews(svc);
+  console.error("DEBUG dropPreviews", Date.now() - t0);
   await t.stop();
+  console.error("DEBUG stop", Date.now() - t0);
   rmSync(dir, { recursive: true, force: true });
-});
+}, 60_000);
 
 describe("a preview of an instance on an SSH server", () => {
   test("is created on the server and passes the smoke gate through the SSH link", async () => {
