@@ -19,7 +19,8 @@ export async function previewHealth(svc: PreviewsService, p: PreviewRecord): Pro
   const process = st ? { state: st.state, pid: st.pid, since: st.since } : null;
   return {
     process,
-    web: rt.baseUrl ? await reach(svc, p, rt) : null,
+    // Only a running preview is probed: a tunnel is not opened for one that failed or stopped.
+    web: rt.baseUrl && p.status === "running" ? await reach(svc, p, rt) : null,
     readyMs: rt.lastReady?.readyMs ?? null,
   };
 }

@@ -36,7 +36,10 @@ export function createPreviewsService(ctx: PreviewsCtx) {
   }
 
   /** Where odoodeck reaches a running preview's Odoo: through its tunnel (opened if needed). */
-  function upstream(p: Pick<PreviewRecord, "name" | "instanceId">, rt: PreviewRuntime): Promise<string> {
+  async function upstream(
+    p: Pick<PreviewRecord, "name" | "instanceId">,
+    rt: PreviewRuntime,
+  ): Promise<string> {
     if (!rt.baseUrl) throw new AppError("E_NOT_READY", `Preview ${p.name} was never started`);
     return tunnels.url(p.name, rt.baseUrl, async () => (await ctx.instances.get(p.instanceId)).connection());
   }

@@ -114,11 +114,8 @@ beforeAll(async () => {
 }, 240_000);
 
 afterAll(async () => {
-  const t0 = Date.now();
   await dropPreviews(svc);
-  console.error("DEBUG dropPreviews", Date.now() - t0);
   await t.stop();
-  console.error("DEBUG stop", Date.now() - t0);
   rmSync(dir, { recursive: true, force: true });
 }, 60_000);
 
