@@ -80,6 +80,7 @@ export async function openSshTunnel(
     server.once("error", reject);
     server.listen(0, "127.0.0.1", () => resolve());
   });
+  server.on("error", () => {}); // once listening, a failed accept concerns that connection only
   const local = (server.address() as { port: number }).port;
   let open = true;
   const tunnel: Tunnel = {

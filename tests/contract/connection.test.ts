@@ -526,11 +526,11 @@ for (const [kind, make] of kinds) {
           fetch: async (req) => new Response(await req.arrayBuffer(), { headers: { "x-via": "upstream" } }),
         });
         try {
-          const tunnel = await conn.tunnel(upstream.port);
+          const tunnel = await conn.tunnel(upstream.port!);
           expect(tunnel.open).toBe(true);
           expect(tunnel.url).toBe(`http://127.0.0.1:${tunnel.port}`);
-          if (kind === "local") expect(tunnel.port).toBe(upstream.port);
-          else expect(tunnel.port).not.toBe(upstream.port);
+          if (kind === "local") expect(tunnel.port).toBe(upstream.port!);
+          else expect(tunnel.port).not.toBe(upstream.port!);
           const body = randomBytes(1024 * 1024);
           const answers = await Promise.all(
             [0, 1, 2].map(() => fetch(`${tunnel.url}/echo`, { method: "POST", body })),
@@ -572,7 +572,7 @@ describe("SSH only: tunnels", () => {
       const conn = await sshConn();
       try {
         const free = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response("") });
-        const port = free.port;
+        const port = free.port!;
         free.stop(true);
         const tunnel = await conn.tunnel(port);
         const failed = await fetch(`${tunnel.url}/`, { signal: AbortSignal.timeout(20_000) }).then(
@@ -594,7 +594,7 @@ describe("SSH only: tunnels", () => {
       const conn = await sshConn();
       const upstream = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response("up") });
       try {
-        const a = await conn.tunnel(upstream.port);
+        const a = await conn.tunnel(upstream.port!);
         expect(await (await fetch(a.url)).text()).toBe("up");
         await conn.close();
         expect(a.open).toBe(false);
@@ -603,7 +603,7 @@ describe("SSH only: tunnels", () => {
           () => true,
         );
         expect(refused).toBe(true);
-        const b = await conn.tunnel(upstream.port);
+        const b = await conn.tunnel(upstream.port!);
         expect(await (await fetch(b.url)).text()).toBe("up");
       } finally {
         await conn.close();
