@@ -113,9 +113,19 @@ beforeAll(async () => {
     .execute();
 }, 240_000);
 
+/** Set by the last test, which stops odoodeck itself. */
+let stopped = false;
+
 afterAll(async () => {
-  await dropPreviews(svc);
-  await t.stop();
+  if (!stopped) {
+    await dropPreviews(svc);
+    await t.stop();
+  } else {
+    const pg = await getPg();
+    await pg.dropDb("p_near").catch(() => {});
+    await pg.psql("postgres", "ALTER DATABASE acme_tpl IS_TEMPLATE false").catch(() => {});
+    await pg.dropDb("acme_tpl").catch(() => {});
+  }
   rmSync(dir, { recursive: true, force: true });
 }, 60_000);
 
@@ -202,4 +212,17 @@ describe("a preview of an instance on an SSH server", () => {
     expect(await refuses(port)).toBe(true);
     expect((await viaProxy("far", "/web/login")).status).toBe(404);
   }, 60_000);
+
+  test("odoodeck stopping closes the tunnels of the previews still running", async () => {
+    const r = await svc.create(
+      { name: "near", template: "acme", branch: "feature", owner: "admin" },
+      "admin",
+    );
+    expect((await r.done).status).toBe("ok");
+    const port = svc.tunnels.get("near")!.port;
+    expect(await refuses(port)).toBe(false);
+    stopped = true;
+    await t.stop();
+    expect(await refuses(port)).toBe(true);
+  }, 180_000);
 });
