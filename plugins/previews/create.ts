@@ -15,6 +15,7 @@ import { smokeGate } from "./smoke.ts";
 import { claimSpare, cloneStrategy, refillSpare } from "./spare.ts";
 import type { PreviewRecord, PreviewStore, TemplateRecord } from "./store.ts";
 import type { PreviewRuntime } from "./runner.ts";
+import type { PreviewTunnels } from "./tunnels.ts";
 
 export const CREATE_STEPS = ["template", "database", "filestore", "checkout", "install", "start", "smoke"];
 
@@ -22,6 +23,9 @@ export interface CreateDeps {
   ctx: PreviewsCtx;
   store: PreviewStore;
   runtimes: Map<string, PreviewRuntime>;
+  tunnels: PreviewTunnels;
+  /** Where odoodeck reaches the preview's Odoo (a tunnel over SSH), opened if needed. */
+  upstream(p: PreviewRecord, rt: PreviewRuntime): Promise<string>;
   /** Called once a preview is about to run: stops the least recently used over max_running. */
   makeRoom(except: string): Promise<void>;
 }
@@ -70,12 +74,16 @@ export async function startAndSmoke(
     const ready = await rt.waitReady({ timeoutMs: 300_000, signal: s.signal });
     const port = Number(new URL(rt.baseUrl!).port);
     await d.store.update(p.name, { port });
-    return { port, readyMs: ready.readyMs };
+    // Ready was asked on the server itself; odoodeck's own requests go through the tunnel.
+    const via = await d.upstream(p, rt);
+    return { port, readyMs: ready.readyMs, ...(via === rt.baseUrl ? {} : { tunnel: via }) };
   });
   await o.step("smoke", async () => {
+    const rt = d.runtimes.get(p.name)!;
     const result = await smokeGate({
       conn: side.conn,
-      baseUrl: d.runtimes.get(p.name)!.baseUrl!,
+      baseUrl: rt.baseUrl!,
+      url: await d.upstream(p, rt),
       db,
       login: settings.smoke_login,
       password: settings.smoke_password,
@@ -161,5 +169,6 @@ export async function recordFailure(d: CreateDeps, o: Op, p: PreviewRecord, e: u
     .get(p.name)
     ?.stop()
     .catch(() => {});
+  await d.tunnels.close(p.name).catch(() => {});
   await d.store.update(p.name, { status: "failed", failedStep: step, error: toAppError(e).message });
 }

@@ -7,7 +7,7 @@ import type { PreviewRecord } from "./store.ts";
 
 export interface PreviewHealth {
   process: { state: string; pid: number | null; since: string | null } | null;
-  /** GET /web/health through the preview's own port; null when it does not run. */
+  /** GET /web/health through the preview's tunnel (its own port locally); null when it does not run. */
   web: { ok: boolean; status: number | null; ms: number; detail: string } | null;
   readyMs: number | null;
 }
@@ -19,9 +19,23 @@ export async function previewHealth(svc: PreviewsService, p: PreviewRecord): Pro
   const process = st ? { state: st.state, pid: st.pid, since: st.since } : null;
   return {
     process,
-    web: rt.baseUrl ? await probe(rt.baseUrl) : null,
+    // Only a running preview is probed: a tunnel is not opened for one that failed or stopped.
+    web: rt.baseUrl && p.status === "running" ? await reach(svc, p, rt) : null,
     readyMs: rt.lastReady?.readyMs ?? null,
   };
+}
+
+/** Through the preview's tunnel (its server's loopback is not odoodeck's). */
+async function reach(
+  svc: PreviewsService,
+  p: PreviewRecord,
+  rt: Parameters<PreviewsService["upstream"]>[1],
+): Promise<PreviewHealth["web"]> {
+  try {
+    return await probe(await svc.upstream(p, rt));
+  } catch (e) {
+    return { ok: false, status: null, ms: 0, detail: `cannot be reached: ${(e as Error).message}` };
+  }
 }
 
 /** A short timeout: the page must render even when the preview hangs. */

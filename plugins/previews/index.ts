@@ -65,4 +65,7 @@ export default definePlugin({
     if (!(await ctx.jobs.schedules({ job: "renew-certificates" })).length)
       await ctx.jobs.schedule({ job: "renew-certificates", cron: "17 3 * * *" });
   },
+  async stop(ctx) {
+    await services.get(ctx)?.svc.shutdown();
+  },
 });

@@ -52,7 +52,14 @@ export function previewHost(
       const rt = svc.runtimes.get(p.name);
       if (p.status === "running" && rt?.baseUrl) {
         await svc.touch(p);
-        return { upstream: rt.baseUrl };
+        // Through the tunnel: on an SSH server, rt.baseUrl is that server's loopback.
+        const upstream = await svc.upstream(p, rt).catch((e: Error) => {
+          ctx.log.warn(`No way to ${p.name}: ${e.message}`);
+          return null;
+        });
+        if (!upstream)
+          return page(502, `${p.name} cannot be reached`, "Its server does not answer; try again shortly.");
+        return { upstream };
       }
       if (p.status === "stopped" || p.status === "running") {
         svc.wake(p.name).catch((e) => ctx.log.warn(`Waking ${p.name} failed: ${e.message}`));

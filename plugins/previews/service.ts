@@ -14,12 +14,14 @@ import { instanceSide } from "./side.ts";
 import { type PreviewRecord, PreviewStore } from "./store.ts";
 import { readyTemplate, startTemplateRefresh } from "./template.ts";
 import { previewTls } from "./tls.ts";
+import { PreviewTunnels } from "./tunnels.ts";
 
 export type PreviewsService = ReturnType<typeof createPreviewsService>;
 
 export function createPreviewsService(ctx: PreviewsCtx) {
   const store = new PreviewStore(ctx.db);
   const runtimes = new Map<string, PreviewRuntime>();
+  const tunnels = new PreviewTunnels();
   const waking = new Map<string, Promise<unknown>>();
   // 507: the server has no room now; the user frees some (or changes the limits) and tries again.
   const capacity = ctx.errors.define("E_PREVIEWS_CAPACITY", {
@@ -35,9 +37,19 @@ export function createPreviewsService(ctx: PreviewsCtx) {
     return p;
   }
 
+  /** Where odoodeck reaches a running preview's Odoo: through its tunnel (opened if needed). */
+  async function upstream(
+    p: Pick<PreviewRecord, "name" | "instanceId">,
+    rt: PreviewRuntime,
+  ): Promise<string> {
+    if (!rt.baseUrl) throw new AppError("E_NOT_READY", `Preview ${p.name} was never started`);
+    return tunnels.url(p.name, rt.baseUrl, async () => (await ctx.instances.get(p.instanceId)).connection());
+  }
+
   async function stopPreview(p: PreviewRecord): Promise<void> {
     await runtimes.get(p.name)?.stop();
     runtimes.delete(p.name);
+    await tunnels.close(p.name);
     if (p.status === "running") await store.update(p.name, { status: "stopped" });
   }
 
@@ -45,6 +57,8 @@ export function createPreviewsService(ctx: PreviewsCtx) {
     ctx,
     store,
     runtimes,
+    tunnels,
+    upstream,
     async makeRoom(except) {
       const { max_running } = await ctx.settings();
       const running = (await store.list()).filter((p) => p.status === "running" && runtimes.has(p.name));
@@ -77,6 +91,8 @@ export function createPreviewsService(ctx: PreviewsCtx) {
   return {
     store,
     runtimes,
+    tunnels,
+    upstream,
     get,
     tls,
 
@@ -216,6 +232,7 @@ export function createPreviewsService(ctx: PreviewsCtx) {
         runtimes.set(name, rt);
         await rt.start();
         await rt.waitReady({ timeoutMs: 300_000 });
+        await upstream(p, rt);
         await store.update(name, { status: "running", lastUsedAt: now() });
       })().finally(() => waking.delete(name));
       waking.set(name, run);
@@ -232,6 +249,7 @@ export function createPreviewsService(ctx: PreviewsCtx) {
       await store.update(name, { status: "destroying" });
       await runtimes.get(name)?.stop();
       runtimes.delete(name);
+      await tunnels.close(name);
       const inst = await ctx.instances.get(p.instanceId);
       const side = await instanceSide(inst, await ctx.settings());
       await dropDatabase(side.admin, p.dbName);
@@ -257,6 +275,11 @@ export function createPreviewsService(ctx: PreviewsCtx) {
     /** Records a visit through the proxy (at most once a minute: a page loads dozens of assets). */
     async touch(p: PreviewRecord) {
       if (Date.now() - Date.parse(p.lastUsedAt) > 60_000) await store.update(p.name, { lastUsedAt: now() });
+    },
+
+    /** odoodeck stops: no tunnel stays listening. */
+    async shutdown() {
+      await tunnels.closeAll();
     },
 
     /** After a restart no preview runs: records saying "running" wake on their next request. */

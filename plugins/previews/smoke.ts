@@ -48,7 +48,10 @@ export async function modulesCheck(db: odoo.OdooDb, modules: string[]) {
 
 export async function smokeGate(o: {
   conn: Connection;
+  /** Where Odoo answers on its server (said in the result). */
   baseUrl: string;
+  /** Where odoodeck reaches it: the tunnel's URL over SSH, `baseUrl` itself locally. */
+  url: string;
   db: odoo.OdooDb;
   login: string;
   password: string;
@@ -57,7 +60,7 @@ export async function smokeGate(o: {
 }): Promise<SmokeResult> {
   const checks = [
     { name: "ready", ok: true, detail: `${o.baseUrl} answers` },
-    { name: "login", ...(await loginCheck(o.baseUrl, o.db.database, o.login, o.password)) },
+    { name: "login", ...(await loginCheck(o.url, o.db.database, o.login, o.password)) },
     { name: "log", ...logCheck(o.log) },
     { name: "modules", ...(await modulesCheck(o.db, o.modules)) },
   ];

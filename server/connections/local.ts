@@ -6,6 +6,7 @@ import { constants, promises as fsp } from "node:fs";
 import { basename, join } from "node:path";
 import { cancelled, fsError } from "./errors-map.ts";
 import { execLocal, spawnLocal } from "./local-process.ts";
+import { localTunnel } from "./local-tunnel.ts";
 import { toByteStream } from "./streams.ts";
 import { runChecked } from "./run.ts";
 import type {
@@ -16,6 +17,7 @@ import type {
   FileStat,
   RunningProcess,
   SpawnOptions,
+  Tunnel,
   WriteFileOptions,
 } from "./types.ts";
 
@@ -182,6 +184,11 @@ export class LocalConnection implements Connection {
     } catch (e) {
       throw fsError(e, path);
     }
+  }
+
+  /** The server is this machine: the port is reached directly, nothing listens in between. */
+  async tunnel(port: number, opts: { host?: string } = {}): Promise<Tunnel> {
+    return localTunnel(port, opts.host ?? "127.0.0.1");
   }
 
   async close(): Promise<void> {}

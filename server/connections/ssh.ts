@@ -11,6 +11,7 @@ import { buildRemoteCommand, NO_CWD_MARKER } from "./shell-quote.ts";
 import { endpointOf } from "./ssh-connect.ts";
 import { SshPool } from "./ssh-pool.ts";
 import { runRemote } from "./ssh-process.ts";
+import { openSshTunnel } from "./ssh-tunnel.ts";
 import {
   LIST_SCRIPT,
   parseRecord,
@@ -32,6 +33,7 @@ import type {
   RunningProcess,
   SpawnOptions,
   SshConnectionConfig,
+  Tunnel,
   WriteFileOptions,
 } from "./types.ts";
 
@@ -41,6 +43,7 @@ export class SshConnection implements Connection {
   readonly kind = "ssh" as const;
   readonly label: string;
   readonly #pool: SshPool;
+  readonly #tunnels = new Set<Tunnel>();
 
   constructor(cfg: SshConnectionConfig) {
     this.label = endpointOf(cfg);
@@ -223,7 +226,16 @@ export class SshConnection implements Connection {
     await this.#script(REMOVE_SCRIPT, [path, opts.recursive ? "r" : ""], path);
   }
 
+  async tunnel(port: number, opts: { host?: string } = {}): Promise<Tunnel> {
+    const t = await openSshTunnel(this.#pool, opts.host ?? "127.0.0.1", port, {
+      onClosed: (closed) => this.#tunnels.delete(closed),
+    });
+    this.#tunnels.add(t);
+    return t;
+  }
+
   async close(): Promise<void> {
+    await Promise.all([...this.#tunnels].map((t) => t.close()));
     await this.#pool.close();
   }
 }

@@ -71,6 +71,22 @@ export interface WriteFileOptions {
   signal?: AbortSignal;
 }
 
+/**
+ * A way for odoodeck to reach a TCP port of the server, e.g. a preview's Odoo bound to the
+ * server's loopback. Over SSH it is a listener on odoodeck's own loopback (127.0.0.1, a free
+ * port) whose connections are forwarded through the SSH link; locally it is the port itself.
+ */
+export interface Tunnel {
+  /** `http://127.0.0.1:<port>`: where odoodeck's own requests go (fetch, WebSocket, proxy). */
+  readonly url: string;
+  /** The port on odoodeck's machine (locally: the server's port itself). */
+  readonly port: number;
+  /** False once closed, by `close()` or by the connection's `close()`. */
+  readonly open: boolean;
+  /** Stops listening and cuts the connections in flight; the local port then refuses. */
+  close(): Promise<void>;
+}
+
 export interface Connection {
   readonly kind: "local" | "ssh";
   /** Human label, e.g. "local" or "odoo@erp.example:22". Never contains a secret. */
@@ -98,7 +114,20 @@ export interface Connection {
   mkdir(path: string, opts?: { recursive?: boolean; mode?: number }): Promise<void>;
   rename(from: string, to: string): Promise<void>;
   remove(path: string, opts?: { recursive?: boolean }): Promise<void>;
-  /** Releases pooled resources. The object may be reused: it reconnects on demand. */
+  /**
+   * Reaches `port` on the server's loopback (or on `host` as the server sees it) from odoodeck.
+   * Over SSH each connection made to the tunnel opens a forwarded channel on the pooled link, so
+   * a dropped link is reconnected by the next request; while the server is unreachable the
+   * connection is refused promptly (never left hanging). Close it when done.
+   * @example
+   * const t = await conn.tunnel(8069);
+   * try { await fetch(`${t.url}/web/health`); } finally { await t.close(); }
+   */
+  tunnel(port: number, opts?: { host?: string }): Promise<Tunnel>;
+  /**
+   * Releases pooled resources (and closes this connection's tunnels). The object may be reused:
+   * it reconnects on demand.
+   */
   close(): Promise<void>;
 }
 

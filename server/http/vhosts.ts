@@ -155,6 +155,21 @@ async function forward(req: Request, upstream: string, hostHeader?: string): Pro
     }
     return new Response(res.body, { status: res.status, statusText: res.statusText, headers: out });
   } catch {
-    return new Response("The preview does not answer", { status: 502 });
+    return badGateway();
   }
+}
+
+/**
+ * The upstream refused, reset or could not be reached (its server is down, its SSH link is
+ * being reopened, Odoo restarts): a short page that tries again by itself, never a hang.
+ */
+function badGateway(): Response {
+  const html =
+    '<!doctype html><html><head><meta charset="utf-8"><title>Bad gateway</title><meta http-equiv="refresh" content="5"></head>' +
+    '<body style="font-family:sans-serif;margin:4rem auto;max-width:32rem"><h1>The preview does not answer</h1>' +
+    "<p>It may be restarting, or its server may be unreachable. This page tries again every 5 seconds.</p></body></html>";
+  return new Response(html, {
+    status: 502,
+    headers: { "Content-Type": "text/html; charset=utf-8", "Retry-After": "5" },
+  });
 }

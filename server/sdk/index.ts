@@ -19,6 +19,7 @@ export type {
   FileStat,
   RunningProcess,
   SpawnOptions,
+  Tunnel,
 } from "../connections/types.ts";
 export type {
   LifecycleState,

@@ -515,8 +515,104 @@ for (const [kind, make] of kinds) {
       },
       T,
     );
+
+    test(
+      "tunnel: odoodeck reaches a port of the server (bodies both ways); closed, it is gone",
+      async () => {
+        // sshd runs on this machine: the server's loopback is this one.
+        const upstream = Bun.serve({
+          hostname: "127.0.0.1",
+          port: 0,
+          fetch: async (req) => new Response(await req.arrayBuffer(), { headers: { "x-via": "upstream" } }),
+        });
+        try {
+          const tunnel = await conn.tunnel(upstream.port!);
+          expect(tunnel.open).toBe(true);
+          expect(tunnel.url).toBe(`http://127.0.0.1:${tunnel.port}`);
+          if (kind === "local") expect(tunnel.port).toBe(upstream.port!);
+          else expect(tunnel.port).not.toBe(upstream.port!);
+          const body = randomBytes(1024 * 1024);
+          const answers = await Promise.all(
+            [0, 1, 2].map(() => fetch(`${tunnel.url}/echo`, { method: "POST", body })),
+          );
+          for (const res of answers) {
+            expect(res.headers.get("x-via")).toBe("upstream");
+            expect(Buffer.from(await res.arrayBuffer()).equals(body)).toBe(true);
+          }
+          await tunnel.close();
+          expect(tunnel.open).toBe(false);
+          if (kind === "ssh") {
+            const refused = await fetch(`${tunnel.url}/`).then(
+              () => false,
+              () => true,
+            );
+            expect(refused).toBe(true);
+          }
+          expect((await errorOf(conn.tunnel(0))).code).toBe("E_VALIDATION");
+          expect((await errorOf(conn.tunnel(70_000))).code).toBe("E_VALIDATION");
+          expect((await errorOf(conn.tunnel(80, { host: "a b" }))).code).toBe("E_VALIDATION");
+        } finally {
+          upstream.stop(true);
+        }
+      },
+      T,
+    );
   });
 }
+
+describe("SSH only: tunnels", () => {
+  const sshConn = async () => {
+    const s = await getSshd();
+    return new SshConnection({ host: s.host, port: s.port, username: s.username, privateKey: s.privateKey });
+  };
+
+  test(
+    "a connection to a port nobody listens on is closed at once, not left waiting",
+    async () => {
+      const conn = await sshConn();
+      try {
+        const free = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response("") });
+        const port = free.port!;
+        free.stop(true);
+        const tunnel = await conn.tunnel(port);
+        const failed = await fetch(`${tunnel.url}/`, { signal: AbortSignal.timeout(20_000) }).then(
+          () => "answered",
+          (e: Error) => e.name,
+        );
+        expect(failed).not.toBe("answered");
+        expect(failed).not.toBe("TimeoutError");
+      } finally {
+        await conn.close();
+      }
+    },
+    T,
+  );
+
+  test(
+    "closing the connection closes its tunnels; the connection itself is reusable",
+    async () => {
+      const conn = await sshConn();
+      const upstream = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response("up") });
+      try {
+        const a = await conn.tunnel(upstream.port!);
+        expect(await (await fetch(a.url)).text()).toBe("up");
+        await conn.close();
+        expect(a.open).toBe(false);
+        const refused = await fetch(a.url).then(
+          () => false,
+          () => true,
+        );
+        expect(refused).toBe(true);
+        const b = await conn.tunnel(upstream.port!);
+        expect(await (await fetch(b.url)).text()).toBe("up");
+      } finally {
+        await conn.close();
+        upstream.stop(true);
+      }
+    },
+    T,
+  );
+});
 
 describe("SSH only: host keys, credentials, reachability, drops", () => {
   const open: SshConnection[] = [];

@@ -4,6 +4,7 @@
  */
 import { lstatSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { localTunnel } from "../../server/connections/local-tunnel.ts";
 import { runChecked } from "../../server/connections/run.ts";
 import type {
   Connection,
@@ -12,6 +13,7 @@ import type {
   RunOptions,
   FileStat,
   RunningProcess,
+  Tunnel,
 } from "../../server/connections/types.ts";
 
 function toStat(path: string, lstat = false): FileStat | null {
@@ -97,5 +99,9 @@ export class LocalExec implements Connection {
   mkdir = unsupported;
   rename = unsupported;
   remove = unsupported;
+  async tunnel(port: number, opts: { host?: string } = {}): Promise<Tunnel> {
+    return localTunnel(port, opts.host ?? "127.0.0.1");
+  }
+
   async close(): Promise<void> {}
 }

@@ -29,6 +29,8 @@ export interface TestSshd {
   encryptedKey: string;
   passphrase: string;
   hostKeyPath: string;
+  /** Its sshd_config (another sshd may run with it, e.g. `sshd -i` in a network namespace). */
+  configPath: string;
   /** Kills the server and every session it holds, then starts it again on the same port. */
   restart(): Promise<void>;
   /** Replaces the host key with a new one and restarts. */
@@ -234,6 +236,7 @@ async function startSshd(): Promise<TestSshd> {
     encryptedKey: readFileSync(encPath, "utf8"),
     passphrase,
     hostKeyPath,
+    configPath,
     restart: async () => {
       await stop();
       await launch();
