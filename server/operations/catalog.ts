@@ -107,7 +107,10 @@ export function inputJsonSchema(op: OperationDefinition): {
   } else if (op.guardProduction && op.scope === "instance") {
     properties.confirm = {
       type: "string",
-      description: "On a production instance: type the instance's name to confirm (admins only)",
+      description:
+        typeof op.guardProduction === "function"
+          ? "When this call replaces a production instance's data: type the instance's name to confirm (admins only)"
+          : "On a production instance: type the instance's name to confirm (admins only)",
     };
   }
   return {

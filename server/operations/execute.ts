@@ -39,6 +39,11 @@ function confirmWord(op: OperationDefinition, inst: InstanceHandle | null, input
   return op.confirmWord ?? inst?.name ?? op.id;
 }
 
+/** Whether a "mutating" call gets the production rule: always, never, or as the input decides. */
+function guardsProduction(op: OperationDefinition, input: unknown): boolean {
+  return typeof op.guardProduction === "function" ? op.guardProduction(input) : !!op.guardProduction;
+}
+
 /**
  * Destructive: the confirmation word always, and on production the one production rule (admin,
  * the word typed back) that page routes apply through the same `productionGuard`.
@@ -101,7 +106,7 @@ export async function executeOperation(
     const known = Object.keys(inputJsonSchema(op).properties);
     const input = await validateInput(op, raw as Record<string, unknown>, fields, known);
     if (op.danger === "destructive") await confirmDestructive(core, op, p, inst, input, confirm);
-    else if (op.guardProduction && inst)
+    else if (inst && guardsProduction(op, input))
       await productionGuard({
         instance: inst,
         principal: p,
