@@ -70,50 +70,24 @@ export function restoreTestRoutes(ctx: Ctx, tests: RestoreTests) {
     }
   }
 
-  /** Replaces the instance's restore-test schedule (there is at most one). */
+  /** Replaces the instance's restore-test schedule: the operation backup.restore-test.schedule. */
   async function saveSchedule(c: AppContext, body: Record<string, unknown>) {
-    const id = idOf(c, "instance");
-    const target = targetOf(body, id);
-    await authorize(c, id, target);
-    const inst = await ctx.instances.get(id);
-    const cron = String(body.cron ?? "").trim();
-    const timezone = String(body.timezone ?? "").trim() || "UTC";
-    const details = { cron, timezone, targetInstanceId: target };
-    try {
-      const old = await ctx.jobs.schedules({ job: JOB, instanceId: id });
-      const s = await ctx.jobs.schedule({ job: JOB, instanceId: id, cron, timezone, params: { target } });
-      for (const o of old) await ctx.jobs.unschedule(o.id);
-      await ctx.audit(c, {
-        action: "backup.restore-test.schedule",
-        target: inst.name,
-        instanceId: id,
-        details,
-      });
-      return s;
-    } catch (e) {
-      await ctx.audit(c, {
-        action: "backup.restore-test.schedule",
-        target: inst.name,
-        instanceId: id,
-        result: "error",
-        details: { ...details, error: (e as Error).message },
-      });
-      throw e;
-    }
+    const target = body.target == null || body.target === "" ? undefined : body.target;
+    const input = {
+      instance: c.req.param("instance"),
+      cron: String(body.cron ?? "").trim(),
+      ...(body.timezone ? { timezone: String(body.timezone).trim() } : {}),
+      ...(target === undefined ? {} : { target: /^\d+$/.test(String(target)) ? Number(target) : target }),
+    };
+    const r = await ctx.operations.invoke(c, "backup.restore-test.schedule", input);
+    return (r.data as { schedule: unknown }).schedule;
   }
 
   async function removeSchedule(c: AppContext) {
-    const id = idOf(c, "instance");
-    const { inst } = await instanceFor(ctx, c, id, "operator");
-    const old = await ctx.jobs.schedules({ job: JOB, instanceId: id });
-    for (const o of old) await ctx.jobs.unschedule(o.id);
-    await ctx.audit(c, {
-      action: "backup.restore-test.unschedule",
-      target: inst.name,
-      instanceId: id,
-      details: { removed: old.map((o) => o.cron) },
+    const r = await ctx.operations.invoke(c, "backup.restore-test.unschedule", {
+      instance: c.req.param("instance"),
     });
-    return old.length;
+    return (r.data as { removed: number }).removed;
   }
 
   async function page(
