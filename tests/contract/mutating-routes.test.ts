@@ -42,6 +42,8 @@ const OPERATION_BACKED: Record<string, string> = {
   "PUT /api/v1/backup/i/:instance/restore-tests/schedule": "backup.restore-test.schedule",
   "POST /p/backup/i/:instance/restore-tests/schedule/delete": "backup.restore-test.unschedule",
   "DELETE /api/v1/backup/i/:instance/restore-tests/schedule": "backup.restore-test.unschedule",
+  "POST /p/backup/uploads/:id/delete": "backup.uploads.delete",
+  "POST /api/v1/backup/uploads/:id/delete": "backup.uploads.delete",
 };
 
 /** Mutating routes that are not operations, on purpose. */
@@ -114,8 +116,6 @@ const NOT_YET: Record<string, string> = {
   "POST /api/v1/backup/backups/:backup/verify": "→ backup.verify",
   "POST /p/backup/i/:instance/rollbacks/:name/drop": "→ database.drop-rollback",
   "POST /api/v1/backup/i/:instance/rollbacks/:name/drop": "→ database.drop-rollback",
-  "POST /p/backup/uploads/:id/delete": "→ backup.uploads.delete",
-  "POST /api/v1/backup/uploads/:id/delete": "→ backup.uploads.delete",
   "POST /p/backup/i/:instance/restore-tests": "→ backup.restore-test",
   "POST /api/v1/backup/i/:instance/restore-tests": "→ backup.restore-test",
   "POST /p/deploy/i/:instance/code/deploy": "→ deploy.run",

@@ -22,7 +22,7 @@ import { dropRollbackOf, rollbacksOf } from "../restore/rollbacks.ts";
 import { RestorePage } from "../views/restore-page.tsx";
 import { BackupStore } from "../store.ts";
 import type { BackupSettings } from "../settings.ts";
-import { deleteUpload, ownUpload, sweepUploads, UploadStore } from "../copies/uploads.ts";
+import { sweepUploads, UploadStore } from "../copies/uploads.ts";
 import { UploadsCard } from "../views/uploads-card.tsx";
 
 const instanceId = (c: AppContext): number => {
@@ -198,27 +198,18 @@ export function restoreRoutes(ctx: PluginContext): { pages: Hono<Env>; api: Hono
   api.post("/i/:instance/restore/upload", acceptsUpload(), upload);
   pages.post("/i/:instance/restore/upload", acceptsUpload(), upload);
 
-  /** The upload, when the request made it (or is a global admin); anyone else: as if missing. */
-  async function deleteOwnUpload(c: AppContext) {
-    const p = await principalOf(c);
-    const store = new UploadStore(ctx.db);
-    const u = await ownUpload(store, p, c.req.param("id") ?? "", () => ctx.auth.can(p, "admin", null));
-    await deleteUpload(store, u);
-    await ctx.audit(c, {
-      action: "backup.upload.delete",
-      target: u.path,
-      instanceId: u.instanceId,
-      result: "ok",
-      details: { uploadId: u.id },
-    });
-    return u;
-  }
+  /** The operation backup.uploads.delete: the uploader's own (an admin: any); else as if missing. */
+  const deleteUploadOf = async (c: AppContext) =>
+    (await ctx.operations.invoke(c, "backup.uploads.delete", { upload: num(c.req.param("id")) })).data as {
+      deleted: number;
+      instanceId: number;
+    };
   api.get("/uploads", async (c) =>
     ok(c, { uploads: await new UploadStore(ctx.db).visibleTo(await principalOf(c)) }),
   );
-  api.post("/uploads/:id/delete", async (c) => ok(c, { deleted: (await deleteOwnUpload(c)).id }));
+  api.post("/uploads/:id/delete", async (c) => ok(c, { deleted: (await deleteUploadOf(c)).deleted }));
   pages.post("/uploads/:id/delete", async (c) => {
-    const u = await deleteOwnUpload(c);
+    const u = await deleteUploadOf(c);
     return c.redirect(`/p/backup/i/${u.instanceId}/restore`, 303);
   });
   return { pages, api };
