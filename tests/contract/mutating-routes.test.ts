@@ -44,6 +44,10 @@ const OPERATION_BACKED: Record<string, string> = {
   "DELETE /api/v1/backup/i/:instance/restore-tests/schedule": "backup.restore-test.unschedule",
   "POST /p/backup/uploads/:id/delete": "backup.uploads.delete",
   "POST /api/v1/backup/uploads/:id/delete": "backup.uploads.delete",
+  "POST /p/backup/i/:instance/restore-tests": "backup.restore-test",
+  "POST /api/v1/backup/i/:instance/restore-tests": "backup.restore-test",
+  "POST /instances/:id/runtime/:action": "instances.start",
+  "POST /api/v1/instances/:id/:action{start|stop|restart}": "instances.start",
 };
 
 /** Mutating routes that are not operations, on purpose. */
@@ -95,8 +99,6 @@ const NOT_YET: Record<string, string> = {
   "POST /instances/:id/delete": "→ instances.remove",
   "DELETE /api/v1/instances/:id": "→ instances.remove",
   "POST /instances/:id/grants": "no operation (per-instance grants)",
-  "POST /instances/:id/runtime/:action": "no operation (start/stop/restart)",
-  "POST /api/v1/instances/:id/:action{start|stop|restart}": "no operation (start/stop/restart)",
   "POST /p/config-diff/i/:instance/config/reveal": "→ config-diff.reveal",
   "POST /api/v1/config-diff/i/:instance/reveal": "→ config-diff.reveal",
   "POST /p/database/i/:instance/database/vacuum": "→ database.vacuum",
@@ -116,8 +118,6 @@ const NOT_YET: Record<string, string> = {
   "POST /api/v1/backup/backups/:backup/verify": "→ backup.verify",
   "POST /p/backup/i/:instance/rollbacks/:name/drop": "→ database.drop-rollback",
   "POST /api/v1/backup/i/:instance/rollbacks/:name/drop": "→ database.drop-rollback",
-  "POST /p/backup/i/:instance/restore-tests": "→ backup.restore-test",
-  "POST /api/v1/backup/i/:instance/restore-tests": "→ backup.restore-test",
   "POST /p/deploy/i/:instance/code/deploy": "→ deploy.run",
   "POST /p/deploy/i/:instance/code/runs/:run/rollback": "→ deploy.rollback",
   "POST /p/deploy/i/:instance/code/hooks": "→ deploy.hooks.create",
