@@ -309,7 +309,8 @@ describe("the backup operations guard a backup like its routes", () => {
     expect(listed.length).toBeGreaterThan(0);
     expect(listed.every((u) => u.username === "op-x")).toBe(true);
     const del = await op(opX, "backup.uploads.delete", { upload: listed[0].id });
-    expect(del.body.data).toEqual({ deleted: listed[0].id });
+    // With the upload's instance: the restore page goes back there after a delete.
+    expect(del.body.data).toEqual({ deleted: listed[0].id, instanceId: x.id });
     const left = (await op(opX, "backup.uploads.list", {})).body.data.uploads as { id: number }[];
     expect(left.map((u) => u.id)).not.toContain(listed[0].id);
   });
