@@ -112,10 +112,15 @@ export const backupCli: CliCommand[] = [
       await ctx.audit(
         { actor },
         {
-          action: "backup.restore-test.run",
+          action: "backup.restore-test", // the operation's name, as on every other surface
           target: (await ctx.instances.get(id)).name,
           instanceId: id,
-          details: { targetInstanceId: targetId ?? id, testId: r.testId, operationId: r.operationId },
+          details: {
+            surface: "cli",
+            targetInstanceId: targetId ?? id,
+            testId: r.testId,
+            operationId: r.operationId,
+          },
         },
       );
       await follow(ctx, r.operationId, r.done);

@@ -67,6 +67,19 @@ export function confirmHint(op: OperationDefinition): string {
   return op.confirmLabel ?? (op.scope === "instance" ? "the instance's name" : op.id);
 }
 
+/** The JSON Schema of the operation's own input (without the executor's `instance`/`confirm`). */
+export function ownInputSchema(op: OperationDefinition): Record<string, any> {
+  return (
+    op.inputJsonSchema ??
+    (op.input["~standard"].vendor === "zod"
+      ? (z.toJSONSchema(op.input as unknown as z.ZodType, { io: "input", unrepresentable: "any" }) as Record<
+          string,
+          any
+        >)
+      : { type: "object", properties: {} })
+  );
+}
+
 /**
  * The full input JSON Schema every surface shows: the op's own fields plus `instance` (scope
  * "instance") and `confirm` (destructive). Unknown fields are refused (additionalProperties false).
@@ -75,15 +88,7 @@ export function inputJsonSchema(op: OperationDefinition): {
   properties: Record<string, any>;
   [k: string]: any;
 } {
-  const own =
-    op.inputJsonSchema ??
-    (op.input["~standard"].vendor === "zod"
-      ? (z.toJSONSchema(op.input as unknown as z.ZodType, { io: "input", unrepresentable: "any" }) as Record<
-          string,
-          any
-        >)
-      : { type: "object", properties: {} });
-  const { $schema: _drop, ...schema } = own;
+  const { $schema: _drop, ...schema } = ownInputSchema(op);
   const properties: Record<string, any> = {};
   const required: string[] = [];
   if (op.scope === "instance") {
@@ -107,7 +112,10 @@ export function inputJsonSchema(op: OperationDefinition): {
   } else if (op.guardProduction && op.scope === "instance") {
     properties.confirm = {
       type: "string",
-      description: "On a production instance: type the instance's name to confirm (admins only)",
+      description:
+        typeof op.guardProduction === "function"
+          ? "When this call replaces a production instance's data: type the instance's name to confirm (admins only)"
+          : "On a production instance: type the instance's name to confirm (admins only)",
     };
   }
   return {

@@ -6,6 +6,7 @@ import { publicServer } from "../instances/servers.ts";
 import { defineOperation } from "../sdk/operation.ts";
 import { declareAccountOperations } from "./account-ops.ts";
 import { declareInventoryOperations } from "./inventory-ops.ts";
+import { declareRuntimeOperations } from "./runtime-ops.ts";
 import { declareUserOperations } from "./user-ops.ts";
 
 /**
@@ -17,6 +18,7 @@ export function declareCoreOperations(core: Core): void {
   declareInventoryOperations(core);
   declareAccountOperations(core);
   declareUserOperations(core);
+  declareRuntimeOperations(core);
   core.catalog.add(
     "core",
     defineOperation({

@@ -3,7 +3,7 @@ import type { Core } from "../core.ts";
 import { AppError, toAppError } from "../errors.ts";
 import type { OperationContext, OperationDefinition, StartedOperation, Surface } from "../sdk/operation.ts";
 import type { InstanceHandle, OperationSnapshot, Principal } from "../sdk/types.ts";
-import { type DeclaredOperation, confirmHint, inputJsonSchema } from "./catalog.ts";
+import { type DeclaredOperation, confirmHint, inputJsonSchema, ownInputSchema } from "./catalog.ts";
 import { acquireLock, releaseLock } from "./locks.ts";
 import { productionGuard } from "../sdk/production-guard.ts";
 import { resolveInstanceRef } from "./resolve-instance.ts";
@@ -37,6 +37,11 @@ function auditedInput(input: Record<string, unknown>): Record<string, unknown> {
 function confirmWord(op: OperationDefinition, inst: InstanceHandle | null, input: unknown): string {
   if (typeof op.confirmWord === "function") return op.confirmWord(input);
   return op.confirmWord ?? inst?.name ?? op.id;
+}
+
+/** Whether a "mutating" call gets the production rule: always, never, or as the input decides. */
+function guardsProduction(op: OperationDefinition, input: unknown): boolean {
+  return typeof op.guardProduction === "function" ? op.guardProduction(input) : !!op.guardProduction;
 }
 
 /**
@@ -99,9 +104,17 @@ export async function executeOperation(
         hint: "An admin can allow it on the token, or use another token",
       });
     const known = Object.keys(inputJsonSchema(op).properties);
-    const input = await validateInput(op, raw as Record<string, unknown>, fields, known);
+    // An operation that declares `confirm` in its own input reads it itself (e.g. stopping
+    // production asks for the name, from an operator too): it gets it with the other fields.
+    const own = confirm !== undefined && "confirm" in (ownInputSchema(op).properties ?? {});
+    const input = await validateInput(
+      op,
+      raw as Record<string, unknown>,
+      own ? { ...fields, confirm } : fields,
+      known,
+    );
     if (op.danger === "destructive") await confirmDestructive(core, op, p, inst, input, confirm);
-    else if (op.guardProduction && inst)
+    else if (inst && guardsProduction(op, input))
       await productionGuard({
         instance: inst,
         principal: p,

@@ -1,17 +1,17 @@
 /**
  * Start / Stop / Restart of an instance: the page card (`/instances/:id/runtime`, htmx) and the
  * REST routes `POST /api/v1/instances/:id/{start,stop,restart}`. Operator on that instance,
- * CSRF (the core's middleware), audited; both call runInstanceAction.
+ * CSRF (the core's middleware); both run the operations instances.start|stop|restart.
  */
 import { Hono } from "hono";
 import type { Core } from "../core.ts";
 import { AppError, toAppError } from "../errors.ts";
 import { renderPage } from "../http/render.tsx";
 import { isHtmx, ok, readJson } from "../http/respond.ts";
-import { audited } from "../pages/admin/admin-pages.tsx";
+import { invokeOperation } from "../operations/rest.ts";
 import { instanceRoute } from "../sdk/instance-route.ts";
 import type { AppContext, Env } from "../sdk/types.ts";
-import { RUNTIME_ACTIONS, type RuntimeAction, runInstanceAction } from "./actions.ts";
+import { RUNTIME_ACTIONS, type RuntimeAction, type RuntimeActionResult } from "./actions.ts";
 import { RuntimeCard } from "./runtime-view.tsx";
 
 type Flash = { kind: "ok" | "error"; message: string; hint?: string } | null;
@@ -30,14 +30,10 @@ export function runtimeRoutes(core: Core): { pages: Hono<Env>; api: Hono<Env> } 
   const viewer = instanceRoute(lookup, "viewer");
   const operator = instanceRoute(lookup, "operator");
 
+  // The operations instances.start|stop|restart: role, audit and answers as on REST /ops, CLI, MCP.
   const act = async (c: AppContext, action: RuntimeAction, confirm: string | null) => {
-    const instance = c.var.instance;
-    return audited(
-      core,
-      c,
-      { action: `instance.${action}`, target: `instance:${instance.name}`, instanceId: instance.id },
-      () => runInstanceAction(core.runtimes, instance, action, { confirm }),
-    );
+    const input = { instance: c.var.instance.id, ...(confirm === null ? {} : { confirm }) };
+    return (await invokeOperation(core, c, `instances.${action}`, input)).data as RuntimeActionResult;
   };
 
   const card = async (c: AppContext, flash: Flash) => {

@@ -92,9 +92,11 @@ export interface OperationDefinition<I = any, O = any> {
   /**
    * A "mutating" operation that still deserves the production rule (admin, the instance's name
    * typed back in `confirm`) when its instance is production, e.g. a module upgrade. Destructive
-   * operations always get it. The executor applies it, so every surface asks the same.
+   * operations always get it. The executor applies it, so every surface asks the same. A function
+   * decides per call from the validated input, e.g. a restore guards only when it replaces the
+   * instance's database (`(input) => !input.newDb`), not when it makes a new one beside it.
    */
-  guardProduction?: boolean;
+  guardProduction?: boolean | ((input: I) => boolean);
   /** How help texts name that word when it comes from the input, e.g. "the copy's name". */
   confirmLabel?: string;
   /** A REST-shaped route besides `POST /api/v1/ops/<id>`, e.g. `{ method: "GET", path: "/instances/{instance}" }`. */

@@ -7,6 +7,9 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { copyFileSync, mkdirSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { createToken } from "../../server/auth/tokens.ts";
 import type { TestApp, TestClient } from "../helpers/app.ts";
 import { FIXTURES } from "../helpers/fixtures.ts";
 import { getPg } from "../helpers/pg.ts";
@@ -72,6 +75,62 @@ describe("a backup is read only by an operator of the instance that owns it", ()
     expect(other.body.error.message).toBe(`Backup ${yBackup.id} does not exist`);
     expect(await operationCount()).toBe(before);
     expect(await psql("postgres", "SELECT count(*) FROM pg_database WHERE datname LIKE 'stolen%'")).toBe("0");
+  });
+
+  test("backup.restore over REST and MCP: an operator token of X gets Y's backup as a missing one", async () => {
+    // A token has no per-instance grants: "operator of X only" is an operator token limited to X.
+    const { token } = await createToken(
+      t.core.db,
+      { id: 1, role: "admin" },
+      { name: "op-x", role: "operator", instances: [x.id] },
+    );
+    const mcp = new Client({ name: "backup-access", version: "1.0.0" });
+    await mcp.connect(
+      new StreamableHTTPClientTransport(new URL(`${t.url}/mcp`), {
+        requestInit: { headers: { Authorization: `Bearer ${token}` } },
+      }),
+    );
+    try {
+      const before = await operationCount();
+      const rest = async (input: Record<string, unknown>) => {
+        const res = await fetch(`${t.url}/api/v1/ops/backup.restore`, {
+          method: "POST",
+          headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
+          body: JSON.stringify(input),
+        });
+        return { status: res.status, body: (await res.json()) as any };
+      };
+      const tool = async (input: Record<string, unknown>) =>
+        (await mcp.callTool({ name: "backup_restore", arguments: input })).structuredContent as any;
+      const theirs = { instance: x.id, backup: yBackup.id, newDb: "stolen" };
+      const missing = { instance: x.id, backup: 999_999, newDb: "stolen" };
+      const r = await rest(theirs);
+      expect(r.status).toBe(404);
+      expect(r.body.error.code).toBe("E_NOT_FOUND");
+      expect(r.body.error.message).toBe(`Backup ${yBackup.id} does not exist`);
+      expect((await rest(missing)).body.error.code).toBe("E_NOT_FOUND");
+      expect(await tool(theirs)).toEqual(r.body);
+      expect((await tool(missing)).error.code).toBe("E_NOT_FOUND");
+      // Restoring it into Y itself: Y is not there for this token at all.
+      const intoY = await rest({ instance: y.id, backup: yBackup.id, newDb: "stolen" });
+      expect(intoY.body.error.code).toBe("E_NOT_FOUND");
+      expect(await tool({ instance: y.id, backup: yBackup.id, newDb: "stolen" })).toEqual(intoY.body);
+      expect(await operationCount()).toBe(before);
+      expect(await psql("postgres", "SELECT count(*) FROM pg_database WHERE datname LIKE 'stolen%'")).toBe(
+        "0",
+      );
+      // The refusals are in the audit log, with the surface they came from.
+      const refused = await t.core.db
+        .selectFrom("audit_log")
+        .select(["result", "details"])
+        .where("action", "=", "backup.restore")
+        .execute();
+      const surfaces = refused.filter((a) => a.result === "error").map((a) => JSON.parse(a.details).surface);
+      expect(surfaces).toContain("api");
+      expect(surfaces).toContain("mcp");
+    } finally {
+      await mcp.close();
+    }
   });
 
   test("download of Y's backup (API and page) answers as a missing one", async () => {
@@ -250,7 +309,8 @@ describe("the backup operations guard a backup like its routes", () => {
     expect(listed.length).toBeGreaterThan(0);
     expect(listed.every((u) => u.username === "op-x")).toBe(true);
     const del = await op(opX, "backup.uploads.delete", { upload: listed[0].id });
-    expect(del.body.data).toEqual({ deleted: listed[0].id });
+    // With the upload's instance: the restore page goes back there after a delete.
+    expect(del.body.data).toEqual({ deleted: listed[0].id, instanceId: x.id });
     const left = (await op(opX, "backup.uploads.list", {})).body.data.uploads as { id: number }[];
     expect(left.map((u) => u.id)).not.toContain(listed[0].id);
   });

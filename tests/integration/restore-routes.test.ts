@@ -4,12 +4,13 @@ import { join } from "node:path";
 import { Hono } from "hono";
 import { migrations } from "../../plugins/backup/migrations/index.ts";
 import { restoreRoutes } from "../../plugins/backup/http/routes-restore.tsx";
+import { declareRestoreOperations } from "../../plugins/backup/ops/restore-ops.ts";
 import { liveFixture, type RestoreEnv, restoreEnv } from "../../plugins/backup/tests/restore-test-helpers.ts";
 import { definePlugin, type Env } from "../../server/sdk/index.ts";
 import { startTestApp, type TestApp } from "../helpers/app.ts";
 import { FIXTURES } from "../helpers/fixtures.ts";
 
-/** Only the restore side, mounted the way the backup plugin's index.ts mounts it (with its tables). */
+/** Only the restore side, mounted the way the backup plugin's index.ts mounts it (with its tables and operations). */
 const restoreOnly = definePlugin({
   id: "backup",
   name: "Backup (restore side)",
@@ -17,6 +18,7 @@ const restoreOnly = definePlugin({
   sdk: "^1",
   migrations,
   register(ctx) {
+    declareRestoreOperations(ctx);
     const r = restoreRoutes(ctx);
     ctx.pages(new Hono<Env>().route("/", r.pages));
     ctx.api(new Hono<Env>().route("/", r.api));
@@ -105,14 +107,16 @@ describe("restore pages and API", () => {
     expect(html).toContain(rb.body.data[0].name);
   }, 180_000);
 
-  test("production: an operator gets E_PROTECTED, an admin must type the name (E_CONFIRMATION)", async () => {
+  // The one production rule (the SDK's productionGuard, applied by the executor): E_FORBIDDEN.
+  test("production: an operator gets E_FORBIDDEN, an admin must type the name (E_CONFIRMATION)", async () => {
     const op = await t.client("operator");
     await op.page("/");
     const a = await op.postJson(`/api/v1/backup/i/${prod}/restore`, {
       source: FIXTURES.prodOdooBackupZip,
       confirm: "prod",
     });
-    expect(a.body.error?.code).toBe("E_PROTECTED");
+    expect(a.body.error?.code).toBe("E_FORBIDDEN");
+    expect(a.body.error?.message).toContain("prod is marked production");
     const b = await t.admin.postJson(`/api/v1/backup/i/${prod}/restore`, {
       source: FIXTURES.prodOdooBackupZip,
       confirm: "staging",

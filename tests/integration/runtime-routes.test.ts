@@ -69,7 +69,7 @@ describe("runtime routes", () => {
     const audit = await t.core.db
       .selectFrom("audit_log")
       .selectAll()
-      .where("action", "=", "instance.start")
+      .where("action", "=", "instances.start")
       .execute();
     expect(audit.map((a: any) => [a.actor, a.result])).toEqual([["ops", "ok"]]);
 
@@ -86,6 +86,9 @@ describe("runtime routes", () => {
     const refused = await op.postJson(`/api/v1/instances/${prodId}/stop`, {});
     expect(refused.status).toBe(400);
     expect(refused.body.error.code).toBe("E_CONFIRMATION");
+    // The route runs the operation instances.stop: REST /ops answers the very same.
+    const viaOps = await op.postJson("/api/v1/ops/instances.stop", { instance: prodId });
+    expect(viaOps).toEqual(refused);
     expect(odooProcesses(conf)).toHaveLength(1);
 
     const done = await op.postJson(`/api/v1/instances/${prodId}/stop`, { confirm: "acme" });

@@ -70,9 +70,14 @@ export async function backupFor(
   role: Role,
 ): Promise<{ b: BackupRecord; p: Principal }> {
   const p = await principalOf(c);
+  return { b: await backupOf(ctx, p, id, role), p };
+}
+
+/** The same rule for a caller without a request (an operation: REST, CLI, MCP, page). */
+export async function backupOf(ctx: Ctx, p: Principal, id: number, role: Role): Promise<BackupRecord> {
   const b = await new BackupStore(ctx.db).get(id);
   if (!b || !(await ctx.auth.can(p, role, b.instanceId))) throw noBackup(id);
-  return { b, p };
+  return b;
 }
 
 const inside = (path: string, root: string) => path === root || path.startsWith(root + sep);
@@ -94,7 +99,11 @@ const mayRead = (ctx: Ctx, p: Principal, ownerInstance: number | undefined) =>
  * instance whose backup it is. A file no record owns needs a global admin.
  */
 export async function sourceFor(ctx: Ctx, c: AppContext, raw: string): Promise<string> {
-  const p = await principalOf(c);
+  return sourceOf(ctx, await principalOf(c), raw);
+}
+
+/** `sourceFor` for a caller without a request (an operation). */
+export async function sourceOf(ctx: Ctx, p: Principal, raw: string): Promise<string> {
   const path = raw.startsWith("/") ? await real(raw) : null;
   if (!path) throw noSource(raw);
   const uploads = await real(uploadDir(ctx.dataDir));
@@ -110,4 +119,18 @@ export async function sourceFor(ctx: Ctx, c: AppContext, raw: string): Promise<s
   const owner = await new BackupStore(ctx.db).byName(name);
   if (!(await mayRead(ctx, p, owner?.instanceId))) throw noSource(raw);
   return path;
+}
+
+/**
+ * An upload by id, as a restore source: the operator of the instance it was uploaded from (or a
+ * global admin for one no instance owns); anyone else, and a missing one, get E_NOT_FOUND alike.
+ */
+export async function uploadSourceOf(ctx: Ctx, p: Principal, id: number): Promise<string> {
+  const u = await new UploadStore(ctx.db).get(id);
+  if (!u || !(await mayRead(ctx, p, u.instanceId)))
+    throw new AppError("E_NOT_FOUND", `Upload ${id} does not exist`, {
+      hint: "Uploads are removed after a few days; upload the backup again",
+    });
+  // Through the path guard too: a record whose file moved out of the upload folder is refused.
+  return sourceOf(ctx, p, u.path);
 }

@@ -1,8 +1,9 @@
 /**
  * Restore tests: the page (/p/backup/i/:instance/restore-tests), run now, the per-instance
  * schedule (one `backup.restore-test` schedule per instance, through ctx.jobs), and JSON at
- * /api/v1/backup/i/:instance/restore-tests. Running and scheduling need the operator role on
- * the instance AND on the target whose cluster gets the scratch copy; both are audited.
+ * /api/v1/backup/i/:instance/restore-tests. Running and scheduling are the operations
+ * backup.restore-test and backup.restore-test.schedule|unschedule: operator on the instance AND on
+ * the target whose cluster gets the scratch copy, audited by the executor as on REST, CLI and MCP.
  */
 import { Hono } from "hono";
 import { type AppContext, AppError, type Env, ok, type PluginContext } from "../../../server/sdk/index.ts";
@@ -20,13 +21,11 @@ const idOf = (c: AppContext, name: string): number => {
   return id;
 };
 
-/** The target instance id of a form or JSON body; empty: the instance itself. */
-function targetOf(body: Record<string, unknown>, instanceId: number): number {
+/** The target of a form or JSON body as the operations' `target`; empty: the instance itself. */
+function targetOf(body: Record<string, unknown>): { target?: unknown } {
   const raw = body.target;
-  if (raw == null || raw === "") return instanceId;
-  const id = Number(raw);
-  if (!Number.isInteger(id) || id <= 0) throw new AppError("E_VALIDATION", "Pick a target instance");
-  return id;
+  if (raw == null || raw === "") return {};
+  return { target: /^\d+$/.test(String(raw)) ? Number(raw) : raw };
 }
 
 export function restoreTestRoutes(ctx: Ctx, tests: RestoreTests) {
@@ -36,84 +35,32 @@ export function restoreTestRoutes(ctx: Ctx, tests: RestoreTests) {
   const scheduleOf = async (instanceId: number) =>
     (await ctx.jobs.schedules({ job: JOB, instanceId }))[0] ?? null;
 
-  /** Operator on the instance and on the target (its cluster gets the scratch database). */
-  async function authorize(c: AppContext, instanceId: number, targetId: number) {
-    const { p } = await instanceFor(ctx, c, instanceId, "operator");
-    if (targetId !== instanceId) await instanceFor(ctx, c, targetId, "operator");
-    return p;
-  }
-
+  /** The operation backup.restore-test (operator on the instance and on the target, audited). */
   async function runNow(c: AppContext, body: Record<string, unknown>) {
-    const id = idOf(c, "instance");
-    const target = targetOf(body, id);
-    const p = await authorize(c, id, target);
-    const inst = await ctx.instances.get(id);
-    try {
-      const r = await tests.start({ instanceId: id, targetId: target, actor: p.username, trigger: "manual" });
-      await ctx.audit(c, {
-        action: "backup.restore-test.run",
-        target: inst.name,
-        instanceId: id,
-        result: "ok",
-        details: { targetInstanceId: target, testId: r.testId, operationId: r.operationId },
-      });
-      return r;
-    } catch (e) {
-      await ctx.audit(c, {
-        action: "backup.restore-test.run",
-        target: inst.name,
-        instanceId: id,
-        result: "error",
-        details: { targetInstanceId: target, error: (e as Error).message },
-      });
-      throw e;
-    }
+    const r = await ctx.operations.invoke(c, "backup.restore-test", {
+      instance: c.req.param("instance"),
+      ...targetOf(body),
+    });
+    return r.data as { operationId: string; testId: number };
   }
 
-  /** Replaces the instance's restore-test schedule (there is at most one). */
+  /** Replaces the instance's restore-test schedule: the operation backup.restore-test.schedule. */
   async function saveSchedule(c: AppContext, body: Record<string, unknown>) {
-    const id = idOf(c, "instance");
-    const target = targetOf(body, id);
-    await authorize(c, id, target);
-    const inst = await ctx.instances.get(id);
-    const cron = String(body.cron ?? "").trim();
-    const timezone = String(body.timezone ?? "").trim() || "UTC";
-    const details = { cron, timezone, targetInstanceId: target };
-    try {
-      const old = await ctx.jobs.schedules({ job: JOB, instanceId: id });
-      const s = await ctx.jobs.schedule({ job: JOB, instanceId: id, cron, timezone, params: { target } });
-      for (const o of old) await ctx.jobs.unschedule(o.id);
-      await ctx.audit(c, {
-        action: "backup.restore-test.schedule",
-        target: inst.name,
-        instanceId: id,
-        details,
-      });
-      return s;
-    } catch (e) {
-      await ctx.audit(c, {
-        action: "backup.restore-test.schedule",
-        target: inst.name,
-        instanceId: id,
-        result: "error",
-        details: { ...details, error: (e as Error).message },
-      });
-      throw e;
-    }
+    const input = {
+      instance: c.req.param("instance"),
+      cron: String(body.cron ?? "").trim(),
+      ...(body.timezone ? { timezone: String(body.timezone).trim() } : {}),
+      ...targetOf(body),
+    };
+    const r = await ctx.operations.invoke(c, "backup.restore-test.schedule", input);
+    return (r.data as { schedule: unknown }).schedule;
   }
 
   async function removeSchedule(c: AppContext) {
-    const id = idOf(c, "instance");
-    const { inst } = await instanceFor(ctx, c, id, "operator");
-    const old = await ctx.jobs.schedules({ job: JOB, instanceId: id });
-    for (const o of old) await ctx.jobs.unschedule(o.id);
-    await ctx.audit(c, {
-      action: "backup.restore-test.unschedule",
-      target: inst.name,
-      instanceId: id,
-      details: { removed: old.map((o) => o.cron) },
+    const r = await ctx.operations.invoke(c, "backup.restore-test.unschedule", {
+      instance: c.req.param("instance"),
     });
-    return old.length;
+    return (r.data as { removed: number }).removed;
   }
 
   async function page(
@@ -181,8 +128,7 @@ export function restoreTestRoutes(ctx: Ctx, tests: RestoreTests) {
   api.post("/i/:instance/restore-tests", async (c) => {
     const body = (await c.req.json().catch(() => ({}))) as Record<string, unknown>;
     const r = await runNow(c, body);
-    if (body.wait) return ok(c, { operationId: r.operationId, test: await r.done });
-    r.done.catch(() => {});
+    if (body.wait) return ok(c, { operationId: r.operationId, test: await tests.finished(r.testId) });
     return ok(c, { operationId: r.operationId, testId: r.testId });
   });
   api.put("/i/:instance/restore-tests/schedule", async (c) =>

@@ -1,6 +1,8 @@
 /**
- * Restore, copy, rollback copies and the streaming upload of an Odoo zip. Every destructive action
- * is a locking operation (a second one on the instance gets E_BUSY) and is audited.
+ * Restore, copy, rollback copies and the streaming upload of an Odoo zip. Restore and copy are
+ * the operations backup.restore and backup.copy (ops/restore-ops.ts): these routes only turn the
+ * form or JSON body into their input. Each is a locking operation (a second one on the instance
+ * gets E_BUSY) and is audited.
  * Pages at /p/backup/i/:instance/restore, JSON at /api/v1/backup/i/:instance/….
  */
 import { realpath, rm } from "node:fs/promises";
@@ -15,24 +17,12 @@ import {
   toAppError,
 } from "../../../server/sdk/index.ts";
 import { instanceFor, principalOf, uploadDir, visibleInstances } from "./access.ts";
-import { catcherLink } from "../neutralize/catcher-link.ts";
-import { copyDatabase } from "../restore/copy.ts";
-import {
-  authorizeRestore,
-  checkNewDbName,
-  neutralizeChoice,
-  requestedSource,
-  type TargetSide,
-  targetSide,
-} from "../restore/restore-request.ts";
-import { auditWhenDone, recordReport, startRestoreOperation } from "../restore/restore-start.ts";
 import { saveUpload } from "../restore/restore-upload.ts";
-import { withScratchClaim } from "../restore/scratch-claims.ts";
 import { dropRollbackOf, rollbacksOf } from "../restore/rollbacks.ts";
 import { RestorePage } from "../views/restore-page.tsx";
 import { BackupStore } from "../store.ts";
 import type { BackupSettings } from "../settings.ts";
-import { deleteUpload, ownUpload, sweepUploads, UploadStore } from "../copies/uploads.ts";
+import { sweepUploads, UploadStore } from "../copies/uploads.ts";
 import { UploadsCard } from "../views/uploads-card.tsx";
 
 const instanceId = (c: AppContext): number => {
@@ -41,10 +31,50 @@ const instanceId = (c: AppContext): number => {
   return id;
 };
 
-/** Answers once the operation holds the instance lock; a conflict reaches the caller as E_BUSY. */
-async function started(ctx: PluginContext, op: { id: string; started: Promise<void> }) {
-  await op.started;
-  return { operationId: op.id, status: ctx.operations.get(op.id)?.status ?? "running" };
+/** A blank form field is an absent one: the operation's default applies. */
+const blank = (v: unknown) => (v === "" || v === null ? undefined : v);
+/** A form or JSON number (an id): kept as given when it is not one, so validation names it. */
+const num = (v: unknown) => {
+  const b = blank(v);
+  return b !== undefined && /^\d+$/.test(String(b)) ? Number(b) : b;
+};
+const given = (o: Record<string, unknown>) =>
+  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+
+/** The restore form's and the older JSON API's choices, as the operations' shared fields. */
+function targetFields(body: Record<string, unknown>) {
+  const raw = String(body.neutralize ?? "").toLowerCase();
+  return {
+    // "new" with no name is refused (newDb too short), never taken as "replace".
+    newDb: body.target === "new" ? String(body.dbName ?? "") : undefined,
+    neutralize: raw ? (["on", "true", "1", "yes"].includes(raw) ? "on" : "off") : undefined,
+    mode: blank(body.mode),
+    confirm: blank(body.confirm),
+  };
+}
+
+/**
+ * Restore into the instance of the URL (target "instance"), a new database on its cluster
+ * ("new"), or over another instance ("other:<id>", the restore page's third choice).
+ */
+function restoreInput(c: AppContext, body: Record<string, unknown>) {
+  const other = /^other:(\d+)$/.exec(String(body.target ?? ""));
+  return given({
+    instance: other ? Number(other[1]) : c.req.param("instance"),
+    backup: num(body.backupId ?? body.backup),
+    upload: num(body.upload),
+    source: blank(typeof body.source === "string" ? body.source.trim() : body.source),
+    ...targetFields(body),
+  });
+}
+
+/** Copy the instance of the URL into `toInstance` (swap) or a new database on the target's cluster. */
+function copyInput(c: AppContext, body: Record<string, unknown>) {
+  return given({
+    instance: num(body.toInstance) ?? c.req.param("instance"),
+    from: num(c.req.param("instance")),
+    ...targetFields(body),
+  });
 }
 
 export function restoreRoutes(ctx: PluginContext): { pages: Hono<Env>; api: Hono<Env> } {
@@ -52,91 +82,12 @@ export function restoreRoutes(ctx: PluginContext): { pages: Hono<Env>; api: Hono
   const api = new Hono<Env>();
   const backupCtx = ctx as PluginContext<BackupSettings>;
   const settingsOf = () => backupCtx.settings();
-
-  /**
-   * Restore into the instance of the URL (target "instance"), a new database on its cluster
-   * ("new"), or over another instance ("other:<id>", the restore page's third choice).
-   */
-  async function startRestore(c: AppContext, body: Record<string, unknown>) {
-    const other = /^other:(\d+)$/.exec(String(body.target ?? ""));
-    const { inst } = await instanceFor(ctx, c, other ? Number(other[1]) : instanceId(c), "operator");
-    const overwrite = body.target !== "new";
-    const actor = await authorizeRestore(ctx, c, inst, overwrite, String(body.confirm ?? ""));
-    const source = await requestedSource(ctx, c, body, actor);
-    const t = await targetSide(inst);
-    const newDb = overwrite ? null : checkNewDbName(String(body.dbName ?? ""));
-    const neutralize = neutralizeChoice(body, t, overwrite);
-    const { op, dbName } = startRestoreOperation(ctx, { t, source, newDb, neutralize, actor });
-    await auditWhenDone(ctx, c, {
-      actor,
-      instanceId: inst.id,
-      action: "backup.restore",
-      target: source,
-      done: op.done,
-      details: { target: dbName, neutralize: !!neutralize },
-    });
-    return started(ctx, op);
-  }
-
-  /** Copy the instance of the URL into another instance (swap) or a new database on its cluster. */
-  async function startCopy(c: AppContext, body: Record<string, unknown>) {
-    const { inst: src } = await instanceFor(ctx, c, instanceId(c), "operator");
-    const toInst = body.toInstance
-      ? (await instanceFor(ctx, c, Number(body.toInstance), "operator")).inst
-      : src;
-    const overwrite = body.target !== "new";
-    if (overwrite && toInst.id === src.id)
-      throw new AppError("E_VALIDATION", "Copying an instance onto itself");
-    const actor = await authorizeRestore(ctx, c, toInst, overwrite, String(body.confirm ?? ""));
-    const [from, to]: [TargetSide, TargetSide] = [await targetSide(src), await targetSide(toInst)];
-    if (!from.currentDb) throw new AppError("E_CONFIG", `${src.name} has no db_name`);
-    const newDb = overwrite ? null : checkNewDbName(String(body.dbName ?? ""));
-    const neutralize = neutralizeChoice(body, to, overwrite);
-    const op = ctx.operations.start({
-      kind: "copy",
-      title: `Copy ${src.name} → ${newDb ?? toInst.name}`,
-      instanceId: toInst.id,
-      actor,
-      lock: true,
-      steps: ["copy"],
-      run: (op) =>
-        withScratchClaim(
-          ctx.db,
-          {
-            instanceId: toInst.id,
-            dbName: newDb ?? to.currentDb!,
-            swapDb: newDb ? null : to.currentDb,
-            owner: `copy of ${src.name} into ${toInst.name}`,
-          },
-          async () => {
-            const result = await op.step("copy", (s) =>
-              copyDatabase({
-                from: { ...from, dbName: from.currentDb! },
-                to,
-                neutralize,
-                mail: { link: catcherLink(ctx, toInst.id), kind: "copy" },
-                signal: s.signal,
-                log: s.log,
-                promote: newDb
-                  ? { kind: "new", dbName: newDb }
-                  : { kind: "swap", currentDb: to.currentDb!, service: to.service },
-              }),
-            );
-            await recordReport(ctx, toInst.id, op, result);
-            return result;
-          },
-        ),
-    });
-    await auditWhenDone(ctx, c, {
-      actor,
-      instanceId: toInst.id,
-      action: "backup.copy",
-      target: src.name,
-      done: op.done,
-      details: { target: newDb ?? toInst.name },
-    });
-    return started(ctx, op);
-  }
+  // Restore and copy are operations (ops/restore-ops.ts): role, production rule, lock and audit
+  // are the executor's, the same as on REST /ops, the CLI and MCP.
+  const restore = (c: AppContext, body: Record<string, unknown>) =>
+    ctx.operations.invoke(c, "backup.restore", restoreInput(c, body));
+  const copy = (c: AppContext, body: Record<string, unknown>) =>
+    ctx.operations.invoke(c, "backup.copy", copyInput(c, body));
 
   async function rollbacks(c: AppContext) {
     const { inst } = await instanceFor(ctx, c, instanceId(c), "viewer");
@@ -194,11 +145,11 @@ export function restoreRoutes(ctx: PluginContext): { pages: Hono<Env>; api: Hono
     // The page's radio list: a backup id, or "upload" (the file the page uploaded, in `source`).
     if (body.backupId === "upload") delete body.backupId;
     else delete body.source;
-    const r = await startRestore(c, body);
+    const r = await restore(c, body);
     return c.redirect(`/operations/${r.operationId}`, 303);
   });
   pages.post("/i/:instance/copy", async (c) => {
-    const r = await startCopy(c, await c.req.parseBody());
+    const r = await copy(c, await c.req.parseBody());
     return c.redirect(`/operations/${r.operationId}`, 303);
   });
   pages.post("/i/:instance/rollbacks/:name/drop", async (c) => {
@@ -206,8 +157,8 @@ export function restoreRoutes(ctx: PluginContext): { pages: Hono<Env>; api: Hono
     return c.redirect(`/p/backup/i/${instanceId(c)}/restore`, 303);
   });
 
-  api.post("/i/:instance/restore", async (c) => ok(c, await startRestore(c, await c.req.json())));
-  api.post("/i/:instance/copy", async (c) => ok(c, await startCopy(c, await c.req.json())));
+  api.post("/i/:instance/restore", async (c) => ok(c, (await restore(c, await c.req.json())).data));
+  api.post("/i/:instance/copy", async (c) => ok(c, (await copy(c, await c.req.json())).data));
   api.get("/i/:instance/rollbacks", async (c) => ok(c, (await rollbacks(c)).list));
   api.post("/i/:instance/rollbacks/:name/drop", async (c) => {
     await dropOne(c);
@@ -247,27 +198,18 @@ export function restoreRoutes(ctx: PluginContext): { pages: Hono<Env>; api: Hono
   api.post("/i/:instance/restore/upload", acceptsUpload(), upload);
   pages.post("/i/:instance/restore/upload", acceptsUpload(), upload);
 
-  /** The upload, when the request made it (or is a global admin); anyone else: as if missing. */
-  async function deleteOwnUpload(c: AppContext) {
-    const p = await principalOf(c);
-    const store = new UploadStore(ctx.db);
-    const u = await ownUpload(store, p, c.req.param("id") ?? "", () => ctx.auth.can(p, "admin", null));
-    await deleteUpload(store, u);
-    await ctx.audit(c, {
-      action: "backup.upload.delete",
-      target: u.path,
-      instanceId: u.instanceId,
-      result: "ok",
-      details: { uploadId: u.id },
-    });
-    return u;
-  }
+  /** The operation backup.uploads.delete: the uploader's own (an admin: any); else as if missing. */
+  const deleteUploadOf = async (c: AppContext) =>
+    (await ctx.operations.invoke(c, "backup.uploads.delete", { upload: num(c.req.param("id")) })).data as {
+      deleted: number;
+      instanceId: number;
+    };
   api.get("/uploads", async (c) =>
     ok(c, { uploads: await new UploadStore(ctx.db).visibleTo(await principalOf(c)) }),
   );
-  api.post("/uploads/:id/delete", async (c) => ok(c, { deleted: (await deleteOwnUpload(c)).id }));
+  api.post("/uploads/:id/delete", async (c) => ok(c, { deleted: (await deleteUploadOf(c)).deleted }));
   pages.post("/uploads/:id/delete", async (c) => {
-    const u = await deleteOwnUpload(c);
+    const u = await deleteUploadOf(c);
     return c.redirect(`/p/backup/i/${u.instanceId}/restore`, 303);
   });
   return { pages, api };

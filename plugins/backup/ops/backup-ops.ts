@@ -4,8 +4,10 @@
  * `backup key-export` stays a CLI command only: it writes the private age key to a file on the
  * odoodeck machine, which must never travel over REST or MCP (a token would be the key).
  */
-import { AppError, defineOperation, type PluginContext, z } from "../../../server/sdk/index.ts";
+import { defineOperation, type PluginContext, z } from "../../../server/sdk/index.ts";
 import { declareChangeOperations } from "./change-ops.ts";
+import { declareRestoreOperations } from "./restore-ops.ts";
+import { checkTarget, declareRestoreTestOperations } from "./restore-test-ops.ts";
 import { declareReadOperations } from "./read-ops.ts";
 import type { RestoreTests } from "../restore-tests/restore-tests.ts";
 import type { BackupService } from "../service.ts";
@@ -80,11 +82,7 @@ export function declareBackupOperations(
       async run(op, input) {
         const id = op.instance!.id;
         const target = input.target ?? id;
-        // The target's cluster is written to: operator there too; unseen is the same as missing.
-        if (target !== id && !(await op.can("viewer", target)))
-          throw new AppError("E_NOT_FOUND", `No instance with id ${target}`);
-        if (target !== id && !(await op.can("operator", target)))
-          throw new AppError("E_FORBIDDEN", "This needs the operator role on the target instance");
+        await checkTarget(op, target);
         const r = await tests.start({ instanceId: id, targetId: target, actor: op.actor, trigger: "manual" });
         op.audit({ testId: r.testId, operationId: r.operationId });
         return { operationId: r.operationId, testId: r.testId, done: r.done };
@@ -93,4 +91,6 @@ export function declareBackupOperations(
   );
   declareReadOperations(ctx, svc, tests);
   declareChangeOperations(ctx, svc);
+  declareRestoreOperations(ctx);
+  declareRestoreTestOperations(ctx);
 }

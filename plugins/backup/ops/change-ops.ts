@@ -76,7 +76,7 @@ export function declareChangeOperations(ctx: PluginContext<BackupSettings>, svc:
         const u = await ownUpload(store, op.principal, input.upload, () => op.can("admin"));
         await deleteUpload(store, u);
         op.audit({ target: u.path, instanceId: u.instanceId, uploadId: u.id });
-        return { deleted: u.id };
+        return { deleted: u.id, instanceId: u.instanceId };
       },
     }),
   );

@@ -39,6 +39,8 @@ export interface VerifiedRestore {
 export function createRestoreTests(ctx: PluginContext<BackupSettings>, backups: BackupStore) {
   const store = new RestoreTestStore(ctx.db);
   const active = new Set<number>();
+  /** Running tests' `done`, by test id: a caller that only has the id (an operation's answer) waits on it. */
+  const finishing = new Map<number, Promise<RestoreTestRecord>>();
 
   return {
     store,
@@ -88,11 +90,17 @@ export function createRestoreTests(ctx: PluginContext<BackupSettings>, backups: 
             });
           return (await store.get(testId))!;
         });
+        finishing.set(testId, done);
+        void done.finally(() => finishing.delete(testId)).catch(() => {});
         return { testId, operationId: op.id, done };
       } catch (e) {
         active.delete(inst.id);
         throw e;
       }
+    },
+    /** The record once the test ends (at once when it already has). */
+    async finished(testId: number): Promise<RestoreTestRecord | null> {
+      return (await finishing.get(testId)) ?? store.get(testId);
     },
     /** The newest passed restore test, in the shape the health plugin reads (`at`). */
     async lastVerifiedRestore(instanceId: number): Promise<VerifiedRestore | null> {

@@ -1,14 +1,14 @@
 /**
  * Turns a restore/copy request into checked inputs: the backup (a path on this machine, or a
  * backup id: its local copy, else a copy fetched from S3 or a server when the restore runs), the
- * target (swap into an instance, or a new database on its cluster), production protection
- * (admin + typing the instance name), and neutralization defaults.
+ * target (swap into an instance, or a new database on its cluster) and neutralization defaults.
+ * Who may do it is the operations' business (ops/restore-ops.ts): role, production rule, audit.
  */
 import {
-  type AppContext,
   AppError,
   type InstanceHandle,
   type PluginContext,
+  type Principal,
 } from "../../../server/sdk/index.ts";
 import { resolveDestination } from "../destinations/resolve.ts";
 import type { NeutralizeOptions } from "../neutralize/neutralize.ts";
@@ -17,7 +17,7 @@ import { markBadCopy } from "../copies/bad-copy.ts";
 import { deferStaging, localCopy } from "./restore-staging.ts";
 import type { BackupSettings } from "../settings.ts";
 import type { BackupRecord } from "../store.ts";
-import { backupFor, sourceFor } from "../http/access.ts";
+import { backupOf, sourceOf, uploadSourceOf } from "../http/access.ts";
 
 export interface TargetSide extends RestoreTarget {
   inst: InstanceHandle;
@@ -73,49 +73,36 @@ export function sourceOfBackup(ctx: PluginContext, b: BackupRecord, actor: strin
   );
 }
 
-/**
- * The backup a restore request names: `source` (a path, checked by access.ts) or `backupId` (a
- * backup the request may read). Both go through the one guard.
- */
-export async function requestedSource(
-  ctx: PluginContext,
-  c: AppContext,
-  body: Record<string, unknown>,
-  actor: string,
-): Promise<string> {
-  const path = String(body.source ?? "").trim();
-  if (path) return sourceFor(ctx, c, path);
-  const id = Number(body.backupId);
-  if (!Number.isInteger(id) || id <= 0)
-    throw new AppError("E_VALIDATION", "Pick a backup (id) or give its path");
-  const { b } = await backupFor(ctx, c, id, "operator");
-  return sourceOfBackup(ctx, b, actor);
+/** Where a restore reads from: one of a backup id, an upload id or a path on this machine. */
+export interface SourceRef {
+  backup?: number | undefined;
+  upload?: number | undefined;
+  source?: string | undefined;
 }
 
 /**
- * Production protection: restoring over a production instance needs the admin role and the
- * instance's name typed in `confirm`. Returns the principal's name.
+ * The backup a restore names: `backup` (a backup the caller may read), `upload` (an upload of an
+ * instance the caller operates) or `source` (a path, confined by access.ts). All go through the
+ * one guard, so a refusal reads exactly like a missing backup.
  */
-export async function authorizeRestore(
+export async function restoreSource(
   ctx: PluginContext,
-  c: AppContext,
-  inst: InstanceHandle,
-  overwrite: boolean,
-  confirm: string,
+  p: Principal,
+  ref: SourceRef,
+  actor: string,
 ): Promise<string> {
-  const p = await ctx.auth.require(c, "operator", inst.id);
-  if (overwrite && inst.production) {
-    if (!(await ctx.auth.can(p, "admin", inst.id)))
-      throw new AppError(
-        "E_PROTECTED",
-        `${inst.name} is marked production: only an admin may restore over it`,
-      );
-    if (confirm.trim() !== inst.name)
-      throw new AppError("E_CONFIRMATION", `Type the instance name (${inst.name}) to confirm`, {
-        hint: "The current database is kept aside as a rollback copy either way",
-      });
-  }
-  return p.username;
+  const given = [ref.backup, ref.upload, ref.source?.trim() || undefined].filter((v) => v !== undefined);
+  if (given.length !== 1)
+    throw new AppError(
+      "E_VALIDATION",
+      "Name one backup: its id (backup), an upload id (upload) or a path (source)",
+      {
+        hint: "backup.list lists an instance's backups; backup.uploads.list the uploads",
+      },
+    );
+  if (ref.source?.trim()) return sourceOf(ctx, p, ref.source.trim());
+  if (ref.upload !== undefined) return uploadSourceOf(ctx, p, ref.upload);
+  return sourceOfBackup(ctx, await backupOf(ctx, p, ref.backup!, "operator"), actor);
 }
 
 /** Neutralize unless the request says "off"; by default off only when the target is production. */

@@ -145,3 +145,33 @@ export async function auditWhenDone(
     ),
   );
 }
+
+/**
+ * For a restore or copy started by an operation: the executor already audited the call (who,
+ * from which surface, with what input); this records `<action>.finished` with the outcome once
+ * the operation ends, so the log says whether the data really came back.
+ */
+export function auditOutcome(
+  ctx: PluginContext<any>,
+  a: {
+    actor: string;
+    instanceId: number;
+    action: string;
+    target: string;
+    done: Promise<OperationSnapshot>;
+    details: Record<string, unknown>;
+  },
+): void {
+  void a.done.then((snap) =>
+    ctx.audit(
+      { actor: a.actor },
+      {
+        action: `${a.action}.finished`,
+        target: a.target,
+        instanceId: a.instanceId,
+        result: snap.status === "ok" ? "ok" : "error",
+        details: { ...a.details, operationId: snap.id, error: snap.error?.code },
+      },
+    ),
+  );
+}
