@@ -5,12 +5,14 @@
  * and a card line with the recoverable window.
  */
 import { AppError, defineOperation, type PluginContext, ui, z } from "../../../server/sdk/index.ts";
-import { neutralizeChoice, targetSide, checkNewDbName } from "../restore/restore-request.ts";
+import { checkNewDbName, neutralizeChoice, targetSide } from "../restore/restore-request.ts";
+import { checkReplication } from "./preflight.ts";
 import type { BackupService } from "../service.ts";
 import type { BackupSettings } from "../settings.ts";
 import type { ArchiveHealth } from "./health.ts";
 import { startPitrRestore } from "./restore-op.ts";
 import { createPitrService, type PitrService } from "./service.ts";
+import { windowInWords } from "./window-words.ts";
 
 declare module "../../../server/sdk/types.ts" {
   interface EventMap {
@@ -47,9 +49,25 @@ export function registerPitr(ctx: PluginContext<BackupSettings>, svc: BackupServ
     longRunning: true,
     tags: ["backup", "pitr"],
     async run(o: any) {
-      const base = await pitr.enable(o.instance);
-      o.audit({ target: base.name });
-      return { baseBackup: base.name, window: { from: base.finishedAt } };
+      const inst = o.instance;
+      // Refused at once (E_WAL_REPLICATION with the fix), not on the operation's page minutes later
+      await checkReplication((await targetSide(inst)).pg);
+      const op = ctx.operations.start({
+        kind: "pitr-enable",
+        title: `Enable continuous WAL for ${inst.name}`,
+        instanceId: inst.id,
+        actor: o.actor,
+        lock: true,
+        steps: ["stream WAL and take the first base backup"],
+        run: (op) =>
+          op.step("stream WAL and take the first base backup", async () => {
+            const base = await pitr.enable(inst);
+            return { baseBackup: base.name, window: { from: base.finishedAt } };
+          }),
+      });
+      await op.started;
+      o.audit({ target: inst.name, operationId: op.id });
+      return { operationId: op.id, done: op.done };
     },
   });
   op({
@@ -104,6 +122,7 @@ export function registerPitr(ctx: PluginContext<BackupSettings>, svc: BackupServ
         actor: o.actor,
         backups: await svc.store.list(inst.id),
       });
+      await r.op.started; // a restore already running on the instance answers E_BUSY here
       o.audit({ target: r.dbName, operationId: r.op.id, details: { at: input.at } });
       return { operationId: r.op.id, dbName: r.dbName, done: r.op.done };
     },
@@ -157,7 +176,7 @@ async function WalCard(props: { pitr: PitrService; id: number; inst: any }) {
       )}{" "}
       last WAL {h.lastWalAt ? <ui.Time at={h.lastWalAt} /> : "none"}, lag {h.lagSeconds ?? "?"} s, slot keeps{" "}
       {mb(h.retainedBytes)} on the server
-      {h.window ? ` · restorable ${h.window.from} → ${h.window.to}` : ""}
+      {h.window ? ` · restorable ${windowInWords(h.window)}` : ""}
     </p>
   );
 }

@@ -21,7 +21,11 @@ test("the newest base backup finished by T is used; before the first one is refu
     }
   })();
   expect(early?.code).toBe("E_PITR_WINDOW");
-  expect(early?.hint).toBe("Pick a time in the window: 2026-01-01T01:00:00Z → 2026-01-02T05:00:00Z");
+  const words = "from 1 Jan 2026, 01:00:00 UTC to 2 Jan 2026, 05:00:00 UTC";
+  expect(early?.hint).toBe(`Pick a time in the window: ${words}`);
+  expect((early as unknown as Error).message).toBe(
+    `1 Jan 2026, 00:30:00 UTC is outside the recoverable window: ${words}`,
+  );
   expect(() => baseFor(bases, new Date("2026-01-02T06:00:00Z"), "2026-01-02T05:00:00Z")).toThrow(
     "outside the recoverable window",
   );
