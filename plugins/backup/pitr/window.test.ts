@@ -6,6 +6,7 @@ import { expect, test } from "bun:test";
 import type { BaseBackup } from "./base-backup.ts";
 import { baseFor } from "./restore-op.ts";
 import { findGaps, parseSegment, segmentName, segmentOfLsn } from "./wal-segments.ts";
+import { pickedInstant, pickerValue, windowInWords } from "./window-words.ts";
 
 const base = (name: string, finishedAt: string) => ({ name, finishedAt }) as BaseBackup;
 const bases = [base("b1", "2026-01-01T01:00:00Z"), base("b2", "2026-01-02T01:00:00Z")];
@@ -39,4 +40,16 @@ test("segment numbers run across the xlogid boundary; a missing one there is a g
   const files = ["0000000100000000000000FE", "0000000100000000000000FF", "000000010000000100000001.partial"];
   expect(findGaps(files, 0xfen)).toEqual({ count: 1, missing: ["000000010000000100000000"] });
   expect(findGaps([...files, "000000010000000100000000"], 0xfen).count).toBe(0);
+});
+
+test("the UTC picker: the window's first whole second, its last, and what it posts read as UTC", () => {
+  expect(pickerValue("2026-12-06T22:40:05.300Z", true)).toBe("2026-12-06T22:40:06");
+  expect(pickerValue("2026-12-06T22:40:05.000Z", true)).toBe("2026-12-06T22:40:05");
+  expect(pickerValue("2026-12-06T23:01:10.900Z")).toBe("2026-12-06T23:01:10");
+  expect(pickedInstant("2026-12-06T22:45:00")).toBe("2026-12-06T22:45:00Z");
+  expect(pickedInstant("2026-12-06T22:45")).toBe("2026-12-06T22:45:00Z");
+  expect(pickedInstant("2026-12-06T22:45:00+02:00")).toBe("2026-12-06T22:45:00+02:00");
+  expect(windowInWords({ from: "2026-12-06T09:05:03Z", to: null })).toBe(
+    "from 6 Dec 2026, 09:05:03 UTC to now",
+  );
 });
