@@ -22,6 +22,7 @@ let pg: TestPg;
 let t: TestApp;
 let shop: number;
 let other: number;
+let prod: number;
 let outsider: TestClient;
 const DB = "acme_pitr";
 const work = mkdtempSync(join(tmpdir(), "odoodeck-pitr-it-"));
@@ -155,6 +156,7 @@ beforeAll(async () => {
     confPath: conf("other", "postgres"),
     dbName: "postgres",
   });
+  prod = await t.addLocalInstance({ name: "prod", confPath: conf("prod", DB), dbName: DB, production: true });
   outsider = await clientOf("olivia", "none", other);
 
   const { status, body } = await t.admin.postJson("/api/v1/ops/backup.pitr-enable", { instance: shop });
@@ -214,7 +216,7 @@ describe("point-in-time restore", () => {
       noCsrf: true,
     });
     expect(res.status).toBe(403);
-  });
+  }, 60_000);
 
   test("REST with an API token restores to a moment between two commits", async () => {
     const token = await tokenOf("admin", "operator");
@@ -258,7 +260,24 @@ describe("point-in-time restore", () => {
         await pg.psql("postgres", "SELECT count(*) FROM pg_database WHERE datname = 'acme_pitr_never'")
       ).trim(),
     ).toBe("0");
-  });
+  }, 60_000);
+
+  test("replacing production: an operator is refused, an admin must type its name (productionGuard)", async () => {
+    const form = { at: T1.toISOString().slice(0, 19), target: "instance", confirm: "" };
+    const operator = await t.client("operator", "opal");
+    await operator.page(`/p/backup/i/${prod}/pitr`);
+    const refused = await operator.post(`/p/backup/i/${prod}/pitr-restore`, { ...form, confirm: "prod" });
+    expect(refused.status).toBe(403);
+    expect(await refused.text()).toContain("only an admin may");
+    await t.admin.page(`/p/backup/i/${prod}/pitr`);
+    const unconfirmed = await t.admin.post(`/p/backup/i/${prod}/pitr-restore`, form);
+    expect(unconfirmed.status).toBe(400);
+    expect(await unconfirmed.text()).toContain("E_CONFIRMATION");
+    // with the name typed, the guard lets it through to the next question: no WAL for prod
+    const typed = await t.admin.post(`/p/backup/i/${prod}/pitr-restore`, { ...form, confirm: "prod" });
+    expect(await typed.text()).toContain("Continuous WAL is not enabled for prod");
+    expect(await partners(DB)).toEqual(["pitr-1", "pitr-2", "pitr-3"]);
+  }, 60_000);
 
   test("an operator of another instance cannot restore this one: E_NOT_FOUND on the page and REST", async () => {
     const at = T2.toISOString();
@@ -283,5 +302,5 @@ describe("point-in-time restore", () => {
         await pg.psql("postgres", "SELECT count(*) FROM pg_database WHERE datname = 'acme_pitr_stolen'")
       ).trim(),
     ).toBe("0");
-  });
+  }, 60_000);
 });

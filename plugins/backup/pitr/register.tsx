@@ -93,7 +93,6 @@ export function registerPitr(ctx: PluginContext<BackupSettings>, svc: BackupServ
       at: z.string().datetime({ offset: true }).describe("The instant to recover to (ISO 8601)"),
       newDb: z.string().optional().describe("Publish as this new database (default: replace the instance's)"),
       neutralize: z.enum(["on", "off"]).optional(),
-      confirm: z.string().optional().describe("The instance name, to replace a production database"),
     }),
     role: "operator",
     scope: "instance",
@@ -101,18 +100,11 @@ export function registerPitr(ctx: PluginContext<BackupSettings>, svc: BackupServ
     danger: "destructive",
     longRunning: true,
     tags: ["backup", "restore", "pitr"],
-    async run(o: any, input: { at: string; newDb?: string; neutralize?: string; confirm?: string }) {
+    async run(o: any, input: { at: string; newDb?: string; neutralize?: string }) {
       const inst = o.instance;
+      // Production (admin, the name typed back in `confirm`) is the executor's productionGuard: the
+      // executor takes `confirm` out of the input, so a check of it here could never pass.
       const newDb = input.newDb ? checkNewDbName(input.newDb) : null;
-      if (!newDb && inst.production) {
-        if (!(await o.can("admin", inst.id)))
-          throw new AppError(
-            "E_PROTECTED",
-            `${inst.name} is marked production: only an admin may restore over it`,
-          );
-        if ((input.confirm ?? "").trim() !== inst.name)
-          throw new AppError("E_CONFIRMATION", `Type the instance name (${inst.name}) to confirm`);
-      }
       const t = await targetSide(inst);
       const r = await startPitrRestore(ctx, pitr, {
         t,

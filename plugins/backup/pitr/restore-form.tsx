@@ -91,7 +91,7 @@ export function PitrRestoreCard(props: {
           </span>
         </label>
         <ui.Field
-          label={`Type ${inst.name} to confirm (a point-in-time restore replaces data)`}
+          label={`Type ${inst.name} to confirm${inst.production ? " (production: only an admin may restore it)" : ""}`}
           name="confirm"
           autocomplete="off"
         />
