@@ -303,4 +303,23 @@ describe("point-in-time restore", () => {
       ).trim(),
     ).toBe("0");
   }, 60_000);
+
+  // Last: it swaps the live database
+  test("replacing the instance's own database: swapped in after the checks, the old one kept for rollback", async () => {
+    await t.admin.page(`/p/backup/i/${shop}/pitr`);
+    const res = await t.admin.post(`/p/backup/i/${shop}/pitr-restore`, {
+      at: T1.toISOString().slice(0, 19),
+      target: "instance",
+      neutralize: "on",
+      confirm: "shop",
+    });
+    expect(res.status).toBe(303);
+    const op = await waitOp(/\/operations\/([^/?]+)$/.exec(res.headers.get("location") ?? "")![1]!);
+    expect({ status: op.status, error: op.error ?? null }).toEqual({ status: "ok", error: null });
+    expect(await partners(DB)).toEqual(["pitr-1"]);
+    const { body } = await t.admin.getJson(`/api/v1/backup/i/${shop}/rollbacks`);
+    const kept = body.data.find((r: { name: string; database: boolean }) => r.database);
+    expect(kept?.name).toStartWith(`${DB}__rollback_`);
+    expect(await partners(kept.name)).toEqual(["pitr-1", "pitr-2", "pitr-3"]);
+  }, 300_000);
 });
