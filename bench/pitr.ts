@@ -166,7 +166,10 @@ async function main() {
   const rows = [];
   for (const mb of SIZES) {
     console.error(`size ${mb} MB …`);
-    rows.push(await restoreAt(pg, mb));
+    const r = await restoreAt(pg, mb);
+    rows.push(r);
+    // as it comes: a later size that fails (disk) does not lose the ones measured
+    console.error(`  ${mb} MB: ${JSON.stringify({ ...r, rec: undefined, ...r.rec })}`);
   }
   console.log(
     "\n| data MB (db / cluster) | base backup s | unpack s | WAL replayed MB | replay s | pg_dump from scratch s | pg_restore s | PITR total s | dump restore s | rows ≤ T ok |",
