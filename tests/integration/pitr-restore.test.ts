@@ -178,7 +178,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await t?.stop(); // stops pg_receivewal; the private cluster (and its slot) goes with the run
   rmSync(work, { recursive: true, force: true });
-});
+}, 60_000);
 
 describe("point-in-time restore", () => {
   test("the Restore tab shows the window in words and restores to a moment between two commits", async () => {
