@@ -7,10 +7,14 @@
  *   2. Point-in-time restore of a database of N MB to a timestamp (scratch-cluster recovery +
  *      pg_dump + pg_restore into a fresh database: the database half of the safe path) vs today's
  *      dump restore of the same database (createdb + pg_restore of a pg_dump -Fc), per size, then
- *      the 100 GB estimate from the measured throughputs. The filestore half is the same tar
+ *      the 100 GB estimate from the measured throughputs. The recovery is split into its physical
+ *      half (unpacking the whole cluster's base backup, replaying the WAL written after it: a
+ *      tenth of the rows rewritten) and the dump of the one database, so the estimate gives both
+ *      the whole-cluster physical path and the one-database safe path. The filestore half is the same tar
  *      extraction in both paths (from the newest filestore backup), so it is not repeated here.
  *
- * Run: node_modules/.bin/bun bench/pitr.ts [--sizes 256,512,1024] [--rpo-seconds 30]
+ * Run: node_modules/.bin/bun bench/pitr.ts [--sizes 1024,2048,4096] [--rpo-seconds 30]
+ * (disk: about 5× the largest size at once; `df` first)
  */
 import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -105,6 +109,16 @@ async function restoreAt(pg: TestPg, mb: number) {
   let t = performance.now();
   const base = await takeBaseBackup(a.dir, a.target);
   const baseSec = sec(t);
+  // The whole cluster is what a scratch recovery unpacks, whatever database is asked for
+  const clusterBytes = Number(
+    (await pg.psql("postgres", "SELECT sum(pg_database_size(datname)) FROM pg_database")).trim(),
+  );
+  // A day's writes after the base backup, for the replay to do: a tenth of the rows rewritten
+  const lsn0 = (await pg.psql("postgres", "SELECT pg_current_wal_lsn()")).trim();
+  await pg.psql(db, "UPDATE m SET body = body || '.' WHERE id % 10 = 0");
+  const walBytes = Number(
+    (await pg.psql("postgres", `SELECT pg_current_wal_lsn() - '${lsn0}'::pg_lsn`)).trim(),
+  );
   for (let i = 1; i <= 6; i++) {
     await pg.psql(db, `SET synchronous_commit = on; INSERT INTO tick (id) VALUES (${i})`);
     await Bun.sleep(300);
@@ -143,7 +157,7 @@ async function restoreAt(pg: TestPg, mb: number) {
   rmSync(a.dir, { recursive: true, force: true });
   rmSync(dump, { force: true });
   rmSync(plain, { force: true });
-  return { mb, size, baseSec, recoverSec: rec.seconds, restoreSec, pitrSec, dumpSec, ticks };
+  return { mb, size, clusterBytes, walBytes, baseSec, rec, restoreSec, pitrSec, dumpSec, ticks };
 }
 
 async function main() {
@@ -152,26 +166,42 @@ async function main() {
   const rows = [];
   for (const mb of SIZES) {
     console.error(`size ${mb} MB …`);
-    rows.push(await restoreAt(pg, mb));
+    const r = await restoreAt(pg, mb);
+    rows.push(r);
+    // as it comes: a later size that fails (disk) does not lose the ones measured
+    console.error(`  ${mb} MB: ${JSON.stringify({ ...r, rec: undefined, ...r.rec })}`);
   }
   console.log(
-    "\n| data (MB, pg_database_size) | base backup s | PITR: recover+dump s | PITR: pg_restore s | PITR total s | dump restore s | rows ≤ T ok |",
+    "\n| data MB (db / cluster) | base backup s | unpack s | WAL replayed MB | replay s | pg_dump from scratch s | pg_restore s | PITR total s | dump restore s | rows ≤ T ok |",
   );
-  console.log("|---|---|---|---|---|---|---|");
+  console.log("|---|---|---|---|---|---|---|---|---|---|");
+  const MB = 1048576;
   for (const r of rows)
     console.log(
-      `| ${(r.size / 1048576).toFixed(0)} | ${r.baseSec.toFixed(1)} | ${r.recoverSec.toFixed(1)} | ${r.restoreSec.toFixed(1)} | ${r.pitrSec.toFixed(1)} | ${r.dumpSec.toFixed(1)} | ${r.ticks === "3" ? "yes (3)" : `NO (${r.ticks})`} |`,
+      `| ${(r.size / MB).toFixed(0)} / ${(r.clusterBytes / MB).toFixed(0)} | ${r.baseSec.toFixed(1)} | ${r.rec.unpackSeconds.toFixed(1)} | ${(r.walBytes / MB).toFixed(0)} | ${r.rec.replaySeconds.toFixed(1)} | ${r.rec.dumpSeconds.toFixed(1)} | ${r.restoreSec.toFixed(1)} | ${r.pitrSec.toFixed(1)} | ${r.dumpSec.toFixed(1)} | ${r.ticks === "3" ? "yes (3)" : `NO (${r.ticks})`} |`,
     );
-  // 100 GB: the largest run's throughput (MB/s of database) carried to 102,400 MB, linear
+  // 100 GB: each stage's throughput at the largest size, carried to 102,400 MB (linear)
   const big = rows.at(-1);
   if (!big) return;
-  const mbOf = big.size / 1048576;
-  const rate = (s: number) => mbOf / s;
-  console.log(
-    `\n100 GB estimate (linear from the ${mbOf.toFixed(0)} MB run): PITR ${(102400 / rate(big.pitrSec) / 60).toFixed(0)} min ` +
-      `(recover+dump ${rate(big.recoverSec).toFixed(1)} MB/s, pg_restore ${rate(big.restoreSec).toFixed(1)} MB/s); ` +
-      `dump restore ${(102400 / rate(big.dumpSec) / 60).toFixed(0)} min (${rate(big.dumpSec).toFixed(1)} MB/s)`,
-  );
+  const db = big.size / MB;
+  const cluster = big.clusterBytes / MB;
+  const wal = big.walBytes / MB;
+  const unpackRate = cluster / big.rec.unpackSeconds; // MB of cluster per s
+  const replayRate = wal / big.rec.replaySeconds; // MB of WAL per s
+  const dumpRate = db / big.rec.dumpSeconds;
+  const restoreRate = db / big.restoreSec;
+  const plainRate = db / big.dumpSec;
+  const G = 102400;
+  const walDay = G * (wal / db); // the same share of rewritten data as in the run
+  const physical = G / unpackRate + walDay / replayRate;
+  const safe = physical + G / dumpRate + G / restoreRate;
+  const min = (s: number) => `${(s / 60).toFixed(0)} min`;
+  console.log(`
+100 GB estimate, linear from the ${db.toFixed(0)} MB run (cluster ${cluster.toFixed(0)} MB, ${wal.toFixed(0)} MB of WAL after the base backup):
+  rates: unpack ${unpackRate.toFixed(1)} MB/s of cluster, WAL replay ${replayRate.toFixed(1)} MB/s, pg_dump from the scratch cluster ${dumpRate.toFixed(1)} MB/s, pg_restore ${restoreRate.toFixed(1)} MB/s, dump restore ${plainRate.toFixed(1)} MB/s
+  whole-cluster physical path = ${G} / ${unpackRate.toFixed(1)} + ${walDay.toFixed(0)} / ${replayRate.toFixed(1)} = ${(G / unpackRate).toFixed(0)} s + ${(walDay / replayRate).toFixed(0)} s = ${min(physical)}
+  one-database safe path = physical + ${G} / ${dumpRate.toFixed(1)} + ${G} / ${restoreRate.toFixed(1)} = ${physical.toFixed(0)} s + ${(G / dumpRate).toFixed(0)} s + ${(G / restoreRate).toFixed(0)} s = ${min(safe)}
+  today's dump restore = ${G} / ${plainRate.toFixed(1)} = ${min(G / plainRate)}`);
 }
 
 try {

@@ -7,6 +7,7 @@ import { defineBackupJobs, defineRestoreTestJob } from "./create/jobs.ts";
 import { defineStaleRestoreTestJob, type RestoreTestStale } from "./restore-tests/restore-test-stale.ts";
 import { migrations } from "./migrations/index.ts";
 import { registerPitr } from "./pitr/register.tsx";
+import { pitrPages } from "./pitr/routes.tsx";
 import type { PitrService } from "./pitr/service.ts";
 import { declareBackupOperations } from "./ops/backup-ops.ts";
 import { backupRoutes } from "./http/routes.tsx";
@@ -75,11 +76,14 @@ export default definePlugin({
     const rt = restoreTestRoutes(ctx, restoreTests);
     const reports = new NeutralizeReportStore(ctx.db);
     const nr = neutralizeRoutes(ctx, reports);
+    const pitr = registerPitr(ctx, svc);
+    pitrOf.set(ctx, pitr);
     const pages = new Hono<Env>()
       .route("/", mine.pages)
       .route("/", restore.pages)
       .route("/", rt.pages)
-      .route("/", nr.pages);
+      .route("/", nr.pages)
+      .route("/", pitrPages(ctx, pitr));
     const api = new Hono<Env>()
       .route("/", mine.api)
       .route("/", restore.api)
@@ -93,7 +97,6 @@ export default definePlugin({
     defineRestoreTestJob(ctx, restoreTests);
     defineStaleRestoreTestJob(ctx, svc.store, restoreTests.store);
     declareBackupOperations(ctx, svc, restoreTests);
-    pitrOf.set(ctx, registerPitr(ctx, svc));
     ctx.services.provide("backup.restoreTests", restoreTests);
     ctx.services.provide(NEUTRALIZE_SERVICE, createNeutralizeService(ctx));
     ctx.services.provide("backup.status", {

@@ -131,6 +131,9 @@ export function restoreRoutes(ctx: PluginContext): { pages: Hono<Env>; api: Hono
             names={names}
             picked={backups.some((b) => b.id === picked) ? picked : null}
           />
+          <div hx-get={`/p/backup/i/${inst.id}/pitr`} hx-trigger="load" hx-swap="outerHTML">
+            <a href={`/p/backup/i/${inst.id}/pitr`}>Restore to a point in time</a>
+          </div>
           <UploadsCard
             uploads={await new UploadStore(ctx.db).visibleTo(p)}
             names={names}

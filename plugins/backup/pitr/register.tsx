@@ -5,14 +5,15 @@
  * and a card line with the recoverable window.
  */
 import { AppError, defineOperation, type PluginContext, ui, z } from "../../../server/sdk/index.ts";
-import { neutralizeChoice, targetSide, checkNewDbName } from "../restore/restore-request.ts";
+import { checkNewDbName, neutralizeChoice, targetSide } from "../restore/restore-request.ts";
+import { checkReplication } from "./preflight.ts";
 import type { BackupService } from "../service.ts";
 import type { BackupSettings } from "../settings.ts";
 import type { ArchiveHealth } from "./health.ts";
-import { checkReplication } from "./preflight.ts";
 import { startPitrRestore } from "./restore-op.ts";
 import { shippingProblems } from "./ship-health.ts";
 import { createPitrService, type PitrService } from "./service.ts";
+import { windowInWords } from "./window-words.ts";
 
 declare module "../../../server/sdk/types.ts" {
   interface EventMap {
@@ -51,25 +52,24 @@ export function registerPitr(ctx: PluginContext<BackupSettings>, svc: BackupServ
     tags: ["backup", "pitr"],
     async run(o: any) {
       const inst = o.instance;
-      // Refused at once (not as a failed operation) when the role may not stream WAL.
+      // Refused at once (E_WAL_REPLICATION with the fix), not on the operation's page minutes later
       await checkReplication((await targetSide(inst)).pg);
-      // Long-running: the first base backup copies the whole cluster, so it is an operation.
-      const started = ctx.operations.start({
-        kind: "backup",
+      const op = ctx.operations.start({
+        kind: "pitr-enable",
         title: `Enable continuous WAL for ${inst.name}`,
         instanceId: inst.id,
         actor: o.actor,
         lock: true,
-        steps: ["start streaming and take the first base backup"],
+        steps: ["stream WAL and take the first base backup"],
         run: (op) =>
-          op.step("start streaming and take the first base backup", async () => {
+          op.step("stream WAL and take the first base backup", async () => {
             const base = await pitr.enable(inst);
             return { baseBackup: base.name, window: { from: base.finishedAt } };
           }),
       });
-      await started.started;
-      o.audit({ operationId: started.id });
-      return { operationId: started.id, done: started.done };
+      await op.started;
+      o.audit({ target: inst.name, operationId: op.id });
+      return { operationId: op.id, done: op.done };
     },
   });
   op({
@@ -95,7 +95,6 @@ export function registerPitr(ctx: PluginContext<BackupSettings>, svc: BackupServ
       at: z.string().datetime({ offset: true }).describe("The instant to recover to (ISO 8601)"),
       newDb: z.string().optional().describe("Publish as this new database (default: replace the instance's)"),
       neutralize: z.enum(["on", "off"]).optional(),
-      confirm: z.string().optional().describe("The instance name, to replace a production database"),
     }),
     role: "operator",
     scope: "instance",
@@ -103,18 +102,11 @@ export function registerPitr(ctx: PluginContext<BackupSettings>, svc: BackupServ
     danger: "destructive",
     longRunning: true,
     tags: ["backup", "restore", "pitr"],
-    async run(o: any, input: { at: string; newDb?: string; neutralize?: string; confirm?: string }) {
+    async run(o: any, input: { at: string; newDb?: string; neutralize?: string }) {
       const inst = o.instance;
+      // Production (admin, the name typed back in `confirm`) is the executor's productionGuard: the
+      // executor takes `confirm` out of the input, so a check of it here could never pass.
       const newDb = input.newDb ? checkNewDbName(input.newDb) : null;
-      if (!newDb && inst.production) {
-        if (!(await o.can("admin", inst.id)))
-          throw new AppError(
-            "E_PROTECTED",
-            `${inst.name} is marked production: only an admin may restore over it`,
-          );
-        if ((input.confirm ?? "").trim() !== inst.name)
-          throw new AppError("E_CONFIRMATION", `Type the instance name (${inst.name}) to confirm`);
-      }
       const t = await targetSide(inst);
       const r = await startPitrRestore(ctx, pitr, {
         t,
@@ -124,6 +116,7 @@ export function registerPitr(ctx: PluginContext<BackupSettings>, svc: BackupServ
         actor: o.actor,
         backups: await svc.store.list(inst.id),
       });
+      await r.op.started; // a restore already running on the instance answers E_BUSY here
       o.audit({ target: r.dbName, operationId: r.op.id, details: { at: input.at } });
       return { operationId: r.op.id, dbName: r.dbName, done: r.op.done };
     },
@@ -177,7 +170,7 @@ async function WalCard(props: { pitr: PitrService; id: number; inst: any }) {
       )}{" "}
       last WAL {h.lastWalAt ? <ui.Time at={h.lastWalAt} /> : "none"}, lag {h.lagSeconds ?? "?"} s, slot keeps{" "}
       {mb(h.retainedBytes)} on the server
-      {h.window ? ` · restorable ${h.window.from} → ${h.window.to}` : ""}
+      {h.window ? ` · restorable ${windowInWords(h.window)}` : ""}
       {(h.shipping ?? []).map((s) => (
         <>
           {" "}

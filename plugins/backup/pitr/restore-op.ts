@@ -20,6 +20,7 @@ import type { BaseBackup } from "./base-backup.ts";
 import { type FilestorePick, pickFilestore, restoreFilestoreAsOf } from "./filestore-as-of.ts";
 import { recoverDatabase } from "./recover.ts";
 import type { PitrService } from "./service.ts";
+import { inWords, windowInWords } from "./window-words.ts";
 
 export interface PitrRestoreRequest {
   t: TargetSide;
@@ -33,16 +34,20 @@ export interface PitrRestoreRequest {
 
 /** The newest base backup that is consistent by T (its end is not after T). */
 export function baseFor(bases: BaseBackup[], at: Date, lastWalAt: string | null): BaseBackup {
-  const window = bases.length ? `${bases[0]!.finishedAt} → ${lastWalAt ?? "now"}` : "none yet";
+  const window = bases.length
+    ? windowInWords({ from: bases[0]!.finishedAt, to: lastWalAt })
+    : "none yet (no base backup has finished)";
   const fit = bases.filter((b) => new Date(b.finishedAt).getTime() <= at.getTime()).at(-1);
   if (
     !fit ||
     at.getTime() > Date.now() ||
     (lastWalAt && at.getTime() > new Date(lastWalAt).getTime() + 60_000)
   )
-    throw new AppError("E_PITR_WINDOW", `${at.toISOString()} is outside the recoverable window`, {
-      hint: `Pick a time in the window: ${window}`,
-    });
+    throw new AppError(
+      "E_PITR_WINDOW",
+      `${inWords(at.toISOString())} is outside the recoverable window: ${window}`,
+      { hint: `Pick a time in the window: ${window}` },
+    );
   return fit;
 }
 

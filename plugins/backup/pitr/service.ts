@@ -5,7 +5,7 @@
  * `<data>/pitr/<instance id>/enabled.json` beside the archive it describes.
  */
 import { existsSync } from "node:fs";
-import { readdir, readFile, writeFile } from "node:fs/promises";
+import { readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { AppError, type InstanceHandle, type PluginContext } from "../../../server/sdk/index.ts";
 import { parseDestinationIds, resolveDestination } from "../destinations/resolve.ts";
@@ -19,7 +19,7 @@ import { slotName, WalReceiver } from "./receiver.ts";
 import { type RecoverySource, recoverySource } from "./recovery-source.ts";
 import { ShipLoop, type UnusableDestination } from "./ship-loop.ts";
 import { shippingHealth } from "./ship-health.ts";
-import { clusterDir } from "./tools.ts";
+import { clusterDir, letClusterThrough } from "./tools.ts";
 
 export interface PitrPaths {
   archiveDir: string;
@@ -120,17 +120,26 @@ export function createPitrService(ctx: PluginContext<any>) {
       const pg = await pgOf(inst);
       const info = await checkReplication(pg);
       const p = paths(inst.id);
+      await letClusterThrough(ctx.dataDir);
       await clusterDir(root());
       await clusterDir(p.archiveDir);
       await clusterDir(p.walDir);
       await startReceiver(inst.id, pg);
-      await writeFile(
-        join(p.archiveDir, "enabled.json"),
-        JSON.stringify({ slot: p.slot, systemId: info.systemId, since: new Date().toISOString() }),
-      );
-      const base = await takeBaseBackup(p.archiveDir, pg);
-      void shippers.get(inst.id)?.kick();
-      return base;
+      try {
+        await writeFile(
+          join(p.archiveDir, "enabled.json"),
+          JSON.stringify({ slot: p.slot, systemId: info.systemId, since: new Date().toISOString() }),
+        );
+        const base = await takeBaseBackup(p.archiveDir, pg);
+        void shippers.get(inst.id)?.kick();
+        return base;
+      } catch (e) {
+        // Not left streaming (and retrying) for an archive that has no base backup to start from
+        await receivers.get(inst.id)?.stop();
+        receivers.delete(inst.id);
+        await rm(join(p.archiveDir, "enabled.json"), { force: true });
+        throw e;
+      }
     },
 
     async baseBackup(inst: InstanceHandle, signal?: AbortSignal) {

@@ -5,6 +5,8 @@
  * user a PostgreSQL server may run as (it refuses root) and the scratch cluster can read the WAL.
  */
 import { existsSync } from "node:fs";
+import { chmod, stat } from "node:fs/promises";
+import { dirname } from "node:path";
 import { AppError } from "../../../server/sdk/index.ts";
 import { pgEnv, type PgTarget, toolFailed } from "../restore/restore-pg.ts";
 
@@ -80,4 +82,25 @@ export function kill(pid: number, signal: NodeJS.Signals): void {
 export async function clusterDir(dir: string): Promise<void> {
   await runLocal(["mkdir", "-p", "-m", "0700", dir], { what: "mkdir" });
   if (process.getuid?.() === 0) await runLocal(["chown", "postgres:postgres", dir], { what: "chown" });
+}
+
+/**
+ * As root, the archive under odoodeck's data directory is written by the cluster user, which a
+ * data directory made 0700 shuts out (pg_receivewal: "Permission denied"). The data directory is
+ * opened for traversal only (o+x: nothing in it can be listed, and its files keep their modes);
+ * a closed folder above it is not ours to change: E_CONFIG says which and how.
+ */
+export async function letClusterThrough(dataDir: string): Promise<void> {
+  if (process.getuid?.() !== 0) return;
+  const mode = (await stat(dataDir)).mode & 0o7777;
+  if ((mode & 0o001) === 0) await chmod(dataDir, mode | 0o001);
+  for (let d = dirname(dataDir); ; d = dirname(d)) {
+    if (((await stat(d)).mode & 0o001) === 0)
+      throw new AppError(
+        "E_CONFIG",
+        `PostgreSQL's user (postgres) cannot reach the WAL archive under ${dataDir}: ${d} is closed to it`,
+        { hint: `chmod o+x ${d} lets it through without listing it; or move odoodeck's data directory` },
+      );
+    if (d === dirname(d)) return;
+  }
 }
