@@ -92,6 +92,7 @@ async function main() {
     const runDeck = async (prefix: string) => {
       const total: number[] = [];
       const db: number[] = [];
+      const steps: Record<string, number[]> = {};
       for (let i = 0; i < ROUNDS; i++) {
         await sparesSettled();
         const t1 = performance.now();
@@ -104,9 +105,12 @@ async function main() {
         if (snap.status !== "ok") throw new Error(JSON.stringify(snap.error ?? snap.steps));
         total.push(performance.now() - t1);
         db.push((snap.result as { databaseSeconds: number }).databaseSeconds * 1000);
+        for (const st of snap.steps)
+          if (st.startedAt && st.finishedAt)
+            (steps[st.name] ??= []).push(Date.parse(st.finishedAt) - Date.parse(st.startedAt));
         await svc.destroy(`${prefix}${i}`);
       }
-      return { total, db };
+      return { total, db, steps };
     };
     const warm = await runDeck("w");
     await sparesSettled();
@@ -183,6 +187,11 @@ async function main() {
     );
     console.log(`hand path (createdb+pg_restore+cp -a+start):    ${s(h)}`);
     console.log(`ratio hand / odoodeck:                          ${(h / d).toFixed(1)}×`);
+    console.log(
+      `  warm steps (median): ${Object.entries(warm.steps)
+        .map(([n, xs]) => `${n} ${s(median(xs))}`)
+        .join(", ")}`,
+    );
     const c = median(cold.total);
     console.log(
       `odoodeck cold (warm_spare off):                 ${s(c)}   (database step ${s(median(cold.db))}), ratio ${(h / c).toFixed(1)}×`,
