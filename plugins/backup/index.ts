@@ -7,7 +7,7 @@ import { defineBackupJobs, defineRestoreTestJob } from "./create/jobs.ts";
 import { defineStaleRestoreTestJob, type RestoreTestStale } from "./restore-tests/restore-test-stale.ts";
 import { migrations } from "./migrations/index.ts";
 import { registerPitr } from "./pitr/register.tsx";
-import { pitrPages } from "./pitr/routes.tsx";
+import { pitrPages } from "./pitr/page/routes.tsx";
 import type { PitrService } from "./pitr/service.ts";
 import { declareBackupOperations } from "./ops/backup-ops.ts";
 import { backupRoutes } from "./http/routes.tsx";

@@ -17,10 +17,10 @@ import { EncryptedDestination } from "../../plugins/backup/encryption/encrypted-
 import { takeBaseBackup } from "../../plugins/backup/pitr/base-backup.ts";
 import { WalReceiver } from "../../plugins/backup/pitr/receiver.ts";
 import { recoverDatabase } from "../../plugins/backup/pitr/recover.ts";
-import { recoverySource } from "../../plugins/backup/pitr/recovery-source.ts";
-import { shippingHealth, shippingProblems } from "../../plugins/backup/pitr/ship-health.ts";
-import { ShipLoop } from "../../plugins/backup/pitr/ship-loop.ts";
-import { shipOnce } from "../../plugins/backup/pitr/shipper.ts";
+import { recoverySource } from "../../plugins/backup/pitr/ship/recovery-source.ts";
+import { shippingHealth, shippingProblems } from "../../plugins/backup/pitr/ship/ship-health.ts";
+import { ShipLoop } from "../../plugins/backup/pitr/ship/ship-loop.ts";
+import { shipOnce } from "../../plugins/backup/pitr/ship/shipper.ts";
 import { waitForArchive } from "../../plugins/backup/pitr/test-helpers.ts";
 import { clusterDir } from "../../plugins/backup/pitr/tools.ts";
 import { privatePg } from "../helpers/pg.ts";

@@ -8,7 +8,7 @@ import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { PgTarget } from "../restore/restore-pg.ts";
 import { type BaseBackup, listBaseBackups } from "./base-backup.ts";
-import type { ShipHealth } from "./ship-health.ts";
+import type { ShipHealth } from "./ship/ship-health.ts";
 import { pgBin, replicationArgs, runLocal, toolEnv } from "./tools.ts";
 import { findGaps, parseSegment, segmentOfLsn } from "./wal-segments.ts";
 

@@ -11,7 +11,7 @@ import type { BackupService } from "../service.ts";
 import type { BackupSettings } from "../settings.ts";
 import type { ArchiveHealth } from "./health.ts";
 import { startPitrRestore } from "./restore-op.ts";
-import { shippingProblems } from "./ship-health.ts";
+import { shippingProblems } from "./ship/ship-health.ts";
 import { createPitrService, type PitrService } from "./service.ts";
 import { windowInWords } from "./window-words.ts";
 

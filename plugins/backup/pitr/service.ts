@@ -16,9 +16,9 @@ import { listBaseBackups, takeBaseBackup } from "./base-backup.ts";
 import { archiveHealth } from "./health.ts";
 import { checkReplication } from "./preflight.ts";
 import { slotName, WalReceiver } from "./receiver.ts";
-import { type RecoverySource, recoverySource } from "./recovery-source.ts";
-import { ShipLoop, type UnusableDestination } from "./ship-loop.ts";
-import { shippingHealth } from "./ship-health.ts";
+import { type RecoverySource, recoverySource } from "./ship/recovery-source.ts";
+import { ShipLoop, type UnusableDestination } from "./ship/ship-loop.ts";
+import { shippingHealth } from "./ship/ship-health.ts";
 import { clusterDir, letClusterThrough } from "./tools.ts";
 
 export interface PitrPaths {

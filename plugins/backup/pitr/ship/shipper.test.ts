@@ -9,18 +9,18 @@ import { afterAll, expect, setDefaultTimeout, test } from "bun:test";
 import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { getSshd, privatePg, SshConnection, type TestPg } from "../../../server/sdk/testing.ts";
-import { ServerDestination } from "../destinations/server.ts";
-import { EncryptedDestination } from "../encryption/encrypted-destination.ts";
-import { takeBaseBackup } from "./base-backup.ts";
+import { getSshd, privatePg, SshConnection, type TestPg } from "../../../../server/sdk/testing.ts";
+import { ServerDestination } from "../../destinations/server.ts";
+import { EncryptedDestination } from "../../encryption/encrypted-destination.ts";
+import { takeBaseBackup } from "../base-backup.ts";
 import { fetchForRecovery, remoteArchives } from "./fetch-remote.ts";
-import { WalReceiver } from "./receiver.ts";
-import { recoverDatabase } from "./recover.ts";
-import { baseFor } from "./restore-op.ts";
+import { WalReceiver } from "../receiver.ts";
+import { recoverDatabase } from "../recover.ts";
+import { baseFor } from "../restore-op.ts";
 import { shippingHealth } from "./ship-health.ts";
 import { readMarker, shipOnce } from "./shipper.ts";
-import { waitForArchive } from "./test-helpers.ts";
-import { clusterDir } from "./tools.ts";
+import { waitForArchive } from "../test-helpers.ts";
+import { clusterDir } from "../tools.ts";
 
 setDefaultTimeout(180_000);
 

@@ -14,10 +14,10 @@
 import { existsSync } from "node:fs";
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { AppError } from "../../../server/sdk/index.ts";
-import type { Destination } from "../destinations/types.ts";
-import { type BaseBackup, listBaseBackups } from "./base-backup.ts";
-import { parseSegment } from "./wal-segments.ts";
+import { AppError } from "../../../../server/sdk/index.ts";
+import type { Destination } from "../../destinations/types.ts";
+import { type BaseBackup, listBaseBackups } from "../base-backup.ts";
+import { parseSegment } from "../wal-segments.ts";
 
 export const BASE_META = "odoodeck-base.json";
 const HISTORY = /^[0-9A-F]{8}\.history$/;

@@ -6,7 +6,7 @@
  * shipped on its own: one unreachable destination does not hold up the others.
  */
 import { type FSWatcher, watch } from "node:fs";
-import type { Destination } from "../destinations/types.ts";
+import type { Destination } from "../../destinations/types.ts";
 import { forgetOtherDestinations, recordShipError, type ShipResult, shipOnce } from "./shipper.ts";
 
 export interface UnusableDestination {

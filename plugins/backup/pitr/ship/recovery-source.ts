@@ -6,13 +6,13 @@
  * refused before any operation starts.
  */
 import { join } from "node:path";
-import { AppError } from "../../../server/sdk/index.ts";
-import type { Destination } from "../destinations/types.ts";
-import { compactStamp } from "../restore/restore-pg.ts";
-import type { BaseBackup } from "./base-backup.ts";
+import { AppError } from "../../../../server/sdk/index.ts";
+import type { Destination } from "../../destinations/types.ts";
+import { compactStamp } from "../../restore/restore-pg.ts";
+import type { BaseBackup } from "../base-backup.ts";
 import { fetchForRecovery, type RecoveryInput, remoteArchives } from "./fetch-remote.ts";
-import type { ArchiveHealth } from "./health.ts";
-import { baseFor } from "./restore-op.ts";
+import type { ArchiveHealth } from "../health.ts";
+import { baseFor } from "../restore-op.ts";
 
 export interface RecoverySource {
   /** "local", or the destination id the archive is fetched from. */

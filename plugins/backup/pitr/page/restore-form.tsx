@@ -4,10 +4,10 @@
  * place of the instance's), neutralization, and the instance's name typed back. Posting runs the
  * declared operation `backup.pitr-restore`, so the page asks exactly what REST, the CLI and MCP ask.
  */
-import type { InstanceHandle } from "../../../server/sdk/index.ts";
-import { ui } from "../../../server/sdk/index.ts";
-import { suggestedDbName } from "../views/restore-page.tsx";
-import { pickerValue, windowInWords } from "./window-words.ts";
+import type { InstanceHandle } from "../../../../server/sdk/index.ts";
+import { ui } from "../../../../server/sdk/index.ts";
+import { suggestedDbName } from "../../views/restore-page.tsx";
+import { pickerValue, windowInWords } from "../window-words.ts";
 
 export function PitrRestoreCard(props: {
   inst: InstanceHandle;

@@ -4,8 +4,8 @@
  * destination that is current adds nothing.
  */
 import { expect, test } from "bun:test";
-import type { ArchiveHealth } from "./health.ts";
-import { walProblems } from "./register.tsx";
+import type { ArchiveHealth } from "../health.ts";
+import { walProblems } from "../register.tsx";
 import type { ShipHealth } from "./ship-health.ts";
 
 const ship = (over: Partial<ShipHealth>): ShipHealth => ({

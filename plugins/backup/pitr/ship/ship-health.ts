@@ -3,7 +3,7 @@
  * bytes), how long the oldest of them has waited, base backups not shipped, the shipped-up-to
  * mark and the last failure. `.partial` (still being written) is never counted: it is not due.
  */
-import { listBaseBackups } from "./base-backup.ts";
+import { listBaseBackups } from "../base-backup.ts";
 import { closedSegments, readShipStates } from "./shipper.ts";
 
 export interface ShipHealth {

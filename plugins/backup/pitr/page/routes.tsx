@@ -5,12 +5,12 @@
  * the operation's page. Another instance's form answers as if it did not exist.
  */
 import { Hono } from "hono";
-import { type AppContext, AppError, type Env, type PluginContext } from "../../../server/sdk/index.ts";
-import { instanceFor } from "../http/access.ts";
-import { targetSide } from "../restore/restore-request.ts";
+import { type AppContext, AppError, type Env, type PluginContext } from "../../../../server/sdk/index.ts";
+import { instanceFor } from "../../http/access.ts";
+import { targetSide } from "../../restore/restore-request.ts";
 import { PitrRestoreCard } from "./restore-form.tsx";
-import { pickedInstant } from "./window-words.ts";
-import type { PitrService } from "./service.ts";
+import { pickedInstant } from "../window-words.ts";
+import type { PitrService } from "../service.ts";
 
 const instanceId = (c: AppContext): number => {
   const id = Number(c.req.param("instance"));

@@ -8,12 +8,12 @@
  */
 import { rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { AppError } from "../../../server/sdk/index.ts";
-import type { Destination } from "../destinations/types.ts";
-import type { BaseBackup } from "./base-backup.ts";
+import { AppError } from "../../../../server/sdk/index.ts";
+import type { Destination } from "../../destinations/types.ts";
+import type { BaseBackup } from "../base-backup.ts";
 import { BASE_META, readMarker, remoteRoot, type ShippedMarker } from "./shipper.ts";
-import { clusterDir, runLocal } from "./tools.ts";
-import { parseSegment, segmentName, segmentOfLsn } from "./wal-segments.ts";
+import { clusterDir, runLocal } from "../tools.ts";
+import { parseSegment, segmentName, segmentOfLsn } from "../wal-segments.ts";
 
 /** What recover.ts needs; `cleanup` removes the fetched copy. */
 export interface RecoveryInput {
