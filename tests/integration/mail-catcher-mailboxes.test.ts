@@ -148,7 +148,13 @@ test("the chaos and retention operations follow the page's rule: X's operator se
   const beta = await mc.mailboxFor(other, "beta_copy");
   const global = await mc.mailboxFor(null, "no_instance");
   try {
-    const since = (await t.core.db.selectFrom("audit_log").select((e) => e.fn.max("id").as("id")).executeTakeFirst())?.id ?? 0;
+    const since =
+      (
+        await t.core.db
+          .selectFrom("audit_log")
+          .select((e) => e.fn.max("id").as("id"))
+          .executeTakeFirst()
+      )?.id ?? 0;
     const chaos = (c: TestClient, mailbox: number, rate = 0) =>
       c.postJson("/api/v1/ops/mail-catcher.chaos", { mailbox, rate, code: 451 });
     const retention = (c: TestClient, mailbox: number) =>
@@ -204,7 +210,11 @@ test("the page's forms and POST /api/v1/ops give the same refusals: a viewer 403
     form: { percent: "100", code: "451" },
     ...json,
   });
-  const rest = await viewer.postJson("/api/v1/ops/mail-catcher.chaos", { mailbox: box.mailbox, rate: 1, code: 451 });
+  const rest = await viewer.postJson("/api/v1/ops/mail-catcher.chaos", {
+    mailbox: box.mailbox,
+    rate: 1,
+    code: 451,
+  });
   expect(page.status).toBe(403);
   expect(rest.status).toBe(403);
   expect((await page.json()).error).toEqual(rest.body.error);
@@ -213,7 +223,10 @@ test("the page's forms and POST /api/v1/ops give the same refusals: a viewer 403
     form: { count: "1" },
     ...json,
   });
-  const foreignRest = await opOther.postJson("/api/v1/ops/mail-catcher.retention", { mailbox: box.mailbox, count: 1 });
+  const foreignRest = await opOther.postJson("/api/v1/ops/mail-catcher.retention", {
+    mailbox: box.mailbox,
+    count: 1,
+  });
   expect(foreignPage.status).toBe(404);
   expect(foreignRest.status).toBe(404);
   expect((await foreignPage.json()).error).toEqual(foreignRest.body.error);
