@@ -7,6 +7,7 @@ import { definePlugin } from "../../server/sdk/index.ts";
 import { mailpitRoutes } from "./api/mailpit.ts";
 import { Catcher } from "./catcher.ts";
 import { MAIL_CATCHER_SERVICE, type MailCatcherService } from "./contract.ts";
+import { declareMessageOperations } from "./message-operations.ts";
 import { declareOperations } from "./operations.ts";
 import { type MailSettings, settings } from "./settings.ts";
 import { startSmtp } from "./smtp/server.ts";
@@ -46,6 +47,7 @@ export default definePlugin<MailSettings>({
     pub.route("/", publicShareRoutes(ctx, c));
     ctx.publicRoutes(pub);
     declareOperations(ctx, c);
+    declareMessageOperations(ctx, c);
     const service: MailCatcherService = {
       async mailboxFor(instanceId, dbName) {
         const box = await c.mailboxes.ensure(instanceId, dbName);

@@ -1,6 +1,7 @@
 import { definePlugin, type SettingsSchema } from "odoodeck/sdk";
 import { migrations } from "./migrations/index.ts";
 import { Notifier } from "./notifier.ts";
+import { declareNotificationOperations } from "./operations.ts";
 import { notificationsPages } from "./pages.tsx";
 import type { NotificationsDb } from "./tables.ts";
 
@@ -22,6 +23,7 @@ export default definePlugin<SettingsSchema, { notifier: Notifier }, Notification
   register(ctx) {
     const notifier = new Notifier(ctx);
     ctx.pages(notificationsPages(ctx, notifier));
+    declareNotificationOperations(ctx, notifier);
     return { notifier };
   },
   // Deliveries left pending by a previous run are retried from now on.

@@ -6,10 +6,18 @@ import type { PreviewsCtx } from "./settings.ts";
 const byName = z.object({ name: z.string().min(1).describe("The preview's name") });
 
 export function declarePreviewOperations(ctx: PreviewsCtx, svc: PreviewsService): void {
-  /** Previews are an instance's: the caller needs `role` on it (unseen is the same as missing). */
+  /**
+   * Previews are an instance's: the caller needs `role` on it. Unseen is the same as missing; seen
+   * but not theirs to change is E_FORBIDDEN (as instanceRoute answers on the page).
+   */
   async function mine(op: OperationContext, name: string, role: "viewer" | "operator") {
     const p = await svc.get(name);
-    if (!(await op.can(role, p.instanceId))) throw new AppError("E_NOT_FOUND", `There is no preview ${name}`);
+    if (!(await op.can("viewer", p.instanceId)))
+      throw new AppError("E_NOT_FOUND", `There is no preview ${name}`);
+    if (!(await op.can(role, p.instanceId)))
+      throw new AppError("E_FORBIDDEN", `Changing preview ${name} needs the ${role} role on its instance`, {
+        hint: "An admin can grant it",
+      });
     return p;
   }
   const long = (
@@ -55,6 +63,11 @@ export function declarePreviewOperations(ctx: PreviewsCtx, svc: PreviewsService)
       longRunning: true,
       tags: ["previews"],
       async run(op, input) {
+        const existing = await svc.store.template(input.template);
+        if (existing && existing.instanceId !== op.instance!.id)
+          throw new AppError("E_CONFLICT", `Template ${existing.name} is made from another instance`, {
+            hint: "Pick another name, or refresh that template from its own instance",
+          });
         op.audit({ target: input.template });
         const o = svc.refreshTemplate(
           op.instance!,
@@ -87,7 +100,7 @@ export function declarePreviewOperations(ctx: PreviewsCtx, svc: PreviewsService)
           throw new AppError("E_NOT_FOUND", `There is no template ${input.template}`);
         op.audit({ target: input.name });
         const r = await svc.create({ ...input, owner: op.actor }, op.actor);
-        return { operationId: r.operationId, done: r.done };
+        return { operationId: r.operationId, preview: r.preview, done: r.done };
       },
     }),
   );
@@ -119,6 +132,25 @@ export function declarePreviewOperations(ctx: PreviewsCtx, svc: PreviewsService)
       danger: "safe",
       tags: ["previews"],
       run: (op, input) => mine(op, input.name, "viewer"),
+    }),
+  );
+  ctx.operations.declare(
+    defineOperation({
+      id: "previews.certificate",
+      title: "Ask for a preview's certificate again",
+      description:
+        "Asks the ACME CA again now (after fixing DNS or port 80) instead of waiting for the next request; the result shows on the previews page.",
+      input: byName,
+      role: "signed-in",
+      scope: "global",
+      danger: "mutating",
+      tags: ["previews"],
+      async run(op, input) {
+        const p = await mine(op, input.name, "operator");
+        void svc.tls.ensure(p.name, { force: true });
+        op.audit({ target: p.name });
+        return { requested: p.name };
+      },
     }),
   );
   ctx.operations.declare(

@@ -22,11 +22,6 @@ async function urlOf(ctx: PreviewsCtx, svc: PreviewsService, name: string): Prom
 export function previewPages(ctx: PreviewsCtx, svc: PreviewsService) {
   const app = new Hono<Env>();
   const form = async (c: AppContext) => (await c.req.parseBody()) as Record<string, string>;
-  const operatorOn = async (c: AppContext, name: string) => {
-    const p = await svc.get(name);
-    const who = await ctx.auth.require(c, "operator", p.instanceId);
-    return { p, who };
-  };
 
   // Before "/:name": "templates" is a page, not a preview.
   app.route("/templates", templatePages(ctx, svc));
@@ -60,17 +55,16 @@ export function previewPages(ctx: PreviewsCtx, svc: PreviewsService) {
     });
   });
 
+  // The forms run the previews.* operations (ctx.operations.invoke): role, the one audit entry and
+  // the refusals are those of REST /ops, the CLI and MCP.
   app.post("/new", async (c) => {
     const b = await form(c);
-    const tpl = await svc.store.template(String(b.template ?? ""));
-    if (!tpl) throw new AppError("E_NOT_FOUND", `There is no template ${b.template}`);
-    const who = await ctx.auth.require(c, "operator", tpl.instanceId);
-    const r = await svc.create(
-      { name: String(b.name ?? ""), template: tpl.name, branch: String(b.branch ?? ""), owner: who.username },
-      who.username,
-    );
-    await ctx.audit(c, { action: "previews.create", target: r.preview, instanceId: tpl.instanceId });
-    return c.redirect(`/p/previews/${r.preview}`, 303);
+    const r = await ctx.operations.invoke(c, "previews.create", {
+      name: String(b.name ?? ""),
+      template: String(b.template ?? ""),
+      branch: String(b.branch ?? ""),
+    });
+    return c.redirect(`/p/previews/${(r.data as { preview: string }).preview}`, 303);
   });
 
   app.get("/:name", async (c) => {
@@ -101,21 +95,19 @@ export function previewPages(ctx: PreviewsCtx, svc: PreviewsService) {
 
   // Asks the ACME CA again now (after fixing DNS or the port), not waiting for the next request.
   app.post("/:name/certificate", async (c) => {
-    const { p } = await operatorOn(c, c.req.param("name"));
-    void svc.tls.ensure(p.name, { force: true });
-    await ctx.audit(c, { action: "previews.certificate", target: p.name, instanceId: p.instanceId });
+    await ctx.operations.invoke(c, "previews.certificate", { name: c.req.param("name") });
     return c.redirect("/p/previews", 303);
   });
 
   for (const action of ["update", "reset", "promote", "destroy"] as const)
     app.post(`/:name/${action}`, async (c) => {
-      const { p, who } = await operatorOn(c, c.req.param("name"));
-      if (action === "update") await svc.update(p.name, who.username);
-      if (action === "reset") await svc.reset(p.name, who.username);
-      if (action === "promote") await svc.promote(p.name);
-      if (action === "destroy") await svc.destroy(p.name);
-      await ctx.audit(c, { action: `previews.${action}`, target: p.name, instanceId: p.instanceId });
-      return c.redirect(action === "destroy" ? "/p/previews" : `/p/previews/${p.name}`, 303);
+      const name = c.req.param("name");
+      const b = await form(c);
+      // previews.destroy asks for the preview's name; the page's Destroy button (one per preview,
+      // on its own page) has no field for it yet, so pressing it is the confirmation, as before.
+      const confirm = action === "destroy" ? { confirm: String(b.confirm ?? name) } : {};
+      await ctx.operations.invoke(c, `previews.${action}`, { name, ...confirm });
+      return c.redirect(action === "destroy" ? "/p/previews" : `/p/previews/${name}`, 303);
     });
   return app;
 }

@@ -34,13 +34,14 @@ export function templatePages(ctx: PreviewsCtx, svc: PreviewsService) {
     });
   });
 
-  /** Starts the refresh operation (refused without operator rights on the instance); shows its steps. */
+  /** Runs previews.template (operator on the instance; audited by the executor); shows its steps. */
   const refresh = async (c: AppContext, input: { name: string; instanceId: number; repo: string | null }) => {
-    const who = await ctx.auth.require(c, "operator", input.instanceId);
-    const inst = await ctx.instances.get(input.instanceId);
-    const op = svc.refreshTemplate(inst, { name: input.name, repo: input.repo }, who.username);
-    await ctx.audit(c, { action: "previews.template", target: input.name, instanceId: inst.id });
-    return c.redirect(`/operations/${op.id}`, 303);
+    const r = await ctx.operations.invoke(c, "previews.template", {
+      instance: input.instanceId,
+      template: input.name,
+      ...(input.repo ? { repo: input.repo } : {}),
+    });
+    return c.redirect(`/operations/${r.operationId}`, 303);
   };
 
   app.post("/", async (c) => {
@@ -48,11 +49,6 @@ export function templatePages(ctx: PreviewsCtx, svc: PreviewsService) {
     const instanceId = Number(b.instance);
     if (!Number.isInteger(instanceId) || instanceId <= 0)
       throw new AppError("E_VALIDATION", "Pick the instance the template is made from");
-    const existing = await svc.store.template(String(b.name ?? ""));
-    if (existing && existing.instanceId !== instanceId)
-      throw new AppError("E_CONFLICT", `Template ${existing.name} is made from another instance`, {
-        hint: "Pick another name, or refresh that template from its own instance",
-      });
     return refresh(c, { name: String(b.name ?? ""), instanceId, repo: String(b.repo ?? "").trim() || null });
   });
 

@@ -27,10 +27,16 @@ export interface ExecuteResult {
 
 const SECRET = /pass(word)?|secret|token|key/i;
 
-/** The input as the audit log keeps it: no confirmation word, no secrets. */
-function auditedInput(input: Record<string, unknown>): Record<string, unknown> {
+/**
+ * The input as the audit log keeps it: no confirmation word, no secrets. A secret is a field named
+ * like one, or one its schema marks `writeOnly` (e.g. `z.string().meta({ writeOnly: true })`: a
+ * webhook URL that carries its token is sent, never shown back).
+ */
+function auditedInput(op: OperationDefinition, input: Record<string, unknown>): Record<string, unknown> {
+  const props = inputJsonSchema(op).properties;
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(input)) if (k !== "confirm") out[k] = SECRET.test(k) ? "***" : v;
+  for (const [k, v] of Object.entries(input))
+    if (k !== "confirm") out[k] = SECRET.test(k) || props[k]?.writeOnly === true ? "***" : v;
   return out;
 }
 
@@ -188,7 +194,7 @@ async function recordCall(
     surface: call.surface,
     via: p.via,
     ...(p.tokenId ? { tokenId: p.tokenId } : {}),
-    input: auditedInput(input as Record<string, unknown>),
+    input: auditedInput(d.op, input as Record<string, unknown>),
     ...rest,
   };
   await recordAudit(

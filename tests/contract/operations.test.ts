@@ -181,8 +181,10 @@ describe("every declared operation", () => {
     "deploy.hooks.delete",
     "deploy.hooks.list",
     "mail-catcher.chaos",
+    "mail-catcher.inbound",
     "mail-catcher.release",
     "mail-catcher.retention",
+    "mail-catcher.share",
     "mail-catcher.wait-for",
     "previews.create",
     "previews.destroy",
@@ -193,6 +195,11 @@ describe("every declared operation", () => {
     "previews.template",
     "previews.update",
     "previews.wake",
+    "previews.certificate",
+    "notifications.channels.add",
+    "notifications.channels.remove",
+    "notifications.channels.test",
+    "notifications.rules.set",
   ];
 
   test("the list above is the whole catalogue (a new operation must join this contract)", () => {

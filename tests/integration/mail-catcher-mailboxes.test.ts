@@ -94,13 +94,19 @@ test("an operator sets retention: the extra mail goes now, the page shows the li
   const after = (await op.page(`/p/mail-catcher/i/${inst}`)).html;
   expect(cell(after, "mc-count")).toBe("2");
   expect(cell(after, "mc-keeps")).toBe("2 messages, 200 MB, 14 days");
+  // The form runs mail-catcher.retention: its audit entry is the executor's (surface "page"), as is
+  // the viewer's refusal above; the refused bad form never reached the operation.
   const audit = await t.core.db
     .selectFrom("audit_log")
     .selectAll()
-    .where("action", "like", "%mailbox.retention%")
+    .where("action", "=", "mail-catcher.retention")
+    .orderBy("id")
     .execute();
-  expect(audit.length).toBe(1);
-  expect(JSON.stringify(audit[0])).toContain("op-acme");
+  expect(audit.map((a) => [a.actor, a.result])).toEqual([
+    ["view-acme", "error"],
+    ["op-acme", "ok"],
+  ]);
+  expect(JSON.parse(String(audit[1].details)).surface).toBe("page");
 });
 
 test("mail past the limit is trimmed shortly after it arrives, newest kept", async () => {
@@ -142,6 +148,13 @@ test("the chaos and retention operations follow the page's rule: X's operator se
   const beta = await mc.mailboxFor(other, "beta_copy");
   const global = await mc.mailboxFor(null, "no_instance");
   try {
+    const since =
+      (
+        await t.core.db
+          .selectFrom("audit_log")
+          .select((e) => e.fn.max("id").as("id"))
+          .executeTakeFirst()
+      )?.id ?? 0;
     const chaos = (c: TestClient, mailbox: number, rate = 0) =>
       c.postJson("/api/v1/ops/mail-catcher.chaos", { mailbox, rate, code: 451 });
     const retention = (c: TestClient, mailbox: number) =>
@@ -179,6 +192,7 @@ test("the chaos and retention operations follow the page's rule: X's operator se
       .selectFrom("audit_log")
       .select(["actor", "action", "result"])
       .where("action", "in", ["mail-catcher.chaos", "mail-catcher.retention"])
+      .where("id", ">", Number(since))
       .execute();
     expect(audit.filter((a) => a.actor === "op-acme" && a.result === "ok").length).toBe(2);
     expect(audit.filter((a) => a.actor === "op-acme" && a.result === "error").length).toBe(6);
@@ -187,4 +201,34 @@ test("the chaos and retention operations follow the page's rule: X's operator se
     await mc.drop(beta.mailbox);
     await mc.drop(global.mailbox);
   }
+});
+
+test("the page's forms and POST /api/v1/ops give the same refusals: a viewer 403, another instance's operator 404", async () => {
+  const json = { headers: { Accept: "application/json" } };
+  await viewer.page(`/p/mail-catcher/i/${inst}`);
+  const page = await viewer.request("POST", `/p/mail-catcher/mb/${box.mailbox}/chaos`, {
+    form: { percent: "100", code: "451" },
+    ...json,
+  });
+  const rest = await viewer.postJson("/api/v1/ops/mail-catcher.chaos", {
+    mailbox: box.mailbox,
+    rate: 1,
+    code: 451,
+  });
+  expect(page.status).toBe(403);
+  expect(rest.status).toBe(403);
+  expect((await page.json()).error).toEqual(rest.body.error);
+  await opOther.page(`/p/mail-catcher/i/${other}`);
+  const foreignPage = await opOther.request("POST", `/p/mail-catcher/mb/${box.mailbox}/retention`, {
+    form: { count: "1" },
+    ...json,
+  });
+  const foreignRest = await opOther.postJson("/api/v1/ops/mail-catcher.retention", {
+    mailbox: box.mailbox,
+    count: 1,
+  });
+  expect(foreignPage.status).toBe(404);
+  expect(foreignRest.status).toBe(404);
+  expect((await foreignPage.json()).error).toEqual(foreignRest.body.error);
+  expect(cell((await op.page(`/p/mail-catcher/i/${inst}`)).html, "mc-chaos")).toBe("off");
 });

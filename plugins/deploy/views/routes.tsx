@@ -1,21 +1,10 @@
 /** Pages of the Code tab: /p/deploy/i/:instance/code and its forms (CSRF-checked by the core). */
 import { Hono } from "hono";
-import {
-  AppError,
-  type AppContext,
-  type Env,
-  type InstanceHandle,
-  instanceRoute,
-  toAppError,
-} from "../../../server/sdk/index.ts";
+import { type AppContext, type Env, instanceRoute, toAppError } from "../../../server/sdk/index.ts";
 import { discoverRepos, listRefs } from "../repos/discover.ts";
-import { newDeployKey, removeCredential, setToken } from "../credentials/manage.ts";
 import { CredentialStore } from "../credentials/store.ts";
-import { startDeploy } from "../run/deploy.ts";
-import { startRollback } from "../run/rollback-run.ts";
 import { DeployStore } from "../run/store.ts";
 import type { DeployCtx } from "../settings.ts";
-import { addHook, deleteHook } from "../webhooks/manage.ts";
 import type { HookStore } from "../webhooks/store.ts";
 import { CodePage } from "./code-page.tsx";
 
@@ -68,129 +57,96 @@ export function codeRoutes(ctx: DeployCtx, hooks: HookStore): Hono<Env> {
   };
 
   const viewer = instanceRoute(ctx, "viewer");
-  const operator = instanceRoute(ctx, "operator");
+  // Every form runs its declared operation (ctx.operations.invoke): role (operator; the operation
+  // refuses a viewer and audits the refusal), input, production rule and the one audit entry are
+  // those of REST /ops, the CLI and MCP.
   app.get("/i/:instance/code", viewer, async (c) => render(c, c.var.instance.id));
+  const fields = async (c: AppContext) =>
+    Object.fromEntries(
+      Object.entries(await c.req.parseBody()).map(([k, v]) => [k, typeof v === "string" ? v : ""]),
+    ) as Record<string, string>;
+  /** An optional text field: absent when left empty, as the operation's default. */
+  const opt = (name: string, v: string | undefined) => (v?.trim() ? { [name]: v.trim() } : {});
 
-  app.post("/i/:instance/code/deploy", operator, async (c) => {
+  app.post("/i/:instance/code/deploy", viewer, async (c) => {
     const id = c.var.instance.id;
-    const p = c.get("principal")!;
-    const form = await c.req.parseBody();
+    const form = await fields(c);
     return guarded(c, id, async () => {
-      const inst = await ctx.instances.get(id);
       const backup = form.backup === "yes" ? true : form.backup === "no" ? false : undefined;
-      const r = await startDeploy(ctx, inst, {
+      const r = await ctx.operations.invoke(c, "deploy.run", {
+        instance: id,
         ref: String(form.ref ?? "").trim(),
-        ...(form.repo ? { repo: String(form.repo) } : {}),
+        ...opt("repo", form.repo),
         ...(backup !== undefined ? { backup } : {}),
-        trigger: "user",
-        actor: p.username,
-      });
-      await ctx.audit(c, {
-        action: "deploy.run",
-        target: String(form.ref),
-        instanceId: id,
-        result: "ok",
-        details: { runId: r.runId },
       });
       return c.redirect(`/operations/${r.operationId}`, 303);
     });
   });
 
-  app.post("/i/:instance/code/runs/:run/rollback", operator, async (c) => {
+  app.post("/i/:instance/code/runs/:run/rollback", viewer, async (c) => {
     const id = c.var.instance.id;
-    const p = c.get("principal")!;
-    const form = await c.req.parseBody();
+    const form = await fields(c);
     return guarded(c, id, async () => {
-      const inst = await ctx.instances.get(id);
-      if (form.confirm !== inst.name)
-        throw new AppError("E_CONFIRMATION", undefined, { hint: `Type ${inst.name} to roll back` });
-      const r = await startRollback(ctx, inst, Number(c.req.param("run")), p.username);
-      await ctx.audit(c, {
-        action: "deploy.rollback",
-        target: `deploy ${c.req.param("run")}`,
-        instanceId: id,
-        result: "ok",
-        details: { runId: r.runId },
+      const r = await ctx.operations.invoke(c, "deploy.rollback", {
+        instance: id,
+        run: Number(c.req.param("run")),
+        confirm: form.confirm ?? "",
       });
       return c.redirect(`/operations/${r.operationId}`, 303);
     });
   });
 
-  /** A mutating form: operator, CSRF (core), audit entry, then the page again with a flash. */
+  /** A mutating form: its operation (CSRF by the core), then the page again with a flash. */
   const form = (
     path: string,
-    action: string,
-    act: (
-      inst: InstanceHandle,
-      form: Record<string, string>,
-      actor: string,
-    ) => Promise<{ target: string; message: string; details?: Record<string, unknown>; newHookUrl?: string }>,
+    op: string,
+    input: (f: Record<string, string>) => Record<string, unknown>,
+    answer: (data: any) => { message: string; newHookUrl?: string },
   ) =>
-    app.post(`/i/:instance/code${path}`, operator, async (c) => {
+    app.post(`/i/:instance/code${path}`, viewer, async (c) => {
       const id = c.var.instance.id;
-      const p = c.get("principal")!;
-      const body = Object.fromEntries(
-        Object.entries(await c.req.parseBody()).map(([k, v]) => [k, typeof v === "string" ? v : ""]),
-      );
+      const f = { ...(await fields(c)), ...c.req.param() };
       return guarded(c, id, async () => {
-        const r = await act(await ctx.instances.get(id), { ...body, ...c.req.param() }, p.username);
-        await ctx.audit(c, {
-          action,
-          target: r.target,
-          instanceId: id,
-          result: "ok",
-          details: r.details ?? {},
-        });
+        const r = await ctx.operations.invoke(c, op, { instance: id, ...input(f) });
+        const a = answer(r.data);
         return render(c, id, {
-          flash: { kind: "ok", message: r.message },
-          ...(r.newHookUrl ? { newHookUrl: r.newHookUrl } : {}),
+          flash: { kind: "ok", message: a.message },
+          ...(a.newHookUrl ? { newHookUrl: a.newHookUrl } : {}),
         });
       });
     });
 
-  form("/hooks", "deploy.hooks.create", async (inst, f, actor) => {
-    const r = await addHook(
-      ctx,
-      hooks,
-      inst,
-      { repo: f.repo, branch: f.branch ?? "", secret: f.secret ?? "" },
-      actor,
-    );
-    return {
-      target: r.hook.branch,
-      message: "Webhook added",
-      details: { hook: r.hook.id },
-      newHookUrl: r.url,
-    };
-  });
-  form("/hooks/:hook/delete", "deploy.hooks.delete", async (inst, f) => {
-    await deleteHook(hooks, inst, Number(f.hook));
-    return { target: `webhook ${f.hook}`, message: `Webhook ${f.hook} deleted` };
-  });
-  form("/credentials/key", "deploy.credentials.key", async (inst, f, actor) => {
-    const cred = await newDeployKey(ctx, inst, f.repo, actor);
-    return {
-      target: cred.repo,
+  form(
+    "/hooks",
+    "deploy.hooks.create",
+    (f) => ({ branch: f.branch ?? "", secret: f.secret ?? "", ...opt("repo", f.repo) }),
+    (hook: { url: string }) => ({ message: "Webhook added", newHookUrl: hook.url }),
+  );
+  form(
+    "/hooks/:hook/delete",
+    "deploy.hooks.delete",
+    (f) => ({ id: Number(f.hook) }),
+    (r: { deleted: number }) => ({ message: `Webhook ${r.deleted} deleted` }),
+  );
+  form(
+    "/credentials/key",
+    "deploy.credentials.key",
+    (f) => opt("repo", f.repo),
+    () => ({
       message: "Deploy key generated: add its public key to the repository on the git host (read access)",
-      details: { kind: cred.kind },
-    };
-  });
-  form("/credentials/token", "deploy.credentials.token", async (inst, f, actor) => {
-    const cred = await setToken(
-      ctx,
-      inst,
-      { repo: f.repo, username: f.username, token: f.token ?? "" },
-      actor,
-    );
-    return {
-      target: cred.repo,
-      message: "Token stored (encrypted); fetches use it",
-      details: { kind: cred.kind },
-    };
-  });
-  form("/credentials/remove", "deploy.credentials.remove", async (inst, f) => {
-    await removeCredential(ctx, inst, f.repo ?? "");
-    return { target: f.repo ?? "", message: "Credential removed" };
-  });
+    }),
+  );
+  form(
+    "/credentials/token",
+    "deploy.credentials.token",
+    (f) => ({ token: f.token ?? "", ...opt("repo", f.repo), ...opt("username", f.username) }),
+    () => ({ message: "Token stored (encrypted); fetches use it" }),
+  );
+  form(
+    "/credentials/remove",
+    "deploy.credentials.remove",
+    (f) => ({ repo: f.repo ?? "" }),
+    () => ({ message: "Credential removed" }),
+  );
   return app;
 }

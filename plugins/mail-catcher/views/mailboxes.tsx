@@ -6,7 +6,7 @@
 import { Hono } from "hono";
 import { AppError, type AppContext, type Env, type PluginContext, ui } from "../../../server/sdk/index.ts";
 import type { Catcher } from "../catcher.ts";
-import { editableMailbox, editRole } from "../mailbox-access.ts";
+import { editRole } from "../mailbox-access.ts";
 import type { MailSettings, MailSettingsValues } from "../settings.ts";
 import type { Mailbox } from "../store/mailboxes.ts";
 import { formBody } from "./form-body.ts";
@@ -143,46 +143,32 @@ function intField(
 export function mailboxRoutes(ctx: PluginContext<MailSettings>, catcher: Catcher): Hono<Env> {
   const app = new Hono<Env>();
 
-  async function editable(c: AppContext) {
-    const p = c.get("principal");
-    if (!p) throw new AppError("E_UNAUTHENTICATED");
-    const box = await editableMailbox(catcher, Number(c.req.param("id")), async (role, instanceId) =>
-      ctx.auth.can(p, role, instanceId),
-    );
-    return { box, f: await formBody(c) };
-  }
+  // The forms run mail-catcher.retention / .chaos (ctx.operations.invoke): the mailbox rule
+  // (mailbox-access.ts), the audit entry and the refusals are those of REST /ops, CLI and MCP.
+  const mailbox = (c: AppContext) => Number(c.req.param("id"));
 
   app.post("/mb/:id/retention", async (c) => {
-    const { box, f } = await editable(c);
-    const patch = {
-      retainCount: intField(f, "count", 1, 1_000_000, true),
-      retainMb: intField(f, "mb", 1, 100_000, true),
-      retainDays: intField(f, "days", 1, 3650, true),
+    const f = await formBody(c);
+    const input = {
+      mailbox: mailbox(c),
+      count: intField(f, "count", 1, 1_000_000, true),
+      mb: intField(f, "mb", 1, 100_000, true),
+      days: intField(f, "days", 1, 3650, true),
     };
-    await catcher.mailboxes.update(box.id, patch);
-    const removed = await catcher.applyRetention(box.id);
-    await ctx.audit(c, {
-      action: "mailbox.retention",
-      target: box.smtpUser,
-      instanceId: box.instanceId,
-      details: { ...patch, removed },
-    });
-    return c.redirect(inboxUrl(box.instanceId), 303);
+    await ctx.operations.invoke(c, "mail-catcher.retention", input);
+    return c.redirect(inboxUrl(await instanceOf(input.mailbox)), 303);
   });
 
   app.post("/mb/:id/chaos", async (c) => {
-    const { box, f } = await editable(c);
+    const f = await formBody(c);
     const percent = intField(f, "percent", 0, 100, false)!;
     const code = intField(f, "code", 400, 599, false)!;
-    await catcher.mailboxes.update(box.id, { chaosRate: percent / 100, chaosCode: code });
-    await ctx.audit(c, {
-      action: "mailbox.chaos",
-      target: box.smtpUser,
-      instanceId: box.instanceId,
-      details: { percent, code },
-    });
-    return c.redirect(inboxUrl(box.instanceId), 303);
+    await ctx.operations.invoke(c, "mail-catcher.chaos", { mailbox: mailbox(c), rate: percent / 100, code });
+    return c.redirect(inboxUrl(await instanceOf(mailbox(c))), 303);
   });
+
+  /** The instance of a mailbox the operation just changed (so the caller may see it). */
+  const instanceOf = async (id: number) => catcher.mailboxes.get(id)?.instanceId ?? null;
 
   return app;
 }

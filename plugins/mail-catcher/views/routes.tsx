@@ -6,14 +6,11 @@ import {
   type Env,
   instanceRoute,
   type PluginContext,
-  isHtmx,
   sseStream,
   ui,
 } from "../../../server/sdk/index.ts";
 import { visibleMailboxes } from "../api/access.ts";
 import type { Catcher } from "../catcher.ts";
-import { deliverInbound } from "../inbound/deliver.ts";
-import { releaseMessage } from "../release.ts";
 import type { MailSettings } from "../settings.ts";
 import { readFull } from "../store/full.ts";
 import type { Mailbox } from "../store/mailboxes.ts";
@@ -21,10 +18,9 @@ import { InboxList, MessageView } from "./components.tsx";
 import { formBody } from "./form-body.ts";
 import { serveFrame } from "./html-frame.ts";
 import { MailboxTable, mailboxRoutes, mayEdit } from "./mailboxes.tsx";
-import { signShare } from "./share-link.ts";
+import { SHARE_DAYS } from "../message-operations.ts";
 
 const BASE = "/p/mail-catcher";
-const SHARE_DAYS = 7;
 
 export function pageRoutes(ctx: PluginContext<MailSettings>, catcher: Catcher): Hono<Env> {
   const app = new Hono<Env>();
@@ -230,58 +226,43 @@ export function pageRoutes(ctx: PluginContext<MailSettings>, catcher: Catcher): 
     });
   });
 
+  // Share, release and inbound run their operations (ctx.operations.invoke): role, the one audit
+  // entry (a refusal included) and the answer are those of REST /ops, the CLI and MCP.
   app.post("/m/:id/share", async (c) => {
-    const { row, box } = await message(c);
-    await ctx.auth.require(c, "operator", box.instanceId);
-    const token = signShare(ctx.secrets, row.id, Date.now() + SHARE_DAYS * 86_400_000);
-    await ctx.audit(c, { action: "share", target: row.id, instanceId: box.instanceId });
-    return c.redirect(`${BASE}/m/${row.id}?shared=${encodeURIComponent(token)}`, 303);
+    const r = (await ctx.operations.invoke(c, "mail-catcher.share", { id: c.req.param("id") })).data as {
+      id: string;
+      token: string;
+    };
+    return c.redirect(`${BASE}/m/${r.id}?shared=${encodeURIComponent(r.token)}`, 303);
   });
 
   app.post("/m/:id/release", async (c) => {
-    const { row, box } = await message(c);
-    await ctx.auth.require(c, "admin");
+    const { row } = await message(c);
     const to =
       (await formBody(c)).to
         ?.split(",")
         .map((s) => s.trim())
         .filter(Boolean) ?? [];
-    try {
-      const r = await releaseMessage(catcher, await ctx.settings(), row.id, to);
-      await ctx.audit(c, { action: "release", target: row.id, instanceId: box.instanceId, details: { to } });
-      return c.text(`Released to ${r.accepted.join(", ")}`);
-    } catch (e) {
-      await ctx.audit(c, {
-        action: "release",
-        target: row.id,
-        instanceId: box.instanceId,
-        result: "error",
-        details: { to },
-      });
-      throw e;
-    }
+    const r = (await ctx.operations.invoke(c, "mail-catcher.release", { id: row.id, to })).data as {
+      accepted: string[];
+    };
+    return c.text(`Released to ${r.accepted.join(", ")}`);
   });
 
-  app.post("/i/:instance/inbound", instanceRoute(ctx, "operator"), async (c) => {
-    const instanceId = c.var.instance.id;
+  app.post("/i/:instance/inbound", instanceRoute(ctx, "viewer"), async (c) => {
     const f = await formBody(c);
     if (!f.to || !f.from) throw new AppError("E_VALIDATION", "From and To are needed");
-    const s = await ctx.settings();
-    const inst = c.var.instance;
-    const r = await deliverInbound(
-      inst,
-      { user: s.inboundUser, password: s.inboundPassword },
-      {
+    const r = (
+      await ctx.operations.invoke(c, "mail-catcher.inbound", {
+        instance: c.var.instance.id,
         from: f.from,
         to: f.to,
         subject: f.subject ?? "",
         text: f.text ?? "",
-        inReplyTo: f.inReplyTo || null,
-      },
-    );
-    await ctx.audit(c, { action: "inbound", target: f.to, instanceId, details: { result: r.result } });
-    const msg = `Delivered to Odoo (message_process answered ${r.result || "ok"})`;
-    return isHtmx(c) ? c.text(msg) : c.text(msg);
+        ...(f.inReplyTo ? { inReplyTo: f.inReplyTo } : {}),
+      })
+    ).data as { result: string };
+    return c.text(`Delivered to Odoo (message_process answered ${r.result || "ok"})`);
   });
 
   return app;
