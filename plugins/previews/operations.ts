@@ -188,9 +188,12 @@ export function declarePreviewOperations(ctx: PreviewsCtx, svc: PreviewsService)
         title,
         description,
         input: byName,
-        // The executor asks a global role of destructive operations; the instance is checked below.
+        // Destructive: the executor asks the operator role on the preview's own instance.
         role: danger === "destructive" ? "operator" : "signed-in",
         scope: "global",
+        ...(danger === "destructive"
+          ? { instanceOf: async (i: { name: string }) => (await svc.store.get(i.name))?.instanceId ?? null }
+          : {}),
         danger,
         confirmWord: (input: { name: string }) => input.name,
         confirmLabel: "the preview's name",

@@ -104,7 +104,9 @@ export async function executeOperation(
   let result: "ok" | "error" = "ok";
   let errorCode: string | undefined;
   try {
-    if (op.role !== "signed-in") await core.requireRole(p, op.role, inst?.id ?? null);
+    // An operation on one instance's object checks its role on that instance, once the input says which.
+    const roleOnObject = !inst && !!op.instanceOf;
+    if (op.role !== "signed-in" && !roleOnObject) await core.requireRole(p, op.role, inst?.id ?? null);
     if (op.danger === "destructive" && p.allowDestructive === false)
       throw new AppError("E_FORBIDDEN", "This API token may not run destructive operations", {
         hint: "An admin can allow it on the token, or use another token",
@@ -119,6 +121,18 @@ export async function executeOperation(
       own ? { ...fields, confirm } : fields,
       known,
     );
+    if (roleOnObject) {
+      const owner = await op.instanceOf!(input);
+      if (owner === null || !(await core.can(p, "viewer", owner)))
+        throw new AppError(
+          "E_NOT_FOUND",
+          `${op.title}: there is no such ${op.id.split(".")[0].replace(/s$/, "")}`,
+          {
+            hint: "Check the name; you see only those of the instances you may view",
+          },
+        );
+      if (op.role !== "signed-in") await core.requireRole(p, op.role, owner);
+    }
     if (op.danger === "destructive") await confirmDestructive(core, op, p, inst, input, confirm);
     else if (inst && guardsProduction(op, input))
       await productionGuard({

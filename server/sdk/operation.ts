@@ -99,6 +99,15 @@ export interface OperationDefinition<I = any, O = any> {
   guardProduction?: boolean | ((input: I) => boolean);
   /** How help texts name that word when it comes from the input, e.g. "the copy's name". */
   confirmLabel?: string;
+  /**
+   * For a "global" operation that acts on one instance's object (a preview, a mailbox): the
+   * instance it belongs to, or null when there is no such object. `role` is then required on
+   * that instance rather than globally (an instance's operator may destroy its own previews), and
+   * an object of an instance the caller cannot see answers E_NOT_FOUND exactly like a missing one.
+   * The production rule is not applied through it.
+   * @example instanceOf: async (input) => (await previews.store.get(input.name))?.instanceId ?? null
+   */
+  instanceOf?: (input: I) => Promise<number | null>;
   /** A REST-shaped route besides `POST /api/v1/ops/<id>`, e.g. `{ method: "GET", path: "/instances/{instance}" }`. */
   http?: { method: "GET" | "POST" | "PUT" | "DELETE"; path: string };
   run(ctx: OperationContext, input: I): Promise<O>;

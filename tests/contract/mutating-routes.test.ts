@@ -37,6 +37,7 @@ const OPERATION_BACKED: Record<string, string> = {
   "POST /p/backup/i/:instance/restore": "backup.restore",
   "POST /api/v1/backup/i/:instance/restore": "backup.restore",
   "POST /p/backup/i/:instance/copy": "backup.copy",
+  "POST /p/backup/i/:instance/pitr-restore": "backup.pitr-restore",
   "POST /api/v1/backup/i/:instance/copy": "backup.copy",
   "POST /p/backup/i/:instance/restore-tests/schedule": "backup.restore-test.schedule",
   "PUT /api/v1/backup/i/:instance/restore-tests/schedule": "backup.restore-test.schedule",

@@ -161,4 +161,29 @@ describe("every preview its own mailbox", () => {
     expect(existsSync(join(t.dataDir, "mail", String(box.id)))).toBe(false);
     expect(await mc.dropFor(instanceId, "p_mbb")).toBe(false);
   }, 60_000);
+
+  test("an operator granted only this instance destroys its preview from the page; a viewer may not", async () => {
+    await created("mbc");
+    const grant = async (username: string, role: "operator" | "viewer") => {
+      const u = await t.core.db
+        .selectFrom("users")
+        .select("id")
+        .where("username", "=", username)
+        .executeTakeFirstOrThrow();
+      await t.core.db.insertInto("grants").values({ user_id: u.id, instance_id: instanceId, role }).execute();
+    };
+    const viewer = await t.client("none", "pv-viewer");
+    await grant("pv-viewer", "viewer");
+    const operator = await t.client("none", "pv-operator");
+    await grant("pv-operator", "operator");
+    const refused = await viewer.post("/p/previews/mbc/destroy", {});
+    expect(refused.status).toBe(403);
+    expect(await svc.store.get("mbc")).not.toBeNull();
+    const stranger = await t.client("none", "pv-stranger");
+    expect((await stranger.post("/p/previews/mbc/destroy", {})).status).toBe(404);
+    const done = await operator.post("/p/previews/mbc/destroy", {});
+    expect(done.status).toBe(303);
+    expect(await svc.store.get("mbc")).toBeNull();
+    expect(await mailboxRows("p_mbc")).toEqual([]);
+  }, 120_000);
 });
