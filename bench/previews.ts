@@ -18,7 +18,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { sparesSettled } from "../plugins/previews/spare.ts";
+import { sparesSettled } from "../plugins/previews/build/spare.ts";
 import { dropPreviews, previewsWithTemplate, previewTestSettings } from "../tests/helpers/previews.ts";
 import { getPg } from "../tests/helpers/pg.ts";
 import { STAND_IN_ODOO } from "../tests/helpers/runtime.ts";

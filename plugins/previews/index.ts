@@ -1,8 +1,8 @@
 import { definePlugin } from "../../server/sdk/index.ts";
 import { migrations } from "./migrations/index.ts";
 import { declarePreviewOperations } from "./operations.ts";
-import { previewHost } from "./proxy.ts";
-import { previewHooks, previewPages } from "./routes.tsx";
+import { previewHost } from "./serve/proxy.ts";
+import { previewHooks, previewPages } from "./http/routes.tsx";
 import { createPreviewsService, type PreviewsService } from "./service.ts";
 import { previewSettings } from "./settings.ts";
 

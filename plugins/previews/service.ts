@@ -3,18 +3,25 @@
  */
 import { AppError, type InstanceHandle } from "../../server/sdk/index.ts";
 import { freeDiskMb, freeMemoryMb, toStop } from "./capacity.ts";
-import { branchModules, removeCheckout, updateCheckout } from "./checkout.ts";
-import { CREATE_STEPS, type CreateDeps, now, recordFailure, runCreate, startAndSmoke } from "./create.ts";
-import { dropMailbox } from "./mailbox.ts";
+import { branchModules, removeCheckout, updateCheckout } from "./build/checkout.ts";
+import {
+  CREATE_STEPS,
+  type CreateDeps,
+  now,
+  recordFailure,
+  runCreate,
+  startAndSmoke,
+} from "./build/create.ts";
+import { dropMailbox } from "./build/mailbox.ts";
 import { checkName, previewDb } from "./names.ts";
-import { dropDatabase } from "./pg-tools.ts";
-import { paths, type PreviewRuntime, previewRuntime } from "./runner.ts";
+import { dropDatabase } from "./build/pg-tools.ts";
+import { paths, type PreviewRuntime, previewRuntime } from "./build/runner.ts";
 import type { PreviewsCtx } from "./settings.ts";
-import { instanceSide } from "./side.ts";
+import { instanceSide } from "./build/side.ts";
 import { type PreviewRecord, PreviewStore } from "./store.ts";
-import { readyTemplate, startTemplateRefresh } from "./template.ts";
-import { previewTls } from "./tls.ts";
-import { PreviewTunnels } from "./tunnels.ts";
+import { readyTemplate, startTemplateRefresh } from "./build/template.ts";
+import { previewTls } from "./serve/tls.ts";
+import { PreviewTunnels } from "./serve/tunnels.ts";
 
 export type PreviewsService = ReturnType<typeof createPreviewsService>;
 

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { builtinPlugins } from "../../plugins/index.ts";
 import type { PreviewsService } from "../../plugins/previews/service.ts";
 import { previewSettings } from "../../plugins/previews/settings.ts";
-import { sparesSettled, spareDb } from "../../plugins/previews/spare.ts";
+import { sparesSettled, spareDb } from "../../plugins/previews/build/spare.ts";
 import { writeSettings } from "../../server/plugin-host/settings.ts";
 import { acmeOnDisk } from "../integration/backup-helpers.ts";
 import { startTestApp, type TestApp } from "./app.ts";

@@ -125,7 +125,9 @@ describe("a backup is read only by an operator of the instance that owns it", ()
         .select(["result", "details"])
         .where("action", "=", "backup.restore")
         .execute();
-      const surfaces = refused.filter((a) => a.result === "error").map((a) => JSON.parse(a.details ?? "{}").surface);
+      const surfaces = refused
+        .filter((a) => a.result === "error")
+        .map((a) => JSON.parse(a.details ?? "{}").surface);
       expect(surfaces).toContain("api");
       expect(surfaces).toContain("mcp");
     } finally {

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { PreviewsService } from "../../plugins/previews/service.ts";
-import { spareDb, sparesSettled } from "../../plugins/previews/spare.ts";
+import { spareDb, sparesSettled } from "../../plugins/previews/build/spare.ts";
 import type { TestApp } from "../helpers/app.ts";
 import { getPg } from "../helpers/pg.ts";
 import { dropPreviews, previewsWithTemplate, previewTestSettings } from "../helpers/previews.ts";

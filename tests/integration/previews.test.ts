@@ -4,7 +4,7 @@
  * own proxy (HTTP and WebSocket), signed webhooks and a stand-in provider API that records the
  * commit status.
  */
-import { spareDb, sparesSettled } from "../../plugins/previews/spare.ts";
+import { spareDb, sparesSettled } from "../../plugins/previews/build/spare.ts";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createHmac } from "node:crypto";

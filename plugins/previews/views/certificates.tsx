@@ -1,7 +1,7 @@
 /** The previews' HTTPS on the previews page: listener errors and each ACME certificate's state. */
 import { ui } from "../../../server/sdk/index.ts";
-import { ACME_ERRORS, type AcmeErrorCode } from "../acme.ts";
-import type { CertificateRecord } from "../cert-store.ts";
+import { ACME_ERRORS, type AcmeErrorCode } from "../serve/acme.ts";
+import type { CertificateRecord } from "../serve/cert-store.ts";
 
 export function HttpsStatus(props: {
   mode: string;

@@ -1,6 +1,6 @@
 /** The previews list, the new-preview form and a preview's page (steps, smoke, init log). */
 import { ui } from "../../../server/sdk/index.ts";
-import type { PreviewHealth } from "../health.ts";
+import type { PreviewHealth } from "../serve/health.ts";
 import type { PreviewRecord, TemplateRecord } from "../store.ts";
 import { type PreviewLinks, StatusCard } from "./status.tsx";
 

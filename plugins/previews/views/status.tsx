@@ -1,6 +1,6 @@
 /** A preview's status card (health, lifetime, links) and its logs and modules pages. */
 import { ui } from "../../../server/sdk/index.ts";
-import type { PreviewHealth } from "../health.ts";
+import type { PreviewHealth } from "../serve/health.ts";
 import type { PreviewRecord } from "../store.ts";
 
 export interface PreviewLinks {

@@ -4,7 +4,7 @@
  * Odoo's own `odoo-bin neutralize` (Odoo 16+) runs. Either way the result is checked and a
  * template that is not neutralized is never marked ready (fail closed).
  */
-import { AppError, type odoo } from "../../server/sdk/index.ts";
+import { AppError, type odoo } from "../../../server/sdk/index.ts";
 import type { Side } from "./side.ts";
 
 /** What previews ask of the backup plugin's neutralization (declared here: typed services). */

@@ -3,7 +3,7 @@
  * keys (previews_acme_accounts). Private keys are sealed with the core's secret key: a copy of the
  * database alone gives away no key.
  */
-import type { Kysely, SecretsApi } from "../../server/sdk/index.ts";
+import type { Kysely, SecretsApi } from "../../../server/sdk/index.ts";
 
 export interface CertificateRecord {
   host: string;

@@ -18,8 +18,8 @@ import {
   newAccountKey,
 } from "./acme.ts";
 import { type CertificateRecord, CertificateStore } from "./cert-store.ts";
-import type { VirtualHostsTls } from "../../server/sdk/index.ts";
-import type { PreviewsCtx } from "./settings.ts";
+import type { VirtualHostsTls } from "../../../server/sdk/index.ts";
+import type { PreviewsCtx } from "../settings.ts";
 
 /** Renewal starts this long before a certificate expires (Let's Encrypt's advice for 90 days). */
 export const RENEW_BEFORE_MS = 30 * 86400_000;

@@ -5,9 +5,9 @@
  * the preview's database gets a mailbox of its own and its active mail server that login; the
  * mailbox goes when the database does. Without the mail catcher nothing changes.
  */
-import { AppError } from "../../server/sdk/index.ts";
-import type { MAIL_CATCHER_SERVICE, MailCatcherService } from "../mail-catcher/contract.ts";
-import type { PreviewsCtx } from "./settings.ts";
+import { AppError } from "../../../server/sdk/index.ts";
+import type { MAIL_CATCHER_SERVICE, MailCatcherService } from "../../mail-catcher/contract.ts";
+import type { PreviewsCtx } from "../settings.ts";
 import type { Side } from "./side.ts";
 
 // Plugins share types, not code: the name is checked against the provider's contract.

@@ -1,6 +1,6 @@
 /** What a preview needs of its instance's server: connection, database access, paths, odoo-bin. */
-import { AppError, type InstanceHandle, odoo } from "../../server/sdk/index.ts";
-import type { PreviewSettings } from "./settings.ts";
+import { AppError, type InstanceHandle, odoo } from "../../../server/sdk/index.ts";
+import type { PreviewSettings } from "../settings.ts";
 
 export type Side = Awaited<ReturnType<typeof instanceSide>>;
 

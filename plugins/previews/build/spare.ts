@@ -9,9 +9,9 @@
  * A spare carries its template's refresh time as its database comment: a spare of an older
  * template, or one whose making was interrupted (no comment yet), is dropped, never handed out.
  */
-import type { odoo } from "../../server/sdk/index.ts";
+import type { odoo } from "../../../server/sdk/index.ts";
 import { databaseExists, dropDatabase, ident } from "./pg-tools.ts";
-import type { TemplateRecord } from "./store.ts";
+import type { TemplateRecord } from "../store.ts";
 
 export const spareDb = (templateDb: string) => `${templateDb.slice(0, 54)}__spare`;
 

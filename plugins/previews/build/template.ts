@@ -3,15 +3,15 @@
  * from. Built under a temporary name, neutralized and checked, then swapped in: a failed refresh
  * leaves the previous template as it was (a half-made template is never marked ready).
  */
-import { AppError, type InstanceHandle, odoo } from "../../server/sdk/index.ts";
+import { AppError, type InstanceHandle, odoo } from "../../../server/sdk/index.ts";
 import { linkTree } from "./filestore.ts";
-import { templateDb } from "./names.ts";
+import { templateDb } from "../names.ts";
 import { type NeutralizeService, neutralizeTemplate } from "./neutralize.ts";
 import { copyDatabase, databaseExists, dropDatabase, markTemplate } from "./pg-tools.ts";
-import type { PreviewsCtx } from "./settings.ts";
+import type { PreviewsCtx } from "../settings.ts";
 import { instanceSide } from "./side.ts";
 import { dropSpare, refillSpare } from "./spare.ts";
-import type { PreviewStore, TemplateRecord } from "./store.ts";
+import type { PreviewStore, TemplateRecord } from "../store.ts";
 
 export const TEMPLATE_STEPS = ["copy database", "copy filestore", "neutralize", "swap"];
 

@@ -2,8 +2,8 @@
  * A preview's health as its status card shows it: is its Odoo process up, does /web/health
  * answer (and how fast), how long the last start took, when it was last used.
  */
-import type { PreviewsService } from "./service.ts";
-import type { PreviewRecord } from "./store.ts";
+import type { PreviewsService } from "../service.ts";
+import type { PreviewRecord } from "../store.ts";
 
 export interface PreviewHealth {
   process: { state: string; pid: number | null; since: string | null } | null;

@@ -3,19 +3,19 @@
  * forensics: the failing step, the init log and the database stay until the user destroys the
  * preview (runboat's users could not diagnose failed builds: their log was gone).
  */
-import { odoo, toAppError } from "../../server/sdk/index.ts";
+import { odoo, toAppError } from "../../../server/sdk/index.ts";
 import { branchModules, checkoutBranch } from "./checkout.ts";
 import { linkTree } from "./filestore.ts";
 import { ownMailbox } from "./mailbox.ts";
 import { cloneTemplate, dropDatabase } from "./pg-tools.ts";
 import { installModules, paths, previewRuntime } from "./runner.ts";
-import type { PreviewsCtx, PreviewSettings } from "./settings.ts";
+import type { PreviewsCtx, PreviewSettings } from "../settings.ts";
 import type { Side } from "./side.ts";
 import { smokeGate } from "./smoke.ts";
 import { claimSpare, cloneStrategy, refillSpare } from "./spare.ts";
-import type { PreviewRecord, PreviewStore, TemplateRecord } from "./store.ts";
+import type { PreviewRecord, PreviewStore, TemplateRecord } from "../store.ts";
 import type { PreviewRuntime } from "./runner.ts";
-import type { PreviewTunnels } from "./tunnels.ts";
+import type { PreviewTunnels } from "../serve/tunnels.ts";
 
 export const CREATE_STEPS = ["template", "database", "filestore", "checkout", "install", "start", "smoke"];
 

@@ -2,7 +2,7 @@
  * A preview's branch as a git worktree of the addons repository on the server: no second clone,
  * seconds to make. Commands are argument arrays; a branch name cannot become an option (`--`).
  */
-import { AppError, type Connection } from "../../server/sdk/index.ts";
+import { AppError, type Connection } from "../../../server/sdk/index.ts";
 
 const BRANCH = /^(?!-)[A-Za-z0-9._/-]{1,200}$/;
 

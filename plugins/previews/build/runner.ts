@@ -3,11 +3,11 @@
  * the preview's folder), the install/upgrade run before it, and the branch's addons first in the
  * addons path.
  */
-import type { Runtime } from "../../server/sdk/index.ts";
-import { managedName } from "./names.ts";
-import type { PreviewsCtx } from "./settings.ts";
+import type { Runtime } from "../../../server/sdk/index.ts";
+import { managedName } from "../names.ts";
+import type { PreviewsCtx } from "../settings.ts";
 import type { Side } from "./side.ts";
-import type { PreviewRecord } from "./store.ts";
+import type { PreviewRecord } from "../store.ts";
 
 export type PreviewRuntime = Runtime & { readonly baseUrl: string | null };
 

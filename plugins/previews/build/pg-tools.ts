@@ -2,7 +2,7 @@
  * PostgreSQL work done on the instance's server with its own credentials (the conf's db_*):
  * copying a database with pg_dump/pg_restore, cloning a template, dropping.
  */
-import { AppError, type Connection, type odoo } from "../../server/sdk/index.ts";
+import { AppError, type Connection, type odoo } from "../../../server/sdk/index.ts";
 
 /** Database names odoodeck makes here are lower-case words: nothing to quote wrongly. */
 export function ident(name: string): string {

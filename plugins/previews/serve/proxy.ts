@@ -4,9 +4,9 @@
  * reloads itself until Odoo is up. ACME HTTP-01 challenges of a preview's name are answered here,
  * for that name only; other hosts never reach this code (they are odoodeck's own pages).
  */
-import type { VirtualHostSpec } from "../../server/sdk/index.ts";
-import type { PreviewsService } from "./service.ts";
-import type { PreviewsCtx } from "./settings.ts";
+import type { VirtualHostSpec } from "../../../server/sdk/index.ts";
+import type { PreviewsService } from "../service.ts";
+import type { PreviewsCtx } from "../settings.ts";
 
 /**
  * The domain is read again at most every 2 s as requests come: a changed setting applies within

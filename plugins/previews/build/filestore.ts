@@ -4,7 +4,7 @@
  * so sharing inodes is safe and costs no disk. Across filesystems links are impossible (EXDEV):
  * then a real copy.
  */
-import { AppError, type Connection } from "../../server/sdk/index.ts";
+import { AppError, type Connection } from "../../../server/sdk/index.ts";
 
 export type LinkMethod = "hardlink" | "copy" | "empty";
 

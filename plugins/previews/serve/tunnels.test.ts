@@ -1,5 +1,5 @@
 import { afterAll, expect, test } from "bun:test";
-import { getSshd, SshConnection } from "../../server/sdk/testing.ts";
+import { getSshd, SshConnection } from "../../../server/sdk/testing.ts";
 import { PreviewTunnels } from "./tunnels.ts";
 
 const conns: SshConnection[] = [];

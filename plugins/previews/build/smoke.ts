@@ -3,8 +3,8 @@
  * (POST /web/login with the form's CSRF token, as a browser does), the log has no ERROR, and the
  * branch's modules are installed.
  */
-import type { Connection, odoo } from "../../server/sdk/index.ts";
-import type { SmokeResult } from "./store.ts";
+import type { Connection, odoo } from "../../../server/sdk/index.ts";
+import type { SmokeResult } from "../store.ts";
 
 const ERROR_LINE = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ \d+ (ERROR|CRITICAL) /m;
 

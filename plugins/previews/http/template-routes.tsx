@@ -1,9 +1,9 @@
 /** /p/previews/templates: list, make a template from an instance, refresh one. */
 import { Hono } from "hono";
-import { type AppContext, AppError, type Env } from "../../server/sdk/index.ts";
-import type { PreviewsService } from "./service.ts";
-import type { PreviewsCtx } from "./settings.ts";
-import { TemplateForm, TemplateList } from "./views/templates.tsx";
+import { type AppContext, AppError, type Env } from "../../../server/sdk/index.ts";
+import type { PreviewsService } from "../service.ts";
+import type { PreviewsCtx } from "../settings.ts";
+import { TemplateForm, TemplateList } from "../views/templates.tsx";
 
 export function templatePages(ctx: PreviewsCtx, svc: PreviewsService) {
   const app = new Hono<Env>();

@@ -1,17 +1,17 @@
 /** Pages at /p/previews and the webhooks at /pub/previews/hooks/<provider>/<template>. */
 import { Hono } from "hono";
-import { type AppContext, AppError, type Env, masking } from "../../server/sdk/index.ts";
-import { inboxUrl } from "./mailbox.ts";
-import { prPreviewName } from "./names.ts";
-import { previewHealth } from "./health.ts";
+import { type AppContext, AppError, type Env, masking } from "../../../server/sdk/index.ts";
+import { inboxUrl } from "../build/mailbox.ts";
+import { prPreviewName } from "../names.ts";
+import { previewHealth } from "../serve/health.ts";
 import { previewSubPages } from "./preview-routes.tsx";
-import { paths } from "./runner.ts";
-import type { PreviewsService } from "./service.ts";
-import type { PreviewsCtx } from "./settings.ts";
+import { paths } from "../build/runner.ts";
+import type { PreviewsService } from "../service.ts";
+import type { PreviewsCtx } from "../settings.ts";
 import { templatePages } from "./template-routes.tsx";
-import { domainOf } from "./tls.ts";
-import { HttpsStatus } from "./views/certificates.tsx";
-import { NewPreviewForm, PreviewDetail, PreviewList, previewUrl } from "./views/pages.tsx";
+import { domainOf } from "../serve/tls.ts";
+import { HttpsStatus } from "../views/certificates.tsx";
+import { NewPreviewForm, PreviewDetail, PreviewList, previewUrl } from "../views/pages.tsx";
 import { type PrEvent, type Provider, parseEvent, statusRequest, verifySignature } from "./webhooks.ts";
 
 async function urlOf(ctx: PreviewsCtx, svc: PreviewsService, name: string): Promise<string | null> {

@@ -6,7 +6,7 @@
  * when odoodeck stops; a tunnel closed under us (the server's connection was reset) is opened
  * again on the next request.
  */
-import type { Connection, Tunnel } from "../../server/sdk/index.ts";
+import type { Connection, Tunnel } from "../../../server/sdk/index.ts";
 
 interface Entry {
   target: string;

@@ -1,11 +1,11 @@
 /** A preview's logs page (its Odoo's log and the install log) and its modules page. */
 import { Hono } from "hono";
-import { type Connection, type Env, masking } from "../../server/sdk/index.ts";
-import { paths } from "./runner.ts";
-import type { PreviewsService } from "./service.ts";
-import type { PreviewsCtx } from "./settings.ts";
-import { instanceSide } from "./side.ts";
-import { LogsPage, type ModuleRow, ModulesPage } from "./views/status.tsx";
+import { type Connection, type Env, masking } from "../../../server/sdk/index.ts";
+import { paths } from "../build/runner.ts";
+import type { PreviewsService } from "../service.ts";
+import type { PreviewsCtx } from "../settings.ts";
+import { instanceSide } from "../build/side.ts";
+import { LogsPage, type ModuleRow, ModulesPage } from "../views/status.tsx";
 
 /** The end of a text file on the server ("" when missing), secrets masked. */
 async function tail(conn: Connection, path: string, lines: number): Promise<string> {
