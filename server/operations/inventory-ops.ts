@@ -9,11 +9,11 @@ import { acceptHostKey, createServer, publicServer } from "../instances/servers.
 import { discoverOdooConfs } from "../odoo/discovery.ts";
 import { defineOperation, type OperationDefinition } from "../sdk/operation.ts";
 
-const serverRef = z
+export const serverRef = z
   .union([z.number().int().positive(), z.string().min(1)])
   .describe("The server: its id or its name");
 
-async function serverOf(core: Core, ref: number | string): Promise<ServerRow> {
+export async function serverOf(core: Core, ref: number | string): Promise<ServerRow> {
   const s = (await core.registry.servers()).find((x) => x.id === Number(ref) || x.name === String(ref));
   if (!s) throw new AppError("E_NOT_FOUND", `No server ${ref}`, { hint: "servers.list shows them" });
   return s;
