@@ -39,7 +39,7 @@ export function declareAccountOperations(core: Core): void {
       description:
         "A token for the caller, never above the caller's role; optionally limited to instances, MCP tool presets and without destructive operations. The value is shown once.",
       input: z.object({
-        name: z.string().min(1).max(80),
+        name: z.string().describe("80 characters at most"), // createToken says what is wrong
         role: z.enum(["viewer", "operator", "admin"]),
         instances: z.array(z.number().int().positive()).optional().describe("Only these instances (ids)"),
         tools: z.array(z.string()).optional().describe("MCP tool presets (tags), e.g. read, backup"),

@@ -22,7 +22,7 @@ export function declareInventoryEditOperations(core: Core): void {
         "Changes a server's name, address, credentials or jump server. Blank credentials keep the stored ones; a new address forgets the pinned host key.",
       input: z.object({
         server: serverRef,
-        name: z.string().min(1).optional(),
+        name: z.string().optional(),
         kind: z.enum(["local", "ssh"]).optional(),
         host: z.string().optional(),
         port: z.union([z.number().int(), z.string()]).optional(),
@@ -73,9 +73,9 @@ export function declareInventoryEditOperations(core: Core): void {
       description:
         "Changes an instance's name, server, odoo.conf path, database, service, container, URL, production flag, group or tags. Fields left out keep their value.",
       input: z.object({
-        name: z.string().min(1).optional(),
-        serverId: z.union([z.number().int().positive(), z.string().min(1)]).optional(),
-        confPath: z.string().min(1).optional().describe("Absolute path of its odoo.conf on the server"),
+        name: z.string().optional(),
+        serverId: z.union([z.number().int().positive(), z.string()]).optional(),
+        confPath: z.string().optional().describe("Absolute path of its odoo.conf on the server"),
         dbName: optionalText,
         service: optionalText,
         container: optionalText,
@@ -110,7 +110,7 @@ export function declareInventoryEditOperations(core: Core): void {
       description:
         'Gives a user a role on this one instance (on top of their global role), or takes it away with "none".',
       input: z.object({
-        username: z.string().min(1),
+        username: z.string(),
         role: z.enum(["viewer", "operator", "admin", "none"]).describe('"none" removes the grant'),
       }),
       role: "admin",

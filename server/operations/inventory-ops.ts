@@ -32,8 +32,9 @@ export function declareInventoryOperations(core: Core): void {
       title: "Add a server",
       description:
         "Registers a server reached locally or over SSH (key or password; the host key is pinned on first use).",
+      // Lengths and shapes are checked by createServer/createInstance, whose messages name the fix.
       input: z.object({
-        name: z.string().min(1),
+        name: z.string(),
         kind: z.enum(["local", "ssh"]).optional().describe("Default ssh"),
         host: z.string().optional(),
         port: z.union([z.number().int(), z.string()]).optional(),
@@ -119,9 +120,9 @@ export function declareInventoryOperations(core: Core): void {
       title: "Add an instance",
       description: "Registers an Odoo instance by its odoo.conf on a server.",
       input: z.object({
-        name: z.string().min(1),
-        serverId: z.union([z.number().int().positive(), z.string().min(1)]),
-        confPath: z.string().min(1).describe("Absolute path of its odoo.conf on the server"),
+        name: z.string(),
+        serverId: z.union([z.number().int().positive(), z.string()]),
+        confPath: z.string().describe("Absolute path of its odoo.conf on the server"),
         dbName: z.string().nullable().optional(),
         service: z.string().nullable().optional(),
         container: z.string().nullable().optional(),

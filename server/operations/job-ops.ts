@@ -102,7 +102,15 @@ export function declareJobOperations(core: Core): void {
       tags: ["jobs"],
       async run(ctx, input) {
         const instanceId = input.instanceId ?? null;
-        await needOn(ctx, "operator", instanceId, instanceId ? `instance ${instanceId}` : "such job");
+        // Job keys are public (jobs.list): a wrong one is an input mistake, while a missing
+        // instance stays E_NOT_FOUND like an unseen one.
+        if (!core.scheduler.definitions().some((d) => d.key === input.job))
+          throw new AppError("E_VALIDATION", `No job named ${input.job}`, {
+            hint: "See the Jobs page for the jobs plugins offer",
+          });
+        if (instanceId) await needOn(ctx, "operator", instanceId, `instance ${instanceId}`);
+        else if (!(await ctx.can("operator")))
+          throw new AppError("E_FORBIDDEN", "A global schedule needs the operator role");
         ctx.audit({ target: input.job, cron: input.cron, timezone: input.timezone ?? "UTC" });
         return core.scheduler.addSchedule({
           job: input.job,

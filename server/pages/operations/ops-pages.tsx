@@ -468,7 +468,7 @@ export function opsPages(core: Core): Hono<Env> {
       });
       return jobsPage(c, { kind: "ok", message: "Schedule added." });
     } catch (e) {
-      return jobsPage(c, formFlash(e, ["E_VALIDATION", "E_NOT_FOUND"]), 400);
+      return jobsPage(c, formFlash(e), 400);
     }
   });
   app.post("/jobs/schedules/:id/:action", async (c) => {
