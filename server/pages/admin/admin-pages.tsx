@@ -6,9 +6,8 @@ import { ROLES } from "../../auth/roles.ts";
 import { listTokens } from "../../auth/tokens.ts";
 import { listUsers } from "../../auth/users.ts";
 import type { Core } from "../../core.ts";
-import { AppError } from "../../errors.ts";
 import type { PluginRecord } from "../../plugin-host/host.ts";
-import type { AppContext, AuditEntry, Env, PageOptions, Role, SettingsSchema } from "../../sdk/types.ts";
+import type { AppContext, AuditEntry, Env, PageOptions, SettingsSchema } from "../../sdk/types.ts";
 import {
   Badge,
   Card,

@@ -106,7 +106,6 @@ function ServerForm(p: { row?: ServerRow; servers: ServerRow[] }) {
 
 export function serversPages(core: Core): Hono<Env> {
   const app = new Hono<Env>();
-  const admin = (c: AppContext) => core.requireRole(c.get("principal"), "admin");
   const isAdmin = (c: AppContext) => c.get("principal")?.role === "admin";
 
   const listPage = async (c: AppContext, flash: FlashMsg = null, status = 200) => {
