@@ -7,13 +7,13 @@ import { defineOperation, type OperationContext, type OperationDefinition } from
 import type { Role } from "../sdk/types.ts";
 
 /** Refuses what the caller may not do on an object's instance; unseen ones answer as missing. */
-async function needOn(ctx: OperationContext, role: Role, instanceId: number | null, what: string) {
+export async function needOn(ctx: OperationContext, role: Role, instanceId: number | null, what: string) {
   if (!(await ctx.can("viewer", instanceId))) throw new AppError("E_NOT_FOUND", `No ${what}`);
   if (!(await ctx.can(role, instanceId)))
     throw new AppError("E_FORBIDDEN", `This needs the ${role} role${instanceId ? " on this instance" : ""}`);
 }
 
-/** API tokens, the audit log, operations and scheduled jobs as operations. */
+/** API tokens, the audit log and operations as operations (scheduled jobs: job-ops.ts). */
 export function declareAccountOperations(core: Core): void {
   const add = <I, O>(op: OperationDefinition<I, O>) => core.catalog.add("core", op as OperationDefinition);
   const isAdmin = (ctx: OperationContext) => ctx.can("admin");
@@ -39,7 +39,7 @@ export function declareAccountOperations(core: Core): void {
       description:
         "A token for the caller, never above the caller's role; optionally limited to instances, MCP tool presets and without destructive operations. The value is shown once.",
       input: z.object({
-        name: z.string().min(1).max(80),
+        name: z.string().describe("80 characters at most"), // createToken says what is wrong
         role: z.enum(["viewer", "operator", "admin"]),
         instances: z.array(z.number().int().positive()).optional().describe("Only these instances (ids)"),
         tools: z.array(z.string()).optional().describe("MCP tool presets (tags), e.g. read, backup"),
@@ -155,70 +155,6 @@ export function declareAccountOperations(core: Core): void {
         await needOn(ctx, "operator", op.instanceId, "running operation with this id");
         ctx.audit({ target: `operation:${op.id}` });
         return { cancelled: core.operations.cancel(op.id) };
-      },
-    }),
-  );
-  add(
-    defineOperation({
-      id: "jobs.list",
-      title: "List scheduled jobs",
-      description: "Job definitions, schedules (cron, next run, enabled) and the latest runs.",
-      input: z.object({}),
-      role: "viewer",
-      scope: "global",
-      danger: "safe",
-      tags: ["jobs"],
-      async run() {
-        return {
-          definitions: core.scheduler.definitions().map((d) => ({
-            key: d.key,
-            description: d.description,
-            scope: d.scope,
-            defaultCron: d.defaultCron,
-          })),
-          schedules: await core.scheduler.listSchedules(),
-          runs: await core.scheduler.listRuns(50),
-        };
-      },
-    }),
-  );
-  const schedule = async (ctx: OperationContext, id: number) => {
-    const row = (await core.scheduler.listSchedules()).find((s) => s.id === id);
-    if (!row) throw new AppError("E_NOT_FOUND", `No schedule ${id}`);
-    await needOn(ctx, "operator", row.instance_id, `schedule ${id}`);
-    ctx.audit({ target: row.job });
-    return row;
-  };
-  add(
-    defineOperation({
-      id: "jobs.run",
-      title: "Run a scheduled job now",
-      description: "Runs the schedule's job once, now, and answers with the run's status and summary.",
-      input: z.object({ schedule: z.number().int().positive() }),
-      role: "signed-in",
-      scope: "global",
-      danger: "mutating",
-      tags: ["jobs"],
-      async run(ctx, input) {
-        await schedule(ctx, input.schedule);
-        return core.scheduler.run(input.schedule, "manual");
-      },
-    }),
-  );
-  add(
-    defineOperation({
-      id: "jobs.set-enabled",
-      title: "Pause or resume a schedule",
-      description: "A paused schedule keeps its settings and runs again once resumed.",
-      input: z.object({ schedule: z.number().int().positive(), enabled: z.boolean() }),
-      role: "signed-in",
-      scope: "global",
-      danger: "mutating",
-      tags: ["jobs"],
-      async run(ctx, input) {
-        await schedule(ctx, input.schedule);
-        await core.scheduler.setEnabled(input.schedule, input.enabled);
-        return { schedule: input.schedule, enabled: input.enabled };
       },
     }),
   );

@@ -5,8 +5,11 @@ import { publicInstance } from "../instances/instances.ts";
 import { publicServer } from "../instances/servers.ts";
 import { defineOperation } from "../sdk/operation.ts";
 import { declareAccountOperations } from "./account-ops.ts";
+import { declareInventoryEditOperations } from "./inventory-edit-ops.ts";
 import { declareInventoryOperations } from "./inventory-ops.ts";
+import { declareJobOperations } from "./job-ops.ts";
 import { declareRuntimeOperations } from "./runtime-ops.ts";
+import { declareSettingsOperations } from "./settings-ops.ts";
 import { declareUserOperations } from "./user-ops.ts";
 
 /**
@@ -16,9 +19,12 @@ import { declareUserOperations } from "./user-ops.ts";
  */
 export function declareCoreOperations(core: Core): void {
   declareInventoryOperations(core);
+  declareInventoryEditOperations(core);
   declareAccountOperations(core);
+  declareJobOperations(core);
   declareUserOperations(core);
   declareRuntimeOperations(core);
+  declareSettingsOperations(core);
   core.catalog.add(
     "core",
     defineOperation({

@@ -4,6 +4,7 @@ import { AppError, toAppError } from "../errors.ts";
 import type { OperationContext, OperationDefinition, StartedOperation, Surface } from "../sdk/operation.ts";
 import type { InstanceHandle, OperationSnapshot, Principal } from "../sdk/types.ts";
 import { type DeclaredOperation, confirmHint, inputJsonSchema, ownInputSchema } from "./catalog.ts";
+import { maskForAudit } from "./audit-masks.ts";
 import { acquireLock, releaseLock } from "./locks.ts";
 import { productionGuard } from "../sdk/production-guard.ts";
 import { resolveInstanceRef } from "./resolve-instance.ts";
@@ -208,7 +209,7 @@ async function recordCall(
     surface: call.surface,
     via: p.via,
     ...(p.tokenId ? { tokenId: p.tokenId } : {}),
-    input: auditedInput(d.op, input as Record<string, unknown>),
+    input: auditedInput(d.op, maskForAudit(d.op, input as Record<string, unknown>)),
     ...rest,
   };
   await recordAudit(

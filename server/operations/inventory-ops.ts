@@ -9,11 +9,11 @@ import { acceptHostKey, createServer, publicServer } from "../instances/servers.
 import { discoverOdooConfs } from "../odoo/discovery.ts";
 import { defineOperation, type OperationDefinition } from "../sdk/operation.ts";
 
-const serverRef = z
+export const serverRef = z
   .union([z.number().int().positive(), z.string().min(1)])
   .describe("The server: its id or its name");
 
-async function serverOf(core: Core, ref: number | string): Promise<ServerRow> {
+export async function serverOf(core: Core, ref: number | string): Promise<ServerRow> {
   const s = (await core.registry.servers()).find((x) => x.id === Number(ref) || x.name === String(ref));
   if (!s) throw new AppError("E_NOT_FOUND", `No server ${ref}`, { hint: "servers.list shows them" });
   return s;
@@ -32,8 +32,9 @@ export function declareInventoryOperations(core: Core): void {
       title: "Add a server",
       description:
         "Registers a server reached locally or over SSH (key or password; the host key is pinned on first use).",
+      // Lengths and shapes are checked by createServer/createInstance, whose messages name the fix.
       input: z.object({
-        name: z.string().min(1),
+        name: z.string(),
         kind: z.enum(["local", "ssh"]).optional().describe("Default ssh"),
         host: z.string().optional(),
         port: z.union([z.number().int(), z.string()]).optional(),
@@ -119,9 +120,9 @@ export function declareInventoryOperations(core: Core): void {
       title: "Add an instance",
       description: "Registers an Odoo instance by its odoo.conf on a server.",
       input: z.object({
-        name: z.string().min(1),
-        serverId: z.union([z.number().int().positive(), z.string().min(1)]),
-        confPath: z.string().min(1).describe("Absolute path of its odoo.conf on the server"),
+        name: z.string(),
+        serverId: z.union([z.number().int().positive(), z.string()]),
+        confPath: z.string().describe("Absolute path of its odoo.conf on the server"),
         dbName: z.string().nullable().optional(),
         service: z.string().nullable().optional(),
         container: z.string().nullable().optional(),

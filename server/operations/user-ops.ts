@@ -45,7 +45,7 @@ export function declareUserOperations(core: Core): void {
       description:
         "A user who signs in with a password (12+ characters, not the username). Per-instance rights are granted on the instance.",
       input: z.object({
-        username: z.string().min(2).max(64).describe("Letters, digits or . _ @ -"),
+        username: z.string().describe("2-64 letters, digits or . _ @ -"), // createUser says what is wrong
         password: z.string().min(1).describe("12 characters or more"),
         role: z.enum(["viewer", "operator", "admin"]).describe("Role on every instance"),
       }),

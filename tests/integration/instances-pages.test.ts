@@ -160,7 +160,8 @@ describe("instances: add, overview, databases, removal", () => {
     await t.admin.page(`/instances/${row.id}`);
     let res = await t.admin.post(`/instances/${row.id}/delete`, { confirm: "acme" });
     expect(res.status).toBe(400);
-    expect(await res.text()).toContain("Type the instance name");
+    // The one production rule of every operation (instances.remove is destructive).
+    expect(await res.text()).toContain("acme-prod is marked production: type &quot;acme-prod&quot; to confirm");
     const api = await t.admin.request("DELETE", `/api/v1/instances/${row.id}`, {
       headers: { Accept: "application/json" },
     });

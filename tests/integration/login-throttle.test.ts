@@ -82,10 +82,11 @@ describe("failed sign-ins slow down one address, not the account", () => {
     const audit = await t.core.db
       .selectFrom("audit_log")
       .selectAll()
-      .where("action", "=", "user.unlock")
+      .where("action", "=", "users.unlock")
       .where("target", "=", "user:viewer1")
       .execute();
     expect(audit.map((a) => [a.actor, a.result])).toEqual([["admin", "ok"]]);
+    expect(JSON.parse(audit[0]!.details ?? "{}").surface).toBe("page");
     expect((await signIn(t.anonymous(), "198.51.100.9", "viewer1", TEST_PASSWORD)).status).toBe(303);
   });
 

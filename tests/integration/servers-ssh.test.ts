@@ -93,9 +93,10 @@ describe("SSH servers", () => {
     const audit = await t.core.db
       .selectFrom("audit_log")
       .selectAll()
-      .where("action", "=", "server.accept-host-key")
+      .where("action", "=", "servers.accept-key")
       .execute();
-    expect(audit.map((a) => a.result)).toEqual(["ok"]);
+    // The operator's refusal is in the log too: the executor records refused calls.
+    expect(audit.map((a) => a.result)).toEqual(["error", "ok"]);
   });
 
   test("a key the server does not know gives E_AUTH_FAILED", async () => {

@@ -1,13 +1,12 @@
 import { Hono } from "hono";
 import { queryAudit } from "../../auth/audit.ts";
-import { createToken, listTokens, revokeToken } from "../../auth/tokens.ts";
+import { listTokens } from "../../auth/tokens.ts";
 import type { Core } from "../../core.ts";
 import { AppError } from "../../errors.ts";
 import type { RouteDoc } from "../../operations/openapi.ts";
 import type { Env, Role } from "../../sdk/types.ts";
 import { ok, readJson } from "../../http/respond.ts";
 import { viaOperation } from "../../operations/rest.ts";
-import { audited } from "./admin-pages.tsx";
 
 /** Summaries of the core routes for the generated OpenAPI document (server/operations/openapi.ts). */
 export const CORE_ROUTE_DOCS: RouteDoc[] = [
@@ -53,22 +52,8 @@ export function coreApi(core: Core): Hono<Env> {
     const p = c.get("principal")!;
     return ok(c, await listTokens(core.db, p.role === "admin" ? undefined : p.userId));
   });
-  app.post("/tokens", async (c) => {
-    const p = c.get("principal")!;
-    const body = await readJson<Parameters<typeof createToken>[2]>(c);
-    const t = await audited(core, c, { action: "token.create", target: `token:${body.name}` }, () =>
-      createToken(core.db, { id: p.userId, role: p.role }, body),
-    );
-    return ok(c, t, 201);
-  });
-  app.delete("/tokens/:id", async (c) => {
-    const p = c.get("principal")!;
-    const id = Number(c.req.param("id"));
-    await audited(core, c, { action: "token.revoke", target: `token:${id}` }, () =>
-      revokeToken(core.db, id, { id: p.userId, role: p.role }),
-    );
-    return ok(c, { revoked: id });
-  });
+  app.post("/tokens", async (c) => viaOperation(core, c, "tokens.create", await readJson(c), 201));
+  app.delete("/tokens/:id", (c) => viaOperation(core, c, "tokens.revoke", { id: Number(c.req.param("id")) }));
   app.get("/audit", async (c) => {
     await need(c, "admin");
     const q = c.req.query();
@@ -103,19 +88,9 @@ export function coreApi(core: Core): Hono<Env> {
     await need(c, "viewer", found.snap.instanceId);
     return ok(c, { ...found.snap, log: found.log });
   });
-  app.post("/operations/:id/cancel", async (c) => {
-    const op = core.operations.get(c.req.param("id"));
-    if (!op) throw new AppError("E_NOT_FOUND", "No running operation with this id");
-    await need(c, "operator", op.instanceId);
-    return ok(c, {
-      cancelled: await audited(
-        core,
-        c,
-        { action: "operation.cancel", target: `operation:${op.id}`, instanceId: op.instanceId },
-        async () => core.operations.cancel(op.id),
-      ),
-    });
-  });
+  app.post("/operations/:id/cancel", (c) =>
+    viaOperation(core, c, "operations.cancel", { id: c.req.param("id") }),
+  );
   app.get("/jobs", async (c) =>
     ok(c, {
       definitions: core.scheduler

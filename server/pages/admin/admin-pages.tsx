@@ -3,13 +3,11 @@ import { formFlash } from "../../sdk/form-flash.ts";
 import { Hono } from "hono";
 import { queryAudit, recordAudit } from "../../auth/audit.ts";
 import { ROLES } from "../../auth/roles.ts";
-import { createToken, listTokens, revokeToken } from "../../auth/tokens.ts";
-import { createUser, getUser, listUsers, setPassword, updateUser } from "../../auth/users.ts";
+import { listTokens } from "../../auth/tokens.ts";
+import { listUsers } from "../../auth/users.ts";
 import type { Core } from "../../core.ts";
-import { AppError } from "../../errors.ts";
 import type { PluginRecord } from "../../plugin-host/host.ts";
-import { writeSettings } from "../../plugin-host/settings.ts";
-import type { AppContext, AuditEntry, Env, PageOptions, Role, SettingsSchema } from "../../sdk/types.ts";
+import type { AppContext, AuditEntry, Env, PageOptions, SettingsSchema } from "../../sdk/types.ts";
 import {
   Badge,
   Card,
@@ -23,6 +21,7 @@ import {
 } from "../../../views/components/ui.tsx";
 import { clientIp } from "../../http/client-ip.ts";
 import { renderPage } from "../../http/render.tsx";
+import { invokeOperation } from "../../operations/rest.ts";
 import { limitsText, TokenLimitFields, tokenLimitsFrom, visibleInstances } from "../tokens/token-limits.tsx";
 
 export function auditFrom(core: Core, c: AppContext, entry: AuditEntry) {
@@ -142,65 +141,49 @@ export function adminPages(core: Core): Hono<Env> {
       c.req.query("added") ? { kind: "ok", message: `User ${c.req.query("added")} added.` } : null,
     );
   });
+  // These run their operations (server/operations/user-ops.ts) through the executor: the same
+  // role, validation and audit entry as REST, the CLI and MCP.
+  const run = (c: AppContext, id: string, input: Record<string, unknown>) =>
+    invokeOperation(core, c, id, input).then((r) => r.data);
   app.post("/users/new", async (c) => {
-    await admin(c);
     const f = await c.req.parseBody();
     try {
-      const u = await audited(
-        core,
-        c,
-        { action: "user.add", target: `user:${f.username}`, details: { role: f.role } },
-        () =>
-          createUser(core.db, {
-            username: String(f.username ?? ""),
-            password: String(f.password ?? ""),
-            role: String(f.role) as Role,
-          }),
-      );
+      const u = (await run(c, "users.add", {
+        username: String(f.username ?? ""),
+        password: String(f.password ?? ""),
+        role: String(f.role ?? ""),
+      })) as { username: string };
       return c.redirect(`/users?added=${encodeURIComponent(u.username)}`, 303);
     } catch (e) {
       return usersPage(c, formFlash(e), 400);
     }
   });
   app.post("/users/:id", async (c) => {
-    await admin(c);
-    const id = Number(c.req.param("id"));
     const f = await c.req.parseBody();
     try {
-      await audited(
-        core,
-        c,
-        {
-          action: "user.update",
-          target: `user:${id}`,
-          details: { role: f.role, disabled: f.disabled === "1" },
-        },
-        () => updateUser(core.db, id, { role: String(f.role) as Role, disabled: f.disabled === "1" }),
-      );
+      await run(c, "users.role", {
+        user: Number(c.req.param("id")),
+        role: String(f.role ?? ""),
+        disabled: f.disabled === "1",
+      });
       return usersPage(c, { kind: "ok", message: "User updated." });
     } catch (e) {
       return usersPage(c, formFlash(e), 400);
     }
   });
   app.post("/users/:id/password", async (c) => {
-    await admin(c);
-    const id = Number(c.req.param("id"));
     const f = await c.req.parseBody();
-    await audited(core, c, { action: "user.passwd", target: `user:${id}` }, () =>
-      setPassword(core.db, id, String(f.password ?? "")),
-    );
+    await run(c, "users.passwd", { user: Number(c.req.param("id")), password: String(f.password ?? "") });
     return usersPage(c, { kind: "ok", message: "Password reset; the user was signed out everywhere." });
   });
 
   app.post("/users/:id/unlock", async (c) => {
-    await admin(c);
-    const user = await getUser(core.db, Number(c.req.param("id")));
-    const pairs = await audited(core, c, { action: "user.unlock", target: `user:${user.username}` }, () =>
-      core.limiter.unlock(user.username),
-    );
+    const { username, lockedAddresses: pairs } = (await run(c, "users.unlock", {
+      user: Number(c.req.param("id")),
+    })) as { username: string; lockedAddresses: number };
     return usersPage(c, {
       kind: "ok",
-      message: `${user.username} can sign in again (${pairs} locked address${pairs === 1 ? "" : "es"} cleared).`,
+      message: `${username} can sign in again (${pairs} locked address${pairs === 1 ? "" : "es"} cleared).`,
     });
   });
 
@@ -283,21 +266,13 @@ export function adminPages(core: Core): Hono<Env> {
   };
   app.get("/tokens", (c) => tokensPage(c));
   app.post("/tokens/new", async (c) => {
-    const p = c.get("principal")!;
     const f = await c.req.parseBody({ all: true });
-    const limits = tokenLimitsFrom(f);
     try {
-      const t = await audited(
-        core,
-        c,
-        { action: "token.create", target: `token:${f.name}`, details: { role: f.role, ...limits } },
-        () =>
-          createToken(
-            core.db,
-            { id: p.userId, role: p.role },
-            { name: String(f.name ?? ""), role: String(f.role) as Role, ...limits },
-          ),
-      );
+      const t = (await run(c, "tokens.create", {
+        name: String(f.name ?? ""),
+        role: String(f.role ?? ""),
+        ...tokenLimitsFrom(f),
+      })) as { token: string };
       c.header("Cache-Control", "no-store");
       return tokensPage(c, { name: String(f.name), token: t.token });
     } catch (e) {
@@ -305,11 +280,7 @@ export function adminPages(core: Core): Hono<Env> {
     }
   });
   app.post("/tokens/:id/revoke", async (c) => {
-    const p = c.get("principal")!;
-    const id = Number(c.req.param("id"));
-    await audited(core, c, { action: "token.revoke", target: `token:${id}` }, () =>
-      revokeToken(core.db, id, { id: p.userId, role: p.role }),
-    );
+    await run(c, "tokens.revoke", { id: Number(c.req.param("id")) });
     return tokensPage(c, null, { kind: "ok", message: "Token revoked." });
   });
 
@@ -461,15 +432,17 @@ export function adminPages(core: Core): Hono<Env> {
     return settingsPage(c);
   });
   app.post("/settings/:plugin", async (c) => {
-    await admin(c);
-    const rec = core.host.get(c.req.param("plugin"));
-    if (!rec?.def?.settings) throw new AppError("E_NOT_FOUND", "No such plugin settings");
+    const plugin = c.req.param("plugin");
     const form = await c.req.parseBody();
+    // The form's fields of the plugin's settings; an unticked box is absent from a form: false.
+    const schema = (core.host.get(plugin)?.def?.settings ?? {}) as SettingsSchema;
+    const values: Record<string, string | boolean> = {};
+    for (const [key, spec] of Object.entries(schema))
+      if (typeof form[key] === "string") values[key] = form[key] as string;
+      else if (spec.type === "boolean") values[key] = false;
     try {
-      const changed = await audited(core, c, { action: "settings.update", target: `plugin:${rec.id}` }, () =>
-        writeSettings(core.db, core.secrets, rec.id, rec.def!.settings!, form),
-      );
-      return settingsPage(c, { kind: "ok", message: `${rec.name}: saved ${changed.length} setting(s).` });
+      const r = (await run(c, "settings.set", { plugin, values })) as { name: string; changed: string[] };
+      return settingsPage(c, { kind: "ok", message: `${r.name}: saved ${r.changed.length} setting(s).` });
     } catch (e) {
       return settingsPage(c, formFlash(e), 400);
     }

@@ -1,12 +1,10 @@
 import { Hono } from "hono";
 import type { Core } from "../../core.ts";
-import { removeInstance } from "../../instances/instances.ts";
 import { publicServer } from "../../instances/servers.ts";
 import { viaOperation } from "../../operations/rest.ts";
 import type { AppContext, Env } from "../../sdk/types.ts";
 import { ok, readJson } from "../../http/respond.ts";
 import { routeId } from "../../http/route-id.ts";
-import { audited } from "../admin/admin-pages.tsx";
 
 /**
  * JSON API for servers and instances (`/api/v1/servers`, `/api/v1/instances`). Answers go
@@ -33,24 +31,14 @@ export function instancesApi(core: Core): Hono<Env> {
   );
   api.get("/servers/:id/discover", (c) => viaOperation(core, c, "servers.discover", { server: serverId(c) }));
   api.post("/instances", async (c) => viaOperation(core, c, "instances.add", await readJson(c), 201));
-  api.delete("/instances/:id", async (c) => {
-    await need(c, "admin");
-    const row = await core.registry.instanceRow(idOf(c));
-    const confirm = c.req.query("confirm") ?? c.req.header("X-Confirm-Name");
-    await audited(
-      core,
-      c,
-      {
-        action: "instance.remove",
-        target: `instance:${row.name}`,
-        instanceId: row.id,
-        details: { production: !!row.production },
-      },
-      () => removeInstance(core.db, row, confirm),
-    );
-    core.bus.emit("instance.removed", { instanceId: row.id });
-    return ok(c, { removed: row.id });
-  });
+  // Destructive: the instance's name in ?confirm= or X-Confirm-Name, production or not (as on
+  // /api/v1/ops/instances.remove, the CLI and MCP).
+  api.delete("/instances/:id", (c) =>
+    viaOperation(core, c, "instances.remove", {
+      instance: idOf(c),
+      confirm: c.req.query("confirm") ?? c.req.header("X-Confirm-Name"),
+    }),
+  );
   api.get("/instances/:id/databases", (c) =>
     viaOperation(core, c, "instances.databases", { instance: idOf(c) }),
   );

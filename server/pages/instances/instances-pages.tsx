@@ -3,14 +3,7 @@ import { ROLES } from "../../auth/roles.ts";
 import { RuntimeSlot } from "../../runtime/runtime-view.tsx";
 import type { Core } from "../../core.ts";
 import { instanceDatabases, instanceStatus } from "../../instances/instance-status.ts";
-import {
-  createInstance,
-  type InstanceInput,
-  listGrants,
-  removeInstance,
-  setGrant,
-  updateInstance,
-} from "../../instances/instances.ts";
+import { type InstanceInput, listGrants } from "../../instances/instances.ts";
 import { InstanceForm, StatusFacts, StatusPlaceholder } from "./instance-views.tsx";
 import { addFormLink, DatabaseChoices, DatabasesPlaceholder, odooDatabasesOf } from "./conf-databases.tsx";
 import { AppError, toAppError } from "../../errors.ts";
@@ -18,7 +11,7 @@ import type { InstanceRow } from "../../instances/registry.ts";
 import type { AppContext, Env } from "../../sdk/types.ts";
 import { Badge, bytes, Card, Flash, Form, ProdMarker, Table } from "../../../views/components/ui.tsx";
 import { renderPage } from "../../http/render.tsx";
-import { audited } from "../admin/admin-pages.tsx";
+import { invokeOperation } from "../../operations/rest.ts";
 import { instanceCards } from "../dashboard/dashboard.tsx";
 import { OperationsTable } from "../operations/ops-pages.tsx";
 import { formFlash } from "../../sdk/form-flash.ts";
@@ -37,6 +30,18 @@ export const instanceFormInput = (f: Record<string, unknown>): InstanceInput => 
   group: f.group as string | undefined,
   tags: f.tags as string | undefined,
 });
+
+/** A form's instance fields as an operation's input: tags as a list, fields not sent left out. */
+function operationInput(input: InstanceInput): Record<string, unknown> {
+  const tags =
+    typeof input.tags === "string"
+      ? input.tags
+          .split(",")
+          .map((t) => t.trim())
+          .filter(Boolean)
+      : input.tags;
+  return Object.fromEntries(Object.entries({ ...input, tags }).filter(([, v]) => v !== undefined));
+}
 
 /** A first name for a discovered instance: "/etc/odoo/odoo-prod.conf" → "prod", "~/.odoorc" → the folder's. */
 export function nameFromConfPath(path: string): string {
@@ -224,18 +229,17 @@ export function instancesPages(core: Core): Hono<Env> {
     return listPage(c, c.req.query("removed") ? { kind: "ok", message: "Instance removed." } : null);
   });
 
+  // The actions below run their operations (server/operations/inventory-ops.ts,
+  // inventory-edit-ops.ts) through the executor: the same role, validation, refusal and audit
+  // entry as REST, the CLI and MCP.
+  const run = (c: AppContext, id: string, input: Record<string, unknown>) =>
+    invokeOperation(core, c, id, input).then((r) => r.data);
+
   app.post("/instances/new", async (c) => {
-    await admin(c);
     const f = await c.req.parseBody();
     const input = instanceFormInput(f);
     try {
-      const row = await audited(
-        core,
-        c,
-        { action: "instance.add", target: `instance:${f.name}`, details: { confPath: f.confPath } },
-        () => createInstance(core.db, input),
-      );
-      core.bus.emit("instance.added", { instanceId: row.id });
+      const row = (await run(c, "instances.add", operationInput(input))) as { id: number };
       return c.redirect(`/instances/${row.id}`, 303);
     } catch (e) {
       return listPage(c, formFlash(e), 400, input);
@@ -252,69 +256,49 @@ export function instancesPages(core: Core): Hono<Env> {
   });
 
   app.post("/instances/:id", async (c) => {
-    await admin(c);
-    const prev = await core.registry.instanceRow(idOf(c));
+    const instance = idOf(c);
     const f = await c.req.parseBody();
     try {
-      await audited(
-        core,
-        c,
-        { action: "instance.update", target: `instance:${prev.name}`, instanceId: prev.id },
-        () => updateInstance(core.db, prev, instanceFormInput(f)),
-      );
-      const now = await core.registry.instanceRow(prev.id);
-      core.bus.emit("instance.updated", {
-        instanceId: prev.id,
-        productionChanged: !!now.production !== !!prev.production,
-      });
-      return c.redirect(`/instances/${prev.id}?saved=1`, 303);
+      await run(c, "instances.edit", { instance, ...operationInput(instanceFormInput(f)) });
+      return c.redirect(`/instances/${instance}?saved=1`, 303);
     } catch (e) {
-      return overview(c, prev, formFlash(e), 400);
+      const flash = formFlash(e);
+      return overview(c, await core.registry.instanceRow(instance), flash, 400);
     }
   });
 
   app.post("/instances/:id/delete", async (c) => {
-    await admin(c);
-    const row = await core.registry.instanceRow(idOf(c));
+    const instance = idOf(c);
     const f = await c.req.parseBody();
     try {
-      await audited(
-        core,
-        c,
-        {
-          action: "instance.remove",
-          target: `instance:${row.name}`,
-          instanceId: row.id,
-          details: { production: !!row.production },
-        },
-        () => removeInstance(core.db, row, f.confirm as string | undefined),
-      );
+      // A production instance's form asks for its name; for the others the button's own
+      // confirmation dialog is the confirmation, as it always was.
+      const row = await core.registry.instanceRow(instance).catch(() => null);
+      const confirm = row && !row.production ? row.name : String(f.confirm ?? "");
+      await run(c, "instances.remove", { instance, confirm });
     } catch (e) {
-      return overview(c, row, formFlash(e), 400);
+      const flash = formFlash(e);
+      return overview(c, await core.registry.instanceRow(instance), flash, 400);
     }
-    core.bus.emit("instance.removed", { instanceId: row.id });
     return c.redirect("/instances?removed=1", 303);
   });
 
   app.post("/instances/:id/grants", async (c) => {
-    await admin(c);
-    const row = await core.registry.instanceRow(idOf(c));
+    const instance = idOf(c);
     const f = await c.req.parseBody();
     try {
-      await audited(
-        core,
-        c,
-        {
-          action: "instance.grant",
-          target: `user:${f.username}`,
-          instanceId: row.id,
-          details: { role: f.role },
-        },
-        () => setGrant(core.db, row.id, String(f.username ?? ""), String(f.role ?? "")),
-      );
-      return overview(c, row, { kind: "ok", message: `Access of ${f.username} updated.` });
+      const { username } = (await run(c, "instances.grants.set", {
+        instance,
+        username: String(f.username ?? ""),
+        role: String(f.role ?? ""),
+      })) as { username: string };
+      return overview(c, await core.registry.instanceRow(instance), {
+        kind: "ok",
+        message: `Access of ${username} updated.`,
+      });
     } catch (e) {
-      return overview(c, row, formFlash(e), 400);
+      const flash = formFlash(e);
+      return overview(c, await core.registry.instanceRow(instance), flash, 400);
     }
   });
 

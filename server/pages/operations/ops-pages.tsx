@@ -23,7 +23,7 @@ import {
 } from "../../../views/components/ui.tsx";
 import { instanceTabs, renderPage } from "../../http/render.tsx";
 import { sseStream } from "../../http/sse.ts";
-import { audited } from "../admin/admin-pages.tsx";
+import { invokeOperation } from "../../operations/rest.ts";
 
 /** The operations table of the Operations page, the dashboard and an instance's overview. */
 export function OperationsTable(props: {
@@ -309,18 +309,15 @@ export function opsPages(core: Core): Hono<Env> {
     });
   });
 
+  // Cancelling and the schedule actions run their operations (operations.cancel, jobs.*) through
+  // the executor: the same role, refusal and audit entry as REST, the CLI and MCP.
+  const run = (c: AppContext, id: string, input: Record<string, unknown>) =>
+    invokeOperation(core, c, id, input).then((r) => r.data);
   app.post("/operations/:id/cancel", async (c) => {
-    const op = core.operations.get(c.req.param("id"));
-    if (!op) throw new AppError("E_NOT_FOUND", "No running operation with this id");
-    await core.requireRole(c.get("principal"), "operator", op.instanceId);
-    const cancelled = await audited(
-      core,
-      c,
-      { action: "operation.cancel", target: `operation:${op.id}`, instanceId: op.instanceId },
-      async () => core.operations.cancel(op.id),
-    );
+    const id = c.req.param("id");
+    const { cancelled } = (await run(c, "operations.cancel", { id })) as { cancelled: boolean };
     if (c.req.header("HX-Request")) return c.body(null, 204);
-    return c.redirect(`/operations/${op.id}?cancelled=${cancelled ? 1 : 0}`, 303);
+    return c.redirect(`/operations/${id}?cancelled=${cancelled ? 1 : 0}`, 303);
   });
 
   const jobsPage = async (c: AppContext, flash: PageOptions["flash"] = null, status = 200) => {
@@ -462,46 +459,32 @@ export function opsPages(core: Core): Hono<Env> {
   app.get("/jobs", (c) => jobsPage(c));
   app.post("/jobs/schedules", async (c) => {
     const f = await c.req.parseBody();
-    const instanceId = f.instance ? Number(f.instance) : null;
-    await core.requireRole(c.get("principal"), "operator", instanceId);
     try {
-      await audited(
-        core,
-        c,
-        {
-          action: "job.schedule.add",
-          target: String(f.job),
-          instanceId,
-          details: { cron: f.cron, timezone: f.timezone },
-        },
-        () =>
-          core.scheduler.addSchedule({
-            job: String(f.job),
-            instanceId,
-            cron: String(f.cron ?? ""),
-            timezone: String(f.timezone || "UTC"),
-          }),
-      );
+      await run(c, "jobs.add", {
+        job: String(f.job),
+        instanceId: f.instance ? Number(f.instance) : null,
+        cron: String(f.cron ?? ""),
+        timezone: String(f.timezone || "UTC"),
+      });
       return jobsPage(c, { kind: "ok", message: "Schedule added." });
     } catch (e) {
-      return jobsPage(c, formFlash(e, ["E_VALIDATION", "E_NOT_FOUND"]), 400);
+      return jobsPage(c, formFlash(e), 400);
     }
   });
   app.post("/jobs/schedules/:id/:action", async (c) => {
-    const id = Number(c.req.param("id"));
+    const schedule = Number(c.req.param("id"));
     const action = c.req.param("action");
-    const row = (await core.scheduler.listSchedules()).find((s) => s.id === id);
-    if (!row) throw new AppError("E_NOT_FOUND", `No schedule ${id}`);
-    await core.requireRole(c.get("principal"), "operator", row.instance_id);
-    const entry = { action: `job.schedule.${action}`, target: row.job, instanceId: row.instance_id };
     if (action === "run") {
-      void core.scheduler.run(id, "manual");
-      await audited(core, c, entry, async () => {});
-      return jobsPage(c, { kind: "info", message: `${row.job} started; its run appears below.` });
+      await run(c, "jobs.run", { schedule, background: true });
+      const row = (await core.scheduler.listSchedules()).find((s) => s.id === schedule);
+      return jobsPage(c, {
+        kind: "info",
+        message: `${row?.job ?? "The job"} started; its run appears below.`,
+      });
     }
     if (action === "pause" || action === "resume")
-      await audited(core, c, entry, () => core.scheduler.setEnabled(id, action === "resume"));
-    else if (action === "delete") await audited(core, c, entry, () => core.scheduler.removeSchedule(id));
+      await run(c, "jobs.set-enabled", { schedule, enabled: action === "resume" });
+    else if (action === "delete") await run(c, "jobs.remove", { schedule });
     else throw new AppError("E_NOT_FOUND", `Unknown action ${action}`);
     return jobsPage(c, { kind: "ok", message: "Schedule updated." });
   });

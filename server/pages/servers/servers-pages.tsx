@@ -3,24 +3,18 @@ import { visibleTo } from "../../auth/visible.ts";
 import type { Core } from "../../core.ts";
 import { isAppError } from "../../errors.ts";
 import { discoverOdooConfs } from "../../odoo/discovery.ts";
-import { probeServer } from "../../instances/server-probe.ts";
+import type { probeServer } from "../../instances/server-probe.ts";
 import { DatabasesPlaceholder } from "../instances/conf-databases.tsx";
 import { ProbeReport } from "./probe-view.tsx";
 import type { ServerRow } from "../../instances/registry.ts";
-import {
-  acceptHostKey,
-  createServer,
-  deleteServer,
-  type ServerInput,
-  updateServer,
-} from "../../instances/servers.ts";
+import type { ServerInput } from "../../instances/servers.ts";
 import type { AppContext, Env } from "../../sdk/types.ts";
 import { Badge, Card, Field, Flash, Form, Select, Table, Time } from "../../../views/components/ui.tsx";
 import { renderPage } from "../../http/render.tsx";
 import { isHtmx } from "../../http/respond.ts";
 import { routeId } from "../../http/route-id.ts";
 import { formFlash } from "../../sdk/form-flash.ts";
-import { audited } from "../admin/admin-pages.tsx";
+import { invokeOperation } from "../../operations/rest.ts";
 
 export type FlashMsg = { kind: "ok" | "error" | "info"; message: string; hint?: string } | null;
 
@@ -112,7 +106,6 @@ function ServerForm(p: { row?: ServerRow; servers: ServerRow[] }) {
 
 export function serversPages(core: Core): Hono<Env> {
   const app = new Hono<Env>();
-  const admin = (c: AppContext) => core.requireRole(c.get("principal"), "admin");
   const isAdmin = (c: AppContext) => c.get("principal")?.role === "admin";
 
   const listPage = async (c: AppContext, flash: FlashMsg = null, status = 200) => {
@@ -265,16 +258,16 @@ export function serversPages(core: Core): Hono<Env> {
     return listPage(c, c.req.query("removed") ? { kind: "ok", message: "Server removed." } : null);
   });
 
+  // The actions below run their operations (server/operations/inventory-ops.ts,
+  // inventory-edit-ops.ts) through the executor: the same role, validation, refusal and audit
+  // entry as REST, the CLI and MCP.
+  const run = (c: AppContext, id: string, input: Record<string, unknown>) =>
+    invokeOperation(core, c, id, input).then((r) => r.data);
+
   app.post("/servers/new", async (c) => {
-    await admin(c);
     const f = await c.req.parseBody();
     try {
-      const row = await audited(
-        core,
-        c,
-        { action: "server.add", target: `server:${f.name}`, details: { kind: f.kind, host: f.host } },
-        () => createServer(core.db, core.secrets, formInput(f)),
-      );
+      const row = (await run(c, "servers.add", { ...formInput(f) })) as { id: number };
       return c.redirect(`/servers/${row.id}?added=1`, 303);
     } catch (e) {
       return listPage(c, formFlash(e), 400);
@@ -303,64 +296,47 @@ export function serversPages(core: Core): Hono<Env> {
   });
 
   app.post("/servers/:id", async (c) => {
-    await admin(c);
-    const prev = await core.registry.server(idOf(c));
+    const server = idOf(c);
     const f = await c.req.parseBody();
     try {
-      await audited(core, c, { action: "server.update", target: `server:${prev.name}` }, () =>
-        updateServer(core.db, core.secrets, prev, formInput(f)),
-      );
-      await core.registry.forget(prev.id);
-      return c.redirect(`/servers/${prev.id}?saved=1`, 303);
+      await run(c, "servers.edit", { server, ...formInput(f) });
+      return c.redirect(`/servers/${server}?saved=1`, 303);
     } catch (e) {
-      return serverPage(c, prev, formFlash(e), 400);
+      const flash = formFlash(e);
+      return serverPage(c, await core.registry.server(server), flash, 400);
     }
   });
 
   app.post("/servers/:id/delete", async (c) => {
-    await admin(c);
-    const row = await core.registry.server(idOf(c));
+    const server = idOf(c);
     try {
-      await audited(core, c, { action: "server.remove", target: `server:${row.name}` }, () =>
-        deleteServer(core.db, row.id),
-      );
+      await run(c, "servers.remove", { server });
     } catch (e) {
-      return serverPage(c, row, formFlash(e), 409);
+      const flash = formFlash(e);
+      return serverPage(c, await core.registry.server(server), flash, 409);
     }
-    await core.registry.forget(row.id);
     return c.redirect("/servers?removed=1", 303);
   });
 
   app.post("/servers/:id/test", async (c) => {
-    await core.requireRole(c.get("principal"), "operator");
     const id = idOf(c);
-    const probe = await probeServer(core.registry, id);
+    const probe = (await run(c, "servers.test", { server: id })) as Awaited<ReturnType<typeof probeServer>>;
     const report = <ProbeReport serverId={id} probe={probe} admin={isAdmin(c)} />;
     if (isHtmx(c)) return renderPage(core, c, { title: "Test connection", body: report });
     return serverPage(c, await core.registry.server(id), null, 200, report);
   });
 
   app.post("/servers/:id/accept-key", async (c) => {
-    await admin(c);
-    const row = await core.registry.server(idOf(c));
+    const server = idOf(c);
     try {
-      const fp = await audited(
-        core,
-        c,
-        {
-          action: "server.accept-host-key",
-          target: `server:${row.name}`,
-          details: { from: row.host_key, to: row.pending_host_key },
-        },
-        () => acceptHostKey(core.db, row),
-      );
-      await core.registry.forget(row.id);
-      return serverPage(c, await core.registry.server(row.id), {
+      const { hostKey } = (await run(c, "servers.accept-key", { server })) as { hostKey: string };
+      return serverPage(c, await core.registry.server(server), {
         kind: "ok",
-        message: `New host key accepted: ${fp}`,
+        message: `New host key accepted: ${hostKey}`,
       });
     } catch (e) {
-      return serverPage(c, row, formFlash(e), 400);
+      const flash = formFlash(e);
+      return serverPage(c, await core.registry.server(server), flash, 400);
     }
   });
 
