@@ -1,0 +1,216 @@
+/**
+ * Odoo's zip made from a native backup, for a download: dump.sql from the backup's `db.dump.zst`
+ * (zstd and `pg_restore --no-owner -f -` on the odoodeck machine: the plain SQL Odoo's
+ * `pg_dump --no-owner` writes), manifest.json as Odoo writes it, and `filestore/<xx>/<sha1>` read
+ * from the destination: the CAS objects the backup's index lists, or its filestore tar.
+ *
+ * Nothing is trusted on the way: the dump part is hashed against the backup's record and every
+ * object against its name. Objects the index lists but the store lacks are found before the first
+ * byte (E_BACKUP_CORRUPT naming them); a mismatch found while streaming ends the zip with that
+ * error before its central directory, so what was sent is never a zip that opens.
+ */
+import { createHash } from "node:crypto";
+import { once } from "node:events";
+import { PassThrough, Readable } from "node:stream";
+import yazl from "yazl";
+import { AppError, toAppError } from "../../../server/sdk/index.ts";
+import type { Destination } from "../destinations/types.ts";
+import { objectRel } from "../filestore-store/layout.ts";
+import { listObjects } from "../filestore-store/listing.ts";
+import { isCas, readIndexAt } from "../filestore-store/read-index.ts";
+import { isAlreadyCompressed } from "./already-compressed.ts";
+import type { BackupManifest, ManifestPart } from "./format.ts";
+import { ModuleVersionScanner } from "./module-versions.ts";
+import { odooZipManifest, type ZipStream } from "./odoo-zip-export.ts";
+import { exitMarkers, mapFailure } from "./pipeline.ts";
+import { readTar } from "./tar-reader.ts";
+
+const corrupt = (msg: string) =>
+  new AppError("E_BACKUP_CORRUPT", msg, {
+    hint: "Run the backup's verify: its files at that destination were damaged or removed",
+  });
+
+/** stdin (db.dump.zst) → plain SQL; each stage reports its exit status (no pipefail in sh). */
+const TO_SQL = `{ zstd -dcq; echo "odoodeck-zstd:$?" >&2; } | pg_restore --no-owner -f -; echo "odoodeck-exit:$?" >&2`;
+const UNZSTD = `zstd -dcq; echo "odoodeck-exit:$?" >&2`;
+
+/** Passes bytes through, failing at the end when they do not hash to `sha256`. */
+function checked(sha256: string, bytes: number | null, what: () => AppError) {
+  const h = createHash("sha256");
+  let n = 0;
+  return new TransformStream<Uint8Array, Uint8Array>({
+    transform(chunk, c) {
+      h.update(chunk);
+      n += chunk.byteLength;
+      c.enqueue(chunk);
+    },
+    flush(c) {
+      if (h.digest("hex") !== sha256 || (bytes !== null && n !== bytes)) c.error(what());
+    },
+  });
+}
+
+/** A local tool reading `input` on stdin; stdout streamed, the exit statuses checked at the end. */
+function runLocal(script: string, input: ReadableStream<Uint8Array>, what: string, signal?: AbortSignal) {
+  const proc = Bun.spawn(["sh", "-c", script], {
+    stdin: input,
+    stdout: "pipe",
+    stderr: "pipe",
+    env: { ...process.env, LC_ALL: "C" },
+  });
+  const kill = () => proc.kill("SIGKILL");
+  signal?.addEventListener("abort", kill, { once: true });
+  const finished = (async () => {
+    const [code, err] = await Promise.all([proc.exited, new Response(proc.stderr).text()]);
+    signal?.removeEventListener("abort", kill);
+    if (signal?.aborted) throw new AppError("E_CANCELLED", `${what} was cancelled`);
+    const { codes, message } = exitMarkers(err);
+    const bad = [codes.get("zstd") ?? 0, codes.get("exit") ?? code, code].find((c) => c !== 0);
+    if (bad !== undefined) throw mapFailure(what, message, bad);
+  })();
+  finished.catch(() => {});
+  return { stdout: proc.stdout as ReadableStream<Uint8Array>, finished, kill };
+}
+
+export interface NativeZipInput {
+  /** The backup's folder name at the destination. */
+  name: string;
+  /** The manifest the backup recorded when it was made (the parts' hashes are checked against it). */
+  manifest: BackupManifest;
+  dest: Destination;
+  signal?: AbortSignal;
+}
+
+/** Checks what can be checked before a byte is sent; then streams the zip. */
+export async function odooZipFromNative(i: NativeZipInput): Promise<ZipStream> {
+  const { name, manifest: m, dest: d } = i;
+  const dbPart = m.parts.find((p) => p.contains === "pg_dump-custom");
+  if (!dbPart)
+    throw new AppError("E_VALIDATION", `${name} holds no database: Odoo's zip needs its dump.sql`, {
+      hint: "Download it as it is, or make a full backup",
+    });
+  const rel = (p: ManifestPart) => `${name}/${p.name}`;
+  if ((await d.size(rel(dbPart))) === null) throw corrupt(`${rel(dbPart)} is missing at ${d.label}`);
+  const files = await filestoreSource(i);
+  const at = new Date(m.createdAt);
+
+  const zip = new yazl.ZipFile();
+  const out = zip.outputStream as unknown as Readable;
+  const stats = { files: 0, bytes: 0 };
+  const run = (async () => {
+    const src = d
+      .read(rel(dbPart))
+      .pipeThrough(
+        checked(dbPart.sha256, dbPart.bytes, () =>
+          corrupt(`${rel(dbPart)} at ${d.label} does not match the SHA-256 the backup recorded`),
+        ),
+      );
+    const sql = runLocal(TO_SQL, src, "pg_restore (dump.sql)", i.signal);
+    const scan = new ModuleVersionScanner();
+    const tap = sql.stdout.pipeThrough(
+      new TransformStream<Uint8Array, Uint8Array>({
+        transform(chunk, c) {
+          scan.push(chunk);
+          c.enqueue(chunk);
+        },
+      }),
+    );
+    const dump = Readable.from(tap, { objectMode: false });
+    zip.addReadStream(dump, "dump.sql", { compressionLevel: 1, mtime: at });
+    await once(dump, "end");
+    await sql.finished;
+    const modules = scan.result ?? Object.fromEntries(m.odoo.modules.map((n) => [n, ""]));
+    const serverVersion = Number(m.postgres.serverVersion) || 0;
+    const man = odooZipManifest(m.source.dbName, m.odoo.version, serverVersion, modules);
+    zip.addBuffer(Buffer.from(JSON.stringify(man, null, 4)), "manifest.json", { mtime: at });
+    await files(async (path, bytes, data) => {
+      const it = data[Symbol.asyncIterator]();
+      const first = await it.next();
+      const head = first.done ? new Uint8Array() : first.value;
+      const pt = new PassThrough({ highWaterMark: 1 << 20 });
+      // Level 0: ZIP_STORED, for what deflate cannot shrink (images, office files, archives).
+      const compressionLevel = isAlreadyCompressed(head) ? 0 : 1;
+      zip.addReadStream(pt, `filestore/${path}`, { compressionLevel, mtime: at });
+      for (let r = first; !r.done; r = await it.next()) if (!pt.write(r.value)) await once(pt, "drain");
+      pt.end();
+      await once(pt, "end"); // yazl has read it: one file in memory at a time
+      stats.files++;
+      stats.bytes += bytes;
+    });
+    zip.end();
+  })();
+  const finished = run.then(() => stats);
+  // A failure must end the zip with an error, never as a short but valid-looking file.
+  finished.catch((e) => {
+    out.destroy(toAppError(e));
+  });
+  const it = out[Symbol.asyncIterator]();
+  const stdout = new ReadableStream<Uint8Array>(
+    {
+      async pull(c) {
+        const r = await it.next();
+        if (r.done) c.close();
+        else c.enqueue(r.value as Uint8Array);
+      },
+      async cancel(reason) {
+        out.destroy(reason instanceof Error ? reason : undefined);
+      },
+    },
+    { highWaterMark: 0 },
+  );
+  return { stdout, finished };
+}
+
+type EachFile = (path: string, bytes: number, data: AsyncIterable<Uint8Array>) => Promise<void>;
+
+/** The backup's filestore, file by file: CAS objects (checked present first) or its tar part. */
+async function filestoreSource(i: NativeZipInput): Promise<(each: EachFile) => Promise<void>> {
+  const { name, manifest: m, dest: d } = i;
+  if (isCas(m)) {
+    const index = await readIndexAt(d, name);
+    const have = await listObjects(d);
+    const missing = index.files.filter((f) => !have.has(f.sha256));
+    if (missing.length)
+      throw corrupt(
+        `Filestore object ${missing[0].sha256} (for ${missing[0].path}) is missing at ${d.label}` +
+          (missing.length > 1 ? `, and ${missing.length - 1} more` : ""),
+      );
+    const files = [...index.files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    return async (each) => {
+      for (const f of files) {
+        if (i.signal?.aborted) throw new AppError("E_CANCELLED", "The download was cancelled");
+        const data = d
+          .read(objectRel(f.sha256))
+          .pipeThrough(
+            checked(f.sha256, f.bytes, () =>
+              corrupt(
+                `Filestore object ${f.sha256} (for ${f.path}) at ${d.label} does not match its SHA-256`,
+              ),
+            ),
+          );
+        await each(f.path, f.bytes, data).catch((e) => {
+          const err = toAppError(e);
+          throw err.code === "E_FILE_NOT_FOUND" || /ENOENT/.test(err.message)
+            ? corrupt(`Filestore object ${f.sha256} (for ${f.path}) is missing at ${d.label}`)
+            : err;
+        });
+      }
+    };
+  }
+  const tarPart = m.parts.find((p) => p.contains === "filestore-tar");
+  if (!tarPart) return async () => {};
+  const rel = `${name}/${tarPart.name}`;
+  if ((await d.size(rel)) === null) throw corrupt(`${rel} is missing at ${d.label}`);
+  return async (each) => {
+    const src = d
+      .read(rel)
+      .pipeThrough(
+        checked(tarPart.sha256, tarPart.bytes, () =>
+          corrupt(`${rel} at ${d.label} does not match the SHA-256 the backup recorded`),
+        ),
+      );
+    const tar = runLocal(UNZSTD, src, "zstd (filestore.tar.zst)", i.signal);
+    await readTar(tar.stdout, (e, data) => each(e.path, e.size, data));
+    await tar.finished;
+  };
+}
