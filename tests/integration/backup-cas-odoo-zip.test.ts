@@ -43,14 +43,14 @@ afterAll(async () => {
   rmSync(t.dir, { recursive: true, force: true });
 });
 
-const create = async (destinations: string) => {
+const create = async (destinations: string, format = "cas") => {
   const r = await t.admin.postJson(`/api/v1/backup/instances/${acme.id}/backups`, {
     wait: true,
     scope: "full",
     destinations,
   });
   expect(r.body.data?.backup?.status).toBe("ok");
-  expect(r.body.data.backup.manifest.filestore.format).toBe("cas");
+  expect(r.body.data.backup.manifest.filestore.format ?? "tar").toBe(format);
   return r.body.data.backup as { id: number; name: string };
 };
 
@@ -192,6 +192,34 @@ describe("Odoo zip from a CAS backup", () => {
     expect(err?.code).toBe("E_BACKUP_CORRUPT");
     expect(existsSync(file)).toBe(false);
     expect(existsSync(`${file}.partial`)).toBe(false);
+  });
+
+  test("a damaged dump part: E_BACKUP_CORRUPT ends the download, and what arrived is not a zip", async () => {
+    const b = await create("local");
+    const p = join(localDir, b.name, "db.dump.zst");
+    const bytes = readFileSync(p);
+    bytes[Math.floor(bytes.length / 2)] ^= 1;
+    writeFileSync(p, bytes);
+    const cli = backupPlugin.cli?.find((c) => c.name === "backup download");
+    const ctx = t.core.host.records.find((r) => r.id === "backup")?.ctx as PluginContext;
+    const file = join(t.dir, "damaged-dump.zip");
+    const err = await cli?.run([String(b.id), file, "--as", "odoo-zip"], ctx).catch((e) => e);
+    expect(err?.code).toBe("E_BACKUP_CORRUPT");
+    expect(err?.message).toContain("db.dump.zst");
+    expect(existsSync(file)).toBe(false);
+    expect(existsSync(`${file}.partial`)).toBe(false);
+  });
+
+  test("a native backup with its filestore as a tar downloads as the same Odoo zip", async () => {
+    await setBackupSettings(t, { localDir, serverDir, filestoreStore: "tar", encryptRemote: true });
+    try {
+      const b = await create("local", "tar");
+      const file = join(t.dir, "from-tar.zip");
+      await download(b.id, file);
+      await checkZip(file);
+    } finally {
+      await setBackupSettings(t, { localDir, serverDir, filestoreStore: "cas", encryptRemote: true });
+    }
   });
 
   test("a damaged object: the download ends with an error and what arrived is not a zip", async () => {

@@ -19,6 +19,7 @@ import { objectRel } from "../filestore-store/layout.ts";
 import { listObjects } from "../filestore-store/listing.ts";
 import { isCas, readIndexAt } from "../filestore-store/read-index.ts";
 import { isAlreadyCompressed } from "./already-compressed.ts";
+import { digest } from "./fanout.ts";
 import type { BackupManifest, ManifestPart } from "./format.ts";
 import { ModuleVersionScanner } from "./module-versions.ts";
 import { odooZipManifest, type ZipStream } from "./odoo-zip-export.ts";
@@ -84,6 +85,10 @@ export interface NativeZipInput {
 /** Checks what can be checked before a byte is sent; then streams the zip. */
 export async function odooZipFromNative(i: NativeZipInput): Promise<ZipStream> {
   const { name, manifest: m, dest: d } = i;
+  // Ends the tools and the loops when the caller cancels or the reader goes away mid-download.
+  const ac = new AbortController();
+  i.signal?.addEventListener("abort", () => ac.abort(), { once: true });
+  const signal = ac.signal;
   const dbPart = m.parts.find((p) => p.contains === "pg_dump-custom");
   if (!dbPart)
     throw new AppError("E_VALIDATION", `${name} holds no database: Odoo's zip needs its dump.sql`, {
@@ -91,21 +96,22 @@ export async function odooZipFromNative(i: NativeZipInput): Promise<ZipStream> {
     });
   const rel = (p: ManifestPart) => `${name}/${p.name}`;
   if ((await d.size(rel(dbPart))) === null) throw corrupt(`${rel(dbPart)} is missing at ${d.label}`);
-  const files = await filestoreSource(i);
+  const files = await filestoreSource({ ...i, signal });
   const at = new Date(m.createdAt);
 
   const zip = new yazl.ZipFile();
   const out = zip.outputStream as unknown as Readable;
   const stats = { files: 0, bytes: 0 };
   const run = (async () => {
-    const src = d
-      .read(rel(dbPart))
-      .pipeThrough(
-        checked(dbPart.sha256, dbPart.bytes, () =>
-          corrupt(`${rel(dbPart)} at ${d.label} does not match the SHA-256 the backup recorded`),
-        ),
-      );
-    const sql = runLocal(TO_SQL, src, "pg_restore (dump.sql)", i.signal);
+    // A damaged dump part shows as zstd or pg_restore failing too: the hash's verdict wins.
+    let damaged: AppError | null = null;
+    const src = d.read(rel(dbPart)).pipeThrough(
+      checked(dbPart.sha256, dbPart.bytes, () => {
+        damaged = corrupt(`${rel(dbPart)} at ${d.label} does not match the SHA-256 the backup recorded`);
+        return damaged;
+      }),
+    );
+    const sql = runLocal(TO_SQL, src, "pg_restore (dump.sql)", signal);
     const scan = new ModuleVersionScanner();
     const tap = sql.stdout.pipeThrough(
       new TransformStream<Uint8Array, Uint8Array>({
@@ -117,8 +123,16 @@ export async function odooZipFromNative(i: NativeZipInput): Promise<ZipStream> {
     );
     const dump = Readable.from(tap, { objectMode: false });
     zip.addReadStream(dump, "dump.sql", { compressionLevel: 1, mtime: at });
-    await once(dump, "end");
-    await sql.finished;
+    await once(dump, "end", { signal });
+    await sql.finished.catch(async (e) => {
+      // zstd or pg_restore may stop before the hash is complete: read the part again to judge.
+      if (damaged) throw damaged;
+      const again = await digest(d.read(rel(dbPart))).catch(() => null);
+      if (again && again.sha256 !== dbPart.sha256)
+        throw corrupt(`${rel(dbPart)} at ${d.label} does not match the SHA-256 the backup recorded`);
+      throw e;
+    });
+    if (damaged) throw damaged;
     const modules = scan.result ?? Object.fromEntries(m.odoo.modules.map((n) => [n, ""]));
     const serverVersion = Number(m.postgres.serverVersion) || 0;
     const man = odooZipManifest(m.source.dbName, m.odoo.version, serverVersion, modules);
@@ -131,9 +145,10 @@ export async function odooZipFromNative(i: NativeZipInput): Promise<ZipStream> {
       // Level 0: ZIP_STORED, for what deflate cannot shrink (images, office files, archives).
       const compressionLevel = isAlreadyCompressed(head) ? 0 : 1;
       zip.addReadStream(pt, `filestore/${path}`, { compressionLevel, mtime: at });
-      for (let r = first; !r.done; r = await it.next()) if (!pt.write(r.value)) await once(pt, "drain");
+      for (let r = first; !r.done; r = await it.next())
+        if (!pt.write(r.value)) await once(pt, "drain", { signal });
       pt.end();
-      await once(pt, "end"); // yazl has read it: one file in memory at a time
+      await once(pt, "end", { signal }); // yazl has read it: one file in memory at a time
       stats.files++;
       stats.bytes += bytes;
     });
@@ -153,6 +168,7 @@ export async function odooZipFromNative(i: NativeZipInput): Promise<ZipStream> {
         else c.enqueue(r.value as Uint8Array);
       },
       async cancel(reason) {
+        ac.abort();
         out.destroy(reason instanceof Error ? reason : undefined);
       },
     },
