@@ -12,6 +12,8 @@ import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import backupPlugin from "../../plugins/backup/index.ts";
+import { odooZipFromNative } from "../../plugins/backup/archive/odoo-zip-from-native.ts";
+import { LocalDestination } from "../../plugins/backup/destinations/local.ts";
 import { objectRel } from "../../plugins/backup/filestore-store/layout.ts";
 import { restoreToNewDatabase } from "../../plugins/backup/restore/restore.ts";
 import { restoreEnv } from "../../plugins/backup/tests/restore-test-helpers.ts";
@@ -192,6 +194,25 @@ describe("Odoo zip from a CAS backup", () => {
     expect(err?.code).toBe("E_BACKUP_CORRUPT");
     expect(existsSync(file)).toBe(false);
     expect(existsSync(`${file}.partial`)).toBe(false);
+  });
+
+  test("a download given up after its first bytes ends the tools (the export settles as cancelled)", async () => {
+    const b = await create("local");
+    const rec = (await t.admin.getJson(`/api/v1/backup/backups/${b.id}`)).body.data.backup;
+    const z = await odooZipFromNative({
+      name: rec.name,
+      manifest: rec.manifest,
+      dest: new LocalDestination(localDir),
+    });
+    const reader = z.stdout.getReader();
+    expect((await reader.read()).done).toBe(false);
+    await reader.cancel();
+    expect(
+      await z.finished.then(
+        () => "finished",
+        (e) => e.code,
+      ),
+    ).toBe("E_CANCELLED");
   });
 
   test("a damaged dump part: E_BACKUP_CORRUPT ends the download, and what arrived is not a zip", async () => {

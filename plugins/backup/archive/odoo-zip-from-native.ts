@@ -23,7 +23,7 @@ import { digest } from "./fanout.ts";
 import type { BackupManifest, ManifestPart } from "./format.ts";
 import { ModuleVersionScanner } from "./module-versions.ts";
 import { odooZipManifest, type ZipStream } from "./odoo-zip-export.ts";
-import { exitMarkers, mapFailure } from "./pipeline.ts";
+import { mapFailure } from "./pipeline.ts";
 import { readTar } from "./tar-reader.ts";
 
 const corrupt = (msg: string) =>
@@ -31,9 +31,12 @@ const corrupt = (msg: string) =>
     hint: "Run the backup's verify: its files at that destination were damaged or removed",
   });
 
-/** stdin (db.dump.zst) → plain SQL; each stage reports its exit status (no pipefail in sh). */
-const TO_SQL = `{ zstd -dcq; echo "odoodeck-zstd:$?" >&2; } | pg_restore --no-owner -f -; echo "odoodeck-exit:$?" >&2`;
-const UNZSTD = `zstd -dcq; echo "odoodeck-exit:$?" >&2`;
+/** db.dump.zst → the plain SQL of Odoo's `pg_dump --no-owner`. */
+const TO_SQL = [
+  ["zstd", "-dcq"],
+  ["pg_restore", "--no-owner", "-f", "-"],
+];
+const UNZSTD = [["zstd", "-dcq"]];
 
 /** Passes bytes through, failing at the end when they do not hash to `sha256`. */
 function checked(sha256: string, bytes: number | null, what: () => AppError) {
@@ -51,26 +54,43 @@ function checked(sha256: string, bytes: number | null, what: () => AppError) {
   });
 }
 
-/** A local tool reading `input` on stdin; stdout streamed, the exit statuses checked at the end. */
-function runLocal(script: string, input: ReadableStream<Uint8Array>, what: string, signal?: AbortSignal) {
-  const proc = Bun.spawn(["sh", "-c", script], {
-    stdin: input,
-    stdout: "pipe",
-    stderr: "pipe",
-    env: { ...process.env, LC_ALL: "C" },
-  });
-  const kill = () => proc.kill("SIGKILL");
+/**
+ * Tools on this machine piped one into the next (argument arrays, no shell), `input` into the
+ * first; the last one's stdout streamed. Each is a process of its own, so a cancel kills them all.
+ */
+function runLocal(stages: string[][], input: ReadableStream<Uint8Array>, what: string, signal?: AbortSignal) {
+  const procs: Bun.Subprocess<ReadableStream<Uint8Array>, "pipe", "pipe">[] = [];
+  let stdin: ReadableStream<Uint8Array> = input;
+  for (const argv of stages) {
+    const p = Bun.spawn(argv, {
+      stdin,
+      stdout: "pipe",
+      stderr: "pipe",
+      env: { ...process.env, LC_ALL: "C" },
+    });
+    procs.push(p);
+    stdin = p.stdout as ReadableStream<Uint8Array>;
+  }
+  const kill = () => {
+    for (const p of procs) p.kill("SIGKILL");
+  };
   signal?.addEventListener("abort", kill, { once: true });
   const finished = (async () => {
-    const [code, err] = await Promise.all([proc.exited, new Response(proc.stderr).text()]);
+    const ends = await Promise.all(
+      procs.map(async (p) => {
+        const [code, err] = await Promise.all([p.exited, new Response(p.stderr).text()]);
+        return { code, err, sigpipe: p.signalCode === "SIGPIPE" || code === 141 };
+      }),
+    );
     signal?.removeEventListener("abort", kill);
     if (signal?.aborted) throw new AppError("E_CANCELLED", `${what} was cancelled`);
-    const { codes, message } = exitMarkers(err);
-    const bad = [codes.get("zstd") ?? 0, codes.get("exit") ?? code, code].find((c) => c !== 0);
-    if (bad !== undefined) throw mapFailure(what, message, bad);
+    // A stage killed by SIGPIPE only says that the next one stopped: that one tells why.
+    const failed = ends.filter((e) => e.code !== 0);
+    const bad = failed.find((e) => !e.sigpipe) ?? failed[0];
+    if (bad) throw mapFailure(what, bad.err, bad.code);
   })();
   finished.catch(() => {});
-  return { stdout: proc.stdout as ReadableStream<Uint8Array>, finished, kill };
+  return { stdout: stdin, finished, kill };
 }
 
 export interface NativeZipInput {
@@ -154,7 +174,12 @@ export async function odooZipFromNative(i: NativeZipInput): Promise<ZipStream> {
     });
     zip.end();
   })();
-  const finished = run.then(() => stats);
+  const finished = run.then(
+    () => stats,
+    (e) => {
+      throw signal.aborted ? new AppError("E_CANCELLED", "The download was cancelled") : e;
+    },
+  );
   // A failure must end the zip with an error, never as a short but valid-looking file.
   finished.catch((e) => {
     out.destroy(toAppError(e));
