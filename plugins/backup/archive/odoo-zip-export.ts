@@ -95,7 +95,7 @@ export function odooZipStream(
     signal: AbortSignal;
   },
 ): ZipStream {
-  const zip = new yazl.ZipFile();
+  const zip = createZip();
   const level = { compressionLevel: 1 };
   const waits: Promise<void>[] = [];
   if (opts.pgDumpArgv) {
@@ -141,9 +141,21 @@ export function odooZipStream(
   const out = zip.outputStream as unknown as Readable;
   // A failed producer must end the zip with an error, never as a short but valid-looking file.
   finished.catch((e) => out.destroy(e instanceof Error ? e : new Error(String(e))));
-  // Pull-based bridge: the next chunk is read from yazl only when the destination asked for it.
+  return { stdout: pullStream(out), finished };
+}
+
+/** yazl's zip writer (zip64 when needed), shared by the writers in odoodeck. */
+export function createZip(): yazl.ZipFile {
+  return new yazl.ZipFile();
+}
+
+/**
+ * Pull-based bridge from a zip's output: the next chunk is read only when the reader asked for
+ * it. `onCancel` runs when the reader goes away (the writer's inputs are then stopped there).
+ */
+export function pullStream(out: Readable, onCancel?: () => void): ReadableStream<Uint8Array> {
   const it = out[Symbol.asyncIterator]();
-  const stdout = new ReadableStream<Uint8Array>(
+  return new ReadableStream<Uint8Array>(
     {
       async pull(c) {
         const r = await it.next();
@@ -151,10 +163,10 @@ export function odooZipStream(
         else c.enqueue(r.value as Uint8Array);
       },
       async cancel(reason) {
+        onCancel?.();
         out.destroy(reason instanceof Error ? reason : undefined);
       },
     },
     { highWaterMark: 0 },
   );
-  return { stdout, finished };
 }

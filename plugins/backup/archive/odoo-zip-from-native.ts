@@ -12,7 +12,6 @@
 import { createHash } from "node:crypto";
 import { once } from "node:events";
 import { PassThrough, Readable } from "node:stream";
-import yazl from "yazl";
 import { AppError, toAppError } from "../../../server/sdk/index.ts";
 import type { Destination } from "../destinations/types.ts";
 import { objectRel } from "../filestore-store/layout.ts";
@@ -22,7 +21,7 @@ import { isAlreadyCompressed } from "./already-compressed.ts";
 import { digest } from "./fanout.ts";
 import type { BackupManifest, ManifestPart } from "./format.ts";
 import { ModuleVersionScanner } from "./module-versions.ts";
-import { odooZipManifest, type ZipStream } from "./odoo-zip-export.ts";
+import { createZip, odooZipManifest, pullStream, type ZipStream } from "./odoo-zip-export.ts";
 import { mapFailure } from "./pipeline.ts";
 import { readTar } from "./tar-reader.ts";
 
@@ -119,7 +118,7 @@ export async function odooZipFromNative(i: NativeZipInput): Promise<ZipStream> {
   const files = await filestoreSource({ ...i, signal });
   const at = new Date(m.createdAt);
 
-  const zip = new yazl.ZipFile();
+  const zip = createZip();
   const out = zip.outputStream as unknown as Readable;
   const stats = { files: 0, bytes: 0 };
   const run = (async () => {
@@ -184,21 +183,7 @@ export async function odooZipFromNative(i: NativeZipInput): Promise<ZipStream> {
   finished.catch((e) => {
     out.destroy(toAppError(e));
   });
-  const it = out[Symbol.asyncIterator]();
-  const stdout = new ReadableStream<Uint8Array>(
-    {
-      async pull(c) {
-        const r = await it.next();
-        if (r.done) c.close();
-        else c.enqueue(r.value as Uint8Array);
-      },
-      async cancel(reason) {
-        ac.abort();
-        out.destroy(reason instanceof Error ? reason : undefined);
-      },
-    },
-    { highWaterMark: 0 },
-  );
+  const stdout = pullStream(out, () => ac.abort());
   return { stdout, finished };
 }
 
