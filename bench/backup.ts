@@ -34,6 +34,7 @@ if (process.argv.includes("--help")) {
   --rounds N     restore rounds, ours vs hand, alternated (default 3)
   --binary PATH  run the compiled odoodeck instead of bun server/main.ts
   --ssh          reach the instance over SSH (a real sshd on loopback)
+  --zip-only     only the odoodeck zip vs the Odoo-style zip, alternated --rounds times (medians)
 Prints a table: odoodeck native and zip backups, the hand recipe, the fastest raw pipe,
 an Odoo-style zip and restores; then native ÷ fastest raw pipe (goal ≤ 1.25×) and
 zip ÷ Odoo-style zip (goal ≤ 0.5×).`);
@@ -50,6 +51,8 @@ const ROUNDS = arg("rounds", 3);
 const BINARY = process.argv.includes("--binary") ? process.argv[process.argv.indexOf("--binary") + 1] : null;
 /** --ssh: the instance is reached over SSH (a real sshd on loopback), so every byte streams through odoodeck. */
 const SSH = process.argv.includes("--ssh");
+/** --zip-only: the zip comparison alone, alternated, for a loaded machine. */
+const ZIP_ONLY = process.argv.includes("--zip-only");
 
 async function timed(
   cmd: string[],
@@ -149,6 +152,13 @@ async function main() {
   const idle = od.rssMb();
   const results: { name: string; secs: number; peakMb: number; note: string }[] = [];
 
+  if (ZIP_ONLY) {
+    await zipRounds(od, admin, inst, pg, out);
+    await od.stop();
+    for (const d of [out, t.dir, dataDir]) rmSync(d, { recursive: true, force: true });
+    await runCleanups?.();
+    return;
+  }
   let nativeBackupId = 0;
   for (const format of ["native", "zip"]) {
     const w = await od.watch(() =>
@@ -319,6 +329,80 @@ async function main() {
   rmSync(t.dir, { recursive: true, force: true });
   rmSync(dataDir, { recursive: true, force: true });
   await runCleanups?.();
+}
+
+/** The Odoo-style zip as Odoo builds it: pg_dump plain to a folder, cp the filestore, zip -r. */
+async function odooStyleZip(conn: string[], env: Record<string, string>, filestore: string, out: string) {
+  const odooDir = join(out, "odoo");
+  mkdirSync(odooDir);
+  const c1 = await timed(["pg_dump", "--no-owner", "-f", join(odooDir, "dump.sql"), ...conn], env);
+  const c2 = await timed(["cp", "-r", filestore, join(odooDir, "filestore")]);
+  const c3 = await timed([
+    "sh",
+    "-c",
+    'cd "$1" && zip -q -r "$2" dump.sql filestore',
+    "x",
+    odooDir,
+    join(out, "odoo.zip"),
+  ]);
+  const bytes = Bun.file(join(out, "odoo.zip")).size;
+  rmSync(odooDir, { recursive: true, force: true });
+  rmSync(join(out, "odoo.zip"), { force: true });
+  await Bun.spawn(["sync"]).exited;
+  return { secs: c1.secs + c2.secs + c3.secs, peakMb: Math.max(c1.peakMb, c2.peakMb, c3.peakMb), bytes };
+}
+
+/** --zip-only: odoodeck's zip backup and the Odoo-style zip, alternated; medians and their ratio. */
+async function zipRounds(
+  od: Awaited<ReturnType<typeof startOdoodeck>>,
+  admin: TestClient,
+  inst: { id: number; db: string; filestore: string },
+  pg: Awaited<ReturnType<typeof getPg>>,
+  out: string,
+) {
+  const env = { PGPASSWORD: pg.odooPassword };
+  const conn = ["-h", "127.0.0.1", "-p", String(pg.port), "-U", pg.odooUser, "-d", inst.db];
+  const ours: number[] = [];
+  const theirs: number[] = [];
+  let sizes = "";
+  for (let round = 1; round <= ROUNDS; round++) {
+    const w = await od.watch(() =>
+      admin.postJson(`/api/v1/backup/instances/${inst.id}/backups`, {
+        wait: true,
+        format: "zip",
+        destinations: "local",
+      }),
+    );
+    const b = w.value.body.data.backup;
+    if (b.status !== "ok") throw new Error(`zip backup ${b.status}: ${b.error}`);
+    ours.push(w.secs);
+    const op = (await admin.getJson(`/api/v1/operations/${b.operationId}`)).body.data;
+    const span = (x: { startedAt?: string; finishedAt?: string }) =>
+      x.startedAt && x.finishedAt
+        ? ((Date.parse(x.finishedAt) - Date.parse(x.startedAt)) / 1000).toFixed(1)
+        : "?";
+    console.error(`  steps: ${(op?.steps ?? []).map((x: any) => `${x.name} ${span(x)}`).join("; ")}`);
+    for (const d of b.destinations ?? []) if (d.path?.startsWith("/")) rmSync(d.path, { force: true }); // disk
+    await Bun.spawn(["sync"]).exited;
+    const o = await odooStyleZip(conn, env, inst.filestore, out);
+    theirs.push(o.secs);
+    sizes = `ours ${(b.bytes / 1048576).toFixed(0)} MB, Odoo-style ${(o.bytes / 1048576).toFixed(0)} MB`;
+    const r = w.secs / o.secs;
+    console.error(
+      `round ${round}: odoodeck zip ${w.secs.toFixed(1)} s, Odoo-style ${o.secs.toFixed(1)} s (${r.toFixed(2)}x)`,
+    );
+  }
+  const ratio = median(ours) / median(theirs);
+  console.log(`\nfilestore ${FS_MB} MB in ${FILES} files, db ${DB_MB} MB of rows; ${sizes}`);
+  console.log(
+    `odoodeck zip runs: ${ours.map((x) => x.toFixed(1)).join(", ")} s (median ${median(ours).toFixed(1)})`,
+  );
+  console.log(
+    `Odoo-style runs: ${theirs.map((x) => x.toFixed(1)).join(", ")} s (median ${median(theirs).toFixed(1)})`,
+  );
+  console.log(
+    `zip vs Odoo-style zip (medians): ${ratio.toFixed(2)}x (goal ≤ 0.5x: ${ratio <= 0.5 ? "met" : "NOT met"})`,
+  );
 }
 
 await main();

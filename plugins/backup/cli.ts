@@ -1,6 +1,6 @@
 /** `odoodeck backup create|list|verify|download|restore-test`: the same service as the pages, with a progress line. */
 import { createWriteStream } from "node:fs";
-import { writeFile } from "node:fs/promises";
+import { rename, rm, writeFile } from "node:fs/promises";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { CliCommand, PluginContext } from "../../server/sdk/index.ts";
@@ -153,18 +153,32 @@ export const backupCli: CliCommand[] = [
   },
   {
     name: "backup download",
-    summary: "Save a backup (zip, or a tar of the native folder) to a file",
-    usage: "backup download <backup id> <file>",
+    summary: "Save a backup (zip, a tar of the native folder, or --as odoo-zip) to a file",
+    usage: "backup download <backup id> <file> [--as odoo-zip]",
     async run(args, ctx) {
-      const { pos } = flags(args);
+      const { pos, opt } = flags(args);
       const svc = createBackupService(cx(ctx));
       const b = await svc.store.get(Number(pos[0]));
       if (!b) throw new Error(`No backup ${pos[0]}`);
-      const res = await downloadResponse(b, (id) => resolveDestination(cx(ctx), id));
-      await pipeline(
-        Readable.fromWeb(res.body as any),
-        createWriteStream(pos[1] ?? `${b.name}${b.format === "zip" ? "" : ".tar"}`),
-      );
+      const as = opt.as === "odoo-zip" ? "odoo-zip" : "stored";
+      if (opt.as !== undefined && opt.as !== as) throw new Error(`Unknown --as ${opt.as} (odoo-zip)`);
+      const res = await downloadResponse(b, (id) => resolveDestination(cx(ctx), id), as);
+      const zip = b.format === "zip" || (as === "odoo-zip" && b.format === "native");
+      const file =
+        pos[1] ??
+        (zip ? `${b.name.replace(/\.odoodeck$/, "")}${b.format === "zip" ? "" : ".zip"}` : `${b.name}.tar`);
+      // Under a temporary name: a download that fails half-way leaves no file that looks whole.
+      const tmp = `${file}.partial`;
+      try {
+        await pipeline(
+          Readable.fromWeb(res.body as any),
+          createWriteStream(tmp, { flags: "wx", mode: 0o600 }),
+        );
+        await rename(tmp, file);
+      } catch (e) {
+        await rm(tmp, { force: true });
+        throw e;
+      }
       return 0;
     },
   },

@@ -5,9 +5,10 @@
  * a pg_dump that fails must never leave a zip that looks whole.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { odooZipArgv, odooZipManifest, odooZipStream } from "../../plugins/backup/archive/odoo-zip-export.ts";
 import { produceToFile } from "../../plugins/backup/archive/pipeline.ts";
 import type { Connection } from "../../server/sdk/index.ts";
@@ -20,6 +21,7 @@ let pg: TestPg;
 let conn: Connection;
 let db: string;
 let filestore: string;
+let restores = 0;
 const dir = mkdtempSync(join(tmpdir(), "odoodeck-zipw-"));
 const manifest = odooZipManifest("acme_prod", "17.0", 150004, { base: "17.0.1.3" });
 
@@ -59,6 +61,72 @@ async function checkZip(zip: string) {
     zip,
   ]);
   expect(partners.out.trim()).toBe("1");
+  await restoreAsOdoo(zip);
+}
+
+/**
+ * What Odoo 17's restore_db does with a zip (odoo/service/db.py): zipfile's extractall of
+ * dump.sql and filestore/, then `psql -q -f dump.sql` into an empty database.
+ */
+async function restoreAsOdoo(zip: string) {
+  const out = join(dir, `odoo-restore-${++restores}`);
+  const py = await sh([
+    "python3",
+    "-c",
+    "import sys, zipfile\nwith zipfile.ZipFile(sys.argv[1]) as z:\n  z.extractall(sys.argv[2], ['dump.sql'] + [m for m in z.namelist() if m.startswith('filestore/')])",
+    zip,
+    out,
+  ]);
+  expect(py.err).toBe("");
+  expect(tree(join(out, "filestore"))).toEqual(tree(filestore));
+  const name = `zipw_restore_${restores}`;
+  await pg.createDb(name, { owner: pg.odooUser });
+  try {
+    const env = { ...process.env, PGPASSWORD: pg.odooPassword };
+    const args = ["-h", "127.0.0.1", "-p", String(pg.port), "-U", pg.odooUser, "-d", name];
+    const r = Bun.spawnSync(["psql", "-q", ...args, "-f", join(out, "dump.sql")], { env });
+    expect(r.exitCode).toBe(0);
+    const n = Bun.spawnSync(["psql", "-tA", ...args, "-c", "SELECT count(*) FROM res_partner"], { env });
+    expect(n.stdout.toString().trim()).toBe("101");
+  } finally {
+    await pg.dropDb(name);
+    rmSync(out, { recursive: true, force: true });
+  }
+}
+
+/** Files already compressed (the fixture's PNG and JPEG attachments) are stored, not deflated again. */
+async function expectImagesStored(zip: string) {
+  const methods = await sh([
+    "python3",
+    "-c",
+    "import sys, zipfile\nfor i in zipfile.ZipFile(sys.argv[1]).infolist():\n  print(i.compress_type, i.filename)",
+    zip,
+  ]);
+  const stored = methods.out
+    .split("\n")
+    .filter((l) => l.startsWith("0 filestore/"))
+    .map((l) => l.slice(2));
+  const images = Object.keys(tree(filestore)).filter((p) => {
+    const head = readFileSync(join(filestore, p)).subarray(0, 4).toString("hex");
+    return head === "89504e47" || head.startsWith("ffd8ff");
+  });
+  expect(images.length).toBe(63); // the fixture: 38 PNG, 25 JPEG
+  expect(stored.sort()).toEqual(expect.arrayContaining(images.map((p) => `filestore/${p}`).sort()));
+  expect(methods.out).toContain("8 dump.sql");
+}
+
+/** path → sha256 of every file under d. */
+function tree(d: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (x: string) => {
+    for (const e of readdirSync(x, { withFileTypes: true })) {
+      const p = join(x, e.name);
+      if (e.isDirectory()) walk(p);
+      else out[relative(d, p)] = createHash("sha256").update(readFileSync(p)).digest("hex");
+    }
+  };
+  walk(d);
+  return out;
 }
 
 describe("Odoo zip writers", () => {
@@ -77,6 +145,7 @@ describe("Odoo zip writers", () => {
     expect(r.bytes).toBe(Bun.file(zip).size);
     expect(r.sha256).toBe(new Bun.CryptoHasher("sha256").update(await Bun.file(zip).bytes()).digest("hex"));
     await checkZip(zip);
+    await expectImagesStored(zip);
   });
 
   test("the in-process writer (servers without python3) gives the same entries", async () => {
@@ -91,6 +160,7 @@ describe("Odoo zip writers", () => {
     await Bun.write(zip, new Response(z.stdout));
     expect(await z.finished).toEqual({ files: 91, bytes: expect.any(Number) });
     await checkZip(zip);
+    await expectImagesStored(zip);
   });
 
   test("a pg_dump that fails (wrong password): E_DB_AUTH, and what was written is not a valid zip", async () => {

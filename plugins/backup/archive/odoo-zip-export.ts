@@ -15,6 +15,10 @@ import yazl from "yazl";
 import type { Connection } from "../../../server/sdk/index.ts";
 import { produce } from "./pipeline.ts";
 import { readTar } from "./tar-reader.ts";
+import { ZIP_PY } from "./odoo-zip-py.ts";
+import { isAlreadyCompressed } from "./already-compressed.ts";
+
+export { ZIP_PY };
 
 export interface OdooZipManifest {
   odoo_dump: "1";
@@ -47,54 +51,6 @@ export function odooZipManifest(
     modules,
   };
 }
-
-/**
- * Odoo's own way of writing its zip (odoo.tools.osutil.zip_dir uses Python's zipfile), run on the
- * instance's server where Odoo's python3 is: pg_dump's plain SQL streamed into dump.sql, then
- * manifest.json and every filestore file, deflate level 1, to stdout. An unseekable output puts
- * the sizes in data descriptors, which zipfile (so Odoo's restore) and `unzip` read. Measured on
- * 1.2 GB + 1 GB: 17 s, where the in-process writer below took 22 s and ~190 MB of odoodeck's RSS.
- * argv: manifest JSON, filestore folder ("" for none), then pg_dump's argv (none: no dump.sql).
- * Any failure (pg_dump, an unreadable file) ends the process with os._exit, so no central
- * directory is written and the output is never a valid-looking zip.
- */
-export const ZIP_PY = `import os, shutil, subprocess, sys, traceback, zipfile
-
-
-def main(zf, manifest, fsdir, dump):
-    if dump:
-        p = subprocess.Popen(dump, stdout=subprocess.PIPE)
-        with zf.open("dump.sql", "w", force_zip64=True) as f:
-            shutil.copyfileobj(p.stdout, f, 1 << 20)
-        if p.wait() != 0:
-            return p.returncode if p.returncode > 0 else 1
-    zf.writestr("manifest.json", manifest)
-    if fsdir and os.path.isdir(fsdir):
-        for root, dirs, files in os.walk(fsdir):
-            dirs.sort()
-            for name in sorted(files):
-                full = os.path.join(root, name)
-                zf.write(full, "filestore/" + os.path.relpath(full, fsdir))
-    zf.close()
-    return 0
-
-
-# Module-level, so it is never finalized (and closed into a whole zip) before os._exit below.
-kw = {"allowZip64": True, "compresslevel": 1, "strict_timestamps": False}
-try:
-    zf = zipfile.ZipFile(sys.stdout.buffer, "w", zipfile.ZIP_DEFLATED, **kw)
-except TypeError:  # Python < 3.8
-    zf = zipfile.ZipFile(sys.stdout.buffer, "w", zipfile.ZIP_DEFLATED, allowZip64=True)
-try:
-    code = main(zf, sys.argv[1], sys.argv[2], sys.argv[3:])
-except BaseException:
-    traceback.print_exc()
-    code = 1
-sys.stdout.flush()
-sys.stderr.flush()
-# os._exit: no finalizer may close a failed ZipFile into a valid-looking zip.
-os._exit(code)
-`;
 
 /** The producer argv for ZIP_PY (run through \`produce\`/\`produceToFile\`, uncompressed). */
 export function odooZipArgv(opts: {
@@ -139,7 +95,7 @@ export function odooZipStream(
     signal: AbortSignal;
   },
 ): ZipStream {
-  const zip = new yazl.ZipFile();
+  const zip = createZip();
   const level = { compressionLevel: 1 };
   const waits: Promise<void>[] = [];
   if (opts.pgDumpArgv) {
@@ -164,8 +120,11 @@ export function odooZipStream(
       });
       await readTar(tar.stdout, async (e, data) => {
         const pt = new PassThrough({ highWaterMark: 1024 * 1024 });
-        zip.addReadStream(pt, `filestore/${e.path}`, { ...level, mtime: new Date(e.mtime * 1000) });
-        for await (const piece of data) if (!pt.write(piece)) await once(pt, "drain");
+        const first = await data.next();
+        // Already compressed (images, office files, archives): stored, as the python writer does.
+        const compressionLevel = !first.done && isAlreadyCompressed(first.value) ? 0 : 1;
+        zip.addReadStream(pt, `filestore/${e.path}`, { compressionLevel, mtime: new Date(e.mtime * 1000) });
+        for (let r = first; !r.done; r = await data.next()) if (!pt.write(r.value)) await once(pt, "drain");
         pt.end();
         // Wait until yazl has read this entry: otherwise small files pile up in memory while
         // yazl is still busy with dump.sql (1.3 GB RSS for a 1 GB filestore).
@@ -182,9 +141,21 @@ export function odooZipStream(
   const out = zip.outputStream as unknown as Readable;
   // A failed producer must end the zip with an error, never as a short but valid-looking file.
   finished.catch((e) => out.destroy(e instanceof Error ? e : new Error(String(e))));
-  // Pull-based bridge: the next chunk is read from yazl only when the destination asked for it.
+  return { stdout: pullStream(out), finished };
+}
+
+/** yazl's zip writer (zip64 when needed), shared by the writers in odoodeck. */
+export function createZip(): yazl.ZipFile {
+  return new yazl.ZipFile();
+}
+
+/**
+ * Pull-based bridge from a zip's output: the next chunk is read only when the reader asked for
+ * it. `onCancel` runs when the reader goes away (the writer's inputs are then stopped there).
+ */
+export function pullStream(out: Readable, onCancel?: () => void): ReadableStream<Uint8Array> {
   const it = out[Symbol.asyncIterator]();
-  const stdout = new ReadableStream<Uint8Array>(
+  return new ReadableStream<Uint8Array>(
     {
       async pull(c) {
         const r = await it.next();
@@ -192,10 +163,10 @@ export function odooZipStream(
         else c.enqueue(r.value as Uint8Array);
       },
       async cancel(reason) {
+        onCancel?.();
         out.destroy(reason instanceof Error ? reason : undefined);
       },
     },
     { highWaterMark: 0 },
   );
-  return { stdout, finished };
 }

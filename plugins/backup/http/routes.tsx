@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import { type AppContext, AppError, type Env, ok, type PluginContext } from "../../../server/sdk/index.ts";
 import { backupFor, instanceFor } from "./access.ts";
 import { parseDestinationIds, resolveDestination } from "../destinations/resolve.ts";
-import { downloadResponse } from "../copies/download.ts";
+import { type DownloadAs, downloadResponse } from "../copies/download.ts";
 import { planRetention } from "../copies/retention.ts";
 import type { BackupService } from "../service.ts";
 import type { BackupSettings } from "../settings.ts";
@@ -15,6 +15,14 @@ import { NeutralizedDatabases } from "../views/neutralize-report-view.tsx";
 import { RestoreTestLine } from "../views/restore-tests-page.tsx";
 
 type Ctx = PluginContext<BackupSettings>;
+
+const downloadAs = (v: string | undefined): DownloadAs => {
+  if (v === undefined || v === "" || v === "stored") return "stored";
+  if (v === "odoo-zip") return "odoo-zip";
+  throw new AppError("E_VALIDATION", `Unknown download format ${JSON.stringify(v)}`, {
+    hint: 'Leave "as" out for the backup as stored, or give as=odoo-zip',
+  });
+};
 
 const idParam = (c: AppContext, name: string): number => {
   const id = Number(c.req.param(name));
@@ -166,10 +174,22 @@ export function backupRoutes(ctx: Ctx, svc: BackupService) {
   pages.post("/backups/:backup/verify", async (c) =>
     c.redirect(`/operations/${(await verify(c)).operationId}`, 303),
   );
+  /** The download, audited whether it starts or is refused (a missing object, no good copy). */
+  const download = async (c: AppContext, b: BackupRecord) => {
+    const as = downloadAs(c.req.query("as"));
+    const entry = { action: "backup.download", target: b.name, instanceId: b.instanceId, details: { as } };
+    try {
+      const res = await downloadResponse(b, (d) => resolveDestination(ctx, d), as);
+      await ctx.audit(c, { ...entry, result: "ok" });
+      return res;
+    } catch (e) {
+      await ctx.audit(c, { ...entry, result: "error" });
+      throw e;
+    }
+  };
   pages.get("/backups/:backup/download", async (c) => {
     const { b } = await getBackup(c, "operator"); // a dump holds every secret of the database
-    await ctx.audit(c, { action: "backup.download", target: b.name, instanceId: b.instanceId, result: "ok" });
-    return downloadResponse(b, (d) => resolveDestination(ctx, d));
+    return download(c, b);
   });
 
   api.get("/instances/:instance/backups", async (c) => {
@@ -193,8 +213,7 @@ export function backupRoutes(ctx: Ctx, svc: BackupService) {
   });
   api.get("/backups/:backup/download", async (c) => {
     const { b } = await getBackup(c, "operator");
-    await ctx.audit(c, { action: "backup.download", target: b.name, instanceId: b.instanceId, result: "ok" });
-    return downloadResponse(b, (d) => resolveDestination(ctx, d));
+    return download(c, b);
   });
   api.get("/instances/:instance/retention", async (c) => {
     const id = idParam(c, "instance");

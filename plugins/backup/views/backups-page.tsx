@@ -218,6 +218,14 @@ export function BackupsPage(props: {
                   ) : null}
                   {b.operationId ? <a href={`/operations/${b.operationId}`}>progress</a> : null}
                   {b.status === "ok" ? <a href={`/p/backup/backups/${b.id}/download`}>download</a> : null}
+                  {b.status === "ok" && b.format === "native" && b.scope !== "files" ? (
+                    <a
+                      href={`/p/backup/backups/${b.id}/download?as=odoo-zip`}
+                      title="The same backup as the zip Odoo's database manager restores"
+                    >
+                      as Odoo zip
+                    </a>
+                  ) : null}
                   {b.status === "ok" && props.canRun ? (
                     <ui.Form action={`/p/backup/backups/${b.id}/verify`} class="inline">
                       <button type="submit" class="secondary">
