@@ -115,9 +115,9 @@ describe("VACUUM as an operation", () => {
       const audit = await t.core.db
         .selectFrom("audit_log")
         .select(["action", "result"])
-        .where("action", "in", ["database.vacuum", "operation.cancel"])
+        .where("action", "in", ["database.vacuum", "operations.cancel"])
         .execute();
-      expect(audit).toContainEqual({ action: "operation.cancel", result: "ok" });
+      expect(audit).toContainEqual({ action: "operations.cancel", result: "ok" });
       await until("the vacuum's audit entry", async () =>
         (
           await t.core.db
