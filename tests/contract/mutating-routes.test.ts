@@ -48,6 +48,9 @@ const OPERATION_BACKED: Record<string, string> = {
   "POST /api/v1/backup/i/:instance/restore-tests": "backup.restore-test",
   "POST /instances/:id/runtime/:action": "instances.start",
   "POST /api/v1/instances/:id/:action{start|stop|restart}": "instances.start",
+  // config-diff, database, health, backup create/verify/schedule/rollbacks (#17, routes-pa)
+  "POST /p/config-diff/i/:instance/config/reveal": "config-diff.reveal",
+  "POST /api/v1/config-diff/i/:instance/reveal": "config-diff.reveal",
 };
 
 /** Mutating routes that are not operations, on purpose. */
@@ -99,8 +102,6 @@ const NOT_YET: Record<string, string> = {
   "POST /instances/:id/delete": "→ instances.remove",
   "DELETE /api/v1/instances/:id": "→ instances.remove",
   "POST /instances/:id/grants": "no operation (per-instance grants)",
-  "POST /p/config-diff/i/:instance/config/reveal": "→ config-diff.reveal",
-  "POST /api/v1/config-diff/i/:instance/reveal": "→ config-diff.reveal",
   "POST /p/database/i/:instance/database/vacuum": "→ database.vacuum",
   "POST /p/database/i/:instance/database/cancel": "→ database.cancel-query",
   "POST /p/database/i/:instance/database/drop-rollback": "→ database.drop-rollback",
