@@ -51,6 +51,12 @@ const OPERATION_BACKED: Record<string, string> = {
   // config-diff, database, health, backup create/verify/schedule/rollbacks (#17, routes-pa)
   "POST /p/config-diff/i/:instance/config/reveal": "config-diff.reveal",
   "POST /api/v1/config-diff/i/:instance/reveal": "config-diff.reveal",
+  "POST /p/database/i/:instance/database/vacuum": "database.vacuum",
+  "POST /p/database/i/:instance/database/cancel": "database.cancel-query",
+  "POST /p/database/i/:instance/database/drop-rollback": "database.drop-rollback",
+  "POST /api/v1/database/i/:instance/vacuum": "database.vacuum",
+  "POST /api/v1/database/i/:instance/cancel": "database.cancel-query",
+  "POST /api/v1/database/i/:instance/drop-rollback": "database.drop-rollback",
 };
 
 /** Mutating routes that are not operations, on purpose. */
@@ -102,12 +108,6 @@ const NOT_YET: Record<string, string> = {
   "POST /instances/:id/delete": "→ instances.remove",
   "DELETE /api/v1/instances/:id": "→ instances.remove",
   "POST /instances/:id/grants": "no operation (per-instance grants)",
-  "POST /p/database/i/:instance/database/vacuum": "→ database.vacuum",
-  "POST /p/database/i/:instance/database/cancel": "→ database.cancel-query",
-  "POST /p/database/i/:instance/database/drop-rollback": "→ database.drop-rollback",
-  "POST /api/v1/database/i/:instance/vacuum": "→ database.vacuum",
-  "POST /api/v1/database/i/:instance/cancel": "→ database.cancel-query",
-  "POST /api/v1/database/i/:instance/drop-rollback": "→ database.drop-rollback",
   "POST /p/health/i/:instance/maintenance": "→ health.maintenance.set / clear",
   "POST /api/v1/health/i/:instance/check": "→ health.check-now",
   "POST /api/v1/health/i/:instance/maintenance": "→ health.maintenance.set / clear",
