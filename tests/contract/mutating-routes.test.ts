@@ -57,6 +57,10 @@ const OPERATION_BACKED: Record<string, string> = {
   "POST /api/v1/database/i/:instance/vacuum": "database.vacuum",
   "POST /api/v1/database/i/:instance/cancel": "database.cancel-query",
   "POST /api/v1/database/i/:instance/drop-rollback": "database.drop-rollback",
+  "POST /p/health/i/:instance/maintenance": "health.maintenance.set",
+  "POST /api/v1/health/i/:instance/check": "health.check-now",
+  "POST /api/v1/health/i/:instance/maintenance": "health.maintenance.set",
+  "PUT /api/v1/health/i/:instance/overrides/:check": "health.override.set",
 };
 
 /** Mutating routes that are not operations, on purpose. */
@@ -108,10 +112,6 @@ const NOT_YET: Record<string, string> = {
   "POST /instances/:id/delete": "→ instances.remove",
   "DELETE /api/v1/instances/:id": "→ instances.remove",
   "POST /instances/:id/grants": "no operation (per-instance grants)",
-  "POST /p/health/i/:instance/maintenance": "→ health.maintenance.set / clear",
-  "POST /api/v1/health/i/:instance/check": "→ health.check-now",
-  "POST /api/v1/health/i/:instance/maintenance": "→ health.maintenance.set / clear",
-  "PUT /api/v1/health/i/:instance/overrides/:check": "→ health.override.set / clear",
   "POST /p/backup/i/:instance/schedule": "no operation (backup schedule)",
   "POST /p/backup/i/:instance/backups": "→ backup.create",
   "POST /p/backup/backups/:backup/verify": "→ backup.verify",
