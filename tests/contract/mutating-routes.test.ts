@@ -65,6 +65,8 @@ const OPERATION_BACKED: Record<string, string> = {
   "POST /api/v1/backup/instances/:instance/backups": "backup.create",
   "POST /p/backup/backups/:backup/verify": "backup.verify",
   "POST /api/v1/backup/backups/:backup/verify": "backup.verify",
+  "POST /p/backup/i/:instance/rollbacks/:name/drop": "database.drop-rollback",
+  "POST /api/v1/backup/i/:instance/rollbacks/:name/drop": "database.drop-rollback",
 };
 
 /** Mutating routes that are not operations, on purpose. */
@@ -117,8 +119,6 @@ const NOT_YET: Record<string, string> = {
   "DELETE /api/v1/instances/:id": "→ instances.remove",
   "POST /instances/:id/grants": "no operation (per-instance grants)",
   "POST /p/backup/i/:instance/schedule": "no operation (backup schedule)",
-  "POST /p/backup/i/:instance/rollbacks/:name/drop": "→ database.drop-rollback",
-  "POST /api/v1/backup/i/:instance/rollbacks/:name/drop": "→ database.drop-rollback",
   "POST /p/deploy/i/:instance/code/deploy": "→ deploy.run",
   "POST /p/deploy/i/:instance/code/runs/:run/rollback": "→ deploy.rollback",
   "POST /p/deploy/i/:instance/code/hooks": "→ deploy.hooks.create",
