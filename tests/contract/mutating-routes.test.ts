@@ -67,6 +67,7 @@ const OPERATION_BACKED: Record<string, string> = {
   "POST /api/v1/backup/backups/:backup/verify": "backup.verify",
   "POST /p/backup/i/:instance/rollbacks/:name/drop": "database.drop-rollback",
   "POST /api/v1/backup/i/:instance/rollbacks/:name/drop": "database.drop-rollback",
+  "POST /p/backup/i/:instance/schedule": "backup.schedule.set",
 };
 
 /** Mutating routes that are not operations, on purpose. */
@@ -118,7 +119,6 @@ const NOT_YET: Record<string, string> = {
   "POST /instances/:id/delete": "→ instances.remove",
   "DELETE /api/v1/instances/:id": "→ instances.remove",
   "POST /instances/:id/grants": "no operation (per-instance grants)",
-  "POST /p/backup/i/:instance/schedule": "no operation (backup schedule)",
   "POST /p/deploy/i/:instance/code/deploy": "→ deploy.run",
   "POST /p/deploy/i/:instance/code/runs/:run/rollback": "→ deploy.rollback",
   "POST /p/deploy/i/:instance/code/hooks": "→ deploy.hooks.create",

@@ -138,6 +138,34 @@ describe("backup create", () => {
     }
   }, 60_000);
 
+  test("the schedule form runs backup.schedule.set: the default daily schedule, kept if there; a viewer is refused alike", async () => {
+    const schedules = () =>
+      t.core.scheduler.listSchedules().then((l) => l.filter((x) => x.instance_id === inst.id));
+    const viewer = await t.client("viewer");
+    await viewer.page(`/p/backup/i/${inst.id}/backups`);
+    const page = await viewer.post(`/p/backup/i/${inst.id}/schedule`);
+    const ops = await viewer.postJson("/api/v1/ops/backup.schedule.set", { instance: inst.id });
+    expect([page.status, ops.status]).toEqual([403, 403]);
+    expect(ops.body.error.code).toBe("E_FORBIDDEN");
+    expect(await schedules()).toEqual([]);
+    const { html } = await t.admin.page(`/p/backup/i/${inst.id}/backups`);
+    expect(html).toContain("not scheduled");
+    const res = await t.admin.post(`/p/backup/i/${inst.id}/schedule`);
+    expect(res.status).toBe(303);
+    expect(res.headers.get("location")).toBe(`/p/backup/i/${inst.id}/backups`);
+    expect(await schedules()).toMatchObject([{ job: "backup.backup.scheduled", cron: "0 2 * * *" }]);
+    await t.admin.post(`/p/backup/i/${inst.id}/schedule`); // kept as it is
+    const changed = await t.admin.postJson("/api/v1/ops/backup.schedule.set", {
+      instance: inst.id,
+      cron: "30 1 * * *",
+    });
+    expect(changed.body.data).toMatchObject({ created: true, schedule: { cron: "30 1 * * *" } });
+    const left = await schedules();
+    expect(left.map((x) => x.cron)).toEqual(["30 1 * * *"]);
+    expect(JSON.parse(left[0].params)).toEqual({ scope: "full", format: "native", prune: true });
+    for (const x of left) await t.core.scheduler.removeSchedule(x.id);
+  }, 60_000);
+
   test("the Backups page lists backups with size and status, and the download streams the zip", async () => {
     const { res, html } = await t.admin.page(`/p/backup/i/${inst.id}/backups`);
     expect(res.status).toBe(200);

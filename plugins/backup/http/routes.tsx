@@ -8,7 +8,6 @@ import { planRetention } from "../copies/retention.ts";
 import type { BackupService } from "../service.ts";
 import type { BackupSettings } from "../settings.ts";
 import { type BackupRecord, isVerified } from "../store.ts";
-import { DEFAULT_BACKUP_CRON } from "../create/default-schedule.ts";
 import { NeutralizeReportStore } from "../neutralize/neutralize-report-store.ts";
 import { RestoreTestStore } from "../restore-tests/restore-test-store.ts";
 import { BackupsPage, type DestinationChoice } from "../views/backups-page.tsx";
@@ -136,20 +135,10 @@ export function backupRoutes(ctx: Ctx, svc: BackupService) {
       ),
     });
   });
+  // backup.schedule.set: the form turns the default schedule on (one already there is kept).
   pages.post("/i/:instance/schedule", async (c) => {
     const id = idParam(c, "instance");
-    await ctx.auth.require(c, "operator", id);
-    const inst = await ctx.instances.get(id);
-    const [existing] = await ctx.jobs.schedules({ job: "backup.scheduled", instanceId: id });
-    if (!existing) {
-      await ctx.jobs.schedule({
-        job: "backup.scheduled",
-        instanceId: id,
-        cron: DEFAULT_BACKUP_CRON,
-        params: { scope: "full", format: "native", prune: true },
-      });
-      await ctx.audit(c, { action: "backup.schedule", target: inst.name, instanceId: id, result: "ok" });
-    }
+    await ctx.operations.invoke(c, "backup.schedule.set", { instance: id });
     return c.redirect(`/p/backup/i/${id}/backups`, 303);
   });
   pages.post("/i/:instance/backups", async (c) => {
