@@ -19,7 +19,7 @@ type Body = Record<string, unknown>;
 const num = (v: unknown) => (typeof v === "string" && /^\d+$/.test(v) ? Number(v) : v);
 
 /** The final snapshot of an operation the request started (kept in memory a minute after it ends). */
-export function finishedOf(ctx: DatabaseCtx, id: string): Promise<OperationSnapshot> {
+function finishedOf(ctx: DatabaseCtx, id: string): Promise<OperationSnapshot> {
   return new Promise((resolve, reject) => {
     const off = ctx.events.on("operation.finished", (s) => {
       if (s.id !== id) return;
