@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { type AppContext, type Env, findInstance, instanceRoute, type PluginContext, ok } from "odoodeck/sdk";
-import { comparison, configView, revealSecret } from "./service.ts";
+import { comparison, configView } from "./service.ts";
 import { timeline } from "./snapshots.ts";
 import { ConfigPage } from "./views/config-page.tsx";
 import { DiffPage } from "./views/diff-page.tsx";
@@ -11,6 +11,16 @@ async function pair(ctx: PluginContext, c: AppContext, a: string | undefined, b:
   const p = c.get("principal");
   const [ia, ib] = await Promise.all([findInstance(ctx, p, a), findInstance(ctx, p, b)]);
   return [ia.id, ib.id] as const;
+}
+
+/** Runs config-diff.reveal for the instance of the URL with the form's or body's scope and key. */
+async function reveal(ctx: PluginContext, c: AppContext, body: Record<string, unknown>) {
+  const r = await ctx.operations.invoke(c, "config-diff.reveal", {
+    instance: c.req.param("instance"),
+    scope: String(body.scope ?? ""),
+    key: String(body.key ?? ""),
+  });
+  return r.data as { scope: string; key: string; value: string };
 }
 
 /** HTML pages, mounted at /p/config-diff. */
@@ -57,10 +67,9 @@ export function pageRoutes(ctx: PluginContext): Hono<Env> {
     });
   });
 
-  app.post("/i/:instance/config/reveal", instanceRoute(ctx, "admin"), async (c) => {
-    const id = c.var.instance.id;
-    const form = await c.req.parseBody();
-    const value = await revealSecret(ctx, c, id, String(form.scope ?? ""), String(form.key ?? ""));
+  // config-diff.reveal (operations.ts): role, instance, audit are the executor's, as on REST /ops.
+  app.post("/i/:instance/config/reveal", async (c) => {
+    const { value } = await reveal(ctx, c, await c.req.parseBody());
     c.header("Cache-Control", "no-store");
     return c.html(<code class="mono revealed">{value}</code>);
   });
@@ -82,12 +91,11 @@ export function apiRoutes(ctx: PluginContext): Hono<Env> {
     const [a, b] = await pair(ctx, c, c.req.query("a"), c.req.query("b"));
     return ok(c, await comparison(ctx, a, b, "api"));
   });
-  app.post("/i/:instance/reveal", instanceRoute(ctx, "admin"), async (c) => {
-    const id = c.var.instance.id;
-    const body = (await c.req.json().catch(() => ({}))) as { scope?: string; key?: string };
-    const value = await revealSecret(ctx, c, id, String(body.scope ?? ""), String(body.key ?? ""));
+  app.post("/i/:instance/reveal", async (c) => {
+    const body = (await c.req.json().catch(() => ({}))) as Record<string, unknown>;
+    const out = await reveal(ctx, c, body);
     c.header("Cache-Control", "no-store");
-    return ok(c, { scope: body.scope, key: body.key, value });
+    return ok(c, out);
   });
   return app;
 }

@@ -1,4 +1,4 @@
-import { AppError, type AppContext, type PluginContext } from "odoodeck/sdk";
+import { AppError, type PluginContext } from "odoodeck/sdk";
 import { compareConfigs, presentConfig } from "./present.ts";
 import { type InstanceConfig, readInstanceConfig } from "./read-instance.ts";
 import { isSecret } from "./secrets.ts";
@@ -28,20 +28,7 @@ export async function comparison(ctx: PluginContext, a: number, b: number, sourc
   return compareConfigs(left, right);
 }
 
-/** One secret in clear, for an admin, audited. Refuses keys that are not secrets (nothing to reveal). */
-export async function revealSecret(
-  ctx: PluginContext,
-  c: AppContext,
-  id: number,
-  scope: string,
-  key: string,
-): Promise<string> {
-  const value = await secretValue(ctx, id, scope, key);
-  await ctx.audit(c, { action: "config.reveal", target: `${scope}:${key}`, instanceId: id, result: "ok" });
-  return value;
-}
-
-/** The clear value of one secret; the caller audits (the page action, or the executor for config-diff.reveal). */
+/** The clear value of one secret; the executor audits it (config-diff.reveal, on every surface). */
 export async function secretValue(
   ctx: PluginContext,
   id: number,

@@ -70,11 +70,14 @@ export async function dropRollbackCopy(
   const ident = await admin.scalar("SELECT quote_ident(datname) FROM pg_database WHERE datname = :'n'", {
     n: name,
   });
-  if (!ident) throw new AppError("E_NOT_FOUND", `No database "${name}"`);
-  await admin.query(`DROP DATABASE ${ident}`);
-  log(`dropped database ${name}`);
   const folder = `${filestoreRoot}/${name}`;
   const filestoreRemoved = !!(await db.conn.stat(folder, { lstat: true }));
+  // A files-only restore keeps only the filestore aside: that copy is dropped too.
+  if (!ident && !filestoreRemoved) throw new AppError("E_NOT_FOUND", `No database "${name}"`);
+  if (ident) {
+    await admin.query(`DROP DATABASE ${ident}`);
+    log(`dropped database ${name}`);
+  }
   if (filestoreRemoved) {
     await db.conn.remove(folder, { recursive: true });
     log(`removed ${folder}`);

@@ -62,6 +62,24 @@ export function declareDatabaseOperations(ctx: DatabaseCtx): void {
         const target = await vacuumTarget(db, input.table);
         const started = startVacuum(ctx, inst, db, target, input.table, op.actor);
         op.audit({ target: input.table });
+        // A vacuum can wait on a lock for minutes and be cancelled: its end is audited too.
+        void started.done.then((snap) =>
+          ctx.audit(
+            { actor: op.actor },
+            {
+              action: "database.vacuum",
+              target: input.table,
+              instanceId: inst.id,
+              result: snap.status === "ok" ? "ok" : "error",
+              details: {
+                operationId: started.id,
+                status: snap.status,
+                code: snap.error?.code,
+                surface: op.surface,
+              },
+            },
+          ),
+        );
         return { operationId: started.id, table: input.table, done: started.done };
       },
     }),

@@ -1,14 +1,6 @@
 import { Hono } from "hono";
-import {
-  type AppContext,
-  AppError,
-  type Env,
-  instanceRoute,
-  ok,
-  type PluginContext,
-} from "../../server/sdk/index.ts";
+import { type AppContext, type Env, instanceRoute, ok, type PluginContext } from "../../server/sdk/index.ts";
 import { memoryThresholds } from "./checks/processes.ts";
-import { parseWindow } from "./maintenance.ts";
 import { addInstanceMetrics, addProcessMetrics, MetricsText } from "./metrics/metrics.ts";
 import type { HealthMonitor } from "./engine/monitor.ts";
 import type { HealthSettings } from "./settings.ts";
@@ -53,28 +45,29 @@ async function history(mon: HealthMonitor, id: number): Promise<Series[]> {
   );
 }
 
-/** Adds a maintenance window to the route's instance, audited with its outcome. */
-function addMaintenance(
+/**
+ * Runs one of the health operations (operations.ts) for the instance of the URL: role, input,
+ * audit are the executor's, the same as on REST /ops, the CLI and MCP.
+ */
+async function run(
   ctx: PluginContext<HealthSettings>,
-  mon: HealthMonitor,
   c: AppContext,
-  w: ReturnType<typeof parseWindow>,
-): Promise<number> {
-  const inst = c.var.instance;
-  return ctx.audit.wrap(
-    c,
-    { action: "health.maintenance.add", instanceId: inst.id, details: w },
-    async (d) => {
-      const wid = await mon.store.addMaintenance({
-        instanceId: inst.id,
-        ...w,
-        createdBy: c.get("principal")!.username,
-      });
-      d.window = wid;
-      return wid;
-    },
-  );
+  id: string,
+  input: Record<string, unknown>,
+) {
+  return (await ctx.operations.invoke(c, id, { ...input, instance: c.req.param("instance") })).data;
 }
+
+/** The maintenance form's or body's window as health.maintenance.set's input. */
+const windowInput = (b: Record<string, unknown>) => ({
+  from: String(b.from ?? ""),
+  to: String(b.to ?? ""),
+  reason: String(b.reason ?? ""),
+});
+
+/** A limit as given: empty is null (the default), a number as a number, anything else as is (refused). */
+const limitOf = (v: unknown) =>
+  v == null || v === "" ? null : Number.isFinite(Number(v)) && typeof v !== "boolean" ? Number(v) : v;
 
 export function healthPages(ctx: PluginContext<HealthSettings>, mon: HealthMonitor): Hono<Env> {
   const app = new Hono<Env>();
@@ -98,9 +91,10 @@ export function healthPages(ctx: PluginContext<HealthSettings>, mon: HealthMonit
       body: <InstanceHealth s={s} series={series} windows={windows} canOperate={canOperate} />,
     });
   });
-  app.post("/i/:instance/maintenance", instanceRoute(ctx, "operator"), async (c) => {
+  // The instance is resolved for the redirect; health.maintenance.set checks the role.
+  app.post("/i/:instance/maintenance", instanceRoute(ctx, "viewer"), async (c) => {
     const id = c.var.instance.id;
-    await addMaintenance(ctx, mon, c, parseWindow(await c.req.parseBody()));
+    await run(ctx, c, "health.maintenance.set", windowInput(await c.req.parseBody()));
     return c.redirect(`/p/health/i/${id}/`, 303);
   });
   return app;
@@ -121,34 +115,20 @@ export function healthApi(ctx: PluginContext<HealthSettings>, mon: HealthMonitor
     addProcessMetrics(m, mon.startedAt);
     return c.body(m.toString(), 200, { "Content-Type": "text/plain; version=0.0.4; charset=utf-8" });
   });
-  app.post("/i/:instance/check", instanceRoute(ctx, "operator"), async (c) => {
-    const results = await mon.checkInstance(c.var.instance);
-    return ok(c, { results });
-  });
-  app.post("/i/:instance/maintenance", instanceRoute(ctx, "operator"), async (c) => {
-    const w = parseWindow(await c.req.json().catch(() => ({})));
-    const wid = await addMaintenance(ctx, mon, c, w);
-    return ok(c, { id: wid, ...w });
-  });
-  app.put("/i/:instance/overrides/:check", instanceRoute(ctx, "operator"), async (c) => {
-    const id = c.var.instance.id;
-    const check = c.req.param("check");
-    if (!mon.checks.some((d) => d.id === check))
-      throw new AppError("E_NOT_FOUND", `No check named "${check}"`, {
-        hint: `Checks: ${mon.checks.map((d) => d.id).join(", ")}`,
-      });
+  app.post("/i/:instance/check", async (c) => ok(c, await run(ctx, c, "health.check-now", {})));
+  app.post("/i/:instance/maintenance", async (c) => {
     const body = (await c.req.json().catch(() => ({}))) as Record<string, unknown>;
-    const num = (v: unknown) =>
-      v == null || v === "" ? null : Number.isFinite(Number(v)) ? Number(v) : Number.NaN;
-    const ov = { check, warning: num(body.warning), critical: num(body.critical), disabled: !!body.disabled };
-    if (Number.isNaN(ov.warning) || Number.isNaN(ov.critical))
-      throw new AppError("E_VALIDATION", "warning and critical must be numbers");
-    await ctx.audit.wrap(
-      c,
-      { action: "health.override.set", target: check, instanceId: id, details: ov },
-      () => mon.store.setOverride(id, ov),
-    );
-    return ok(c, ov);
+    return ok(c, await run(ctx, c, "health.maintenance.set", windowInput(body)));
+  });
+  app.put("/i/:instance/overrides/:check", async (c) => {
+    const body = (await c.req.json().catch(() => ({}))) as Record<string, unknown>;
+    const input = {
+      check: c.req.param("check"),
+      warning: limitOf(body.warning),
+      critical: limitOf(body.critical),
+      disabled: !!body.disabled,
+    };
+    return ok(c, await run(ctx, c, "health.override.set", input));
   });
   return app;
 }

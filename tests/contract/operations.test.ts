@@ -111,6 +111,7 @@ describe("every declared operation", () => {
     "backup.get",
     "backup.verify",
     "backup.prune",
+    "backup.schedule.set",
     "backup.restore-tests.list",
     "backup.neutralization",
     "backup.rollbacks.list",

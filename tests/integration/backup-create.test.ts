@@ -106,6 +106,66 @@ describe("backup create", () => {
     expect(html).toContain("corrupt");
   }, 60_000);
 
+  test("the page, the API and REST /ops refuse a viewer alike; the page runs backup.create", async () => {
+    const viewer = await t.client("viewer");
+    await viewer.page(`/p/backup/i/${inst.id}/backups`);
+    const page = await viewer.post(`/p/backup/i/${inst.id}/backups`, { scope: "db", destinations: "local" });
+    const api = await viewer.postJson(`/api/v1/backup/instances/${inst.id}/backups`, { scope: "db" });
+    const ops = await viewer.postJson("/api/v1/ops/backup.create", { instance: inst.id, scope: "db" });
+    expect([page.status, api.status, ops.status]).toEqual([403, 403, 403]);
+    expect(api.body.error).toMatchObject({ code: "E_FORBIDDEN", message: ops.body.error.message });
+    const verifyPage = await viewer.post(`/p/backup/backups/1/verify`);
+    const verifyOps = await viewer.postJson("/api/v1/ops/backup.verify", { backup: 1 });
+    expect([verifyPage.status, verifyOps.status]).toEqual([403, 403]);
+    // The form starts backup.create and is audited by its executor, as from the page.
+    await t.admin.page(`/p/backup/i/${inst.id}/backups`);
+    const res = await t.admin.post(`/p/backup/i/${inst.id}/backups`, { scope: "db", destinations: "local" });
+    expect(res.status).toBe(303);
+    expect(res.headers.get("location")).toMatch(/^\/operations\/[0-9a-f-]+$/);
+    const audit = await t.core.db
+      .selectFrom("audit_log")
+      .select(["result", "details"])
+      .where("action", "=", "backup.create")
+      .execute();
+    const surfaces = audit.map((a) => `${JSON.parse(a.details ?? "{}").surface}:${a.result}`);
+    expect(surfaces).toContain("page:ok");
+    expect(surfaces).toContain("page:error");
+    const opId = res.headers.get("location")!.split("/").pop();
+    for (let i = 0; i < 600; i++) {
+      const { body } = await t.admin.getJson(`/api/v1/operations/${opId}`);
+      if (body.data.status !== "running") break;
+      await Bun.sleep(50);
+    }
+  }, 60_000);
+
+  test("the schedule form runs backup.schedule.set: the default daily schedule, kept if there; a viewer is refused alike", async () => {
+    const schedules = () =>
+      t.core.scheduler.listSchedules().then((l) => l.filter((x) => x.instance_id === inst.id));
+    const viewer = await t.client("viewer");
+    await viewer.page(`/p/backup/i/${inst.id}/backups`);
+    const page = await viewer.post(`/p/backup/i/${inst.id}/schedule`);
+    const ops = await viewer.postJson("/api/v1/ops/backup.schedule.set", { instance: inst.id });
+    expect([page.status, ops.status]).toEqual([403, 403]);
+    expect(ops.body.error.code).toBe("E_FORBIDDEN");
+    expect(await schedules()).toEqual([]);
+    const { html } = await t.admin.page(`/p/backup/i/${inst.id}/backups`);
+    expect(html).toContain("not scheduled");
+    const res = await t.admin.post(`/p/backup/i/${inst.id}/schedule`);
+    expect(res.status).toBe(303);
+    expect(res.headers.get("location")).toBe(`/p/backup/i/${inst.id}/backups`);
+    expect(await schedules()).toMatchObject([{ job: "backup.backup.scheduled", cron: "0 2 * * *" }]);
+    await t.admin.post(`/p/backup/i/${inst.id}/schedule`); // kept as it is
+    const changed = await t.admin.postJson("/api/v1/ops/backup.schedule.set", {
+      instance: inst.id,
+      cron: "30 1 * * *",
+    });
+    expect(changed.body.data).toMatchObject({ created: true, schedule: { cron: "30 1 * * *" } });
+    const left = await schedules();
+    expect(left.map((x) => x.cron)).toEqual(["30 1 * * *"]);
+    expect(JSON.parse(left[0].params)).toEqual({ scope: "full", format: "native", prune: true });
+    for (const x of left) await t.core.scheduler.removeSchedule(x.id);
+  }, 60_000);
+
   test("the Backups page lists backups with size and status, and the download streams the zip", async () => {
     const { res, html } = await t.admin.page(`/p/backup/i/${inst.id}/backups`);
     expect(res.status).toBe(200);

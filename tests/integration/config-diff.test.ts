@@ -112,6 +112,14 @@ describe("Config tab", () => {
     });
     expect(refused.status).toBe(403);
     expect(await refused.text()).not.toContain("pk_live_ABC123");
+    // The page runs config-diff.reveal: REST /ops gives the viewer the same refusal.
+    const viaOps = await viewer.postJson("/api/v1/ops/config-diff.reveal", {
+      instance: prodId,
+      scope: "params",
+      key: "acme.payment_provider_key",
+    });
+    expect(viaOps.status).toBe(403);
+    expect(viaOps.body.error.code).toBe("E_FORBIDDEN");
 
     const res = await t.admin.post(`/p/config-diff/i/${prodId}/config/reveal`, {
       scope: "params",
@@ -122,10 +130,12 @@ describe("Config tab", () => {
     const audit = await t.core.db
       .selectFrom("audit_log")
       .selectAll()
-      .where("action", "=", "config.reveal")
+      .where("action", "=", "config-diff.reveal")
+      .where("result", "=", "ok")
       .execute();
     expect(audit.map((a) => a.target)).toEqual(["params:acme.payment_provider_key"]);
     expect(JSON.stringify(audit)).not.toContain("pk_live_ABC123");
+    expect(audit.map((a) => JSON.parse(String(a.details)).surface)).toEqual(["page"]);
     const notSecret = await t.admin.postJson(`/api/v1/config-diff/i/${prodId}/reveal`, {
       scope: "conf",
       key: "workers",

@@ -234,7 +234,7 @@ describe("drop a rollback copy", () => {
     const audit = await t.core.db
       .selectFrom("audit_log")
       .select(["result", "details"])
-      .where("action", "=", "database.drop_rollback")
+      .where("action", "=", "database.drop-rollback")
       .execute();
     expect(audit.map((a) => a.result)).toEqual(["error", "ok"]);
     expect(String(audit[0].details)).toContain("E_BUSY");

@@ -295,9 +295,11 @@ describe("pages, status API, metrics and CLI after a full pass", () => {
     const audit = await t.core.db
       .selectFrom("audit_log")
       .selectAll()
-      .where("action", "=", "health.maintenance.add")
+      .where("action", "=", "health.maintenance.set")
       .execute();
-    expect(audit).toHaveLength(1);
+    // The form runs health.maintenance.set: its executor records the refused window too.
+    expect(audit.map((a) => a.result)).toEqual(["ok", "error"]);
+    expect(audit.map((a) => JSON.parse(a.details ?? "{}").surface)).toEqual(["page", "page"]);
   });
 
   test("GET /api/v1/health/status summarises every instance", async () => {

@@ -77,8 +77,12 @@ describe("per-instance overrides through the API", () => {
     expect(bad.status).toBe(404);
     expect((await bad.json()).error.code).toBe("E_NOT_FOUND");
     const viewer = await t.client("viewer");
-    expect((await viewer.request("PUT", `/api/v1/health/i/${id}/overrides/http`, { json: {} })).status).toBe(
-      403,
-    );
+    const refused = await viewer.request("PUT", `/api/v1/health/i/${id}/overrides/http`, { json: {} });
+    expect(refused.status).toBe(403);
+    // The route runs health.override.set: REST /ops refuses the viewer alike.
+    const viaOps = await viewer.postJson("/api/v1/ops/health.override.set", { instance: id, check: "http" });
+    expect(viaOps.status).toBe(403);
+    const { error } = await refused.json();
+    expect([viaOps.body.error.code, viaOps.body.error.message]).toEqual([error.code, error.message]);
   });
 });

@@ -3,6 +3,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Hono } from "hono";
 import { migrations } from "../../plugins/backup/migrations/index.ts";
+import databasePlugin from "../../plugins/database/index.ts";
 import { restoreRoutes } from "../../plugins/backup/http/routes-restore.tsx";
 import { declareRestoreOperations } from "../../plugins/backup/ops/restore-ops.ts";
 import { liveFixture, type RestoreEnv, restoreEnv } from "../../plugins/backup/tests/restore-test-helpers.ts";
@@ -52,7 +53,8 @@ async function waitOp(id: string) {
 
 beforeAll(async () => {
   env = await restoreEnv("routes");
-  t = await startTestApp({ plugins: [restoreOnly] });
+  // With the database plugin: dropping a rollback copy is its database.drop-rollback.
+  t = await startTestApp({ plugins: [restoreOnly, databasePlugin] });
   stagingDb = await liveFixture(env, "acme_staging");
   const prodDb = await liveFixture(env, "acme_prod");
   staging = await t.addLocalInstance({
@@ -106,6 +108,42 @@ describe("restore pages and API", () => {
     const { html } = await t.admin.page(`/p/backup/i/${staging}/restore`);
     expect(html).toContain(rb.body.data[0].name);
   }, 180_000);
+
+  test("rollback drop runs database.drop-rollback: an admin with the copy's name typed; an operator is refused alike on page and /ops", async () => {
+    const rb = (await t.admin.getJson(`/api/v1/backup/i/${staging}/rollbacks`)).body.data;
+    expect(rb).toHaveLength(1);
+    const name: string = rb[0].name;
+    const operator = await t.client("operator");
+    await operator.page(`/p/backup/i/${staging}/restore`);
+    const page = await operator.post(`/p/backup/i/${staging}/rollbacks/${name}/drop`, { confirm: name });
+    const api = await operator.postJson(`/api/v1/backup/i/${staging}/rollbacks/${name}/drop`, {
+      confirm: name,
+    });
+    const ops = await operator.postJson("/api/v1/ops/database.drop-rollback", {
+      instance: staging,
+      name,
+      confirm: name,
+    });
+    expect([page.status, api.status, ops.status]).toEqual([403, 403, 403]);
+    expect(api.body.error).toMatchObject({ code: "E_FORBIDDEN", message: ops.body.error.message });
+    const untyped = await t.admin.postJson(`/api/v1/backup/i/${staging}/rollbacks/${name}/drop`, {});
+    expect(untyped.body.error.code).toBe("E_CONFIRMATION");
+    expect((await t.admin.getJson(`/api/v1/backup/i/${staging}/rollbacks`)).body.data).toHaveLength(1);
+    const { html } = await t.admin.page(`/p/backup/i/${staging}/restore`);
+    expect(html).toContain(`placeholder="type ${name}"`);
+    const res = await t.admin.post(`/p/backup/i/${staging}/rollbacks/${name}/drop`, { confirm: name });
+    expect(res.status).toBe(303);
+    expect(res.headers.get("location")).toBe(`/p/backup/i/${staging}/restore`);
+    expect((await t.admin.getJson(`/api/v1/backup/i/${staging}/rollbacks`)).body.data).toEqual([]);
+    const audit = await t.core.db
+      .selectFrom("audit_log")
+      .select(["result", "target", "details"])
+      .where("action", "=", "database.drop-rollback")
+      .execute();
+    expect(
+      audit.filter((a) => a.result === "ok").map((a) => [a.target, JSON.parse(a.details ?? "{}").surface]),
+    ).toEqual([[name, "page"]]);
+  }, 60_000);
 
   // The one production rule (the SDK's productionGuard, applied by the executor): E_FORBIDDEN.
   test("production: an operator gets E_FORBIDDEN, an admin must type the name (E_CONFIRMATION)", async () => {

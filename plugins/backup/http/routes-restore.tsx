@@ -12,13 +12,15 @@ import {
   type AppContext,
   AppError,
   type Env,
+  type ErrorCode,
   ok,
   type PluginContext,
   toAppError,
 } from "../../../server/sdk/index.ts";
 import { instanceFor, principalOf, uploadDir, visibleInstances } from "./access.ts";
 import { saveUpload } from "../restore/restore-upload.ts";
-import { dropRollbackOf, rollbacksOf } from "../restore/rollbacks.ts";
+import { rollbacksOf } from "../restore/rollbacks.ts";
+import { finishedOf } from "./finished.ts";
 import { RestorePage } from "../views/restore-page.tsx";
 import { BackupStore } from "../store.ts";
 import type { BackupSettings } from "../settings.ts";
@@ -94,12 +96,24 @@ export function restoreRoutes(ctx: PluginContext): { pages: Hono<Env>; api: Hono
     return { inst, ...(await rollbacksOf(inst)) };
   }
 
-  async function dropOne(c: AppContext) {
-    const { inst } = await instanceFor(ctx, c, instanceId(c), "viewer");
+  /**
+   * Drops a rollback copy through database.drop-rollback (the database plugin's operation), so
+   * every surface has one rule: an admin of the instance, the copy's name typed back. Answers
+   * once the copy is gone, as this route always did.
+   */
+  async function dropOne(c: AppContext, confirm: unknown) {
     const name = c.req.param("name") ?? "";
-    await ctx.auth.require(c, inst.production ? "admin" : "operator", inst.id);
-    await dropRollbackOf(inst, name);
-    await ctx.audit(c, { action: "backup.rollback.drop", target: name, instanceId: inst.id, result: "ok" });
+    const r = await ctx.operations.invoke(c, "database.drop-rollback", {
+      instance: c.req.param("instance"),
+      name,
+      confirm,
+    });
+    const snap = await finishedOf(ctx, r.operationId!);
+    if (snap.status !== "ok") {
+      const err = snap.error ?? { code: "E_INTERNAL", message: "The drop did not finish" };
+      throw new AppError(err.code as ErrorCode, err.message, { hint: err.hint });
+    }
+    return name;
   }
 
   pages.get("/i/:instance/restore", async (c) => {
@@ -156,7 +170,7 @@ export function restoreRoutes(ctx: PluginContext): { pages: Hono<Env>; api: Hono
     return c.redirect(`/operations/${r.operationId}`, 303);
   });
   pages.post("/i/:instance/rollbacks/:name/drop", async (c) => {
-    await dropOne(c);
+    await dropOne(c, (await c.req.parseBody()).confirm);
     return c.redirect(`/p/backup/i/${instanceId(c)}/restore`, 303);
   });
 
@@ -164,8 +178,8 @@ export function restoreRoutes(ctx: PluginContext): { pages: Hono<Env>; api: Hono
   api.post("/i/:instance/copy", async (c) => ok(c, (await copy(c, await c.req.json())).data));
   api.get("/i/:instance/rollbacks", async (c) => ok(c, (await rollbacks(c)).list));
   api.post("/i/:instance/rollbacks/:name/drop", async (c) => {
-    await dropOne(c);
-    return ok(c, { dropped: c.req.param("name") });
+    const body = (await c.req.json().catch(() => ({}))) as Record<string, unknown>;
+    return ok(c, { dropped: await dropOne(c, body.confirm) });
   });
   const upload = async (c: AppContext) => {
     const { inst, p } = await instanceFor(ctx, c, instanceId(c), "operator");

@@ -1,13 +1,13 @@
 import { Hono } from "hono";
 import { type AppContext, AppError, type Env, ok, type PluginContext } from "../../../server/sdk/index.ts";
 import { backupFor, instanceFor } from "./access.ts";
+import { finishedOf } from "./finished.ts";
 import { parseDestinationIds, resolveDestination } from "../destinations/resolve.ts";
 import { type DownloadAs, downloadResponse } from "../copies/download.ts";
 import { planRetention } from "../copies/retention.ts";
 import type { BackupService } from "../service.ts";
 import type { BackupSettings } from "../settings.ts";
 import { type BackupRecord, isVerified } from "../store.ts";
-import { DEFAULT_BACKUP_CRON } from "../create/default-schedule.ts";
 import { NeutralizeReportStore } from "../neutralize/neutralize-report-store.ts";
 import { RestoreTestStore } from "../restore-tests/restore-test-store.ts";
 import { BackupsPage, type DestinationChoice } from "../views/backups-page.tsx";
@@ -66,51 +66,50 @@ export function backupRoutes(ctx: Ctx, svc: BackupService) {
   const getBackup = (c: AppContext, role: "viewer" | "operator") =>
     backupFor(ctx, c, idParam(c, "backup"), role);
 
+  /**
+   * backup.create (ops/backup-ops.ts) for the instance of the URL: role, lock and the audit entry
+   * are the executor's, the same as on REST /ops, the CLI and MCP. A blank field is the default.
+   */
   async function create(c: AppContext, body: Record<string, unknown>) {
-    const id = idParam(c, "instance");
-    const { inst, p } = await instanceFor(ctx, c, id, "operator");
-    const input = {
-      scope: String(body.scope ?? ""),
-      format: String(body.format ?? ""),
-      destinations: body.destinations as string | string[] | undefined,
-    };
-    try {
-      const r = await svc.create(id, input, p.username);
-      await ctx.audit(c, {
-        action: "backup.create",
-        target: r.name,
-        instanceId: id,
-        result: "ok",
-        details: {
-          scope: input.scope || "full",
-          format: input.format || "native",
-          operationId: r.operationId,
-        },
-      });
-      return r;
-    } catch (e) {
-      await ctx.audit(c, {
-        action: "backup.create",
-        target: inst.name,
-        instanceId: id,
-        result: "error",
-        details: { error: (e as Error).message },
-      });
-      throw e;
-    }
+    const blank = (v: unknown) => (v === "" || v == null ? undefined : v);
+    const d = blank(body.destinations);
+    const input = Object.fromEntries(
+      Object.entries({
+        instance: c.req.param("instance"),
+        scope: blank(body.scope),
+        format: blank(body.format),
+        destinations: typeof d === "string" ? parseDestinationIds(d) : d,
+      }).filter(([, v]) => v !== undefined),
+    );
+    const r = await ctx.operations.invoke(c, "backup.create", input);
+    return r.data as { operationId: string; backupId: number; name: string };
   }
 
+  /** backup.verify (ops/change-ops.ts): another instance's backup answers as a missing one. */
   async function verify(c: AppContext) {
-    const { b, p } = await getBackup(c, "operator");
-    const r = await svc.verify(b.id, p.username);
-    await ctx.audit(c, {
-      action: "backup.verify",
-      target: b.name,
-      instanceId: b.instanceId,
-      result: "ok",
-      details: { operationId: r.operationId },
+    const r = await ctx.operations.invoke(c, "backup.verify", { backup: idParam(c, "backup") });
+    return r.data as { operationId: string };
+  }
+
+  /** A new backup once it is settled (backup.finished), for `wait: true`. */
+  function createdWhenDone(backupId: number) {
+    return new Promise<BackupRecord | null>((resolve, reject) => {
+      const off = ctx.events.on("backup.finished", async (e) => {
+        if (e.backupId !== backupId) return;
+        off();
+        resolve(await svc.store.get(backupId));
+      });
+      svc.store.get(backupId).then((b) => {
+        if (b && b.status === "running") return;
+        off();
+        resolve(b);
+      }, reject);
     });
-    return r;
+  }
+  /** A backup once its verification has ended, for `wait: true`. */
+  async function verifiedWhenDone(operationId: string, backupId: number) {
+    await finishedOf(ctx, operationId);
+    return svc.store.get(backupId);
   }
 
   pages.get("/i/:instance/backups", async (c) => {
@@ -144,20 +143,10 @@ export function backupRoutes(ctx: Ctx, svc: BackupService) {
       ),
     });
   });
+  // backup.schedule.set: the form turns the default schedule on (one already there is kept).
   pages.post("/i/:instance/schedule", async (c) => {
     const id = idParam(c, "instance");
-    await ctx.auth.require(c, "operator", id);
-    const inst = await ctx.instances.get(id);
-    const [existing] = await ctx.jobs.schedules({ job: "backup.scheduled", instanceId: id });
-    if (!existing) {
-      await ctx.jobs.schedule({
-        job: "backup.scheduled",
-        instanceId: id,
-        cron: DEFAULT_BACKUP_CRON,
-        params: { scope: "full", format: "native", prune: true },
-      });
-      await ctx.audit(c, { action: "backup.schedule", target: inst.name, instanceId: id, result: "ok" });
-    }
+    await ctx.operations.invoke(c, "backup.schedule.set", { instance: id });
     return c.redirect(`/p/backup/i/${id}/backups`, 303);
   });
   pages.post("/i/:instance/backups", async (c) => {
@@ -167,7 +156,7 @@ export function backupRoutes(ctx: Ctx, svc: BackupService) {
     const r = await create(c, {
       scope: one(body.scope),
       format: one(body.format),
-      destinations: [body.destinations ?? []].flat().map(String),
+      destinations: [body.destinations ?? []].flat().map(String).filter(Boolean),
     });
     return c.redirect(`/operations/${r.operationId}`, 303);
   });
@@ -200,15 +189,18 @@ export function backupRoutes(ctx: Ctx, svc: BackupService) {
   api.post("/instances/:instance/backups", async (c) => {
     const body = (await c.req.json().catch(() => ({}))) as Record<string, unknown>;
     const r = await create(c, body);
-    if (body.wait) return ok(c, { operationId: r.operationId, backup: await r.done });
-    r.done.catch(() => {});
+    if (body.wait) return ok(c, { operationId: r.operationId, backup: await createdWhenDone(r.backupId) });
     return ok(c, { operationId: r.operationId, backupId: r.backupId, name: r.name });
   });
   api.get("/backups/:backup", async (c) => ok(c, { backup: (await getBackup(c, "viewer")).b }));
   api.post("/backups/:backup/verify", async (c) => {
     const body = (await c.req.json().catch(() => ({}))) as Record<string, unknown>;
     const r = await verify(c);
-    if (body.wait) return ok(c, { operationId: r.operationId, backup: await r.done });
+    if (body.wait)
+      return ok(c, {
+        operationId: r.operationId,
+        backup: await verifiedWhenDone(r.operationId, idParam(c, "backup")),
+      });
     return ok(c, { operationId: r.operationId });
   });
   api.get("/backups/:backup/download", async (c) => {

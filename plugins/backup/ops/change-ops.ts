@@ -1,10 +1,11 @@
 /**
  * The backup plugin's operations that change something: verify a backup, prune by retention,
- * delete an upload. Dropping a rollback copy is the database plugin's `database.drop-rollback`
+ * delete an upload, schedule backups. Dropping a rollback copy is the database plugin's `database.drop-rollback`
  * (one operation, not two that could drift apart). The pages' routes call the same functions.
  */
 import { AppError, defineOperation, type PluginContext, z } from "../../../server/sdk/index.ts";
 import { deleteUpload, ownUpload, UploadStore } from "../copies/uploads.ts";
+import { DEFAULT_BACKUP_CRON } from "../create/default-schedule.ts";
 import { prune } from "../create/jobs.ts";
 import type { BackupService } from "../service.ts";
 import type { BackupSettings } from "../settings.ts";
@@ -77,6 +78,46 @@ export function declareChangeOperations(ctx: PluginContext<BackupSettings>, svc:
         await deleteUpload(store, u);
         op.audit({ target: u.path, instanceId: u.instanceId, uploadId: u.id });
         return { deleted: u.id, instanceId: u.instanceId };
+      },
+    }),
+  );
+  ctx.operations.declare(
+    defineOperation({
+      id: "backup.schedule.set",
+      title: "Schedule backups",
+      description:
+        "Turns on the instance's scheduled backup: full, native, pruned by the retention settings, daily at 02:00 UTC unless a cron is given. Without a cron an existing schedule is kept as it is; with one its times are replaced.",
+      input: z.object({
+        cron: z
+          .string()
+          .min(1)
+          .optional()
+          .describe('Cron expression, e.g. "0 2 * * *" (default, daily 02:00)'),
+        timezone: z.string().min(1).optional().describe("IANA time zone of the cron (default UTC)"),
+      }),
+      role: "operator",
+      scope: "instance",
+      danger: "mutating",
+      tags: ["backup"],
+      async run(op, input) {
+        const inst = op.instance!;
+        const old = await ctx.jobs.schedules({ job: "backup.scheduled", instanceId: inst.id });
+        if (old[0] && !input.cron) {
+          op.audit({ target: inst.name, unchanged: true });
+          return { schedule: old[0], created: false };
+        }
+        const cron = input.cron?.trim() || DEFAULT_BACKUP_CRON;
+        const timezone = input.timezone?.trim() || "UTC";
+        op.audit({ target: inst.name, cron, timezone });
+        const schedule = await ctx.jobs.schedule({
+          job: "backup.scheduled",
+          instanceId: inst.id,
+          cron,
+          timezone,
+          params: old[0]?.params ?? { scope: "full", format: "native", prune: true },
+        });
+        for (const o of old) await ctx.jobs.unschedule(o.id);
+        return { schedule, created: true };
       },
     }),
   );

@@ -236,8 +236,14 @@ export function RestorePage(props: {
                 {r.name} {r.database ? <ui.Badge>database</ui.Badge> : null}{" "}
                 {r.filestore ? <ui.Badge>filestore</ui.Badge> : null}
                 <ui.Form action={`${base}/rollbacks/${encodeURIComponent(r.name)}/drop`}>
+                  <input
+                    name="confirm"
+                    placeholder={`type ${r.name}`}
+                    aria-label={`Confirm dropping ${r.name}`}
+                    required
+                  />
                   <button type="submit" class="secondary">
-                    Drop
+                    Drop (admin)
                   </button>
                 </ui.Form>
               </li>
