@@ -75,7 +75,10 @@ export async function dropDatabase(admin: odoo.OdooDb, name: string): Promise<vo
   if (!(await databaseExists(admin, name))) return;
   await admin.query(`ALTER DATABASE ${ident(name)} IS_TEMPLATE false ALLOW_CONNECTIONS true`);
   await admin.query(
-    `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :'n' AND pid <> pg_backend_pid()`,
+    // Client sessions only: an autovacuum worker on a fresh clone belongs to the superuser (the
+    // instance's role may not terminate it) and DROP DATABASE stops it by itself.
+    `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+      WHERE datname = :'n' AND pid <> pg_backend_pid() AND backend_type = 'client backend'`,
     { n: name },
   );
   await admin.query(`DROP DATABASE IF EXISTS ${ident(name)}`);
