@@ -19,6 +19,7 @@ import { declareCoreOperations } from "./operations/core-ops.ts";
 import { Operations } from "./operations/runner.ts";
 import { invokeOperation } from "./operations/rest.ts";
 import { releaseStaleLocks } from "./operations/locks.ts";
+import { waitForOperation } from "./operations/wait.ts";
 import { type PluginRecord, PluginHost } from "./plugin-host/host.ts";
 import { readSettings } from "./plugin-host/settings.ts";
 import { TableGuardPlugin } from "./plugin-host/table-guard.ts";
@@ -219,6 +220,7 @@ export class Core {
         ...this.operations.forPlugin(rec.id),
         declare: (op) => this.catalog.add(rec.id, op),
         invoke: (c, id, input) => invokeOperation(this, c, id, input),
+        finished: (id) => waitForOperation(this, id),
       },
       errors: {
         define: (code, spec) => {

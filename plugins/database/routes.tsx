@@ -5,7 +5,6 @@ import {
   type Env,
   type ErrorCode,
   instanceRoute,
-  type OperationSnapshot,
   ok,
 } from "../../server/sdk/index.ts";
 import { loadDatabaseReport } from "./load-report.ts";
@@ -17,22 +16,6 @@ type Body = Record<string, unknown>;
 
 /** A form's number (a pid) as a number; anything else as given, so the operation's validation names it. */
 const num = (v: unknown) => (typeof v === "string" && /^\d+$/.test(v) ? Number(v) : v);
-
-/** The final snapshot of an operation the request started (kept in memory a minute after it ends). */
-function finishedOf(ctx: DatabaseCtx, id: string): Promise<OperationSnapshot> {
-  return new Promise((resolve, reject) => {
-    const off = ctx.events.on("operation.finished", (s) => {
-      if (s.id !== id) return;
-      off();
-      resolve(s);
-    });
-    const now = ctx.operations.get(id);
-    if (now?.status === "running") return;
-    off();
-    if (now) resolve(now);
-    else reject(new AppError("E_INTERNAL", `Operation ${id} is gone`, { hint: `See /operations/${id}` }));
-  });
-}
 
 export function databaseRoutes(ctx: DatabaseCtx) {
   /**
@@ -53,7 +36,7 @@ export function databaseRoutes(ctx: DatabaseCtx) {
   const drop = async (c: AppContext, b: Body) => {
     const r = await run(c, "database.drop-rollback", { name: String(b.name ?? ""), confirm: b.confirm });
     const operationId = r.operationId!;
-    const snap = await finishedOf(ctx, operationId);
+    const snap = await ctx.operations.finished(operationId);
     if (snap.status !== "ok" || !snap.result) {
       const err = snap.error ?? { code: "E_INTERNAL", message: "The drop did not finish" };
       throw new AppError(err.code as ErrorCode, err.message, { hint: err.hint });

@@ -34,7 +34,7 @@ export class Operations {
     private readonly bus: EventBus,
   ) {}
 
-  forPlugin(plugin: string): Omit<OperationsApi, "declare" | "invoke"> {
+  forPlugin(plugin: string): Omit<OperationsApi, "declare" | "invoke" | "finished"> {
     return {
       start: (spec) => this.start(plugin, spec),
       get: (id) => this.get(id),

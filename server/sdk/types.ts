@@ -275,6 +275,12 @@ export interface OperationsApi {
   get(id: string): OperationSnapshot | null;
   cancel(id: string): boolean;
   /**
+   * The final snapshot of an operation, whoever started it (one that already ended is read back):
+   * for a route that answers only once the work is done (`?wait`).
+   * @example const snap = await ctx.operations.finished(r.operationId!);
+   */
+  finished(id: string): Promise<OperationSnapshot>;
+  /**
    * Declares an operation (see defineOperation): it becomes a REST route with its OpenAPI entry,
    * a CLI command, an MCP tool, all run by the core's one executor. Call it in register().
    * @example ctx.operations.declare(greet);

@@ -20,7 +20,6 @@ import {
 import { instanceFor, principalOf, uploadDir, visibleInstances } from "./access.ts";
 import { saveUpload } from "../restore/restore-upload.ts";
 import { rollbacksOf } from "../restore/rollbacks.ts";
-import { finishedOf } from "./finished.ts";
 import { RestorePage } from "../views/restore-page.tsx";
 import { BackupStore } from "../store.ts";
 import type { BackupSettings } from "../settings.ts";
@@ -108,7 +107,7 @@ export function restoreRoutes(ctx: PluginContext): { pages: Hono<Env>; api: Hono
       name,
       confirm,
     });
-    const snap = await finishedOf(ctx, r.operationId!);
+    const snap = await ctx.operations.finished(r.operationId!);
     if (snap.status !== "ok") {
       const err = snap.error ?? { code: "E_INTERNAL", message: "The drop did not finish" };
       throw new AppError(err.code as ErrorCode, err.message, { hint: err.hint });

@@ -1,7 +1,6 @@
 import { Hono } from "hono";
 import { type AppContext, AppError, type Env, ok, type PluginContext } from "../../../server/sdk/index.ts";
 import { backupFor, instanceFor } from "./access.ts";
-import { finishedOf } from "./finished.ts";
 import { parseDestinationIds, resolveDestination } from "../destinations/resolve.ts";
 import { type DownloadAs, downloadResponse } from "../copies/download.ts";
 import { planRetention } from "../copies/retention.ts";
@@ -108,7 +107,7 @@ export function backupRoutes(ctx: Ctx, svc: BackupService) {
   }
   /** A backup once its verification has ended, for `wait: true`. */
   async function verifiedWhenDone(operationId: string, backupId: number) {
-    await finishedOf(ctx, operationId);
+    await ctx.operations.finished(operationId);
     return svc.store.get(backupId);
   }
 
