@@ -8,7 +8,6 @@ import { X509Certificate } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import tls from "node:tls";
 import { sql } from "kysely";
 import type { PreviewsService } from "../../plugins/previews/service.ts";
 import type { TestApp } from "../helpers/app.ts";
@@ -18,7 +17,7 @@ import {
   previewsWithTemplate,
   previewTestSettings,
 } from "../helpers/previews.ts";
-import { type Pebble, startPebble } from "../helpers/pebble.ts";
+import { type Pebble, presentedCertificate, startPebble } from "../helpers/pebble.ts";
 
 const DOMAIN = PREVIEW_DOMAIN;
 let t: TestApp;
@@ -38,22 +37,7 @@ const checks: Array<{
 const viaProxy = (name: string, path: string) =>
   fetch(`${t.url}${path}`, { headers: { Host: `${name}.${DOMAIN}` }, redirect: "manual" });
 
-/** The certificate the HTTPS listener presents for this SNI name, and whether it chains to `ca`. */
-function presented(port: number, servername: string, ca: string) {
-  return new Promise<{ cert: tls.PeerCertificate; authorized: boolean; error: string | null }>(
-    (resolve, reject) => {
-      const s = tls.connect({ host: "127.0.0.1", port, servername, ca, rejectUnauthorized: false }, () => {
-        resolve({
-          cert: s.getPeerCertificate(),
-          authorized: s.authorized,
-          error: s.authorizationError ? String(s.authorizationError) : null,
-        });
-        s.end();
-      });
-      s.on("error", reject);
-    },
-  );
-}
+const presented = presentedCertificate;
 
 /** Polls the previews page until `pick` finds what it waits for in the HTML. */
 async function pageUntil(

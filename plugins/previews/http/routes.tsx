@@ -41,6 +41,7 @@ export function previewPages(ctx: PreviewsCtx, svc: PreviewsService) {
           <PreviewList previews={visible} domain={s.preview_domain} httpsPortOf={(n) => svc.tls.portFor(n)} />
           <HttpsStatus
             mode={s.preview_certificates}
+            challenge={s.acme_challenge}
             domain={domainOf(s)}
             error={svc.tls.error()}
             certificates={s.preview_certificates === "acme" ? await svc.tls.certificates() : []}
@@ -65,6 +66,13 @@ export function previewPages(ctx: PreviewsCtx, svc: PreviewsService) {
       branch: String(b.branch ?? ""),
     });
     return c.redirect(`/p/previews/${(r.data as { preview: string }).preview}`, 303);
+  });
+
+  // DNS-01: runs the DNS hook and asks the CA for the wildcard again now (after fixing the hook or
+  // the zone), not waiting for the next preview or the daily renewal.
+  app.post("/wildcard-certificate", async (c) => {
+    await ctx.operations.invoke(c, "previews.wildcard-certificate", {});
+    return c.redirect("/p/previews", 303);
   });
 
   app.get("/:name", async (c) => {
