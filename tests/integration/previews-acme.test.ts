@@ -14,6 +14,7 @@ import type { TestApp } from "../helpers/app.ts";
 import {
   dropPreviews,
   PREVIEW_DOMAIN,
+  previewsPageUntil,
   previewsWithTemplate,
   previewTestSettings,
 } from "../helpers/previews.ts";
@@ -39,20 +40,8 @@ const viaProxy = (name: string, path: string) =>
 
 const presented = presentedCertificate;
 
-/** Polls the previews page until `pick` finds what it waits for in the HTML. */
-async function pageUntil(
-  pick: (html: string) => string | boolean | null | undefined,
-  tries = 150,
-): Promise<string> {
-  let html = "";
-  for (let i = 0; i < tries; i++) {
-    html = (await t.admin.page("/p/previews")).html;
-    const found = pick(html);
-    if (found) return found === true ? html : found;
-    await Bun.sleep(200);
-  }
-  throw new Error(`not found on the previews page:\n${html.slice(0, 4000)}`);
-}
+const pageUntil = (pick: (html: string) => string | boolean | null | undefined, tries?: number) =>
+  previewsPageUntil(t, pick, tries);
 
 const certRow = async (host: string) =>
   (await sql<any>`SELECT * FROM previews_certificates WHERE host = ${host}`.execute(t.core.db)).rows[0];
