@@ -31,6 +31,7 @@ let pebble: Pebble;
 let callsLog: string;
 let goodHook: string[];
 let failingHook: string[];
+let silentHook: string[];
 
 interface HookCall {
   hook: string;
@@ -66,7 +67,7 @@ if (action === "present") {
   return [process.execPath, path];
 }
 
-const settings = (hook: string[]) =>
+const settings = (hook: string[], more: Record<string, unknown> = {}) =>
   previewTestSettings(t, dir, {
     preview_certificates: "acme",
     acme_challenge: "dns-01",
@@ -78,6 +79,7 @@ const settings = (hook: string[]) =>
     acme_ca_cert: pebble.httpsCaPath,
     acme_email: "previews@example.com",
     preview_https_port: 0,
+    ...more,
   });
 
 const certRow = async (host: string) =>
@@ -101,6 +103,8 @@ beforeAll(async () => {
     "failing-hook.ts",
     `console.error("zone ${DOMAIN}: the DNS provider refused the API token"); process.exit(3);`,
   );
+  // Says it is done but writes nothing: the record never appears.
+  silentHook = writeHook("silent-hook.ts", "process.exit(0);");
   await settings(failingHook);
   await svc.tls.apply();
 }, 240_000);
@@ -166,6 +170,30 @@ describe("one wildcard certificate for every preview by ACME DNS-01 and a DNS ho
     expect(forged.status).toBe(403);
     expect(calls().filter((c) => c.hook === "failing-hook.ts").length).toBe(2);
   }, 60_000);
+
+  test("a hook that writes no record: the resolver check says E_PREVIEWS_ACME_DNS_PROPAGATION, the CA E_PREVIEWS_ACME_DNS_CHALLENGE", async () => {
+    await settings(silentHook, { acme_dns_propagation_timeout: 2 });
+    const waited = await svc.tls.ensureWildcard({ force: true });
+    expect(waited?.errorCode).toBe("E_PREVIEWS_ACME_DNS_PROPAGATION");
+    expect(waited?.error).toContain(`${pebble.dnsServer} did not answer ${RECORD} TXT`);
+    expect(waited?.cert).toBeNull();
+    // Without a resolver to look at, the CA is asked and finds no record.
+    await settings(silentHook, { acme_dns_resolver: "" });
+    const checked = await svc.tls.ensureWildcard({ force: true });
+    expect(checked?.errorCode).toBe("E_PREVIEWS_ACME_DNS_CHALLENGE");
+    expect(checked?.error).toContain(RECORD);
+    expect(checked?.cert).toBeNull();
+    expect(
+      calls()
+        .filter((c) => c.hook === "silent-hook.ts")
+        .map((c) => c.action),
+    ).toEqual(["present", "cleanup", "present", "cleanup"]);
+    const row = await previewsPageUntil(
+      t,
+      (h) => /<tr data-host="\*\.preview\.test">([\s\S]*?)<\/tr>/.exec(h)?.[1],
+    );
+    expect(row).toContain("E_PREVIEWS_ACME_DNS_CHALLENGE");
+  }, 120_000);
 
   test("once the hook is fixed, asking again gives one wildcard that two previews present, chained to the CA's root", async () => {
     await settings(goodHook);

@@ -159,6 +159,8 @@ export async function issueCertificate(host: string, o: AcmeOptions): Promise<Is
     backoffMax: 10_000,
   });
   let phase: Phase = "account";
+  /** The TXT record a DNS-01 check looks at: named in the failure (the CA's words may not). */
+  let record = "";
   try {
     await client.createAccount({
       termsOfServiceAgreed: true,
@@ -174,6 +176,7 @@ export async function issueCertificate(host: string, o: AcmeOptions): Promise<Is
       // For dns-01 acme-client gives the TXT value (the key authorization's digest).
       const value = await client.getChallengeKeyAuthorization(ch);
       const identifier = authz.identifier.value;
+      if (type === "dns-01") record = `_acme-challenge.${identifier}`;
       try {
         await o.solver.present(identifier, ch.token, value);
         phase = type === "dns-01" ? "dns-challenge" : "challenge";
@@ -193,7 +196,9 @@ export async function issueCertificate(host: string, o: AcmeOptions): Promise<Is
     const info = acme.crypto.readCertificateInfo(cert);
     return { cert, key: key.toString(), notAfter: info.notAfter.toISOString() };
   } catch (e) {
-    throw classify(e, phase);
+    const f = classify(e, phase);
+    if (f.code !== "E_PREVIEWS_ACME_DNS_CHALLENGE" || f.detail.includes(record)) throw f;
+    throw new AcmeFailure(f.code, `${f.detail} (the CA looked for TXT ${record})`);
   }
 }
 
