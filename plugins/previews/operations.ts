@@ -154,6 +154,30 @@ export function declarePreviewOperations(ctx: PreviewsCtx, svc: PreviewsService)
     }),
   );
   ctx.operations.declare(
+    defineOperation({
+      id: "previews.wildcard-certificate",
+      title: "Ask for the previews' wildcard certificate again",
+      description:
+        "With DNS-01: runs the DNS hook and asks the ACME CA for *.<preview domain> now (after fixing the hook or the zone) instead of waiting for the next preview or the daily renewal; the result shows on the previews page.",
+      input: z.object({}),
+      // The hook is a command on odoodeck's machine the admin set: only an admin sets it off.
+      role: "admin",
+      scope: "global",
+      danger: "mutating",
+      tags: ["previews"],
+      async run(op) {
+        const s = await ctx.settings();
+        if (s.preview_certificates !== "acme" || s.acme_challenge !== "dns-01" || !s.preview_domain.trim())
+          throw new AppError("E_VALIDATION", "The previews' certificates are not a wildcard from DNS-01", {
+            hint: "Set HTTPS certificates to acme, ACME challenge to dns-01 and the preview domain in the previews settings",
+          });
+        void svc.tls.ensureWildcard({ force: true });
+        op.audit({ target: `*.${s.preview_domain.trim()}` });
+        return { requested: `*.${s.preview_domain.trim()}` };
+      },
+    }),
+  );
+  ctx.operations.declare(
     long("reset", "Reset a preview", "Back to the template's data; the checkout stays.", svc.reset),
   );
   ctx.operations.declare(

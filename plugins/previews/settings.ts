@@ -49,7 +49,7 @@ export const previewSettings = {
     label: "HTTPS certificates of the previews",
     default: "file",
     options: ["none", "file", "acme"],
-    help: "file: the certificate below; acme: one per preview from an ACME CA (HTTP-01: port 80 of each preview name must reach odoodeck's HTTP port)",
+    help: "file: the certificate below; acme: from an ACME CA, one per preview (HTTP-01) or one wildcard *.<preview domain> for all (DNS-01), see ACME challenge",
   },
   preview_tls_cert: {
     type: "string",
@@ -95,8 +95,42 @@ export const previewSettings = {
     type: "select",
     label: "ACME challenge",
     default: "http-01",
-    options: ["http-01"],
-    help: "HTTP-01: odoodeck answers /.well-known/acme-challenge/ on each preview name itself",
+    options: ["http-01", "dns-01"],
+    help: "http-01: one certificate per preview, odoodeck answers /.well-known/acme-challenge/ on each preview name itself (port 80 must reach odoodeck); dns-01: ONE wildcard certificate *.<preview domain> for every preview (no per-preview rate limit), the DNS hook below writes the TXT record",
+  },
+  acme_dns_hook: {
+    type: "string",
+    label: "DNS hook (DNS-01)",
+    default: "",
+    help: 'A JSON array of arguments, e.g. ["/usr/local/bin/dns-hook", "--zone", "example.com"], run on odoodeck\'s machine with "present" or "cleanup", the record name and the TXT value appended, and ODOODECK_DNS_ACTION, ODOODECK_DNS_NAME (_acme-challenge.<preview domain>), ODOODECK_DNS_VALUE in its environment; exit 0 when done',
+  },
+  acme_dns_hook_timeout: {
+    type: "number",
+    label: "DNS hook timeout (seconds)",
+    default: 120,
+    min: 1,
+    max: 3600,
+  },
+  acme_dns_resolver: {
+    type: "string",
+    label: "DNS server to see the TXT record at",
+    default: "",
+    help: "IP[:port], e.g. the zone's authoritative server: the CA is asked to check only once this server answers the record; empty: only the delay below",
+  },
+  acme_dns_propagation_timeout: {
+    type: "number",
+    label: "Longest wait for the TXT record at that server (seconds)",
+    default: 300,
+    min: 1,
+    max: 3600,
+  },
+  acme_dns_delay: {
+    type: "number",
+    label: "Delay before the CA checks the TXT record (seconds)",
+    default: 30,
+    min: 0,
+    max: 3600,
+    help: "Waited after the hook (and after the server above answers), for the zone's other servers to have it",
   },
 } as const satisfies SettingsSchema;
 

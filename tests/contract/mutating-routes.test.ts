@@ -69,6 +69,7 @@ const OPERATION_BACKED: Record<string, string> = {
   "POST /p/previews/:name/promote": "previews.promote",
   "POST /p/previews/:name/destroy": "previews.destroy",
   "POST /p/previews/:name/certificate": "previews.certificate",
+  "POST /p/previews/wildcard-certificate": "previews.wildcard-certificate",
   "POST /p/notifications/channels": "notifications.channels.add",
   "POST /p/notifications/channels/:id/delete": "notifications.channels.remove",
   "POST /p/notifications/channels/:id/test": "notifications.channels.test",

@@ -204,6 +204,7 @@ describe("every declared operation", () => {
     "previews.update",
     "previews.wake",
     "previews.certificate",
+    "previews.wildcard-certificate",
     "notifications.channels.add",
     "notifications.channels.remove",
     "notifications.channels.test",

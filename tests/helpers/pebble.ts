@@ -2,9 +2,11 @@
  * A real ACME CA for tests: Let's Encrypt's pebble on loopback, with pebble-challtestsrv as its
  * DNS (every name resolves to 127.0.0.1 unless a test says otherwise). Pebble's own HTTPS
  * certificate comes from a CA made here, trusted by the code under test through its settings
- * only. HTTP-01 checks go to `httpPort`.
+ * only. HTTP-01 checks go to `httpPort`; DNS-01 checks ask challtestsrv, whose management API
+ * (`challtestUrl`: POST /set-txt, /clear-txt) a DNS hook writes the TXT records with.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import tls from "node:tls";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
@@ -20,6 +22,10 @@ export interface Pebble {
   resolve(host: string, ip: string): Promise<void>;
   /** `host` resolves to 127.0.0.1 again. */
   unresolve(host: string): Promise<void>;
+  /** challtestsrv's DNS server, "127.0.0.1:<port>": what pebble resolves and checks TXT records at. */
+  dnsServer: string;
+  /** challtestsrv's management API (http://127.0.0.1:<port>). */
+  challtestUrl: string;
   stop(): Promise<void>;
 }
 
@@ -36,7 +42,25 @@ function openssl(cwd: string, ...args: string[]): void {
   if (r.exitCode !== 0) throw new Error(`openssl ${args[0]}: ${r.stderr.toString()}`);
 }
 
-export async function startPebble(opts: { httpPort: number }): Promise<Pebble> {
+/** The certificate a TLS listener presents for this SNI name, and whether it chains to `ca`. */
+export function presentedCertificate(port: number, servername: string, ca: string) {
+  return new Promise<{ cert: tls.PeerCertificate; authorized: boolean; error: string | null }>(
+    (resolve, reject) => {
+      const s = tls.connect({ host: "127.0.0.1", port, servername, ca, rejectUnauthorized: false }, () => {
+        resolve({
+          cert: s.getPeerCertificate(),
+          authorized: s.authorized,
+          error: s.authorizationError ? String(s.authorizationError) : null,
+        });
+        s.end();
+      });
+      s.on("error", reject);
+    },
+  );
+}
+
+/** `httpPort`: where pebble makes its HTTP-01 checks (DNS-01 tests need none). */
+export async function startPebble(opts: { httpPort?: number } = {}): Promise<Pebble> {
   const dir = mkdtempSync(join(tmpdir(), "odoodeck-pebble-"));
   const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
   openssl(
@@ -86,7 +110,7 @@ export async function startPebble(opts: { httpPort: number }): Promise<Pebble> {
         managementListenAddress: `127.0.0.1:${mgmtPort}`,
         certificate: join(dir, "cert.pem"),
         privateKey: join(dir, "key.pem"),
-        httpPort: opts.httpPort,
+        httpPort: opts.httpPort ?? freePort(),
         tlsPort,
         ocspResponderURL: "",
         externalAccountBindingRequired: false,
@@ -161,6 +185,8 @@ export async function startPebble(opts: { httpPort: number }): Promise<Pebble> {
     root: () => fetch(`https://127.0.0.1:${mgmtPort}/roots/0`, { tls }).then((r) => r.text()),
     resolve: (host, ip) => challtest("add-a", { host: `${host}.`, addresses: [ip] }),
     unresolve: (host) => challtest("clear-a", { host: `${host}.` }),
+    dnsServer: `127.0.0.1:${dnsPort}`,
+    challtestUrl: `http://127.0.0.1:${challMgmtPort}`,
     stop,
   };
 }

@@ -90,3 +90,19 @@ export async function dropPreviews(svc: PreviewsService): Promise<void> {
   await pg.psql("postgres", "ALTER DATABASE acme_tpl IS_TEMPLATE false").catch(() => {});
   await pg.dropDb("acme_tpl").catch(() => {});
 }
+
+/** Polls the previews page until `pick` finds what it waits for in the HTML (true: the HTML). */
+export async function previewsPageUntil(
+  t: TestApp,
+  pick: (html: string) => string | boolean | null | undefined,
+  tries = 150,
+): Promise<string> {
+  let html = "";
+  for (let i = 0; i < tries; i++) {
+    html = (await t.admin.page("/p/previews")).html;
+    const found = pick(html);
+    if (found) return found === true ? html : found;
+    await Bun.sleep(200);
+  }
+  throw new Error(`not found on the previews page:\n${html.slice(0, 4000)}`);
+}

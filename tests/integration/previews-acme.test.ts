@@ -8,17 +8,17 @@ import { X509Certificate } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import tls from "node:tls";
 import { sql } from "kysely";
 import type { PreviewsService } from "../../plugins/previews/service.ts";
 import type { TestApp } from "../helpers/app.ts";
 import {
   dropPreviews,
   PREVIEW_DOMAIN,
+  previewsPageUntil,
   previewsWithTemplate,
   previewTestSettings,
 } from "../helpers/previews.ts";
-import { type Pebble, startPebble } from "../helpers/pebble.ts";
+import { type Pebble, presentedCertificate, startPebble } from "../helpers/pebble.ts";
 
 const DOMAIN = PREVIEW_DOMAIN;
 let t: TestApp;
@@ -38,37 +38,10 @@ const checks: Array<{
 const viaProxy = (name: string, path: string) =>
   fetch(`${t.url}${path}`, { headers: { Host: `${name}.${DOMAIN}` }, redirect: "manual" });
 
-/** The certificate the HTTPS listener presents for this SNI name, and whether it chains to `ca`. */
-function presented(port: number, servername: string, ca: string) {
-  return new Promise<{ cert: tls.PeerCertificate; authorized: boolean; error: string | null }>(
-    (resolve, reject) => {
-      const s = tls.connect({ host: "127.0.0.1", port, servername, ca, rejectUnauthorized: false }, () => {
-        resolve({
-          cert: s.getPeerCertificate(),
-          authorized: s.authorized,
-          error: s.authorizationError ? String(s.authorizationError) : null,
-        });
-        s.end();
-      });
-      s.on("error", reject);
-    },
-  );
-}
+const presented = presentedCertificate;
 
-/** Polls the previews page until `pick` finds what it waits for in the HTML. */
-async function pageUntil(
-  pick: (html: string) => string | boolean | null | undefined,
-  tries = 150,
-): Promise<string> {
-  let html = "";
-  for (let i = 0; i < tries; i++) {
-    html = (await t.admin.page("/p/previews")).html;
-    const found = pick(html);
-    if (found) return found === true ? html : found;
-    await Bun.sleep(200);
-  }
-  throw new Error(`not found on the previews page:\n${html.slice(0, 4000)}`);
-}
+const pageUntil = (pick: (html: string) => string | boolean | null | undefined, tries?: number) =>
+  previewsPageUntil(t, pick, tries);
 
 const certRow = async (host: string) =>
   (await sql<any>`SELECT * FROM previews_certificates WHERE host = ${host}`.execute(t.core.db)).rows[0];

@@ -162,7 +162,7 @@ describe("every preview its own mailbox", () => {
     expect(await mc.dropFor(instanceId, "p_mbb")).toBe(false);
   }, 60_000);
 
-  test("an operator granted only this instance destroys its preview from the page; a viewer may not", async () => {
+  test("an operator granted only this instance destroys its preview from the page by typing its name; a viewer may not", async () => {
     await created("mbc");
     const grant = async (username: string, role: "operator" | "viewer") => {
       const u = await t.core.db
@@ -176,12 +176,28 @@ describe("every preview its own mailbox", () => {
     await grant("pv-viewer", "viewer");
     const operator = await t.client("none", "pv-operator");
     await grant("pv-operator", "operator");
-    const refused = await viewer.post("/p/previews/mbc/destroy", {});
+    const refused = await viewer.post("/p/previews/mbc/destroy", { confirm: "mbc" });
     expect(refused.status).toBe(403);
     expect(await svc.store.get("mbc")).not.toBeNull();
     const stranger = await t.client("none", "pv-stranger");
-    expect((await stranger.post("/p/previews/mbc/destroy", {})).status).toBe(404);
-    const done = await operator.post("/p/previews/mbc/destroy", {});
+    expect((await stranger.post("/p/previews/mbc/destroy", { confirm: "mbc" })).status).toBe(404);
+    // The preview's page asks for its name to be typed, like deleting an instance.
+    const { html } = await operator.page("/p/previews/mbc");
+    const form = /<form[^>]*action="\/p\/previews\/mbc\/destroy"[\s\S]*?<\/form>/.exec(html)?.[0] ?? "";
+    expect(form).toMatch(/<input[^>]*name="confirm"[^>]*placeholder="type mbc to confirm"/);
+    // Pressing Destroy without typing, or typing another name: the page again with a flash, nothing destroyed.
+    for (const typed of [undefined, "mbd"]) {
+      const wrong = await operator.post(
+        "/p/previews/mbc/destroy",
+        typed === undefined ? {} : { confirm: typed },
+      );
+      expect(wrong.status).toBe(400);
+      const page = await wrong.text();
+      expect(page).toContain("E_CONFIRMATION");
+      expect(page).toContain("type mbc to confirm");
+      expect(await svc.store.get("mbc")).not.toBeNull();
+    }
+    const done = await operator.post("/p/previews/mbc/destroy", { confirm: "mbc" });
     expect(done.status).toBe(303);
     expect(await svc.store.get("mbc")).toBeNull();
     expect(await mailboxRows("p_mbc")).toEqual([]);

@@ -1,6 +1,6 @@
 /** Pages at /p/previews and the webhooks at /pub/previews/hooks/<provider>/<template>. */
 import { Hono } from "hono";
-import { type AppContext, AppError, type Env, masking } from "../../../server/sdk/index.ts";
+import { type AppContext, AppError, type Env, isAppError, masking } from "../../../server/sdk/index.ts";
 import { inboxUrl } from "../build/mailbox.ts";
 import { prPreviewName } from "../names.ts";
 import { previewHealth } from "../serve/health.ts";
@@ -41,6 +41,7 @@ export function previewPages(ctx: PreviewsCtx, svc: PreviewsService) {
           <PreviewList previews={visible} domain={s.preview_domain} httpsPortOf={(n) => svc.tls.portFor(n)} />
           <HttpsStatus
             mode={s.preview_certificates}
+            challenge={s.acme_challenge}
             domain={domainOf(s)}
             error={svc.tls.error()}
             certificates={s.preview_certificates === "acme" ? await svc.tls.certificates() : []}
@@ -67,8 +68,21 @@ export function previewPages(ctx: PreviewsCtx, svc: PreviewsService) {
     return c.redirect(`/p/previews/${(r.data as { preview: string }).preview}`, 303);
   });
 
-  app.get("/:name", async (c) => {
-    const p = await svc.get(c.req.param("name"));
+  // DNS-01: runs the DNS hook and asks the CA for the wildcard again now (after fixing the hook or
+  // the zone), not waiting for the next preview or the daily renewal.
+  app.post("/wildcard-certificate", async (c) => {
+    await ctx.operations.invoke(c, "previews.wildcard-certificate", {});
+    return c.redirect("/p/previews", 303);
+  });
+
+  /** A preview's page; `flash` (with `status`) when a form on it was refused. */
+  async function detailPage(
+    c: AppContext,
+    name: string,
+    flash: { kind: "error"; message: string; hint?: string; code?: string } | null = null,
+    status = 200,
+  ) {
+    const p = await svc.get(name);
     const who = await ctx.auth.require(c, "viewer", p.instanceId);
     const inst = await ctx.instances.get(p.instanceId);
     const conn = await inst.connection();
@@ -76,6 +90,8 @@ export function previewPages(ctx: PreviewsCtx, svc: PreviewsService) {
     const initLog = st ? await new Response(conn.readFile(paths(p.workDir).initLog)).text() : "";
     return ctx.views.page(c, {
       title: `Preview ${p.name}`,
+      flash,
+      status,
       body: (
         <PreviewDetail
           p={p}
@@ -91,7 +107,8 @@ export function previewPages(ctx: PreviewsCtx, svc: PreviewsService) {
         />
       ),
     });
-  });
+  }
+  app.get("/:name", (c) => detailPage(c, c.req.param("name")));
 
   // Asks the ACME CA again now (after fixing DNS or the port), not waiting for the next request.
   app.post("/:name/certificate", async (c) => {
@@ -99,16 +116,36 @@ export function previewPages(ctx: PreviewsCtx, svc: PreviewsService) {
     return c.redirect("/p/previews", 303);
   });
 
-  for (const action of ["update", "reset", "promote", "destroy"] as const)
+  for (const action of ["update", "reset", "promote"] as const)
     app.post(`/:name/${action}`, async (c) => {
       const name = c.req.param("name");
-      const b = await form(c);
-      // previews.destroy asks for the preview's name; the page's Destroy button (one per preview,
-      // on its own page) has no field for it yet, so pressing it is the confirmation, as before.
-      const confirm = action === "destroy" ? { confirm: String(b.confirm ?? name) } : {};
-      await ctx.operations.invoke(c, `previews.${action}`, { name, ...confirm });
-      return c.redirect(action === "destroy" ? "/p/previews" : `/p/previews/${name}`, 303);
+      await ctx.operations.invoke(c, `previews.${action}`, { name });
+      return c.redirect(`/p/previews/${name}`, 303);
     });
+
+  // previews.destroy asks for the preview's name: what the user typed is passed as it is (nothing
+  // typed is no confirmation). A wrong name brings the preview's page back with the refusal.
+  app.post("/:name/destroy", async (c) => {
+    const name = c.req.param("name");
+    const b = await form(c);
+    try {
+      await ctx.operations.invoke(c, "previews.destroy", { name, confirm: String(b.confirm ?? "").trim() });
+    } catch (e) {
+      if (!isAppError(e) || e.code !== "E_CONFIRMATION") throw e;
+      return detailPage(
+        c,
+        name,
+        {
+          kind: "error",
+          code: e.code,
+          message: `Preview ${name} was not destroyed: the name typed is not ${name}`,
+          hint: `Type ${name} in the field beside Destroy`,
+        },
+        400,
+      );
+    }
+    return c.redirect("/p/previews", 303);
+  });
   return app;
 }
 

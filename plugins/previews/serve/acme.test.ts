@@ -41,3 +41,12 @@ describe("ACME failures", () => {
     expect(classify(new Error("Order is not ready"), "finalize").code).toBe("E_PREVIEWS_ACME");
   });
 });
+
+describe("DNS-01 failures", () => {
+  test("the CA refusing the TXT record is E_PREVIEWS_ACME_DNS_CHALLENGE with its words", () => {
+    const e = new Error("No TXT record found at _acme-challenge.preview.test");
+    const f = classify(e, "dns-challenge");
+    expect(f.code).toBe("E_PREVIEWS_ACME_DNS_CHALLENGE");
+    expect(f.message).toContain("_acme-challenge.preview.test");
+  });
+});

@@ -1,8 +1,9 @@
 /**
- * Certificates for preview hosts from an ACME CA (RFC 8555) with acme-client: one certificate per
- * `<preview>.<preview domain>`, proven by HTTP-01, which odoodeck answers itself on its HTTP
- * listener for that host (see proxy.ts). Failures come back as E_PREVIEWS_ACME_* with the CA's
- * own words: unreachable CA, failed challenge, rate limit, anything else.
+ * Certificates for preview hosts from an ACME CA (RFC 8555) with acme-client: either one
+ * certificate per `<preview>.<preview domain>`, proven by HTTP-01, which odoodeck answers itself on
+ * its HTTP listener for that host (see proxy.ts), or one wildcard `*.<preview domain>` proven by
+ * DNS-01 through the admin's DNS hook (dns-hook.ts). Failures come back as E_PREVIEWS_ACME_* with
+ * the CA's (or the hook's) own words: unreachable CA, failed challenge, rate limit, hook failed...
  */
 import https from "node:https";
 import * as acme from "acme-client";
@@ -15,6 +16,9 @@ export const ACME_DIRECTORIES: Record<string, string> = {
 export type AcmeErrorCode =
   | "E_PREVIEWS_ACME_UNREACHABLE"
   | "E_PREVIEWS_ACME_CHALLENGE"
+  | "E_PREVIEWS_ACME_DNS_HOOK"
+  | "E_PREVIEWS_ACME_DNS_PROPAGATION"
+  | "E_PREVIEWS_ACME_DNS_CHALLENGE"
   | "E_PREVIEWS_ACME_RATE_LIMITED"
   | "E_PREVIEWS_ACME";
 
@@ -29,6 +33,21 @@ export const ACME_ERRORS: Record<AcmeErrorCode, { status: number; message: strin
     status: 502,
     message: "The ACME CA could not check the HTTP-01 challenge",
     hint: "The preview's name must resolve to odoodeck and port 80 must reach odoodeck's HTTP port",
+  },
+  E_PREVIEWS_ACME_DNS_HOOK: {
+    status: 502,
+    message: "The DNS hook failed",
+    hint: "Run the hook by hand with ODOODECK_DNS_ACTION=present, ODOODECK_DNS_NAME and ODOODECK_DNS_VALUE set; its error output is above",
+  },
+  E_PREVIEWS_ACME_DNS_PROPAGATION: {
+    status: 504,
+    message: "The TXT record did not show up at the DNS resolver in time",
+    hint: "Check that the hook really writes the record, that the resolver set in the settings serves the zone, or wait longer",
+  },
+  E_PREVIEWS_ACME_DNS_CHALLENGE: {
+    status: 502,
+    message: "The ACME CA could not check the DNS-01 challenge",
+    hint: "The CA must see the TXT record _acme-challenge.<preview domain> the hook wrote: check the zone and raise the propagation delay",
   },
   E_PREVIEWS_ACME_RATE_LIMITED: {
     status: 429,
@@ -90,13 +109,32 @@ export class Http01Answers {
   }
 }
 
+/**
+ * How a challenge is put in place for the CA and taken away afterwards: HTTP-01 by odoodeck's own
+ * HTTP listener, DNS-01 by the admin's DNS hook.
+ */
+export interface ChallengeSolver {
+  type: "http-01" | "dns-01";
+  /** `identifier` is the name being proven (the bare domain for a wildcard); `value` what the CA checks. */
+  present(identifier: string, token: string, value: string): Promise<void>;
+  /** Called for every present, whether it (or the check) succeeded or not; never throws. */
+  cleanup(identifier: string, token: string, value: string): Promise<void>;
+}
+
+/** HTTP-01: the answer is served on `identifier`'s name only while the CA checks it. */
+export const http01Solver = (answers: Http01Answers): ChallengeSolver => ({
+  type: "http-01",
+  present: async (identifier, token, value) => answers.set(token, identifier, value),
+  cleanup: async (_identifier, token) => answers.delete(token),
+});
+
 export interface AcmeOptions {
   directoryUrl: string;
   email: string;
   /** PEM of the CA that signs the ACME server's own HTTPS certificate (private CAs only). */
   caPem: string | null;
   accountKey: string;
-  answers: Http01Answers;
+  solver: ChallengeSolver;
 }
 
 export interface IssuedCertificate {
@@ -105,9 +143,12 @@ export interface IssuedCertificate {
   notAfter: string;
 }
 
-export type Phase = "account" | "order" | "challenge" | "finalize";
+export type Phase = "account" | "order" | "challenge" | "dns-challenge" | "finalize";
 
-/** Issues a certificate for `host` (HTTP-01), or throws an AcmeFailure. */
+/**
+ * Issues a certificate for `host` (`*.<domain>` for a wildcard, which only DNS-01 proves), or
+ * throws an AcmeFailure.
+ */
 export async function issueCertificate(host: string, o: AcmeOptions): Promise<IssuedCertificate> {
   trust(o.directoryUrl, o.caPem);
   const client = new acme.Client({
@@ -118,6 +159,8 @@ export async function issueCertificate(host: string, o: AcmeOptions): Promise<Is
     backoffMax: 10_000,
   });
   let phase: Phase = "account";
+  /** The TXT record a DNS-01 check looks at: named in the failure (the CA's words may not). */
+  let record = "";
   try {
     await client.createAccount({
       termsOfServiceAgreed: true,
@@ -127,15 +170,20 @@ export async function issueCertificate(host: string, o: AcmeOptions): Promise<Is
     const order = await client.createOrder({ identifiers: [{ type: "dns", value: host }] });
     for (const authz of await client.getAuthorizations(order)) {
       if (authz.status === "valid") continue;
-      const ch = authz.challenges.find((c) => c.type === "http-01");
-      if (!ch) throw new Error(`the CA offers no HTTP-01 challenge for ${host}`);
-      phase = "challenge";
-      o.answers.set(ch.token, host, await client.getChallengeKeyAuthorization(ch));
+      const type = o.solver.type;
+      const ch = authz.challenges.find((c) => c.type === type);
+      if (!ch) throw new Error(`the CA offers no ${type.toUpperCase()} challenge for ${host}`);
+      // For dns-01 acme-client gives the TXT value (the key authorization's digest).
+      const value = await client.getChallengeKeyAuthorization(ch);
+      const identifier = authz.identifier.value;
+      if (type === "dns-01") record = `_acme-challenge.${identifier}`;
       try {
+        await o.solver.present(identifier, ch.token, value);
+        phase = type === "dns-01" ? "dns-challenge" : "challenge";
         await client.completeChallenge(ch);
         await client.waitForValidStatus(ch);
       } finally {
-        o.answers.delete(ch.token);
+        await o.solver.cleanup(identifier, ch.token, value);
       }
     }
     phase = "finalize";
@@ -148,7 +196,9 @@ export async function issueCertificate(host: string, o: AcmeOptions): Promise<Is
     const info = acme.crypto.readCertificateInfo(cert);
     return { cert, key: key.toString(), notAfter: info.notAfter.toISOString() };
   } catch (e) {
-    throw classify(e, phase);
+    const f = classify(e, phase);
+    if (f.code !== "E_PREVIEWS_ACME_DNS_CHALLENGE" || f.detail.includes(record)) throw f;
+    throw new AcmeFailure(f.code, `${f.detail} (the CA looked for TXT ${record})`);
   }
 }
 
@@ -169,6 +219,7 @@ export function classify(e: unknown, phase: Phase): AcmeFailure {
   if (err.code && !err.response)
     return new AcmeFailure("E_PREVIEWS_ACME_UNREACHABLE", `${err.code} ${detail}`.trim());
   if (phase === "challenge") return new AcmeFailure("E_PREVIEWS_ACME_CHALLENGE", detail);
+  if (phase === "dns-challenge") return new AcmeFailure("E_PREVIEWS_ACME_DNS_CHALLENGE", detail);
   return new AcmeFailure("E_PREVIEWS_ACME", detail);
 }
 

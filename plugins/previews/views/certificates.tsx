@@ -5,6 +5,8 @@ import type { CertificateRecord } from "../serve/cert-store.ts";
 
 export function HttpsStatus(props: {
   mode: string;
+  /** acme_challenge: "dns-01" means one wildcard certificate for every preview. */
+  challenge?: string;
   domain: string;
   error: string | null;
   certificates: CertificateRecord[];
@@ -14,19 +16,46 @@ export function HttpsStatus(props: {
       {props.error ? (
         <ui.Flash kind="error" code="E_CONFIG" message={`HTTPS is not served: ${props.error}`} />
       ) : null}
-      {props.mode === "acme" ? (
+      {props.mode === "acme" && props.challenge === "dns-01" && props.domain ? (
+        <WildcardStatus certificates={props.certificates} domain={props.domain} />
+      ) : props.mode === "acme" ? (
         <CertificateTable certificates={props.certificates} domain={props.domain} />
       ) : null}
     </section>
   );
 }
 
-function CertificateTable(props: { certificates: CertificateRecord[]; domain: string }) {
-  if (!props.certificates.length) return null;
+/** The retry of the wildcard: the previews.wildcard-certificate operation (admin). */
+const WILDCARD_RETRY = "/p/previews/wildcard-certificate";
+
+/** DNS-01: one wildcard certificate, asked for with the first preview, or now by an admin. */
+function WildcardStatus(props: { certificates: CertificateRecord[]; domain: string }) {
+  if (props.certificates.length) return <CertificateTable {...props} />;
   return (
     <>
       <h2>Certificates</h2>
-      <p>From the ACME CA, one per preview; a preview without one is served over HTTP meanwhile.</p>
+      <p>
+        One wildcard certificate <code>*.{props.domain}</code> from the ACME CA by DNS-01, asked for when the
+        first preview needs it.
+      </p>
+      <ui.Form action={WILDCARD_RETRY}>
+        <button type="submit">Ask the CA for *.{props.domain} now</button>
+      </ui.Form>
+    </>
+  );
+}
+
+function CertificateTable(props: { certificates: CertificateRecord[]; domain: string }) {
+  if (!props.certificates.length) return null;
+  const wildcard = props.certificates.some((c) => c.host.startsWith("*."));
+  return (
+    <>
+      <h2>Certificates</h2>
+      <p>
+        {wildcard
+          ? "From the ACME CA by DNS-01, one wildcard for every preview; without it previews are served over HTTP meanwhile."
+          : "From the ACME CA, one per preview; a preview without one is served over HTTP meanwhile."}
+      </p>
       <table class="table" id="previews-certificates">
         <thead>
           <tr>
@@ -50,7 +79,13 @@ function CertificateTable(props: { certificates: CertificateRecord[]; domain: st
                   />
                 ) : null}
                 {c.errorCode ? (
-                  <ui.Form action={`/p/previews/${c.host.slice(0, -props.domain.length - 1)}/certificate`}>
+                  <ui.Form
+                    action={
+                      c.host.startsWith("*.")
+                        ? WILDCARD_RETRY
+                        : `/p/previews/${c.host.slice(0, -props.domain.length - 1)}/certificate`
+                    }
+                  >
                     <button type="submit">Ask the CA again</button>
                   </ui.Form>
                 ) : (

@@ -131,11 +131,24 @@ export function PreviewDetail(props: {
       ) : null}
       {props.canWrite ? (
         <div class="actions">
-          {["update", "reset", "promote", "destroy"].map((a) => (
+          {["update", "reset", "promote"].map((a) => (
             <ui.Form action={`/p/previews/${p.name}/${a}`}>
               <button type="submit">{a[0].toUpperCase() + a.slice(1)}</button>
             </ui.Form>
           ))}
+          {/* Destroy drops its database and filestore: the name is typed, as for an instance. */}
+          <ui.Form action={`/p/previews/${p.name}/destroy`} class="row">
+            <input
+              name="confirm"
+              placeholder={`type ${p.name} to confirm`}
+              aria-label={`Type ${p.name} to confirm destroying it`}
+              autocomplete="off"
+              required
+            />
+            <button type="submit" class="danger">
+              Destroy
+            </button>
+          </ui.Form>
         </div>
       ) : null}
       <ui.Card title="Init log">

@@ -1,0 +1,136 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { AcmeFailure } from "./acme.ts";
+import { parseHookCommand, resolverAddress, runDnsHook, waitForTxt } from "./dns-hook.ts";
+
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), "odoodeck-dns-hook-"));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** A hook script run by bun itself, as an admin would set it: ["<bun>", "<script>"]. */
+function hook(name: string, body: string): string[] {
+  const path = join(dir, name);
+  writeFileSync(path, body);
+  return [process.execPath, path];
+}
+
+async function failure(p: Promise<unknown>): Promise<AcmeFailure> {
+  const e = await p.then(
+    () => null,
+    (err) => err,
+  );
+  expect(e).toBeInstanceOf(AcmeFailure);
+  return e as AcmeFailure;
+}
+
+describe("the DNS hook setting", () => {
+  test("a JSON array is the argument array; one path is one argument", () => {
+    expect(parseHookCommand(' ["/usr/local/bin/dns hook", "--zone", "example.com"] ')).toEqual([
+      "/usr/local/bin/dns hook",
+      "--zone",
+      "example.com",
+    ]);
+    expect(parseHookCommand("/usr/local/bin/dns-hook")).toEqual(["/usr/local/bin/dns-hook"]);
+  });
+
+  test("empty, a shell string or a bad array is E_PREVIEWS_ACME_DNS_HOOK saying what to write", () => {
+    const code = (t: string) => {
+      try {
+        parseHookCommand(t);
+        return null;
+      } catch (e) {
+        return [(e as AcmeFailure).code, (e as Error).message];
+      }
+    };
+    expect(code("")?.[0]).toBe("E_PREVIEWS_ACME_DNS_HOOK");
+    expect(code("/bin/hook --zone example.com")?.[1]).toContain("JSON array");
+    expect(code('["/bin/hook", 3]')?.[1]).toContain("JSON array of strings");
+    expect(code("[nope")?.[1]).toContain("not a valid JSON array");
+  });
+});
+
+describe("running the DNS hook", () => {
+  test("gets the action, record name and value as arguments and in its environment", async () => {
+    const out = join(dir, "seen.json");
+    const cmd = hook(
+      "record.ts",
+      `import { writeFileSync } from "node:fs";
+writeFileSync(${JSON.stringify(out)}, JSON.stringify({ argv: process.argv.slice(2), env: {
+  action: process.env.ODOODECK_DNS_ACTION, name: process.env.ODOODECK_DNS_NAME, value: process.env.ODOODECK_DNS_VALUE } }));`,
+    );
+    await runDnsHook(
+      { command: [...cmd, "--zone", "preview.test"], timeoutMs: 20_000 },
+      "present",
+      "_acme-challenge.preview.test",
+      "abc-DEF_123",
+    );
+    expect(JSON.parse(readFileSync(out, "utf8"))).toEqual({
+      argv: ["--zone", "preview.test", "present", "_acme-challenge.preview.test", "abc-DEF_123"],
+      env: { action: "present", name: "_acme-challenge.preview.test", value: "abc-DEF_123" },
+    });
+  });
+
+  test("a non-zero exit is E_PREVIEWS_ACME_DNS_HOOK with its exit code and stderr, secrets masked", async () => {
+    const cmd = hook(
+      "fail.ts",
+      `console.error("zone preview.test: API refused password=hunter2secret"); process.exit(3);`,
+    );
+    const e = await failure(
+      runDnsHook({ command: cmd, timeoutMs: 20_000 }, "present", "_acme-challenge.x", "v"),
+    );
+    expect(e.code).toBe("E_PREVIEWS_ACME_DNS_HOOK");
+    expect(e.message).toContain("exited with 3");
+    expect(e.message).toContain("zone preview.test: API refused");
+    expect(e.message).not.toContain("hunter2secret");
+  });
+
+  test("a hook that hangs is stopped at the timeout", async () => {
+    const cmd = hook("hang.ts", `console.error("waiting for the provider"); await Bun.sleep(60_000);`);
+    const e = await failure(
+      runDnsHook({ command: cmd, timeoutMs: 1500 }, "present", "_acme-challenge.x", "v"),
+    );
+    expect(e.code).toBe("E_PREVIEWS_ACME_DNS_HOOK");
+    expect(e.message).toContain("did not finish within 2 s");
+    expect(e.message).toContain("waiting for the provider");
+  });
+
+  test("a program that does not exist is E_PREVIEWS_ACME_DNS_HOOK naming it", async () => {
+    const e = await failure(
+      runDnsHook(
+        { command: [join(dir, "no-such-hook")], timeoutMs: 5000 },
+        "cleanup",
+        "_acme-challenge.x",
+        "v",
+      ),
+    );
+    expect(e.code).toBe("E_PREVIEWS_ACME_DNS_HOOK");
+    expect(e.message).toContain("no-such-hook");
+  });
+});
+
+describe("waiting for the TXT record", () => {
+  test("the resolver must be an IP address with an optional port", () => {
+    expect(resolverAddress("192.0.2.53")).toBe("192.0.2.53");
+    expect(resolverAddress(" 127.0.0.1:5353 ")).toBe("127.0.0.1:5353");
+    expect(resolverAddress("[::1]:5353")).toBe("[::1]:5353");
+    expect(() => resolverAddress("ns1.example.com")).toThrow(/not an IP address/);
+  });
+
+  test("a resolver that never answers the record is E_PREVIEWS_ACME_DNS_PROPAGATION after the wait", async () => {
+    // A UDP port nobody answers on: each query times out.
+    const sock = await Bun.udpSocket({ hostname: "127.0.0.1", port: 0 });
+    try {
+      const e = await failure(
+        waitForTxt(`127.0.0.1:${sock.port}`, "_acme-challenge.preview.test", "v", 1000),
+      );
+      expect(e.code).toBe("E_PREVIEWS_ACME_DNS_PROPAGATION");
+      expect(e.message).toContain(`127.0.0.1:${sock.port} did not answer _acme-challenge.preview.test TXT`);
+    } finally {
+      sock.close();
+    }
+  });
+});
