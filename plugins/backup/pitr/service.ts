@@ -59,6 +59,13 @@ export function createPitrService(ctx: PluginContext<any>) {
         archiveDir: p.archiveDir,
         walDir: p.walDir,
         destinations: () => shipDestinations(id, true),
+        policy: async () => {
+          const s = await ctx.settings();
+          return {
+            keepBases: Number(s.pitrKeepBases ?? 7),
+            partialEveryMs: Number(s.pitrPartialSeconds ?? 60) * 1000,
+          };
+        },
         log: (line) => ctx.log.info(line),
         warn: (line) => ctx.log.warn(line),
       });
