@@ -180,7 +180,14 @@ async function WalCard(props: { pitr: PitrService; id: number; inst: any }) {
       {(h.shipping ?? []).map((s) => (
         <>
           {" "}
-          · shipped to {s.dest} up to {s.upToAt ? <ui.Time at={s.upToAt} /> : "nothing yet"}
+          · shipped to {s.dest} up to{" "}
+          {s.partial && (!s.upToAt || s.partial.at > s.upToAt) ? (
+            <ui.Time at={s.partial.at} />
+          ) : s.upToAt ? (
+            <ui.Time at={s.upToAt} />
+          ) : (
+            "nothing yet"
+          )}
           {s.backlogSegments ? ` (${s.backlogSegments} segment(s) waiting)` : ""}
         </>
       ))}
