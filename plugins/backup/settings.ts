@@ -49,10 +49,10 @@ export const settings = {
   keepMonthly: { type: "number", label: "Keep monthly", default: 6, min: 0 },
   pitrKeepBases: {
     type: "number",
-    label: "Continuous WAL: base backups kept at each destination",
+    label: "Continuous WAL: base backups kept (here and at each destination)",
     default: 7,
     min: 1,
-    help: "Older base backups, and the WAL only they need, are deleted at server and S3 destinations",
+    help: "Older base backups, and the WAL only they need, are deleted; WAL a destination has not received yet stays here",
   },
   pitrPartialSeconds: {
     type: "number",
