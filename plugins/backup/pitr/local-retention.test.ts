@@ -40,12 +40,11 @@ function archive(name: string, shippedUpTo: string[]) {
     );
   }
   mkdirSync(join(dir, "shipped"));
-  shippedUpTo.forEach((upTo, i) =>
+  for (const [i, upTo] of shippedUpTo.entries())
     writeFileSync(
       join(dir, "shipped", `d${i}.json`),
       JSON.stringify({ dest: `d${i}`, upTo, bases: [], history: [] }),
-    ),
-  );
+    );
   return { archiveDir: dir, walDir: wal };
 }
 
