@@ -47,6 +47,20 @@ export const settings = {
   keepDaily: { type: "number", label: "Keep daily", default: 7, min: 0 },
   keepWeekly: { type: "number", label: "Keep weekly", default: 4, min: 0 },
   keepMonthly: { type: "number", label: "Keep monthly", default: 6, min: 0 },
+  pitrKeepBases: {
+    type: "number",
+    label: "Continuous WAL: base backups kept (here and at each destination)",
+    default: 7,
+    min: 1,
+    help: "Older base backups, and the WAL only they need, are deleted; WAL a destination has not received yet stays here",
+  },
+  pitrPartialSeconds: {
+    type: "number",
+    label: "Continuous WAL: ship the segment being written every (seconds)",
+    default: 60,
+    min: 0,
+    help: "A quiet server's last commits reach the destinations within this time, not only when a 16 MB segment fills",
+  },
   overdueHours: {
     type: "number",
     label: "Overdue after (hours)",

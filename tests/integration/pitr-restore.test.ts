@@ -262,6 +262,56 @@ describe("point-in-time restore", () => {
     ).toBe("0");
   }, 60_000);
 
+  test("one rule with backup.restore: an operator of the instance restores into a new database without typing its name", async () => {
+    const pia = await clientOf("pia", "none", shop);
+    await pia.page(`/p/backup/i/${shop}/pitr`);
+    const res = await pia.post(`/p/backup/i/${shop}/pitr-restore`, {
+      at: T1.toISOString().slice(0, 19),
+      target: "new",
+      dbName: "acme_pitr_operator",
+      neutralize: "on",
+      confirm: "",
+    });
+    expect(res.status).toBe(303);
+    const op = await waitOp(/\/operations\/([^/?]+)$/.exec(res.headers.get("location") ?? "")![1]!);
+    expect({ status: op.status, error: op.error ?? null }).toEqual({ status: "ok", error: null });
+    expect(await partners("acme_pitr_operator")).toEqual(["pitr-1"]);
+    expect(await partners(DB)).toEqual(["pitr-1", "pitr-2", "pitr-3"]);
+    // a new database beside production is not production's data: an operator of prod gets past the
+    // guard (to the next question, as backup.restore would), with no name typed
+    const pete = await clientOf("pete", "none", prod);
+    await pete.page(`/p/backup/i/${prod}/pitr`);
+    const beside = await pete.post(`/p/backup/i/${prod}/pitr-restore`, {
+      at: T1.toISOString().slice(0, 19),
+      target: "new",
+      dbName: "acme_pitr_beside",
+      confirm: "",
+    });
+    expect(await beside.text()).toContain("Continuous WAL is not enabled for prod");
+  }, 300_000);
+
+  test("replacing production without its name is refused exactly as backup.restore refuses it", async () => {
+    const token = await tokenOf("admin", "operator");
+    const call = async (id: string, input: Record<string, unknown>) => {
+      const res = await fetch(`${t.url}/api/v1/ops/${id}`, {
+        method: "POST",
+        headers: {
+          Authorization: `Bearer ${token}`,
+          "Content-Type": "application/json",
+          Accept: "application/json",
+        },
+        body: JSON.stringify(input),
+      });
+      const body = (await res.json()) as any;
+      return { status: res.status, code: body.error?.code ?? null };
+    };
+    const pitr = await call("backup.pitr-restore", { instance: prod, at: T1.toISOString() });
+    const plain = await call("backup.restore", { instance: prod, backup: 999_999 });
+    expect(pitr.code).not.toBeNull();
+    expect(pitr).toEqual(plain);
+    expect(await partners(DB)).toEqual(["pitr-1", "pitr-2", "pitr-3"]);
+  }, 60_000);
+
   test("replacing production: an operator is refused, an admin must type its name (productionGuard)", async () => {
     const form = { at: T1.toISOString().slice(0, 19), target: "instance", confirm: "" };
     const operator = await t.client("operator", "opal");

@@ -4,71 +4,34 @@
  * scratch cluster. The recovered database holds exactly the rows committed up to that instant.
  */
 import { afterAll, expect, test } from "bun:test";
-import { chmodSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { privatePg, type TestPg } from "../../../server/sdk/testing.ts";
+import { recoverDatabase } from "./recover.ts";
+import { pitrWorkspace, restoredTicks, streamedArchive, waitForArchive } from "./test-helpers.ts";
 
 // Its own cluster: a base backup of the shared one would copy every database the run restored.
 let cluster: Promise<TestPg> | null = null;
 const getPg = () => (cluster ??= privatePg());
-import { takeBaseBackup } from "./base-backup.ts";
-import { recoverDatabase } from "./recover.ts";
-import { WalReceiver } from "./receiver.ts";
-import { clusterDir } from "./tools.ts";
-import { waitForArchive } from "./test-helpers.ts";
 
-const root = mkdtempSync(join(tmpdir(), "odoodeck-pitr-test-"));
-chmodSync(root, 0o711); // the archive's parents must let the cluster user (postgres) through
-const cleanups: Array<() => Promise<unknown>> = [];
-afterAll(async () => {
-  for (const c of cleanups.reverse()) await c().catch(() => {});
-  rmSync(root, { recursive: true, force: true });
-});
+const ws = pitrWorkspace("odoodeck-pitr-test-");
+afterAll(() => ws.dispose(), 60_000);
 
 test("recovering to T between two commits gives exactly the rows committed up to T", async () => {
   const pg = await getPg();
-  const target = { host: pg.host, port: pg.port, user: pg.user, password: pg.password };
-  const db = `pitr_src_${process.pid}`;
-  const slot = `odoodeck_test_${process.pid}`;
-  await pg.createDb(db);
-  cleanups.push(() => pg.dropDb(db));
-  await pg.psql(
-    db,
-    "CREATE TABLE ticks (id int PRIMARY KEY, at timestamptz NOT NULL DEFAULT clock_timestamp())",
-  );
-  const archive = join(root, "a1");
-  const walDir = join(archive, "wal");
-  await clusterDir(archive);
-  await clusterDir(walDir);
-  const rx = new WalReceiver({ pg: target, walDir, slot });
-  await rx.start();
-  cleanups.push(() => pg.psql("postgres", `SELECT pg_drop_replication_slot('${slot}')`));
-  cleanups.push(() => rx.stop());
-  const base = await takeBaseBackup(archive, target);
-  for (let i = 1; i <= 20; i++) {
-    await pg.psql(db, `INSERT INTO ticks (id) VALUES (${i})`);
-    await Bun.sleep(200);
-  }
-  await waitForArchive(pg, slot);
-  const atOf = async (id: number) =>
-    new Date((await pg.psql(db, `SELECT at FROM ticks WHERE id = ${id}`)).trim());
+  const a = await streamedArchive(pg, ws, "pitr");
+  await a.tick(1, 20, 200);
+  await waitForArchive(pg, a.slot);
   // Halfway between the commits of rows 12 and 13: row 12 is in, row 13 is not.
-  const t12 = await atOf(12);
-  const t13 = await atOf(13);
-  const T = new Date((t12.getTime() + t13.getTime()) / 2);
-  const out = join(root, "db.dump");
-  await recoverDatabase({ base, walDir, target: T, dbName: db, user: pg.user, outFile: out });
-  const restored = `pitr_dst_${process.pid}`;
-  await pg.createDb(restored);
-  cleanups.push(() => pg.dropDb(restored));
-  const r = Bun.spawnSync(
-    ["pg_restore", "-h", pg.host, "-p", String(pg.port), "-U", pg.user, "-d", restored, out],
-    {
-      env: { ...process.env, PGPASSWORD: pg.password },
-    },
-  );
-  expect(r.exitCode).toBe(0);
-  expect((await pg.psql(restored, "SELECT count(*), max(id) FROM ticks")).trim()).toBe("12|12");
-  expect(rx.status().state).toBe("running");
+  const T = new Date(((await a.atOf(12)).getTime() + (await a.atOf(13)).getTime()) / 2);
+  const out = join(ws.root, "db.dump");
+  await recoverDatabase({
+    base: a.base,
+    walDir: a.walDir,
+    target: T,
+    dbName: a.db,
+    user: pg.user,
+    outFile: out,
+  });
+  expect(await restoredTicks(pg, ws, out, "pitr")).toBe("12|12");
+  expect(a.rx.status().state).toBe("running");
 }, 120_000);

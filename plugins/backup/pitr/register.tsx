@@ -96,16 +96,22 @@ export function registerPitr(ctx: PluginContext<BackupSettings>, svc: BackupServ
       newDb: z.string().optional().describe("Publish as this new database (default: replace the instance's)"),
       neutralize: z.enum(["on", "off"]).optional(),
     }),
+    // backup.restore's rule: an operator of the instance may restore into a new database beside
+    // it; replacing its database is the production rule (admin, the name typed back in `confirm`,
+    // applied by the executor) and is refused to tokens that may not destroy.
     role: "operator",
     scope: "instance",
     lock: "instance",
-    danger: "destructive",
+    danger: "mutating",
+    guardProduction: (input: any) => !input.newDb,
     longRunning: true,
     tags: ["backup", "restore", "pitr"],
     async run(o: any, input: { at: string; newDb?: string; neutralize?: string }) {
       const inst = o.instance;
-      // Production (admin, the name typed back in `confirm`) is the executor's productionGuard: the
-      // executor takes `confirm` out of the input, so a check of it here could never pass.
+      if (!input.newDb && o.principal.allowDestructive === false)
+        throw new AppError("E_FORBIDDEN", "This API token may not replace a database", {
+          hint: "Restore into a new database (newDb), or use a token allowed destructive operations",
+        });
       const newDb = input.newDb ? checkNewDbName(input.newDb) : null;
       const t = await targetSide(inst);
       const r = await startPitrRestore(ctx, pitr, {
@@ -174,7 +180,14 @@ async function WalCard(props: { pitr: PitrService; id: number; inst: any }) {
       {(h.shipping ?? []).map((s) => (
         <>
           {" "}
-          · shipped to {s.dest} up to {s.upToAt ? <ui.Time at={s.upToAt} /> : "nothing yet"}
+          · shipped to {s.dest} up to{" "}
+          {s.partial && (!s.upToAt || s.partial.at > s.upToAt) ? (
+            <ui.Time at={s.partial.at} />
+          ) : s.upToAt ? (
+            <ui.Time at={s.upToAt} />
+          ) : (
+            "nothing yet"
+          )}
           {s.backlogSegments ? ` (${s.backlogSegments} segment(s) waiting)` : ""}
         </>
       ))}

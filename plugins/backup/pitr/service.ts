@@ -14,6 +14,7 @@ import type { PgTarget } from "../restore/restore-pg.ts";
 import { targetSide } from "../restore/restore-request.ts";
 import { listBaseBackups, takeBaseBackup } from "./base-backup.ts";
 import { archiveHealth } from "./health.ts";
+import { pruneLocalArchive } from "./local-retention.ts";
 import { checkReplication } from "./preflight.ts";
 import { slotName, WalReceiver } from "./receiver.ts";
 import { type RecoverySource, recoverySource } from "./ship/recovery-source.ts";
@@ -59,6 +60,13 @@ export function createPitrService(ctx: PluginContext<any>) {
         archiveDir: p.archiveDir,
         walDir: p.walDir,
         destinations: () => shipDestinations(id, true),
+        policy: async () => {
+          const s = await ctx.settings();
+          return {
+            keepBases: Number(s.pitrKeepBases ?? 7),
+            partialEveryMs: Number(s.pitrPartialSeconds ?? 60) * 1000,
+          };
+        },
         log: (line) => ctx.log.info(line),
         warn: (line) => ctx.log.warn(line),
       });
@@ -147,6 +155,16 @@ export function createPitrService(ctx: PluginContext<any>) {
         throw new AppError("E_VALIDATION", `Continuous WAL is not enabled for ${inst.name}`);
       const base = await takeBaseBackup(paths(inst.id).archiveDir, await pgOf(inst), { signal });
       void shippers.get(inst.id)?.kick();
+      // the new base backup makes the oldest local one (and its WAL) due; a failure here is only logged
+      const keep = Number((await ctx.settings()).pitrKeepBases ?? 7);
+      await pruneLocalArchive({ ...paths(inst.id), keep })
+        .then((r) => {
+          if (r.bases.length)
+            ctx.log.info(
+              `WAL archive of instance ${inst.id}: deleted base backup(s) ${r.bases.join(", ")}, ${r.segments} segment(s)`,
+            );
+        })
+        .catch((e) => ctx.log.warn(`WAL archive retention for instance ${inst.id}: ${(e as Error).message}`));
       return base;
     },
 

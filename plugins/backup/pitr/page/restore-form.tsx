@@ -91,7 +91,7 @@ export function PitrRestoreCard(props: {
           </span>
         </label>
         <ui.Field
-          label={`Type ${inst.name} to confirm${inst.production ? " (production: only an admin may restore it)" : ""}`}
+          label={`Type ${inst.name} to confirm (only when replacing production${inst.production ? ": an admin" : ""})`}
           name="confirm"
           autocomplete="off"
         />

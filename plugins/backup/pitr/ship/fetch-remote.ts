@@ -3,14 +3,16 @@
  * (disk lost, folder deleted) or has a hole: the chosen base backup and every shipped segment
  * from its start up to the destination's shipped-up-to mark are brought into a private folder
  * on this machine (decrypted on the way by the destination's wrapper), and recovery runs on
- * that copy exactly as on the local archive. WAL after the mark (the segment pg_receivewal was
- * still writing) is not at the destination: the window ends at the mark.
+ * that copy exactly as on the local archive. The segment pg_receivewal was still writing, when
+ * shipped as `<segment>.partial` (partial.ts), comes last, padded back to a whole segment; the
+ * recovery uses it when the closed segment is not there, so the window ends at its last change.
  */
 import { rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { AppError } from "../../../../server/sdk/index.ts";
 import type { Destination } from "../../destinations/types.ts";
 import type { BaseBackup } from "../base-backup.ts";
+import { padToSegment } from "./partial.ts";
 import { BASE_META, readMarker, remoteRoot, type ShippedMarker } from "./shipper.ts";
 import { clusterDir, runLocal } from "../tools.ts";
 import { parseSegment, segmentName, segmentOfLsn } from "../wal-segments.ts";
@@ -80,6 +82,7 @@ export async function fetchForRecovery(o: {
     }
     const last = marker.upTo ? parseSegment(marker.upTo) : null;
     let segments = 0;
+    let whole = true;
     if (last) {
       for (let tl = 2; tl <= last.timeline; tl++) {
         const h = `${tl.toString(16).toUpperCase().padStart(8, "0")}.history`;
@@ -96,9 +99,27 @@ export async function fetchForRecovery(o: {
         }
         if (got < 0) {
           o.log?.(`${segmentName(last.timeline, seq)} is not at ${d.label}: recovery ends before it`);
+          whole = false;
           break;
         }
         bytes += got;
+        segments++;
+      }
+    }
+    const tail = marker.partial ? parseSegment(marker.partial.name) : null;
+    const next =
+      last && last.seq + 1n > segmentOfLsn(o.base.startLsn) ? last.seq + 1n : segmentOfLsn(o.base.startLsn);
+    if (whole && tail && tail.seq === next) {
+      // closed since the marker was written: the whole segment; else the shipped `.partial`
+      const n = await download(d, `${root}/wal/${tail.name}`, join(walDir, tail.name), o.signal);
+      const file = join(walDir, `${tail.name}.partial`);
+      const p = n >= 0 ? n : await download(d, `${root}/wal/${tail.name}.partial`, file, o.signal);
+      if (n < 0 && p >= 0) {
+        await padToSegment(file);
+        o.log?.(`Using ${tail.name}.partial from ${d.label}: WAL up to ${marker.partial!.at}`);
+      }
+      if (p >= 0) {
+        bytes += p;
         segments++;
       }
     }

@@ -51,7 +51,10 @@ export async function recoverySource(o: {
   const dests = await o.remotes().catch(() => [] as Destination[]);
   for (const remote of await remoteArchives(dests, o.instanceId)) {
     try {
-      const base = baseFor(remote.marker.bases, o.at, remote.marker.upToAt);
+      // the shipped `.partial` reaches further than the last closed segment
+      const m = remote.marker;
+      const end = m.partial && (!m.upToAt || m.partial.at > m.upToAt) ? m.partial.at : m.upToAt;
+      const base = baseFor(m.bases, o.at, end);
       return {
         from: remote.dest.id,
         base,

@@ -1,7 +1,8 @@
 /**
  * The `backup.wal_lag` alert lines for shipping: a destination whose oldest waiting segment is
  * older than the threshold, and one whose last pass failed, are named with what is wrong; a
- * destination that is current adds nothing.
+ * destination that is current adds nothing; one in back-off says how often it failed and when it
+ * is tried again.
  */
 import { expect, test } from "bun:test";
 import type { ArchiveHealth } from "../health.ts";
@@ -18,6 +19,9 @@ const ship = (over: Partial<ShipHealth>): ShipHealth => ({
   basesPending: 0,
   shippedAt: "2026-12-06T22:00:01.000Z",
   lastError: null,
+  failures: 0,
+  retryAt: null,
+  partial: null,
   ...over,
 });
 
@@ -50,5 +54,23 @@ test("a shipping backlog past the threshold and a failed destination raise the W
   ).toEqual([
     "shipping to server:3 900 s behind (4 segment(s) waiting)",
     "shipping to s3 failed: Upload to s3://wal/odoodeck/pitr/9/wal/X failed: connection refused",
+  ]);
+});
+
+test("a destination in back-off keeps alerting, with its failures in a row and the next try", () => {
+  expect(
+    walProblems(
+      health([
+        ship({
+          dest: "server:3",
+          lastError: "connect ECONNREFUSED 127.0.0.1:2222",
+          failures: 3,
+          retryAt: "2026-12-06T22:01:20.000Z",
+        }),
+      ]),
+      true,
+    ),
+  ).toEqual([
+    "shipping to server:3 failed 3 times in a row: connect ECONNREFUSED 127.0.0.1:2222 (next try 22:01:20 UTC)",
   ]);
 });

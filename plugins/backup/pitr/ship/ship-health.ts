@@ -1,7 +1,8 @@
 /**
  * How far each destination trails the local archive: closed segments not shipped yet (count and
  * bytes), how long the oldest of them has waited, base backups not shipped, the shipped-up-to
- * mark and the last failure. `.partial` (still being written) is never counted: it is not due.
+ * mark and the last failure with the back-off (failures in a row, next try). `.partial` (still
+ * being written) is never counted as backlog: it is not due; what of it was shipped is shown.
  */
 import { listBaseBackups } from "../base-backup.ts";
 import { closedSegments, readShipStates } from "./shipper.ts";
@@ -17,6 +18,11 @@ export interface ShipHealth {
   basesPending: number;
   shippedAt: string | null;
   lastError: string | null;
+  /** Failed passes in a row, and when the next try is (back-off); 0 / null when shipping works. */
+  failures: number;
+  retryAt: string | null;
+  /** The segment still being written, as shipped there, and its last change. */
+  partial: { name: string; at: string } | null;
 }
 
 export async function shippingHealth(
@@ -40,6 +46,9 @@ export async function shippingHealth(
       basesPending: bases.filter((b) => !s.bases.includes(b.name)).length,
       shippedAt: s.shippedAt,
       lastError: s.lastError,
+      failures: s.failures ?? 0,
+      retryAt: s.lastError ? (s.retryAt ?? null) : null,
+      partial: s.partial ? { name: s.partial.name, at: s.partial.at } : null,
     };
   });
 }
@@ -48,7 +57,11 @@ export async function shippingHealth(
 export function shippingProblems(ships: ShipHealth[], lagAlertSeconds: number): string[] {
   const p: string[] = [];
   for (const s of ships) {
-    if (s.lastError) p.push(`shipping to ${s.dest} failed: ${s.lastError}`);
+    if (s.lastError)
+      p.push(
+        `shipping to ${s.dest} failed${s.failures > 1 ? ` ${s.failures} times in a row` : ""}: ${s.lastError}` +
+          (s.retryAt ? ` (next try ${s.retryAt.slice(11, 19)} UTC)` : ""),
+      );
     if (s.lagSeconds > lagAlertSeconds)
       p.push(`shipping to ${s.dest} ${s.lagSeconds} s behind (${s.backlogSegments} segment(s) waiting)`);
   }

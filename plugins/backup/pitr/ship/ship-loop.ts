@@ -3,11 +3,22 @@
  * renames `X.partial` to `X`, which the folder watch sees), when a base backup completes
  * (`kick()`), and every `intervalMs` anyway (a missed watch event, a destination that was down).
  * One pass at a time; a kick during a pass runs one more pass after it. Each destination is
- * shipped on its own: one unreachable destination does not hold up the others.
+ * shipped on its own: one unreachable destination does not hold up the others, and one that
+ * fails is left alone until its back-off ends (doubling from `backoff.firstMs` up to
+ * `backoff.capMs`, kept in its shipping state so health shows the error and the next try);
+ * the first pass after it ships the whole backlog.
  */
 import { type FSWatcher, watch } from "node:fs";
 import type { Destination } from "../../destinations/types.ts";
-import { forgetOtherDestinations, recordShipError, type ShipResult, shipOnce } from "./shipper.ts";
+import {
+  type Backoff,
+  DEFAULT_BACKOFF,
+  forgetOtherDestinations,
+  readState,
+  recordShipError,
+  type ShipResult,
+  shipOnce,
+} from "./shipper.ts";
 
 export interface UnusableDestination {
   id: string;
@@ -24,6 +35,9 @@ export interface ShipLoopOptions {
    */
   destinations: () => Promise<Array<Destination | UnusableDestination>>;
   intervalMs?: number;
+  /** Retention and `.partial` cadence, asked before every pass (settings may change). */
+  policy?: () => Promise<{ keepBases?: number; partialEveryMs?: number }>;
+  backoff?: Backoff;
   /** What was shipped. */
   log?: (line: string) => void;
   /** Why a pass failed (the next pass retries). */
@@ -37,7 +51,7 @@ export class ShipLoop {
   #again = false;
   #abort = new AbortController();
   /** The last pass's results per destination (errors as messages). */
-  last: Array<ShipResult | { dest: string; error: string }> = [];
+  last: Array<ShipResult | { dest: string; error: string; retryAt?: string | null }> = [];
 
   constructor(private readonly o: ShipLoopOptions) {}
 
@@ -94,19 +108,31 @@ export class ShipLoop {
       this.o.archiveDir,
       all.map((d) => d.id),
     );
+    const backoff = this.o.backoff ?? DEFAULT_BACKOFF;
     const unusable = all.filter((d): d is UnusableDestination => "error" in d);
     for (const u of unusable) {
+      if (await this.#waiting(u.id)) continue;
       this.o.warn?.(`WAL shipping to ${u.id} failed: ${u.error}`);
-      await recordShipError(this.o.archiveDir, u.id, u.error);
+      await recordShipError(this.o.archiveDir, u.id, u.error, backoff);
     }
+    const policy = (await this.o.policy?.().catch(() => null)) ?? {};
     const dests = all.filter((d): d is Destination => !("error" in d));
     this.last = await Promise.all(
-      dests.map((dest) =>
-        shipOnce({ ...this.o, dest, signal: this.#abort.signal }).catch((e) => {
+      dests.map(async (dest) => {
+        const waiting = await this.#waiting(dest.id);
+        if (waiting) return { dest: dest.id, error: waiting.error, retryAt: waiting.retryAt };
+        return shipOnce({ ...this.o, ...policy, dest, backoff, signal: this.#abort.signal }).catch((e) => {
           this.o.warn?.(`WAL shipping to ${dest.id} failed: ${(e as Error).message}`);
           return { dest: dest.id, error: (e as Error).message };
-        }),
-      ),
+        });
+      }),
     );
+  }
+
+  /** A destination in back-off: its last error and when it is tried again; null when due. */
+  async #waiting(dest: string): Promise<{ error: string; retryAt: string } | null> {
+    const st = await readState(this.o.archiveDir, dest).catch(() => null);
+    if (!st?.retryAt || Date.parse(st.retryAt) <= Date.now()) return null;
+    return { error: st.lastError ?? "failed", retryAt: st.retryAt };
   }
 }

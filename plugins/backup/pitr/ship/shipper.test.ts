@@ -1,72 +1,36 @@
 /**
  * WAL shipped to a server destination over a real sshd on loopback, age-encrypted like every
- * non-local copy: closed segments and the base backup arrive (never the `.partial` still being
- * written), the shipped-up-to marker names the newest segment, archive health shows the backlog
+ * non-local copy: closed segments and the base backup arrive (and the segment still being written
+ * as `<segment>.partial`, after them), the shipped-up-to marker names the newest closed segment, archive health shows the backlog
  * until the next pass, and after the whole local archive is deleted a database is recovered to
  * an instant between two commits from what the server holds.
  */
 import { afterAll, expect, setDefaultTimeout, test } from "bun:test";
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { getSshd, privatePg, SshConnection, type TestPg } from "../../../../server/sdk/testing.ts";
 import { ServerDestination } from "../../destinations/server.ts";
 import { EncryptedDestination } from "../../encryption/encrypted-destination.ts";
-import { takeBaseBackup } from "../base-backup.ts";
 import { fetchForRecovery, remoteArchives } from "./fetch-remote.ts";
-import { WalReceiver } from "../receiver.ts";
 import { recoverDatabase } from "../recover.ts";
 import { baseFor } from "../restore-op.ts";
 import { shippingHealth } from "./ship-health.ts";
 import { readMarker, shipOnce } from "./shipper.ts";
-import { waitForArchive } from "../test-helpers.ts";
-import { clusterDir } from "../tools.ts";
+import { ageKey, pitrWorkspace, restoredTicks, streamedArchive, waitForArchive } from "../test-helpers.ts";
 
 setDefaultTimeout(180_000);
 
 let cluster: Promise<TestPg> | null = null;
 const getPg = () => (cluster ??= privatePg());
 
-const root = mkdtempSync(join(tmpdir(), "odoodeck-walship-"));
-chmodSync(root, 0o711); // the archive's parents must let the cluster user (postgres) through
-const cleanups: Array<() => Promise<unknown>> = [];
-afterAll(async () => {
-  for (const c of cleanups.reverse()) await c().catch(() => {});
-  rmSync(root, { recursive: true, force: true });
-});
-
-async function ageKey() {
-  const p = Bun.spawnSync(["age-keygen"]);
-  const text = p.stdout.toString();
-  const identity = text.split("\n").find((l) => l.startsWith("AGE-SECRET-KEY-1"))!;
-  const recipient = /public key: (age1\S+)/.exec(text + p.stderr.toString())![1]!;
-  return { identity, recipient };
-}
+const ws = pitrWorkspace("odoodeck-walship-");
+const { root, cleanups } = ws;
+afterAll(() => ws.dispose(), 60_000);
 
 test("segments and base backups shipped over SSH, encrypted; recovery from the server after the local archive is deleted", async () => {
   const pg = await getPg();
-  const target = { host: pg.host, port: pg.port, user: pg.user, password: pg.password };
-  const db = `walship_src_${process.pid}`;
-  const slot = `odoodeck_ship_${process.pid}`;
-  await pg.createDb(db);
-  cleanups.push(() => pg.dropDb(db));
-  await pg.psql(
-    db,
-    "CREATE TABLE ticks (id int PRIMARY KEY, at timestamptz NOT NULL DEFAULT clock_timestamp())",
-  );
-  const archiveDir = join(root, "archive");
-  const walDir = join(archiveDir, "wal");
-  await clusterDir(archiveDir);
-  await clusterDir(walDir);
-  const rx = new WalReceiver({ pg: target, walDir, slot });
-  await rx.start();
-  cleanups.push(() => pg.psql("postgres", `SELECT pg_drop_replication_slot('${slot}')`));
-  cleanups.push(() => rx.stop());
-  const base = await takeBaseBackup(archiveDir, target);
-  for (let i = 1; i <= 12; i++) {
-    await pg.psql(db, `INSERT INTO ticks (id) VALUES (${i})`);
-    await Bun.sleep(150);
-  }
+  const { db, slot, archiveDir, walDir, rx, base, atOf, tick } = await streamedArchive(pg, ws, "walship");
+  await tick(1, 12);
   await waitForArchive(pg, slot); // switches WAL: the segment holding the rows is closed
 
   const sshd = await getSshd();
@@ -78,20 +42,26 @@ test("segments and base backups shipped over SSH, encrypted; recovery from the s
   });
   cleanups.push(() => conn.close());
   const serverDir = join(root, "server");
-  const dest = new EncryptedDestination(new ServerDestination(conn, serverDir, "server:7"), await ageKey());
+  const dest = new EncryptedDestination(new ServerDestination(conn, serverDir, "server:7"), ageKey());
   const instanceId = 42;
 
   const first = await shipOnce({ instanceId, archiveDir, walDir, dest });
   expect(first.bases).toBe(1);
   expect(first.segments).toBeGreaterThan(0);
   const remoteWal = join(serverDir, "pitr", String(instanceId), "wal");
-  const shipped = readdirSync(remoteWal).sort();
+  const all = readdirSync(remoteWal).sort();
+  const shipped = all.filter((f) => /^[0-9A-F]{24}\.age$/.test(f));
+  const partials = all.filter((f) => !shipped.includes(f));
   const localClosed = readdirSync(walDir)
     .filter((f) => /^[0-9A-F]{24}$/.test(f))
     .sort();
-  // every closed segment is there, encrypted; the one still being written (.partial) is not.
-  // (pg_receivewal may close one more segment after the pass: at most one more locally.)
-  expect(shipped.every((f) => /^[0-9A-F]{24}\.age$/.test(f))).toBe(true);
+  // every closed segment is there, encrypted, and at most the one still being written after them
+  // as a .partial. (pg_receivewal may close one more segment after the pass: at most one more locally.)
+  expect(partials.length).toBeLessThanOrEqual(1);
+  for (const p of partials) {
+    expect(p).toMatch(/^[0-9A-F]{24}\.partial\.age$/);
+    expect(p.slice(0, 24) > shipped.at(-1)!.slice(0, 24)).toBe(true);
+  }
   expect(localClosed.slice(0, shipped.length)).toEqual(shipped.map((f) => f.replace(/\.age$/, "")));
   expect(localClosed.length - shipped.length).toBeLessThanOrEqual(1);
   expect(readFileSync(join(remoteWal, shipped[0]!)).subarray(0, 21).toString()).toBe("age-encryption.org/v1");
@@ -112,10 +82,7 @@ test("segments and base backups shipped over SSH, encrypted; recovery from the s
   });
 
   // more commits, a closed segment not shipped yet: health shows it waiting
-  for (let i = 13; i <= 20; i++) {
-    await pg.psql(db, `INSERT INTO ticks (id) VALUES (${i})`);
-    await Bun.sleep(150);
-  }
+  await tick(13, 20);
   await waitForArchive(pg, slot);
   const waiting = (await shippingHealth(archiveDir, walDir))[0]!;
   expect(waiting.backlogSegments).toBeGreaterThan(0);
@@ -130,8 +97,6 @@ test("segments and base backups shipped over SSH, encrypted; recovery from the s
   rmSync(archiveDir, { recursive: true, force: true });
   expect(existsSync(archiveDir)).toBe(false);
 
-  const atOf = async (id: number) =>
-    new Date((await pg.psql(db, `SELECT at FROM ticks WHERE id = ${id}`)).trim());
   const t17 = await atOf(17);
   const t18 = await atOf(18);
   const T = new Date((t17.getTime() + t18.getTime()) / 2);
@@ -157,15 +122,5 @@ test("segments and base backups shipped over SSH, encrypted; recovery from the s
   });
   await got.cleanup();
   expect(existsSync(join(root, "fetched"))).toBe(false);
-  const restored = `walship_dst_${process.pid}`;
-  await pg.createDb(restored);
-  cleanups.push(() => pg.dropDb(restored));
-  const r = Bun.spawnSync(
-    ["pg_restore", "-h", pg.host, "-p", String(pg.port), "-U", pg.user, "-d", restored, out],
-    {
-      env: { ...process.env, PGPASSWORD: pg.password },
-    },
-  );
-  expect(r.exitCode).toBe(0);
-  expect((await pg.psql(restored, "SELECT count(*), max(id) FROM ticks")).trim()).toBe("17|17");
+  expect(await restoredTicks(pg, ws, out, "walship")).toBe("17|17");
 });

@@ -10,6 +10,11 @@
  * segment and the base backups there — what a recovery from that destination reads first.
  * What was shipped where is also kept locally (`<archive>/shipped/<dest>.json`) so a pass does
  * not list the destination, and archive health can tell the backlog.
+ *
+ * Also shipped: the segment pg_receivewal is still writing, as `wal/<segment>.partial` (partial.ts),
+ * so a quiet server's last commits are not only on this machine; and after each pass the
+ * destination's retention (retention.ts) deletes what no kept base backup needs. A failed pass
+ * sets the destination's back-off (`retryAt`): the loop leaves it alone until then.
  */
 import { existsSync } from "node:fs";
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
@@ -18,6 +23,8 @@ import { AppError } from "../../../../server/sdk/index.ts";
 import type { Destination } from "../../destinations/types.ts";
 import { type BaseBackup, listBaseBackups } from "../base-backup.ts";
 import { parseSegment } from "../wal-segments.ts";
+import { type PartialShipped, shipPartial } from "./partial.ts";
+import { pruneDestination } from "./retention.ts";
 
 export const BASE_META = "odoodeck-base.json";
 const HISTORY = /^[0-9A-F]{8}\.history$/;
@@ -34,6 +41,14 @@ export interface ShippedMarker {
   /** Base backups complete at the destination, oldest first (`dir` is the folder there). */
   bases: BaseBackup[];
   writtenAt: string;
+  /** The oldest segment that may still be there (retention deleted everything before it). */
+  walFrom?: string | null;
+  /** Base backups retention deleted there: never listed again, even from an older local state. */
+  pruned?: string[];
+  /** Base backups out of the marker whose files retention has not finished deleting. */
+  prunePending?: string[];
+  /** The segment still being written, shipped as `<name>.partial`; `at`: its last change. */
+  partial?: { name: string; at: string; bytes: number } | null;
 }
 
 /** What this machine knows it shipped to one destination (and the last failure, for health). */
@@ -46,6 +61,11 @@ export interface ShipState {
   shippedAt: string | null;
   lastError: string | null;
   lastErrorAt: string | null;
+  /** Failed passes in a row, and when the loop tries again (exponential back-off). */
+  failures: number;
+  retryAt: string | null;
+  /** The `.partial` last shipped there. */
+  partial: PartialShipped | null;
 }
 
 export interface ShipResult {
@@ -54,7 +74,21 @@ export interface ShipResult {
   bases: number;
   bytes: number;
   upTo: string | null;
+  /** The `.partial` shipped this pass (null: none, or unchanged). */
+  partial: string | null;
+  /** What retention deleted there: base backups, and segments (count). */
+  prunedBases: string[];
+  prunedSegments: number;
 }
+
+/** Back-off after `failures` failed passes in a row: first, doubled each time, capped. */
+export interface Backoff {
+  firstMs: number;
+  capMs: number;
+}
+export const DEFAULT_BACKOFF: Backoff = { firstMs: 10_000, capMs: 300_000 };
+export const backoffMs = (failures: number, b: Backoff = DEFAULT_BACKOFF) =>
+  Math.min(b.capMs, b.firstMs * 2 ** Math.max(0, Math.min(failures - 1, 30)));
 
 const stateDir = (archiveDir: string) => join(archiveDir, "shipped");
 const stateFile = (archiveDir: string, dest: string) =>
@@ -70,7 +104,7 @@ export async function readShipStates(archiveDir: string): Promise<ShipState[]> {
   return out;
 }
 
-async function readState(archiveDir: string, dest: string): Promise<ShipState> {
+export async function readState(archiveDir: string, dest: string): Promise<ShipState> {
   const text = await readFile(stateFile(archiveDir, dest), "utf8").catch(() => null);
   const empty: ShipState = {
     dest,
@@ -81,11 +115,14 @@ async function readState(archiveDir: string, dest: string): Promise<ShipState> {
     shippedAt: null,
     lastError: null,
     lastErrorAt: null,
+    failures: 0,
+    retryAt: null,
+    partial: null,
   };
   return text ? { ...empty, ...(JSON.parse(text) as ShipState) } : empty;
 }
 
-async function saveState(archiveDir: string, s: ShipState): Promise<void> {
+export async function saveState(archiveDir: string, s: ShipState): Promise<void> {
   await mkdir(stateDir(archiveDir), { recursive: true, mode: 0o700 });
   const path = stateFile(archiveDir, s.dest);
   await writeFile(`${path}.tmp`, JSON.stringify(s, null, 1));
@@ -93,14 +130,26 @@ async function saveState(archiveDir: string, s: ShipState): Promise<void> {
 }
 
 /** Records that a destination could not even be reached or set up (health shows it, the alert fires). */
-export async function recordShipError(archiveDir: string, dest: string, message: string): Promise<void> {
+export async function recordShipError(
+  archiveDir: string,
+  dest: string,
+  message: string,
+  backoff: Backoff = DEFAULT_BACKOFF,
+): Promise<void> {
   if (!existsSync(archiveDir)) return;
-  const st = await readState(archiveDir, dest);
-  await saveState(archiveDir, {
+  await saveState(archiveDir, failed(await readState(archiveDir, dest), message, backoff));
+}
+
+function failed(st: ShipState, message: string, backoff: Backoff): ShipState {
+  const failures = (st.failures ?? 0) + 1;
+  const now = Date.now();
+  return {
     ...st,
     lastError: message.slice(0, 300),
-    lastErrorAt: new Date().toISOString(),
-  });
+    lastErrorAt: new Date(now).toISOString(),
+    failures,
+    retryAt: new Date(now + backoffMs(failures, backoff)).toISOString(),
+  };
 }
 
 /** Forgets destinations no longer configured, so they raise no alert (shipping again is idempotent). */
@@ -174,14 +223,28 @@ export async function readMarker(d: Destination, instanceId: number): Promise<Sh
  */
 export function mergeMarker(old: ShippedMarker | null, now: ShippedMarker): ShippedMarker {
   if (!old) return now;
+  const pruned = [...new Set([...(old.pruned ?? []), ...(now.pruned ?? [])])].sort();
   const bases = new Map(old.bases.map((b) => [b.name, b]));
   for (const b of now.bases) bases.set(b.name, b);
+  for (const n of pruned) bases.delete(n);
   const newer = !old.upTo || (now.upTo !== null && now.upTo > old.upTo);
+  const upTo = newer ? now.upTo : old.upTo;
+  const seq = (n: string) => parseSegment(n)?.seq ?? 0n;
+  const later = (a?: string | null, b?: string | null) =>
+    !a ? (b ?? null) : !b ? a : seq(a) > seq(b) ? a : b;
+  const partial = [old.partial, now.partial]
+    .filter((p): p is NonNullable<ShippedMarker["partial"]> => !!p && (!upTo || p.name > upTo))
+    .sort((a, b) => a.name.localeCompare(b.name) || a.at.localeCompare(b.at))
+    .at(-1);
   return {
     ...now,
-    upTo: newer ? now.upTo : old.upTo,
+    upTo,
     upToAt: newer ? now.upToAt : old.upToAt,
     bases: [...bases.values()].sort((a, b) => a.name.localeCompare(b.name)),
+    walFrom: later(old.walFrom, now.walFrom),
+    pruned,
+    prunePending: now.prunePending ?? old.prunePending ?? [],
+    partial: partial ?? null,
   };
 }
 
@@ -192,6 +255,11 @@ export interface ShipOptions {
   dest: Destination;
   signal?: AbortSignal;
   log?: (line: string) => void;
+  /** Base backups kept at the destination (the newest ones; at least 1); unset: keep everything. */
+  keepBases?: number;
+  /** Ship the `.partial` at most this often (ms) when it changed; unset: 60 s; 0: every pass. */
+  partialEveryMs?: number;
+  backoff?: Backoff;
 }
 
 /**
@@ -203,9 +271,19 @@ export async function shipOnce(o: ShipOptions): Promise<ShipResult> {
   const root = remoteRoot(o.instanceId);
   // No local archive (lost, or not made yet): nothing to ship, and no folder made in its place
   // with the wrong owner.
-  if (!existsSync(o.walDir)) return { dest: d.id, segments: 0, bases: 0, bytes: 0, upTo: null };
+  const res: ShipResult = {
+    dest: d.id,
+    segments: 0,
+    bases: 0,
+    bytes: 0,
+    upTo: null,
+    partial: null,
+    prunedBases: [],
+    prunedSegments: 0,
+  };
+  if (!existsSync(o.walDir)) return res;
   const st = await readState(o.archiveDir, d.id);
-  const res: ShipResult = { dest: d.id, segments: 0, bases: 0, bytes: 0, upTo: st.upTo };
+  res.upTo = st.upTo;
   try {
     const bases = await listBaseBackups(o.archiveDir);
     for (const b of bases.filter((b) => !st.bases.includes(b.name))) {
@@ -229,34 +307,69 @@ export async function shipOnce(o: ShipOptions): Promise<ShipResult> {
       st.upTo = seg.name;
       st.upToAt = seg.at.toISOString();
       res.segments++;
+      if (st.partial && st.partial.name <= seg.name) {
+        // closed and shipped whole: its partial copy there is stale
+        await d.remove(`${root}/wal/${st.partial.name}.partial`);
+        st.partial = null;
+      }
       await saveState(o.archiveDir, st);
     }
-    if (res.segments || res.bases || !st.shippedAt) {
+    const partial = await shipPartial({ d, root, st, walDir: o.walDir, everyMs: o.partialEveryMs ?? 60_000 });
+    if (partial) {
+      st.partial = partial;
+      res.partial = partial.name;
+      res.bytes += partial.bytes;
+      await saveState(o.archiveDir, st);
+    }
+    let marker: ShippedMarker | null = null;
+    if (res.segments || res.bases || res.partial || !st.shippedAt) {
       const shipped = bases
         .filter((b) => st.bases.includes(b.name))
         .map((b) => ({ ...b, dir: `${root}/base/${b.name}` }));
-      await putMarker(
+      const first = (await closedSegments(o.walDir))[0]?.name ?? null;
+      marker = mergeMarker(await readMarker(d, o.instanceId), {
+        instanceId: o.instanceId,
+        upTo: st.upTo,
+        upToAt: st.upToAt,
+        bases: shipped,
+        writtenAt: new Date().toISOString(),
+        walFrom: null,
+        partial: st.partial ? { name: st.partial.name, at: st.partial.at, bytes: st.partial.bytes } : null,
+      });
+      // the first pass there: everything shipped starts at the first closed segment here
+      if (!marker.walFrom && first) marker.walFrom = first;
+      await putMarker(d, o.instanceId, marker);
+    }
+    // only after a pass that shipped something: a new base backup is what makes an old one due,
+    // and an idle pass costs no request (an interrupted deletion resumes on the next such pass)
+    if (o.keepBases !== undefined && marker) {
+      const pruned = await pruneDestination({
         d,
-        o.instanceId,
-        mergeMarker(await readMarker(d, o.instanceId), {
-          instanceId: o.instanceId,
-          upTo: st.upTo,
-          upToAt: st.upToAt,
-          bases: shipped,
-          writtenAt: new Date().toISOString(),
-        }),
-      );
+        instanceId: o.instanceId,
+        keep: o.keepBases,
+        marker,
+        write: (m) => putMarker(d, o.instanceId, m),
+        signal: o.signal,
+      });
+      res.prunedBases = pruned.bases;
+      res.prunedSegments = pruned.segments;
+      if (pruned.bases.length)
+        o.log?.(
+          `retention at ${d.id}: deleted base backup(s) ${pruned.bases.join(", ")}, ${pruned.segments} segment(s)`,
+        );
     }
     st.shippedAt = new Date().toISOString();
     st.lastError = null;
     st.lastErrorAt = null;
+    st.failures = 0;
+    st.retryAt = null;
     await saveState(o.archiveDir, st);
     res.upTo = st.upTo;
     return res;
   } catch (e) {
-    st.lastError = (e as Error).message.slice(0, 300);
-    st.lastErrorAt = new Date().toISOString();
-    await saveState(o.archiveDir, st).catch(() => {});
+    await saveState(o.archiveDir, failed(st, (e as Error).message, o.backoff ?? DEFAULT_BACKOFF)).catch(
+      () => {},
+    );
     throw e;
   }
 }
