@@ -111,14 +111,36 @@ test("the CLI adds, lists and revokes a limited token", async () => {
   const revoke = odoodeck(["token", "revoke", id]);
   expect(revoke.out.trim()).toBe(`token ${id} revoked`);
   expect(await instanceNames(token)).toBe(401);
+  // The same audit entries as the page's (tokens.create / tokens.revoke, through the executor),
+  // with the person at the keyboard as actor, the owner named, and never the token itself.
   const audit = await t.core.db
     .selectFrom("audit_log")
-    .select("action")
-    .where("target", "=", "token:ci")
+    .selectAll()
+    .where("action", "in", ["token.create", "tokens.create", "token.revoke", "tokens.revoke"])
+    .where("actor", "like", "cli:%")
+    .orderBy("id")
     .execute();
-  expect(audit.map((a) => a.action)).toEqual(["token.create"]);
+  const who = `cli:${process.env.USER ?? "unknown"}`;
+  expect(audit.map((a) => [a.action, a.actor, a.target, a.result])).toEqual([
+    ["tokens.create", who, "token:ci", "ok"],
+    ["tokens.revoke", who, `token:${id}`, "ok"],
+  ]);
+  const created = JSON.parse(audit[0].details!);
+  expect(created).toMatchObject({
+    surface: "cli",
+    owner: "admin",
+    input: { name: "ci", role: "admin", tools: ["backup"], allowDestructive: false },
+  });
+  for (const row of audit) expect(JSON.stringify(row)).not.toContain(token.slice(4));
+  const fromPage = await t.core.db
+    .selectFrom("audit_log")
+    .selectAll()
+    .where("target", "=", "token:agent")
+    .executeTakeFirstOrThrow();
+  expect(fromPage.action).toBe("tokens.create");
+  expect(Object.keys(JSON.parse(fromPage.details!)).sort()).toEqual(Object.keys(created).sort());
 
   const bad = odoodeck(["token", "add", "x", "--user", "nobody"]);
   expect(bad.code).toBe(1);
   expect(bad.err).toContain("--user");
-});
+}, 60_000); // five real CLI processes, each opening the data directory
