@@ -63,8 +63,11 @@ export function declareAccountOperations(core: Core): void {
         };
         if (ownerName !== undefined && ownerName.trim() !== p.username) {
           // `odoodeck token add --user U` runs this as the local admin, for U.
-          if (!(await isAdmin(ctx)))
-            throw new AppError("E_FORBIDDEN", "Only an admin may create a token for another user");
+          // Only a person (signed in, or at the machine): a token may not mint credentials for others.
+          if (!(await isAdmin(ctx)) || p.via === "token")
+            throw new AppError("E_FORBIDDEN", "Only an admin may create a token for another user", {
+              hint: "Sign in as an admin, or use odoodeck token add on the machine",
+            });
           const u = await findUserByName(core.db, ownerName);
           if (!u || u.disabled)
             throw new AppError("E_VALIDATION", `owner: there is no active user named "${ownerName.trim()}"`, {

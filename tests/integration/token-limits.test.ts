@@ -144,3 +144,43 @@ test("the CLI adds, lists and revokes a limited token", async () => {
   expect(bad.code).toBe(1);
   expect(bad.err).toContain("--user");
 }, 60_000); // five real CLI processes, each opening the data directory
+
+test("tokens.create for another user: an admin signed in may, an API token may not, nor a non-admin", async () => {
+  await t.client("viewer", "vera");
+  const forVera = await t.admin.postJson("/api/v1/ops/tokens.create", {
+    name: "vera-ci",
+    role: "viewer",
+    owner: "vera",
+  });
+  expect(forVera.status).toBe(200);
+  const row = await t.core.db
+    .selectFrom("api_tokens")
+    .innerJoin("users", "users.id", "api_tokens.user_id")
+    .select("users.username")
+    .where("api_tokens.name", "=", "vera-ci")
+    .executeTakeFirstOrThrow();
+  expect(row.username).toBe("vera");
+  const res = await fetch(`${t.url}/api/v1/ops/tokens.create`, {
+    method: "POST",
+    headers: bearer(forVera.body.data.token),
+    body: JSON.stringify({ name: "x", role: "viewer", owner: "admin" }),
+  });
+  expect(res.status).toBe(403);
+  const admins = (await t.admin.postJson("/api/v1/ops/tokens.create", { name: "adm", role: "admin" })).body
+    .data;
+  const viaToken = await fetch(`${t.url}/api/v1/ops/tokens.create`, {
+    method: "POST",
+    headers: bearer(admins.token),
+    body: JSON.stringify({ name: "y", role: "viewer", owner: "vera" }),
+  });
+  expect(viaToken.status).toBe(403);
+  expect(((await viaToken.json()) as any).error.message).toBe(
+    "Only an admin may create a token for another user",
+  );
+  const nobody = await t.admin.postJson("/api/v1/ops/tokens.create", {
+    name: "z",
+    role: "viewer",
+    owner: "nobody",
+  });
+  expect(nobody.body.error.code).toBe("E_VALIDATION");
+});
