@@ -1,12 +1,11 @@
 import { builtinPlugins } from "../../plugins/index.ts";
-import { queryAudit, recordAudit } from "../auth/audit.ts";
-import { createUser, findUserByName, listUsers, setPassword } from "../auth/users.ts";
+import { queryAudit } from "../auth/audit.ts";
+import { findUserByName, listUsers } from "../auth/users.ts";
 import { loadConfig } from "../config.ts";
 import { Core } from "../core.ts";
 import { AppError } from "../errors.ts";
 import { serveMcpStdio } from "../mcp/stdio.ts";
-import type { Role } from "../sdk/types.ts";
-import { opHelp, opList, runOpCommand } from "./ops-cli.ts";
+import { opHelp, opList, runAsCli, runOpCommand } from "./ops-cli.ts";
 
 export interface CliIO {
   out(s: string): void;
@@ -94,7 +93,6 @@ export async function coreCommands(
   // Third-party plugins load as for `serve` (config decides): their commands and operations run too.
   const config = loadConfig({ data: flags.data as string | undefined } as Record<string, string>);
   const core = await Core.open(config);
-  const cliActor = { actor: `cli:${process.env.USER ?? "unknown"}`, ip: null };
   try {
     if (cmd === "user") {
       const [sub, name] = args;
@@ -106,38 +104,33 @@ export async function coreCommands(
       }
       if (!name || !["add", "passwd", "unlock"].includes(sub))
         throw new AppError("E_VALIDATION", "Usage: odoodeck user add|passwd|unlock <name> | user list");
+      // users.add / users.unlock / users.passwd through the executor, as the local admin: the
+      // page's checks and audit entry (surface "cli", actor cli:$USER, the password masked).
       if (sub === "add") {
-        const role = String(flags.role ?? "viewer") as Role;
-        const u = await createUser(core.db, {
-          username: name,
-          password: await readPassword(flags, io),
-          role,
-        });
-        await recordAudit(core.db, cliActor, {
-          action: "user.add",
-          target: `user:${u.username}`,
-          details: { role },
-        });
+        const role = String(flags.role ?? "viewer");
+        const password = await readPassword(flags, io);
+        const u = (await runAsCli(core, "users.add", { username: name, password, role })) as {
+          username: string;
+          role: string;
+        };
         io.out(`user ${u.username} added with role ${u.role}`);
         return 0;
       }
-      const u = await findUserByName(core.db, name);
-      if (!u)
-        throw new AppError("E_NOT_FOUND", `No user named "${name}"`, {
-          hint: "odoodeck user list shows who exists",
-        });
       if (sub === "unlock") {
-        const pairs = await core.limiter.unlock(u.username);
-        await recordAudit(core.db, cliActor, {
-          action: "user.unlock",
-          target: `user:${u.username}`,
-          details: { lockedAddresses: pairs },
-        });
-        io.out(`${u.username} can sign in again (${pairs} locked address${pairs === 1 ? "" : "es"} cleared)`);
+        const r = (await runAsCli(core, "users.unlock", { user: name })) as {
+          username: string;
+          lockedAddresses: number;
+        };
+        const pairs = r.lockedAddresses;
+        io.out(`${r.username} can sign in again (${pairs} locked address${pairs === 1 ? "" : "es"} cleared)`);
         return 0;
       }
-      await setPassword(core.db, u.id, await readPassword(flags, io));
-      await recordAudit(core.db, cliActor, { action: "user.passwd", target: `user:${u.username}` });
+      if (!(await findUserByName(core.db, name)))
+        throw new AppError("E_NOT_FOUND", `No user named "${name}"`, {
+          hint: "odoodeck user list shows who exists",
+        }); // before asking for a password
+      const password = await readPassword(flags, io);
+      const u = (await runAsCli(core, "users.passwd", { user: name, password })) as { username: string };
       io.out(`password of ${u.username} changed; their sessions were signed out`);
       return 0;
     }

@@ -22,6 +22,16 @@ export function localPrincipal(prefix: "cli" | "mcp"): Principal {
   return { userId: 0, username: `${prefix}:${process.env.USER ?? "unknown"}`, role: "admin", via: "local" };
 }
 
+/**
+ * Runs an operation for a core CLI command (`token add`, `server add`…) as the local admin: the
+ * executor's checks and audit entry (surface "cli", actor cli:$USER), as the page and REST get.
+ */
+export async function runAsCli(core: Core, id: string, input: Record<string, unknown>): Promise<unknown> {
+  const d = core.catalog.get(id);
+  if (!d) throw new AppError("E_INTERNAL", `No operation ${id}`);
+  return (await executeOperation(core, d, { principal: localPrincipal("cli"), surface: "cli", input })).data;
+}
+
 const typeText = (s: Record<string, any>): string =>
   s.enum
     ? s.enum.join("|")

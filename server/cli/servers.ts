@@ -1,14 +1,14 @@
 import { readFileSync } from "node:fs";
-import { recordAudit } from "../auth/audit.ts";
 import type { Core } from "../core.ts";
 import { AppError } from "../errors.ts";
 import { instanceStatus } from "../instances/instance-status.ts";
-import { createInstance, publicInstance } from "../instances/instances.ts";
+import { publicInstance } from "../instances/instances.ts";
 import type { ServerRow } from "../instances/registry.ts";
 import { probeServer } from "../instances/server-probe.ts";
-import { createServer, publicServer } from "../instances/servers.ts";
+import { publicServer } from "../instances/servers.ts";
 import { discoverOdooConfs } from "../odoo/discovery.ts";
 import type { CliIO } from "./commands.ts";
+import { runAsCli } from "./ops-cli.ts";
 
 type Flags = Record<string, string | boolean>;
 
@@ -49,7 +49,6 @@ export async function serverCommands(
   f: Flags,
   io: CliIO,
 ): Promise<number> {
-  const actor = { actor: `cli:${process.env.USER ?? "unknown"}`, ip: null };
   const [sub, name] = args;
   if (cmd === "server" && sub === "list") {
     const rows = (await core.registry.servers()).map(publicServer);
@@ -64,7 +63,8 @@ export async function serverCommands(
     const secret = f["password-stdin"] || f["passphrase-stdin"] ? await io.readStdin() : undefined;
     const keyFile = flag(f, "key-file");
     const jump = flag(f, "jump") ? (await serverByName(core, flag(f, "jump"))).id : null;
-    const row = await createServer(core.db, core.secrets, {
+    // servers.add through the executor: the page's checks and audit entry (secrets masked).
+    const row = (await runAsCli(core, "servers.add", {
       name,
       kind: flag(f, "kind") ?? (flag(f, "host") ? "ssh" : "local"),
       host: flag(f, "host"),
@@ -75,8 +75,7 @@ export async function serverCommands(
       password: f["password-stdin"] ? secret : undefined,
       jumpServerId: jump,
       group: flag(f, "group"),
-    });
-    await recordAudit(core.db, actor, { action: "server.add", target: `server:${row.name}`, result: "ok" });
+    })) as { id: number; name: string };
     io.out(
       `server ${row.name} added (id ${row.id}); run "odoodeck server test ${row.name}" to pin its host key`,
     );
@@ -131,7 +130,8 @@ export async function serverCommands(
   }
   if (cmd === "instance" && sub === "add" && name) {
     const s = await serverByName(core, flag(f, "server"));
-    const row = await createInstance(core.db, {
+    // instances.add through the executor: the page's checks, audit entry and instance.added event.
+    const added = (await runAsCli(core, "instances.add", {
       name,
       serverId: s.id,
       confPath: flag(f, "conf"),
@@ -141,13 +141,12 @@ export async function serverCommands(
       publicUrl: flag(f, "url"),
       production: f.production === true || f.production === "true",
       group: flag(f, "group"),
-      tags: flag(f, "tags"),
-    });
-    await recordAudit(core.db, actor, {
-      action: "instance.add",
-      target: `instance:${row.name}`,
-      result: "ok",
-    });
+      tags: flag(f, "tags")
+        ?.split(",")
+        .map((x) => x.trim())
+        .filter(Boolean),
+    })) as { id: number };
+    const row = await core.registry.instanceRow(added.id);
     const st = await instanceStatus(core.registry, row);
     io.out(`instance ${row.name} added (id ${row.id})`);
     if (!st.conf.ok) io.err(`warning: ${st.conf.error.code}: ${st.conf.error.message}`);

@@ -1,14 +1,12 @@
-import { recordAudit } from "../auth/audit.ts";
 import { isRole } from "../auth/roles.ts";
-import { createToken, listTokens, revokeToken } from "../auth/tokens.ts";
+import { listTokens } from "../auth/tokens.ts";
 import { findUserByName } from "../auth/users.ts";
 import type { Core } from "../core.ts";
 import { AppError } from "../errors.ts";
 import { limitsText } from "../pages/tokens/token-limits.tsx";
 import { resolveInstanceRef } from "../operations/resolve-instance.ts";
-import type { Role } from "../sdk/types.ts";
 import type { CliIO } from "./commands.ts";
-import { localPrincipal } from "./ops-cli.ts";
+import { localPrincipal, runAsCli } from "./ops-cli.ts";
 
 type Flags = Record<string, string | boolean>;
 
@@ -30,7 +28,6 @@ const csv = (v: string | boolean | undefined) =>
  */
 export async function tokenCommands(core: Core, args: string[], flags: Flags, io: CliIO): Promise<number> {
   const [sub, ref] = args;
-  const actor = { actor: `cli:${process.env.USER ?? "unknown"}`, ip: null };
   if (sub === "list") {
     const rows = await listTokens(core.db);
     if (flags.json) {
@@ -44,17 +41,17 @@ export async function tokenCommands(core: Core, args: string[], flags: Flags, io
       );
     return 0;
   }
+  // add and revoke run the operations the page runs (tokens.create / tokens.revoke) through the
+  // executor, as the local admin: the same checks and the same audit entry, actor cli:$USER.
+  const run = (id: string, input: Record<string, unknown>) => runAsCli(core, id, input);
   if (sub === "revoke" && ref) {
-    const id = Number(ref);
-    // The local admin may revoke any token, as an admin may on the page.
-    await revokeToken(core.db, id, { id: 0, role: "admin" });
-    await recordAudit(core.db, actor, { action: "token.revoke", target: `token:${id}` });
-    io.out(`token ${id} revoked`);
+    await run("tokens.revoke", { id: Number(ref) });
+    io.out(`token ${ref} revoked`);
     return 0;
   }
   if (sub !== "add" || !ref) throw new AppError("E_VALIDATION", `Usage:\n${TOKEN_USAGE}`);
-  const owner = await findUserByName(core.db, String(flags.user ?? ""));
-  if (!owner)
+  const user = String(flags.user ?? "");
+  if (!user || !(await findUserByName(core.db, user)))
     throw new AppError("E_VALIDATION", "--user: the token's owner, an existing user", {
       hint: "odoodeck user list shows who exists",
     });
@@ -64,13 +61,11 @@ export async function tokenCommands(core: Core, args: string[], flags: Flags, io
   for (const name of csv(flags.instances))
     instances.push((await resolveInstanceRef(core, localPrincipal("cli"), name)).id);
   const limits = { instances, tools: csv(flags.tools), allowDestructive: !flags["no-destructive"] };
-  const t = await createToken(core.db, owner, { name: ref, role: role as Role, ...limits });
-  await recordAudit(core.db, actor, {
-    action: "token.create",
-    target: `token:${ref}`,
-    details: { owner: owner.username, role, ...limits },
-  });
+  const t = (await run("tokens.create", { name: ref, role, owner: user, ...limits })) as {
+    id: number;
+    token: string;
+  };
   io.out(t.token);
-  io.err(`token ${t.id} "${ref}" for ${owner.username} (${role}); shown once, stored as a hash`);
+  io.err(`token ${t.id} "${ref}" for ${user.trim()} (${role}); shown once, stored as a hash`);
   return 0;
 }

@@ -2,20 +2,9 @@ import { AppError } from "../errors.ts";
 import type { SecretsApi } from "../sdk/types.ts";
 import type { ServerRow } from "./registry.ts";
 import type { CoreDb } from "../db/schema.ts";
+import type { ServerInput } from "./server-fields.ts";
 
-/** What a form or an API call may send to add or change a server. Blank secrets keep the stored ones. */
-export interface ServerInput {
-  name?: string;
-  kind?: string;
-  host?: string;
-  port?: string | number;
-  username?: string;
-  privateKey?: string;
-  passphrase?: string;
-  password?: string;
-  jumpServerId?: string | number | null;
-  group?: string;
-}
+export type { ServerInput };
 
 /** A server as pages and API answers show it: never a secret, only whether one is set. */
 export interface PublicServer {
@@ -112,7 +101,8 @@ function toColumns(input: ServerInput, secrets: SecretsApi, prev?: ServerRow): S
     throw new AppError("E_VALIDATION", "An SSH server needs a private key or a password", {
       hint: "Paste the private key (with its BEGIN/END lines) or type the password",
     });
-  const jumpRaw = str(input.jumpServerId ?? prev?.jump_server_id);
+  // Left out keeps the stored jump server; null or blank (the form's "none (direct)") clears it.
+  const jumpRaw = str(input.jumpServerId === undefined ? prev?.jump_server_id : input.jumpServerId);
   const jump = jumpRaw ? Number(jumpRaw) : null;
   if (jump != null && (!Number.isInteger(jump) || jump === prev?.id))
     throw new AppError("E_VALIDATION", "The jump server must be another SSH server");

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { queryAudit } from "../auth/audit.ts";
 import { createToken, listTokens, revokeToken } from "../auth/tokens.ts";
+import { findUserByName } from "../auth/users.ts";
 import type { Core } from "../core.ts";
 import { AppError } from "../errors.ts";
 import { defineOperation, type OperationContext, type OperationDefinition } from "../sdk/operation.ts";
@@ -44,19 +45,41 @@ export function declareAccountOperations(core: Core): void {
         instances: z.array(z.number().int().positive()).optional().describe("Only these instances (ids)"),
         tools: z.array(z.string()).optional().describe("MCP tool presets (tags), e.g. read, backup"),
         allowDestructive: z.boolean().optional().describe("Default true"),
+        owner: z
+          .string()
+          .optional()
+          .describe("The user the token belongs to (an admin's choice; default: the caller)"),
       }),
       role: "viewer",
       scope: "global",
       danger: "mutating",
       tags: ["tokens"],
-      async run(ctx, input) {
+      async run(ctx, { owner: ownerName, ...input }) {
         const p = ctx.principal;
-        if (p.userId <= 0)
+        let owner: { id: number; role: Role | "none"; username: string } = {
+          id: p.userId,
+          role: p.role,
+          username: p.username,
+        };
+        if (ownerName !== undefined && ownerName.trim() !== p.username) {
+          // `odoodeck token add --user U` runs this as the local admin, for U.
+          // Only a person (signed in, or at the machine): a token may not mint credentials for others.
+          if (!(await isAdmin(ctx)) || p.via === "token")
+            throw new AppError("E_FORBIDDEN", "Only an admin may create a token for another user", {
+              hint: "Sign in as an admin, or use odoodeck token add on the machine",
+            });
+          const u = await findUserByName(core.db, ownerName);
+          if (!u || u.disabled)
+            throw new AppError("E_VALIDATION", `owner: there is no active user named "${ownerName.trim()}"`, {
+              hint: "odoodeck user list shows who exists",
+            });
+          owner = { id: u.id, role: u.role, username: u.username };
+        } else if (p.userId <= 0)
           throw new AppError("E_VALIDATION", "A token belongs to a user", {
             hint: "On the command line: odoodeck token add <name> --user <owner>",
           });
-        ctx.audit({ target: `token:${input.name}` });
-        return createToken(core.db, { id: p.userId, role: p.role }, input);
+        ctx.audit({ target: `token:${input.name}`, owner: owner.username });
+        return createToken(core.db, owner, input);
       },
     }),
   );

@@ -67,6 +67,9 @@ export function confirmHint(op: OperationDefinition): string {
   return op.confirmLabel ?? (op.scope === "instance" ? "the instance's name" : op.id);
 }
 
+/** How every surface describes a destructive call's typed word (`hint` as confirmHint gives it). */
+export const confirmDescription = (hint: string) => `Destructive: type ${hint} to confirm`;
+
 /** The JSON Schema of the operation's own input (without the executor's `instance`/`confirm`). */
 export function ownInputSchema(op: OperationDefinition): Record<string, any> {
   return (
@@ -106,7 +109,7 @@ export function inputJsonSchema(op: OperationDefinition): {
   if (op.danger === "destructive") {
     properties.confirm = {
       type: "string",
-      description: `Destructive: type ${confirmHint(op)} to confirm`,
+      description: confirmDescription(confirmHint(op)),
     };
     required.push("confirm");
   } else if (op.guardProduction && op.scope === "instance") {

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { Core } from "../core.ts";
 import { publicInstance, setGrant, updateInstance } from "../instances/instances.ts";
+import { serverFields } from "../instances/server-fields.ts";
 import { deleteServer, publicServer, updateServer } from "../instances/servers.ts";
 import { defineOperation, type OperationDefinition } from "../sdk/operation.ts";
 import { serverOf, serverRef } from "./inventory-ops.ts";
@@ -20,19 +21,8 @@ export function declareInventoryEditOperations(core: Core): void {
       title: "Edit a server",
       description:
         "Changes a server's name, address, credentials or jump server. Blank credentials keep the stored ones; a new address forgets the pinned host key.",
-      input: z.object({
-        server: serverRef,
-        name: z.string().optional(),
-        kind: z.enum(["local", "ssh"]).optional(),
-        host: z.string().optional(),
-        port: z.union([z.number().int(), z.string()]).optional(),
-        username: z.string().optional(),
-        privateKey: z.string().optional().describe("PEM private key (stored encrypted); blank keeps it"),
-        passphrase: z.string().optional(),
-        password: z.string().optional().describe("SSH password (stored encrypted); blank keeps it"),
-        jumpServerId: z.union([z.number().int(), z.string()]).nullable().optional(),
-        group: z.string().optional(),
-      }),
+      // The same fields as servers.add (server-fields.ts), each optional: left out keeps it.
+      input: serverFields.partial().extend({ server: serverRef }),
       role: "admin",
       scope: "global",
       danger: "mutating",

@@ -5,6 +5,7 @@ import { instanceDatabases } from "../instances/instance-status.ts";
 import { createInstance, publicInstance, removeInstance } from "../instances/instances.ts";
 import type { ServerRow } from "../instances/registry.ts";
 import { probeServer } from "../instances/server-probe.ts";
+import { serverFields } from "../instances/server-fields.ts";
 import { acceptHostKey, createServer, publicServer } from "../instances/servers.ts";
 import { discoverOdooConfs } from "../odoo/discovery.ts";
 import { defineOperation, type OperationDefinition } from "../sdk/operation.ts";
@@ -32,19 +33,7 @@ export function declareInventoryOperations(core: Core): void {
       title: "Add a server",
       description:
         "Registers a server reached locally or over SSH (key or password; the host key is pinned on first use).",
-      // Lengths and shapes are checked by createServer/createInstance, whose messages name the fix.
-      input: z.object({
-        name: z.string(),
-        kind: z.enum(["local", "ssh"]).optional().describe("Default ssh"),
-        host: z.string().optional(),
-        port: z.union([z.number().int(), z.string()]).optional(),
-        username: z.string().optional(),
-        privateKey: z.string().optional().describe("PEM private key (stored encrypted)"),
-        passphrase: z.string().optional(),
-        password: z.string().optional().describe("SSH password (stored encrypted)"),
-        jumpServerId: z.union([z.number().int(), z.string()]).nullable().optional(),
-        group: z.string().optional(),
-      }),
+      input: serverFields,
       role: "admin",
       scope: "global",
       danger: "mutating",

@@ -4,7 +4,7 @@ import type { Core } from "../core.ts";
 import { allErrorCodes } from "../errors.ts";
 import { APP_VERSION } from "../http/assets.ts";
 import type { Env, Role } from "../sdk/types.ts";
-import { type DeclaredOperation, inputJsonSchema, tagsOf, toolName } from "./catalog.ts";
+import { confirmDescription, type DeclaredOperation, inputJsonSchema, tagsOf, toolName } from "./catalog.ts";
 
 /** Summaries of hand-written routes that are not operations (yet). */
 export interface RouteDoc {
@@ -12,6 +12,37 @@ export interface RouteDoc {
   path: string;
   summary: string;
   role: Role;
+  /**
+   * Destructive: the word the caller types to confirm (as confirmHint words it, e.g. "the
+   * instance's name"), sent in `?confirm=` or the `X-Confirm-Name` header.
+   */
+  confirm?: string;
+}
+
+/** The parameters of a hand-written route: its path's, and the typed word a destructive one needs. */
+function routeParameters(path: string, doc: RouteDoc | undefined): Record<string, unknown>[] {
+  const params: Record<string, unknown>[] = [...path.matchAll(/\{([a-zA-Z_]+)\}/g)].map((m) => ({
+    name: m[1],
+    in: "path",
+    required: true,
+    schema: { type: "string" },
+  }));
+  if (doc?.confirm)
+    params.push(
+      {
+        name: "confirm",
+        in: "query",
+        schema: { type: "string" },
+        description: confirmDescription(doc.confirm),
+      },
+      {
+        name: "X-Confirm-Name",
+        in: "header",
+        schema: { type: "string" },
+        description: `Instead of ?confirm=: ${doc.confirm}`,
+      },
+    );
+  return params;
 }
 
 const envelope = (data: Record<string, unknown> = {}) => ({
@@ -92,8 +123,9 @@ export function openApiDocument(core: Core, app: Hono<Env>, docs: RouteDoc[]) {
   const paths: Record<string, Record<string, unknown>> = {};
   // `/instances/{id}` and `/instances/{instance}` are one path to OpenAPI: keep the first spelling.
   const shape = (p: string) => p.replace(/\{[^}]+\}/g, "{}");
+  const keyOf = (spelled: string) => Object.keys(paths).find((k) => shape(k) === shape(spelled)) ?? spelled;
   const put = (spelled: string, method: string, entry: Record<string, unknown>) => {
-    const path = Object.keys(paths).find((k) => shape(k) === shape(spelled)) ?? spelled;
+    const path = keyOf(spelled);
     paths[path] ??= {};
     paths[path][method] ??= entry;
   };
@@ -113,14 +145,26 @@ export function openApiDocument(core: Core, app: Hono<Env>, docs: RouteDoc[]) {
     const method = r.method.toLowerCase();
     const doc = docs.find((x) => `/api/v1${x.path}` === path && x.method === method);
     const plugin = core.host.records.find((p) => path.startsWith(`/api/v1/${p.id}/`));
+    const parameters = routeParameters(keyOf(path), doc);
     put(path, method, {
       summary:
         doc?.summary ??
         (plugin
           ? `${plugin.name}: ${method.toUpperCase()} ${path.slice(8)}`
           : `${method.toUpperCase()} ${path}`),
-      ...(doc ? { description: `Needs the ${doc.role} role.` } : {}),
+      ...(doc
+        ? {
+            description: [
+              `Needs the ${doc.role} role.`,
+              doc.confirm ? `Destructive: ${doc.confirm} in ?confirm= or X-Confirm-Name.` : "",
+            ]
+              .filter(Boolean)
+              .join(" "),
+          }
+        : {}),
       tags: [plugin?.id ?? "core"],
+      ...(parameters.length ? { parameters } : {}),
+      ...(doc?.confirm ? { "x-odoodeck": { role: doc.role, danger: "destructive" } } : {}),
       responses: { "200": { description: "OK", content: jsonContent(envelope()) }, default: errorResponse },
     });
   }

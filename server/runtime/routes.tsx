@@ -5,7 +5,7 @@
  */
 import { Hono } from "hono";
 import type { Core } from "../core.ts";
-import { AppError, toAppError } from "../errors.ts";
+import { AppError, isAppError, toAppError } from "../errors.ts";
 import { renderPage } from "../http/render.tsx";
 import { isHtmx, ok, readJson } from "../http/respond.ts";
 import { invokeOperation } from "../operations/rest.ts";
@@ -41,7 +41,13 @@ export function runtimeRoutes(core: Core): { pages: Hono<Env>; api: Hono<Env> } 
     const id = instance.id;
     const p = c.get("principal")!;
     const life = await core.runtimes.lifecycle(instance);
-    const rt = life ? await core.runtimes.for(instance) : null;
+    // A restore marks an instance "restoring" whether or not it has a runtime of its own.
+    const rt = life
+      ? await core.runtimes.for(instance).catch((e) => {
+          if (isAppError(e) && e.code === "E_NO_RUNTIME") return null;
+          throw e;
+        })
+      : null;
     const body = (
       <RuntimeCard
         instance={instance}

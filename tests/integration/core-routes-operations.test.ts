@@ -297,6 +297,51 @@ describe("the operations declared for the core pages", () => {
     ]);
   });
 
+  test("servers.add/edit take the same fields on the page and REST; none (direct) clears a jump server", async () => {
+    const ssh = { kind: "ssh", host: "10.9.9.9", username: "odoo", password: "pw-not-shown" };
+    const hop = await t.admin.postJson("/api/v1/servers", { name: "hop", ...ssh });
+    expect(hop.status).toBe(201);
+    const behind = await t.admin.post("/servers/new", {
+      name: "behind",
+      ...ssh,
+      jumpServerId: String(hop.body.data.id),
+    });
+    expect(behind.status).toBe(303);
+    const id = Number(/\/servers\/(\d+)/.exec(behind.headers.get("Location")!)![1]);
+    expect((await t.core.registry.server(id)).jump_server_id).toBe(hop.body.data.id);
+    // The page's "none (direct)" sends an empty value: the server is then reached directly.
+    await t.admin.page(`/servers/${id}`);
+    const page = await t.admin.post(`/servers/${id}`, {
+      name: "behind",
+      ...ssh,
+      password: "",
+      jumpServerId: "",
+    });
+    expect(page.status).toBe(303);
+    expect((await t.core.registry.server(id)).jump_server_id).toBe(null);
+    // REST: null clears it the same way; leaving the field out keeps it.
+    const set = await t.admin.postJson("/api/v1/ops/servers.edit", {
+      server: id,
+      jumpServerId: hop.body.data.id,
+    });
+    expect(set.status).toBe(200);
+    expect(set.body.data.jumpServerId).toBe(hop.body.data.id);
+    const keep = await t.admin.postJson("/api/v1/ops/servers.edit", { server: id, group: "edge" });
+    expect(keep.body.data).toMatchObject({ jumpServerId: hop.body.data.id, group: "edge", hasSecret: true });
+    const clear = await t.admin.postJson("/api/v1/ops/servers.edit", { server: id, jumpServerId: null });
+    expect(clear.status).toBe(200);
+    expect(clear.body.data.jumpServerId).toBe(null);
+    // Both surfaces refuse a bad kind alike: 400 and the same message.
+    const badPage = await t.admin.post(`/servers/${id}`, { name: "behind", kind: "telnet" });
+    const badApi = await t.admin.postJson("/api/v1/ops/servers.edit", { server: id, kind: "telnet" });
+    expect([badPage.status, badApi.status]).toEqual([400, 400]);
+    expect(badApi.body.error.code).toBe("E_VALIDATION");
+    expect(await badPage.text()).toContain(Bun.escapeHTML(badApi.body.error.message));
+    for (const s of [id, hop.body.data.id])
+      await t.admin.postJson("/api/v1/ops/servers.remove", { server: s });
+    expect((await t.core.registry.servers()).map((s) => s.name)).not.toContain("hop");
+  });
+
   test("instances.edit and instances.grants.set from the instance page", async () => {
     const updated: Array<{ instanceId: number; productionChanged: boolean }> = [];
     const off = t.core.bus.on("instance.updated", (e) => void updated.push(e));

@@ -14,6 +14,7 @@ import deployPlugin from "../../plugins/deploy/index.ts";
 import { deploySettings } from "../../plugins/deploy/settings.ts";
 import { writeSettings } from "../../server/plugin-host/settings.ts";
 import { startTestApp, type TestApp } from "../helpers/app.ts";
+import { registerCleanup } from "../helpers/cleanup.ts";
 import { extractFilestore } from "../helpers/fixtures.ts";
 import { gitIn, makeUpstream, manifest } from "../helpers/git-repo.ts";
 import { fixtureDb, getPg, type TestPg } from "../helpers/pg.ts";
@@ -75,6 +76,12 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "odoodeck-deploy-"));
   process.env.PATH = `${STAND_IN_TOOLS}:${path}`;
   process.env.STAND_IN_STATE = dir;
+  // The stand-in Odoo runs in its own session (as under systemd): it exits with this process
+  // should the run be killed, and the end of the run kills whatever a late deploy restarted.
+  process.env.STAND_IN_OWNER = String(process.pid);
+  registerCleanup(() => {
+    killStandIns();
+  });
   up = makeUpstream(join(dir, "git"), {
     "acme_sale/__manifest__.py": manifest("ACME Sale", "17.0.1.0", ["views/sale.xml"]),
     "acme_sale/__init__.py": "from . import models\n",
@@ -108,16 +115,42 @@ beforeAll(async () => {
   }).exited;
 }, 120_000);
 
+/** Every stand-in odoo-bin of this test (the unit's server, an upgrade run), with its group. */
+function killStandIns(): number[] {
+  const left = conf ? odooProcesses(conf) : [];
+  for (const pid of left) {
+    try {
+      process.kill(-pid, "SIGKILL"); // the unit's Odoo leads its own session
+    } catch {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {}
+    }
+  }
+  return left;
+}
+
+// Runs even when a test timed out with a deploy still going: the unit is stopped as a user
+// would, and anything left (a restart the deploy made after that) is killed, never leaked.
 afterAll(async () => {
-  await t?.stop();
-  await Bun.spawn([join(STAND_IN_TOOLS, "systemctl"), "stop", "odoo-acme.service"], {
-    env: { ...process.env },
-  }).exited;
-  expect(await waitGone(conf)).toEqual([]);
-  process.env.PATH = path;
-  delete process.env.STAND_IN_STATE;
-  rmSync(dir, { recursive: true, force: true });
-});
+  try {
+    await t?.stop();
+  } finally {
+    try {
+      await Bun.spawn([join(STAND_IN_TOOLS, "systemctl"), "stop", "odoo-acme.service"], {
+        env: { ...process.env },
+      }).exited;
+      const left = await waitGone(conf);
+      killStandIns();
+      expect(left).toEqual([]);
+    } finally {
+      process.env.PATH = path;
+      delete process.env.STAND_IN_STATE;
+      delete process.env.STAND_IN_OWNER;
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+}, 60_000);
 
 describe("deploy", () => {
   test("a Python-only change restarts Odoo, passes the smoke check, takes no backup", async () => {

@@ -112,7 +112,7 @@ describe("failed sign-ins slow down one address, not the account", () => {
       .selectFrom("audit_log")
       .select(["actor", "action"])
       .where("target", "=", "user:cliuser")
-      .where("action", "=", "user.unlock")
+      .where("action", "=", "users.unlock")
       .execute();
     expect(audit[0]?.actor).toStartWith("cli:");
     expect((await signIn(t.anonymous(), "198.51.100.10", "cliuser", TEST_PASSWORD)).status).toBe(303);

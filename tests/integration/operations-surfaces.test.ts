@@ -313,3 +313,30 @@ test("the JSON API's older paths run through the executor: strict input, one aud
   expect(row.target).toBe("server:second-local");
   expect(JSON.parse(row.details!).surface).toBe("api");
 });
+
+test("DELETE /api/v1/instances/{id} documents the typed name it needs, and the call as documented works", async () => {
+  const doc = (await t.admin.getJson("/api/v1/openapi.json")).body;
+  // One path to OpenAPI however spelled (instances.get declares /instances/{instance}).
+  const key = Object.keys(doc.paths).find((p) => p.replace(/\{[^}]+\}/g, "{}") === "/api/v1/instances/{}")!;
+  const entry = doc.paths[key].delete;
+  expect(entry.description).toContain("Needs the admin role");
+  expect(entry["x-odoodeck"]).toMatchObject({ danger: "destructive" });
+  const param = (where: string, name: string) =>
+    entry.parameters.find((p: any) => p.in === where && p.name === name);
+  expect(param("path", /\{(\w+)\}/.exec(key)![1])).toMatchObject({ required: true });
+  expect(param("query", "confirm").description).toBe("Destructive: type the instance's name to confirm");
+  expect(param("header", "X-Confirm-Name").description).toContain("the instance's name");
+  const gone = await t.addLocalInstance({ name: "gone-soon", confPath: "/nonexistent/gone.conf" });
+  const tok = await token("admin");
+  const remove = (headers: Record<string, string> = {}) =>
+    fetch(`${t.url}/api/v1/instances/${gone}`, {
+      method: "DELETE",
+      headers: { Authorization: `Bearer ${tok}`, ...headers },
+    });
+  const without = await remove();
+  expect(without.status).toBe(400);
+  expect(((await without.json()) as any).error.code).toBe("E_CONFIRMATION");
+  const named = await remove({ "X-Confirm-Name": "gone-soon" });
+  expect(named.status).toBe(200);
+  expect((await t.core.registry.instanceRows()).some((i) => i.id === gone)).toBe(false);
+});

@@ -95,6 +95,18 @@ describe("odoodeck server / instance commands", () => {
     expect(list).toEqual([expect.objectContaining({ name: "acme", confPath: conf, production: true })]);
     const found = await odoodeck(["instance", "discover", "here"]);
     expect(found.code).toBe(0);
+    // The CLI runs servers.add / instances.add as the page does: their audit entries, by cli:$USER,
+    // with the private key masked.
+    const audit = JSON.parse((await odoodeck(["audit", "--json"])).out) as any[];
+    const mine = audit
+      .filter((a) => ["servers.add", "instances.add"].includes(a.action))
+      .map((a) => [a.action, a.target, a.actor.startsWith("cli:"), JSON.parse(a.details).surface]);
+    expect(mine.sort()).toEqual([
+      ["instances.add", "instance:acme", true, "cli"],
+      ["servers.add", "server:here", true, "cli"],
+      ["servers.add", "server:loop", true, "cli"],
+    ]);
+    expect(JSON.stringify(audit)).not.toContain(sshd.privateKey.split("\n")[2]);
   });
 
   test("an unknown server is a clear error", async () => {

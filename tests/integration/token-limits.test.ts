@@ -111,14 +111,76 @@ test("the CLI adds, lists and revokes a limited token", async () => {
   const revoke = odoodeck(["token", "revoke", id]);
   expect(revoke.out.trim()).toBe(`token ${id} revoked`);
   expect(await instanceNames(token)).toBe(401);
+  // The same audit entries as the page's (tokens.create / tokens.revoke, through the executor),
+  // with the person at the keyboard as actor, the owner named, and never the token itself.
   const audit = await t.core.db
     .selectFrom("audit_log")
-    .select("action")
-    .where("target", "=", "token:ci")
+    .selectAll()
+    .where("action", "in", ["token.create", "tokens.create", "token.revoke", "tokens.revoke"])
+    .where("actor", "like", "cli:%")
+    .orderBy("id")
     .execute();
-  expect(audit.map((a) => a.action)).toEqual(["token.create"]);
+  const who = `cli:${process.env.USER ?? "unknown"}`;
+  expect(audit.map((a) => [a.action, a.actor, a.target, a.result])).toEqual([
+    ["tokens.create", who, "token:ci", "ok"],
+    ["tokens.revoke", who, `token:${id}`, "ok"],
+  ]);
+  const created = JSON.parse(audit[0].details!);
+  expect(created).toMatchObject({
+    surface: "cli",
+    owner: "admin",
+    input: { name: "ci", role: "admin", tools: ["backup"], allowDestructive: false },
+  });
+  for (const row of audit) expect(JSON.stringify(row)).not.toContain(token.slice(4));
+  const fromPage = await t.core.db
+    .selectFrom("audit_log")
+    .selectAll()
+    .where("target", "=", "token:agent")
+    .executeTakeFirstOrThrow();
+  expect(fromPage.action).toBe("tokens.create");
+  expect(Object.keys(JSON.parse(fromPage.details!)).sort()).toEqual(Object.keys(created).sort());
 
   const bad = odoodeck(["token", "add", "x", "--user", "nobody"]);
   expect(bad.code).toBe(1);
   expect(bad.err).toContain("--user");
+}, 60_000); // five real CLI processes, each opening the data directory
+
+test("tokens.create for another user: an admin signed in may, an API token may not, nor a non-admin", async () => {
+  await t.client("viewer", "vera");
+  const forVera = await t.admin.postJson("/api/v1/ops/tokens.create", {
+    name: "vera-ci",
+    role: "viewer",
+    owner: "vera",
+  });
+  expect(forVera.status).toBe(200);
+  const row = await t.core.db
+    .selectFrom("api_tokens")
+    .innerJoin("users", "users.id", "api_tokens.user_id")
+    .select("users.username")
+    .where("api_tokens.name", "=", "vera-ci")
+    .executeTakeFirstOrThrow();
+  expect(row.username).toBe("vera");
+  const res = await fetch(`${t.url}/api/v1/ops/tokens.create`, {
+    method: "POST",
+    headers: bearer(forVera.body.data.token),
+    body: JSON.stringify({ name: "x", role: "viewer", owner: "admin" }),
+  });
+  expect(res.status).toBe(403);
+  const admins = (await t.admin.postJson("/api/v1/ops/tokens.create", { name: "adm", role: "admin" })).body
+    .data;
+  const viaToken = await fetch(`${t.url}/api/v1/ops/tokens.create`, {
+    method: "POST",
+    headers: bearer(admins.token),
+    body: JSON.stringify({ name: "y", role: "viewer", owner: "vera" }),
+  });
+  expect(viaToken.status).toBe(403);
+  expect(((await viaToken.json()) as any).error.message).toBe(
+    "Only an admin may create a token for another user",
+  );
+  const nobody = await t.admin.postJson("/api/v1/ops/tokens.create", {
+    name: "z",
+    role: "viewer",
+    owner: "nobody",
+  });
+  expect(nobody.body.error.code).toBe("E_VALIDATION");
 });

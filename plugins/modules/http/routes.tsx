@@ -38,7 +38,9 @@ export function modulesRoutes(ctx: ModulesCtx) {
   const acts = actionRoutes(ctx, pages, api);
   pages.get("/i/:instance/modules", viewer, async (c) => {
     const id = c.var.instance.id;
-    const r = await report(id);
+    // Independent reads (the report's psql and addons scan, the backup box's readiness checks):
+    // side by side, not one after the other.
+    const [r, parts] = await Promise.all([report(id), acts.pageParts(id)]);
     const filter = (c.req.query("filter") ?? "installed") as FilterName;
     // Compare with: only instances this user may see (a name is already a disclosure).
     const p = c.get("principal");
@@ -52,7 +54,7 @@ export function modulesRoutes(ctx: ModulesCtx) {
         filter={filter in FILTERS ? filter : "installed"}
         base={base}
         others={others}
-        {...(await acts.pageParts(id))}
+        {...parts}
       />
     );
     return ctx.views.page(c, { title: `Modules · ${r.instanceName}`, body, instanceId: id });

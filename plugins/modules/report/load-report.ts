@@ -69,10 +69,10 @@ export async function loadModulesReport(
   }
   report.dbName = odoo.db.database;
   const conn = odoo.db.conn;
-  const series = await dbSeries(odoo.db);
+  // The modules query runs beside the series query and the addons scan that needs the series.
   const [dbResult, scanResult] = await Promise.allSettled([
     readDbModules(odoo.db),
-    scanOdooAddons(conn, odoo.settings, series),
+    dbSeries(odoo.db).then((series) => scanOdooAddons(conn, odoo.settings, series)),
   ]);
   let dbModules: DbModule[] | null = null;
   if (dbResult.status === "fulfilled") dbModules = dbResult.value;

@@ -37,6 +37,14 @@ export const CORE_ROUTE_DOCS: RouteDoc[] = [
     role: "operator",
   },
   { method: "get", path: "/jobs", summary: "Job definitions, schedules and recent runs", role: "viewer" },
+  {
+    method: "delete",
+    path: "/instances/{id}",
+    summary:
+      "Remove an instance (forgets it with its grants, schedules and history links; Odoo is not touched)",
+    role: "admin",
+    confirm: "the instance's name",
+  },
 ];
 
 export function coreApi(core: Core): Hono<Env> {

@@ -7,7 +7,7 @@ import type { probeServer } from "../../instances/server-probe.ts";
 import { DatabasesPlaceholder } from "../instances/conf-databases.tsx";
 import { ProbeReport } from "./probe-view.tsx";
 import type { ServerRow } from "../../instances/registry.ts";
-import type { ServerInput } from "../../instances/servers.ts";
+import { serverFormInput } from "../../instances/server-fields.ts";
 import type { AppContext, Env } from "../../sdk/types.ts";
 import { Badge, Card, Field, Flash, Form, Select, Table, Time } from "../../../views/components/ui.tsx";
 import { renderPage } from "../../http/render.tsx";
@@ -17,19 +17,6 @@ import { formFlash } from "../../sdk/form-flash.ts";
 import { invokeOperation } from "../../operations/rest.ts";
 
 export type FlashMsg = { kind: "ok" | "error" | "info"; message: string; hint?: string } | null;
-
-const formInput = (f: Record<string, unknown>): ServerInput => ({
-  name: f.name as string,
-  kind: f.kind as string,
-  host: f.host as string,
-  port: f.port as string,
-  username: f.username as string,
-  privateKey: f.privateKey as string,
-  passphrase: f.passphrase as string,
-  password: f.password as string,
-  jumpServerId: (f.jumpServerId as string) || null,
-  group: f.group as string,
-});
 
 function TextArea(p: { label: string; name: string; hint?: string; placeholder?: string }) {
   return (
@@ -267,7 +254,7 @@ export function serversPages(core: Core): Hono<Env> {
   app.post("/servers/new", async (c) => {
     const f = await c.req.parseBody();
     try {
-      const row = (await run(c, "servers.add", { ...formInput(f) })) as { id: number };
+      const row = (await run(c, "servers.add", serverFormInput(f))) as { id: number };
       return c.redirect(`/servers/${row.id}?added=1`, 303);
     } catch (e) {
       return listPage(c, formFlash(e), 400);
@@ -299,7 +286,7 @@ export function serversPages(core: Core): Hono<Env> {
     const server = idOf(c);
     const f = await c.req.parseBody();
     try {
-      await run(c, "servers.edit", { server, ...formInput(f) });
+      await run(c, "servers.edit", { server, ...serverFormInput(f) });
       return c.redirect(`/servers/${server}?saved=1`, 303);
     } catch (e) {
       const flash = formFlash(e);
