@@ -5,7 +5,9 @@
  * (pg_dump to a folder, copy the filestore, zip at level 6):
  *  - pg_dump runs from the start in a thread, its plain SQL deflated (level 1) into an unlinked
  *    temporary file, while the filestore is zipped; dump.sql is appended last (Odoo's restore
- *    extracts by name, the order of entries does not matter to it);
+ *    extracts by name, the order of entries does not matter to it). The dump is deflated in
+ *    1 MiB pieces by a thread pool, pigz-style: each piece a fresh raw deflate ending in a sync
+ *    flush, concatenated in order, then an empty final block; the CRC runs over the whole;
  *  - filestore files are deflated by a thread pool (zlib releases the GIL), read ahead within a
  *    bounded window (64 MiB), and written in order by the main thread;
  *  - files that are already compressed (images, office files, archives: by magic number, or a
@@ -73,8 +75,17 @@ def pack(full):
     return crc, zipfile.ZIP_STORED, len(data), data
 
 
+def deflate_chunk(buf):
+    # One piece of dump.sql as raw deflate blocks, none final, ending byte-aligned (a sync flush):
+    # pieces deflated apart and concatenated in order are one valid deflate stream (as pigz does).
+    c = zlib.compressobj(LEVEL, zlib.DEFLATED, -15)
+    return c.compress(buf) + c.flush(zlib.Z_SYNC_FLUSH)
+
+
 class Dump(threading.Thread):
     # pg_dump's plain SQL deflated into an unlinked temporary file, while the filestore is zipped.
+    # Its pieces are deflated by a pool of threads (zlib releases the GIL), so the deflate is not
+    # one thread's work beside pg_dump; this thread reads, takes the CRC and writes them in order.
     def __init__(self, argv):
         threading.Thread.__init__(self)
         self.argv, self.error, self.code = argv, None, 0
@@ -84,15 +95,23 @@ class Dump(threading.Thread):
     def run(self):
         try:
             p = subprocess.Popen(self.argv, stdout=subprocess.PIPE)
-            c = zlib.compressobj(LEVEL, zlib.DEFLATED, -15)
-            while True:
-                buf = p.stdout.read(CHUNK)
-                if not buf:
-                    break
-                self.crc = zlib.crc32(buf, self.crc)
-                self.size += len(buf)
-                self.tmp.write(c.compress(buf))
-            self.tmp.write(c.flush())
+            workers = max(1, min(4, os.cpu_count() or 1))
+            with ThreadPoolExecutor(max_workers=workers) as pool:
+                pending = deque()
+                while True:
+                    buf = p.stdout.read(CHUNK)
+                    if not buf:
+                        break
+                    self.crc = zlib.crc32(buf, self.crc)
+                    self.size += len(buf)
+                    pending.append(pool.submit(deflate_chunk, buf))
+                    # Bounded: at most two pieces per worker in memory, written as they are done.
+                    while pending and (len(pending) > 2 * workers or pending[0].done()):
+                        self.tmp.write(pending.popleft().result())
+                while pending:
+                    self.tmp.write(pending.popleft().result())
+            # The final block: empty, with BFINAL set (also the whole stream of an empty dump).
+            self.tmp.write(zlib.compressobj(LEVEL, zlib.DEFLATED, -15).flush())
             self.code = p.wait()
         except BaseException as e:
             self.error = e
