@@ -10,8 +10,9 @@
  *    flush, concatenated in order, then an empty final block; the CRC runs over the whole;
  *  - filestore files are deflated by a thread pool (zlib releases the GIL), read ahead within a
  *    bounded window (64 MiB), and written in order by the main thread;
- *  - files that are already compressed (images, office files, archives: by magic number, or a
- *    first block deflate cannot shrink) are stored (ZIP_STORED), not deflated again.
+ *  - files that are already compressed (images, office files, archives: by magic number, or, for
+ *    files over 16 KiB, a first 16 KiB deflate cannot shrink) are stored (ZIP_STORED), not
+ *    deflated again.
  * Entries whose CRC and sizes are known before they are written go in without a data descriptor
  * (zipfile's FileHeader, then the entry is registered for the central directory). An unseekable
  * output puts a streamed entry's sizes in a data descriptor, which zipfile (so Odoo's restore)
@@ -66,8 +67,10 @@ def pack(full):
     with open(full, "rb") as f:
         data = f.read()
     crc = zlib.crc32(data)
-    # Small files are simply deflated and kept stored when that did not shrink them.
-    if compressible(data[:65536], len(data) > 65536):
+    # Files up to 16 KiB are simply deflated, and kept stored when that did not shrink them. Bigger
+    # ones are judged by their first 16 KiB, as big files are: deflating a whole incompressible
+    # file only to store it was most of the writer's CPU on a filestore of such files.
+    if compressible(data[:65536], len(data) > 16384):
         c = zlib.compressobj(LEVEL, zlib.DEFLATED, -15)
         out = c.compress(data) + c.flush()
         if len(out) < len(data):
