@@ -2,11 +2,12 @@
  * The two writers of Odoo's zip: Python's zipfile on the instance's server (used when python3 is
  * there) and the in-process writer (used when it is not). Each must give a zip that `unzip` and
  * Python's zipfile accept, with dump.sql, manifest.json and the fixture's 91 filestore files; and
- * a pg_dump that fails must never leave a zip that looks whole.
+ * a pg_dump that fails must never leave a zip that looks whole. The python writer deflates dump.sql
+ * in 1 MiB pieces on a thread pool (pigz-style): a dump of many pieces must come back byte for byte.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createHash } from "node:crypto";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { odooZipArgv, odooZipManifest, odooZipStream } from "../../plugins/backup/archive/odoo-zip-export.ts";
@@ -193,3 +194,135 @@ describe("Odoo zip writers", () => {
     }
   });
 });
+
+/**
+ * A database whose dump is many 1 MiB pieces: `big` holds ~12 MB of mail-like rows. With `slow`,
+ * a second table whose row-level security policy sleeps on its first row, so a pg_dump run with
+ * --enable-row-security stops inside that table's COPY, after `big`'s data went out.
+ */
+async function bigDb(name: string, slow: boolean): Promise<string> {
+  await pg.createDb(name, { owner: pg.odooUser });
+  await pg.psql(
+    name,
+    `CREATE TABLE big (id serial PRIMARY KEY, body text);
+    INSERT INTO big (body) SELECT '<p>' || repeat(md5(g::text) || ' your order ' || g || ' has shipped. ', 6) || '</p>'
+      FROM generate_series(1, 40000) g;
+    ALTER TABLE big OWNER TO ${pg.odooUser};` +
+      (slow
+        ? `CREATE TABLE zz_slow (id int);
+    INSERT INTO zz_slow VALUES (1), (2);
+    CREATE FUNCTION zz_wait(i int) RETURNS bool LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(600); RETURN true; END $$;
+    ALTER FUNCTION zz_wait(int) OWNER TO ${pg.odooUser};
+    ALTER TABLE zz_slow OWNER TO ${pg.odooUser};
+    ALTER TABLE zz_slow ENABLE ROW LEVEL SECURITY;
+    ALTER TABLE zz_slow FORCE ROW LEVEL SECURITY;
+    CREATE POLICY zz_wait ON zz_slow USING (zz_wait(id));`
+        : ""),
+  );
+  return name;
+}
+
+const argvFor = (name: string, ...more: string[]) => [
+  "pg_dump",
+  "-h",
+  "127.0.0.1",
+  "-p",
+  String(pg.port),
+  "-U",
+  pg.odooUser,
+  "-d",
+  name,
+  ...more,
+];
+
+describe("Odoo zip, python writer: dump.sql deflated in pieces by a thread pool", () => {
+  test("a dump of many 1 MiB pieces comes back byte for byte through zipfile and unzip", async () => {
+    const name = await bigDb(`zipw_pieces_${process.pid}`, false);
+    try {
+      // A fixed \restrict key: pg_dump otherwise writes a random one, and two dumps would differ.
+      const argv = argvFor(name, "--restrict-key=odoodecktest");
+      const zip = join(dir, "pieces.zip");
+      await produceToFile(conn, odooZipArgv({ pgDumpArgv: argv, filestoreDir: filestore, manifest }), zip, {
+        what: "zip",
+        compress: false,
+        env: { PGPASSWORD: pg.odooPassword },
+      });
+      const direct = Bun.spawnSync([...argv, "--no-owner", "--format=p"], {
+        env: { ...process.env, PGPASSWORD: pg.odooPassword },
+        maxBuffer: 256 * 1024 * 1024,
+      });
+      expect(direct.exitCode).toBe(0);
+      const want = direct.stdout;
+      expect(want.length).toBeGreaterThan(8 * 1024 * 1024); // several pieces
+      // zipfile checks the CRC-32 as it reads; testzip reads every entry.
+      const py = await sh([
+        "python3",
+        "-c",
+        "import sys, zipfile, hashlib\nz = zipfile.ZipFile(sys.argv[1])\nprint(z.testzip())\ni = z.getinfo('dump.sql')\nd = z.read(i)\nprint(i.compress_type, i.file_size, len(d), hashlib.sha256(d).hexdigest())",
+        zip,
+      ]);
+      expect(py.err).toBe("");
+      const sha = createHash("sha256").update(want).digest("hex");
+      expect(py.out.trim().split("\n")).toEqual(["None", `8 ${want.length} ${want.length} ${sha}`]);
+      expect((await sh(["unzip", "-tq", zip])).code).toBe(0);
+      const viaUnzip = await sh(["sh", "-c", 'unzip -p "$1" dump.sql | sha256sum', "x", zip]);
+      expect(viaUnzip.out.slice(0, 64)).toBe(sha);
+      // Deflated, not stored: mail-like text shrinks many times.
+      expect(Bun.file(zip).size).toBeLessThan(want.length / 3);
+    } finally {
+      await pg.dropDb(name);
+    }
+  });
+
+  test("pg_dump killed mid-stream (after several pieces): E_COMMAND_FAILED and no valid zip", async () => {
+    const name = await bigDb(`zipw_kill_${process.pid}`, true);
+    try {
+      const zip = join(dir, "killed.zip");
+      const argv = argvFor(name, "--enable-row-security");
+      const running = produceToFile(
+        conn,
+        odooZipArgv({ pgDumpArgv: argv, filestoreDir: filestore, manifest }),
+        zip,
+        { what: "zip", compress: false, env: { PGPASSWORD: pg.odooPassword } },
+      ).catch((e) => e);
+      // pg_dump is inside zz_slow's COPY (its policy sleeps): big's rows have gone out before it.
+      let waiting = "";
+      for (let i = 0; i < 600 && waiting !== "1"; i++) {
+        await Bun.sleep(100);
+        waiting = (
+          await pg.psql(
+            "postgres",
+            `SELECT count(*) FROM pg_stat_activity WHERE datname = '${name}' AND wait_event = 'PgSleep'`,
+          )
+        ).trim();
+      }
+      expect(waiting).toBe("1");
+      const pids = dumpPids(name);
+      expect(pids.length).toBe(1);
+      process.kill(pids[0], "SIGKILL");
+      const err = await running;
+      expect(err.code).toBe("E_COMMAND_FAILED");
+      expect((await sh(["unzip", "-tq", zip])).code).not.toBe(0);
+      const py = await sh(["python3", "-c", "import sys, zipfile; zipfile.ZipFile(sys.argv[1])", zip]);
+      expect(py.err).toContain("BadZipFile");
+    } finally {
+      await pg.dropDb(name); // WITH (FORCE): also ends the backend still sleeping in the policy
+    }
+  });
+});
+
+/** The pid of the pg_dump process dumping database `name` (unique to the test), from /proc. */
+function dumpPids(name: string): number[] {
+  const pids: number[] = [];
+  for (const e of readdirSync("/proc")) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      const argv = readFileSync(`/proc/${e}/cmdline`, "utf8").split("\0");
+      const exe = readlinkSync(`/proc/${e}/exe`);
+      if (/\/pg_dump$/.test(exe) && argv.includes(name)) pids.push(Number(e));
+    } catch {
+      // gone meanwhile, or not ours to read
+    }
+  }
+  return pids;
+}

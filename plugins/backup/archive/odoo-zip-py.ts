@@ -5,11 +5,14 @@
  * (pg_dump to a folder, copy the filestore, zip at level 6):
  *  - pg_dump runs from the start in a thread, its plain SQL deflated (level 1) into an unlinked
  *    temporary file, while the filestore is zipped; dump.sql is appended last (Odoo's restore
- *    extracts by name, the order of entries does not matter to it);
+ *    extracts by name, the order of entries does not matter to it). The dump is deflated in
+ *    1 MiB pieces by a thread pool, pigz-style: each piece a fresh raw deflate ending in a sync
+ *    flush, concatenated in order, then an empty final block; the CRC runs over the whole;
  *  - filestore files are deflated by a thread pool (zlib releases the GIL), read ahead within a
  *    bounded window (64 MiB), and written in order by the main thread;
- *  - files that are already compressed (images, office files, archives: by magic number, or a
- *    first block deflate cannot shrink) are stored (ZIP_STORED), not deflated again.
+ *  - files that are already compressed (images, office files, archives: by magic number, or, for
+ *    files over 16 KiB, a first 16 KiB deflate cannot shrink) are stored (ZIP_STORED), not
+ *    deflated again.
  * Entries whose CRC and sizes are known before they are written go in without a data descriptor
  * (zipfile's FileHeader, then the entry is registered for the central directory). An unseekable
  * output puts a streamed entry's sizes in a data descriptor, which zipfile (so Odoo's restore)
@@ -64,8 +67,10 @@ def pack(full):
     with open(full, "rb") as f:
         data = f.read()
     crc = zlib.crc32(data)
-    # Small files are simply deflated and kept stored when that did not shrink them.
-    if compressible(data[:65536], len(data) > 65536):
+    # Files up to 16 KiB are simply deflated, and kept stored when that did not shrink them. Bigger
+    # ones are judged by their first 16 KiB, as big files are: deflating a whole incompressible
+    # file only to store it was most of the writer's CPU on a filestore of such files.
+    if compressible(data[:65536], len(data) > 16384):
         c = zlib.compressobj(LEVEL, zlib.DEFLATED, -15)
         out = c.compress(data) + c.flush()
         if len(out) < len(data):
@@ -73,8 +78,17 @@ def pack(full):
     return crc, zipfile.ZIP_STORED, len(data), data
 
 
+def deflate_chunk(buf):
+    # One piece of dump.sql as raw deflate blocks, none final, ending byte-aligned (a sync flush):
+    # pieces deflated apart and concatenated in order are one valid deflate stream (as pigz does).
+    c = zlib.compressobj(LEVEL, zlib.DEFLATED, -15)
+    return c.compress(buf) + c.flush(zlib.Z_SYNC_FLUSH)
+
+
 class Dump(threading.Thread):
     # pg_dump's plain SQL deflated into an unlinked temporary file, while the filestore is zipped.
+    # Its pieces are deflated by a pool of threads (zlib releases the GIL), so the deflate is not
+    # one thread's work beside pg_dump; this thread reads, takes the CRC and writes them in order.
     def __init__(self, argv):
         threading.Thread.__init__(self)
         self.argv, self.error, self.code = argv, None, 0
@@ -84,15 +98,23 @@ class Dump(threading.Thread):
     def run(self):
         try:
             p = subprocess.Popen(self.argv, stdout=subprocess.PIPE)
-            c = zlib.compressobj(LEVEL, zlib.DEFLATED, -15)
-            while True:
-                buf = p.stdout.read(CHUNK)
-                if not buf:
-                    break
-                self.crc = zlib.crc32(buf, self.crc)
-                self.size += len(buf)
-                self.tmp.write(c.compress(buf))
-            self.tmp.write(c.flush())
+            workers = max(1, min(4, os.cpu_count() or 1))
+            with ThreadPoolExecutor(max_workers=workers) as pool:
+                pending = deque()
+                while True:
+                    buf = p.stdout.read(CHUNK)
+                    if not buf:
+                        break
+                    self.crc = zlib.crc32(buf, self.crc)
+                    self.size += len(buf)
+                    pending.append(pool.submit(deflate_chunk, buf))
+                    # Bounded: at most two pieces per worker in memory, written as they are done.
+                    while pending and (len(pending) > 2 * workers or pending[0].done()):
+                        self.tmp.write(pending.popleft().result())
+                while pending:
+                    self.tmp.write(pending.popleft().result())
+            # The final block: empty, with BFINAL set (also the whole stream of an empty dump).
+            self.tmp.write(zlib.compressobj(LEVEL, zlib.DEFLATED, -15).flush())
             self.code = p.wait()
         except BaseException as e:
             self.error = e
