@@ -1,10 +1,11 @@
 /**
  * Continuous WAL against the real test cluster: pg_receivewal through a slot, a base backup, a
  * writer committing a row every 200 ms, then recovery to an instant between two commits in a
- * scratch cluster. The recovered database holds exactly the rows committed up to that instant.
+ * scratch cluster. The recovered database holds exactly the rows committed up to that instant,
+ * from a zstd base backup (today's) and from a gzip one (older archives).
  */
 import { afterAll, expect, test } from "bun:test";
-import { chmodSync, mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { privatePg, type TestPg } from "../../../server/sdk/testing.ts";
@@ -12,8 +13,8 @@ import { privatePg, type TestPg } from "../../../server/sdk/testing.ts";
 // Its own cluster: a base backup of the shared one would copy every database the run restored.
 let cluster: Promise<TestPg> | null = null;
 const getPg = () => (cluster ??= privatePg());
-import { takeBaseBackup } from "./base-backup.ts";
-import { recoverDatabase } from "./recover.ts";
+import { type BaseBackup, listBaseBackups, takeBaseBackup } from "./base-backup.ts";
+import { recoverDatabase, replaySettings } from "./recover.ts";
 import { WalReceiver } from "./receiver.ts";
 import { clusterDir } from "./tools.ts";
 import { waitForArchive } from "./test-helpers.ts";
@@ -24,9 +25,16 @@ const cleanups: Array<() => Promise<unknown>> = [];
 afterAll(async () => {
   for (const c of cleanups.reverse()) await c().catch(() => {});
   rmSync(root, { recursive: true, force: true });
-});
+}, 60_000);
 
-test("recovering to T between two commits gives exactly the rows committed up to T", async () => {
+/**
+ * One archive, two base backups taken before the writes: one as base backups are made now (zstd:
+ * base.tar.zst + pg_wal.tar), one in the layout of archives made before that (gzip: base.tar.gz +
+ * pg_wal.tar.gz, no compression in its metadata). Both must recover to the same instant.
+ */
+let setupP: ReturnType<typeof doSetup> | null = null;
+const setup = () => (setupP ??= doSetup());
+async function doSetup() {
   const pg = await getPg();
   const target = { host: pg.host, port: pg.port, user: pg.user, password: pg.password };
   const db = `pitr_src_${process.pid}`;
@@ -45,7 +53,14 @@ test("recovering to T between two commits gives exactly the rows committed up to
   await rx.start();
   cleanups.push(() => pg.psql("postgres", `SELECT pg_drop_replication_slot('${slot}')`));
   cleanups.push(() => rx.stop());
-  const base = await takeBaseBackup(archive, target);
+  const zstdBase = await takeBaseBackup(archive, target, { compression: "zstd" });
+  // a second base backup the next second (its folder is named by the second)
+  await Bun.sleep(1100);
+  const gzipBase = await takeBaseBackup(archive, target, { compression: "gzip" });
+  // as an archive written before zstd has it: no compression field in odoodeck-base.json
+  const metaFile = join(gzipBase.dir, "odoodeck-base.json");
+  const { compression: _, ...oldMeta } = JSON.parse(readFileSync(metaFile, "utf8"));
+  writeFileSync(metaFile, JSON.stringify(oldMeta, null, 2));
   for (let i = 1; i <= 20; i++) {
     await pg.psql(db, `INSERT INTO ticks (id) VALUES (${i})`);
     await Bun.sleep(200);
@@ -57,9 +72,14 @@ test("recovering to T between two commits gives exactly the rows committed up to
   const t12 = await atOf(12);
   const t13 = await atOf(13);
   const T = new Date((t12.getTime() + t13.getTime()) / 2);
-  const out = join(root, "db.dump");
+  return { pg, db, walDir, rx, zstdBase, gzipBase, T };
+}
+
+async function recoverAndCount(base: BaseBackup, label: string): Promise<string> {
+  const { pg, db, walDir, T } = await setup();
+  const out = join(root, `${label}.dump`);
   await recoverDatabase({ base, walDir, target: T, dbName: db, user: pg.user, outFile: out });
-  const restored = `pitr_dst_${process.pid}`;
+  const restored = `pitr_dst_${label}_${process.pid}`;
   await pg.createDb(restored);
   cleanups.push(() => pg.dropDb(restored));
   const r = Bun.spawnSync(
@@ -69,6 +89,39 @@ test("recovering to T between two commits gives exactly the rows committed up to
     },
   );
   expect(r.exitCode).toBe(0);
-  expect((await pg.psql(restored, "SELECT count(*), max(id) FROM ticks")).trim()).toBe("12|12");
+  return (await pg.psql(restored, "SELECT count(*), max(id) FROM ticks")).trim();
+}
+
+test("recovering to T between two commits gives exactly the rows committed up to T", async () => {
+  const { zstdBase, rx } = await setup();
+  // base backups are zstd now: the data tar compressed, its WAL tar plain (PostgreSQL 15)
+  expect(readdirSync(zstdBase.dir).sort()).toEqual([
+    "backup_manifest",
+    "base.tar.zst",
+    "odoodeck-base.json",
+    "pg_wal.tar",
+  ]);
+  expect((await listBaseBackups(join(root, "a1")))[0]?.compression).toBe("zstd");
+  expect(await recoverAndCount(zstdBase, "zstd")).toBe("12|12");
   expect(rx.status().state).toBe("running");
 }, 120_000);
+
+test("a gzip base backup of an older archive (base.tar.gz + pg_wal.tar.gz) still recovers to T", async () => {
+  const { gzipBase } = await setup();
+  expect(readdirSync(gzipBase.dir).sort()).toEqual([
+    "backup_manifest",
+    "base.tar.gz",
+    "odoodeck-base.json",
+    "pg_wal.tar.gz",
+  ]);
+  expect((await listBaseBackups(join(root, "a1")))[1]?.compression).toBeUndefined();
+  expect(await recoverAndCount(gzipBase, "gzip")).toBe("12|12");
+}, 120_000);
+
+test("the scratch cluster's replay settings are sized to the machine", () => {
+  const gb = 1024 ** 3;
+  expect(replaySettings(2 * gb)).toContain("shared_buffers = 256MB");
+  expect(replaySettings(512 * 1048576)).toContain("shared_buffers = 128MB");
+  expect(replaySettings(256 * gb)).toContain("shared_buffers = 4096MB");
+  expect(replaySettings(gb)).toContain("fsync = off");
+});
