@@ -14,7 +14,7 @@ import { privatePg, type TestPg } from "../../../server/sdk/testing.ts";
 let cluster: Promise<TestPg> | null = null;
 const getPg = () => (cluster ??= privatePg());
 import { type BaseBackup, listBaseBackups, takeBaseBackup } from "./base-backup.ts";
-import { recoverDatabase, replaySettings } from "./recover.ts";
+import { recoverDatabase } from "./recover.ts";
 import { WalReceiver } from "./receiver.ts";
 import { clusterDir } from "./tools.ts";
 import { waitForArchive } from "./test-helpers.ts";
@@ -117,11 +117,3 @@ test("a gzip base backup of an older archive (base.tar.gz + pg_wal.tar.gz) still
   expect((await listBaseBackups(join(root, "a1")))[1]?.compression).toBeUndefined();
   expect(await recoverAndCount(gzipBase, "gzip")).toBe("12|12");
 }, 120_000);
-
-test("the scratch cluster's replay settings are sized to the machine", () => {
-  const gb = 1024 ** 3;
-  expect(replaySettings(2 * gb)).toContain("shared_buffers = 256MB");
-  expect(replaySettings(512 * 1048576)).toContain("shared_buffers = 128MB");
-  expect(replaySettings(256 * gb)).toContain("shared_buffers = 4096MB");
-  expect(replaySettings(gb)).toContain("fsync = off");
-});
