@@ -15,17 +15,20 @@
  *
  * Run: node_modules/.bin/bun bench/pitr.ts [--sizes 1024,2048,4096] [--rpo-seconds 30]
  *        [--compression zstd|gzip] (base backups: gzip is the older archives' format) [--no-rpo]
+ *   or: node_modules/.bin/bun bench/pitr.ts --replay-variants [--sizes 1024]: the scratch cluster's
+ *        replay time for the same base backup and WAL under each set of settings (old, today's,
+ *        and one change at a time), interleaved; the database dumped is the empty "postgres".
  * (disk: about 5× the largest size at once; `df` first)
  */
 import { chmodSync, mkdtempSync, rmSync } from "node:fs";
-import { loadavg, tmpdir } from "node:os";
+import { loadavg, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import {
   type BaseCompression,
   defaultCompression,
   takeBaseBackup,
 } from "../plugins/backup/pitr/base-backup.ts";
-import { recoverDatabase } from "../plugins/backup/pitr/recover.ts";
+import { recoverDatabase, replaySettings } from "../plugins/backup/pitr/recover.ts";
 import { WalReceiver } from "../plugins/backup/pitr/receiver.ts";
 import { asClusterUser, clusterDir } from "../plugins/backup/pitr/tools.ts";
 import { runCleanups } from "../tests/helpers/cleanup.ts";
@@ -170,11 +173,60 @@ async function restoreAt(pg: TestPg, mb: number) {
   return { mb, size, clusterBytes, walBytes, base, baseSec, rec, restoreSec, pitrSec, dumpSec, ticks };
 }
 
+/** Replay time per settings set, same base backup and WAL (a tenth of the rows rewritten). */
+async function replayVariants(pg: TestPg, mb: number) {
+  const db = `bench_replay_${process.pid}`;
+  await pg.createDb(db);
+  await pg.psql(
+    db,
+    `CREATE TABLE m (id serial PRIMARY KEY, body text);
+     INSERT INTO m (body) SELECT repeat(md5(g::text) || ' your order ' || g || ' shipped. ', 14) FROM generate_series(1, ${mb * 1024}) g;`,
+  );
+  const a = await archive(pg, `r${mb}`);
+  const base = await takeBaseBackup(a.dir, a.target, { compression: COMPRESSION });
+  const lsn0 = (await pg.psql("postgres", "SELECT pg_current_wal_lsn()")).trim();
+  await pg.psql(db, "UPDATE m SET body = body || '.' WHERE id % 10 = 0");
+  const wal =
+    Number((await pg.psql("postgres", `SELECT pg_current_wal_lsn() - '${lsn0}'::pg_lsn`)).trim()) / 1048576;
+  await pg.psql("postgres", "SELECT pg_switch_wal()");
+  await Bun.sleep(3000);
+  await a.stop();
+  await pg.dropDb(db);
+  const old = ["shared_buffers = 128MB", "fsync = off"]; // before issue #20's speed work
+  const variants: Record<string, string[]> = {
+    "old (128MB, fsync off)": old,
+    today: replaySettings(),
+    "old + shared_buffers 1/8 of memory": [
+      `shared_buffers = ${Math.floor(totalmem() / 8 / 1048576)}MB`,
+      "fsync = off",
+    ],
+    "old + full_page_writes off": [...old, "full_page_writes = off"],
+    "old + maintenance_io_concurrency 64": [...old, "maintenance_io_concurrency = 64"],
+  };
+  for (let round = 1; round <= 2; round++)
+    for (const [name, settings] of Object.entries(variants)) {
+      const r = await recoverDatabase({
+        base,
+        walDir: a.walDir,
+        target: "latest",
+        dbName: "postgres",
+        user: pg.user,
+        outFile: join(root, "replay.dump"),
+        replay: settings,
+      });
+      console.log(
+        `round ${round}, ${name}: unpack ${r.unpackSeconds.toFixed(1)} s, replay ${r.replaySeconds.toFixed(1)} s for ${wal.toFixed(0)} MB of WAL = ${(wal / r.replaySeconds).toFixed(1)} MB/s (load ${load()})`,
+      );
+    }
+  rmSync(a.dir, { recursive: true, force: true });
+}
+
 async function main() {
   const pg = await getPg();
   console.log(
     `load average at start: ${load()} (${navigator.hardwareConcurrency} cores); base backups: ${COMPRESSION}`,
   );
+  if (argv.includes("--replay-variants")) return await replayVariants(pg, SIZES.at(-1)!);
   if (!argv.includes("--no-rpo")) await rpo(pg);
   const rows = [];
   for (const mb of SIZES) {
