@@ -14,13 +14,21 @@
  *      extraction in both paths (from the newest filestore backup), so it is not repeated here.
  *
  * Run: node_modules/.bin/bun bench/pitr.ts [--sizes 1024,2048,4096] [--rpo-seconds 30]
+ *        [--compression zstd|gzip] (base backups: gzip is the older archives' format) [--no-rpo]
+ *   or: node_modules/.bin/bun bench/pitr.ts --replay-variants [--sizes 1024]: the scratch cluster's
+ *        replay time for the same base backup and WAL under each set of settings (old, today's,
+ *        and one change at a time), interleaved; the database dumped is the empty "postgres".
  * (disk: about 5× the largest size at once; `df` first)
  */
 import { chmodSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
-import { takeBaseBackup } from "../plugins/backup/pitr/base-backup.ts";
-import { recoverDatabase } from "../plugins/backup/pitr/recover.ts";
+import {
+  type BaseCompression,
+  defaultCompression,
+  takeBaseBackup,
+} from "../plugins/backup/pitr/base-backup.ts";
+import { recoverDatabase, replaySettings } from "../plugins/backup/pitr/recover.ts";
 import { WalReceiver } from "../plugins/backup/pitr/receiver.ts";
 import { asClusterUser, clusterDir } from "../plugins/backup/pitr/tools.ts";
 import { runCleanups } from "../tests/helpers/cleanup.ts";
@@ -30,6 +38,11 @@ const argv = process.argv;
 const opt = (n: string, d: string) => (argv.includes(`--${n}`) ? argv[argv.indexOf(`--${n}`) + 1]! : d);
 const SIZES = opt("sizes", "256,512,1024").split(",").map(Number).filter(Boolean);
 const RPO_SECONDS = Number(opt("rpo-seconds", "30"));
+const COMPRESSION = opt("compression", defaultCompression()) as BaseCompression;
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(", ");
 
 const root = mkdtempSync(join(tmpdir(), "odoodeck-bench-pitr-"));
 chmodSync(root, 0o711);
@@ -107,7 +120,7 @@ async function restoreAt(pg: TestPg, mb: number) {
   const size = Number((await pg.psql(db, `SELECT pg_database_size('${db}')`)).trim());
   const a = await archive(pg, `s${mb}`);
   let t = performance.now();
-  const base = await takeBaseBackup(a.dir, a.target);
+  const base = await takeBaseBackup(a.dir, a.target, { compression: COMPRESSION });
   const baseSec = sec(t);
   // The whole cluster is what a scratch recovery unpacks, whatever database is asked for
   const clusterBytes = Number(
@@ -157,28 +170,80 @@ async function restoreAt(pg: TestPg, mb: number) {
   rmSync(a.dir, { recursive: true, force: true });
   rmSync(dump, { force: true });
   rmSync(plain, { force: true });
-  return { mb, size, clusterBytes, walBytes, baseSec, rec, restoreSec, pitrSec, dumpSec, ticks };
+  return { mb, size, clusterBytes, walBytes, base, baseSec, rec, restoreSec, pitrSec, dumpSec, ticks };
+}
+
+/** Replay time per settings set, same base backup and WAL (a tenth of the rows rewritten). */
+async function replayVariants(pg: TestPg, mb: number) {
+  const db = `bench_replay_${process.pid}`;
+  await pg.createDb(db);
+  await pg.psql(
+    db,
+    `CREATE TABLE m (id serial PRIMARY KEY, body text);
+     INSERT INTO m (body) SELECT repeat(md5(g::text) || ' your order ' || g || ' shipped. ', 14) FROM generate_series(1, ${mb * 1024}) g;`,
+  );
+  const a = await archive(pg, `r${mb}`);
+  const base = await takeBaseBackup(a.dir, a.target, { compression: COMPRESSION });
+  const lsn0 = (await pg.psql("postgres", "SELECT pg_current_wal_lsn()")).trim();
+  await pg.psql(db, "UPDATE m SET body = body || '.' WHERE id % 10 = 0");
+  const wal =
+    Number((await pg.psql("postgres", `SELECT pg_current_wal_lsn() - '${lsn0}'::pg_lsn`)).trim()) / 1048576;
+  await pg.psql("postgres", "SELECT pg_switch_wal()");
+  await Bun.sleep(3000);
+  await a.stop();
+  await pg.dropDb(db);
+  const old = ["shared_buffers = 128MB", "fsync = off"]; // before issue #20's speed work
+  const variants: Record<string, string[]> = {
+    "old (128MB, fsync off)": old,
+    today: replaySettings(),
+    "old + shared_buffers 1/8 of memory": [
+      `shared_buffers = ${Math.floor(totalmem() / 8 / 1048576)}MB`,
+      "fsync = off",
+    ],
+    "old + full_page_writes off": [...old, "full_page_writes = off"],
+    "old + maintenance_io_concurrency 64": [...old, "maintenance_io_concurrency = 64"],
+  };
+  for (let round = 1; round <= 2; round++)
+    for (const [name, settings] of Object.entries(variants)) {
+      const r = await recoverDatabase({
+        base,
+        walDir: a.walDir,
+        target: "latest",
+        dbName: "postgres",
+        user: pg.user,
+        outFile: join(root, "replay.dump"),
+        replay: settings,
+      });
+      console.log(
+        `round ${round}, ${name}: unpack ${r.unpackSeconds.toFixed(1)} s, replay ${r.replaySeconds.toFixed(1)} s for ${wal.toFixed(0)} MB of WAL = ${(wal / r.replaySeconds).toFixed(1)} MB/s (load ${load()})`,
+      );
+    }
+  rmSync(a.dir, { recursive: true, force: true });
 }
 
 async function main() {
   const pg = await getPg();
-  await rpo(pg);
+  console.log(
+    `load average at start: ${load()} (${navigator.hardwareConcurrency} cores); base backups: ${COMPRESSION}`,
+  );
+  if (argv.includes("--replay-variants")) return await replayVariants(pg, SIZES.at(-1)!);
+  if (!argv.includes("--no-rpo")) await rpo(pg);
   const rows = [];
   for (const mb of SIZES) {
     console.error(`size ${mb} MB …`);
     const r = await restoreAt(pg, mb);
     rows.push(r);
     // as it comes: a later size that fails (disk) does not lose the ones measured
-    console.error(`  ${mb} MB: ${JSON.stringify({ ...r, rec: undefined, ...r.rec })}`);
+    console.error(`  ${mb} MB: ${JSON.stringify({ ...r, rec: undefined, base: undefined, ...r.rec })}`);
   }
   console.log(
-    "\n| data MB (db / cluster) | base backup s | unpack s | WAL replayed MB | replay s | pg_dump from scratch s | pg_restore s | PITR total s | dump restore s | rows ≤ T ok |",
+    `\nload average at end: ${load()}\n\n| data MB (db / cluster) | base backup s (MB on disk) | unpack s | WAL replayed MB | replay s | pg_dump from scratch s | pg_restore s | PITR total s | dump restore s | rows ≤ T ok |`,
   );
   console.log("|---|---|---|---|---|---|---|---|---|---|");
   const MB = 1048576;
   for (const r of rows)
     console.log(
-      `| ${(r.size / MB).toFixed(0)} / ${(r.clusterBytes / MB).toFixed(0)} | ${r.baseSec.toFixed(1)} | ${r.rec.unpackSeconds.toFixed(1)} | ${(r.walBytes / MB).toFixed(0)} | ${r.rec.replaySeconds.toFixed(1)} | ${r.rec.dumpSeconds.toFixed(1)} | ${r.restoreSec.toFixed(1)} | ${r.pitrSec.toFixed(1)} | ${r.dumpSec.toFixed(1)} | ${r.ticks === "3" ? "yes (3)" : `NO (${r.ticks})`} |`,
+      `| ${(r.size / MB).toFixed(0)} / ${(r.clusterBytes / MB).toFixed(0)} | ${r.baseSec.toFixed(1)} (${(r.base.bytes / MB).toFixed(0)}) | ${r.rec.unpackSeconds.toFixed(1)} | ${(r.walBytes / MB).toFixed(0)} | ${r.rec.replaySeconds.toFixed(1)} | ${r.rec.dumpSeconds.toFixed(1)} | ${r.restoreSec.toFixed(1)} | ${r.pitrSec.toFixed(1)} | ${r.dumpSec.toFixed(1)} | ${r.ticks === "3" ? "yes (3)" : `NO (${r.ticks})`} |`,
     );
   // 100 GB: each stage's throughput at the largest size, carried to 102,400 MB (linear)
   const big = rows.at(-1);
@@ -186,6 +251,7 @@ async function main() {
   const db = big.size / MB;
   const cluster = big.clusterBytes / MB;
   const wal = big.walBytes / MB;
+  const baseRate = cluster / big.baseSec; // MB of cluster per s (not on the restore path)
   const unpackRate = cluster / big.rec.unpackSeconds; // MB of cluster per s
   const replayRate = wal / big.rec.replaySeconds; // MB of WAL per s
   const dumpRate = db / big.rec.dumpSeconds;
@@ -198,7 +264,7 @@ async function main() {
   const min = (s: number) => `${(s / 60).toFixed(0)} min`;
   console.log(`
 100 GB estimate, linear from the ${db.toFixed(0)} MB run (cluster ${cluster.toFixed(0)} MB, ${wal.toFixed(0)} MB of WAL after the base backup):
-  rates: unpack ${unpackRate.toFixed(1)} MB/s of cluster, WAL replay ${replayRate.toFixed(1)} MB/s, pg_dump from the scratch cluster ${dumpRate.toFixed(1)} MB/s, pg_restore ${restoreRate.toFixed(1)} MB/s, dump restore ${plainRate.toFixed(1)} MB/s
+  rates: base backup ${baseRate.toFixed(1)} MB/s of cluster (${COMPRESSION}, not part of a restore), unpack ${unpackRate.toFixed(1)} MB/s of cluster, WAL replay ${replayRate.toFixed(1)} MB/s, pg_dump from the scratch cluster ${dumpRate.toFixed(1)} MB/s, pg_restore ${restoreRate.toFixed(1)} MB/s, dump restore ${plainRate.toFixed(1)} MB/s
   whole-cluster physical path = ${G} / ${unpackRate.toFixed(1)} + ${walDay.toFixed(0)} / ${replayRate.toFixed(1)} = ${(G / unpackRate).toFixed(0)} s + ${(walDay / replayRate).toFixed(0)} s = ${min(physical)}
   one-database safe path = physical + ${G} / ${dumpRate.toFixed(1)} + ${G} / ${restoreRate.toFixed(1)} = ${physical.toFixed(0)} s + ${(G / dumpRate).toFixed(0)} s + ${(G / restoreRate).toFixed(0)} s = ${min(safe)}
   today's dump restore = ${G} / ${plainRate.toFixed(1)} = ${min(G / plainRate)}`);

@@ -136,7 +136,7 @@ test("shipped to S3 as segments close, an unreachable destination alerts, recove
     .map((c) => c.key.slice(`odoodeck/pitr/${instanceId}/`.length))
     .sort();
   expect(keys).toContain(`wal/${newest}.age`);
-  expect(keys).toContain(`base/${base.name}/base.tar.gz.age`);
+  expect(keys).toContain(`base/${base.name}/base.tar.zst.age`);
   expect(keys).toContain("shipped.json.age");
   expect(keys.every((k) => k.endsWith(".age"))).toBe(true);
   // the segment still being written travels only as a .partial after the newest closed one

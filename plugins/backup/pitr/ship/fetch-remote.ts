@@ -11,7 +11,7 @@ import { rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { AppError } from "../../../../server/sdk/index.ts";
 import type { Destination } from "../../destinations/types.ts";
-import type { BaseBackup } from "../base-backup.ts";
+import { archiveNames, type BaseBackup } from "../base-backup.ts";
 import { padToSegment } from "./partial.ts";
 import { BASE_META, readMarker, remoteRoot, type ShippedMarker } from "./shipper.ts";
 import { clusterDir, runLocal } from "../tools.ts";
@@ -74,7 +74,7 @@ export async function fetchForRecovery(o: {
     await clusterDir(walDir);
     let bytes = 0;
     o.log?.(`Fetching base backup ${o.base.name} from ${d.label}`);
-    for (const f of ["base.tar.gz", "pg_wal.tar.gz", "backup_manifest", BASE_META]) {
+    for (const f of [...archiveNames(o.base.compression), "backup_manifest", BASE_META]) {
       const n = await download(d, `${root}/base/${o.base.name}/${f}`, join(baseDir, f), o.signal);
       if (n < 0 && f !== "backup_manifest")
         throw new AppError("E_BACKUP_CORRUPT", `${d.where(`${root}/base/${o.base.name}/${f}`)} is missing`);

@@ -67,9 +67,9 @@ test("segments and base backups shipped over SSH, encrypted; recovery from the s
   expect(readFileSync(join(remoteWal, shipped[0]!)).subarray(0, 21).toString()).toBe("age-encryption.org/v1");
   expect(readdirSync(join(serverDir, "pitr", String(instanceId), "base", base.name)).sort()).toEqual([
     "backup_manifest.age",
-    "base.tar.gz.age",
+    "base.tar.zst.age",
     "odoodeck-base.json.age",
-    "pg_wal.tar.gz.age",
+    "pg_wal.tar.age",
   ]);
   const marker = await readMarker(dest, instanceId);
   expect(marker?.upTo).toBe(localClosed.at(-1)!);
