@@ -20,6 +20,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sparesSettled } from "../plugins/previews/build/spare.ts";
 import { dropPreviews, previewsWithTemplate, previewTestSettings } from "../tests/helpers/previews.ts";
+import { runCleanups } from "../tests/helpers/cleanup.ts";
 import { getPg } from "../tests/helpers/pg.ts";
 import { STAND_IN_ODOO } from "../tests/helpers/runtime.ts";
 
@@ -210,5 +211,23 @@ async function main() {
   }
 }
 
-await main();
-process.exit(0);
+// The PostgreSQL cluster (and anything else the test helpers started) is stopped at the end and
+// on Ctrl-C: a bench left a cluster of several GB running before.
+let stopping = false;
+for (const sig of ["SIGINT", "SIGTERM"] as const)
+  process.on(sig, () => {
+    if (stopping) process.exit(130);
+    stopping = true;
+    console.error(`\n${sig}: stopping the PostgreSQL cluster …`);
+    void runCleanups().finally(() => process.exit(130));
+  });
+let code = 0;
+try {
+  await main();
+} catch (e) {
+  console.error(e);
+  code = 1;
+} finally {
+  await runCleanups();
+}
+process.exit(code);
