@@ -44,6 +44,8 @@ export async function previewRuntime(
 
 /** Where this start's init part ends: the registry loaded (Odoo 17 logs it once `-i`/`-u` are done). */
 const INIT_DONE = /^.* odoo\.modules\.registry: Registry loaded in .*$/m;
+/** The first line Odoo logs at each boot. */
+const BOOT = / odoo: Odoo version /g;
 /** An ERROR or CRITICAL line (Odoo's "Failed to initialize database" is CRITICAL). */
 const INIT_ERROR = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ \d+ (ERROR|CRITICAL) .*$/m;
 
@@ -92,27 +94,43 @@ export async function startWithInit(
   await rt.start();
   const end = (ok: boolean, reason: string, log: string) =>
     side.conn.writeFile(at.initLog, log, { mode: 0o600 }).then(() => ({ rt, ok, reason, log, logOffset }));
+  // Read as it grows: a real install logs thousands of lines.
+  let text = "";
+  let pos = logOffset;
+  const decoder = new TextDecoder();
+  const more = async () => {
+    const st = await side.conn.stat(at.log);
+    if (st && st.size > pos) {
+      const bytes = new Uint8Array(
+        await new Response(side.conn.readFile(at.log, { start: pos })).arrayBuffer(),
+      );
+      pos += bytes.length;
+      text += decoder.decode(bytes, { stream: true });
+    }
+    return text;
+  };
   const until = Date.now() + 3600_000;
   let delay = 25;
   let checkedAt = Date.now();
   while (Date.now() < until) {
     if (signal?.aborted) throw new AppError("E_CANCELLED");
-    const text = await logSince(side, at.log, logOffset);
+    await more();
     const error = INIT_ERROR.exec(text);
     const done = INIT_DONE.exec(text);
     if (error && (!done || error.index < done.index)) return end(false, error[0].slice(0, 300), text);
+    // A second boot in the init part: the first died and its supervisor started it again (without -i/-u).
+    if ((text.match(BOOT) ?? []).length > 1)
+      return end(false, "odoo-bin ended before its registry was loaded and was restarted", text);
     if (done) return end(true, "", text.slice(0, done.index + done[0].length + 1));
     // Asking whether the process lives costs more than reading the log: once a second.
     if (Date.now() - checkedAt >= 1000) {
       checkedAt = Date.now();
       const st = await rt.status();
-      if (st.state === "stopped" || st.state === "error") {
-        const last = await logSince(side, at.log, logOffset);
-        return end(false, `odoo-bin ended before its registry was loaded (${st.detail})`, last);
-      }
+      if (st.state === "stopped" || st.state === "error")
+        return end(false, `odoo-bin ended before its registry was loaded (${st.detail})`, await more());
     }
     await Bun.sleep(delay);
-    delay = Math.min(delay * 2, 200); // the stand-in inits in ~0.5 s, a real install in seconds
+    delay = Math.min(delay * 2, 100); // the stand-in inits in ~0.5 s, a real install in seconds
   }
-  return end(false, "the install did not finish within an hour", await logSince(side, at.log, logOffset));
+  return end(false, "the install did not finish within an hour", await more());
 }
