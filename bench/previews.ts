@@ -3,8 +3,8 @@
  * (optionally grown by --db-mb of mail_message-like rows, as bench/backup.ts does, and its
  * filestore by --fs-mb):
  *   1. create-to-smoke-passed of a preview through odoodeck (the template's warm spare renamed, or
- *      with warm_spare off CREATE DATABASE … TEMPLATE; cp -al filestore, git worktree, install of
- *      the branch's module, start, smoke gate), --rounds times each
+ *      with warm_spare off CREATE DATABASE … TEMPLATE; cp -al filestore, git worktree, one start
+ *      of Odoo that installs the branch's module (-i) then serves, smoke gate), --rounds times each
  *   2. the hand path to a running copy of the same data: createdb + pg_restore -j2 of a dump of
  *      the instance's database + cp -a of its filestore + start odoo-bin + poll /web/health
  *   3. CREATE DATABASE … TEMPLATE with PostgreSQL 15's default strategy (WAL_LOG) vs FILE_COPY
