@@ -212,22 +212,24 @@ async function main() {
 }
 
 // The PostgreSQL cluster (and anything else the test helpers started) is stopped at the end and
-// on Ctrl-C: a bench left a cluster of several GB running before.
-let stopping = false;
+// on Ctrl-C: a bench left a cluster of several GB running before. One stop, awaited by both paths.
+let cleaning: Promise<void> | null = null;
+let signalled = false;
+const cleanup = () => (cleaning ??= runCleanups());
 for (const sig of ["SIGINT", "SIGTERM"] as const)
   process.on(sig, () => {
-    if (stopping) process.exit(130);
-    stopping = true;
+    if (signalled) process.exit(130);
+    signalled = true;
     console.error(`\n${sig}: stopping the PostgreSQL cluster …`);
-    void runCleanups().finally(() => process.exit(130));
+    void cleanup().finally(() => process.exit(130));
   });
 let code = 0;
 try {
   await main();
 } catch (e) {
-  console.error(e);
+  if (!signalled) console.error(e);
   code = 1;
 } finally {
-  await runCleanups();
+  await cleanup();
 }
-process.exit(code);
+process.exit(signalled ? 130 : code);
