@@ -20,7 +20,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sparesSettled } from "../plugins/previews/build/spare.ts";
 import { dropPreviews, previewsWithTemplate, previewTestSettings } from "../tests/helpers/previews.ts";
-import { runCleanups } from "../tests/helpers/cleanup.ts";
+import { registerCleanup, runCleanups } from "../tests/helpers/cleanup.ts";
 import { getPg } from "../tests/helpers/pg.ts";
 import { STAND_IN_ODOO } from "../tests/helpers/runtime.ts";
 
@@ -71,6 +71,7 @@ async function grow(acme: { db: string; filestore: string }) {
 
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), "odoodeck-bench-previews-"));
+  registerCleanup(() => rmSync(dir, { recursive: true, force: true })); // also on Ctrl-C
   const pg = await getPg();
   let acmeDb = "";
   let acmeFs = "";
