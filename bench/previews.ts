@@ -3,8 +3,8 @@
  * (optionally grown by --db-mb of mail_message-like rows, as bench/backup.ts does, and its
  * filestore by --fs-mb):
  *   1. create-to-smoke-passed of a preview through odoodeck (the template's warm spare renamed, or
- *      with warm_spare off CREATE DATABASE … TEMPLATE; cp -al filestore, git worktree, install of
- *      the branch's module, start, smoke gate), --rounds times each
+ *      with warm_spare off CREATE DATABASE … TEMPLATE; cp -al filestore, git worktree, one start
+ *      of Odoo that installs the branch's module (-i) then serves, smoke gate), --rounds times each
  *   2. the hand path to a running copy of the same data: createdb + pg_restore -j2 of a dump of
  *      the instance's database + cp -a of its filestore + start odoo-bin + poll /web/health
  *   3. CREATE DATABASE … TEMPLATE with PostgreSQL 15's default strategy (WAL_LOG) vs FILE_COPY
@@ -20,6 +20,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sparesSettled } from "../plugins/previews/build/spare.ts";
 import { dropPreviews, previewsWithTemplate, previewTestSettings } from "../tests/helpers/previews.ts";
+import { registerCleanup, runCleanups } from "../tests/helpers/cleanup.ts";
 import { getPg } from "../tests/helpers/pg.ts";
 import { STAND_IN_ODOO } from "../tests/helpers/runtime.ts";
 
@@ -70,6 +71,7 @@ async function grow(acme: { db: string; filestore: string }) {
 
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), "odoodeck-bench-previews-"));
+  registerCleanup(() => rmSync(dir, { recursive: true, force: true })); // also on Ctrl-C
   const pg = await getPg();
   let acmeDb = "";
   let acmeFs = "";
@@ -210,5 +212,25 @@ async function main() {
   }
 }
 
-await main();
-process.exit(0);
+// The PostgreSQL cluster (and anything else the test helpers started) is stopped at the end and
+// on Ctrl-C: a bench left a cluster of several GB running before. One stop, awaited by both paths.
+let cleaning: Promise<void> | null = null;
+let signalled = false;
+const cleanup = () => (cleaning ??= runCleanups());
+for (const sig of ["SIGINT", "SIGTERM"] as const)
+  process.on(sig, () => {
+    if (signalled) process.exit(130);
+    signalled = true;
+    console.error(`\n${sig}: stopping the PostgreSQL cluster …`);
+    void cleanup().finally(() => process.exit(130));
+  });
+let code = 0;
+try {
+  await main();
+} catch (e) {
+  if (!signalled) console.error(e);
+  code = 1;
+} finally {
+  await cleanup();
+}
+process.exit(signalled ? 130 : code);

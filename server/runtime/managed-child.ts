@@ -43,12 +43,15 @@ export class ChildSupervisor {
     return this.#pid;
   }
 
-  /** Spawns Odoo unless it runs already; resolves once the wrapper reported Odoo's pid. */
-  async start(): Promise<void> {
+  /**
+   * Spawns Odoo unless it runs already; resolves once the wrapper reported Odoo's pid. `once`
+   * is added to this spawn only: a respawn after a crash runs without it.
+   */
+  async start(once: string[] = []): Promise<void> {
     this.#wanted = true;
     if (this.#proc) return;
     this.#clearTimer();
-    await this.#spawn();
+    await this.#spawn(once);
   }
 
   /** A run that got ready counts as healthy: the next crash starts the back-off over. */
@@ -85,8 +88,8 @@ export class ChildSupervisor {
     return { state: "stopped", pid: null, since: null, detail: this.#wanted ? "starting" : "stopped" };
   }
 
-  async #spawn(): Promise<void> {
-    const proc = this.conn.spawn(["python3", "-c", LIFELINE, ...this.argv], { stdin: true });
+  async #spawn(once: string[] = []): Promise<void> {
+    const proc = this.conn.spawn(["python3", "-c", LIFELINE, ...this.argv, ...once], { stdin: true });
     this.#proc = proc;
     this.#since = new Date().toISOString();
     void keepTail(proc.stderr, (t) => (this.lastStderr = t));

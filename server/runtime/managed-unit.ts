@@ -28,7 +28,8 @@ export class TransientUnit {
     this.unit = new SystemdRuntime(conn, unitName, reach);
   }
 
-  async start(): Promise<void> {
+  /** `once` is added to this run's command line (systemd's own restarts of it repeat it). */
+  async start(once: string[] = []): Promise<void> {
     const s = await this.unit.status();
     if (s.state === "running" || s.state === "starting") return;
     // A stopped transient unit is garbage-collected (--collect): start means create it again.
@@ -45,6 +46,7 @@ export class TransientUnit {
       "--property=TimeoutStopSec=25s",
       "--",
       ...this.argv,
+      ...once,
     ]);
   }
 

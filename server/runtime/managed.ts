@@ -26,6 +26,13 @@ export interface ManagedSpec {
   httpPort?: number;
   /** More odoo.conf options (addons_path, db_host, db_user, db_password…). */
   options?: Record<string, string | number | boolean | null>;
+  /**
+   * Arguments added to this runtime's first start only, e.g. Odoo's `-i`/`-u`: Odoo 17 installs,
+   * then serves, in one boot. Later starts and restarts run without them, and so does a child's
+   * respawn after a crash; a transient unit's own restart (systemd) repeats its command line, where
+   * `-u` upgrades again and `-i` of an installed module does nothing.
+   */
+  firstStartArgs?: string[];
   /** "auto" (default): a transient unit where systemd runs, else a child. */
   mode?: "auto" | "unit" | "child";
   backoff?: BackoffOptions;
@@ -38,12 +45,14 @@ export class ManagedRuntime implements Runtime {
   #host: ChildSupervisor | TransientUnit | null = null;
   #port: number | null;
   #startedAt = Date.now();
+  #firstStartArgs: string[];
 
   constructor(readonly spec: ManagedSpec) {
     checkName(spec.name, "managed Odoo");
     if (!spec.odooBin.length || !spec.workDir.startsWith("/"))
       throw new AppError("E_VALIDATION", "A managed Odoo needs odoo-bin and an absolute work folder");
     this.#port = spec.httpPort ?? null;
+    this.#firstStartArgs = [...(spec.firstStartArgs ?? [])];
   }
 
   get label(): string {
@@ -64,7 +73,9 @@ export class ManagedRuntime implements Runtime {
     this.#startedAt = Date.now();
     this.lastReady = null;
     const host = await this.#prepare();
-    await host.start();
+    const once = this.#firstStartArgs;
+    this.#firstStartArgs = [];
+    await host.start(once);
   }
 
   async stop(): Promise<void> {

@@ -247,6 +247,48 @@ for (const where of ["local", "SSH"] as const) {
     );
 
     test(
+      "firstStartArgs (a preview's -i/-u) go to the first start only: not to a crash respawn nor a restart",
+      async () => {
+        const dir = fresh();
+        const rt = new ManagedRuntime({
+          connection: await connect(),
+          name: "once",
+          odooBin: [STAND_IN_ODOO],
+          workDir: dir,
+          db: "acme_prod",
+          firstStartArgs: ["--stand-in-first-start"],
+          backoff: { initialMs: 100, maxMs: 100 },
+        });
+        // The stand-in appends each boot's arguments to <data_dir>/stand-in-boots.
+        const boots = () =>
+          readFileSync(join(dir, "data", "stand-in-boots"), "utf8")
+            .trim()
+            .split("\n")
+            .map((l) => (JSON.parse(l) as string[]).includes("--stand-in-first-start"));
+        try {
+          await rt.start();
+          await rt.waitReady({ timeoutMs: 20_000 });
+          expect(boots()).toEqual([true]);
+          const crash = join(dir, "data", "stand-in-crash");
+          writeFileSync(crash, "");
+          const until = Date.now() + 15_000;
+          while (boots().length < 2 && Date.now() < until) await Bun.sleep(20);
+          rmSync(crash);
+          await rt.waitReady({ timeoutMs: 20_000 });
+          await rt.restart();
+          await rt.waitReady({ timeoutMs: 20_000 });
+          const seen = boots();
+          expect(seen[0]).toBe(true);
+          expect(seen.length).toBeGreaterThanOrEqual(3);
+          expect(seen.slice(1).every((first) => !first)).toBe(true);
+        } finally {
+          await rt.stop();
+        }
+      },
+      T,
+    );
+
+    test(
       "kill -9 of odoodeck leaves no orphan Odoo (the child dies with it; nothing to re-adopt)",
       async () => {
         const dir = fresh();

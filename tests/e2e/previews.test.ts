@@ -35,7 +35,8 @@ afterAll(async () => {
   if (svc) await dropPreviews(svc);
   await t?.stop();
   rmSync(dir, { recursive: true, force: true });
-});
+  // Destroying the previews and the template outlasts bun's 5 s default on a loaded machine.
+}, 120_000);
 
 test("the preview's URL shows its Odoo's login page through odoodeck's proxy", async () => {
   const page = await browser.newPage();

@@ -71,6 +71,17 @@ async function dbExists(name: string): Promise<boolean> {
   );
 }
 
+/** The arguments of each boot of a preview's stand-in Odoo (it appends them to its data_dir). */
+function bootsOf(workDir: string): string[][] {
+  return readFileSync(join(workDir, "data", "stand-in-boots"), "utf8")
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l) as string[]);
+}
+
+const installArgs = (argv: string[]) =>
+  argv.filter((a, i) => ["-i", "-u"].includes(a) || ["-i", "-u"].includes(argv[i - 1]));
+
 async function created(name: string, branch = "feature") {
   const r = await svc.create({ name, template: "acme", branch, owner: "admin" }, "admin");
   return r.done;
@@ -105,7 +116,8 @@ afterAll(async () => {
   await t.stop();
   provider.stop(true);
   rmSync(dir, { recursive: true, force: true });
-});
+  // Destroying the previews and the template databases outlasts bun's 5 s default on a loaded machine.
+}, 120_000);
 
 describe("templates", () => {
   test("the template is a neutralized copy that nobody connects to, with its report kept", async () => {
@@ -151,6 +163,15 @@ describe("a preview", () => {
       "SELECT count(*) FROM ir_mail_server WHERE active AND smtp_host = 'smtp.acme-corp.example'",
     );
     expect(mail.trim()).toBe("0");
+    // Odoo booted once: the serving process installed the branch's module itself (-i), with no
+    // separate --stop-after-init run before it.
+    const boots = bootsOf(p.workDir);
+    expect(boots.map(installArgs)).toEqual([["-i", "preview_mod"]]);
+    expect(boots[0]).not.toContain("--stop-after-init");
+    expect(
+      (await pg.psql("p_feat", "SELECT state FROM ir_module_module WHERE name = 'preview_mod'")).trim(),
+    ).toBe("installed");
+    expect((await svc.store.get("feat"))!.smoke?.checks.find((c) => c.name === "modules")?.ok).toBe(true);
   }, 120_000);
 
   test("the proxy serves it over HTTP and WebSocket at <name>.<preview domain>", async () => {
@@ -283,7 +304,10 @@ describe("a preview", () => {
       status = (await viaProxy("feat", "/web/login")).status;
     }
     expect(status).toBe(200);
-    expect((await svc.store.get("feat"))!.status).toBe("running");
+    const p = (await svc.store.get("feat"))!;
+    expect(p.status).toBe("running");
+    // The wake was a second boot, without -i/-u: the module was installed by the first.
+    expect(bootsOf(p.workDir).map(installArgs)).toEqual([["-i", "preview_mod"], []]);
   }, 30_000);
 
   test("update upgrades only the modules whose content changed", async () => {
@@ -297,6 +321,9 @@ describe("a preview", () => {
     const snap = await r.done;
     expect(snap.status).toBe("ok");
     expect((snap.result as { upgraded: string[] }).upgraded).toEqual(["second_mod"]);
+    // One boot for the update: the new module installed by the serving process itself.
+    const boots = bootsOf((await svc.store.get("feat"))!.workDir);
+    expect(boots.slice(2).map(installArgs)).toEqual([["-i", "second_mod"]]);
     expect((await svc.store.get("feat"))!.commitSha).toBe(git("rev-parse", "feature"));
   }, 60_000);
 
@@ -322,6 +349,7 @@ describe("a preview", () => {
     await svc.stop("feat");
     expect((await t.admin.page("/p/previews/feat")).html).toContain("not running (stopped)");
     await svc.wake("feat");
+    expect(installArgs(bootsOf((await svc.store.get("feat"))!.workDir).at(-1)!)).toEqual([]);
   }, 30_000);
 
   test("the templates page makes a template from an instance and refreshes it; a viewer only sees it", async () => {
@@ -402,6 +430,35 @@ describe("a preview", () => {
     expect(html).toContain('class="failed-step">smoke');
     expect(html).toContain("could not sign in");
     expect(html).toContain("module preview_mod: installed");
+  }, 60_000);
+
+  test("a failing install fails at step install, with Odoo's init log and the database kept", async () => {
+    git("checkout", "-q", "-b", "bad-install", "feature");
+    mkdirSync(join(repo, "bad_mod"), { recursive: true });
+    writeFileSync(join(repo, "bad_mod", "__manifest__.py"), "{'name': 'Bad', 'depends': ['base']}\n");
+    writeFileSync(join(repo, "bad_mod", "__init__.py"), "raise ImportError('bad_mod cannot load')\n");
+    git("add", ".");
+    git("commit", "-qm", "a module that fails to load");
+    git("checkout", "-q", "main");
+    try {
+      const snap = await created("badinst", "bad-install");
+      expect(snap.status).toBe("error");
+      const p = (await svc.store.get("badinst"))!;
+      expect(p.status).toBe("failed");
+      expect(p.failedStep).toBe("install");
+      expect(p.error).toContain("Failed to initialize database `p_badinst`");
+      expect(await dbExists("p_badinst")).toBe(true);
+      // Odoo 17 goes on serving after a failed init: the preview stopped it.
+      expect(bootsOf(p.workDir).length).toBe(1);
+      expect(odooProcesses(p.workDir).length).toBe(0);
+      const { html } = await t.admin.page("/p/previews/badinst");
+      expect(html).toContain('class="failed-step">install');
+      expect(html).toMatch(
+        /id="init-log">[^<]*Failed to initialize database `p_badinst`[^<]*bad_mod failed to load/,
+      );
+    } finally {
+      await svc.destroy("badinst").catch(() => {});
+    }
   }, 60_000);
 
   test("destroy leaves no database, folder, checkout or process", async () => {

@@ -8,7 +8,7 @@ import { branchModules, checkoutBranch } from "./checkout.ts";
 import { linkTree } from "./filestore.ts";
 import { ownMailbox } from "./mailbox.ts";
 import { cloneTemplate, dropDatabase } from "./pg-tools.ts";
-import { installModules, paths, previewRuntime } from "./runner.ts";
+import { logSince, paths, startWithInit } from "./runner.ts";
 import type { PreviewsCtx, PreviewSettings } from "../settings.ts";
 import type { Side } from "./side.ts";
 import { smokeGate } from "./smoke.ts";
@@ -42,7 +42,10 @@ async function installedOf(db: odoo.OdooDb, mods: string[]): Promise<string[]> {
   return rows.map((r) => r.name);
 }
 
-/** The steps after the database and filestore exist: install, start, smoke. */
+/**
+ * The steps after the database and filestore exist: install (Odoo's first start, with -i/-u, up
+ * to its registry loaded), start (it answers), smoke. Odoo boots once.
+ */
 export async function startAndSmoke(
   d: CreateDeps,
   o: Op,
@@ -55,22 +58,22 @@ export async function startAndSmoke(
   const names = Object.keys(changed);
   const installed = await installedOf(db, names);
   const init = await o.step("install", async (s) => {
-    const r = await installModules(
-      side,
-      p,
-      names.filter((m) => !installed.includes(m)),
-      installed,
-      s.signal,
-    );
-    if (r.code !== 0) throw new Error(`odoo-bin exited ${r.code} while installing ${names.join(", ")}`);
-    return { modules: names, log: r.log };
+    await d.makeRoom(p.name);
+    await d.runtimes.get(p.name)?.stop();
+    const install = names.filter((m) => !installed.includes(m));
+    const r = await startWithInit(d.ctx, side, p, install, installed, s.signal);
+    // Set before a failure too: recordFailure stops it (the database and init.log stay).
+    d.runtimes.set(p.name, r.rt);
+    if (!r.ok)
+      throw new Error(
+        names.length
+          ? `Installing ${names.join(", ")} failed: ${r.reason}`
+          : `Odoo failed to start: ${r.reason}`,
+      );
+    return { modules: names, installed: install, upgraded: installed, log: r.log, logOffset: r.logOffset };
   });
   await o.step("start", async (s) => {
-    await d.makeRoom(p.name);
-    d.runtimes.get(p.name)?.stop();
-    const rt = await previewRuntime(d.ctx, side, p);
-    d.runtimes.set(p.name, rt);
-    await rt.start();
+    const rt = d.runtimes.get(p.name)!;
     const ready = await rt.waitReady({ timeoutMs: 300_000, signal: s.signal });
     const port = Number(new URL(rt.baseUrl!).port);
     await d.store.update(p.name, { port });
@@ -87,7 +90,8 @@ export async function startAndSmoke(
       db,
       login: settings.smoke_login,
       password: settings.smoke_password,
-      log: `${init.log}\n${await d.runtimes.get(p.name)!.logs({ lines: 2000 })}`,
+      // This start's whole log, its init part included (not earlier runs' lines).
+      log: await logSince(side, paths(p.workDir).log, init.logOffset),
       modules: Object.keys((await d.store.get(p.name))?.modules ?? changed),
     });
     await d.store.update(p.name, { smoke: result });

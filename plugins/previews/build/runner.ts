@@ -1,9 +1,9 @@
 /**
  * Running a preview's Odoo: one managed runtime per preview (free port, own data_dir and log under
- * the preview's folder), the install/upgrade run before it, and the branch's addons first in the
- * addons path.
+ * the preview's folder), the install/upgrade done by its first start, and the branch's addons
+ * first in the addons path.
  */
-import type { Runtime } from "../../../server/sdk/index.ts";
+import { AppError, type Runtime } from "../../../server/sdk/index.ts";
 import { managedName } from "../names.ts";
 import type { PreviewsCtx } from "../settings.ts";
 import type { Side } from "./side.ts";
@@ -14,7 +14,6 @@ export type PreviewRuntime = Runtime & { readonly baseUrl: string | null };
 export const paths = (workDir: string) => ({
   src: `${workDir}/src`,
   data: `${workDir}/data`,
-  initConf: `${workDir}/init.conf`,
   initLog: `${workDir}/init.log`,
   log: `${workDir}/odoo.log`,
 });
@@ -28,6 +27,7 @@ export async function previewRuntime(
   side: Side,
   p: Pick<PreviewRecord, "name" | "dbName" | "workDir" | "port" | "instanceId">,
   extra: Record<string, string | number | null> = {},
+  firstStartArgs: string[] = [],
 ): Promise<PreviewRuntime> {
   return ctx.runtimes.managed({
     connection: side.conn,
@@ -38,44 +38,99 @@ export async function previewRuntime(
     ...(p.port ? { httpPort: p.port } : {}),
     options: { addons_path: addonsPath(side, p.workDir), ...side.dbOptions(), ...extra },
     instanceId: null,
+    firstStartArgs,
   });
 }
 
+/** Where this start's init part ends: the registry loaded (Odoo 17 logs it once `-i`/`-u` are done). */
+const INIT_DONE = /^.* odoo\.modules\.registry: Registry loaded in .*$/m;
+/** The first line Odoo logs at each boot. */
+const BOOT = / odoo: Odoo version /g;
+/** An ERROR or CRITICAL line (Odoo's "Failed to initialize database" is CRITICAL). */
+const INIT_ERROR = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ \d+ (ERROR|CRITICAL) .*$/m;
+
+export interface InitResult {
+  rt: PreviewRuntime;
+  ok: boolean;
+  /** Why the init failed (the first ERROR/CRITICAL line, or the process's end). */
+  reason: string;
+  /** The start's log up to the registry loaded (or to the failure): kept as init.log. */
+  log: string;
+  /** Byte offset in odoo.log where this start's output begins. */
+  logOffset: number;
+}
+
+/** The log written since `offset` (the file is appended to across starts). */
+export async function logSince(side: Side, path: string, offset: number): Promise<string> {
+  const st = await side.conn.stat(path);
+  if (!st || st.size <= offset) return "";
+  return new Response(side.conn.readFile(path, { start: offset })).text();
+}
+
 /**
- * Installs (`-i`) the branch's new modules and upgrades (`-u`) the changed ones, with
- * --stop-after-init, logging to init.log: kept for forensics when it fails.
+ * Starts the preview's Odoo once: the serving process itself installs (`-i`) the branch's new
+ * modules and upgrades (`-u`) the changed ones before it serves (Odoo 17 does both in one run),
+ * instead of a separate `--stop-after-init` run that booted Odoo a second time. Only this first
+ * start carries -i/-u: a wake or restart makes a new runtime without them.
+ *
+ * Resolves once the init part of the log is complete: "Registry loaded" (ok), an ERROR/CRITICAL
+ * line or the process gone (failed; Odoo 17 logs "Failed to initialize database" and goes on
+ * serving, so the log is what tells). That part is written to init.log, kept for forensics.
  */
-export async function installModules(
+export async function startWithInit(
+  ctx: PreviewsCtx,
   side: Side,
-  p: Pick<PreviewRecord, "dbName" | "workDir">,
+  p: Pick<PreviewRecord, "name" | "dbName" | "workDir" | "port" | "instanceId">,
   install: string[],
   upgrade: string[],
   signal?: AbortSignal,
-): Promise<{ code: number; log: string }> {
+): Promise<InitResult> {
   const at = paths(p.workDir);
-  if (!install.length && !upgrade.length) return { code: 0, log: "" };
-  const conf = [
-    "[options]",
-    `addons_path = ${addonsPath(side, p.workDir)}`,
-    `data_dir = ${at.data}`,
-    `logfile = ${at.initLog}`,
-  ];
-  for (const [k, v] of Object.entries(side.dbOptions()))
-    if (v !== null && v !== "" && !/[\r\n]/.test(String(v))) conf.push(`${k} = ${v}`);
-  await side.conn.writeFile(at.initConf, `${conf.join("\n")}\n`, { mode: 0o600 });
-  const argv = [
-    ...(await side.odooBin()),
-    "-c",
-    at.initConf,
-    "-d",
-    p.dbName,
-    "--stop-after-init",
-    "--no-http",
-  ];
-  if (install.length) argv.push("-i", install.join(","));
-  if (upgrade.length) argv.push("-u", upgrade.join(","));
-  const res = await side.conn.exec(argv, { timeoutMs: 3600_000, signal });
-  const st = await side.conn.stat(at.initLog);
-  const log = st ? await new Response(side.conn.readFile(at.initLog)).text() : "";
-  return { code: res.code, log: log || res.stderr };
+  const logOffset = (await side.conn.stat(at.log))?.size ?? 0;
+  const once: string[] = [];
+  if (install.length) once.push("-i", install.join(","));
+  if (upgrade.length) once.push("-u", upgrade.join(","));
+  const rt = await previewRuntime(ctx, side, p, {}, once);
+  await rt.start();
+  const end = (ok: boolean, reason: string, log: string) =>
+    side.conn.writeFile(at.initLog, log, { mode: 0o600 }).then(() => ({ rt, ok, reason, log, logOffset }));
+  // Read as it grows: a real install logs thousands of lines.
+  let text = "";
+  let pos = logOffset;
+  const decoder = new TextDecoder();
+  const more = async () => {
+    const st = await side.conn.stat(at.log);
+    if (st && st.size > pos) {
+      const bytes = new Uint8Array(
+        await new Response(side.conn.readFile(at.log, { start: pos })).arrayBuffer(),
+      );
+      pos += bytes.length;
+      text += decoder.decode(bytes, { stream: true });
+    }
+    return text;
+  };
+  const until = Date.now() + 3600_000;
+  let delay = 25;
+  let checkedAt = Date.now();
+  while (Date.now() < until) {
+    if (signal?.aborted) throw new AppError("E_CANCELLED");
+    await more();
+    const error = INIT_ERROR.exec(text);
+    const done = INIT_DONE.exec(text);
+    if (error && (!done || error.index < done.index)) return end(false, error[0].slice(0, 300), text);
+    // A second boot in the init part: the first died and its supervisor started it again (without -i/-u).
+    if ((text.match(BOOT) ?? []).length > 1)
+      return end(false, "odoo-bin ended before its registry was loaded and was restarted", text);
+    if (done) return end(true, "", text.slice(0, done.index + done[0].length + 1));
+    // Asking whether the process lives costs more than reading the log: once a second.
+    if (Date.now() - checkedAt >= 1000) {
+      checkedAt = Date.now();
+      const st = await rt.status();
+      if (st.state === "stopped" || st.state === "error")
+        return end(false, `odoo-bin ended before its registry was loaded (${st.detail})`, await more());
+    }
+    await Bun.sleep(delay);
+    delay = Math.min(delay * 2, 100); // the stand-in inits in ~0.5 s, a real install in seconds
+  }
+  return end(false, "the install did not finish within an hour", await more());
 }
