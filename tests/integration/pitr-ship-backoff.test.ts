@@ -23,6 +23,7 @@ import {
   pitrWorkspace,
   streamedArchive,
   waitForArchive,
+  until,
 } from "../../plugins/backup/pitr/test-helpers.ts";
 import { parseSegment, segmentOfLsn } from "../../plugins/backup/pitr/wal-segments.ts";
 import { privatePg } from "../helpers/pg.ts";
@@ -31,20 +32,6 @@ setDefaultTimeout(420_000);
 
 const ws = pitrWorkspace("odoodeck-walship-backoff-");
 afterAll(() => ws.dispose(), 60_000);
-
-async function until<T>(
-  what: string,
-  f: () => Promise<T | null | undefined | false>,
-  ms = 60_000,
-): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await f();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await Bun.sleep(100);
-  }
-}
 
 test("an unreachable S3 backs off, shows it and alerts; started again it ships the backlog; retention deletes the old base", async () => {
   const pg = await privatePg();

@@ -24,6 +24,7 @@ import {
   restoredTicks,
   streamedArchive,
   waitForArchive,
+  until,
 } from "../../plugins/backup/pitr/test-helpers.ts";
 import { clusterDir } from "../../plugins/backup/pitr/tools.ts";
 import { privatePg } from "../helpers/pg.ts";
@@ -33,20 +34,6 @@ setDefaultTimeout(180_000);
 const ws = pitrWorkspace("odoodeck-walship-s3-");
 const { root, cleanups } = ws;
 afterAll(() => ws.dispose(), 60_000);
-
-async function until<T>(
-  what: string,
-  f: () => Promise<T | null | undefined | false>,
-  ms = 45_000,
-): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await f();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await Bun.sleep(200);
-  }
-}
 
 test("shipped to S3 as segments close, an unreachable destination alerts, recovery from S3 once the local archive is gone", async () => {
   const pg = await privatePg();

@@ -7,6 +7,7 @@
 import { readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { listBaseBackups } from "./base-backup.ts";
+import { keepNewest } from "./ship/retention.ts";
 import { readShipStates } from "./ship/shipper.ts";
 import { parseSegment, segmentOfLsn } from "./wal-segments.ts";
 
@@ -15,10 +16,7 @@ export async function pruneLocalArchive(o: {
   walDir: string;
   keep: number;
 }): Promise<{ bases: string[]; segments: number }> {
-  const bases = await listBaseBackups(o.archiveDir);
-  const n = Math.max(1, Math.floor(o.keep));
-  const kept = bases.slice(-n);
-  const dropped = bases.slice(0, Math.max(0, bases.length - n));
+  const { kept, dropped } = keepNewest(await listBaseBackups(o.archiveDir), o.keep);
   if (!kept.length) return { bases: [], segments: 0 };
   let cutoff = segmentOfLsn(kept[0]!.startLsn);
   for (const st of await readShipStates(o.archiveDir)) {

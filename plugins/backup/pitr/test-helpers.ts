@@ -7,7 +7,9 @@
 import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { TestPg } from "../../../server/sdk/testing.ts";
+import { getSshd, SshConnection, type TestPg } from "../../../server/sdk/testing.ts";
+import { ServerDestination } from "../destinations/server.ts";
+import { EncryptedDestination } from "../encryption/encrypted-destination.ts";
 import { type BaseBackup, takeBaseBackup } from "./base-backup.ts";
 import { WalReceiver } from "./receiver.ts";
 import { clusterDir } from "./tools.ts";
@@ -36,6 +38,21 @@ export async function waitForArchive(
     await Bun.sleep(100);
   }
   throw new Error(`the archive did not reach ${lsn} in ${timeoutMs} ms`);
+}
+
+/** Polls `f` every 100 ms until it answers something truthy; fails naming `what` after `ms`. */
+export async function until<T>(
+  what: string,
+  f: () => Promise<T | null | undefined | false>,
+  ms = 60_000,
+): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await f();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await Bun.sleep(100);
+  }
 }
 
 /** A temporary folder the cluster user (postgres) can pass through, and what to undo at the end. */
@@ -110,6 +127,29 @@ export async function streamedArchive(
       }
     },
     atOf: async (id) => new Date((await pg.psql(db, `SELECT at FROM ticks WHERE id = ${id}`)).trim()),
+  };
+}
+
+/**
+ * An age-encrypted server destination: a folder `<root>/server` reached over the test sshd, as an
+ * instance's server is. The SSH link is closed through `cleanups`.
+ */
+export async function sshServerDestination(
+  ws: { root: string; cleanups: Array<() => Promise<unknown>> },
+  label: string,
+): Promise<{ dest: EncryptedDestination; serverDir: string }> {
+  const sshd = await getSshd();
+  const conn = new SshConnection({
+    host: sshd.host,
+    port: sshd.port,
+    username: sshd.username,
+    privateKey: sshd.privateKey,
+  });
+  ws.cleanups.push(() => conn.close());
+  const serverDir = join(ws.root, "server");
+  return {
+    dest: new EncryptedDestination(new ServerDestination(conn, serverDir, label), ageKey()),
+    serverDir,
   };
 }
 

@@ -60,11 +60,16 @@ export interface InitResult {
   logOffset: number;
 }
 
-/** The log written since `offset` (the file is appended to across starts). */
-export async function logSince(side: Side, path: string, offset: number): Promise<string> {
+/** The bytes written to `path` since `offset` (the log is appended to across starts). */
+async function bytesSince(side: Side, path: string, offset: number): Promise<Uint8Array> {
   const st = await side.conn.stat(path);
-  if (!st || st.size <= offset) return "";
-  return new Response(side.conn.readFile(path, { start: offset })).text();
+  if (!st || st.size <= offset) return new Uint8Array(0);
+  return new Uint8Array(await new Response(side.conn.readFile(path, { start: offset })).arrayBuffer());
+}
+
+/** The log written since `offset`. */
+export async function logSince(side: Side, path: string, offset: number): Promise<string> {
+  return new TextDecoder().decode(await bytesSince(side, path, offset));
 }
 
 /**
@@ -99,14 +104,9 @@ export async function startWithInit(
   let pos = logOffset;
   const decoder = new TextDecoder();
   const more = async () => {
-    const st = await side.conn.stat(at.log);
-    if (st && st.size > pos) {
-      const bytes = new Uint8Array(
-        await new Response(side.conn.readFile(at.log, { start: pos })).arrayBuffer(),
-      );
-      pos += bytes.length;
-      text += decoder.decode(bytes, { stream: true });
-    }
+    const bytes = await bytesSince(side, at.log, pos);
+    pos += bytes.length;
+    text += decoder.decode(bytes, { stream: true });
     return text;
   };
   const until = Date.now() + 3600_000;

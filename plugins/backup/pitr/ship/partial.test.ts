@@ -8,11 +8,15 @@
 import { afterAll, expect, setDefaultTimeout, test } from "bun:test";
 import { readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { getSshd, privatePg, SshConnection } from "../../../../server/sdk/testing.ts";
-import { ServerDestination } from "../../destinations/server.ts";
-import { EncryptedDestination } from "../../encryption/encrypted-destination.ts";
+import { privatePg } from "../../../../server/sdk/testing.ts";
 import { recoverDatabase } from "../recover.ts";
-import { ageKey, pitrWorkspace, restoredTicks, streamedArchive, waitForArchive } from "../test-helpers.ts";
+import {
+  pitrWorkspace,
+  restoredTicks,
+  streamedArchive,
+  waitForArchive,
+  sshServerDestination,
+} from "../test-helpers.ts";
 import { fetchForRecovery, remoteArchives } from "./fetch-remote.ts";
 import { SEGMENT_BYTES, trimPadding } from "./partial.ts";
 import { readMarker, shipOnce } from "./shipper.ts";
@@ -32,16 +36,7 @@ test("only the written pages of a .partial travel", () => {
 test("rows committed on a quiet server are shipped in the .partial and recovered from the destination", async () => {
   const pg = await privatePg();
   const a = await streamedArchive(pg, ws, "walpartial");
-  const sshd = await getSshd();
-  const conn = new SshConnection({
-    host: sshd.host,
-    port: sshd.port,
-    username: sshd.username,
-    privateKey: sshd.privateKey,
-  });
-  ws.cleanups.push(() => conn.close());
-  const serverDir = join(ws.root, "server");
-  const dest = new EncryptedDestination(new ServerDestination(conn, serverDir, "server:3"), ageKey());
+  const { dest, serverDir } = await sshServerDestination(ws, "server:3");
   const instanceId = 3;
   const ship = (partialEveryMs: number) =>
     shipOnce({ instanceId, archiveDir: a.archiveDir, walDir: a.walDir, dest, partialEveryMs });

@@ -9,12 +9,16 @@
 import { afterAll, expect, setDefaultTimeout, test } from "bun:test";
 import { existsSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { getSshd, privatePg, SshConnection } from "../../../../server/sdk/testing.ts";
-import { ServerDestination } from "../../destinations/server.ts";
-import { EncryptedDestination } from "../../encryption/encrypted-destination.ts";
+import { privatePg } from "../../../../server/sdk/testing.ts";
 import { type BaseBackup, takeBaseBackup } from "../base-backup.ts";
 import { recoverDatabase } from "../recover.ts";
-import { ageKey, pitrWorkspace, restoredTicks, streamedArchive, waitForArchive } from "../test-helpers.ts";
+import {
+  pitrWorkspace,
+  restoredTicks,
+  streamedArchive,
+  waitForArchive,
+  sshServerDestination,
+} from "../test-helpers.ts";
 import { parseSegment, segmentName, segmentOfLsn } from "../wal-segments.ts";
 import { fetchForRecovery, remoteArchives } from "./fetch-remote.ts";
 import { retentionPlan } from "./retention.ts";
@@ -71,16 +75,7 @@ test("a server destination keeps two base backups and the WAL they need; recover
     await a.tick(from, from + 2);
     await waitForArchive(pg, a.slot);
   }
-  const sshd = await getSshd();
-  const conn = new SshConnection({
-    host: sshd.host,
-    port: sshd.port,
-    username: sshd.username,
-    privateKey: sshd.privateKey,
-  });
-  ws.cleanups.push(() => conn.close());
-  const serverDir = join(ws.root, "server");
-  const dest = new EncryptedDestination(new ServerDestination(conn, serverDir, "server:5"), ageKey());
+  const { dest, serverDir } = await sshServerDestination(ws, "server:5");
   const instanceId = 5;
   const remote = join(serverDir, "pitr", String(instanceId));
 

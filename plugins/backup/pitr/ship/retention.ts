@@ -20,12 +20,18 @@ export interface Pruned {
   segments: number;
 }
 
+/** The newest `keep` of `sorted` (oldest first) and the rest; never fewer than one kept. */
+export function keepNewest<T>(sorted: T[], keep: number): { kept: T[]; dropped: T[] } {
+  const n = Math.max(1, Math.floor(keep));
+  return { kept: sorted.slice(-n), dropped: sorted.slice(0, Math.max(0, sorted.length - n)) };
+}
+
 /** The base backups to drop and the first segment to keep, for `keep` base backups. */
 export function retentionPlan(m: ShippedMarker, keep: number) {
-  const n = Math.max(1, Math.floor(keep));
-  const bases = [...m.bases].sort((a, b) => a.name.localeCompare(b.name));
-  const kept = bases.slice(-n);
-  const dropped = bases.slice(0, Math.max(0, bases.length - n));
+  const { kept, dropped } = keepNewest(
+    [...m.bases].sort((a, b) => a.name.localeCompare(b.name)),
+    keep,
+  );
   const oldest = kept[0];
   const upTo = m.upTo ? parseSegment(m.upTo) : null;
   let cutoff: bigint | null = oldest ? segmentOfLsn(oldest.startLsn) : null;

@@ -8,15 +8,19 @@
 import { afterAll, expect, setDefaultTimeout, test } from "bun:test";
 import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { getSshd, privatePg, SshConnection, type TestPg } from "../../../../server/sdk/testing.ts";
-import { ServerDestination } from "../../destinations/server.ts";
-import { EncryptedDestination } from "../../encryption/encrypted-destination.ts";
+import { privatePg, type TestPg } from "../../../../server/sdk/testing.ts";
 import { fetchForRecovery, remoteArchives } from "./fetch-remote.ts";
 import { recoverDatabase } from "../recover.ts";
 import { baseFor } from "../restore-op.ts";
 import { shippingHealth } from "./ship-health.ts";
 import { readMarker, shipOnce } from "./shipper.ts";
-import { ageKey, pitrWorkspace, restoredTicks, streamedArchive, waitForArchive } from "../test-helpers.ts";
+import {
+  pitrWorkspace,
+  restoredTicks,
+  streamedArchive,
+  waitForArchive,
+  sshServerDestination,
+} from "../test-helpers.ts";
 
 setDefaultTimeout(180_000);
 
@@ -33,16 +37,7 @@ test("segments and base backups shipped over SSH, encrypted; recovery from the s
   await tick(1, 12);
   await waitForArchive(pg, slot); // switches WAL: the segment holding the rows is closed
 
-  const sshd = await getSshd();
-  const conn = new SshConnection({
-    host: sshd.host,
-    port: sshd.port,
-    username: sshd.username,
-    privateKey: sshd.privateKey,
-  });
-  cleanups.push(() => conn.close());
-  const serverDir = join(root, "server");
-  const dest = new EncryptedDestination(new ServerDestination(conn, serverDir, "server:7"), ageKey());
+  const { dest, serverDir } = await sshServerDestination(ws, "server:7");
   const instanceId = 42;
 
   const first = await shipOnce({ instanceId, archiveDir, walDir, dest });
