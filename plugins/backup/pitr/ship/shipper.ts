@@ -300,7 +300,8 @@ export async function shipOnce(o: ShipOptions): Promise<ShipResult> {
       res.bytes += await putFile(d, `${root}/wal/${h}`, join(o.walDir, h), o.signal);
       st.history.push(h);
     }
-    for (const seg of await closedSegments(o.walDir)) {
+    const closed = await closedSegments(o.walDir);
+    for (const seg of closed) {
       if (st.upTo && seg.name <= st.upTo) continue;
       if (o.signal?.aborted) throw new AppError("E_CANCELLED", "WAL shipping was stopped");
       res.bytes += await putFile(d, `${root}/wal/${seg.name}`, join(o.walDir, seg.name), o.signal);
@@ -326,7 +327,7 @@ export async function shipOnce(o: ShipOptions): Promise<ShipResult> {
       const shipped = bases
         .filter((b) => st.bases.includes(b.name))
         .map((b) => ({ ...b, dir: `${root}/base/${b.name}` }));
-      const first = (await closedSegments(o.walDir))[0]?.name ?? null;
+      const first = closed[0]?.name ?? null;
       marker = mergeMarker(await readMarker(d, o.instanceId), {
         instanceId: o.instanceId,
         upTo: st.upTo,
