@@ -23,8 +23,11 @@ export async function waitForArchive(
 ): Promise<void> {
   // asynchronous commit: the WAL writer flushes within a few hundred ms; force it now (unless the
   // test is about a quiet server whose current segment stays open)
-  if (o.switchWal !== false) await pg.psql("postgres", "SELECT pg_switch_wal()");
-  const lsn = (await pg.psql("postgres", "SELECT pg_current_wal_flush_lsn()")).trim();
+  // Without a switch the target is the insert position: the test cluster commits asynchronously,
+  // so the flush position may not hold the last commit yet (the WAL writer flushes it shortly).
+  const quiet = o.switchWal === false;
+  if (!quiet) await pg.psql("postgres", "SELECT pg_switch_wal()");
+  const lsn = (await pg.psql("postgres", `SELECT pg_current_wal_${quiet ? "insert" : "flush"}_lsn()`)).trim();
   const end = Date.now() + timeoutMs;
   while (Date.now() < end) {
     const ok = (
