@@ -16,6 +16,7 @@ import { liveFixture, type RestoreEnv, restoreEnv } from "../../plugins/backup/t
 import { definePlugin, type Env } from "../../server/sdk/index.ts";
 import { startTestApp, type TestApp } from "../helpers/app.ts";
 import { FIXTURES } from "../helpers/fixtures.ts";
+import { holdDatabaseCatalog, killCatalogWaiters, waitForCatalogWaiter } from "../helpers/pg-catalog-lock.ts";
 
 const restoreOnly = definePlugin({
   id: "backup",
@@ -44,27 +45,6 @@ async function waitFor(what: string, check: () => Promise<boolean>, ms = 60_000)
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await Bun.sleep(100);
   }
-}
-
-/** A superuser session holding pg_database in EXCLUSIVE mode until released. */
-async function holdDatabaseCatalog(): Promise<() => Promise<void>> {
-  const pg = env.pgInfo;
-  const psql = Bun.spawn(
-    [join(pg.binDir, "psql"), "-X", "-q", "-h", pg.host, "-p", String(pg.port), "-U", pg.user, "postgres"],
-    { env: { ...process.env, PGPASSWORD: pg.password }, stdin: "pipe", stdout: "ignore", stderr: "ignore" },
-  );
-  psql.stdin.write("BEGIN; LOCK TABLE pg_catalog.pg_database IN EXCLUSIVE MODE; SELECT 1;\n");
-  await psql.stdin.flush();
-  const held = `SELECT count(*) FROM pg_locks WHERE relation = 'pg_catalog.pg_database'::regclass`;
-  await waitFor(
-    "the catalog lock",
-    async () => (await pg.psql("postgres", `${held} AND mode = 'ExclusiveLock' AND granted`)).trim() !== "0",
-  );
-  return async () => {
-    psql.stdin.write("ROLLBACK;\n");
-    await psql.stdin.end();
-    await psql.exited;
-  };
 }
 
 const badge = (html: string) => /data-lifecycle="(\w+)"/.exec(html)?.[1] ?? null;
@@ -105,7 +85,7 @@ afterAll(async () => {
 
 test("a restore over the instance's database shows restoring, refuses a second restore and a stop, then clears", async () => {
   expect(badge((await t.admin.page(`/instances/${staging}`)).html)).toBe(null); // no runtime: no badge
-  release = await holdDatabaseCatalog();
+  release = await holdDatabaseCatalog(env.pgInfo);
   const first = await t.admin.postJson(`/api/v1/backup/i/${staging}/restore`, {
     source: upload,
     target: "instance",
@@ -113,16 +93,7 @@ test("a restore over the instance's database shows restoring, refuses a second r
   expect(first.body).toMatchObject({ ok: true });
   const opId: string = first.body.data.operationId;
   // Held at CREATE DATABASE of its temporary copy: the restore is running, the instance restoring.
-  await waitFor(
-    "the restore to wait on the catalog lock",
-    async () =>
-      (
-        await env.pgInfo.psql(
-          "postgres",
-          `SELECT count(*) FROM pg_locks WHERE relation = 'pg_catalog.pg_database'::regclass AND NOT granted`,
-        )
-      ).trim() !== "0",
-  );
+  await waitForCatalogWaiter(env.pgInfo);
   expect(badge((await t.admin.page(`/instances/${staging}`)).html)).toBe("restoring");
   expect((await t.admin.page("/")).html).toContain('data-lifecycle="restoring"');
 
@@ -151,19 +122,15 @@ test("a restore over the instance's database shows restoring, refuses a second r
 }, 240_000);
 
 test("a restore that fails (its database session killed) clears the mark as well", async () => {
-  release = await holdDatabaseCatalog();
+  release = await holdDatabaseCatalog(env.pgInfo);
   const started = await t.admin.postJson(`/api/v1/backup/i/${staging}/restore`, {
     source: upload,
     target: "instance",
   });
   expect(started.body).toMatchObject({ ok: true });
-  const waiting = `FROM pg_locks WHERE relation = 'pg_catalog.pg_database'::regclass AND NOT granted`;
-  await waitFor(
-    "the restore to wait on the catalog lock",
-    async () => (await env.pgInfo.psql("postgres", `SELECT count(*) ${waiting}`)).trim() !== "0",
-  );
+  await waitForCatalogWaiter(env.pgInfo);
   expect(badge((await t.admin.page(`/instances/${staging}`)).html)).toBe("restoring");
-  await env.pgInfo.psql("postgres", `SELECT pg_terminate_backend(pid) ${waiting}`);
+  await killCatalogWaiters(env.pgInfo);
   const opId: string = started.body.data.operationId;
   await waitFor("the restore to end", async () => {
     const { body } = await t.admin.getJson(`/api/v1/operations/${opId}`);

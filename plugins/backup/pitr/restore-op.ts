@@ -14,6 +14,7 @@ import { finishRestore } from "../restore/restore-finish.ts";
 import { compactStamp } from "../restore/restore-pg.ts";
 import type { TargetSide } from "../restore/restore-request.ts";
 import { recordReport } from "../restore/restore-start.ts";
+import { markRestoring } from "../restore/restoring-mark.ts";
 import { ScratchClaims } from "../restore/scratch-claims.ts";
 import type { BackupRecord } from "../store.ts";
 import type { BaseBackup } from "./base-backup.ts";
@@ -60,6 +61,7 @@ export async function startPitrRestore(ctx: PluginContext<any>, pitr: PitrServic
   const base = source.base;
   const sourceDb = r.t.currentDb;
   if (!sourceDb) throw new AppError("E_CONFIG", `${inst.name} has no db_name to recover`);
+  const replacing = { instanceId: inst.id, newDb: r.newDb, what: `restore to ${r.at.toISOString()}` };
   const op = ctx.operations.start({
     kind: "restore",
     title: `Restore ${inst.name} to ${r.at.toISOString()}${r.newDb ? ` (new database ${r.newDb})` : ""}`,
@@ -71,7 +73,7 @@ export async function startPitrRestore(ctx: PluginContext<any>, pitr: PitrServic
       "restore into a temporary database",
       "neutralize, verify and publish",
     ],
-    run: async (op) => {
+    run: markRestoring(ctx, replacing, async (op) => {
       const release = await new ScratchClaims(ctx.db).claim({
         instanceId: inst.id,
         dbName,
@@ -140,7 +142,7 @@ export async function startPitrRestore(ctx: PluginContext<any>, pitr: PitrServic
         await rm(dump, { force: true });
         await release(clean).catch(() => {});
       }
-    },
+    }),
   });
   return { op, dbName };
 }

@@ -16,6 +16,7 @@ import type { NeutralizeOptions } from "../neutralize/neutralize.ts";
 import { discardTemp, restoreToTemp, type TempCopy } from "./restore.ts";
 import { NeutralizeReportStore } from "../neutralize/neutralize-report-store.ts";
 import { finishRestore, type RestoreResult } from "./restore-finish.ts";
+import { markRestoring } from "./restoring-mark.ts";
 import type { TargetSide } from "./restore-request.ts";
 import { ScratchClaims } from "./scratch-claims.ts";
 
@@ -38,6 +39,9 @@ export function startRestoreOperation(ctx: PluginContext<any>, r: RestoreStart) 
   const inst = t.inst;
   const dbName = newDb ?? t.currentDb;
   if (!dbName) throw new AppError("E_CONFIG", `${inst.name} has no db_name to restore into`);
+  // the instance shows "restoring" while its own database is replaced (not a new one beside it)
+  const what = `restore from ${r.source.split("/").pop()}`;
+  const replacing = { instanceId: inst.id, newDb, parentId: r.parentId, what };
   const op = ctx.operations.start({
     kind: "restore",
     title: `Restore into ${inst.name}${newDb ? ` (new database ${newDb})` : ""}`,
@@ -46,65 +50,55 @@ export function startRestoreOperation(ctx: PluginContext<any>, r: RestoreStart) 
     lock: true,
     ...(r.parentId ? { parentId: r.parentId } : {}),
     steps: ["restore into a temporary database", "neutralize, verify and publish"],
-    run: async (op) => {
-      // Replacing the instance's database: its card says "restoring" and start/stop answer E_BUSY
-      // until the end (other restores, deploys and backups already meet the lock). The mark lives
-      // in this process only, so a kill -9 cannot leave it behind. A child restore (a failed
-      // upgrade's roll back) runs under its parent's mark.
-      const marks = !newDb && !r.parentId;
-      if (marks) ctx.runtimes.mark(inst.id, "restoring", `restore from ${r.source.split("/").pop()}`);
+    run: markRestoring(ctx, replacing, async (op) => {
+      // claimed, so what a crash leaves behind is known to be ours and swept at the next start
+      const release = await new ScratchClaims(ctx.db).claim({
+        instanceId: inst.id,
+        dbName,
+        swapDb: newDb ? null : dbName,
+        owner: `restore into ${inst.name}`,
+      });
+      let clean = false;
+      // step results are cloned into the snapshot: keep the live handle (connection) out of them
+      let temp: TempCopy | null = null;
       try {
-        // claimed, so what a crash leaves behind is known to be ours and swept at the next start
-        const release = await new ScratchClaims(ctx.db).claim({
-          instanceId: inst.id,
-          dbName,
-          swapDb: newDb ? null : dbName,
-          owner: `restore into ${inst.name}`,
-        });
-        let clean = false;
-        // step results are cloned into the snapshot: keep the live handle (connection) out of them
-        let temp: TempCopy | null = null;
-        try {
-          await op.step("restore into a temporary database", async (s) => {
-            temp = await restoreToTemp({
-              ...t,
-              source: r.source,
-              dbName,
-              signal: s.signal,
-              log: s.log,
-              progress: (p) => s.progress({ bytesDone: p.bytesDone, bytesTotal: p.bytesTotal }),
-            });
-            return { temporaryDatabase: temp.tempDb, check: temp.check, seconds: temp.seconds };
+        await op.step("restore into a temporary database", async (s) => {
+          temp = await restoreToTemp({
+            ...t,
+            source: r.source,
+            dbName,
+            signal: s.signal,
+            log: s.log,
+            progress: (p) => s.progress({ bytesDone: p.bytesDone, bytesTotal: p.bytesTotal }),
           });
-          const copy = temp!;
-          const result = await op.step("neutralize, verify and publish", (s) =>
-            finishRestore(copy, {
-              neutralize: r.neutralize,
-              mail: { link: catcherLink(ctx, inst.id), kind: "restore" },
-              log: s.log,
-              promote: newDb
-                ? { kind: "new", dbName: newDb }
-                : { kind: "swap", currentDb: dbName, service: t.service },
-            }),
-          );
-          clean = true;
-          await recordReport(ctx, inst.id, op, result);
-          // links: the operation page points at what was made and at the next step, a restore test
-          const links = [
-            { label: `Open ${inst.name}`, href: `/instances/${inst.id}` },
-            { label: "Run a restore test", href: `/p/backup/i/${inst.id}/restore-tests` },
-          ];
-          return { ...result, links };
-        } catch (e) {
-          if (temp) await discardTemp(temp); // e.g. cancelled between the steps
-          throw e;
-        } finally {
-          await release(clean).catch(() => {});
-        }
+          return { temporaryDatabase: temp.tempDb, check: temp.check, seconds: temp.seconds };
+        });
+        const copy = temp!;
+        const result = await op.step("neutralize, verify and publish", (s) =>
+          finishRestore(copy, {
+            neutralize: r.neutralize,
+            mail: { link: catcherLink(ctx, inst.id), kind: "restore" },
+            log: s.log,
+            promote: newDb
+              ? { kind: "new", dbName: newDb }
+              : { kind: "swap", currentDb: dbName, service: t.service },
+          }),
+        );
+        clean = true;
+        await recordReport(ctx, inst.id, op, result);
+        // links: the operation page points at what was made and at the next step, a restore test
+        const links = [
+          { label: `Open ${inst.name}`, href: `/instances/${inst.id}` },
+          { label: "Run a restore test", href: `/p/backup/i/${inst.id}/restore-tests` },
+        ];
+        return { ...result, links };
+      } catch (e) {
+        if (temp) await discardTemp(temp); // e.g. cancelled between the steps
+        throw e;
       } finally {
-        if (marks) ctx.runtimes.mark(inst.id, null);
+        await release(clean).catch(() => {});
       }
-    },
+    }),
   });
   return { op, dbName };
 }
