@@ -18,6 +18,16 @@ function hook(name: string, body: string): string[] {
   return [process.execPath, path];
 }
 
+/** A process that still runs (an unreaped zombie does not: it has exited). */
+function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
+  } catch {
+    return false;
+  }
+}
+
 async function failure(p: Promise<unknown>): Promise<AcmeFailure> {
   const e = await p.then(
     () => null,
@@ -96,6 +106,31 @@ writeFileSync(${JSON.stringify(out)}, JSON.stringify({ argv: process.argv.slice(
     expect(e.code).toBe("E_PREVIEWS_ACME_DNS_HOOK");
     expect(e.message).toContain("did not finish within 2 s");
     expect(e.message).toContain("waiting for the provider");
+  });
+
+  test("at the timeout what the hook started is stopped too, not left running", async () => {
+    const pidFile = join(dir, "child.pid");
+    // the hook starts a child (as `sleep 600 &` in a shell script would) and hangs itself
+    const cmd = hook(
+      "starts-child.ts",
+      `Bun.spawn(["sh", "-c", ${JSON.stringify(`echo $$ > ${pidFile}; exec sleep 600`)}], { stdout: "ignore", stderr: "ignore" });
+await Bun.sleep(60_000);`,
+    );
+    let child = 0;
+    try {
+      const e = await failure(
+        runDnsHook({ command: cmd, timeoutMs: 1500 }, "present", "_acme-challenge.x", "v"),
+      );
+      expect(e.code).toBe("E_PREVIEWS_ACME_DNS_HOOK");
+      expect(e.message).toContain("did not finish within 2 s");
+      child = Number(readFileSync(pidFile, "utf8").trim());
+      expect(child).toBeGreaterThan(0);
+      // a SIGKILL is delivered asynchronously: give it a moment, then the child must be gone
+      for (let i = 0; i < 20 && alive(child); i++) await Bun.sleep(100);
+      expect(alive(child)).toBe(false);
+    } finally {
+      if (child && alive(child)) process.kill(child, "SIGKILL");
+    }
   });
 
   test("a program that does not exist is E_PREVIEWS_ACME_DNS_HOOK naming it", async () => {

@@ -77,8 +77,8 @@ export async function runDnsHook(
       stdin: "ignore",
       stdout: "ignore",
       stderr: "pipe",
-      timeout: o.timeoutMs,
-      killSignal: "SIGKILL",
+      // its own process group: at the timeout, what it started (`sleep 600 &`, a stuck curl) goes too
+      detached: true,
     });
   } catch (e) {
     throw new AcmeFailure(
@@ -86,19 +86,24 @@ export async function runDnsHook(
       `${action}: ${o.command[0]} cannot be run: ${(e as Error).message}`,
     );
   }
-  // A child the hook left running (killed or not) may keep its stderr open: read what came until
-  // the hook exits, and a second more, never longer.
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    killGroup(p.pid);
+  }, o.timeoutMs);
+  // A child the hook left running may keep its stderr open: read what came until the hook exits,
+  // and a second more, never longer.
   let stderr = "";
   const decoder = new TextDecoder();
   const reading = (async () => {
     for await (const chunk of p.stderr as ReadableStream<Uint8Array>)
       if (stderr.length < 64 * 1024) stderr += decoder.decode(chunk, { stream: true });
   })().catch(() => {});
-  const code = await p.exited;
+  const code = await p.exited.finally(() => clearTimeout(timer));
   await Promise.race([reading, Bun.sleep(1000)]);
   // A hook talks to a DNS provider's API: whatever token it prints is masked.
   const said = masking.maskText(stderr.trim()).slice(-2000);
-  if (p.signalCode === "SIGKILL")
+  if (timedOut)
     throw new AcmeFailure(
       "E_PREVIEWS_ACME_DNS_HOOK",
       `${action}: ${o.command[0]} did not finish within ${Math.round(o.timeoutMs / 1000)} s${said ? `: ${said}` : ""}`,
@@ -108,6 +113,19 @@ export async function runDnsHook(
       "E_PREVIEWS_ACME_DNS_HOOK",
       `${action}: ${o.command[0]} exited with ${code}${said ? `: ${said}` : " and printed nothing on stderr"}`,
     );
+}
+
+/** SIGKILL to the hook's whole process group; the hook alone if the group is gone already. */
+function killGroup(pid: number): void {
+  try {
+    process.kill(-pid, "SIGKILL");
+  } catch {
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {
+      // gone
+    }
+  }
 }
 
 /** "1.2.3.4", "1.2.3.4:5353", "::1" or "[::1]:5353", as node's Resolver takes it; else an error. */
