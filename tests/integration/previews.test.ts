@@ -20,7 +20,7 @@ import {
   previewsWithTemplate,
   previewTestSettings,
 } from "../helpers/previews.ts";
-import { odooProcesses } from "../helpers/runtime.ts";
+import { odooProcesses, waitGone } from "../helpers/runtime.ts";
 
 let t: TestApp;
 let svc: PreviewsService;
@@ -460,6 +460,57 @@ describe("a preview", () => {
       await svc.destroy("badinst").catch(() => {});
     }
   }, 60_000);
+
+  /** A branch `branch` off feature adding module `mod` whose __init__.py holds `init`. */
+  function branchWithModule(branch: string, mod: string, init: string) {
+    git("checkout", "-q", "-b", branch, "feature");
+    mkdirSync(join(repo, mod), { recursive: true });
+    writeFileSync(join(repo, mod, "__manifest__.py"), `{'name': '${mod}', 'depends': ['base']}\n`);
+    writeFileSync(join(repo, mod, "__init__.py"), init);
+    git("add", ".");
+    git("commit", "-qm", `module ${mod}`);
+    git("checkout", "-q", "main");
+  }
+
+  test("an Odoo killed mid-install without a word fails the install step at once, not after the hour", async () => {
+    branchWithModule("vanish-install", "vanish_mod", "# stand-in: vanish\n");
+    try {
+      const snap = await created("vanish", "vanish-install");
+      expect(snap.status).toBe("error");
+      const p = (await svc.store.get("vanish"))!;
+      expect(p.failedStep).toBe("install");
+      expect(p.error).toContain("odoo-bin ended before its registry was loaded");
+      expect(await waitGone(p.workDir)).toEqual([]);
+    } finally {
+      await svc.destroy("vanish").catch(() => {});
+    }
+  }, 60_000);
+
+  test("a stuck install shows Odoo's last log line every 30 s; cancelling it stops that Odoo", async () => {
+    branchWithModule("stuck-install", "stuck_mod", "# stand-in: hang\n");
+    try {
+      const r = await svc.create(
+        { name: "stuck", template: "acme", branch: "stuck-install", owner: "admin" },
+        "admin",
+      );
+      const opNow = async () => (await t.admin.getJson(`/api/v1/operations/${r.operationId}`)).body.data;
+      let op = await opNow();
+      for (let i = 0; i < 900 && !op.log.includes("still installing: "); i++) {
+        await Bun.sleep(100);
+        op = await opNow();
+      }
+      expect(op.status).toBe("running");
+      expect(op.currentStep).toBe("install");
+      expect(op.log).toMatch(/still installing: .*Loading module stuck_mod \(stand-in: hangs here\)/);
+      const workDir = (await svc.store.get("stuck"))!.workDir;
+      expect(odooProcesses(workDir).length).toBe(1);
+      expect((await t.admin.postJson(`/api/v1/operations/${r.operationId}/cancel`, {})).status).toBe(200);
+      expect((await r.done).status).toBe("cancelled");
+      expect(await waitGone(workDir)).toEqual([]);
+    } finally {
+      await svc.destroy("stuck").catch(() => {});
+    }
+  }, 150_000);
 
   test("destroy leaves no database, folder, checkout or process", async () => {
     const p = (await svc.store.get("broken"))!;

@@ -61,7 +61,7 @@ export async function startAndSmoke(
     await d.makeRoom(p.name);
     await d.runtimes.get(p.name)?.stop();
     const install = names.filter((m) => !installed.includes(m));
-    const r = await startWithInit(d.ctx, side, p, install, installed, s.signal);
+    const r = await startWithInit(d.ctx, side, p, install, installed, s);
     // Set before a failure too: recordFailure stops it (the database and init.log stay).
     d.runtimes.set(p.name, r.rt);
     if (!r.ok)

@@ -46,6 +46,8 @@ export async function previewRuntime(
 const INIT_DONE = /^.* odoo\.modules\.registry: Registry loaded in .*$/m;
 /** The first line Odoo logs at each boot. */
 const BOOT = / odoo: Odoo version /g;
+/** How often a long install says what Odoo logged last. */
+const PULSE_MS = 30_000;
 /** An ERROR or CRITICAL line (Odoo's "Failed to initialize database" is CRITICAL). */
 const INIT_ERROR = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ \d+ (ERROR|CRITICAL) .*$/m;
 
@@ -72,6 +74,16 @@ export async function logSince(side: Side, path: string, offset: number): Promis
   return new TextDecoder().decode(await bytesSince(side, path, offset));
 }
 
+/** The last complete, non-empty line of `text` (cut to 300 characters), if any. */
+function lastLine(text: string): string | null {
+  const lines = text
+    .slice(0, text.lastIndexOf("\n") + 1)
+    .trimEnd()
+    .split("\n");
+  const last = lines.at(-1)?.trim();
+  return last ? last.slice(0, 300) : null;
+}
+
 /**
  * Starts the preview's Odoo once: the serving process itself installs (`-i`) the branch's new
  * modules and upgrades (`-u`) the changed ones before it serves (Odoo 17 does both in one run),
@@ -81,6 +93,8 @@ export async function logSince(side: Side, path: string, offset: number): Promis
  * Resolves once the init part of the log is complete: "Registry loaded" (ok), an ERROR/CRITICAL
  * line or the process gone (failed; Odoo 17 logs "Failed to initialize database" and goes on
  * serving, so the log is what tells). That part is written to init.log, kept for forensics.
+ * A large install is legitimately slow (up to the hour): every PULSE_MS the step's log says what
+ * Odoo logged last, so a stuck one is seen as stuck. Cancelled, the Odoo it started is stopped.
  */
 export async function startWithInit(
   ctx: PreviewsCtx,
@@ -88,8 +102,9 @@ export async function startWithInit(
   p: Pick<PreviewRecord, "name" | "dbName" | "workDir" | "port" | "instanceId">,
   install: string[],
   upgrade: string[],
-  signal?: AbortSignal,
+  step?: { signal: AbortSignal; log(line: string): void },
 ): Promise<InitResult> {
+  const signal = step?.signal;
   const at = paths(p.workDir);
   const logOffset = (await side.conn.stat(at.log))?.size ?? 0;
   const once: string[] = [];
@@ -112,8 +127,13 @@ export async function startWithInit(
   const until = Date.now() + 3600_000;
   let delay = 25;
   let checkedAt = Date.now();
+  let pulsedAt = Date.now();
   while (Date.now() < until) {
-    if (signal?.aborted) throw new AppError("E_CANCELLED");
+    if (signal?.aborted) {
+      // not handed to the caller yet: nobody else would stop it
+      await rt.stop().catch(() => {});
+      throw new AppError("E_CANCELLED");
+    }
     await more();
     const error = INIT_ERROR.exec(text);
     const done = INIT_DONE.exec(text);
@@ -122,6 +142,10 @@ export async function startWithInit(
     if ((text.match(BOOT) ?? []).length > 1)
       return end(false, "odoo-bin ended before its registry was loaded and was restarted", text);
     if (done) return end(true, "", text.slice(0, done.index + done[0].length + 1));
+    if (Date.now() - pulsedAt >= PULSE_MS) {
+      pulsedAt = Date.now();
+      step?.log(`still installing: ${lastLine(text) ?? "(Odoo has logged nothing yet)"}`);
+    }
     // Asking whether the process lives costs more than reading the log: once a second.
     if (Date.now() - checkedAt >= 1000) {
       checkedAt = Date.now();
