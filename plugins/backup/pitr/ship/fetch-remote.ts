@@ -50,6 +50,39 @@ async function download(d: Destination, rel: string, file: string, signal?: Abor
 }
 
 /**
+ * The segment after the last closed one: whole if it closed since the marker was written, else
+ * the shipped `.partial` (padded back to a whole segment); null when neither is there. The
+ * `.partial` is rewritten in place while the receiver runs (partial.ts): a read may meet a newer
+ * copy than the size asked just before, or the moment the old copy is removed before the new one
+ * is renamed in. Asked again a moment later, it is whole; only a failure that persists is one.
+ */
+async function downloadTail(
+  d: Destination,
+  root: string,
+  name: string,
+  walDir: string,
+  signal?: AbortSignal,
+): Promise<{ bytes: number; partial: boolean } | null> {
+  const file = join(walDir, `${name}.partial`);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const n = await download(d, `${root}/wal/${name}`, join(walDir, name), signal);
+      if (n >= 0) return { bytes: n, partial: false };
+      const p = await download(d, `${root}/wal/${name}.partial`, file, signal);
+      if (p >= 0) {
+        await padToSegment(file);
+        return { bytes: p, partial: true };
+      }
+      if (attempt >= 3) return null;
+    } catch (e) {
+      await rm(file, { force: true });
+      if (attempt >= 3 || (e as AppError).code === "E_CANCELLED") throw e;
+    }
+    await Bun.sleep(500 * attempt);
+  }
+}
+
+/**
  * Fetches `base` (a base backup listed in the marker) and the WAL after it into `into` (created,
  * handed to the cluster user, removed by `cleanup`).
  */
@@ -110,16 +143,11 @@ export async function fetchForRecovery(o: {
     const next =
       last && last.seq + 1n > segmentOfLsn(o.base.startLsn) ? last.seq + 1n : segmentOfLsn(o.base.startLsn);
     if (whole && tail && tail.seq === next) {
-      // closed since the marker was written: the whole segment; else the shipped `.partial`
-      const n = await download(d, `${root}/wal/${tail.name}`, join(walDir, tail.name), o.signal);
-      const file = join(walDir, `${tail.name}.partial`);
-      const p = n >= 0 ? n : await download(d, `${root}/wal/${tail.name}.partial`, file, o.signal);
-      if (n < 0 && p >= 0) {
-        await padToSegment(file);
+      const got = await downloadTail(d, root, tail.name, walDir, o.signal);
+      if (got?.partial)
         o.log?.(`Using ${tail.name}.partial from ${d.label}: WAL up to ${marker.partial!.at}`);
-      }
-      if (p >= 0) {
-        bytes += p;
+      if (got) {
+        bytes += got.bytes;
         segments++;
       }
     }
