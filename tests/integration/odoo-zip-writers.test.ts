@@ -391,7 +391,7 @@ describe("Odoo zip, python writer: small files packed in groups, big ones stream
     const zip = join(dir, "venv.zip");
     await produceToFile(
       conn,
-      odooZipArgv({ pgDumpArgv: dumpArgv(), filestoreDir: filestore, manifest, python }),
+      odooZipArgv({ pgDumpArgv: dumpArgv(), filestoreDir: filestore, manifest, python: python! }),
       zip,
       {
         what: "zip",
