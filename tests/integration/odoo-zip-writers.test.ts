@@ -326,3 +326,79 @@ function dumpPids(name: string): number[] {
   }
   return pids;
 }
+
+describe("Odoo zip, python writer: small files packed in groups, big ones streamed, in walk order", () => {
+  test("600 small files across many groups and a 9 MiB file between them come back byte for byte, sorted", async () => {
+    // 600 files of 3–5 KB (text and random) in 3 folders: more than one group by count (256) and
+    // by bytes (1 MiB); a 9 MiB file (over the 8 MiB "small" limit) sits in the middle folder and
+    // an empty file in the last, so the streamed file must keep its place between the groups.
+    const fs = join(dir, "many");
+    const { mkdirSync, writeFileSync } = await import("node:fs");
+    for (const [d, n] of [
+      ["0a", 250],
+      ["5f", 250],
+      ["ff", 100],
+    ] as const) {
+      mkdirSync(join(fs, d), { recursive: true });
+      for (let i = 0; i < n; i++) {
+        const size = 3000 + ((i * 37) % 2000);
+        const body =
+          i % 3 === 0
+            ? crypto.getRandomValues(new Uint8Array(size))
+            : Buffer.from(`${d}-${i} lorem ipsum `.repeat(size / 10)).subarray(0, size);
+        writeFileSync(join(fs, d, `f${String(i).padStart(3, "0")}`), body);
+      }
+    }
+    const big = Buffer.alloc(9 * 1024 * 1024);
+    for (let i = 0; i < big.length; i += 4096) big.write(`block ${i} `, i);
+    writeFileSync(join(fs, "5f", "f125x-big"), big);
+    writeFileSync(join(fs, "ff", "empty"), "");
+    const zip = join(dir, "many.zip");
+    await produceToFile(conn, odooZipArgv({ pgDumpArgv: null, filestoreDir: fs, manifest }), zip, {
+      what: "zip",
+      compress: false,
+    });
+    expect((await sh(["unzip", "-tq", zip])).code).toBe(0);
+    const py = await sh([
+      "python3",
+      "-c",
+      "import sys, zipfile, hashlib\nz = zipfile.ZipFile(sys.argv[1])\nprint(z.testzip())\nfor i in z.infolist():\n  print(i.filename, hashlib.sha256(z.read(i)).hexdigest())",
+      zip,
+    ]);
+    expect(py.err).toBe("");
+    const [ok, ...lines] = py.out.trim().split("\n");
+    expect(ok).toBe("None");
+    const want = tree(fs);
+    // The order os.walk gives with sorted folders and names: every entry, once, in that order.
+    const walkOrder = Object.keys(want)
+      .sort()
+      .map((p) => `filestore/${p} ${want[p]}`);
+    expect(lines.filter((l) => l.startsWith("filestore/"))).toEqual(walkOrder);
+    expect(Object.keys(want).length).toBe(602);
+  });
+
+  test("an interpreter remembered for the server that is gone is looked up again, and the zip is written", async () => {
+    const { rememberZipPython, zipPython } = await import("../../plugins/backup/archive/odoo-zip-export.ts");
+    rememberZipPython(conn, join(dir, "gone-venv", "bin", "python3"));
+    const python = await zipPython(conn);
+    expect(python).toBeTruthy();
+    expect(python).not.toContain("gone-venv");
+    // The answer is the interpreter itself (not a launcher on the PATH): it runs, and is remembered.
+    expect(
+      Bun.spawnSync([python!, "-c", "import sys; print(sys.version_info[0])"]).stdout.toString().trim(),
+    ).toBe("3");
+    expect(await zipPython(conn)).toBe(python);
+    const zip = join(dir, "venv.zip");
+    await produceToFile(
+      conn,
+      odooZipArgv({ pgDumpArgv: dumpArgv(), filestoreDir: filestore, manifest, python: python! }),
+      zip,
+      {
+        what: "zip",
+        compress: false,
+        env: { PGPASSWORD: pg.odooPassword },
+      },
+    );
+    await checkZip(zip);
+  });
+});

@@ -15,27 +15,36 @@ export interface SourceFacts {
 }
 
 export async function readSourceFacts(db: OdooDb, pgDumpVersion: string): Promise<SourceFacts> {
-  const isOdoo = await db.scalar("SELECT to_regclass('public.ir_module_module') IS NOT NULL");
-  if (isOdoo !== "t") {
+  // Two psql round trips, not five: each is a process (and over SSH a channel) of its own.
+  const [head] = await db.query<{ odoo: string; v: string }>(
+    "SELECT to_regclass('public.ir_module_module') IS NOT NULL AS odoo, current_setting('server_version_num') AS v",
+  );
+  if (head?.odoo !== "t") {
     throw new AppError("E_NOT_ODOO", `Database "${db.database}" is not an Odoo database`, {
       hint: "Check db_name in the instance's odoo.conf",
     });
   }
-  const serverVersionNum = await db.serverVersion();
-  const mods = await db.query<{ name: string; v: string | null }>(
-    "SELECT name, latest_version AS v FROM ir_module_module WHERE state = 'installed' ORDER BY name",
+  const serverVersionNum = Number(head.v);
+  const doc = await db.scalar(
+    `SELECT json_build_object(
+       'mods', COALESCE((SELECT json_agg(json_build_object('name', name, 'v', latest_version) ORDER BY name)
+                           FROM ir_module_module WHERE state = 'installed'), '[]'::json),
+       'users', (SELECT count(*) FROM res_users),
+       'partners', (SELECT count(*) FROM res_partner),
+       'attachments', (SELECT count(*) FROM ir_attachment WHERE store_fname IS NOT NULL))::text`,
   );
-  const [c] = await db.query<Record<string, string>>(
-    `SELECT (SELECT count(*) FROM res_users) AS users,
-            (SELECT count(*) FROM res_partner) AS partners,
-            (SELECT count(*) FROM ir_attachment WHERE store_fname IS NOT NULL) AS attachments`,
-  );
+  const c = JSON.parse(doc ?? "{}") as {
+    mods: { name: string; v: string | null }[];
+    users: number;
+    partners: number;
+    attachments: number;
+  };
   const moduleVersions: Record<string, string> = {};
-  for (const m of mods) moduleVersions[m.name] = m.v ?? "";
+  for (const m of c.mods) moduleVersions[m.name] = m.v ?? "";
   return {
     serverVersionNum,
     postgres: { serverVersion: String(serverVersionNum), pgDumpVersion },
-    odoo: { version: moduleVersions.base || null, modules: mods.map((m) => m.name) },
+    odoo: { version: moduleVersions.base || null, modules: c.mods.map((m) => m.name) },
     counts: {
       res_users: Number(c.users),
       res_partner: Number(c.partners),

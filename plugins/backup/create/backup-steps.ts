@@ -14,7 +14,7 @@ import {
   PART_FILESTORE,
 } from "../archive/format.ts";
 import { filestoreStats, readSourceFacts, type SourceFacts } from "../archive/manifest.ts";
-import { canZipWithPython, odooZipArgv, odooZipManifest, odooZipStream } from "../archive/odoo-zip-export.ts";
+import { odooZipArgv, odooZipManifest, odooZipStream, zipPython } from "../archive/odoo-zip-export.ts";
 import { publishFile, publishNative, stagingName } from "../archive/publish.ts";
 import { backupFilestoreCas } from "../filestore-store/backup-step.ts";
 import type { BackupRun } from "./backup-run.ts";
@@ -35,12 +35,19 @@ const TAR_SCRIPT = `if [ -d "$1" ]; then exec tar -C "$1" -cf - .; else exec tar
  */
 export async function inspectSource(run: BackupRun, s: StepApi): Promise<BackupFacts> {
   const { conn, claim } = run;
-  const dump = await odoo.toolVersion(conn, "pg_dump");
+  // The zip's interpreter is looked up meanwhile (cached per server): the write step needs it next.
+  if (run.req.format === "zip") void zipPython(conn).catch(() => {});
+  // pg_dump's version, the database's facts and the filestore count are independent: at once.
+  const [dump, f, fs] = await Promise.all([
+    odoo.toolVersion(conn, "pg_dump"),
+    readSourceFacts(claim.db, ""),
+    run.wantFiles ? filestoreStats(conn, claim.filestoreDir) : { files: 0, bytes: 0 },
+  ]);
   if (run.wantDb && !dump)
     throw new AppError("E_COMMAND_FAILED", `pg_dump is not installed on ${conn.label}`, {
       hint: "Install the PostgreSQL client tools there",
     });
-  const f = await readSourceFacts(claim.db, dump?.version ?? "");
+  f.postgres.pgDumpVersion = dump?.version ?? "";
   const serverMajor = Math.floor(f.serverVersionNum / 10000);
   if (run.wantDb && dump && dump.major < serverMajor)
     throw new AppError(
@@ -50,7 +57,6 @@ export async function inspectSource(run: BackupRun, s: StepApi): Promise<BackupF
         hint: `Install postgresql-client-${serverMajor} (or newer) on ${conn.label}`,
       },
     );
-  const fs = run.wantFiles ? await filestoreStats(conn, claim.filestoreDir) : { files: 0, bytes: 0 };
   s.log(
     `${claim.dbName}: Odoo ${f.odoo.version}, ${f.odoo.modules.length} modules; filestore ${fs.files} files, ${fs.bytes} bytes`,
   );
@@ -90,9 +96,10 @@ export async function writeOdooZip(
     manifest: odooZipManifest(claim.dbName, facts.odoo.version, facts.serverVersionNum, facts.moduleVersions),
   };
   const r = await o.step("write odoo zip", async (s) => {
-    if (await canZipWithPython(conn)) {
-      s.log(`Writing the zip with python3 on ${conn.label}`);
-      return run.writePart(s, (d) => stagingName(d, name), odooZipArgv(zip), {
+    const python = await zipPython(conn);
+    if (python) {
+      s.log(`Writing the zip with ${python} on ${conn.label}`);
+      return run.writePart(s, (d) => stagingName(d, name), odooZipArgv({ ...zip, python }), {
         what: "the Odoo zip (python3 zipfile)",
         compress: false,
         env: run.pgEnv,
