@@ -27,6 +27,19 @@ export const ZIP_PY = `import os, subprocess, sys, tempfile, threading, time, tr
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 
+# glibc hands freed memory back to the kernel as soon as 128 KiB sit free at the top of a heap,
+# and every thread's buffers (each file read whole, its deflate) then come back as fresh,
+# zero-filled pages: on a filestore of 52 KB files that was 18,000 madvise calls and three times
+# the CPU of the work itself (5.7-11.7 s instead of 1.1-3.0 s for 256 MB). Keep up to 256 MiB.
+try:
+    import ctypes
+
+    _libc = ctypes.CDLL(None)
+    _libc.mallopt(-1, 256 << 20)  # M_TRIM_THRESHOLD
+    _libc.mallopt(-2, 64 << 20)  # M_TOP_PAD
+except Exception:
+    pass  # not glibc (musl, macOS): their defaults stand
+
 LEVEL = 1
 CHUNK = 1 << 20
 SMALL = 8 << 20  # files up to this size are packed whole by a worker thread
