@@ -114,6 +114,12 @@ class Dump(threading.Thread):
     def run(self):
         try:
             p = subprocess.Popen(self.argv, stdout=subprocess.PIPE)
+            try:  # a 1 MiB pipe (Linux): pg_dump writes ahead, this thread wakes less often
+                import fcntl
+
+                fcntl.fcntl(p.stdout.fileno(), 1031, CHUNK)  # F_SETPIPE_SZ
+            except Exception:
+                pass
             workers = max(1, min(4, os.cpu_count() or 1))
             with ThreadPoolExecutor(max_workers=workers) as pool:
                 pending = deque()
