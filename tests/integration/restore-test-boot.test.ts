@@ -89,6 +89,9 @@ describe("restore tests boot Odoo and measure the recovery", () => {
     const r = await t.admin.postJson(`/api/v1/backup/i/${inst.id}/restore-tests`, { wait: true });
     const rec = r.body.data.test;
     expect(rec.status).toBe("ok");
+    // the scripts were compared with what the instance's odoo-bin prints for `neutralize --stdout`
+    const neutral = rec.checks.find((c: any) => c.name === "neutralize");
+    expect(neutral.details.report.join("\n")).toContain("[as Odoo] the scripts are exactly what");
     const odoo = rec.checks.find((c: any) => c.name === "odoo");
     expect(odoo.status).toBe("ok");
     expect(odoo.message).toMatch(
