@@ -104,7 +104,7 @@ describe("restore tests boot Odoo and measure the recovery", () => {
     expect(rec.rpoSeconds).toBeGreaterThan(9 * 86_400 - 5);
     expect(rec.rpoSeconds).toBeLessThan(9 * 86_400 + 600);
     // Odoo was stopped and its work folder removed; the scratch copy is gone as before
-    expect(odooProcesses("odoodeck-rt")).toEqual([]);
+    expect(odooProcesses(join(inst.data, "odoodeck-rt"))).toEqual([]); // this instance's, not another run's
     expect(existsSync(join(inst.data, "odoodeck-rt", rec.scratchDb))).toBe(false);
     expect(rec.checks.find((c: any) => c.name === "cleanup").status).toBe("ok");
     const rto = `${(rec.rtoSeconds / 60).toFixed(1)} min`;
