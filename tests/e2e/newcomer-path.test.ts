@@ -34,7 +34,7 @@ afterAll(async () => {
   for (const c of cleanups.reverse()) await Promise.resolve(c()).catch(() => {});
   await browser?.close();
   if (!process.env.ODOODECK_SCREENSHOTS) rmSync(shotsDir, { recursive: true, force: true });
-});
+}, 60_000); // dropping two restored databases takes 2-4 s each on a busy 2-core machine
 
 /** An Odoo "running" on this machine: its odoo.conf, database, filestore, and a process that discovery sees. */
 async function runningOdoo(name: string) {

@@ -7,6 +7,7 @@ import { createUser } from "../../server/auth/users.ts";
 import { ensureSetupLink } from "../../server/pages/auth/auth-pages.tsx";
 import { loadConfig } from "../../server/config.ts";
 import { Core } from "../../server/core.ts";
+import { writeSettings } from "../../server/plugin-host/settings.ts";
 import type { PluginDefinition, Role } from "../../server/sdk/index.ts";
 
 export const TEST_PASSWORD = "correct horse battery staple";
@@ -127,6 +128,11 @@ export async function startTestApp(
     flags?: Record<string, string>;
     /** Start as on a first run: no user yet, `setupLink` is the link odoodeck would print. */
     firstRun?: boolean;
+    /**
+     * Plugin settings stored before the plugins start, as a saved configuration is on a restart
+     * (what a plugin reads once at start, or re-reads on a timer, is then in effect at once).
+     */
+    settings?: Record<string, Record<string, unknown>>;
   } = {},
 ): Promise<TestApp> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), "odoodeck-test-"));
@@ -142,7 +148,13 @@ export async function startTestApp(
     {},
   );
   const core = await Core.open(config);
-  await core.startPlugins(opts.plugins ?? builtinPlugins);
+  const plugins = opts.plugins ?? builtinPlugins;
+  for (const [id, values] of Object.entries(opts.settings ?? {})) {
+    const schema = plugins.find((p) => p.id === id)?.settings;
+    if (!schema) throw new Error(`startTestApp: no plugin ${id} with settings`);
+    await writeSettings(core.db, core.secrets, id, schema, values);
+  }
+  await core.startPlugins(plugins);
   const app = buildApp(core);
   const server = Bun.serve({
     hostname: "127.0.0.1",

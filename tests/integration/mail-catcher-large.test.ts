@@ -6,7 +6,6 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { join } from "node:path";
 import type { MailboxCredentials, MailCatcherService } from "../../plugins/mail-catcher/contract.ts";
-import { writeSettings } from "../../server/plugin-host/settings.ts";
 import { catcherTransport } from "../helpers/catcher-transport.ts";
 import { startTestApp, type TestApp } from "../helpers/app.ts";
 
@@ -15,13 +14,8 @@ let big: MailboxCredentials;
 let small: MailboxCredentials;
 
 beforeAll(async () => {
-  t = await startTestApp();
-  const rec = t.core.host.get("mail-catcher")!;
-  await writeSettings(t.core.db, t.core.secrets, "mail-catcher", rec.def!.settings!, {
-    maxMessageMb: 80,
-    retainMb: 1000,
-  });
-  await Bun.sleep(2200); // the SMTP side re-reads settings every 2 s
+  // saved before the catcher starts: its SMTP side reads them at start (then every 2 s)
+  t = await startTestApp({ settings: { "mail-catcher": { maxMessageMb: 80, retainMb: 1000 } } });
   const svc = t.core.services.get("mailCatcher") as MailCatcherService;
   big = await svc.mailboxFor(null, "acme_big");
   small = await svc.mailboxFor(null, "acme_small");
@@ -48,17 +42,22 @@ test("small mails keep being answered while another client streams 50 MB", async
   // catcher's answer, not a TLS handshake per mail in this (shared) process
   const tr = catcherTransport(small, small.password, { pool: true });
   const latencies: number[] = [];
-  while (!bigDone) {
-    const s = performance.now();
-    const info = await tr.sendMail({
-      from: "sales@acme.test",
-      to: "customer@example.com",
-      subject: `Reminder ${latencies.length}`,
-      text: "x",
-    });
-    expect(info.response).toContain("250");
-    latencies.push(performance.now() - s);
-    await Bun.sleep(50);
+  try {
+    while (!bigDone) {
+      const s = performance.now();
+      const info = await tr.sendMail({
+        from: "sales@acme.test",
+        to: "customer@example.com",
+        subject: `Reminder ${latencies.length}`,
+        text: "x",
+      });
+      expect(info.response).toContain("250");
+      latencies.push(performance.now() - s);
+      await Bun.sleep(50);
+    }
+  } finally {
+    // the pooled connection left open would hold the catcher's close for its 30 s grace
+    tr.close();
   }
   expect(await bigSent).toContain("250");
   expect(await child.exited).toBe(0);

@@ -89,6 +89,9 @@ describe("restore tests boot Odoo and measure the recovery", () => {
     const r = await t.admin.postJson(`/api/v1/backup/i/${inst.id}/restore-tests`, { wait: true });
     const rec = r.body.data.test;
     expect(rec.status).toBe("ok");
+    // the scripts were compared with what the instance's odoo-bin prints for `neutralize --stdout`
+    const neutral = rec.checks.find((c: any) => c.name === "neutralize");
+    expect(neutral.details.report.join("\n")).toContain("[as Odoo] the scripts are exactly what");
     const odoo = rec.checks.find((c: any) => c.name === "odoo");
     expect(odoo.status).toBe("ok");
     expect(odoo.message).toMatch(
@@ -101,7 +104,7 @@ describe("restore tests boot Odoo and measure the recovery", () => {
     expect(rec.rpoSeconds).toBeGreaterThan(9 * 86_400 - 5);
     expect(rec.rpoSeconds).toBeLessThan(9 * 86_400 + 600);
     // Odoo was stopped and its work folder removed; the scratch copy is gone as before
-    expect(odooProcesses("odoodeck-rt")).toEqual([]);
+    expect(odooProcesses(join(inst.data, "odoodeck-rt"))).toEqual([]); // this instance's, not another run's
     expect(existsSync(join(inst.data, "odoodeck-rt", rec.scratchDb))).toBe(false);
     expect(rec.checks.find((c: any) => c.name === "cleanup").status).toBe("ok");
     const rto = `${(rec.rtoSeconds / 60).toFixed(1)} min`;
