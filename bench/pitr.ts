@@ -22,16 +22,23 @@
  */
 import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir, totalmem } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import {
   type BaseCompression,
   defaultCompression,
   takeBaseBackup,
 } from "../plugins/backup/pitr/base-backup.ts";
-import { recoverDatabase, replaySettings } from "../plugins/backup/pitr/recover.ts";
+import {
+  dumpToFile,
+  recoverCluster,
+  recoverDatabase,
+  replaySettings,
+} from "../plugins/backup/pitr/recover.ts";
+import { streamedDump } from "../plugins/backup/pitr/stream-dump.ts";
+import { waitForArchive } from "../plugins/backup/pitr/test-helpers.ts";
 import { WalReceiver } from "../plugins/backup/pitr/receiver.ts";
 import { asClusterUser, clusterDir } from "../plugins/backup/pitr/tools.ts";
-import { pgRestoreFile } from "../plugins/backup/restore/restore-pg.ts";
+import { pgRestoreFile, pgRestoreStream } from "../plugins/backup/restore/restore-pg.ts";
 import { LocalConnection } from "../server/connections/local.ts";
 import { runCleanups } from "../tests/helpers/cleanup.ts";
 import { getPg, type TestPg } from "../tests/helpers/pg.ts";
@@ -59,6 +66,22 @@ async function sh(cmd: string[], pg: TestPg) {
   const [err, code] = await Promise.all([new Response(p.stderr).text(), p.exited]);
   if (code !== 0) throw new Error(`${cmd[0]}: ${err}`);
 }
+interface Path {
+  name: string;
+  /** Seconds of pg_dump alone (0: overlapped with the restore, a stream). */
+  dump: number;
+  restore: number;
+  ticks: string;
+}
+
+/** pg_restore's session settings for the streamed load (PGOPTIONS), one change at a time. */
+const STREAM_VARIANTS: Record<string, string[]> = {
+  "stream (after)": [],
+  "stream + synchronous_commit=off": ["synchronous_commit=off"],
+  "stream + maintenance_work_mem=512MB": ["maintenance_work_mem=512MB"],
+  "stream + both": ["synchronous_commit=off", "maintenance_work_mem=512MB"],
+};
+
 const target = (pg: TestPg) => ({ host: pg.host, port: pg.port, user: pg.user, password: pg.password });
 const conn = (pg: TestPg) => ["-h", pg.host, "-p", String(pg.port), "-U", pg.user];
 
@@ -75,7 +98,7 @@ async function archive(pg: TestPg, label: string) {
     await rx.stop();
     await pg.psql("postgres", `SELECT pg_drop_replication_slot('${slot}')`).catch(() => {});
   };
-  return { target, dir, walDir, stop };
+  return { target, dir, walDir, slot, stop };
 }
 
 async function rpo(pg: TestPg) {
@@ -141,27 +164,60 @@ async function restoreAt(pg: TestPg, mb: number) {
   }
   const T = new Date((await pg.psql(db, "SELECT at FROM tick WHERE id = 3")).trim());
   T.setMilliseconds(T.getMilliseconds() + 150);
-  await pg.psql("postgres", "SELECT pg_switch_wal()");
-  await Bun.sleep(1500);
-  const dump = join(root, `pitr-${mb}.dump`);
+  await waitForArchive(pg, a.slot, 120_000); // a fixed sleep lost the race under load (a .partial replayed)
   t = performance.now();
-  const rec = await recoverDatabase({
-    base,
-    walDir: a.walDir,
-    target: T,
-    dbName: db,
-    user: pg.user,
-    outFile: dump,
-  });
-  const into = `${db}_pitr`;
-  await pg.createDb(into);
-  const t1 = performance.now();
-  // the product's own restore of that file (restoreToTemp → pgRestoreFile): one pg_restore job
-  // reading the file through its stdin
-  await pgRestoreFile(new LocalConnection(), dump, { pg: target(pg), dbName: into });
-  const pitrSec = sec(t);
-  const restoreSec = sec(t1);
-  const ticks = (await pg.psql(into, "SELECT count(*) FROM tick")).trim();
+  const c = await recoverCluster({ base, walDir: a.walDir, target: T, user: pg.user });
+  const recoverSec = sec(t);
+  const local = new LocalConnection();
+  const ticksIn = async (d: string) => (await pg.psql(d, "SELECT count(*) FROM tick")).trim();
+  const paths: Path[] = [];
+  try {
+    // before: the product's file path (recoverDatabase's pg_dump to a file, then pgRestoreFile)
+    const dump = join(dirname(c.sock), "db.dump");
+    t = performance.now();
+    await dumpToFile(c, db, dump);
+    const fileDumpSec = sec(t);
+    await pg.createDb(`${db}_file`);
+    t = performance.now();
+    await pgRestoreFile(local, dump, { pg: target(pg), dbName: `${db}_file` });
+    paths.push({
+      name: "file (before)",
+      dump: fileDumpSec,
+      restore: sec(t),
+      ticks: await ticksIn(`${db}_file`),
+    });
+    await pg.dropDb(`${db}_file`);
+    rmSync(dump, { force: true });
+    // after: the product's stream (streamedDump → pgRestoreStream), with pg_restore session
+    // settings one at a time
+    for (const [name, settings] of Object.entries(STREAM_VARIANTS)) {
+      const into = `${db}_s`;
+      await pg.createDb(into);
+      const src = await streamedDump(c, db);
+      t = performance.now();
+      await pgRestoreStream(local, src.producer, { pg: target(pg), dbName: into, settings });
+      paths.push({ name, dump: 0, restore: sec(t), ticks: await ticksIn(into) });
+      await pg.dropDb(into);
+    }
+    // the alternative for a local target: directory format, N jobs each way (N = cores)
+    const N = String(navigator.hardwareConcurrency);
+    const dir = join(dirname(c.sock), "dir.dump");
+    t = performance.now();
+    await sh(c.tool("pg_dump", ["-Fd", "-Z0", "-j", N, "-f", dir, db]), pg);
+    const dirDumpSec = sec(t);
+    await pg.createDb(`${db}_dir`);
+    t = performance.now();
+    await sh(["pg_restore", "--no-owner", "--no-acl", ...conn(pg), "-j", N, "-d", `${db}_dir`, dir], pg);
+    paths.push({
+      name: `-Fd -j${N}, then pg_restore -j${N}`,
+      dump: dirDumpSec,
+      restore: sec(t),
+      ticks: await ticksIn(`${db}_dir`),
+    });
+    await pg.dropDb(`${db}_dir`);
+  } finally {
+    await c.close();
+  }
   // today's path: a pg_dump -Fc taken beforehand, restored into a fresh database
   const plain = join(root, `plain-${mb}.dump`);
   await sh(["pg_dump", ...conn(pg), "-Fc", "-f", plain, db], pg);
@@ -171,11 +227,10 @@ async function restoreAt(pg: TestPg, mb: number) {
   await sh(["pg_restore", ...conn(pg), "-j2", "-d", into2, plain], pg);
   const dumpSec = sec(t);
   await a.stop();
-  for (const d of [into, into2, db]) await pg.dropDb(d);
+  for (const d of [into2, db]) await pg.dropDb(d);
   rmSync(a.dir, { recursive: true, force: true });
-  rmSync(dump, { force: true });
   rmSync(plain, { force: true });
-  return { mb, size, clusterBytes, walBytes, base, baseSec, rec, restoreSec, pitrSec, dumpSec, ticks };
+  return { mb, size, clusterBytes, walBytes, base, baseSec, c, recoverSec, paths, dumpSec };
 }
 
 /** Replay time per settings set, same base backup and WAL (a tenth of the rows rewritten). */
@@ -239,40 +294,55 @@ async function main() {
     const r = await restoreAt(pg, mb);
     rows.push(r);
     // as it comes: a later size that fails (disk) does not lose the ones measured
-    console.error(`  ${mb} MB: ${JSON.stringify({ ...r, rec: undefined, base: undefined, ...r.rec })}`);
+    console.error(
+      `  ${mb} MB: ${JSON.stringify({ ...r, c: undefined, base: undefined, unpack: r.c.unpackSeconds, replay: r.c.replaySeconds })}`,
+    );
   }
-  console.log(
-    `\nload average at end: ${load()}\n\n| data MB (db / cluster) | base backup s (MB on disk) | unpack s | WAL replayed MB | replay s | pg_dump from scratch s | pg_restore s | PITR total s | dump restore s | rows ≤ T ok |`,
-  );
-  console.log("|---|---|---|---|---|---|---|---|---|---|");
   const MB = 1048576;
+  console.log(`\nload average at end: ${load()}\n`);
+  console.log(
+    "| data MB (db / cluster) | base backup s (MB on disk) | unpack s | WAL replayed MB | replay s | dump restore s (today, -j2) |",
+  );
+  console.log("|---|---|---|---|---|---|");
   for (const r of rows)
     console.log(
-      `| ${(r.size / MB).toFixed(0)} / ${(r.clusterBytes / MB).toFixed(0)} | ${r.baseSec.toFixed(1)} (${(r.base.bytes / MB).toFixed(0)}) | ${r.rec.unpackSeconds.toFixed(1)} | ${(r.walBytes / MB).toFixed(0)} | ${r.rec.replaySeconds.toFixed(1)} | ${r.rec.dumpSeconds.toFixed(1)} | ${r.restoreSec.toFixed(1)} | ${r.pitrSec.toFixed(1)} | ${r.dumpSec.toFixed(1)} | ${r.ticks === "3" ? "yes (3)" : `NO (${r.ticks})`} |`,
+      `| ${(r.size / MB).toFixed(0)} / ${(r.clusterBytes / MB).toFixed(0)} | ${r.baseSec.toFixed(1)} (${(r.base.bytes / MB).toFixed(0)}) | ${r.c.unpackSeconds.toFixed(1)} | ${(r.walBytes / MB).toFixed(0)} | ${r.c.replaySeconds.toFixed(1)} | ${r.dumpSec.toFixed(1)} |`,
     );
+  console.log(
+    "\n| data MB | out of the scratch cluster into a new database | pg_dump s | pg_restore s | dump→restore s | MB/s of db | rows ≤ T ok |",
+  );
+  console.log("|---|---|---|---|---|---|---|");
+  for (const r of rows)
+    for (const p of r.paths)
+      console.log(
+        `| ${(r.size / MB).toFixed(0)} | ${p.name} | ${p.dump ? p.dump.toFixed(1) : "(overlapped)"} | ${p.restore.toFixed(1)} | ${(p.dump + p.restore).toFixed(1)} | ${(r.size / MB / (p.dump + p.restore)).toFixed(1)} | ${p.ticks === "3" ? "yes (3)" : `NO (${p.ticks})`} |`,
+      );
   // 100 GB: each stage's throughput at the largest size, carried to 102,400 MB (linear)
   const big = rows.at(-1);
   if (!big) return;
   const db = big.size / MB;
   const cluster = big.clusterBytes / MB;
   const wal = big.walBytes / MB;
-  const baseRate = cluster / big.baseSec; // MB of cluster per s (not on the restore path)
-  const unpackRate = cluster / big.rec.unpackSeconds; // MB of cluster per s
-  const replayRate = wal / big.rec.replaySeconds; // MB of WAL per s
-  const dumpRate = db / big.rec.dumpSeconds;
-  const restoreRate = db / big.restoreSec;
+  const unpackRate = cluster / big.c.unpackSeconds; // MB of cluster per s
+  const replayRate = wal / big.c.replaySeconds; // MB of WAL per s
   const plainRate = db / big.dumpSec;
   const G = 102400;
   const walDay = G * (wal / db); // the same share of rewritten data as in the run
   const physical = G / unpackRate + walDay / replayRate;
-  const safe = physical + G / dumpRate + G / restoreRate;
-  const min = (s: number) => `${(s / 60).toFixed(0)} min`;
+  const min = (s: number) => `${(s / 60).toFixed(1)} min`;
   console.log(`
 100 GB estimate, linear from the ${db.toFixed(0)} MB run (cluster ${cluster.toFixed(0)} MB, ${wal.toFixed(0)} MB of WAL after the base backup):
-  rates: base backup ${baseRate.toFixed(1)} MB/s of cluster (${COMPRESSION}, not part of a restore), unpack ${unpackRate.toFixed(1)} MB/s of cluster, WAL replay ${replayRate.toFixed(1)} MB/s, pg_dump from the scratch cluster ${dumpRate.toFixed(1)} MB/s, pg_restore ${restoreRate.toFixed(1)} MB/s, dump restore ${plainRate.toFixed(1)} MB/s
-  whole-cluster physical path = ${G} / ${unpackRate.toFixed(1)} + ${walDay.toFixed(0)} / ${replayRate.toFixed(1)} = ${(G / unpackRate).toFixed(0)} s + ${(walDay / replayRate).toFixed(0)} s = ${min(physical)}
-  one-database safe path = physical + ${G} / ${dumpRate.toFixed(1)} + ${G} / ${restoreRate.toFixed(1)} = ${physical.toFixed(0)} s + ${(G / dumpRate).toFixed(0)} s + ${(G / restoreRate).toFixed(0)} s = ${min(safe)}
-  today's dump restore = ${G} / ${plainRate.toFixed(1)} = ${min(G / plainRate)}`);
+  whole-cluster physical path = unpack + replay = ${G} / ${unpackRate.toFixed(1)} + ${walDay.toFixed(0)} / ${replayRate.toFixed(1)} = ${(G / unpackRate).toFixed(0)} s + ${(walDay / replayRate).toFixed(0)} s = ${min(physical)}`);
+  for (const p of big.paths) {
+    const out = p.dump
+      ? `${G} / ${(db / p.dump).toFixed(1)} (dump) + ${G} / ${(db / p.restore).toFixed(1)} (restore) = ${((G * p.dump) / db).toFixed(0)} s + ${((G * p.restore) / db).toFixed(0)} s`
+      : `${G} / ${(db / p.restore).toFixed(1)} (dump and restore overlapped: max(dump, restore)) = ${((G * p.restore) / db).toFixed(0)} s`;
+    const total = physical + (G * (p.dump + p.restore)) / db;
+    console.log(`  one database, ${p.name}: ${physical.toFixed(0)} s + ${out} = ${min(total)}`);
+  }
+  console.log(
+    `  today's dump restore (pg_restore -j2 of a pg_dump -Fc) = ${G} / ${plainRate.toFixed(1)} = ${min(G / plainRate)}`,
+  );
 }
 
 try {
