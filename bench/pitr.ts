@@ -4,16 +4,19 @@
  *      pg_receivewal streams; at a random instant the "disaster" happens (the writer stops and
  *      recovery starts from what the archive holds at that instant: a copy of the WAL folder).
  *      RPO = newest commit made − newest commit recovered.
- *   2. Point-in-time restore of a database of N MB to a timestamp (scratch-cluster recovery +
- *      pg_dump + pg_restore into a fresh database: the database half of the safe path) vs today's
- *      dump restore of the same database (createdb + pg_restore of a pg_dump -Fc), per size, then
- *      the 100 GB estimate from the measured throughputs. The recovery is split into its physical
- *      half (unpacking the whole cluster's base backup, replaying the WAL written after it: a
- *      tenth of the rows rewritten) and the dump of the one database, so the estimate gives both
- *      the whole-cluster physical path and the one-database safe path. The filestore half is the same tar
- *      extraction in both paths (from the newest filestore backup), so it is not repeated here.
+ *   2. Point-in-time restore of a database of N MB to a timestamp: the scratch cluster recovered
+ *      once (unpack + replay: a tenth of the rows rewritten after the base backup), then the one
+ *      database taken out of it into a fresh database by each path, in interleaved rounds, with
+ *      the product's own functions: the file path of before (recover.ts's pg_dump -Fc -Z0 to a
+ *      file, then pgRestoreFile: one pg_restore job reading it as stdin), the stream of now
+ *      (streamedDump → pgRestoreStream: pg_dump piped into pg_restore, no file), the stream with
+ *      pg_restore session settings one at a time, and the directory-format alternative for a
+ *      local target (pg_dump -Fd -jN into a folder, then pg_restore -jN, N = cores). Beside them
+ *      today's dump restore of the same database (pg_restore -j2 of a pg_dump -Fc). Then the
+ *      100 GB estimate per path from the throughputs at the largest size. The filestore half is
+ *      the same tar extraction in every path, so it is not repeated here.
  *
- * Run: node_modules/.bin/bun bench/pitr.ts [--sizes 1024,2048,4096] [--rpo-seconds 30]
+ * Run: node_modules/.bin/bun bench/pitr.ts [--sizes 1024,2048,4096] [--rpo-seconds 30] [--rounds 3]
  *        [--compression zstd|gzip] (base backups: gzip is the older archives' format) [--no-rpo]
  *   or: node_modules/.bin/bun bench/pitr.ts --replay-variants [--sizes 1024]: the scratch cluster's
  *        replay time for the same base backup and WAL under each set of settings (old, today's,
@@ -46,6 +49,7 @@ import { getPg, type TestPg } from "../tests/helpers/pg.ts";
 const argv = process.argv;
 const opt = (n: string, d: string) => (argv.includes(`--${n}`) ? argv[argv.indexOf(`--${n}`) + 1]! : d);
 const SIZES = opt("sizes", "256,512,1024").split(",").map(Number).filter(Boolean);
+const ROUNDS = Number(opt("rounds", "1"));
 const RPO_SECONDS = Number(opt("rpo-seconds", "30"));
 const COMPRESSION = opt("compression", defaultCompression()) as BaseCompression;
 const load = () =>
@@ -81,6 +85,26 @@ const STREAM_VARIANTS: Record<string, string[]> = {
   "stream + maintenance_work_mem=512MB": ["maintenance_work_mem=512MB"],
   "stream + both": ["synchronous_commit=off", "maintenance_work_mem=512MB"],
 };
+
+const median = (xs: number[]) => {
+  const v = [...xs].sort((x, y) => x - y);
+  return v.length % 2 ? v[(v.length - 1) / 2]! : (v[v.length / 2 - 1]! + v[v.length / 2]!) / 2;
+};
+
+/** One row per path: the median of its rounds (every round's dump→restore total in `all`). */
+function medians(paths: Path[]): (Path & { all: string })[] {
+  const names = [...new Set(paths.map((p) => p.name))];
+  return names.map((name) => {
+    const runs = paths.filter((p) => p.name === name);
+    return {
+      name,
+      dump: median(runs.map((p) => p.dump)),
+      restore: median(runs.map((p) => p.restore)),
+      ticks: runs.every((p) => p.ticks === "3") ? "3" : runs.map((p) => p.ticks).join(","),
+      all: runs.map((p) => (p.dump + p.restore).toFixed(1)).join(", "),
+    };
+  });
+}
 
 const target = (pg: TestPg) => ({ host: pg.host, port: pg.port, user: pg.user, password: pg.password });
 const conn = (pg: TestPg) => ["-h", pg.host, "-p", String(pg.port), "-U", pg.user];
@@ -172,49 +196,53 @@ async function restoreAt(pg: TestPg, mb: number) {
   const ticksIn = async (d: string) => (await pg.psql(d, "SELECT count(*) FROM tick")).trim();
   const paths: Path[] = [];
   try {
-    // before: the product's file path (recoverDatabase's pg_dump to a file, then pgRestoreFile)
-    const dump = join(dirname(c.sock), "db.dump");
-    t = performance.now();
-    await dumpToFile(c, db, dump);
-    const fileDumpSec = sec(t);
-    await pg.createDb(`${db}_file`);
-    t = performance.now();
-    await pgRestoreFile(local, dump, { pg: target(pg), dbName: `${db}_file` });
-    paths.push({
-      name: "file (before)",
-      dump: fileDumpSec,
-      restore: sec(t),
-      ticks: await ticksIn(`${db}_file`),
-    });
-    await pg.dropDb(`${db}_file`);
-    rmSync(dump, { force: true });
-    // after: the product's stream (streamedDump → pgRestoreStream), with pg_restore session
-    // settings one at a time
-    for (const [name, settings] of Object.entries(STREAM_VARIANTS)) {
-      const into = `${db}_s`;
-      await pg.createDb(into);
-      const src = await streamedDump(c, db);
+    // interleaved rounds: the machine is shared, so each path meets the same load on average
+    for (let round = 1; round <= ROUNDS; round++) {
+      // before: the product's file path (recoverDatabase's pg_dump to a file, then pgRestoreFile)
+      const dump = join(dirname(c.sock), "db.dump");
       t = performance.now();
-      await pgRestoreStream(local, src.producer, { pg: target(pg), dbName: into, settings });
-      paths.push({ name, dump: 0, restore: sec(t), ticks: await ticksIn(into) });
-      await pg.dropDb(into);
+      await dumpToFile(c, db, dump);
+      const fileDumpSec = sec(t);
+      await pg.createDb(`${db}_file`);
+      t = performance.now();
+      await pgRestoreFile(local, dump, { pg: target(pg), dbName: `${db}_file` });
+      paths.push({
+        name: "file (before)",
+        dump: fileDumpSec,
+        restore: sec(t),
+        ticks: await ticksIn(`${db}_file`),
+      });
+      await pg.dropDb(`${db}_file`);
+      rmSync(dump, { force: true });
+      // after: the product's stream (streamedDump → pgRestoreStream), with pg_restore session
+      // settings one at a time
+      for (const [name, settings] of Object.entries(STREAM_VARIANTS)) {
+        const into = `${db}_s`;
+        await pg.createDb(into);
+        const src = await streamedDump(c, db);
+        t = performance.now();
+        await pgRestoreStream(local, src.producer, { pg: target(pg), dbName: into, settings });
+        paths.push({ name, dump: 0, restore: sec(t), ticks: await ticksIn(into) });
+        await pg.dropDb(into);
+      }
+      // the alternative for a local target: directory format, N jobs each way (N = cores)
+      const N = String(navigator.hardwareConcurrency);
+      const dir = join(dirname(c.sock), "dir.dump");
+      t = performance.now();
+      await sh(c.tool("pg_dump", ["-Fd", "-Z0", "-j", N, "-f", dir, db]), pg);
+      const dirDumpSec = sec(t);
+      await pg.createDb(`${db}_dir`);
+      t = performance.now();
+      await sh(["pg_restore", "--no-owner", "--no-acl", ...conn(pg), "-j", N, "-d", `${db}_dir`, dir], pg);
+      paths.push({
+        name: `-Fd -j${N}, then pg_restore -j${N}`,
+        dump: dirDumpSec,
+        restore: sec(t),
+        ticks: await ticksIn(`${db}_dir`),
+      });
+      await pg.dropDb(`${db}_dir`);
+      rmSync(dir, { recursive: true, force: true });
     }
-    // the alternative for a local target: directory format, N jobs each way (N = cores)
-    const N = String(navigator.hardwareConcurrency);
-    const dir = join(dirname(c.sock), "dir.dump");
-    t = performance.now();
-    await sh(c.tool("pg_dump", ["-Fd", "-Z0", "-j", N, "-f", dir, db]), pg);
-    const dirDumpSec = sec(t);
-    await pg.createDb(`${db}_dir`);
-    t = performance.now();
-    await sh(["pg_restore", "--no-owner", "--no-acl", ...conn(pg), "-j", N, "-d", `${db}_dir`, dir], pg);
-    paths.push({
-      name: `-Fd -j${N}, then pg_restore -j${N}`,
-      dump: dirDumpSec,
-      restore: sec(t),
-      ticks: await ticksIn(`${db}_dir`),
-    });
-    await pg.dropDb(`${db}_dir`);
   } finally {
     await c.close();
   }
@@ -313,9 +341,9 @@ async function main() {
   );
   console.log("|---|---|---|---|---|---|---|");
   for (const r of rows)
-    for (const p of r.paths)
+    for (const p of medians(r.paths))
       console.log(
-        `| ${(r.size / MB).toFixed(0)} | ${p.name} | ${p.dump ? p.dump.toFixed(1) : "(overlapped)"} | ${p.restore.toFixed(1)} | ${(p.dump + p.restore).toFixed(1)} | ${(r.size / MB / (p.dump + p.restore)).toFixed(1)} | ${p.ticks === "3" ? "yes (3)" : `NO (${p.ticks})`} |`,
+        `| ${(r.size / MB).toFixed(0)} | ${p.name} | ${p.dump ? p.dump.toFixed(1) : "(overlapped)"} | ${p.restore.toFixed(1)} | ${(p.dump + p.restore).toFixed(1)} | ${(r.size / MB / (p.dump + p.restore)).toFixed(1)} | ${p.all} | ${p.ticks === "3" ? "yes (3)" : `NO (${p.ticks})`} |`,
       );
   // 100 GB: each stage's throughput at the largest size, carried to 102,400 MB (linear)
   const big = rows.at(-1);
@@ -333,7 +361,7 @@ async function main() {
   console.log(`
 100 GB estimate, linear from the ${db.toFixed(0)} MB run (cluster ${cluster.toFixed(0)} MB, ${wal.toFixed(0)} MB of WAL after the base backup):
   whole-cluster physical path = unpack + replay = ${G} / ${unpackRate.toFixed(1)} + ${walDay.toFixed(0)} / ${replayRate.toFixed(1)} = ${(G / unpackRate).toFixed(0)} s + ${(walDay / replayRate).toFixed(0)} s = ${min(physical)}`);
-  for (const p of big.paths) {
+  for (const p of medians(big.paths)) {
     const out = p.dump
       ? `${G} / ${(db / p.dump).toFixed(1)} (dump) + ${G} / ${(db / p.restore).toFixed(1)} (restore) = ${((G * p.dump) / db).toFixed(0)} s + ${((G * p.restore) / db).toFixed(0)} s`
       : `${G} / ${(db / p.restore).toFixed(1)} (dump and restore overlapped: max(dump, restore)) = ${((G * p.restore) / db).toFixed(0)} s`;

@@ -101,6 +101,9 @@ export interface StreamRestoreOptions {
   settings?: string[];
 }
 
+/** pg_restore's words for an archive that ended early (its producer stopped mid-stream). */
+const TRUNCATED = /end of file|too short|did not find magic string|could not read input|unexpected EOF/i;
+
 /** Stops a process group started detached (runuser and the pg_dump under it), ignoring one gone. */
 function killTree(pid: number): void {
   try {
@@ -170,6 +173,10 @@ export async function pgRestoreStream(
     detached: true,
   });
   const dumpErr = new Response(dump.stderr).text().catch(() => "");
+  let dumpEnded = false;
+  void dump.exited.then(() => {
+    dumpEnded = true;
+  });
   let stoppedByUs = false;
   const stopDump = () => {
     stoppedByUs = true;
@@ -193,8 +200,12 @@ export async function pgRestoreStream(
     o.signal?.removeEventListener("abort", stopDump);
   }
   const restored = res.code === 0 || onlyExtensionComments(res.stderr);
-  // pg_restore read to the end, so pg_dump has finished writing; else nothing reads it any more
-  if (!restored) stopDump();
+  if (!restored && !dumpEnded) {
+    // Input cut short: pg_dump closed the pipe, so it has died or is dying; let it say why.
+    // Else pg_restore failed on its own and nothing reads pg_dump any more: stop it.
+    if (TRUNCATED.test(res.stderr)) await Promise.race([dump.exited, Bun.sleep(5000)]);
+    if (!dumpEnded) stopDump();
+  }
   const code = await dump.exited;
   if (o.signal?.aborted) throw new AppError("E_CANCELLED", "The restore was cancelled");
   if (code !== 0 && !stoppedByUs) {
