@@ -340,9 +340,9 @@ async function main() {
       `| ${(r.size / MB).toFixed(0)} / ${(r.clusterBytes / MB).toFixed(0)} | ${r.baseSec.toFixed(1)} (${(r.base.bytes / MB).toFixed(0)}) | ${r.c.unpackSeconds.toFixed(1)} | ${(r.walBytes / MB).toFixed(0)} | ${r.c.replaySeconds.toFixed(1)} | ${r.dumpSec.toFixed(1)} |`,
     );
   console.log(
-    "\n| data MB | out of the scratch cluster into a new database | pg_dump s | pg_restore s | dump→restore s | MB/s of db | rows ≤ T ok |",
+    "\n| data MB | out of the scratch cluster into a new database | pg_dump s | pg_restore s | dump→restore s (median) | MB/s of db | each round s | rows ≤ T ok |",
   );
-  console.log("|---|---|---|---|---|---|---|");
+  console.log("|---|---|---|---|---|---|---|---|");
   for (const r of rows)
     for (const p of medians(r.paths))
       console.log(

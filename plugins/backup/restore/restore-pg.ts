@@ -205,6 +205,10 @@ export async function pgRestoreStream(
     // Else pg_restore failed on its own and nothing reads pg_dump any more: stop it.
     if (TRUNCATED.test(res.stderr)) await Promise.race([dump.exited, Bun.sleep(5000)]);
     if (!dumpEnded) stopDump();
+  } else if (restored && !dumpEnded) {
+    // pg_restore has all it needs; pg_dump is only exiting (never wait forever on it)
+    await Promise.race([dump.exited, Bun.sleep(60_000)]);
+    if (!dumpEnded) stopDump();
   }
   const code = await dump.exited;
   if (o.signal?.aborted) throw new AppError("E_CANCELLED", "The restore was cancelled");
