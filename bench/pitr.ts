@@ -4,16 +4,19 @@
  *      pg_receivewal streams; at a random instant the "disaster" happens (the writer stops and
  *      recovery starts from what the archive holds at that instant: a copy of the WAL folder).
  *      RPO = newest commit made − newest commit recovered.
- *   2. Point-in-time restore of a database of N MB to a timestamp (scratch-cluster recovery +
- *      pg_dump + pg_restore into a fresh database: the database half of the safe path) vs today's
- *      dump restore of the same database (createdb + pg_restore of a pg_dump -Fc), per size, then
- *      the 100 GB estimate from the measured throughputs. The recovery is split into its physical
- *      half (unpacking the whole cluster's base backup, replaying the WAL written after it: a
- *      tenth of the rows rewritten) and the dump of the one database, so the estimate gives both
- *      the whole-cluster physical path and the one-database safe path. The filestore half is the same tar
- *      extraction in both paths (from the newest filestore backup), so it is not repeated here.
+ *   2. Point-in-time restore of a database of N MB to a timestamp: the scratch cluster recovered
+ *      once (unpack + replay: a tenth of the rows rewritten after the base backup), then the one
+ *      database taken out of it into a fresh database by each path, in interleaved rounds, with
+ *      the product's own functions: the file path of before (recover.ts's pg_dump -Fc -Z0 to a
+ *      file, then pgRestoreFile: one pg_restore job reading it as stdin), the stream of now
+ *      (streamedDump → pgRestoreStream: pg_dump piped into pg_restore, no file), the stream with
+ *      pg_restore session settings one at a time, and the directory-format alternative for a
+ *      local target (pg_dump -Fd -jN into a folder, then pg_restore -jN, N = cores). Beside them
+ *      today's dump restore of the same database (pg_restore -j2 of a pg_dump -Fc). Then the
+ *      100 GB estimate per path from the throughputs at the largest size. The filestore half is
+ *      the same tar extraction in every path, so it is not repeated here.
  *
- * Run: node_modules/.bin/bun bench/pitr.ts [--sizes 1024,2048,4096] [--rpo-seconds 30]
+ * Run: node_modules/.bin/bun bench/pitr.ts [--sizes 1024,2048,4096] [--rpo-seconds 30] [--rounds 3]
  *        [--compression zstd|gzip] (base backups: gzip is the older archives' format) [--no-rpo]
  *   or: node_modules/.bin/bun bench/pitr.ts --replay-variants [--sizes 1024]: the scratch cluster's
  *        replay time for the same base backup and WAL under each set of settings (old, today's,
@@ -22,21 +25,31 @@
  */
 import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir, totalmem } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import {
   type BaseCompression,
   defaultCompression,
   takeBaseBackup,
 } from "../plugins/backup/pitr/base-backup.ts";
-import { recoverDatabase, replaySettings } from "../plugins/backup/pitr/recover.ts";
+import {
+  dumpToFile,
+  recoverCluster,
+  recoverDatabase,
+  replaySettings,
+} from "../plugins/backup/pitr/recover.ts";
+import { streamedDump } from "../plugins/backup/pitr/stream-dump.ts";
+import { waitForArchive } from "../plugins/backup/pitr/test-helpers.ts";
 import { WalReceiver } from "../plugins/backup/pitr/receiver.ts";
 import { asClusterUser, clusterDir } from "../plugins/backup/pitr/tools.ts";
+import { pgRestoreFile, pgRestoreStream } from "../plugins/backup/restore/restore-pg.ts";
+import { LocalConnection } from "../server/connections/local.ts";
 import { runCleanups } from "../tests/helpers/cleanup.ts";
 import { getPg, type TestPg } from "../tests/helpers/pg.ts";
 
 const argv = process.argv;
 const opt = (n: string, d: string) => (argv.includes(`--${n}`) ? argv[argv.indexOf(`--${n}`) + 1]! : d);
 const SIZES = opt("sizes", "256,512,1024").split(",").map(Number).filter(Boolean);
+const ROUNDS = Number(opt("rounds", "1"));
 const RPO_SECONDS = Number(opt("rpo-seconds", "30"));
 const COMPRESSION = opt("compression", defaultCompression()) as BaseCompression;
 const load = () =>
@@ -57,6 +70,43 @@ async function sh(cmd: string[], pg: TestPg) {
   const [err, code] = await Promise.all([new Response(p.stderr).text(), p.exited]);
   if (code !== 0) throw new Error(`${cmd[0]}: ${err}`);
 }
+interface Path {
+  name: string;
+  /** Seconds of pg_dump alone (0: overlapped with the restore, a stream). */
+  dump: number;
+  restore: number;
+  ticks: string;
+}
+
+/** pg_restore's session settings for the streamed load (PGOPTIONS), one change at a time. */
+const STREAM_VARIANTS: Record<string, string[]> = {
+  "stream (after)": [],
+  "stream + synchronous_commit=off": ["synchronous_commit=off"],
+  "stream + maintenance_work_mem=512MB": ["maintenance_work_mem=512MB"],
+  "stream + both": ["synchronous_commit=off", "maintenance_work_mem=512MB"],
+};
+
+const median = (xs: number[]) => {
+  const v = [...xs].sort((x, y) => x - y);
+  return v.length % 2 ? v[(v.length - 1) / 2]! : (v[v.length / 2 - 1]! + v[v.length / 2]!) / 2;
+};
+
+/** One row per path: the median of its rounds (every round's dump→restore total in `all`). */
+function medians(paths: Path[]): (Path & { all: string })[] {
+  const names = [...new Set(paths.map((p) => p.name))];
+  return names.map((name) => {
+    const runs = paths.filter((p) => p.name === name);
+    return {
+      name,
+      dump: median(runs.map((p) => p.dump)),
+      restore: median(runs.map((p) => p.restore)),
+      ticks: runs.every((p) => p.ticks === "3") ? "3" : runs.map((p) => p.ticks).join(","),
+      all: runs.map((p) => (p.dump + p.restore).toFixed(1)).join(", "),
+    };
+  });
+}
+
+const target = (pg: TestPg) => ({ host: pg.host, port: pg.port, user: pg.user, password: pg.password });
 const conn = (pg: TestPg) => ["-h", pg.host, "-p", String(pg.port), "-U", pg.user];
 
 async function archive(pg: TestPg, label: string) {
@@ -72,7 +122,7 @@ async function archive(pg: TestPg, label: string) {
     await rx.stop();
     await pg.psql("postgres", `SELECT pg_drop_replication_slot('${slot}')`).catch(() => {});
   };
-  return { target, dir, walDir, stop };
+  return { target, dir, walDir, slot, stop };
 }
 
 async function rpo(pg: TestPg) {
@@ -115,6 +165,9 @@ async function restoreAt(pg: TestPg, mb: number) {
     db,
     `CREATE TABLE m (id serial PRIMARY KEY, body text);
      INSERT INTO m (body) SELECT repeat(md5(g::text) || ' your order ' || g || ' shipped. ', 14) FROM generate_series(1, ${mb * 1024}) g;
+     -- a secondary index in random order (as Odoo's on names, refs, dates): its rebuild is the
+     -- part of a restore that maintenance_work_mem speaks to
+     CREATE INDEX m_ref ON m (left(body, 32));
      CREATE TABLE tick (id int, at timestamptz DEFAULT clock_timestamp());`,
   );
   const size = Number((await pg.psql(db, `SELECT pg_database_size('${db}')`)).trim());
@@ -138,25 +191,64 @@ async function restoreAt(pg: TestPg, mb: number) {
   }
   const T = new Date((await pg.psql(db, "SELECT at FROM tick WHERE id = 3")).trim());
   T.setMilliseconds(T.getMilliseconds() + 150);
-  await pg.psql("postgres", "SELECT pg_switch_wal()");
-  await Bun.sleep(1500);
-  const dump = join(root, `pitr-${mb}.dump`);
+  await waitForArchive(pg, a.slot, 120_000); // a fixed sleep lost the race under load (a .partial replayed)
   t = performance.now();
-  const rec = await recoverDatabase({
-    base,
-    walDir: a.walDir,
-    target: T,
-    dbName: db,
-    user: pg.user,
-    outFile: dump,
-  });
-  const into = `${db}_pitr`;
-  await pg.createDb(into);
-  const t1 = performance.now();
-  await sh(["pg_restore", ...conn(pg), "-j2", "-d", into, dump], pg);
-  const pitrSec = sec(t);
-  const restoreSec = sec(t1);
-  const ticks = (await pg.psql(into, "SELECT count(*) FROM tick")).trim();
+  const c = await recoverCluster({ base, walDir: a.walDir, target: T, user: pg.user });
+  const recoverSec = sec(t);
+  const local = new LocalConnection();
+  const ticksIn = async (d: string) => (await pg.psql(d, "SELECT count(*) FROM tick")).trim();
+  const paths: Path[] = [];
+  try {
+    // interleaved rounds: the machine is shared, so each path meets the same load on average
+    for (let round = 1; round <= ROUNDS; round++) {
+      // before: the product's file path (recoverDatabase's pg_dump to a file, then pgRestoreFile)
+      const dump = join(dirname(c.sock), "db.dump");
+      t = performance.now();
+      await dumpToFile(c, db, dump);
+      const fileDumpSec = sec(t);
+      await pg.createDb(`${db}_file`);
+      t = performance.now();
+      await pgRestoreFile(local, dump, { pg: target(pg), dbName: `${db}_file` });
+      paths.push({
+        name: "file (before)",
+        dump: fileDumpSec,
+        restore: sec(t),
+        ticks: await ticksIn(`${db}_file`),
+      });
+      await pg.dropDb(`${db}_file`);
+      rmSync(dump, { force: true });
+      // after: the product's stream (streamedDump → pgRestoreStream), with pg_restore session
+      // settings one at a time
+      for (const [name, settings] of Object.entries(STREAM_VARIANTS)) {
+        const into = `${db}_s`;
+        await pg.createDb(into);
+        const src = await streamedDump(c, db);
+        t = performance.now();
+        await pgRestoreStream(local, src.producer, { pg: target(pg), dbName: into, settings });
+        paths.push({ name, dump: 0, restore: sec(t), ticks: await ticksIn(into) });
+        await pg.dropDb(into);
+      }
+      // the alternative for a local target: directory format, N jobs each way (N = cores)
+      const N = String(navigator.hardwareConcurrency);
+      const dir = join(dirname(c.sock), "dir.dump");
+      t = performance.now();
+      await sh(c.tool("pg_dump", ["-Fd", "-Z0", "-j", N, "-f", dir, db]), pg);
+      const dirDumpSec = sec(t);
+      await pg.createDb(`${db}_dir`);
+      t = performance.now();
+      await sh(["pg_restore", "--no-owner", "--no-acl", ...conn(pg), "-j", N, "-d", `${db}_dir`, dir], pg);
+      paths.push({
+        name: `-Fd -j${N}, then pg_restore -j${N}`,
+        dump: dirDumpSec,
+        restore: sec(t),
+        ticks: await ticksIn(`${db}_dir`),
+      });
+      await pg.dropDb(`${db}_dir`);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  } finally {
+    await c.close();
+  }
   // today's path: a pg_dump -Fc taken beforehand, restored into a fresh database
   const plain = join(root, `plain-${mb}.dump`);
   await sh(["pg_dump", ...conn(pg), "-Fc", "-f", plain, db], pg);
@@ -166,11 +258,10 @@ async function restoreAt(pg: TestPg, mb: number) {
   await sh(["pg_restore", ...conn(pg), "-j2", "-d", into2, plain], pg);
   const dumpSec = sec(t);
   await a.stop();
-  for (const d of [into, into2, db]) await pg.dropDb(d);
+  for (const d of [into2, db]) await pg.dropDb(d);
   rmSync(a.dir, { recursive: true, force: true });
-  rmSync(dump, { force: true });
   rmSync(plain, { force: true });
-  return { mb, size, clusterBytes, walBytes, base, baseSec, rec, restoreSec, pitrSec, dumpSec, ticks };
+  return { mb, size, clusterBytes, walBytes, base, baseSec, c, recoverSec, paths, dumpSec };
 }
 
 /** Replay time per settings set, same base backup and WAL (a tenth of the rows rewritten). */
@@ -234,40 +325,55 @@ async function main() {
     const r = await restoreAt(pg, mb);
     rows.push(r);
     // as it comes: a later size that fails (disk) does not lose the ones measured
-    console.error(`  ${mb} MB: ${JSON.stringify({ ...r, rec: undefined, base: undefined, ...r.rec })}`);
+    console.error(
+      `  ${mb} MB: ${JSON.stringify({ ...r, c: undefined, base: undefined, unpack: r.c.unpackSeconds, replay: r.c.replaySeconds })}`,
+    );
   }
-  console.log(
-    `\nload average at end: ${load()}\n\n| data MB (db / cluster) | base backup s (MB on disk) | unpack s | WAL replayed MB | replay s | pg_dump from scratch s | pg_restore s | PITR total s | dump restore s | rows ≤ T ok |`,
-  );
-  console.log("|---|---|---|---|---|---|---|---|---|---|");
   const MB = 1048576;
+  console.log(`\nload average at end: ${load()}\n`);
+  console.log(
+    "| data MB (db / cluster) | base backup s (MB on disk) | unpack s | WAL replayed MB | replay s | dump restore s (today, -j2) |",
+  );
+  console.log("|---|---|---|---|---|---|");
   for (const r of rows)
     console.log(
-      `| ${(r.size / MB).toFixed(0)} / ${(r.clusterBytes / MB).toFixed(0)} | ${r.baseSec.toFixed(1)} (${(r.base.bytes / MB).toFixed(0)}) | ${r.rec.unpackSeconds.toFixed(1)} | ${(r.walBytes / MB).toFixed(0)} | ${r.rec.replaySeconds.toFixed(1)} | ${r.rec.dumpSeconds.toFixed(1)} | ${r.restoreSec.toFixed(1)} | ${r.pitrSec.toFixed(1)} | ${r.dumpSec.toFixed(1)} | ${r.ticks === "3" ? "yes (3)" : `NO (${r.ticks})`} |`,
+      `| ${(r.size / MB).toFixed(0)} / ${(r.clusterBytes / MB).toFixed(0)} | ${r.baseSec.toFixed(1)} (${(r.base.bytes / MB).toFixed(0)}) | ${r.c.unpackSeconds.toFixed(1)} | ${(r.walBytes / MB).toFixed(0)} | ${r.c.replaySeconds.toFixed(1)} | ${r.dumpSec.toFixed(1)} |`,
     );
+  console.log(
+    "\n| data MB | out of the scratch cluster into a new database | pg_dump s | pg_restore s | dump→restore s (median) | MB/s of db | each round s | rows ≤ T ok |",
+  );
+  console.log("|---|---|---|---|---|---|---|---|");
+  for (const r of rows)
+    for (const p of medians(r.paths))
+      console.log(
+        `| ${(r.size / MB).toFixed(0)} | ${p.name} | ${p.dump ? p.dump.toFixed(1) : "(overlapped)"} | ${p.restore.toFixed(1)} | ${(p.dump + p.restore).toFixed(1)} | ${(r.size / MB / (p.dump + p.restore)).toFixed(1)} | ${p.all} | ${p.ticks === "3" ? "yes (3)" : `NO (${p.ticks})`} |`,
+      );
   // 100 GB: each stage's throughput at the largest size, carried to 102,400 MB (linear)
   const big = rows.at(-1);
   if (!big) return;
   const db = big.size / MB;
   const cluster = big.clusterBytes / MB;
   const wal = big.walBytes / MB;
-  const baseRate = cluster / big.baseSec; // MB of cluster per s (not on the restore path)
-  const unpackRate = cluster / big.rec.unpackSeconds; // MB of cluster per s
-  const replayRate = wal / big.rec.replaySeconds; // MB of WAL per s
-  const dumpRate = db / big.rec.dumpSeconds;
-  const restoreRate = db / big.restoreSec;
+  const unpackRate = cluster / big.c.unpackSeconds; // MB of cluster per s
+  const replayRate = wal / big.c.replaySeconds; // MB of WAL per s
   const plainRate = db / big.dumpSec;
   const G = 102400;
   const walDay = G * (wal / db); // the same share of rewritten data as in the run
   const physical = G / unpackRate + walDay / replayRate;
-  const safe = physical + G / dumpRate + G / restoreRate;
-  const min = (s: number) => `${(s / 60).toFixed(0)} min`;
+  const min = (s: number) => `${(s / 60).toFixed(1)} min`;
   console.log(`
 100 GB estimate, linear from the ${db.toFixed(0)} MB run (cluster ${cluster.toFixed(0)} MB, ${wal.toFixed(0)} MB of WAL after the base backup):
-  rates: base backup ${baseRate.toFixed(1)} MB/s of cluster (${COMPRESSION}, not part of a restore), unpack ${unpackRate.toFixed(1)} MB/s of cluster, WAL replay ${replayRate.toFixed(1)} MB/s, pg_dump from the scratch cluster ${dumpRate.toFixed(1)} MB/s, pg_restore ${restoreRate.toFixed(1)} MB/s, dump restore ${plainRate.toFixed(1)} MB/s
-  whole-cluster physical path = ${G} / ${unpackRate.toFixed(1)} + ${walDay.toFixed(0)} / ${replayRate.toFixed(1)} = ${(G / unpackRate).toFixed(0)} s + ${(walDay / replayRate).toFixed(0)} s = ${min(physical)}
-  one-database safe path = physical + ${G} / ${dumpRate.toFixed(1)} + ${G} / ${restoreRate.toFixed(1)} = ${physical.toFixed(0)} s + ${(G / dumpRate).toFixed(0)} s + ${(G / restoreRate).toFixed(0)} s = ${min(safe)}
-  today's dump restore = ${G} / ${plainRate.toFixed(1)} = ${min(G / plainRate)}`);
+  whole-cluster physical path = unpack + replay = ${G} / ${unpackRate.toFixed(1)} + ${walDay.toFixed(0)} / ${replayRate.toFixed(1)} = ${(G / unpackRate).toFixed(0)} s + ${(walDay / replayRate).toFixed(0)} s = ${min(physical)}`);
+  for (const p of medians(big.paths)) {
+    const out = p.dump
+      ? `${G} / ${(db / p.dump).toFixed(1)} (dump) + ${G} / ${(db / p.restore).toFixed(1)} (restore) = ${((G * p.dump) / db).toFixed(0)} s + ${((G * p.restore) / db).toFixed(0)} s`
+      : `${G} / ${(db / p.restore).toFixed(1)} (dump and restore overlapped: max(dump, restore)) = ${((G * p.restore) / db).toFixed(0)} s`;
+    const total = physical + (G * (p.dump + p.restore)) / db;
+    console.log(`  one database, ${p.name}: ${physical.toFixed(0)} s + ${out} = ${min(total)}`);
+  }
+  console.log(
+    `  today's dump restore (pg_restore -j2 of a pg_dump -Fc) = ${G} / ${plainRate.toFixed(1)} = ${min(G / plainRate)}`,
+  );
 }
 
 try {

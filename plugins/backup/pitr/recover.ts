@@ -15,7 +15,7 @@
  */
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { AppError } from "../../../server/sdk/index.ts";
 import { type BaseBackup, baseArchiveFiles } from "./base-backup.ts";
 import { asClusterUser, clusterDir, pgBin, runLocal } from "./tools.ts";
@@ -71,7 +71,33 @@ export interface RecoverTimings {
   dumpSeconds: number;
 }
 
-export async function recoverDatabase(o: RecoverOptions): Promise<RecoverTimings> {
+/**
+ * A recovered, promoted scratch cluster on this machine, private to one restore: it listens on a
+ * socket in its own folder and trusts it. `close()` stops it and removes its folder (idempotent).
+ */
+export interface ScratchCluster {
+  /** The socket folder and port (libpq's -h / -p). */
+  sock: string;
+  port: number;
+  /** The role tools connect as. */
+  user: string;
+  unpackSeconds: number;
+  replaySeconds: number;
+  /** Runs one SQL statement in `db` (psql -A -t): its output. */
+  psql(db: string, sql: string): Promise<string>;
+  /** The argv of a pg tool (pg_dump…) on this machine against the cluster, as its user. */
+  tool(name: string, args: string[]): string[];
+  close(): Promise<void>;
+}
+
+export type RecoverClusterOptions = Omit<RecoverOptions, "dbName" | "outFile">;
+
+/**
+ * Unpacks the base backup and replays WAL up to the target in a scratch cluster, and hands it
+ * over promoted. On any failure (or cancel) the cluster is stopped and its folder removed before
+ * this throws; after success the caller owns it and must `close()` it whatever happens.
+ */
+export async function recoverCluster(o: RecoverClusterOptions): Promise<ScratchCluster> {
   const t0 = performance.now();
   const log = o.log ?? (() => {});
   const scratch = await mkdtemp(join(tmpdir(), "odoodeck-pitr-"));
@@ -79,6 +105,14 @@ export async function recoverDatabase(o: RecoverOptions): Promise<RecoverTimings
   const sock = join(scratch, "sock");
   const ctl = (...args: string[]) => asClusterUser([pgBin("pg_ctl"), "-D", data, ...args]);
   let started = false;
+  let closed = false;
+  const close = async () => {
+    if (closed) return;
+    closed = true;
+    if (started)
+      await runLocal(ctl("-m", "immediate", "-w", "stop"), { what: "pg_ctl stop" }).catch(() => {});
+    await rm(scratch, { recursive: true, force: true });
+  };
   try {
     await clusterDir(scratch);
     await clusterDir(data);
@@ -122,62 +156,73 @@ export async function recoverDatabase(o: RecoverOptions): Promise<RecoverTimings
     } catch (e) {
       throw await recoveryError(join(scratch, "server.log"), e);
     }
-    const psql = (sql: string) =>
-      runLocal(
-        asClusterUser([
-          pgBin("psql"),
-          "-X",
-          "-A",
-          "-t",
-          "-h",
-          sock,
-          "-p",
-          String(port),
-          "-U",
-          o.user,
-          "-d",
-          "postgres",
-          "-c",
-          sql,
-        ]),
-        {
-          what: "psql",
-        },
-      );
-    await waitPromoted(psql, () => serverGone(ctl), join(scratch, "server.log"), o.signal);
-    const promoted = performance.now();
-    log(`Recovered; dumping database ${o.dbName}`);
-    await runLocal(
-      asClusterUser([
-        pgBin("pg_dump"),
-        "-Fc",
-        "-Z0", // zlib in pg_dump ran at ~20 MB/s on one core; this file is temporary and local
-        "--no-sync", // it is read right away; a crash loses the restore, not data
-        "-h",
-        sock,
-        "-p",
-        String(port),
-        "-U",
-        o.user,
-        "-f",
-        join(scratch, "db.dump"),
-        o.dbName,
-      ]),
-      { what: "pg_dump", signal: o.signal },
+    const tool = (name: string, args: string[]) =>
+      asClusterUser([pgBin(name), "-h", sock, "-p", String(port), "-U", o.user, ...args]);
+    const psql = (db: string, sql: string) =>
+      runLocal(tool("psql", ["-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d", db, "-c", sql]), {
+        what: "psql",
+      });
+    await waitPromoted(
+      (sql) => psql("postgres", sql),
+      () => serverGone(ctl),
+      join(scratch, "server.log"),
+      o.signal,
     );
-    await runLocal(["mv", join(scratch, "db.dump"), o.outFile], { what: "mv" });
+    const promoted = performance.now();
+    return {
+      sock,
+      port,
+      user: o.user,
+      unpackSeconds: (unpacked - t0) / 1000,
+      replaySeconds: (promoted - unpacked) / 1000,
+      psql,
+      tool,
+      close,
+    };
+  } catch (e) {
+    await close();
+    throw e;
+  }
+}
+
+/**
+ * Recovers to the target and writes the one database to `outFile` as a custom-format dump (the
+ * file path: bench/pitr.ts and the tests compare it; a restore streams instead, stream-dump.ts).
+ */
+export async function recoverDatabase(o: RecoverOptions): Promise<RecoverTimings> {
+  const t0 = performance.now();
+  const c = await recoverCluster(o);
+  try {
+    const promoted = performance.now();
+    o.log?.(`Recovered; dumping database ${o.dbName}`);
+    const tmp = join(dirname(c.sock), "db.dump");
+    await dumpToFile(c, o.dbName, tmp, o.signal);
+    await runLocal(["mv", tmp, o.outFile], { what: "mv" });
     const end = performance.now();
     return {
       seconds: (end - t0) / 1000,
-      unpackSeconds: (unpacked - t0) / 1000,
-      replaySeconds: (promoted - unpacked) / 1000,
+      unpackSeconds: c.unpackSeconds,
+      replaySeconds: c.replaySeconds,
       dumpSeconds: (end - promoted) / 1000,
     };
   } finally {
-    if (started)
-      await runLocal(ctl("-m", "immediate", "-w", "stop"), { what: "pg_ctl stop" }).catch(() => {});
-    await rm(scratch, { recursive: true, force: true });
+    await c.close();
   }
+}
+
+/** The one database as a custom-format file (the file path; a restore streams, stream-dump.ts). */
+export async function dumpToFile(c: ScratchCluster, dbName: string, file: string, signal?: AbortSignal) {
+  await runLocal(
+    c.tool("pg_dump", [
+      "-Fc",
+      "-Z0", // zlib in pg_dump ran at ~20 MB/s on one core; this file is temporary and local
+      "--no-sync", // it is read right away; a crash loses the restore, not data
+      "-f",
+      file,
+      dbName,
+    ]),
+    { what: "pg_dump", signal },
+  );
 }
 
 /** tar's unpacking of a base backup file, by its compression (a zstd one needs the zstd program). */

@@ -1,17 +1,15 @@
 /**
- * Restore ONE database to a point in time: recover a scratch cluster to T (recover.ts), dump the
- * database out of it, then today's safe path — temporary database, checks, the filestore as of
- * the newest filestore backup not after T, neutralization, swap or new database. Nothing live is
- * touched before the swap; the dump and the scratch cluster are removed whatever happens.
+ * Restore ONE database to a point in time: recover a scratch cluster to T (recover.ts), stream the
+ * database out of it into today's safe path (stream-dump.ts: pg_dump piped into the target's
+ * pg_restore, no dump file) — temporary database, checks, the filestore as of the newest
+ * filestore backup not after T, neutralization, swap or new database. Nothing live is touched
+ * before the swap; the scratch cluster is removed whatever happens.
  */
-import { rm } from "node:fs/promises";
-import { join } from "node:path";
 import { AppError, type PluginContext } from "../../../server/sdk/index.ts";
 import type { NeutralizeOptions } from "../neutralize/neutralize.ts";
 import { discardTemp, restoreToTemp, type TempCopy } from "../restore/restore.ts";
 import { chownTree, serviceOwner } from "../restore/restore-files.ts";
 import { finishRestore } from "../restore/restore-finish.ts";
-import { compactStamp } from "../restore/restore-pg.ts";
 import type { TargetSide } from "../restore/restore-request.ts";
 import { recordReport } from "../restore/restore-start.ts";
 import { markRestoring } from "../restore/restoring-mark.ts";
@@ -19,8 +17,9 @@ import { ScratchClaims } from "../restore/scratch-claims.ts";
 import type { BackupRecord } from "../store.ts";
 import type { BaseBackup } from "./base-backup.ts";
 import { type FilestorePick, pickFilestore, restoreFilestoreAsOf } from "./filestore-as-of.ts";
-import { recoverDatabase } from "./recover.ts";
+import { recoverCluster, type ScratchCluster } from "./recover.ts";
 import type { PitrService } from "./service.ts";
+import { streamedDump } from "./stream-dump.ts";
 import { inWords, windowInWords } from "./window-words.ts";
 
 export interface PitrRestoreRequest {
@@ -80,7 +79,8 @@ export async function startPitrRestore(ctx: PluginContext<any>, pitr: PitrServic
         swapDb: r.newDb ? null : dbName,
         owner: `point-in-time restore into ${inst.name}`,
       });
-      const dump = join(pitr.paths(inst.id).archiveDir, `.pitr-${compactStamp()}.dump`);
+      // open from the first step to the second (the database streams out of it), closed in finally
+      const scratch: { cluster: ScratchCluster | null } = { cluster: null };
       let temp: TempCopy | null = null;
       let clean = false;
       let files: FilestorePick | null = null;
@@ -88,23 +88,29 @@ export async function startPitrRestore(ctx: PluginContext<any>, pitr: PitrServic
         await op.step("recover to the point in time", async (s) => {
           const input = await source.prepare({ signal: s.signal, log: s.log });
           try {
-            const rec = await recoverDatabase({
+            const c = await recoverCluster({
               base: input.base,
               walDir: input.walDir,
               target: r.at,
-              dbName: sourceDb,
               user: r.t.pg.user ?? "postgres",
-              outFile: dump,
               signal: s.signal,
               log: s.log,
             });
-            return { baseBackup: base.name, from: source.from, recoverySeconds: rec.seconds };
+            scratch.cluster = c;
+            return {
+              baseBackup: base.name,
+              from: source.from,
+              recoverySeconds: c.unpackSeconds + c.replaySeconds,
+            };
           } finally {
             await input.cleanup();
           }
         });
         await op.step("restore into a temporary database", async (s) => {
-          temp = await restoreToTemp({ ...r.t, source: dump, dbName, signal: s.signal, log: s.log });
+          s.log(`Recovered; streaming database ${sourceDb} into the target`);
+          const streamed = await streamedDump(scratch.cluster!, sourceDb);
+          temp = await restoreToTemp({ ...r.t, source: streamed, dbName, signal: s.signal, log: s.log });
+          await scratch.cluster!.close(); // streamed and verified: free its memory and disk before the filestore
           files = pickFilestore(r.backups, r.at);
           if (files && temp.tempFilestore) {
             s.log(`Filestore as of ${files.asOf} (backup ${files.backup})`);
@@ -139,7 +145,7 @@ export async function startPitrRestore(ctx: PluginContext<any>, pitr: PitrServic
         if (temp) await discardTemp(temp);
         throw e;
       } finally {
-        await rm(dump, { force: true });
+        await scratch.cluster?.close();
         await release(clean).catch(() => {});
       }
     }),

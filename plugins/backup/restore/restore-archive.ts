@@ -17,6 +17,7 @@ import {
 import { sha256File } from "../archive/fanout.ts";
 import { PART_FILESTORE_INDEX } from "../filestore-store/layout.ts";
 import { type OdooZip, openOdooZip } from "../archive/odoo-zip-import.ts";
+import type { DumpProducer } from "./restore-pg.ts";
 
 export type ArchiveInfo =
   | {
@@ -45,7 +46,29 @@ export type ArchiveInfo =
       pgDumpMajor: null;
       modules: string[];
       sourceDb: null;
-    };
+    }
+  | StreamedDump;
+
+/**
+ * A pg_dump custom-format archive streamed from a command on this machine (a point-in-time
+ * restore's scratch cluster) into the target's pg_restore: never a file. What a file's inspection
+ * would find is read from the source database before the stream starts.
+ */
+export interface StreamedDump {
+  kind: "pg-stream";
+  producer: DumpProducer;
+  /** Major version of the pg_dump that produces the stream. */
+  pgDumpMajor: number;
+  /** Installed Odoo modules in the source database (empty: not an Odoo database). */
+  modules: string[];
+  sourceDb: string;
+  /** Extensions the source database has (the target must be able to create them). */
+  extensions: string[];
+  /** Row counts of the source database the restored copy must match (null: not an Odoo database). */
+  counts: { res_users: number; res_partner: number; ir_attachment_stored: number } | null;
+  /** The source database's size: the progress bar's scale (the stream's own length is unknown). */
+  bytes: number;
+}
 
 /** pg_dump's custom format starts with "PGDMP" (what Odoo's "dump" backup format is). */
 export async function isPgDump(path: string): Promise<boolean> {

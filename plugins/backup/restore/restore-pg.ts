@@ -81,6 +81,149 @@ export async function pgRestoreFile(
     throw toolFailed("pg_restore", res.stderr, res.code);
 }
 
+/**
+ * A pg_dump custom-format archive as the stdout of a command on the odoodeck machine (a
+ * point-in-time restore's scratch cluster): restored straight from the pipe, never written to
+ * disk, so dump and restore run at the same time and no free space is needed for a dump file.
+ */
+export interface DumpProducer {
+  argv: string[];
+  env?: Record<string, string>;
+}
+
+export interface StreamRestoreOptions {
+  pg: PgTarget;
+  dbName: string;
+  signal?: AbortSignal;
+  /** Bytes of the archive handed to pg_restore so far (over SSH; a local pipe is not counted). */
+  onBytes?: (n: number) => void;
+  /** Session settings for pg_restore's connection (PGOPTIONS), e.g. "synchronous_commit=off". */
+  settings?: string[];
+}
+
+/** pg_restore's words for an archive that ended early (its producer stopped mid-stream). */
+const TRUNCATED = /end of file|too short|did not find magic string|could not read input|unexpected EOF/i;
+
+/** Stops a process group started detached (runuser and the pg_dump under it), ignoring one gone. */
+function killTree(pid: number): void {
+  try {
+    process.kill(-pid, "SIGKILL");
+  } catch {
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {}
+  }
+}
+
+/** The archive's bytes as they pass, for progress. */
+function counted(stream: ReadableStream<Uint8Array>, onBytes?: (n: number) => void) {
+  if (!onBytes) return stream;
+  return stream.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, c) {
+        onBytes(chunk.byteLength);
+        c.enqueue(chunk);
+      },
+    }),
+  );
+}
+
+/** pg_restore on this machine reading the producer's stdout (Bun relays the pipe natively, no JS in between). */
+async function localRestore(
+  argv: string[],
+  env: Record<string, string>,
+  input: ReadableStream<Uint8Array>,
+  signal?: AbortSignal,
+): Promise<{ code: number; stderr: string }> {
+  const p = Bun.spawn(argv, {
+    env: { ...process.env, ...env },
+    stdin: input,
+    stdout: "ignore",
+    stderr: "pipe",
+    detached: true,
+  });
+  const onAbort = () => killTree(p.pid);
+  signal?.addEventListener("abort", onAbort, { once: true });
+  try {
+    const [stderr, code] = await Promise.all([new Response(p.stderr).text(), p.exited]);
+    return { code, stderr };
+  } finally {
+    signal?.removeEventListener("abort", onAbort);
+  }
+}
+
+/**
+ * Streams `producer`'s archive into pg_restore on the target, into an existing empty database: a
+ * pipe between two processes on a local target, the producer's stdout as the remote command's
+ * stdin over SSH. One pg_restore job (-j needs a seekable file). Whichever side fails, the other
+ * is stopped and the failure is E_COMMAND_FAILED naming it: a producer that died mid-stream
+ * (killed, its cluster stopped) is named first, since pg_restore's "end of file" is only its echo.
+ */
+export async function pgRestoreStream(
+  conn: Connection,
+  producer: DumpProducer,
+  o: StreamRestoreOptions,
+): Promise<void> {
+  if (o.signal?.aborted) throw new AppError("E_CANCELLED", "The restore was cancelled");
+  const dump = Bun.spawn(producer.argv, {
+    env: { ...process.env, ...producer.env },
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+    detached: true,
+  });
+  const dumpErr = new Response(dump.stderr).text().catch(() => "");
+  let dumpEnded = false;
+  void dump.exited.then(() => {
+    dumpEnded = true;
+  });
+  let stoppedByUs = false;
+  const stopDump = () => {
+    stoppedByUs = true;
+    killTree(dump.pid);
+  };
+  o.signal?.addEventListener("abort", stopDump, { once: true });
+  const argv = ["pg_restore", "--no-owner", "--no-acl", ...pgArgs(o.pg), "-d", o.dbName];
+  const env = { ...pgEnv(o.pg) };
+  if (o.settings?.length) env.PGOPTIONS = o.settings.map((s) => `-c ${s}`).join(" ");
+  let res: { code: number; stderr: string };
+  try {
+    res =
+      conn.kind === "local"
+        ? await localRestore(argv, env, dump.stdout, o.signal)
+        : await conn.exec(argv, { env, stdin: counted(dump.stdout, o.onBytes), signal: o.signal });
+  } catch (e) {
+    stopDump();
+    await dump.exited;
+    throw e;
+  } finally {
+    o.signal?.removeEventListener("abort", stopDump);
+  }
+  const restored = res.code === 0 || onlyExtensionComments(res.stderr);
+  if (!restored && !dumpEnded) {
+    // Input cut short: pg_dump closed the pipe, so it has died or is dying; let it say why.
+    // Else pg_restore failed on its own and nothing reads pg_dump any more: stop it.
+    if (TRUNCATED.test(res.stderr)) await Promise.race([dump.exited, Bun.sleep(5000)]);
+    if (!dumpEnded) stopDump();
+  } else if (restored && !dumpEnded) {
+    // pg_restore has all it needs; pg_dump is only exiting (never wait forever on it)
+    await Promise.race([dump.exited, Bun.sleep(60_000)]);
+    if (!dumpEnded) stopDump();
+  }
+  const code = await dump.exited;
+  if (o.signal?.aborted) throw new AppError("E_CANCELLED", "The restore was cancelled");
+  if (code !== 0 && !stoppedByUs) {
+    const err = await dumpErr;
+    const how = dump.signalCode ? `stopped by ${dump.signalCode}` : `exit code ${code}`;
+    const e = toolFailed("pg_dump", err || how, code);
+    throw new AppError(e.code, `${e.message}${err ? ` (${how})` : ""}`, {
+      hint: "The source of the stream stopped before the end; nothing was put live",
+      details: { stderr: err.slice(-4000), code, restoreStderr: res.stderr.slice(-4000) },
+    });
+  }
+  if (!restored) throw toolFailed("pg_restore", res.stderr, res.code);
+}
+
 /** E_COMMAND_FAILED carrying the gist of a tool's stderr (the line saying error/fatal, else the first). */
 export function toolFailed(what: string, stderr: string, code: number): AppError {
   const lines = stderr.trim().split("\n");

@@ -10,7 +10,7 @@ import { PART_FILESTORE_INDEX, parseIndex } from "../filestore-store/layout.ts";
 import { materializeFilestore, storeRootOf } from "../filestore-store/materialize.ts";
 import { PART_FILESTORE } from "../archive/format.ts";
 import { importOdooZip } from "../archive/odoo-zip-import.ts";
-import { type ArchiveInfo, checkPartHashes, inspectArchive } from "./restore-archive.ts";
+import { type ArchiveInfo, checkPartHashes, inspectArchive, type StreamedDump } from "./restore-archive.ts";
 import { allOrAbort } from "./restore-concurrent.ts";
 import { chownTree, extractTarZst, serviceOwner } from "./restore-files.ts";
 import { type FinishOptions, finishRestore } from "./restore-finish.ts";
@@ -25,6 +25,7 @@ import {
   maintenanceDb,
   type PgTarget,
   pgRestoreFile,
+  pgRestoreStream,
   uncreatableExtensions,
 } from "./restore-pg.ts";
 import { type RestoreCheck, verifyRestoredCopy } from "./restore-verify.ts";
@@ -46,9 +47,10 @@ export interface RestoreProgress {
 export interface RestoreOptions extends RestoreTarget {
   /**
    * Native `<name>.odoodeck/` folder or Odoo zip, on the odoodeck machine (or a path handed out
-   * by `deferStaging`: the backup is fetched from its destination first, then removed).
+   * by `deferStaging`: the backup is fetched from its destination first, then removed); or a
+   * dump streamed from a command on this machine (a point-in-time restore's scratch cluster).
    */
-  source: string;
+  source: string | StreamedDump;
   /** The database the copy is for (names the temporary copy). */
   dbName: string;
   signal?: AbortSignal;
@@ -66,6 +68,18 @@ export interface TempCopy extends RestoreTarget {
   check: RestoreCheck | null;
   seconds: number;
 }
+
+/**
+ * pg_restore's session settings for a streamed load into the temporary database, which is
+ * verified before it goes live and dropped on any failure. synchronous_commit=off: one job commits
+ * each of Odoo's thousands of TOC entries alone, each waiting for its WAL flush; without the wait
+ * the Odoo fixture restored in 0.72-0.82× the time into a cluster with default durability
+ * (bench/pitr-restore-settings.ts). Nothing is at risk: a crash loses at most the temporary copy's
+ * last commits (the restore then fails), and the swap's own synchronous commit flushes all WAL
+ * before it, so the copy is durable before it is live. maintenance_work_mem=512MB measured 1.00×
+ * there and within noise in bench/pitr.ts, and would take that memory on a small server: not set.
+ */
+export const TEMP_DB_SETTINGS: string[] = ["synchronous_commit=off"];
 
 const LINK_ERRORS = new Set(["E_CONNECTION_LOST", "E_UNREACHABLE", "E_TIMEOUT", "E_DB_UNREACHABLE"]);
 
@@ -127,13 +141,15 @@ async function checkVersions(o: RestoreOptions, a: ArchiveInfo): Promise<void> {
 }
 
 export async function restoreToTemp(o: RestoreOptions): Promise<TempCopy> {
-  const staged = await materializeSource(o.source, {
+  const src = o.source;
+  if (typeof src !== "string") return restoreFrom({ ...o, source: src.sourceDb }, src);
+  const staged = await materializeSource(src, {
     signal: o.signal,
     log: o.log,
     progress: (bytesDone, bytesTotal) => o.progress?.({ phase: "fetch", bytesDone, bytesTotal }),
   });
   try {
-    return await restoreFrom({ ...o, source: staged.path });
+    return await restoreFrom({ ...o, source: staged.path }, await inspectArchive(staged.path));
   } finally {
     await staged.release();
   }
@@ -147,15 +163,16 @@ async function timedPhase<T>(log: (line: string) => void, what: string, fn: () =
   return r;
 }
 
-async function restoreFrom(o: RestoreOptions): Promise<TempCopy> {
+/** `a` is the inspected archive (o.source names it); restoreFrom owns it (closes a zip). */
+async function restoreFrom(o: RestoreOptions, a: ArchiveInfo): Promise<TempCopy> {
   const t0 = performance.now();
   const log = o.log ?? (() => {});
   o.progress?.({ phase: "validate" });
-  const a = await inspectArchive(o.source);
   try {
     await checkVersions(o, a);
-    if (a.kind === "odoo-zip") {
-      const bad = await uncreatableExtensions(maintenanceDb(o.conn, o.pg), a.zip.extensions);
+    if (a.kind === "odoo-zip" || a.kind === "pg-stream") {
+      const wanted = a.kind === "odoo-zip" ? a.zip.extensions : a.extensions;
+      const bad = await uncreatableExtensions(maintenanceDb(o.conn, o.pg), wanted);
       if (bad.length) throw extensionError(bad);
     }
   } catch (e) {
@@ -171,6 +188,7 @@ async function restoreFrom(o: RestoreOptions): Promise<TempCopy> {
   // Odoo's dump has no filestore: the copy gets an empty one, as when Odoo restores it.
   const hasFiles =
     a.kind === "pg-dump" ||
+    a.kind === "pg-stream" ||
     (a.kind === "odoo-zip" ? a.zip.filestoreFiles.length > 0 : a.manifest.scope !== "db");
   const temp: TempCopy = {
     ...pick(o),
@@ -187,7 +205,9 @@ async function restoreFrom(o: RestoreOptions): Promise<TempCopy> {
       ? a.manifest.parts.reduce((s, p) => s + p.bytes, 0)
       : a.kind === "pg-dump"
         ? Bun.file(a.path).size
-        : a.zip.dump.uncompressedSize + a.zip.filestoreFiles.reduce((s, e) => s + e.uncompressedSize, 0);
+        : a.kind === "pg-stream"
+          ? a.bytes
+          : a.zip.dump.uncompressedSize + a.zip.filestoreFiles.reduce((s, e) => s + e.uncompressedSize, 0);
   const onBytes = (n: number) => {
     done += n;
     o.progress?.({ phase: "restore", bytesDone: done, bytesTotal: total });
@@ -205,7 +225,7 @@ async function restoreFrom(o: RestoreOptions): Promise<TempCopy> {
       await o.conn.mkdir(temp.tempFilestore, { recursive: false });
     }
     log(
-      `Restoring ${{ native: "native backup", "odoo-zip": "Odoo zip", "pg-dump": "Odoo dump" }[a.kind]} into temporary database ${name}`,
+      `Restoring ${{ native: "native backup", "odoo-zip": "Odoo zip", "pg-dump": "Odoo dump", "pg-stream": `database ${a.sourceDb} streamed` }[a.kind]} into temporary database ${name}`,
     );
     if (a.kind === "native") {
       const dbWork = async (signal: AbortSignal) => {
@@ -244,6 +264,18 @@ async function restoreFrom(o: RestoreOptions): Promise<TempCopy> {
       await timedPhase(log, "Database restored", () =>
         pgRestoreFile(o.conn, a.path, { pg: o.pg, dbName: name, signal: o.signal, onBytes }),
       );
+    } else if (a.kind === "pg-stream") {
+      await createDatabase(m, name);
+      temp.tempDb = name;
+      await timedPhase(log, "Database restored (streamed)", () =>
+        pgRestoreStream(o.conn, a.producer, {
+          pg: o.pg,
+          dbName: name,
+          signal: o.signal,
+          onBytes,
+          settings: TEMP_DB_SETTINGS,
+        }),
+      );
     } else {
       await createDatabase(m, name);
       temp.tempDb = name;
@@ -262,10 +294,15 @@ async function restoreFrom(o: RestoreOptions): Promise<TempCopy> {
     if (temp.tempDb && o.verify !== false) {
       const db = new odoo.OdooDb(o.conn, { ...o.pg, database: temp.tempDb });
       temp.check = await timedPhase(log, "Copy checked", () =>
-        verifyRestoredCopy(o.conn, db, a.kind === "pg-dump" ? null : temp.tempFilestore, {
-          counts: a.kind === "native" ? a.manifest.counts : null,
-          modules: a.modules,
-        }),
+        verifyRestoredCopy(
+          o.conn,
+          db,
+          a.kind === "pg-dump" || a.kind === "pg-stream" ? null : temp.tempFilestore,
+          {
+            counts: a.kind === "native" ? a.manifest.counts : a.kind === "pg-stream" ? a.counts : null,
+            modules: a.modules,
+          },
+        ),
       );
       if (temp.check.problems.length)
         throw new AppError(
