@@ -99,11 +99,22 @@ export async function produceToFile(
 ): Promise<{ bytes: number; sha256: string }> {
   if (conn.kind !== "local") throw new AppError("E_VALIDATION", "produceToFile needs a local connection");
   await mkdir(dirname(out), { recursive: true, mode: 0o700 });
+  // Every half second: progress, and what was written so far handed to the disk (fdatasync) while
+  // the tools go on. Dirty pages otherwise wait for the final sync below, since Linux starts
+  // writing back only past 10% of memory: the disk then works after the dump, not beside it.
+  let flushing: Promise<unknown> | null = null;
   const poll = setInterval(() => {
     stat(out).then(
       (st) => opts.onBytes?.(st.size),
       () => {},
     );
+    if (!flushing)
+      flushing = open(out, "r")
+        .then((fh) => fh.datasync().finally(() => fh.close()))
+        .catch(() => {})
+        .finally(() => {
+          flushing = null;
+        });
   }, 500);
   let res: { code: number; stdout: string; stderr: string };
   try {
@@ -126,6 +137,7 @@ export async function produceToFile(
     throw e;
   } finally {
     clearInterval(poll);
+    await flushing;
   }
   const { codes, message } = exitMarkers(res.stderr);
   const failed = [codes.get("exit") ?? null, codes.get("zstd") ?? 0, codes.get("tee") ?? null, res.code].find(
