@@ -7,7 +7,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { localConnection } from "../../../tests/helpers/local-connection.ts";
+import { LocalConnection } from "../../../server/sdk/testing.ts";
 import { produceToFile } from "./pipeline.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "odoodeck-pipeline-"));
@@ -34,7 +34,7 @@ describe("produceToFile hashes what it wrote", () => {
   for (const openssl of [true, false])
     test(`${openssl ? "with openssl" : "without openssl (sha256sum)"}: the digest is the file's, compressed or not`, async () => {
       if (openssl && !Bun.which("openssl")) return; // nothing to compare on a machine without it
-      const conn = await localConnection();
+      const conn = new LocalConnection();
       const env = { PATH: pathWith(openssl) };
       for (const compress of [false, true]) {
         const out = join(dir, `part-${openssl}-${compress}`);
