@@ -369,58 +369,75 @@ async function rawPipe(conn: string[], env: Record<string, string>, filestore: s
   return { f1, f2, bytes, syncSecs };
 }
 
-/** --native-only: odoodeck's native backup and the fastest raw pipe, alternated; medians and their ratio. */
-async function nativeRounds(
-  od: Awaited<ReturnType<typeof startOdoodeck>>,
+type Od = Awaited<ReturnType<typeof startOdoodeck>>;
+type BenchInst = { id: number; db: string; filestore: string };
+type BenchPg = Awaited<ReturnType<typeof getPg>>;
+
+/**
+ * Our backup in `format` and the tool path it is held against, alternated --rounds times so that
+ * both see the same machine; prints each round, the medians and their ratio against `goal`.
+ * `theirs` returns its seconds, its bytes and optional words for the round's line.
+ */
+async function alternateRounds(
+  od: Od,
   admin: TestClient,
-  inst: { id: number; db: string; filestore: string },
-  pg: Awaited<ReturnType<typeof getPg>>,
-  out: string,
-) {
-  const env = { PGPASSWORD: pg.odooPassword };
-  const conn = ["-h", "127.0.0.1", "-p", String(pg.port), "-U", pg.odooUser, "-d", inst.db];
+  inst: BenchInst,
+  format: "native" | "zip",
+  theirName: string,
+  goal: number,
+  theirs: () => Promise<{ secs: number; bytes: number; note?: string }>,
+): Promise<{ ours: number[]; theirs: number[] }> {
   const ours: number[] = [];
-  const theirs: number[] = [];
-  const durable: number[] = [];
+  const them: number[] = [];
   let sizes = "";
   for (let round = 1; round <= ROUNDS; round++) {
     const w = await od.watch(() =>
       admin.postJson(`/api/v1/backup/instances/${inst.id}/backups`, {
         wait: true,
-        format: "native",
+        format,
         destinations: "local",
       }),
     );
     const b = w.value.body.data.backup;
-    if (b.status !== "ok") throw new Error(`native backup ${b.status}: ${b.error}`);
+    if (b.status !== "ok") throw new Error(`${format} backup ${b.status}: ${b.error}`);
     ours.push(w.secs);
-    await printSteps(admin, b.operationId, "odoodeck native");
+    await printSteps(admin, b.operationId, `odoodeck ${format}`);
     for (const d of b.destinations ?? [])
-      if (d.path?.startsWith("/")) rmSync(d.path, { recursive: true, force: true });
+      if (d.path?.startsWith("/")) rmSync(d.path, { recursive: true, force: true }); // disk
     await Bun.spawn(["sync"]).exited;
-    const r = await rawPipe(conn, env, inst.filestore, out);
-    await Bun.spawn(["sync"]).exited;
-    const secs = Math.max(r.f1.secs, r.f2.secs);
-    theirs.push(secs);
-    durable.push(secs + r.syncSecs);
-    sizes = `ours ${(b.bytes / 1048576).toFixed(0)} MB, raw ${(r.bytes / 1048576).toFixed(0)} MB`;
+    const t = await theirs();
+    them.push(t.secs);
+    sizes = `ours ${(b.bytes / 1048576).toFixed(0)} MB, ${theirName} ${(t.bytes / 1048576).toFixed(0)} MB`;
     console.error(
-      `round ${round}: odoodeck native ${w.secs.toFixed(1)} s, raw pipe ${secs.toFixed(1)} s (db ${r.f1.secs.toFixed(1)} ∥ fs ${r.f2.secs.toFixed(1)}) (${(w.secs / secs).toFixed(2)}x)`,
+      `round ${round}: odoodeck ${format} ${w.secs.toFixed(1)} s, ${theirName} ${t.secs.toFixed(1)} s${t.note ?? ""} (${(w.secs / t.secs).toFixed(2)}x)`,
     );
   }
-  const ratio = median(ours) / median(theirs);
+  const ratio = median(ours) / median(them);
+  const runs = (xs: number[]) =>
+    `${xs.map((x) => x.toFixed(1)).join(", ")} s (median ${median(xs).toFixed(1)})`;
   console.log(`\nfilestore ${FS_MB} MB in ${FILES} files, db ${DB_MB} MB of rows; ${sizes}`);
+  console.log(`odoodeck ${format} runs: ${runs(ours)}`);
+  console.log(`${theirName} runs: ${runs(them)}`);
   console.log(
-    `odoodeck native runs: ${ours.map((x) => x.toFixed(1)).join(", ")} s (median ${median(ours).toFixed(1)})`,
+    `${format} vs ${theirName} (medians): ${ratio.toFixed(2)}x (goal ≤ ${goal}x: ${ratio <= goal ? "met" : "NOT met"})`,
   );
+  return { ours, theirs: them };
+}
+
+/** --native-only: odoodeck's native backup and the fastest raw pipe, alternated; medians and their ratio. */
+async function nativeRounds(od: Od, admin: TestClient, inst: BenchInst, pg: BenchPg, out: string) {
+  const env = { PGPASSWORD: pg.odooPassword };
+  const conn = ["-h", "127.0.0.1", "-p", String(pg.port), "-U", pg.odooUser, "-d", inst.db];
+  const durable: number[] = [];
+  const r = await alternateRounds(od, admin, inst, "native", "fastest raw pipe", 1.25, async () => {
+    const raw = await rawPipe(conn, env, inst.filestore, out);
+    await Bun.spawn(["sync"]).exited;
+    const secs = Math.max(raw.f1.secs, raw.f2.secs);
+    durable.push(secs + raw.syncSecs);
+    return { secs, bytes: raw.bytes, note: ` (db ${raw.f1.secs.toFixed(1)} ∥ fs ${raw.f2.secs.toFixed(1)})` };
+  });
   console.log(
-    `raw pipe runs: ${theirs.map((x) => x.toFixed(1)).join(", ")} s (median ${median(theirs).toFixed(1)})`,
-  );
-  console.log(
-    `native vs fastest raw pipe (medians): ${ratio.toFixed(2)}x (goal ≤ 1.25x: ${ratio <= 1.25 ? "met" : "NOT met"})`,
-  );
-  console.log(
-    `raw pipe then sync of its two files (durable, as ours are): ${durable.map((x) => x.toFixed(1)).join(", ")} s; native vs that: ${(median(ours) / median(durable)).toFixed(2)}x`,
+    `raw pipe then sync of its two files (durable, as ours are): ${durable.map((x) => x.toFixed(1)).join(", ")} s; native vs that: ${(median(r.ours) / median(durable)).toFixed(2)}x`,
   );
 }
 
@@ -435,50 +452,11 @@ async function printSteps(admin: TestClient, operationId: string, what: string) 
 }
 
 /** --zip-only: odoodeck's zip backup and the Odoo-style zip, alternated; medians and their ratio. */
-async function zipRounds(
-  od: Awaited<ReturnType<typeof startOdoodeck>>,
-  admin: TestClient,
-  inst: { id: number; db: string; filestore: string },
-  pg: Awaited<ReturnType<typeof getPg>>,
-  out: string,
-) {
+async function zipRounds(od: Od, admin: TestClient, inst: BenchInst, pg: BenchPg, out: string) {
   const env = { PGPASSWORD: pg.odooPassword };
   const conn = ["-h", "127.0.0.1", "-p", String(pg.port), "-U", pg.odooUser, "-d", inst.db];
-  const ours: number[] = [];
-  const theirs: number[] = [];
-  let sizes = "";
-  for (let round = 1; round <= ROUNDS; round++) {
-    const w = await od.watch(() =>
-      admin.postJson(`/api/v1/backup/instances/${inst.id}/backups`, {
-        wait: true,
-        format: "zip",
-        destinations: "local",
-      }),
-    );
-    const b = w.value.body.data.backup;
-    if (b.status !== "ok") throw new Error(`zip backup ${b.status}: ${b.error}`);
-    ours.push(w.secs);
-    await printSteps(admin, b.operationId, "odoodeck zip");
-    for (const d of b.destinations ?? []) if (d.path?.startsWith("/")) rmSync(d.path, { force: true }); // disk
-    await Bun.spawn(["sync"]).exited;
-    const o = await odooStyleZip(conn, env, inst.filestore, out);
-    theirs.push(o.secs);
-    sizes = `ours ${(b.bytes / 1048576).toFixed(0)} MB, Odoo-style ${(o.bytes / 1048576).toFixed(0)} MB`;
-    const r = w.secs / o.secs;
-    console.error(
-      `round ${round}: odoodeck zip ${w.secs.toFixed(1)} s, Odoo-style ${o.secs.toFixed(1)} s (${r.toFixed(2)}x)`,
-    );
-  }
-  const ratio = median(ours) / median(theirs);
-  console.log(`\nfilestore ${FS_MB} MB in ${FILES} files, db ${DB_MB} MB of rows; ${sizes}`);
-  console.log(
-    `odoodeck zip runs: ${ours.map((x) => x.toFixed(1)).join(", ")} s (median ${median(ours).toFixed(1)})`,
-  );
-  console.log(
-    `Odoo-style runs: ${theirs.map((x) => x.toFixed(1)).join(", ")} s (median ${median(theirs).toFixed(1)})`,
-  );
-  console.log(
-    `zip vs Odoo-style zip (medians): ${ratio.toFixed(2)}x (goal ≤ 0.5x: ${ratio <= 0.5 ? "met" : "NOT met"})`,
+  await alternateRounds(od, admin, inst, "zip", "Odoo-style zip", 0.5, () =>
+    odooStyleZip(conn, env, inst.filestore, out),
   );
 }
 
