@@ -26,14 +26,26 @@ function through(
 ): ReadableStream<Uint8Array> {
   const p = Bun.spawn(argv, { stdin: "pipe", stdout: "pipe", stderr: "pipe" });
   const stderr = new Response(p.stderr).text();
+  // A write that fails means the child stopped reading (age quits at the header on a wrong key):
+  // feeding stops there and the child's exit status tells why. Only the source's own failure (a
+  // dropped link mid-object) is the feed's error, and it wins over the child's short read.
   const feed = (async () => {
-    try {
-      for await (const chunk of src) {
+    let open = true;
+    const put = async (chunk: Uint8Array) => {
+      try {
         p.stdin.write(chunk);
         await p.stdin.flush();
+      } catch {
+        open = false;
+      }
+    };
+    try {
+      for await (const chunk of src) {
+        await put(chunk);
+        if (!open) break;
       }
     } finally {
-      await p.stdin.end();
+      await Promise.resolve(p.stdin.end()).catch(() => {});
     }
   })();
   feed.catch(() => p.kill());
