@@ -33,7 +33,9 @@ function through(
     let open = true;
     const put = async (chunk: Uint8Array) => {
       try {
-        p.stdin.write(chunk);
+        // write() hands back a promise when the pipe is full; it is that promise that rejects with
+        // EPIPE once age has quit, so it is awaited here, never left to reject unhandled.
+        await p.stdin.write(chunk);
         await p.stdin.flush();
       } catch {
         open = false;
