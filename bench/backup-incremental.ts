@@ -6,15 +6,23 @@
  * Instance and destination are folders on this machine (the LocalConnection path), so the figures
  * are the cost of the method, not of a network.
  *
- * Run: node_modules/.bin/bun bench/backup-incremental.ts [--fs-mb 1024] [--files 20000]
+ * With --server the destination is a folder reached over SSH (a real sshd on loopback, as a
+ * "server" destination is): what each object costs in round trips shows there, not in the method.
+ *
+ * Run: node_modules/.bin/bun bench/backup-incremental.ts [--fs-mb 1024] [--files 20000] [--server]
  */
 import { createHash } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { LocalDestination } from "../plugins/backup/destinations/local.ts";
+import { ServerDestination } from "../plugins/backup/destinations/server.ts";
+import type { Destination } from "../plugins/backup/destinations/types.ts";
 import { backupFilestoreCas } from "../plugins/backup/filestore-store/backup-step.ts";
 import { LocalConnection } from "../server/connections/local.ts";
+import { SshConnection } from "../server/connections/ssh.ts";
+import { runCleanups } from "../tests/helpers/cleanup.ts";
+import { getSshd } from "../tests/helpers/sshd.ts";
 
 const arg = (name: string, dflt: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -22,6 +30,7 @@ const arg = (name: string, dflt: number) => {
 };
 const FS_MB = arg("fs-mb", 1024);
 const FILES = arg("files", 20000);
+const SERVER = process.argv.includes("--server");
 const root = mkdtempSync(join(tmpdir(), "odoodeck-bench-cas-"));
 const fs = join(root, "filestore");
 const per = Math.floor((FS_MB * 1024 * 1024) / FILES);
@@ -44,6 +53,7 @@ async function timed(label: string, fn: () => Promise<number>, note = "") {
   rows.push([label, bytes, (performance.now() - t0) / 1000, note]);
 }
 
+let ssh: SshConnection | null = null;
 try {
   console.error(`generating ${FILES} files, ${FS_MB} MB (half incompressible) in ${fs} …`);
   for (let i = 0; i < FILES; i++) addFile(i);
@@ -54,7 +64,12 @@ try {
     if ((await p.exited) !== 0) throw new Error("tar failed");
     return statSync(tarOut).size;
   });
-  const dest = new LocalDestination(join(root, "dest"));
+  let dest: Destination = new LocalDestination(join(root, "dest"));
+  if (SERVER) {
+    const s = await getSshd();
+    ssh = new SshConnection({ host: s.host, port: s.port, username: s.username, privateKey: s.privateKey });
+    dest = new ServerDestination(ssh, join(root, "dest"), "server:1");
+  }
   const cache = join(root, "hash-cache.json");
   let n = 0;
   const cas = async (cachePath: string | null) => {
@@ -75,11 +90,13 @@ try {
     `${added} new objects`,
   );
   console.log(
-    `\nFilestore ${FS_MB} MB in ${FILES} files (+1% a day); ${require("node:os").cpus().length} CPUs; local instance and destination\n`,
+    `\nFilestore ${FS_MB} MB in ${FILES} files (+1% a day); ${require("node:os").cpus().length} CPUs; local instance, destination ${SERVER ? "over SSH (loopback)" : "local"}\n`,
   );
   console.log("| method | bytes moved | seconds | |\n|---|---:|---:|---|");
   for (const [label, bytes, s, note] of rows)
     console.log(`| ${label} | ${(bytes / 1048576).toFixed(1)} MB | ${s.toFixed(2)} | ${note} |`);
 } finally {
+  await ssh?.close();
   rmSync(root, { recursive: true, force: true });
+  await runCleanups();
 }

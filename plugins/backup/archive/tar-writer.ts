@@ -3,16 +3,18 @@ export interface TarInput {
   path: string;
   size: number;
   open(): ReadableStream<Uint8Array>;
+  /** Permission bits (default 0644). */
+  mode?: number;
 }
 
-function header(path: string, size: number, mtime: number): Uint8Array {
+function header(path: string, size: number, mtime: number, mode = 0o644): Uint8Array {
   const h = new Uint8Array(512);
   const enc = new TextEncoder();
   const put = (s: string, off: number, len: number) => h.set(enc.encode(s).subarray(0, len), off);
   const oct = (n: number, len: number) => n.toString(8).padStart(len - 1, "0");
   if (enc.encode(path).byteLength > 100) throw new Error(`tar: name too long: ${path}`);
   put(path, 0, 100);
-  put(oct(0o644, 8), 100, 8);
+  put(oct(mode, 8), 100, 8);
   put(oct(0, 8), 108, 8);
   put(oct(0, 8), 116, 8);
   if (size < 8 ** 11) put(oct(size, 12), 124, 12);
@@ -38,7 +40,7 @@ function header(path: string, size: number, mtime: number): Uint8Array {
 export function tarStream(files: TarInput[], mtime = Date.now()): ReadableStream<Uint8Array> {
   async function* gen() {
     for (const f of files) {
-      yield header(f.path, f.size, mtime);
+      yield header(f.path, f.size, mtime, f.mode);
       let n = 0;
       for await (const chunk of f.open()) {
         n += chunk.byteLength;

@@ -29,6 +29,53 @@ export interface Destination {
    * and write it directly instead of streaming it through odoodeck's memory.
    */
   localPath?(rel: string): string;
+  /**
+   * For destinations where every call is a round trip (a folder over SSH): many small files in
+   * one call. Each file appears whole and durable or not at all; one already there is kept.
+   */
+  writeMany?: (files: SmallFile[], signal?: AbortSignal) => Promise<void>;
+  /**
+   * Many small files in one stream, each handed to `each` as it arrives (bytes whole), then
+   * every name that is not there as missing. A file that cannot be decoded (a damaged encrypted
+   * copy) comes with its error; the others go on.
+   */
+  readMany?: (
+    rels: string[],
+    each: (rel: string, r: ManyRead) => Promise<void>,
+    signal?: AbortSignal,
+  ) => Promise<void>;
+  /** Removes many files in one call (absent is fine). */
+  removeMany?: (rels: string[]) => Promise<void>;
+}
+
+export type ManyRead = { data: Uint8Array } | { missing: true } | { error: unknown };
+
+export interface SmallFile {
+  rel: string;
+  data: Uint8Array;
+}
+
+/** How many files one writeMany/readMany call should carry at most, and how many bytes. */
+export const MANY_FILES = 500;
+export const MANY_BYTES = 32 * 1024 * 1024;
+
+/** Splits `items` into groups of at most MANY_FILES and (unless one item alone) MANY_BYTES. */
+export function groups<T>(items: T[], bytes: (t: T) => number): T[][] {
+  const out: T[][] = [];
+  let cur: T[] = [];
+  let n = 0;
+  for (const it of items) {
+    const b = bytes(it);
+    if (cur.length && (cur.length >= MANY_FILES || n + b > MANY_BYTES)) {
+      out.push(cur);
+      cur = [];
+      n = 0;
+    }
+    cur.push(it);
+    n += b;
+  }
+  if (cur.length) out.push(cur);
+  return out;
 }
 
 export function joinRel(...parts: string[]): string {

@@ -122,6 +122,55 @@ export function decryptStream(identity: string, src: ReadableStream<Uint8Array>,
   });
 }
 
+/**
+ * Runs `fn` with `identity` in a private key file (age reads identities from files only), for
+ * many small decryptions in a row; the file is removed afterwards whatever happens.
+ */
+export async function withKeyFile<T>(identity: string, fn: (keyFile: string) => Promise<T>): Promise<T> {
+  const dir = await mkdtemp(join(tmpdir(), "odoodeck-age-"));
+  try {
+    await writeFile(join(dir, "key.txt"), `${identity}\n`, { mode: 0o600 });
+    return await fn(join(dir, "key.txt"));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** One small file, whole in memory, encrypted for `recipient`. */
+export async function encryptBytes(recipient: string, data: Uint8Array): Promise<Uint8Array> {
+  const p = Bun.spawn(["age", "-r", recipient], {
+    stdin: new Blob([data as Uint8Array<ArrayBuffer>]),
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const [out, err, code] = await Promise.all([
+    new Response(p.stdout).arrayBuffer(),
+    new Response(p.stderr).text(),
+    p.exited,
+  ]);
+  if (code !== 0)
+    throw new AppError("E_COMMAND_FAILED", `age could not encrypt (exit ${code})`, {
+      hint: err.trim().slice(0, 300) || "Install the age package on the odoodeck machine",
+    });
+  return new Uint8Array(out);
+}
+
+/** One small encrypted file, whole in memory, decrypted with the key in `keyFile`. */
+export async function decryptBytes(keyFile: string, data: Uint8Array, what: string): Promise<Uint8Array> {
+  const p = Bun.spawn(["age", "-d", "-i", keyFile], {
+    stdin: new Blob([data as Uint8Array<ArrayBuffer>]),
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const [out, err, code] = await Promise.all([
+    new Response(p.stdout).arrayBuffer(),
+    new Response(p.stderr).text(),
+    p.exited,
+  ]);
+  if (code !== 0) throw decryptFailure(what)(err, code);
+  return new Uint8Array(out);
+}
+
 function decryptFailure(what: string) {
   return (err: string, code: number) => {
     if (/no identity matched/i.test(err))

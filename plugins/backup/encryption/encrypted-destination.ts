@@ -5,8 +5,20 @@
  * wrapper are the plaintext's, so the manifest, publishing's re-read and verify work as before
  * (and a re-read proves the copy decrypts).
  */
-import type { Destination } from "../destinations/types.ts";
-import { AGE_SUFFIX, decryptStream, encryptStream, measureHeader, plainSize } from "./age.ts";
+import type { Destination, ManyRead, SmallFile } from "../destinations/types.ts";
+import {
+  AGE_SUFFIX,
+  decryptBytes,
+  decryptStream,
+  encryptBytes,
+  encryptStream,
+  measureHeader,
+  plainSize,
+  withKeyFile,
+} from "./age.ts";
+
+/** Small objects encrypted or decrypted at once (one age process each). */
+const DECRYPTING = 3;
 import type { AgeKey } from "./keys.ts";
 
 export class EncryptedDestination implements Destination {
@@ -83,4 +95,80 @@ export class EncryptedDestination implements Destination {
   where(rel: string): string {
     return this.inner.where(rel);
   }
+
+  /** Present when the inner destination batches: each file encrypted here, then one batch there. */
+  get writeMany() {
+    const many = this.inner.writeMany;
+    if (!many) return undefined;
+    return async (files: SmallFile[], signal?: AbortSignal): Promise<void> => {
+      const sealed: SmallFile[] = [];
+      await inParallel(files, DECRYPTING, async (f) => {
+        sealed.push({ rel: f.rel + AGE_SUFFIX, data: await encryptBytes(this.key.recipient, f.data) });
+      });
+      await many(sealed, signal);
+    };
+  }
+
+  /**
+   * Present when the inner destination batches; a name with no `.age` copy is read as it is.
+   * Objects are decrypted a few at a time (one age process each) while the stream goes on.
+   */
+  get readMany() {
+    const many = this.inner.readMany;
+    if (!many) return undefined;
+    return async (
+      rels: string[],
+      each: (rel: string, r: ManyRead) => Promise<void>,
+      signal?: AbortSignal,
+    ): Promise<void> => {
+      const plainOnes: string[] = [];
+      await withKeyFile(this.key.identity, async (keyFile) => {
+        const running = new Set<Promise<void>>();
+        let failed: { e: unknown } | null = null;
+        const settle = async (p: Promise<void>) => {
+          const q = p.catch((e) => void (failed ??= { e })).finally(() => running.delete(q));
+          running.add(q);
+          while (running.size >= DECRYPTING) await Promise.race(running);
+          if (failed) throw failed.e;
+        };
+        try {
+          await many(
+            rels.map((r) => r + AGE_SUFFIX),
+            async (rel, r) => {
+              const plain = rel.slice(0, -AGE_SUFFIX.length);
+              if ("missing" in r) return void plainOnes.push(plain);
+              if ("error" in r) return each(plain, r);
+              await settle(
+                decryptBytes(keyFile, r.data, plain).then(
+                  (data) => each(plain, { data }),
+                  (error) => each(plain, { error }),
+                ),
+              );
+            },
+            signal,
+          );
+        } finally {
+          await Promise.all(running);
+        }
+        if (failed) throw (failed as { e: unknown }).e;
+      });
+      if (plainOnes.length) await many(plainOnes, each, signal);
+    };
+  }
+
+  get removeMany() {
+    const many = this.inner.removeMany;
+    if (!many) return undefined;
+    return (rels: string[]) => many(rels.flatMap((r) => [r + AGE_SUFFIX, r]));
+  }
+}
+
+/** Runs `fn` over `items`, at most `n` at a time. */
+async function inParallel<T>(items: T[], n: number, fn: (t: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(n, items.length) }, async () => {
+      while (next < items.length) await fn(items[next++]);
+    }),
+  );
 }

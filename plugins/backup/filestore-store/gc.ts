@@ -40,14 +40,17 @@ export function collectGarbage(d: Destination, log: (line: string) => void = () 
     // No object store here (tar backups only): nothing to read, nothing to free.
     if (!stored.length) return { backups: 0, referenced: 0, removed: 0 };
     const { backups, marked } = await markReferenced(d);
-    let removed = 0;
+    const garbage: string[] = [];
     for (const name of stored) {
       const plain = enc && name.endsWith(AGE_SUFFIX) ? name.slice(0, -AGE_SUFFIX.length) : name;
       const h = hashOfObjectRel(plain);
       if (h && marked.has(h) && (!enc || plain !== name)) continue;
-      await raw.remove(`${OBJECTS_DIR}/${name}`);
-      removed++;
+      garbage.push(`${OBJECTS_DIR}/${name}`);
     }
+    // Where every call is a round trip, in groups; elsewhere one by one.
+    if (raw.removeMany) await raw.removeMany(garbage);
+    else for (const rel of garbage) await raw.remove(rel);
+    const removed = garbage.length;
     log(`${d.id}: ${backups} backups reference ${marked.size} objects; ${removed} unreferenced removed`);
     return { backups, referenced: marked.size, removed };
   });

@@ -8,13 +8,14 @@ import { join } from "node:path";
 import { AppError } from "../../../server/sdk/index.ts";
 import { LocalDestination } from "../destinations/local.ts";
 import { S3Destination } from "../destinations/s3.ts";
-import { ServerDestination } from "../destinations/server.ts";
+import { INCOMING_PREFIX, ServerDestination } from "../destinations/server.ts";
 import type { Destination } from "../destinations/types.ts";
 import { AGE_SUFFIX } from "../encryption/age.ts";
 import { EncryptedDestination } from "../encryption/encrypted-destination.ts";
 import { hashOfObjectRel, OBJECTS_DIR } from "./layout.ts";
 
-const FIND = `[ -d "$1" ] || exit 0; cd "$1" && find . -mindepth 2 -maxdepth 2 -type f -printf '%P\\n'`;
+// Objects (<aa>/<name>), and incoming folders a killed writeMany left (garbage to sweep).
+const FIND = `[ -d "$1" ] || exit 0; cd "$1" && find . -mindepth 1 -maxdepth 2 \\( -path './${INCOMING_PREFIX}*' -prune -printf '%P\\n' \\) -o \\( -path './*/*' -type f -printf '%P\\n' \\)`;
 
 /** Files under objects/, as "<aa>/<name>" (names as stored, suffixes included). */
 export async function rawObjects(d: Destination): Promise<string[]> {
