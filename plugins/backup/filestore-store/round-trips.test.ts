@@ -176,6 +176,32 @@ describe("writeMany on a server folder", () => {
     expect(readdirSync(join(root, "keep", "objects")).sort()).toEqual(["aa", "bb"]);
   }, 60_000);
 
+  test("where the filesystem has no hard links, the files are renamed into place", async () => {
+    // A `cp` that cannot link (as on a FAT or some network mounts) first on the PATH of the
+    // shell that runs the group: this machine, reached as a server.
+    const bin = join(root, "nolink-bin");
+    mkdirSync(bin, { recursive: true });
+    writeFileSync(
+      join(bin, "cp"),
+      '#!/bin/sh\necho "cp: cannot create hard link: Operation not permitted" >&2\nexit 1\n',
+      { mode: 0o755 },
+    );
+    const path = process.env.PATH;
+    process.env.PATH = `${bin}:${path}`;
+    try {
+      const d = new ServerDestination(new LocalConnection(), join(root, "nolink"), "server:n");
+      const files = Array.from({ length: 20 }, (_, n) => {
+        const data = randomBytes(3000 + n);
+        return { rel: objectRel(createHash("sha256").update(data).digest("hex")), data };
+      });
+      await d.writeMany(files);
+      for (const f of files) expect(readFileSync(join(root, "nolink", f.rel)).equals(f.data)).toBe(true);
+      expect(readdirSync(join(root, "nolink", "objects")).filter((n) => n.startsWith("."))).toEqual([]);
+    } finally {
+      process.env.PATH = path;
+    }
+  }, 60_000);
+
   test("a link dropped mid-group leaves no object half-written under its name", async () => {
     const dir = join(root, "dropped");
     const d = new ServerDestination(ssh, dir, "server:d");
