@@ -5,7 +5,7 @@
  * the cause to report. A source that fails is its own cause.
  */
 import { describe, expect, test } from "bun:test";
-import { decryptStream, encryptStream } from "./age.ts";
+import { decryptBytes, decryptStream, encryptBytes, encryptStream } from "./age.ts";
 import { identityFrom, recipientOf } from "./keys.ts";
 
 async function newKey() {
@@ -69,5 +69,50 @@ describe("age decrypt", () => {
       (e) => e,
     );
     expect(err?.code).toBe("E_CONNECTION_LOST");
+  });
+});
+
+describe("small objects sealed in-process (typage)", () => {
+  test("the age tool opens what odoodeck sealed (the recovery without odoodeck), and the reverse", async () => {
+    const mine = await newKey();
+    const plain = crypto.getRandomValues(new Uint8Array(200_000)); // several 64 KiB chunks
+    const sealed = await encryptBytes(mine.recipient, plain);
+    expect(Buffer.from(sealed.subarray(0, 21)).toString()).toBe("age-encryption.org/v1");
+    const dir = await import("node:fs/promises").then((f) => f.mkdtemp("/tmp/odoodeck-agekey-"));
+    try {
+      await Bun.write(`${dir}/key.txt`, `${mine.identity}\n`);
+      const p = Bun.spawn(["age", "-d", "-i", `${dir}/key.txt`], {
+        stdin: new Blob([sealed as Uint8Array<ArrayBuffer>]),
+        stdout: "pipe",
+        stderr: "pipe",
+      });
+      const out = new Uint8Array(await new Response(p.stdout).arrayBuffer());
+      expect(await p.exited).toBe(0);
+      expect(Buffer.from(out).equals(Buffer.from(plain))).toBe(true);
+    } finally {
+      await import("node:fs/promises").then((f) => f.rm(dir, { recursive: true, force: true }));
+    }
+    const byTool = new Uint8Array(
+      await new Response(encryptStream(mine.recipient, chunks(plain))).arrayBuffer(),
+    );
+    const back = await decryptBytes(mine.identity, byTool, "obj");
+    expect(Buffer.from(back).equals(Buffer.from(plain))).toBe(true);
+  });
+
+  test("another key: E_BACKUP_KEY; a flipped byte: E_BACKUP_CORRUPT", async () => {
+    const [mine, other] = await Promise.all([newKey(), newKey()]);
+    const sealed = await encryptBytes(mine.recipient, crypto.getRandomValues(new Uint8Array(5000)));
+    const code = (p: Promise<unknown>) =>
+      p.then(
+        () => "opened",
+        (e) => e?.code,
+      );
+    expect(await code(decryptBytes(other.identity, sealed, "obj"))).toBe("E_BACKUP_KEY");
+    const damaged = sealed.slice();
+    damaged[damaged.length - 30] ^= 1;
+    expect(await code(decryptBytes(mine.identity, damaged, "obj"))).toBe("E_BACKUP_CORRUPT");
+    expect(await code(decryptBytes(mine.identity, sealed.subarray(0, sealed.length - 100), "obj"))).toBe(
+      "E_BACKUP_CORRUPT",
+    );
   });
 });

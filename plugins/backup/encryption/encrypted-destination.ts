@@ -14,11 +14,8 @@ import {
   encryptStream,
   measureHeader,
   plainSize,
-  withKeyFile,
 } from "./age.ts";
 
-/** Small objects encrypted or decrypted at once (one age process each). */
-const DECRYPTING = 3;
 import type { AgeKey } from "./keys.ts";
 
 export class EncryptedDestination implements Destination {
@@ -96,23 +93,19 @@ export class EncryptedDestination implements Destination {
     return this.inner.where(rel);
   }
 
-  /** Present when the inner destination batches: each file encrypted here, then one batch there. */
+  /** Present when the inner destination batches: each file sealed here (in-process), then one batch there. */
   get writeMany() {
     const many = this.inner.writeMany;
     if (!many) return undefined;
     return async (files: SmallFile[], signal?: AbortSignal): Promise<void> => {
       const sealed: SmallFile[] = [];
-      await inParallel(files, DECRYPTING, async (f) => {
+      for (const f of files)
         sealed.push({ rel: f.rel + AGE_SUFFIX, data: await encryptBytes(this.key.recipient, f.data) });
-      });
       await many(sealed, signal);
     };
   }
 
-  /**
-   * Present when the inner destination batches; a name with no `.age` copy is read as it is.
-   * Objects are decrypted a few at a time (one age process each) while the stream goes on.
-   */
+  /** Present when the inner destination batches; a name with no `.age` copy is read as it is. */
   get readMany() {
     const many = this.inner.readMany;
     if (!many) return undefined;
@@ -122,36 +115,20 @@ export class EncryptedDestination implements Destination {
       signal?: AbortSignal,
     ): Promise<void> => {
       const plainOnes: string[] = [];
-      await withKeyFile(this.key.identity, async (keyFile) => {
-        const running = new Set<Promise<void>>();
-        let failed: { e: unknown } | null = null;
-        const settle = async (p: Promise<void>) => {
-          const q = p.catch((e) => void (failed ??= { e })).finally(() => running.delete(q));
-          running.add(q);
-          while (running.size >= DECRYPTING) await Promise.race(running);
-          if (failed) throw failed.e;
-        };
-        try {
-          await many(
-            rels.map((r) => r + AGE_SUFFIX),
-            async (rel, r) => {
-              const plain = rel.slice(0, -AGE_SUFFIX.length);
-              if ("missing" in r) return void plainOnes.push(plain);
-              if ("error" in r) return each(plain, r);
-              await settle(
-                decryptBytes(keyFile, r.data, plain).then(
-                  (data) => each(plain, { data }),
-                  (error) => each(plain, { error }),
-                ),
-              );
-            },
-            signal,
+      await many(
+        rels.map((r) => r + AGE_SUFFIX),
+        async (rel, r) => {
+          const plain = rel.slice(0, -AGE_SUFFIX.length);
+          if ("missing" in r) return void plainOnes.push(plain);
+          if ("error" in r) return each(plain, r);
+          const got = await decryptBytes(this.key.identity, r.data, plain).then(
+            (data): ManyRead => ({ data }),
+            (error): ManyRead => ({ error }),
           );
-        } finally {
-          await Promise.all(running);
-        }
-        if (failed) throw (failed as { e: unknown }).e;
-      });
+          await each(plain, got);
+        },
+        signal,
+      );
       if (plainOnes.length) await many(plainOnes, each, signal);
     };
   }
@@ -161,14 +138,4 @@ export class EncryptedDestination implements Destination {
     if (!many) return undefined;
     return (rels: string[]) => many(rels.flatMap((r) => [r + AGE_SUFFIX, r]));
   }
-}
-
-/** Runs `fn` over `items`, at most `n` at a time. */
-async function inParallel<T>(items: T[], n: number, fn: (t: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(n, items.length) }, async () => {
-      while (next < items.length) await fn(items[next++]);
-    }),
-  );
 }
