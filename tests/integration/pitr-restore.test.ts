@@ -7,7 +7,8 @@
  * E_PITR_WINDOW naming the window; an operator of another instance is answered E_NOT_FOUND.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import backup from "../../plugins/backup/index.ts";
@@ -17,6 +18,7 @@ import { createToken } from "../../server/auth/tokens.ts";
 import { FIXTURES } from "../helpers/fixtures.ts";
 import { startTestApp, type TestApp, type TestClient } from "../helpers/app.ts";
 import { privatePg, type TestPg } from "../helpers/pg.ts";
+import { setBackupSettings } from "./backup-helpers.ts";
 
 let pg: TestPg;
 let t: TestApp;
@@ -31,6 +33,40 @@ const committed: Date[] = [];
 /** Moments to restore to: T1 (a whole second, for the page's picker) between 1 and 2, T2 between 2 and 3. */
 let T1: Date;
 let T2: Date;
+/** Filestore files: f1 in a tar backup before T1, f2 in a content-addressed one before T2, f3 in none. */
+const files: Record<"f1" | "f2" | "f3", string> = { f1: "", f2: "", f3: "" };
+let casBackupDir = "";
+let filestoreRoot = "";
+
+/** A file named as Odoo names it (<sha1[:2]>/<sha1>) in the instance's filestore; its relative path. */
+function addFile(text: string): string {
+  const sha1 = createHash("sha1").update(text).digest("hex");
+  const dir = join(filestoreRoot, DB, sha1.slice(0, 2));
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, sha1), text);
+  return `${sha1.slice(0, 2)}/${sha1}`;
+}
+
+/** relative path → content of every file of database `db`'s filestore. */
+function filestoreOf(db: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const dir = join(filestoreRoot, db);
+  for (const f of readdirSync(dir, { recursive: true }) as string[])
+    if (/^[0-9a-f]{2}\/[0-9a-f]{40}$/.test(f)) out[f] = readFileSync(join(dir, f), "utf8");
+  return out;
+}
+
+/** A files-only backup of shop at the local destination, its filestore as a tar or in the object store. */
+async function filesBackup(store: "tar" | "cas") {
+  await setBackupSettings(t, { filestoreStore: store });
+  const r = await t.admin.postJson(`/api/v1/backup/instances/${shop}/backups`, {
+    wait: true,
+    scope: "files",
+    destinations: "local",
+  });
+  expect({ status: r.status, backup: r.body.data?.backup?.status }).toEqual({ status: 200, backup: "ok" });
+  return r.body.data.backup;
+}
 
 async function sh(cmd: string[], env: Record<string, string> = {}) {
   const p = Bun.spawn(cmd, { env: { ...process.env, ...env }, stdout: "pipe", stderr: "pipe" });
@@ -164,13 +200,20 @@ beforeAll(async () => {
   const enabled = await waitOp(body.data.operationId);
   expect({ status: enabled.status, error: enabled.error ?? null }).toEqual({ status: "ok", error: null });
 
+  filestoreRoot = join(dataDir, "filestore");
+  files.f1 = addFile("in the tar backup taken before T1");
+  await filesBackup("tar");
   committed.push(await addPartner("pitr-1"));
   // T1 on a whole second (the picker's precision), strictly after pitr-1's commit
   T1 = new Date(Math.ceil((committed[0]!.getTime() + 1) / 1000) * 1000);
   await Bun.sleep(T1.getTime() - Date.now() + 1200);
+  files.f2 = addFile("in the content-addressed backup taken after T1, before T2");
+  const cas = await filesBackup("cas");
+  casBackupDir = cas.destinations.find((d: { id: string }) => d.id === "local").path;
   committed.push(await addPartner("pitr-2"));
   await Bun.sleep(1200);
   committed.push(await addPartner("pitr-3"));
+  files.f3 = addFile("in no backup");
   T2 = new Date((committed[1]!.getTime() + committed[2]!.getTime()) / 2);
   await waitForArchive(pg, slotName(shop));
 }, 240_000);
@@ -245,11 +288,48 @@ describe("point-in-time restore", () => {
       const op = await waitOp(body.data.operationId);
       expect({ status: op.status, error: op.error ?? null }).toEqual({ status: "ok", error: null });
       expect(await partners("acme_pitr_rest")).toEqual(["pitr-1", "pitr-2"]);
+      // the filestore as of the newest filestore backup before T2: the content-addressed one
+      expect(filestoreOf("acme_pitr_rest")).toEqual({
+        [files.f1]: "in the tar backup taken before T1",
+        [files.f2]: "in the content-addressed backup taken after T1, before T2",
+      });
+      expect(op.result.filestore).toContain(casBackupDir.split("/").at(-1));
     } finally {
       watching = false;
       await watcher;
     }
     expect([...dumps]).toEqual([]);
+  }, 300_000);
+
+  test("a damaged object in the filestore's store fails the restore with E_BACKUP_CORRUPT, leaving nothing", async () => {
+    const index = JSON.parse(readFileSync(join(casBackupDir, "filestore.index.json"), "utf8"));
+    const sha = index.files.find((f: { path: string }) => f.path === files.f2).sha256;
+    const obj = join(casBackupDir, "..", "objects", sha.slice(0, 2), sha);
+    const good = readFileSync(obj);
+    writeFileSync(obj, "damaged");
+    try {
+      const res = await rest(await tokenOf("admin", "operator"), {
+        instance: shop,
+        at: T2.toISOString(),
+        newDb: "acme_pitr_badfs",
+        confirm: "shop",
+      });
+      const body = (await res.json()) as any;
+      expect(res.status).toBe(202);
+      const op = await waitOp(body.data.operationId);
+      expect({ status: op.status, code: op.error?.code }).toEqual({
+        status: "error",
+        code: "E_BACKUP_CORRUPT",
+      });
+    } finally {
+      writeFileSync(obj, good);
+    }
+    const dbs = await pg.psql(
+      "postgres",
+      "SELECT datname FROM pg_database WHERE datname LIKE 'acme_pitr_badfs%'",
+    );
+    expect(dbs.trim()).toBe("");
+    expect(readdirSync(filestoreRoot).filter((n) => n.includes("acme_pitr_badfs"))).toEqual([]);
   }, 300_000);
 
   test("a moment outside the window is E_PITR_WINDOW with the window in the message", async () => {
@@ -295,6 +375,8 @@ describe("point-in-time restore", () => {
     const op = await waitOp(/\/operations\/([^/?]+)$/.exec(res.headers.get("location") ?? "")![1]!);
     expect({ status: op.status, error: op.error ?? null }).toEqual({ status: "ok", error: null });
     expect(await partners("acme_pitr_operator")).toEqual(["pitr-1"]);
+    // the filestore as of the newest filestore backup before T1: the tar one
+    expect(filestoreOf("acme_pitr_operator")).toEqual({ [files.f1]: "in the tar backup taken before T1" });
     expect(await partners(DB)).toEqual(["pitr-1", "pitr-2", "pitr-3"]);
     // a new database beside production is not production's data: an operator of prod gets past the
     // guard (to the next question, as backup.restore would), with no name typed
@@ -386,6 +468,8 @@ describe("point-in-time restore", () => {
     const op = await waitOp(/\/operations\/([^/?]+)$/.exec(res.headers.get("location") ?? "")![1]!);
     expect({ status: op.status, error: op.error ?? null }).toEqual({ status: "ok", error: null });
     expect(await partners(DB)).toEqual(["pitr-1"]);
+    // the live filestore is the one as of T1 (the tar backup's), f2 and f3 kept with the rollback
+    expect(filestoreOf(DB)).toEqual({ [files.f1]: "in the tar backup taken before T1" });
     const { body } = await t.admin.getJson(`/api/v1/backup/i/${shop}/rollbacks`);
     const kept = body.data.find((r: { name: string; database: boolean }) => r.database);
     expect(kept?.name).toStartWith(`${DB}__rollback_`);

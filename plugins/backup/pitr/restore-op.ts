@@ -2,8 +2,9 @@
  * Restore ONE database to a point in time: recover a scratch cluster to T (recover.ts), stream the
  * database out of it into today's safe path (stream-dump.ts: pg_dump piped into the target's
  * pg_restore, no dump file) — temporary database, checks, the filestore as of the newest
- * filestore backup not after T, neutralization, swap or new database. Nothing live is touched
- * before the swap; the scratch cluster is removed whatever happens.
+ * filestore backup not after T (rebuilt beside the recovery and the stream), neutralization, swap
+ * or new database. Nothing live is touched before the swap; the scratch cluster is removed
+ * whatever happens.
  */
 import { AppError, type PluginContext } from "../../../server/sdk/index.ts";
 import type { NeutralizeOptions } from "../neutralize/neutralize.ts";
@@ -17,6 +18,8 @@ import { ScratchClaims } from "../restore/scratch-claims.ts";
 import type { BackupRecord } from "../store.ts";
 import type { BaseBackup } from "./base-backup.ts";
 import { type FilestorePick, pickFilestore, restoreFilestoreAsOf } from "./filestore-as-of.ts";
+import { compactStamp } from "../restore/restore-pg.ts";
+import { tempPrefix } from "../restore/scratch-claims.ts";
 import { recoverCluster, type ScratchCluster } from "./recover.ts";
 import type { PitrService } from "./service.ts";
 import { streamedDump } from "./stream-dump.ts";
@@ -83,19 +86,23 @@ export async function startPitrRestore(ctx: PluginContext<any>, pitr: PitrServic
       const scratch: { cluster: ScratchCluster | null } = { cluster: null };
       let temp: TempCopy | null = null;
       let clean = false;
-      let files: FilestorePick | null = null;
+      const files = pickFilestore(r.backups, r.at);
+      const beside = new FilesBeside(r.t, dbName, files);
       try {
         await op.step("recover to the point in time", async (s) => {
+          await beside.start(s.log);
           const input = await source.prepare({ signal: s.signal, log: s.log });
           try {
-            const c = await recoverCluster({
-              base: input.base,
-              walDir: input.walDir,
-              target: r.at,
-              user: r.t.pg.user ?? "postgres",
-              signal: s.signal,
-              log: s.log,
-            });
+            const c = await beside.orItsFailure(
+              recoverCluster({
+                base: input.base,
+                walDir: input.walDir,
+                target: r.at,
+                user: r.t.pg.user ?? "postgres",
+                signal: beside.signal(s.signal),
+                log: s.log,
+              }),
+            );
             scratch.cluster = c;
             return {
               baseBackup: base.name,
@@ -109,14 +116,14 @@ export async function startPitrRestore(ctx: PluginContext<any>, pitr: PitrServic
         await op.step("restore into a temporary database", async (s) => {
           s.log(`Recovered; streaming database ${sourceDb} into the target`);
           const streamed = await streamedDump(scratch.cluster!, sourceDb);
-          temp = await restoreToTemp({ ...r.t, source: streamed, dbName, signal: s.signal, log: s.log });
-          await scratch.cluster!.close(); // streamed and verified: free its memory and disk before the filestore
-          files = pickFilestore(r.backups, r.at);
+          await beside.distinctFromTemp();
+          temp = await beside.orItsFailure(
+            restoreToTemp({ ...r.t, source: streamed, dbName, signal: beside.signal(s.signal), log: s.log }),
+          );
+          await scratch.cluster!.close(); // streamed and verified: free its memory and disk
           if (files && temp.tempFilestore) {
-            s.log(`Filestore as of ${files.asOf} (backup ${files.backup})`);
-            await restoreFilestoreAsOf(r.t.conn, files, temp.tempFilestore, s.signal);
-            const owner = await serviceOwner(r.t.conn, r.t.dataDir).catch(() => null);
-            await chownTree(r.t.conn, temp.tempFilestore, owner);
+            await beside.moveInto(temp.tempFilestore, s.log);
+            await chownTree(r.t.conn, temp.tempFilestore, beside.owner);
           } else s.log("No filestore backup taken before that time: the filestore starts empty");
           return { temporaryDatabase: temp.tempDb, seconds: temp.seconds };
         });
@@ -132,7 +139,7 @@ export async function startPitrRestore(ctx: PluginContext<any>, pitr: PitrServic
         );
         clean = true;
         await recordReport(ctx, inst.id, op, result);
-        const f = files as FilestorePick | null;
+        const f = files;
         return {
           ...result,
           recoveredTo: r.at.toISOString(),
@@ -145,10 +152,88 @@ export async function startPitrRestore(ctx: PluginContext<any>, pitr: PitrServic
         if (temp) await discardTemp(temp);
         throw e;
       } finally {
+        await beside.discard();
         await scratch.cluster?.close();
         await release(clean).catch(() => {});
       }
     }),
   });
   return { op, dbName };
+}
+
+/**
+ * The filestore as of T does not depend on the database: it is rebuilt while the cluster recovers
+ * and the database streams, in `.<name>.work` under the filestore root (a name the restore's
+ * scratch claim covers: the sweep removes it if odoodeck dies), and moved into the temporary
+ * copy's folder once that exists. Its failure stops the rest at once and is the error reported.
+ */
+class FilesBeside {
+  #ac = new AbortController();
+  #job: Promise<void> | null = null;
+  #failed: { e: unknown } | null = null;
+  #dir: string | null = null;
+  #stamp = "";
+  #t0 = 0;
+  owner: { uid: number; gid: number } | null = null;
+
+  constructor(
+    readonly t: TargetSide,
+    readonly dbName: string,
+    readonly pick: FilestorePick | null,
+  ) {}
+
+  async start(log: (line: string) => void): Promise<void> {
+    if (!this.pick) return;
+    const { conn } = this.t;
+    this.#stamp = compactStamp();
+    this.#dir = `${this.t.filestoreRoot}/.${tempPrefix(this.dbName)}${this.#stamp}.work`;
+    this.owner = await serviceOwner(conn, this.t.dataDir).catch(() => null);
+    await conn.mkdir(this.#dir, { recursive: true, mode: 0o700 });
+    log(`Filestore as of ${this.pick.asOf} (backup ${this.pick.backup}): rebuilt beside the recovery`);
+    this.#t0 = performance.now();
+    // Hard links only where nothing will chown them: they share the store's inodes.
+    const link = conn.kind === "local" && !this.owner;
+    this.#job = restoreFilestoreAsOf(conn, this.pick, this.#dir, { signal: this.#ac.signal, link });
+    this.#job.catch((e) => {
+      this.#failed ??= { e };
+      this.#ac.abort();
+    });
+  }
+
+  /** The step's signal, also aborted when the filestore fails. */
+  signal(step: AbortSignal): AbortSignal {
+    return AbortSignal.any([step, this.#ac.signal]);
+  }
+
+  /** `p`, or the filestore's error when that is what stopped it. */
+  async orItsFailure<T>(p: Promise<T>): Promise<T> {
+    try {
+      return await p;
+    } catch (e) {
+      if (this.#failed) throw this.#failed.e;
+      throw e;
+    }
+  }
+
+  /** The temporary copy's name gets its own stamp: never this folder's `.<name>.work`. */
+  async distinctFromTemp(): Promise<void> {
+    while (this.#stamp && compactStamp() === this.#stamp) await Bun.sleep(100);
+  }
+
+  async moveInto(target: string, log: (line: string) => void): Promise<void> {
+    if (!this.#job || !this.#dir) return;
+    await this.#job;
+    log(`Filestore ready (${((performance.now() - this.#t0) / 1000).toFixed(1)} s after it started)`);
+    await this.t.conn.remove(target, { recursive: true }); // the empty folder the copy was given
+    await this.t.conn.rename(this.#dir, target);
+    this.#dir = null;
+  }
+
+  /** After success (nothing left) or failure: stops the job and removes the folder. */
+  async discard(): Promise<void> {
+    this.#ac.abort();
+    await this.#job?.catch(() => {});
+    if (this.#dir) await this.t.conn.remove(this.#dir, { recursive: true }).catch(() => {});
+    this.#dir = null;
+  }
 }
