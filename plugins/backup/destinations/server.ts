@@ -154,11 +154,23 @@ export class ServerDestination implements Destination {
   };
 
   removeMany = async (rels: string[]): Promise<void> => {
-    for (let i = 0; i < rels.length; i += 500) {
-      const abs = rels.slice(i, i + 500).map((r) => this.#abs(r));
-      const r = await this.conn.exec(["rm", "-rf", "--", ...abs], { timeoutMs: 600_000 });
+    // Relative to the root, in chunks: over SSH the whole command is one argument of the remote
+    // shell, which Linux caps at 128 KiB.
+    for (let i = 0; i < rels.length; i += 250) {
+      const chunk = rels.slice(i, i + 250).map(checkRel);
+      const r = await this.conn.exec(
+        [
+          "sh",
+          "-c",
+          'cd -- "$1" 2>/dev/null || exit 0; shift; exec rm -rf -- "$@"',
+          "odoodeck-rm",
+          this.root,
+          ...chunk,
+        ],
+        { timeoutMs: 600_000 },
+      );
       if (r.code !== 0)
-        throw new AppError("E_COMMAND_FAILED", `Could not remove ${abs.length} files under ${this.label}`, {
+        throw new AppError("E_COMMAND_FAILED", `Could not remove ${chunk.length} files under ${this.label}`, {
           hint: r.stderr.trim().slice(0, 500),
         });
     }
