@@ -1,7 +1,7 @@
 /**
- * produceToFile: the tools write the part themselves and hash the same bytes on the way (OpenSSL's
- * SHA-256 where it is installed, else coreutils' sha256sum). Whichever hashes, the digest must be
- * the file's, and a producer that fails must say so.
+ * produceToFile: the tools write the part themselves, then hash the file (OpenSSL's SHA-256 where
+ * it is installed, else coreutils' sha256sum). Whichever hashes, the digest must be the file's,
+ * and a producer that fails must say so.
  */
 import { afterAll, describe, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
