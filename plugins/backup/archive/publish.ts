@@ -18,6 +18,8 @@ export async function checkPart(
   d: Destination,
   rel: string,
   part: Pick<ManifestPart, "name" | "bytes" | "sha256">,
+  /** Its digest was just taken from this very file (produceToFile): the size is what is left to check. */
+  hashedInPlace = false,
 ): Promise<void> {
   const size = await d.size(rel);
   if (size === null) throw new AppError("E_BACKUP_CORRUPT", `${part.name} is missing at ${d.label}`);
@@ -29,6 +31,7 @@ export async function checkPart(
         hint: "The copy is truncated or was changed after it was written",
       },
     );
+  if (hashedInPlace) return;
   const got = d.localPath ? await sha256File(d.localPath(rel)) : await digest(d.read(rel));
   if (got.sha256 !== part.sha256 || got.bytes !== part.bytes)
     throw new AppError("E_BACKUP_CORRUPT", `${part.name} at ${d.label} does not match its SHA-256`, {
@@ -44,9 +47,10 @@ export async function publishNative(
   finalName: string,
   parts: ManifestPart[],
   manifestJson: string,
+  hashedInPlace: (rel: string) => boolean = () => false,
 ): Promise<void> {
   const staging = stagingName(d, finalName);
-  for (const p of parts) await checkPart(d, `${staging}/${p.name}`, p);
+  for (const p of parts) await checkPart(d, `${staging}/${p.name}`, p, hashedInPlace(`${staging}/${p.name}`));
   await d.write(`${staging}/${MANIFEST_FILE}`, text(manifestJson));
   const m = new TextEncoder().encode(manifestJson);
   await checkPart(d, `${staging}/${MANIFEST_FILE}`, {
@@ -58,8 +62,13 @@ export async function publishNative(
 }
 
 /** Single-file zip: checked, then renamed (on S3 the object appeared whole when its upload completed). */
-export async function publishFile(d: Destination, finalName: string, part: ManifestPart): Promise<void> {
+export async function publishFile(
+  d: Destination,
+  finalName: string,
+  part: ManifestPart,
+  hashedInPlace: (rel: string) => boolean = () => false,
+): Promise<void> {
   const staging = stagingName(d, finalName);
-  await checkPart(d, staging, { ...part, name: finalName });
+  await checkPart(d, staging, { ...part, name: finalName }, hashedInPlace(staging));
   if (!d.atomicObjects) await d.rename(staging, finalName);
 }

@@ -31,6 +31,11 @@ export class BackupRun {
   readonly dumpArgv: string[];
   readonly wantDb: boolean;
   readonly wantFiles: boolean;
+  /**
+   * "<destination id>:<path>" of parts the producing script hashed by reading the destination's
+   * own file back: publishing checks their size, and does not read them a third time.
+   */
+  readonly hashedInPlace = new Set<string>();
 
   private constructor(
     readonly env: BackupEnv,
@@ -132,11 +137,13 @@ export class BackupRun {
     const d = targets.length === 1 && this.conn.kind === "local" ? targets[0] : null;
     if (d?.localPath) {
       try {
-        return await produceToFile(this.conn, argv, d.localPath(rel(d)), {
+        const r = await produceToFile(this.conn, argv, d.localPath(rel(d)), {
           ...o,
           signal: this.ac.signal,
           onBytes: (bytesDone) => s.progress({ bytesDone }),
         });
+        this.hashedInPlace.add(`${d.id}:${rel(d)}`);
+        return r;
       } catch (e) {
         this.ac.abort();
         throw e;

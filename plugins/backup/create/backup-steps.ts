@@ -214,8 +214,9 @@ export async function publishToDestinations(
   await Promise.all(
     run.live().map(async (d) => {
       try {
-        if (req.format === "zip") await publishFile(d, name, parts[0]);
-        else await publishNative(d, name, parts, manifestJson);
+        const inPlace = (rel: string) => run.hashedInPlace.has(`${d.id}:${rel}`);
+        if (req.format === "zip") await publishFile(d, name, parts[0], inPlace);
+        else await publishNative(d, name, parts, manifestJson, inPlace);
         const st = run.claim.dests.find((x) => x.id === d.id)!;
         Object.assign(st, { status: "ok", verify: "verified", verifiedAt: new Date().toISOString() });
         s.log(`published at ${d.where(name)}`);
