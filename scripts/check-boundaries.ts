@@ -30,8 +30,9 @@ const PACKAGES = /^(odoodeck\/sdk|odoodeck\/sdk\/testing|hono|hono\/.+|zod|bun|b
 const PLUGIN_PACKAGES: Record<string, RegExp> = {
   // its SMTP server, MIME parser, and the SMTP client for "release" and inbound composition
   "mail-catcher": /^(smtp-server|mailparser|nodemailer)$/,
-  // Odoo's zip format: written with yazl (streaming, zip64), read with yauzl (random access)
-  backup: /^(yazl|yauzl)$/,
+  // Odoo's zip format: written with yazl (streaming, zip64), read with yauzl (random access);
+  // small filestore objects sealed with age in-process (typage, by age's authors)
+  backup: /^(yazl|yauzl|age-encryption)$/,
   // the reference Prometheus parser its tests check the /metrics text against
   health: /^parse-prometheus-text-format$/,
   // its ACME client: a certificate per preview host from Let's Encrypt or another RFC 8555 CA
