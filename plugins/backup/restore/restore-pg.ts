@@ -3,6 +3,7 @@
  * (create, drop, rename, terminate) and running pg tools on the target server through its
  * Connection. Names go through psql variables (`:"name"`), never pasted into SQL.
  */
+import { readdirSync, readFileSync } from "node:fs";
 import { AppError, type Connection, odoo } from "../../../server/sdk/index.ts";
 
 export type PgTarget = odoo.OdooDb["target"];
@@ -128,6 +129,44 @@ function counted(stream: ReadableStream<Uint8Array>, onBytes?: (n: number) => vo
   );
 }
 
+/**
+ * Bytes a local process and its children (pg_dump under `runuser`) have written so far, from
+ * /proc/<pid>/io (wchar), every `everyMs`: the progress of a pipe JavaScript does not touch.
+ * What they wrote after the last look before they exited is not counted (the files go with the
+ * processes). Linux; elsewhere it says nothing.
+ */
+export function watchWritten(pid: number, onBytes: (n: number) => void, everyMs = 1000): () => void {
+  const seen = new Map<number, number>();
+  const tree = (p: number): number[] => {
+    let kids: number[] = [];
+    try {
+      for (const t of readdirSync(`/proc/${p}/task`))
+        kids = kids.concat(
+          readFileSync(`/proc/${p}/task/${t}/children`, "utf8").split(" ").filter(Boolean).map(Number),
+        );
+    } catch {} // gone
+    return [p, ...kids.flatMap(tree)];
+  };
+  const look = () => {
+    let grew = 0;
+    for (const p of tree(pid)) {
+      try {
+        const m = /^wchar: (\d+)$/m.exec(readFileSync(`/proc/${p}/io`, "utf8"));
+        const now = m ? Number(m[1]) : 0;
+        const before = seen.get(p) ?? 0;
+        if (now > before) grew += now - before;
+        seen.set(p, Math.max(before, now));
+      } catch {} // gone, or no /proc
+    }
+    if (grew) onBytes(grew);
+  };
+  const timer = setInterval(look, everyMs);
+  return () => {
+    look();
+    clearInterval(timer);
+  };
+}
+
 /** pg_restore on this machine reading the producer's stdout (Bun relays the pipe natively, no JS in between). */
 async function localRestore(
   argv: string[],
@@ -187,6 +226,8 @@ export async function pgRestoreStream(
   const env = { ...pgEnv(o.pg) };
   if (o.settings?.length) env.PGOPTIONS = o.settings.map((s) => `-c ${s}`).join(" ");
   let res: { code: number; stderr: string };
+  // Local: the pipe between the two tools is not ours to count; pg_dump's writes say how far it is.
+  const unwatch = conn.kind === "local" && o.onBytes ? watchWritten(dump.pid, o.onBytes) : () => {};
   try {
     res =
       conn.kind === "local"
@@ -197,6 +238,7 @@ export async function pgRestoreStream(
     await dump.exited;
     throw e;
   } finally {
+    unwatch();
     o.signal?.removeEventListener("abort", stopDump);
   }
   const restored = res.code === 0 || onlyExtensionComments(res.stderr);
