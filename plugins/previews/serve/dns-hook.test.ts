@@ -133,6 +133,26 @@ await Bun.sleep(60_000);`,
     }
   });
 
+  test("a hook that exits leaves nothing running behind it either", async () => {
+    const pidFile = join(dir, "left.pid");
+    // the hook starts a child (`sleep 600 &`) and exits 0 at once
+    const cmd = hook(
+      "leaves-child.ts",
+      `Bun.spawn(["sh", "-c", ${JSON.stringify(`echo $$ > ${pidFile}; exec sleep 600`)}], { stdout: "ignore", stderr: "ignore" }).unref();
+await Bun.sleep(300);`,
+    );
+    let child = 0;
+    try {
+      await runDnsHook({ command: cmd, timeoutMs: 10_000 }, "present", "_acme-challenge.x", "v");
+      child = Number(readFileSync(pidFile, "utf8").trim());
+      expect(child).toBeGreaterThan(0);
+      for (let i = 0; i < 20 && alive(child); i++) await Bun.sleep(100);
+      expect(alive(child)).toBe(false);
+    } finally {
+      if (child && alive(child)) process.kill(child, "SIGKILL");
+    }
+  });
+
   test("a program that does not exist is E_PREVIEWS_ACME_DNS_HOOK naming it", async () => {
     const e = await failure(
       runDnsHook(

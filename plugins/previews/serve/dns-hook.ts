@@ -77,7 +77,7 @@ export async function runDnsHook(
       stdin: "ignore",
       stdout: "ignore",
       stderr: "pipe",
-      // its own process group: at the timeout, what it started (`sleep 600 &`, a stuck curl) goes too
+      // its own process group: at its end or the timeout, what it started goes too
       detached: true,
     });
   } catch (e) {
@@ -100,6 +100,11 @@ export async function runDnsHook(
       if (stderr.length < 64 * 1024) stderr += decoder.decode(chunk, { stream: true });
   })().catch(() => {});
   const code = await p.exited.finally(() => clearTimeout(timer));
+  // What the hook left running (`sleep 600 &`, a stuck curl) is stopped with it: its group only,
+  // never the pid alone, which may be another process's by now.
+  try {
+    process.kill(-p.pid, "SIGKILL");
+  } catch {} // nothing left in the group
   await Promise.race([reading, Bun.sleep(1000)]);
   // A hook talks to a DNS provider's API: whatever token it prints is masked.
   const said = masking.maskText(stderr.trim()).slice(-2000);
