@@ -31,8 +31,9 @@ const PLUGIN_PACKAGES: Record<string, RegExp> = {
   // its SMTP server, MIME parser, and the SMTP client for "release" and inbound composition
   "mail-catcher": /^(smtp-server|mailparser|nodemailer)$/,
   // Odoo's zip format: written with yazl (streaming, zip64), read with yauzl (random access);
-  // small filestore objects sealed with age in-process (typage, by age's authors)
-  backup: /^(yazl|yauzl|age-encryption)$/,
+  // small filestore objects sealed with age in-process (typage, by age's authors); its tests
+  // run against a real S3-compatible server (s3rver, a devDependency)
+  backup: /^(yazl|yauzl|age-encryption|s3rver)$/,
   // the reference Prometheus parser its tests check the /metrics text against
   health: /^parse-prometheus-text-format$/,
   // its ACME client: a certificate per preview host from Let's Encrypt or another RFC 8555 CA

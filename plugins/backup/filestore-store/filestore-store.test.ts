@@ -1,7 +1,7 @@
 /**
  * The content-addressed filestore store against real destinations: a folder on this machine, a
- * folder on a server over a real sshd (the filestore read over SSH too), and that server folder
- * age-encrypted. Two backups of a filestore with a few new files: the second moves only the new
+ * folder on a server over a real sshd (the filestore read over SSH too), that server folder
+ * age-encrypted, and an S3 bucket (s3rver), plain and age-encrypted. Two backups of a filestore with a few new files: the second moves only the new
  * objects; each restores to the exact tree; deleting a backup and collecting frees only what no
  * kept backup references; the check finds a missing and a damaged object.
  */
@@ -21,7 +21,10 @@ import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import type { Connection } from "../../../server/sdk/index.ts";
 import { getSshd, LocalConnection, SshConnection } from "../../../server/sdk/testing.ts";
+import { S3Client } from "bun";
 import { LocalDestination } from "../destinations/local.ts";
+import { S3Destination } from "../destinations/s3.ts";
+import { startS3rver } from "../destinations/s3-test-server.ts";
 import { ServerDestination } from "../destinations/server.ts";
 import type { Destination } from "../destinations/types.ts";
 import { EncryptedDestination } from "../encryption/encrypted-destination.ts";
@@ -95,9 +98,59 @@ async function backup(conn: Connection, filestore: string, d: Destination) {
   return { name, written: r.written.get(d.id)! };
 }
 
+/** The stored bytes behind a destination, reached the way an operator (or an accident) would. */
+interface RawStore {
+  read(rel: string): Promise<Buffer>;
+  write(rel: string, data: Uint8Array | string): Promise<void>;
+  remove(rel: string): Promise<void>;
+}
+
+function folderStore(dir: string): RawStore {
+  return {
+    read: async (rel) => readFileSync(join(dir, rel)),
+    write: async (rel, data) => {
+      mkdirSync(join(dir, rel, ".."), { recursive: true });
+      writeFileSync(join(dir, rel), data);
+    },
+    remove: async (rel) => unlinkSync(join(dir, rel)),
+  };
+}
+
+/** A real S3-compatible server (s3rver) on a random loopback port, for this file. */
+let s3: Promise<{ endpoint: string; client: S3Client }> | null = null;
+let stopS3 = async () => {};
+afterAll(() => stopS3());
+function getS3() {
+  s3 ??= startS3rver(["backups"]).then(({ endpoint, stop }) => {
+    stopS3 = stop;
+    const client = new S3Client({
+      endpoint,
+      bucket: "backups",
+      accessKeyId: "S3RVER",
+      secretAccessKey: "S3RVER",
+    });
+    return { endpoint, client };
+  });
+  return s3;
+}
+
+async function s3Kind(prefix: string, id: string) {
+  const { endpoint, client } = await getS3();
+  const dest = new S3Destination(
+    { endpoint, bucket: "backups", accessKeyId: "S3RVER", secretAccessKey: "S3RVER", prefix },
+    id,
+  );
+  const raw: RawStore = {
+    read: async (rel) => Buffer.from(await client.file(`${prefix}${rel}`).arrayBuffer()),
+    write: async (rel, data) => void (await client.write(`${prefix}${rel}`, data)),
+    remove: async (rel) => client.delete(`${prefix}${rel}`),
+  };
+  return { dest, raw };
+}
+
 interface Kind {
   label: string;
-  setup(): Promise<{ conn: Connection; dest: Destination; storeDir: string; suffix: string }>;
+  setup(): Promise<{ conn: Connection; dest: Destination; storeDir: string; suffix: string; raw: RawStore }>;
 }
 
 const kinds: Kind[] = [
@@ -105,7 +158,13 @@ const kinds: Kind[] = [
     label: "local folder",
     async setup() {
       const storeDir = join(root, "local");
-      return { conn: new LocalConnection(), dest: new LocalDestination(storeDir), storeDir, suffix: "" };
+      return {
+        conn: new LocalConnection(),
+        dest: new LocalDestination(storeDir),
+        storeDir,
+        suffix: "",
+        raw: folderStore(storeDir),
+      };
     },
   },
   {
@@ -119,7 +178,13 @@ const kinds: Kind[] = [
         privateKey: s.privateKey,
       });
       const storeDir = join(root, "server");
-      return { conn, dest: new ServerDestination(conn, storeDir, "server:1"), storeDir, suffix: "" };
+      return {
+        conn,
+        dest: new ServerDestination(conn, storeDir, "server:1"),
+        storeDir,
+        suffix: "",
+        raw: folderStore(storeDir),
+      };
     },
   },
   {
@@ -137,7 +202,27 @@ const kinds: Kind[] = [
         new ServerDestination(conn, storeDir, "server:2"),
         await newKey(),
       );
-      return { conn, dest, storeDir, suffix: ".age" };
+      return { conn, dest, storeDir, suffix: ".age", raw: folderStore(storeDir) };
+    },
+  },
+  {
+    label: "S3 bucket (s3rver)",
+    async setup() {
+      const { dest, raw } = await s3Kind("cas/", "s3");
+      return { conn: new LocalConnection(), dest, storeDir: "", suffix: "", raw };
+    },
+  },
+  {
+    label: "S3 bucket, age-encrypted",
+    async setup() {
+      const { dest, raw } = await s3Kind("cas-enc/", "s3");
+      return {
+        conn: new LocalConnection(),
+        dest: new EncryptedDestination(dest, await newKey()),
+        storeDir: "",
+        suffix: ".age",
+        raw,
+      };
     },
   },
 ];
@@ -148,13 +233,14 @@ for (const kind of kinds) {
     let dest: Destination;
     let storeDir: string;
     let suffix: string;
+    let raw: RawStore;
     const filestore = join(root, `fs-${kind.label.replace(/\W+/g, "-")}`);
     const snapshots: Record<string, string>[] = [];
     const names: string[] = [];
     let removedPath = "";
 
     beforeAll(async () => {
-      ({ conn, dest, storeDir, suffix } = await kind.setup());
+      ({ conn, dest, storeDir, suffix, raw } = await kind.setup());
       mkdirSync(filestore, { recursive: true });
       for (let i = 0; i < FILES - 1; i++) addOdooFile(filestore, 1000 + ((i * 7919) % 30000));
       addOdooFile(filestore, 5 * 1024 * 1024 + 3); // beyond the in-memory size: streamed
@@ -198,15 +284,14 @@ for (const kind of kinds) {
 
     test("encrypted objects are not the plaintext, and another key cannot read them", async () => {
       const [path, sha] = Object.entries(snapshots[1])[5];
-      const stored = join(storeDir, `${objectRel(sha)}${suffix}`);
-      const raw = readFileSync(stored);
+      const stored = await raw.read(`${objectRel(sha)}${suffix}`);
       const plain = readFileSync(join(filestore, path));
       if (!suffix) {
-        expect(raw.equals(plain)).toBe(true);
+        expect(stored.equals(plain)).toBe(true);
         return;
       }
-      expect(raw.subarray(0, 21).toString()).toBe("age-encryption.org/v1");
-      expect(raw.includes(plain.subarray(0, 64))).toBe(false);
+      expect(stored.subarray(0, 21).toString()).toBe("age-encryption.org/v1");
+      expect(stored.includes(plain.subarray(0, 64))).toBe(false);
       expect(await dest.size(objectRel(sha))).toBe(plain.byteLength);
       const other = new EncryptedDestination((dest as EncryptedDestination).inner, await newKey());
       const err = await new Response(other.read(objectRel(sha))).arrayBuffer().then(
@@ -218,8 +303,7 @@ for (const kind of kinds) {
 
     test("deleting a backup and collecting frees only the objects no kept backup references", async () => {
       // A temporary name left by an interrupted upload is garbage too.
-      mkdirSync(join(storeDir, "objects", "ff"), { recursive: true });
-      writeFileSync(join(storeDir, "objects", "ff", `.${"f".repeat(64)}.partial`), "half");
+      await raw.write(`objects/ff/.${"f".repeat(64)}.partial`, "half");
       expect((await collectGarbage(dest)).removed).toBe(1); // both backups kept: only the leftover
       await dest.remove(names[0]);
       const r = await collectGarbage(dest);
@@ -233,12 +317,11 @@ for (const kind of kinds) {
     test("the check finds a missing and a damaged object", async () => {
       const shas = [...new Set(Object.values(snapshots[1]))];
       const [missing, damaged] = [shas[3], shas[4]];
-      unlinkSync(join(storeDir, `${objectRel(missing)}${suffix}`));
-      const p = join(storeDir, `${objectRel(damaged)}${suffix}`);
-      const b = readFileSync(p);
+      await raw.remove(`${objectRel(missing)}${suffix}`);
+      const b = await raw.read(`${objectRel(damaged)}${suffix}`);
       b[b.length - 20] ^= 1;
-      writeFileSync(p, b);
-      expect(statSync(p).size).toBe(b.length);
+      await raw.write(`${objectRel(damaged)}${suffix}`, b);
+      expect((await raw.read(`${objectRel(damaged)}${suffix}`)).equals(b)).toBe(true);
       const check = await checkObjects(dest, names[1]);
       expect(check.missing).toEqual([missing]);
       expect(check.corrupt).toEqual([damaged]);
