@@ -12,6 +12,7 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
+  renameSync,
   rmSync,
   statSync,
   unlinkSync,
@@ -79,7 +80,9 @@ function addOdooFile(dir: string, bytes: number): { path: string; bytes: number 
 
 let seq = 0;
 async function backup(conn: Connection, filestore: string, d: Destination) {
-  const name = `acme_acme_2026010${++seq}T000000Z_files.odoodeck`;
+  // a day apart (a tenth backup must still carry a valid date: "2026010" + 10 did not)
+  const day = new Date(Date.UTC(2026, 0, ++seq)).toISOString().slice(0, 10).replaceAll("-", "");
+  const name = `acme_acme_${day}T000000Z_files.odoodeck`;
   const r = await backupFilestoreCas(conn, filestore, [d], (x) => stagingName(x, name), { cachePath: null });
   if (r.errors.size) throw [...r.errors.values()][0];
   const manifest = {
@@ -313,6 +316,18 @@ for (const kind of kinds) {
       const check = await checkObjects(dest, names[1]);
       expect(check).toEqual({ checked: FILES + 1, missing: [], corrupt: [] });
     }, 120_000);
+
+    // a rename by hand is a folder's; one destination kind shows it
+    if (kind.label === "local folder")
+      test("a backup folder renamed by hand still keeps its objects from the sweep", async () => {
+        const renamed = join(storeDir, "kept-by-hand");
+        renameSync(join(storeDir, names[1]), renamed);
+        try {
+          expect(await collectGarbage(dest)).toEqual({ backups: 1, referenced: FILES + 1, removed: 0 });
+        } finally {
+          renameSync(renamed, join(storeDir, names[1]));
+        }
+      }, 60_000);
 
     test("the check finds a missing and a damaged object", async () => {
       const shas = [...new Set(Object.values(snapshots[1]))];

@@ -4,7 +4,7 @@
  * rest, including temporary names left by an interrupted upload. A backup whose manifest or index
  * cannot be read stops the sweep: unsure what it references, nothing is deleted.
  */
-import { parseBackupName } from "../archive/format.ts";
+import { MANIFEST_FILE, parseBackupName } from "../archive/format.ts";
 import type { Destination } from "../destinations/types.ts";
 import { AGE_SUFFIX } from "../encryption/age.ts";
 import { EncryptedDestination } from "../encryption/encrypted-destination.ts";
@@ -24,7 +24,11 @@ export async function markReferenced(d: Destination): Promise<{ backups: number;
   const marked = new Set<string>();
   let backups = 0;
   for (const name of await d.list()) {
-    if (parseBackupName(name)?.format !== "native") continue;
+    const parsed = parseBackupName(name);
+    if (parsed && parsed.format !== "native") continue;
+    // A folder renamed by hand (or named by another version) still holds a backup if it has a
+    // manifest: its objects are kept. Names starting with "." are uploads in progress (the lock).
+    if (!parsed && (name.startsWith(".") || (await d.size(`${name}/${MANIFEST_FILE}`)) === null)) continue;
     if (!isCas(await readManifestAt(d, name))) continue;
     backups++;
     for (const f of (await readIndexAt(d, name)).files) marked.add(f.sha256);
