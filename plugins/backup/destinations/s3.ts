@@ -5,7 +5,10 @@
  */
 import { S3Client } from "bun";
 import { AppError } from "../../../server/sdk/index.ts";
-import { checkRel, type Destination } from "./types.ts";
+import { checkRel, type Destination, inParallel, type ManyRead, type SmallFile } from "./types.ts";
+
+/** S3 has no batch upload or download: a group of small objects goes as this many requests at once. */
+const PARALLEL = 8;
 
 export interface S3Config {
   endpoint: string;
@@ -133,6 +136,39 @@ export class S3Destination implements Destination {
   where(rel: string): string {
     return `s3://${this.cfg.bucket}/${this.#key(rel)}`;
   }
+
+  /** A group of small objects, PARALLEL requests at a time (an object appears whole when its PUT ends). */
+  writeMany = (files: SmallFile[], signal?: AbortSignal): Promise<void> =>
+    inParallel(files, PARALLEL, async (f) => {
+      if (signal?.aborted) throw new AppError("E_CANCELLED", "The upload was cancelled");
+      try {
+        await this.client.write(this.#key(f.rel), f.data);
+      } catch (e) {
+        throw s3Error(e, this.label);
+      }
+    });
+
+  /** A group of small objects, PARALLEL GETs at a time; a key that is not there is missing. */
+  readMany = (
+    rels: string[],
+    each: (rel: string, r: ManyRead) => Promise<void>,
+    signal?: AbortSignal,
+  ): Promise<void> =>
+    inParallel(rels, PARALLEL, async (rel) => {
+      if (signal?.aborted) throw new AppError("E_CANCELLED", "The download was cancelled");
+      const got = await this.client
+        .file(this.#key(rel))
+        .arrayBuffer()
+        .then(
+          (b): ManyRead => ({ data: new Uint8Array(b) }),
+          async (e): Promise<ManyRead> => {
+            if ((e as { code?: string })?.code === "NoSuchKey" || (await this.size(rel)) === null)
+              return { missing: true };
+            throw s3Error(e, this.label);
+          },
+        );
+      await each(rel, got);
+    });
 }
 
 function s3Error(e: unknown, where: string): unknown {

@@ -30,14 +30,15 @@ export interface Destination {
    */
   localPath?(rel: string): string;
   /**
-   * For destinations where every call is a round trip (a folder over SSH): many small files in
-   * one call. Each file appears whole and durable or not at all; one already there is kept.
+   * For destinations where every call is a round trip (a folder over SSH, S3): many small files
+   * in one call (S3: a few requests at once). Each file appears whole and durable or not at all.
    */
   writeMany?: (files: SmallFile[], signal?: AbortSignal) => Promise<void>;
   /**
-   * Many small files in one stream, each handed to `each` as it arrives (bytes whole), then
-   * every name that is not there as missing. A file that cannot be decoded (a damaged encrypted
-   * copy) comes with its error; the others go on.
+   * Many small files in one stream (a server) or a few requests at once (S3), each handed to
+   * `each` as it arrives (bytes whole; calls may overlap), and every name that is not there as
+   * missing. A file that cannot be decoded (a damaged encrypted copy) comes with its error; the
+   * others go on.
    */
   readMany?: (
     rels: string[],
@@ -88,4 +89,19 @@ export function checkRel(rel: string): string {
     throw new Error(`Invalid backup path: ${rel}`);
   }
   return rel;
+}
+
+/** Runs `fn` over `items`, at most `n` at a time; the first error is thrown once all have settled. */
+export async function inParallel<T>(items: T[], n: number, fn: (t: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failed: { e: unknown } | null = null;
+  await Promise.all(
+    Array.from({ length: Math.min(n, items.length) }, async () => {
+      while (next < items.length && !failed)
+        await fn(items[next++]).catch((e) => {
+          failed ??= { e };
+        });
+    }),
+  );
+  if (failed) throw (failed as { e: unknown }).e;
 }
