@@ -7,19 +7,9 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createHash, randomBytes } from "node:crypto";
-import {
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  statSync,
-  unlinkSync,
-  writeFileSync,
-} from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, relative } from "node:path";
+import { join } from "node:path";
 import type { Connection } from "../../../server/sdk/index.ts";
 import { getSshd, LocalConnection, SshConnection } from "../../../server/sdk/testing.ts";
 import { S3Client } from "bun";
@@ -29,10 +19,7 @@ import { startS3rver } from "../destinations/s3-test-server.ts";
 import { ServerDestination } from "../destinations/server.ts";
 import type { Destination } from "../destinations/types.ts";
 import { EncryptedDestination } from "../encryption/encrypted-destination.ts";
-import { type AgeKey, identityFrom, recipientOf } from "../encryption/keys.ts";
-import type { BackupManifest } from "../archive/format.ts";
-import { publishNative, stagingName } from "../archive/publish.ts";
-import { backupFilestoreCas } from "./backup-step.ts";
+import { newKey, publishedCasBackup, tree } from "./test-helpers.ts";
 import { checkObjects } from "./check.ts";
 import { fetchObjects } from "./fetch.ts";
 import { collectGarbage } from "./gc.ts";
@@ -49,26 +36,6 @@ const root = mkdtempSync(join(tmpdir(), "odoodeck-cas-"));
 const FILES = 50;
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-async function newKey(): Promise<AgeKey> {
-  const p = Bun.spawn(["age-keygen"], { stdout: "pipe", stderr: "pipe" });
-  const identity = identityFrom(await new Response(p.stdout).text());
-  return { identity, recipient: await recipientOf(identity) };
-}
-
-/** path → sha256 of every file under dir. */
-function tree(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string) => {
-    for (const e of readdirSync(d, { withFileTypes: true })) {
-      const p = join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else out[relative(dir, p)] = createHash("sha256").update(readFileSync(p)).digest("hex");
-    }
-  };
-  walk(dir);
-  return out;
-}
-
 /** A file named as Odoo names it: <sha1[:2]>/<sha1>. */
 function addOdooFile(dir: string, bytes: number): { path: string; bytes: number } {
   const data = randomBytes(bytes);
@@ -83,21 +50,7 @@ async function backup(conn: Connection, filestore: string, d: Destination) {
   // a day apart (a tenth backup must still carry a valid date: "2026010" + 10 did not)
   const day = new Date(Date.UTC(2026, 0, ++seq)).toISOString().slice(0, 10).replaceAll("-", "");
   const name = `acme_acme_${day}T000000Z_files.odoodeck`;
-  const r = await backupFilestoreCas(conn, filestore, [d], (x) => stagingName(x, name), { cachePath: null });
-  if (r.errors.size) throw [...r.errors.values()][0];
-  const manifest = {
-    format: "odoodeck-backup",
-    formatVersion: 1,
-    createdAt: new Date().toISOString(),
-    scope: "files",
-    source: { instanceId: 1, instanceName: "acme", server: "local", dbName: "acme" },
-    postgres: { serverVersion: "150000", pgDumpVersion: "15.0" },
-    odoo: { version: null, modules: [] },
-    counts: { res_users: 0, res_partner: 0, ir_attachment_stored: 0 },
-    parts: [r.part],
-    filestore: { files: r.files, bytes: r.bytes, format: "cas" },
-  } satisfies BackupManifest;
-  await publishNative(d, name, [r.part], JSON.stringify(manifest));
+  const r = await publishedCasBackup(conn, filestore, d, name);
   return { name, written: r.written.get(d.id)! };
 }
 

@@ -11,16 +11,13 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createHash, randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, relative } from "node:path";
+import { join } from "node:path";
 import type { Connection } from "../../../server/sdk/index.ts";
 import { getSshd, LocalConnection, SshConnection, type TestSshd } from "../../../server/sdk/testing.ts";
-import { publishNative, stagingName } from "../archive/publish.ts";
-import type { BackupManifest } from "../archive/format.ts";
 import { INCOMING_PREFIX, ServerDestination } from "../destinations/server.ts";
 import type { Destination } from "../destinations/types.ts";
 import { EncryptedDestination } from "../encryption/encrypted-destination.ts";
-import { identityFrom, recipientOf } from "../encryption/keys.ts";
-import { backupFilestoreCas } from "./backup-step.ts";
+import { newKey, publishedCasBackup, tree } from "./test-helpers.ts";
 import { checkObjects } from "./check.ts";
 import { fetchObjects } from "./fetch.ts";
 import { collectGarbage } from "./gc.ts";
@@ -49,20 +46,6 @@ function counted(conn: Connection): Connection {
   });
 }
 
-/** path → sha256 of every file under dir. */
-function tree(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string) => {
-    for (const e of readdirSync(d, { withFileTypes: true })) {
-      const p = join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else out[relative(dir, p)] = createHash("sha256").update(readFileSync(p)).digest("hex");
-    }
-  };
-  walk(dir);
-  return out;
-}
-
 beforeAll(async () => {
   for (let i = 0; i < FILES; i++) {
     const data = randomBytes(1000 + ((i * 7919) % 30000));
@@ -83,32 +66,8 @@ afterAll(async () => {
   rmSync(root, { recursive: true, force: true });
 });
 
-async function newKey() {
-  const p = Bun.spawn(["age-keygen"], { stdout: "pipe", stderr: "pipe" });
-  const identity = identityFrom(await new Response(p.stdout).text());
-  return { identity, recipient: await recipientOf(identity) };
-}
-
-async function backup(d: Destination, name: string) {
-  const r = await backupFilestoreCas(new LocalConnection(), filestore, [d], (x) => stagingName(x, name), {
-    cachePath: null,
-  });
-  if (r.errors.size) throw [...r.errors.values()][0];
-  const manifest = {
-    format: "odoodeck-backup",
-    formatVersion: 1,
-    createdAt: new Date().toISOString(),
-    scope: "files",
-    source: { instanceId: 1, instanceName: "acme", server: "local", dbName: "acme" },
-    postgres: { serverVersion: "150000", pgDumpVersion: "15.0" },
-    odoo: { version: null, modules: [] },
-    counts: { res_users: 0, res_partner: 0, ir_attachment_stored: 0 },
-    parts: [r.part],
-    filestore: { files: r.files, bytes: r.bytes, format: "cas" },
-  } satisfies BackupManifest;
-  await publishNative(d, name, [r.part], JSON.stringify(manifest));
-  return r;
-}
+const backup = (d: Destination, name: string) =>
+  publishedCasBackup(new LocalConnection(), filestore, d, name);
 
 for (const encrypted of [false, true]) {
   describe(`CAS over SSH in groups${encrypted ? ", age-encrypted" : ""}`, () => {
