@@ -8,9 +8,9 @@
  * as a file that is not a zip; the CLI leaves no file behind.
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { createHash } from "node:crypto";
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { join, relative } from "node:path";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { tree } from "../../plugins/backup/filestore-store/test-helpers.ts";
 import backupPlugin from "../../plugins/backup/index.ts";
 import { odooZipFromNative } from "../../plugins/backup/archive/odoo-zip-from-native.ts";
 import { LocalDestination } from "../../plugins/backup/destinations/local.ts";
@@ -55,19 +55,6 @@ const create = async (destinations: string, format = "cas") => {
   expect(r.body.data.backup.manifest.filestore.format ?? "tar").toBe(format);
   return r.body.data.backup as { id: number; name: string };
 };
-
-function tree(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string) => {
-    for (const e of readdirSync(d, { withFileTypes: true })) {
-      const p = join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else out[relative(dir, p)] = createHash("sha256").update(readFileSync(p)).digest("hex");
-    }
-  };
-  walk(dir);
-  return out;
-}
 
 async function download(id: number, file: string, base = "/api/v1/backup") {
   const res = await t.admin.request("GET", `${base}/backups/${id}/download?as=odoo-zip`, {

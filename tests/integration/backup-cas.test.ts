@@ -7,8 +7,9 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { createHash, randomBytes } from "node:crypto";
 import { cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join, relative } from "node:path";
+import { join } from "node:path";
 import { ServerDestination } from "../../plugins/backup/destinations/server.ts";
+import { tree } from "../../plugins/backup/filestore-store/test-helpers.ts";
 import { EncryptedDestination } from "../../plugins/backup/encryption/encrypted-destination.ts";
 import { exportKeyFile, loadOrCreateKey } from "../../plugins/backup/encryption/keys.ts";
 import { discardTemp, restoreToTemp } from "../../plugins/backup/restore/restore.ts";
@@ -47,18 +48,6 @@ const create = async () => {
   return r.body.data.backup;
 };
 
-function tree(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string) => {
-    for (const e of readdirSync(d, { withFileTypes: true })) {
-      const p = join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else out[relative(dir, p)] = createHash("sha256").update(readFileSync(p)).digest("hex");
-    }
-  };
-  walk(dir);
-  return out;
-}
 const objects = (root: string) =>
   readdirSync(join(root, "objects")).flatMap((aa) => readdirSync(join(root, "objects", aa)));
 

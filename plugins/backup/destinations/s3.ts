@@ -84,39 +84,41 @@ export class S3Destination implements Destination {
   /**
    * Removes one object, or every object under `rel/`. A delete that fails (S3's 500 "internal
    * error, please try again", which s3rver also answers to deletes racing in one folder) is tried
-   * again from a fresh listing, up to 5 rounds; what is still there then is the error.
+   * again on what a fresh look still finds, up to 5 times; what is still there then is the error.
    */
   async remove(rel: string): Promise<void> {
     const key = this.#key(rel);
-    let last: unknown = null;
-    for (let i = 0; i < 3; i++) {
-      const failed = await this.client.delete(key).then(
-        () => false,
-        (e) => ((last = e), true),
-      );
-      if (!failed || (await this.size(rel)) === null) break;
-      if (i === 2)
-        throw new AppError("E_UNREACHABLE", `Could not remove ${this.where(rel)}`, {
-          hint: String(last).slice(0, 300),
-        });
-      await Bun.sleep(100 * 2 ** i);
-    }
-    for (let round = 0; round < 5; round++) {
+    let again = false; // a retry of the object itself first checks it is still there
+    await this.#deleteAll(rel, async () => {
+      const keys = again && (await this.size(rel)) === null ? [] : [key];
+      again = true;
+      return { keys, more: false };
+    });
+    await this.#deleteAll(rel, async () => {
       const page = await this.client.list({ prefix: `${key}/`, maxKeys: 1000 });
-      const keys = (page.contents ?? []).map((c) => c.key);
-      if (!keys.length) return;
-      const failed = (await Promise.allSettled(keys.map((k) => this.client.delete(k)))).filter(
+      return { keys: (page.contents ?? []).map((c) => c.key), more: !!page.isTruncated };
+    });
+  }
+
+  /** Deletes what `find` returns until it has nothing more; a failed delete is retried on a fresh `find`. */
+  async #deleteAll(rel: string, find: () => Promise<{ keys: string[]; more: boolean }>): Promise<void> {
+    let failures = 0;
+    for (;;) {
+      const { keys, more } = await find();
+      const failed = (await Promise.allSettled(keys.map((k) => this.client.delete(k)))).find(
         (r): r is PromiseRejectedResult => r.status === "rejected",
       );
-      if (failed.length) {
-        last = failed[0].reason;
-        await Bun.sleep(100 * 2 ** round);
-      } else if (!page.isTruncated) return;
-      else round = -1; // a full page gone: the next one, with a fresh allowance
+      if (!failed && !more) return;
+      if (!failed) continue;
+      if (++failures >= 5)
+        throw new AppError("E_UNREACHABLE", `Could not remove ${this.where(rel)}`, {
+          hint: `${failed.reason instanceof Error ? failed.reason.message : String(failed.reason)}`.slice(
+            0,
+            300,
+          ),
+        });
+      await Bun.sleep(100 * 2 ** failures);
     }
-    throw new AppError("E_UNREACHABLE", `Could not remove ${this.where(rel)}`, {
-      hint: `${last instanceof Error ? last.message : String(last)}`.slice(0, 300),
-    });
   }
 
   /** Top-level names: zip objects, and native backups (prefixes that hold a manifest). */

@@ -15,7 +15,6 @@ import {
   measureHeader,
   plainSize,
 } from "./age.ts";
-
 import type { AgeKey } from "./keys.ts";
 
 export class EncryptedDestination implements Destination {

@@ -4,13 +4,12 @@
  */
 import { createHash } from "node:crypto";
 import { toAppError } from "../../../server/sdk/index.ts";
-import { type Destination, groups } from "../destinations/types.ts";
+import type { Destination } from "../destinations/types.ts";
 import { digest, sha256File } from "../archive/fanout.ts";
-import { objectRel } from "./layout.ts";
+import { objectRel, referenced } from "./layout.ts";
 import { listObjects } from "./listing.ts";
 import { readIndexAt } from "./read-index.ts";
-
-const SMALL = 4 * 1024 * 1024;
+import { readSmallInGroups } from "./read-groups.ts";
 
 export interface CheckResult {
   checked: number;
@@ -20,30 +19,21 @@ export interface CheckResult {
 
 export async function checkObjects(d: Destination, backupName: string): Promise<CheckResult> {
   const index = await readIndexAt(d, backupName);
-  const want = new Map(index.files.map((f) => [f.sha256, f.bytes]));
+  const want = referenced(index);
   const have = await listObjects(d);
   const out: CheckResult = { checked: 0, missing: [], corrupt: [] };
-  if (d.readMany) {
-    // Where every call is a round trip: the present small objects in groups, one stream each.
-    const small = [...want].filter(([sha, bytes]) => bytes <= SMALL && have.has(sha));
-    for (const group of groups(small, ([, bytes]) => bytes)) {
-      await d.readMany(
-        group.map(([sha]) => objectRel(sha)),
-        async (rel, r) => {
-          const sha = rel.slice(rel.lastIndexOf("/") + 1);
-          if ("error" in r && toAppError(r.error).code === "E_BACKUP_KEY") throw r.error;
-          const ok =
-            "data" in r &&
-            r.data.byteLength === want.get(sha) &&
-            createHash("sha256").update(r.data).digest("hex") === sha;
-          if (!ok) out.corrupt.push(sha); // gone since the listing, or damaged
-          want.delete(sha);
-          out.checked++;
-        },
-      );
-    }
-  }
+  const present = new Map([...want].filter(([sha]) => have.has(sha)));
+  const grouped = await readSmallInGroups(d, present, async (sha, r) => {
+    if ("error" in r && toAppError(r.error).code === "E_BACKUP_KEY") throw r.error;
+    const ok =
+      "data" in r &&
+      r.data.byteLength === want.get(sha) &&
+      createHash("sha256").update(r.data).digest("hex") === sha;
+    out.checked++;
+    if (!ok) out.corrupt.push(sha); // gone since the listing, or damaged
+  });
   for (const [sha, bytes] of want) {
+    if (grouped.has(sha)) continue;
     out.checked++;
     if (!have.has(sha)) {
       out.missing.push(sha);

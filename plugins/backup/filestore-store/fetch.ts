@@ -7,8 +7,9 @@
 import { createHash } from "node:crypto";
 import { AppError, toAppError } from "../../../server/sdk/index.ts";
 import { LocalDestination } from "../destinations/local.ts";
-import { type Destination, groups } from "../destinations/types.ts";
-import { type FilestoreIndex, objectRel } from "./layout.ts";
+import type { Destination } from "../destinations/types.ts";
+import { type FilestoreIndex, objectRel, referenced } from "./layout.ts";
+import { readSmallInGroups } from "./read-groups.ts";
 
 export async function fetchObjects(
   d: Destination,
@@ -17,32 +18,22 @@ export async function fetchObjects(
   o: { signal?: AbortSignal; onBytes?: (n: number) => void } = {},
 ): Promise<number> {
   const into = new LocalDestination(intoRoot, "staging");
-  const want = new Map(index.files.map((f) => [f.sha256, f.bytes]));
-  const one = [...want.keys()];
-  if (d.readMany) {
-    const small = [...want].filter(([, bytes]) => bytes <= SMALL);
-    for (const group of groups(small, ([, bytes]) => bytes)) {
-      if (o.signal?.aborted) throw new AppError("E_CANCELLED", "The restore was cancelled");
-      await d.readMany(
-        group.map(([sha]) => objectRel(sha)),
-        async (rel, r) => {
-          const sha = rel.slice(rel.lastIndexOf("/") + 1);
-          if ("missing" in r) throw missing(sha, d);
-          if ("error" in r) throw toAppError(r.error);
-          if (createHash("sha256").update(r.data).digest("hex") !== sha) throw damaged(sha, d);
-          o.onBytes?.(r.data.byteLength);
-          await into.write(
-            rel,
-            new Blob([r.data as Uint8Array<ArrayBuffer>]).stream() as ReadableStream<Uint8Array>,
-            o.signal,
-          );
-        },
-        o.signal,
-      );
-    }
-    one.splice(0, one.length, ...[...want].filter(([, bytes]) => bytes > SMALL).map(([sha]) => sha));
-  }
-  for (const sha of one) {
+  const want = referenced(index);
+  const grouped = await readSmallInGroups(
+    d,
+    want,
+    async (sha, r) => {
+      if ("missing" in r) throw missing(sha, d);
+      if ("error" in r) throw toAppError(r.error);
+      if (createHash("sha256").update(r.data).digest("hex") !== sha) throw damaged(sha, d);
+      o.onBytes?.(r.data.byteLength);
+      const body = new Blob([r.data as Uint8Array<ArrayBuffer>]).stream() as ReadableStream<Uint8Array>;
+      await into.write(objectRel(sha), body, o.signal);
+    },
+    o.signal,
+  );
+  for (const sha of want.keys()) {
+    if (grouped.has(sha)) continue;
     const rel = objectRel(sha);
     const h = createHash("sha256");
     const tap = new TransformStream<Uint8Array, Uint8Array>({
@@ -64,9 +55,6 @@ export async function fetchObjects(
   }
   return want.size;
 }
-
-/** Objects up to this size travel in groups where the destination batches. */
-const SMALL = 4 * 1024 * 1024;
 
 const missing = (sha: string, d: Destination) =>
   new AppError("E_BACKUP_CORRUPT", `Filestore object ${sha} is missing at ${d.label}`, {

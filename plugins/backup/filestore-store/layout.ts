@@ -7,6 +7,8 @@
  * Odoo's name: a file damaged on the instance would otherwise pass as its own original.
  */
 export const OBJECTS_DIR = "objects";
+/** Objects up to this size are held whole in memory, and travel in groups where a destination can. */
+export const SMALL_OBJECT = 4 * 1024 * 1024;
 export const PART_FILESTORE_INDEX = "filestore.index.json";
 
 export interface IndexEntry {

@@ -3,9 +3,9 @@
  * files travel as tar batches (one process and one stream per ~1,000 files, so SSH costs no round
  * trip per file), each entry hashed on the way and written under a temporary name, renamed once
  * whole (S3: the object appears when its upload completed). Where every call is a round trip (a
- * server over SSH) small objects go in groups, one call each (`writeMany`), not ~6 calls apiece.
- * A file whose bytes no longer match
- * the hash it was indexed with fails the backup: the index must describe what is stored.
+ * server over SSH, S3) small objects go in groups (`writeMany`), not ~6 calls apiece. A file whose
+ * bytes no longer match the hash it was indexed with fails the backup: the index must describe
+ * what is stored.
  */
 import { createHash } from "node:crypto";
 import type { Connection } from "../../../server/sdk/index.ts";
@@ -14,11 +14,10 @@ import { type Destination, MANY_BYTES, MANY_FILES, type SmallFile } from "../des
 import { fanOut } from "../archive/fanout.ts";
 import { produce } from "../archive/pipeline.ts";
 import { readTar } from "../archive/tar-reader.ts";
-import { type IndexEntry, objectRel } from "./layout.ts";
+import { type IndexEntry, objectRel, SMALL_OBJECT } from "./layout.ts";
 import { listObjects } from "./listing.ts";
 
 const BATCH = 1000;
-const SMALL = 4 * 1024 * 1024;
 const IN_FLIGHT = 8;
 
 export interface UploadResult {
@@ -133,7 +132,7 @@ export async function uploadMissing(
       await readTar(tar.stdout, async (e, body) => {
         const sha = expect.get(e.path);
         if (!sha) return;
-        if (e.size > SMALL) {
+        if (e.size > SMALL_OBJECT) {
           await Promise.all(pending);
           return storeLarge(e.path, sha, body, lacking.get(sha) ?? [], res, o.signal);
         }

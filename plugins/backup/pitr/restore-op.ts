@@ -14,12 +14,11 @@ import { finishRestore } from "../restore/restore-finish.ts";
 import type { TargetSide } from "../restore/restore-request.ts";
 import { recordReport } from "../restore/restore-start.ts";
 import { markRestoring } from "../restore/restoring-mark.ts";
-import { ScratchClaims } from "../restore/scratch-claims.ts";
+import { compactStamp } from "../restore/restore-pg.ts";
+import { ScratchClaims, tempPrefix } from "../restore/scratch-claims.ts";
 import type { BackupRecord } from "../store.ts";
 import type { BaseBackup } from "./base-backup.ts";
 import { type FilestorePick, pickFilestore, restoreFilestoreAsOf } from "./filestore-as-of.ts";
-import { compactStamp } from "../restore/restore-pg.ts";
-import { tempPrefix } from "../restore/scratch-claims.ts";
 import { recoverCluster, type ScratchCluster } from "./recover.ts";
 import type { PitrService } from "./service.ts";
 import { streamedDump } from "./stream-dump.ts";
@@ -139,13 +138,12 @@ export async function startPitrRestore(ctx: PluginContext<any>, pitr: PitrServic
         );
         clean = true;
         await recordReport(ctx, inst.id, op, result);
-        const f = files;
         return {
           ...result,
           recoveredTo: r.at.toISOString(),
           baseBackup: base.name,
-          filestore: f
-            ? `filestore as of ${f.asOf} (backup ${f.backup})`
+          filestore: files
+            ? `filestore as of ${files.asOf} (backup ${files.backup})`
             : "filestore empty: no filestore backup before that time",
         };
       } catch (e) {

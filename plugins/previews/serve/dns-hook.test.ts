@@ -108,49 +108,45 @@ writeFileSync(${JSON.stringify(out)}, JSON.stringify({ argv: process.argv.slice(
     expect(e.message).toContain("waiting for the provider");
   });
 
-  test("at the timeout what the hook started is stopped too, not left running", async () => {
-    const pidFile = join(dir, "child.pid");
-    // the hook starts a child (as `sleep 600 &` in a shell script would) and hangs itself
+  /**
+   * A hook that starts a child (as `sleep 600 &` in a shell script would), then `rest`; `run`
+   * runs it. Afterwards the child must be gone (a SIGKILL lands asynchronously: a moment is given).
+   */
+  async function childMustBeGone(name: string, rest: string, run: (cmd: string[]) => Promise<void>) {
+    const pidFile = join(dir, `${name}.pid`);
     const cmd = hook(
-      "starts-child.ts",
-      `Bun.spawn(["sh", "-c", ${JSON.stringify(`echo $$ > ${pidFile}; exec sleep 600`)}], { stdout: "ignore", stderr: "ignore" });
-await Bun.sleep(60_000);`,
+      `${name}.ts`,
+      `Bun.spawn(["sh", "-c", ${JSON.stringify(`echo $$ > ${pidFile}; exec sleep 600`)}], { stdout: "ignore", stderr: "ignore" }).unref();
+${rest}`,
     );
     let child = 0;
     try {
+      await run(cmd);
+      child = Number(readFileSync(pidFile, "utf8").trim());
+      expect(child).toBeGreaterThan(0);
+      for (let i = 0; i < 20 && alive(child); i++) await Bun.sleep(100);
+      expect(alive(child)).toBe(false);
+    } finally {
+      if (child && alive(child)) process.kill(child, "SIGKILL");
+    }
+  }
+
+  test("at the timeout what the hook started is stopped too, not left running", async () => {
+    // the hook hangs itself
+    await childMustBeGone("starts-child", "await Bun.sleep(60_000);", async (cmd) => {
       const e = await failure(
         runDnsHook({ command: cmd, timeoutMs: 1500 }, "present", "_acme-challenge.x", "v"),
       );
       expect(e.code).toBe("E_PREVIEWS_ACME_DNS_HOOK");
       expect(e.message).toContain("did not finish within 2 s");
-      child = Number(readFileSync(pidFile, "utf8").trim());
-      expect(child).toBeGreaterThan(0);
-      // a SIGKILL is delivered asynchronously: give it a moment, then the child must be gone
-      for (let i = 0; i < 20 && alive(child); i++) await Bun.sleep(100);
-      expect(alive(child)).toBe(false);
-    } finally {
-      if (child && alive(child)) process.kill(child, "SIGKILL");
-    }
+    });
   });
 
   test("a hook that exits leaves nothing running behind it either", async () => {
-    const pidFile = join(dir, "left.pid");
-    // the hook starts a child (`sleep 600 &`) and exits 0 at once
-    const cmd = hook(
-      "leaves-child.ts",
-      `Bun.spawn(["sh", "-c", ${JSON.stringify(`echo $$ > ${pidFile}; exec sleep 600`)}], { stdout: "ignore", stderr: "ignore" }).unref();
-await Bun.sleep(300);`,
-    );
-    let child = 0;
-    try {
+    // the hook exits 0 at once
+    await childMustBeGone("leaves-child", "await Bun.sleep(300);", async (cmd) => {
       await runDnsHook({ command: cmd, timeoutMs: 10_000 }, "present", "_acme-challenge.x", "v");
-      child = Number(readFileSync(pidFile, "utf8").trim());
-      expect(child).toBeGreaterThan(0);
-      for (let i = 0; i < 20 && alive(child); i++) await Bun.sleep(100);
-      expect(alive(child)).toBe(false);
-    } finally {
-      if (child && alive(child)) process.kill(child, "SIGKILL");
-    }
+    });
   });
 
   test("a program that does not exist is E_PREVIEWS_ACME_DNS_HOOK naming it", async () => {
