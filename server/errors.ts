@@ -46,6 +46,8 @@ export const ERROR_CATALOGUE = {
   E_BACKUP_UNAVAILABLE: { status: 422, message: "No backup can be taken or restored here" },
   E_WAL_REPLICATION: { status: 422, message: "The instance's PostgreSQL does not allow WAL streaming" },
   E_PITR_WINDOW: { status: 422, message: "That point in time is outside the recoverable window" },
+  E_PITR_CLUSTER: { status: 422, message: "This PostgreSQL cluster cannot be rewound as a whole" },
+  E_PITR_SWAP: { status: 502, message: "The recovered cluster could not be put in place" },
   // logs
   E_NOT_A_LOG: { status: 422, message: "This file is not a log odoodeck may show" },
   // runtime

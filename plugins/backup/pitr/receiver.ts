@@ -35,6 +35,34 @@ export function slotName(instanceId: number): string {
   return `odoodeck_wal_${instanceId}`;
 }
 
+/**
+ * Creates the physical slot if missing, holding WAL from this moment on (RESERVE_WAL).
+ * `pg_receivewal --create-slot` makes a slot that holds nothing until the receiver first confirms
+ * a position, and it confirms only at a segment's end: a checkpoint in between (a base backup's,
+ * which switches segments first) removed the segment being streamed — "requested WAL segment …
+ * has already been removed" on every retry, seen on a freshly rewound cluster.
+ */
+export async function createSlot(pg: PgTarget, slot: string): Promise<void> {
+  if (!/^[a-z0-9_]+$/.test(slot)) throw new Error(`bad slot name ${slot}`);
+  try {
+    await runLocal(
+      asClusterUser([
+        pgBin("psql"),
+        "-X",
+        "-q",
+        ...replicationArgs(pg),
+        "-d",
+        "dbname=postgres replication=true",
+        "-c",
+        `CREATE_REPLICATION_SLOT ${slot} PHYSICAL RESERVE_WAL`,
+      ]),
+      { env: toolEnv(pg), what: "CREATE_REPLICATION_SLOT" },
+    );
+  } catch (e) {
+    if (!/already exists/.test((e as Error).message)) throw e;
+  }
+}
+
 export class WalReceiver {
   #proc: Child | null = null;
   #wanted = false;
@@ -55,17 +83,7 @@ export class WalReceiver {
   async start(): Promise<void> {
     this.#wanted = true;
     if (this.#proc) return;
-    await runLocal(
-      asClusterUser([
-        pgBin("pg_receivewal"),
-        ...replicationArgs(this.o.pg),
-        "--slot",
-        this.o.slot,
-        "--create-slot",
-        "--if-not-exists",
-      ]),
-      { env: toolEnv(this.o.pg), what: "pg_receivewal --create-slot" },
-    );
+    await createSlot(this.o.pg, this.o.slot);
     this.#spawn();
   }
 

@@ -35,6 +35,11 @@ export interface RecoverOptions {
   log?: (line: string) => void;
   /** The scratch cluster's replay settings in place of replaySettings() (bench/pitr.ts compares). */
   replay?: string[];
+  /**
+   * The folder the scratch folder is made in (default: the system's temp folder). A cluster
+   * rewind recovers beside the live data directory, on its filesystem, so the swap is a rename.
+   */
+  scratchIn?: string;
 }
 
 const q = (s: string) => `'${s.replaceAll("'", "'\\''")}'`;
@@ -81,12 +86,19 @@ export interface ScratchCluster {
   port: number;
   /** The role tools connect as. */
   user: string;
+  /** Its data directory (inside the scratch folder). */
+  dataDir: string;
   unpackSeconds: number;
   replaySeconds: number;
   /** Runs one SQL statement in `db` (psql -A -t): its output. */
   psql(db: string, sql: string): Promise<string>;
   /** The argv of a pg tool (pg_dump…) on this machine against the cluster, as its user. */
   tool(name: string, args: string[]): string[];
+  /**
+   * A clean shutdown (a checkpoint: the data directory then starts without recovery), leaving
+   * the folder in place for the caller to take the data directory out; `close()` still removes it.
+   */
+  stop(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -100,7 +112,9 @@ export type RecoverClusterOptions = Omit<RecoverOptions, "dbName" | "outFile">;
 export async function recoverCluster(o: RecoverClusterOptions): Promise<ScratchCluster> {
   const t0 = performance.now();
   const log = o.log ?? (() => {});
-  const scratch = await mkdtemp(join(tmpdir(), "odoodeck-pitr-"));
+  const scratch = await mkdtemp(
+    o.scratchIn ? join(o.scratchIn, ".odoodeck-rewind-") : join(tmpdir(), "odoodeck-pitr-"),
+  );
   const data = join(scratch, "data");
   const sock = join(scratch, "sock");
   const ctl = (...args: string[]) => asClusterUser([pgBin("pg_ctl"), "-D", data, ...args]);
@@ -112,6 +126,11 @@ export async function recoverCluster(o: RecoverClusterOptions): Promise<ScratchC
     if (started)
       await runLocal(ctl("-m", "immediate", "-w", "stop"), { what: "pg_ctl stop" }).catch(() => {});
     await rm(scratch, { recursive: true, force: true });
+  };
+  const stop = async () => {
+    if (!started) return;
+    await runLocal(ctl("-m", "fast", "-w", "-t", "3600", "stop"), { what: "pg_ctl stop" });
+    started = false;
   };
   try {
     await clusterDir(scratch);
@@ -134,6 +153,9 @@ export async function recoverCluster(o: RecoverClusterOptions): Promise<ScratchC
       `unix_socket_directories = ${conf(sock)}`,
       `restore_command = ${conf(`${script} %f %p`)}`,
       ...(o.target === "latest" ? [] : [`recovery_target_time = ${conf(pgTime(o.target))}`]),
+      // the base backup's own timeline: never wander onto a later one (a rewound cluster's, shipped
+      // to the same destination) whose segments would shadow this one's
+      "recovery_target_timeline = 'current'",
       "recovery_target_action = 'promote'",
       "hot_standby = off", // no connection before the target is reached and promoted
       "archive_mode = off",
@@ -173,10 +195,12 @@ export async function recoverCluster(o: RecoverClusterOptions): Promise<ScratchC
       sock,
       port,
       user: o.user,
+      dataDir: data,
       unpackSeconds: (unpacked - t0) / 1000,
       replaySeconds: (promoted - unpacked) / 1000,
       psql,
       tool,
+      stop,
       close,
     };
   } catch (e) {

@@ -19,6 +19,7 @@ import { ScratchClaims, tempPrefix } from "../restore/scratch-claims.ts";
 import type { BackupRecord } from "../store.ts";
 import type { BaseBackup } from "./base-backup.ts";
 import { type FilestorePick, pickFilestore, restoreFilestoreAsOf } from "./filestore-as-of.ts";
+import { recoveryTarget } from "./ship/recovery-source.ts";
 import { recoverCluster, type ScratchCluster } from "./recover.ts";
 import type { PitrService } from "./service.ts";
 import { streamedDump } from "./stream-dump.ts";
@@ -96,7 +97,7 @@ export async function startPitrRestore(ctx: PluginContext<any>, pitr: PitrServic
               recoverCluster({
                 base: input.base,
                 walDir: input.walDir,
-                target: r.at,
+                target: recoveryTarget(r.at, source.walEnd),
                 user: r.t.pg.user ?? "postgres",
                 signal: beside.signal(s.signal),
                 log: s.log,
@@ -165,7 +166,7 @@ export async function startPitrRestore(ctx: PluginContext<any>, pitr: PitrServic
  * scratch claim covers: the sweep removes it if odoodeck dies), and moved into the temporary
  * copy's folder once that exists. Its failure stops the rest at once and is the error reported.
  */
-class FilesBeside {
+export class FilesBeside {
   #ac = new AbortController();
   #job: Promise<void> | null = null;
   #failed: { e: unknown } | null = null;
@@ -225,6 +226,26 @@ class FilesBeside {
     await this.t.conn.remove(target, { recursive: true }); // the empty folder the copy was given
     await this.t.conn.rename(this.#dir, target);
     this.#dir = null;
+  }
+
+  /**
+   * The rebuilt folder once complete (null: no filestore backup before T); the caller moves it
+   * into place itself, so `discard()` leaves it alone from here on.
+   */
+  async ready(log: (line: string) => void, orEmpty = false): Promise<string | null> {
+    if (orEmpty && !this.pick) {
+      // no filestore backup before T: an empty folder under the name the scratch claim covers
+      const dir = `${this.t.filestoreRoot}/.${tempPrefix(this.dbName)}${compactStamp()}.work`;
+      await this.t.conn.mkdir(dir, { recursive: true, mode: 0o700 });
+      this.owner ??= await serviceOwner(this.t.conn, this.t.dataDir).catch(() => null);
+      return dir;
+    }
+    if (!this.#job || !this.#dir) return null;
+    await this.#job;
+    log(`Filestore ready (${((performance.now() - this.#t0) / 1000).toFixed(1)} s after it started)`);
+    const dir = this.#dir;
+    this.#dir = null;
+    return dir;
   }
 
   /** After success (nothing left) or failure: stops the job and removes the folder. */

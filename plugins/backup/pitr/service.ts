@@ -5,7 +5,7 @@
  * `<data>/pitr/<instance id>/enabled.json` beside the archive it describes.
  */
 import { existsSync } from "node:fs";
-import { readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { AppError, type InstanceHandle, type PluginContext } from "../../../server/sdk/index.ts";
 import { parseDestinationIds, resolveDestination } from "../destinations/resolve.ts";
@@ -184,6 +184,50 @@ export function createPitrService(ctx: PluginContext<any>) {
     },
 
     bases: (id: number) => listBaseBackups(paths(id).archiveDir),
+
+    /** The system identifier of the cluster the archive was streamed from (enabled.json). */
+    async systemId(id: number): Promise<string | null> {
+      const meta = await readFile(join(paths(id).archiveDir, "enabled.json"), "utf8").catch(() => null);
+      return meta ? ((JSON.parse(meta) as { systemId?: string }).systemId ?? null) : null;
+    },
+
+    /**
+     * Stops streaming and shipping for an instance (its cluster is about to stop for a rewind):
+     * pg_receivewal closes its segment cleanly instead of retrying against a stopped server.
+     */
+    async pause(id: number): Promise<void> {
+      await shippers.get(id)?.stop();
+      shippers.delete(id);
+      await receivers.get(id)?.stop();
+      receivers.delete(id);
+    },
+
+    /** Streams and ships again after pause() (a rewind that was refused at the swap). */
+    async resumeOne(inst: InstanceHandle): Promise<void> {
+      await startReceiver(inst.id, await pgOf(inst));
+    },
+
+    /**
+     * After the cluster was rewound it runs on a new timeline that forks from the archive's past;
+     * pg_receivewal would resume after the archive's newest segment, a position the rewound server
+     * never had. The archive so far (base backups and WAL, a whole history of the old timeline) is
+     * kept as it is in `before-rewind-<stamp>/`, a new one starts: streaming through a new slot (a
+     * base backup carries none) and a base backup of the rewound cluster, from which times after
+     * the rewind can be restored again. Shipping resumes (the new timeline's files have new names).
+     */
+    async rewound(inst: InstanceHandle, stamp: string, signal?: AbortSignal) {
+      const p = paths(inst.id);
+      await this.pause(inst.id);
+      const kept = join(p.archiveDir, `before-rewind-${stamp}`);
+      await clusterDir(kept);
+      for (const part of ["base", "wal"])
+        if (existsSync(join(p.archiveDir, part))) await rename(join(p.archiveDir, part), join(kept, part));
+      await clusterDir(p.walDir);
+      await startReceiver(inst.id, await pgOf(inst));
+      const base = await takeBaseBackup(p.archiveDir, await pgOf(inst), { signal });
+      void shippers.get(inst.id)?.kick();
+      return { base, previousArchive: kept };
+    },
 
     /** Resumes streaming for every enabled instance; one unreachable server does not stop the rest. */
     async resume() {

@@ -18,8 +18,21 @@ export interface RecoverySource {
   /** "local", or the destination id the archive is fetched from. */
   from: string;
   base: BaseBackup;
+  /** When the newest WAL there was received (null: unknown). */
+  walEnd: string | null;
   /** Makes the base backup and WAL available on this machine (a fetch for a destination). */
   prepare(o?: { signal?: AbortSignal; log?: (line: string) => void }): Promise<RecoveryInput>;
+}
+
+/**
+ * What recovery replays to: the moment, or all the WAL there is when the moment is not before the
+ * newest WAL received. PostgreSQL stops at the first commit after the target time and refuses
+ * ("recovery ended before configured recovery target was reached") when there is none — which is
+ * the case for the window's end, the moment a user at 2 a.m. picks most often. All the WAL received
+ * by then holds exactly the commits made up to it.
+ */
+export function recoveryTarget(at: Date, walEnd: string | null): Date | "latest" {
+  return walEnd && at.getTime() >= new Date(walEnd).getTime() ? "latest" : at;
 }
 
 export async function recoverySource(o: {
@@ -37,6 +50,7 @@ export async function recoverySource(o: {
     return {
       from: "local",
       base,
+      walEnd: h.lastWalAt,
       prepare: async () => ({ base, walDir: o.walDir, cleanup: async () => {} }),
     };
   };
@@ -58,6 +72,7 @@ export async function recoverySource(o: {
       return {
         from: remote.dest.id,
         base,
+        walEnd: end,
         prepare: (p = {}) =>
           fetchForRecovery({
             remote,

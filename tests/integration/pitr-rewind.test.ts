@@ -1,0 +1,223 @@
+/**
+ * Rewinding the whole cluster to a point in time (the physical path), as a user meets it: an Odoo
+ * database alone in its PostgreSQL cluster on this machine, continuous WAL enabled, a partner
+ * committed before the moment and one after. Refusals come first and leave nothing: a role that
+ * may not read data_directory (the hint says the GRANT), another database in the cluster. Then
+ * the rewind: the live database loses the later partner, the cluster as it was is kept beside,
+ * the filestore keeps every file, and continuous WAL goes on on the new timeline — a partner
+ * committed after the rewind comes back in a point-in-time restore of the new archive.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import backup from "../../plugins/backup/index.ts";
+import { slotName } from "../../plugins/backup/pitr/receiver.ts";
+import { waitForArchive } from "../../plugins/backup/pitr/test-helpers.ts";
+import { FIXTURES } from "../helpers/fixtures.ts";
+import { startTestApp, type TestApp } from "../helpers/app.ts";
+import { privatePg, type TestPg } from "../helpers/pg.ts";
+import { setBackupSettings } from "./backup-helpers.ts";
+
+let pg: TestPg;
+let t: TestApp;
+let shop: number;
+let dataDir = ""; // the cluster's
+const DB = "acme_rewind";
+const work = mkdtempSync(join(tmpdir(), "odoodeck-rewind-it-"));
+let T: Date;
+let filestoreRoot = "";
+const files: Record<"before" | "after", string> = { before: "", after: "" };
+
+function addFile(text: string): string {
+  const sha1 = createHash("sha1").update(text).digest("hex");
+  const dir = join(filestoreRoot, DB, sha1.slice(0, 2));
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, sha1), text);
+  return `${sha1.slice(0, 2)}/${sha1}`;
+}
+
+function filestoreOf(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const f of readdirSync(dir, { recursive: true }) as string[])
+    if (/^[0-9a-f]{2}\/[0-9a-f]{40}$/.test(f)) out[f] = readFileSync(join(dir, f), "utf8");
+  return out;
+}
+
+async function sh(cmd: string[], env: Record<string, string> = {}) {
+  const p = Bun.spawn(cmd, { env: { ...process.env, ...env }, stdout: "pipe", stderr: "pipe" });
+  const [err, code] = await Promise.all([new Response(p.stderr).text(), p.exited]);
+  if (code !== 0) throw new Error(`${cmd[0]} exited ${code}: ${err}`);
+}
+
+async function loadFixture() {
+  await pg.createDb(DB, { owner: pg.odooUser });
+  const p = Bun.spawnSync(["pg_restore", "-l", FIXTURES.dump("acme_staging")]);
+  const list = join(work, "toc");
+  writeFileSync(
+    list,
+    p.stdout
+      .toString()
+      .split("\n")
+      .filter((l) => !/ COMMENT - EXTENSION /.test(l))
+      .join("\n"),
+  );
+  await sh(
+    [
+      "pg_restore",
+      "--no-owner",
+      "--no-acl",
+      "-L",
+      list,
+      "-h",
+      pg.host,
+      "-p",
+      String(pg.port),
+      "-U",
+      pg.odooUser,
+      "-d",
+      DB,
+      FIXTURES.dump("acme_staging"),
+    ],
+    { PGPASSWORD: pg.odooPassword },
+  );
+}
+
+async function addPartner(name: string): Promise<Date> {
+  await pg.psql(DB, `INSERT INTO res_partner (name, type, active) VALUES ('${name}', 'contact', true)`);
+  return new Date((await pg.psql(DB, "SELECT clock_timestamp()")).trim());
+}
+
+const partners = async (db: string) =>
+  (await pg.psql(db, "SELECT name FROM res_partner WHERE name LIKE 'rw-%' ORDER BY name"))
+    .trim()
+    .split("\n")
+    .filter(Boolean);
+
+async function waitOp(id: string) {
+  for (;;) {
+    const { body } = await t.admin.getJson(`/api/v1/operations/${id}`);
+    if (body.data.status !== "running" && body.data.status !== "queued") return body.data;
+    await Bun.sleep(500);
+  }
+}
+
+const rewind = (at: Date) =>
+  t.admin.postJson("/api/v1/ops/backup.pitr-restore", {
+    instance: shop,
+    at: at.toISOString(),
+    mode: "cluster",
+    confirm: "shop",
+  });
+
+/** What appeared beside the data directory since the start: the kept cluster, any scratch left behind. */
+let before = new Set<string>();
+const besideData = () =>
+  readdirSync(dirname(dataDir)).filter((n) => !before.has(n) && !/^odoodeck-rewind-\d+\.log$/.test(n));
+
+beforeAll(async () => {
+  pg = await privatePg();
+  await pg.psql("postgres", "ALTER ROLE odoo REPLICATION");
+  await loadFixture();
+  dataDir = (await pg.psql("postgres", "SHOW data_directory")).trim();
+  before = new Set(readdirSync(dirname(dataDir)));
+  const odooData = join(work, "odoo-data");
+  filestoreRoot = join(odooData, "filestore");
+  mkdirSync(join(filestoreRoot, DB), { recursive: true });
+  const conf = join(work, "shop.conf");
+  writeFileSync(
+    conf,
+    `[options]\ndb_host = ${pg.host}\ndb_port = ${pg.port}\ndb_user = ${pg.odooUser}\n` +
+      `db_password = ${pg.odooPassword}\ndb_name = ${DB}\ndata_dir = ${odooData}\n`,
+  );
+  t = await startTestApp({ plugins: [backup] });
+  shop = await t.addLocalInstance({ name: "shop", confPath: conf, dbName: DB });
+  const { status, body } = await t.admin.postJson("/api/v1/ops/backup.pitr-enable", { instance: shop });
+  expect({ status, error: body.error ?? null }).toEqual({ status: 202, error: null });
+  const enabled = await waitOp(body.data.operationId);
+  expect({ status: enabled.status, error: enabled.error ?? null }).toEqual({ status: "ok", error: null });
+
+  files.before = addFile("in the files backup taken before T");
+  await setBackupSettings(t, { filestoreStore: "tar" });
+  const b = await t.admin.postJson(`/api/v1/backup/instances/${shop}/backups`, {
+    wait: true,
+    scope: "files",
+    destinations: "local",
+  });
+  expect(b.body.data?.backup?.status).toBe("ok");
+  const first = await addPartner("rw-1");
+  T = new Date(first.getTime() + 600);
+  await Bun.sleep(1200);
+  await addPartner("rw-2");
+  files.after = addFile("added after T, in no backup");
+  await waitForArchive(pg, slotName(shop));
+}, 240_000);
+
+afterAll(async () => {
+  await t?.stop();
+  rmSync(work, { recursive: true, force: true });
+}, 60_000);
+
+describe("rewinding the whole cluster to a point in time", () => {
+  test("a role that may not read data_directory is refused with the GRANT to run, nothing made", async () => {
+    const r = await rewind(T);
+    expect({ status: r.status, code: r.body.error?.code }).toEqual({ status: 422, code: "E_PITR_CLUSTER" });
+    expect(r.body.error.message).toContain("data_directory");
+    expect(r.body.error.hint).toContain('GRANT pg_read_all_settings TO "odoo"');
+    expect(besideData()).toEqual([]);
+    await pg.psql("postgres", "GRANT pg_read_all_settings TO odoo");
+  }, 60_000);
+
+  test("a cluster holding another database is refused, naming it, nothing made", async () => {
+    await pg.createDb("someone_elses");
+    try {
+      const r = await rewind(T);
+      expect({ status: r.status, code: r.body.error?.code }).toEqual({ status: 422, code: "E_PITR_CLUSTER" });
+      expect(r.body.error.message).toContain("someone_elses");
+      expect(besideData()).toEqual([]);
+      expect(await partners(DB)).toEqual(["rw-1", "rw-2"]);
+    } finally {
+      await pg.dropDb("someone_elses");
+    }
+  }, 60_000);
+
+  test("the cluster is rewound in place: the later commit gone, the old cluster kept, WAL goes on", async () => {
+    const r = await rewind(T);
+    expect({ status: r.status, error: r.body.error ?? null }).toEqual({ status: 202, error: null });
+    const op = await waitOp(r.body.data.operationId);
+    expect({ status: op.status, error: op.error ?? null }).toEqual({ status: "ok", error: null });
+    expect(await partners(DB)).toEqual(["rw-1"]);
+    // the cluster as it was, beside: nothing lost
+    const kept = op.result.keptDataDir as string;
+    expect(kept).toStartWith(`${dataDir}.before-rewind-`);
+    expect(besideData()).toEqual([kept.split("/").at(-1)!]);
+    expect(existsSync(join(kept, "PG_VERSION"))).toBe(true);
+    expect(op.result.downtimeSeconds).toBeGreaterThan(0);
+    // the live configuration runs (the scratch's own socket-only settings would refuse TCP)
+    expect((await pg.psql("postgres", "SHOW listen_addresses")).trim()).toBe("127.0.0.1");
+    // every file: the backup's and those added since; the live folder kept as a rollback copy
+    const want = { [files.before]: "in the files backup taken before T", [files.after]: "added after T, in no backup" };
+    expect(filestoreOf(join(filestoreRoot, DB))).toEqual(want);
+    expect(filestoreOf(op.result.rollbackFilestore)).toEqual(want);
+
+    // a new archive on the rewound cluster's timeline: streaming, a base backup, no gap
+    expect(op.result.newArchiveBase).toBeTruthy();
+    expect(existsSync(join(op.result.previousArchive, "wal"))).toBe(true);
+    const status = await t.admin.postJson("/api/v1/ops/backup.pitr-status", { instance: shop });
+    expect(status.body.data).toMatchObject({ slotActive: true, gaps: { count: 0 } });
+    expect(status.body.data.receiver.state).toBe("running");
+    // a commit after the rewind is in the new archive: a restore to now brings rw-1 and rw-3
+    await addPartner("rw-3");
+    await waitForArchive(pg, slotName(shop));
+    const again = await t.admin.postJson("/api/v1/ops/backup.pitr-restore", {
+      instance: shop,
+      at: new Date().toISOString(),
+      newDb: "acme_after_rewind",
+    });
+    expect({ status: again.status, error: again.body.error ?? null }).toEqual({ status: 202, error: null });
+    const op2 = await waitOp(again.body.data.operationId);
+    expect({ status: op2.status, error: op2.error ?? null }).toEqual({ status: "ok", error: null });
+    expect(await partners("acme_after_rewind")).toEqual(["rw-1", "rw-3"]);
+  }, 400_000);
+});
