@@ -269,6 +269,11 @@ export interface SwapClusterOptions {
   beforeStop?: () => Promise<void>;
   /** Runs once the recovered cluster answers, before the service starts (the filestore swap). */
   whileStopped?: () => Promise<void>;
+  /**
+   * Records how far the swap got (rewind.json beside the archive), so an odoodeck killed in the
+   * middle puts the live cluster back when it starts again (repairRewind).
+   */
+  journal?: (stage: "swapping" | "swapped") => Promise<void>;
 }
 
 /**
@@ -280,6 +285,13 @@ export async function swapClusterIn(o: SwapClusterOptions): Promise<SwapClusterR
   const { live, log } = o;
   const owner = live.owner;
   const run = (cmd: string[], what: string) => runLocal(asOwner(owner, cmd), { what });
+  const control = await run([join(live.binDir, "pg_controldata"), "-D", o.recovered], "pg_controldata");
+  const id = /Database system identifier:\s*(\d+)/.exec(control)?.[1];
+  if (id !== live.systemId)
+    throw new AppError(
+      "E_PITR_SWAP",
+      `The recovered cluster (system ${id}) is not a copy of the live one (system ${live.systemId})`,
+    );
   log("Writing the recovered cluster to disk (initdb --sync-only)");
   await run([join(live.binDir, "initdb"), "--sync-only", "-D", o.recovered], "initdb --sync-only");
   await run(["chmod", live.mode.toString(8), o.recovered], "chmod");
@@ -302,6 +314,7 @@ export async function swapClusterIn(o: SwapClusterOptions): Promise<SwapClusterR
   }
   let renamed = false;
   try {
+    await o.journal?.("swapping");
     await o.beforeStop?.();
     log(`Stopping PostgreSQL (${describe(live.manager)})`);
     await stopCluster(o, live.dataDir);
@@ -313,6 +326,7 @@ export async function swapClusterIn(o: SwapClusterOptions): Promise<SwapClusterR
     await startCluster(o, serverLog);
     await answers(o, 60_000);
     await o.whileStopped?.();
+    await o.journal?.("swapped");
   } catch (e) {
     if (!renamed) {
       await startService().catch(() => {});
@@ -320,18 +334,13 @@ export async function swapClusterIn(o: SwapClusterOptions): Promise<SwapClusterR
     }
     log(`The recovered cluster failed (${(e as Error).message}); putting the live one back`);
     try {
-      await stopCluster(o, live.dataDir, "immediate").catch(() => {});
-      if (existsSync(join(kept, "PG_VERSION"))) {
-        if (existsSync(live.dataDir)) await run(["mv", "-T", live.dataDir, o.discardAs], "mv");
-        await run(["mv", "-T", kept, live.dataDir], "mv");
-      }
-      await startCluster(o, serverLog);
-      await answers(o, 60_000);
+      await putBack(o, kept, o.discardAs, serverLog);
     } catch (back) {
       throw new AppError(
         "E_PITR_SWAP",
         `The recovered cluster failed (${(e as Error).message}) and the live one did not start again: ${(back as Error).message}`,
         {
+          details: { putBackFailed: true },
           hint: `The live data directory as it was is ${kept} (if it is not at ${live.dataDir} already). As ${owner.name}: move it back to ${live.dataDir} and start PostgreSQL (${describe(live.manager)})`,
         },
       );
@@ -346,11 +355,95 @@ export async function swapClusterIn(o: SwapClusterOptions): Promise<SwapClusterR
   return { keptDataDir: kept, downtimeSeconds: (performance.now() - t0) / 1000, serverLog };
 }
 
+/** The live data directory back in its place (from `kept`), the cluster running on it and answering. */
+async function putBack(
+  o: Pick<SwapClusterOptions, "live" | "pg" | "dbName">,
+  kept: string,
+  discardAs: string,
+  serverLog: string | null,
+) {
+  const run = (cmd: string[], what: string) => runLocal(asOwner(o.live.owner, cmd), { what });
+  if (existsSync(join(kept, "PG_VERSION"))) {
+    if (await running(o.live)) await stopCluster(o, o.live.dataDir, "immediate").catch(() => {});
+    if (existsSync(o.live.dataDir)) await run(["mv", "-T", o.live.dataDir, discardAs], "mv");
+    await run(["mv", "-T", kept, o.live.dataDir], "mv");
+  }
+  if (!(await running(o.live))) await startCluster(o, serverLog);
+  await answers(o, 60_000);
+}
+
+/** Whether a server runs on the live data directory (pg_ctl status: 0 runs, 3 does not). */
+async function running(live: LiveCluster): Promise<boolean> {
+  if (live.manager.kind === "systemd") {
+    const p = Bun.spawn(["systemctl", "is-active", "--quiet", live.manager.unit], {
+      stdout: "ignore",
+      stderr: "ignore",
+    });
+    return (await p.exited) === 0;
+  }
+  const p = Bun.spawn(asOwner(live.owner, [join(live.binDir, "pg_ctl"), "-D", live.dataDir, "status"]), {
+    stdout: "ignore",
+    stderr: "ignore",
+  });
+  return (await p.exited) === 0;
+}
+
+/** What rewind.json holds while a rewind runs: enough to undo it without asking PostgreSQL. */
+export interface RewindJournal {
+  stage: "recovering" | "swapping" | "swapped";
+  stamp: string;
+  at: string;
+  live: LiveCluster;
+}
+
+/**
+ * Undoes what a rewind killed midway left (odoodeck starting again with rewind.json present):
+ * recovering → its scratch cluster stopped and removed; swapping → the live data directory put
+ * back and started (the recovered one removed: it was not proven yet), the scratch removed;
+ * swapped → the cluster is the rewound one and stays (the caller starts the new archive).
+ * Answers what it did, for the log.
+ */
+export async function repairRewind(j: RewindJournal, pg: PgTarget, dbName: string): Promise<string> {
+  const kept = `${j.live.dataDir}.before-rewind-${j.stamp}`;
+  let did = "";
+  if (j.stage === "swapping") {
+    const discard = join(j.live.parent, `.odoodeck-rewind-failed-${j.stamp}`);
+    const serverLog =
+      j.live.manager.kind === "pg_ctl" ? join(j.live.parent, `odoodeck-rewind-${j.stamp}.log`) : null;
+    const wasAside = existsSync(join(kept, "PG_VERSION"));
+    await putBack({ live: j.live, pg, dbName }, kept, discard, serverLog);
+    did = wasAside
+      ? `the rewind to ${j.at} was interrupted during the swap: the cluster as it was is back on ${j.live.dataDir} and runs`
+      : `the rewind to ${j.at} was interrupted before the swap: the cluster runs on ${j.live.dataDir} as it was`;
+  } else if (j.stage === "swapped") did = `the rewind to ${j.at} had swapped the cluster in; it stays`;
+  else did = `the rewind to ${j.at} was interrupted while recovering; the live cluster was not touched`;
+  for (const dead of await readdir(j.live.parent).catch(() => [] as string[]))
+    if (dead.startsWith(".odoodeck-rewind-")) await removeScratch(j.live, join(j.live.parent, dead));
+  return did;
+}
+
+/** A scratch folder of a rewind: its server stopped (it outlives a killed odoodeck), then removed. */
+export async function removeScratch(live: Pick<LiveCluster, "owner" | "binDir">, dir: string): Promise<void> {
+  const data = existsSync(join(dir, "data", "postmaster.pid")) ? join(dir, "data") : null;
+  if (data)
+    await runLocal(
+      asOwner(live.owner, [join(live.binDir, "pg_ctl"), "-D", data, "-m", "immediate", "-w", "stop"]),
+      {
+        what: "pg_ctl stop",
+      },
+    ).catch(() => {});
+  await runLocal(["rm", "-rf", "--", dir], { what: "rm" });
+}
+
 function describe(m: ClusterManager): string {
   return m.kind === "systemd" ? `systemctl, ${m.unit}` : "pg_ctl";
 }
 
-async function stopCluster(o: SwapClusterOptions, dataDir: string, mode: "fast" | "immediate" = "fast") {
+async function stopCluster(
+  o: Pick<SwapClusterOptions, "live">,
+  dataDir: string,
+  mode: "fast" | "immediate" = "fast",
+) {
   const m = o.live.manager;
   if (m.kind === "systemd") {
     await runLocal(["systemctl", "stop", m.unit], { what: `systemctl stop ${m.unit}` });
@@ -374,7 +467,7 @@ async function stopCluster(o: SwapClusterOptions, dataDir: string, mode: "fast" 
   );
 }
 
-async function startCluster(o: SwapClusterOptions, serverLog: string | null) {
+async function startCluster(o: Pick<SwapClusterOptions, "live">, serverLog: string | null) {
   const m = o.live.manager;
   if (m.kind === "systemd") {
     await runLocal(["systemctl", "start", m.unit], { what: `systemctl start ${m.unit}` });
@@ -386,7 +479,7 @@ async function startCluster(o: SwapClusterOptions, serverLog: string | null) {
 }
 
 /** The instance's connection works again: out of recovery, its database there. */
-async function answers(o: SwapClusterOptions, ms: number): Promise<void> {
+async function answers(o: Pick<SwapClusterOptions, "pg" | "dbName">, ms: number): Promise<void> {
   const end = Date.now() + ms;
   let last = "";
   while (Date.now() < end) {
@@ -430,18 +523,4 @@ async function copyLiveConfig(owner: { uid: number; name: string }, from: string
 async function tail(file: string): Promise<string> {
   const text = await readFile(file, "utf8").catch(() => "");
   return text.slice(-4000);
-}
-
-/** Scratch folders of rewinds that died (odoodeck killed): no server runs in them any more. */
-export async function staleRewindScratch(parent: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const n of await readdir(parent).catch(() => [] as string[])) {
-    if (!n.startsWith(".odoodeck-rewind-")) continue;
-    const pid = Number(
-      (await readFile(join(parent, n, "data", "postmaster.pid"), "utf8").catch(() => "")).split("\n")[0],
-    );
-    if (pid > 0 && existsSync(`/proc/${pid}`)) continue;
-    out.push(join(parent, n));
-  }
-  return out;
 }

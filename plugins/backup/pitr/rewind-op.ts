@@ -10,6 +10,7 @@
  * The filestore put in place is both (the live files hard-linked, not copied); the live folder is
  * renamed aside as a rollback copy, as every swap does.
  */
+import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { AppError, type PluginContext } from "../../../server/sdk/index.ts";
 import { chownTree } from "../restore/restore-files.ts";
@@ -18,13 +19,12 @@ import { markRestoring } from "../restore/restoring-mark.ts";
 import { ScratchClaims } from "../restore/scratch-claims.ts";
 import type { SwapResult } from "../restore/swap.ts";
 import { swapIntoInstance } from "../restore/swap.ts";
-import { inspectLiveCluster, type LiveCluster, staleRewindScratch, swapClusterIn } from "./cluster-rewind.ts";
+import { inspectLiveCluster, type LiveCluster, removeScratch, swapClusterIn } from "./cluster-rewind.ts";
 import { FilesBeside, type PitrRestoreRequest } from "./restore-op.ts";
 import { pickFilestore } from "./filestore-as-of.ts";
 import { recoveryTarget } from "./ship/recovery-source.ts";
 import { recoverCluster, type ScratchCluster } from "./recover.ts";
 import type { PitrService } from "./service.ts";
-import { runLocal } from "./tools.ts";
 
 export type RewindRequest = Omit<PitrRestoreRequest, "newDb" | "neutralize">;
 
@@ -69,10 +69,12 @@ export async function startClusterRewind(ctx: PluginContext<any>, pitr: PitrServ
         let clean = false;
         try {
           const recovered = await op.step("recover the cluster beside the live one", async (s) => {
-            for (const dead of await staleRewindScratch(live.parent)) {
-              s.log(`Removing ${dead}, left by a rewind that did not finish`);
-              await runLocal(["rm", "-rf", "--", dead], { what: "rm" });
+            for (const n of await readdir(live.parent)) {
+              if (!n.startsWith(".odoodeck-rewind-")) continue;
+              s.log(`Removing ${n}, left by a rewind that did not finish`);
+              await removeScratch(live, join(live.parent, n));
             }
+            await pitr.journal(inst.id, { stage: "recovering", stamp, at: r.at.toISOString(), live });
             await beside.start(s.log);
             const input = await source.prepare({ signal: s.signal, log: s.log });
             try {
@@ -117,6 +119,7 @@ export async function startClusterRewind(ctx: PluginContext<any>, pitr: PitrServ
               service: r.t.service,
               log: s.log,
               beforeStop: () => pitr.pause(inst.id),
+              journal: (stage) => pitr.journal(inst.id, { stage, stamp, at: r.at.toISOString(), live }),
               whileStopped: async () => {
                 fs.swap = await swapFilestore(r.t, dbName, beside, s.log);
               },
@@ -128,6 +131,7 @@ export async function startClusterRewind(ctx: PluginContext<any>, pitr: PitrServ
           const archive = await op.step("start a new WAL archive on the rewound cluster", async (s) => {
             s.log("The rewound cluster runs on a new timeline: the archive so far is kept, a new one starts");
             const a = await pitr.rewound(inst, stamp, s.signal);
+            await pitr.journal(inst.id, null);
             return { baseBackup: a.base.name, previousArchive: a.previousArchive };
           });
           return {
@@ -144,9 +148,12 @@ export async function startClusterRewind(ctx: PluginContext<any>, pitr: PitrServ
             previousArchive: archive.previousArchive,
           };
         } catch (e) {
-          // the receiver was paused for the swap: a rewind refused after it streams on as before
-          if (!clean && pitr.enabled(inst.id) && !pitr.receiver(inst.id))
-            await pitr.resumeOne(inst).catch(() => {});
+          const stuck = e instanceof AppError && (e.details as { putBackFailed?: boolean })?.putBackFailed;
+          if (!clean && !stuck) {
+            await pitr.journal(inst.id, null); // nothing to repair: the live cluster is as it was
+            // the receiver was paused for the swap: a rewind refused after it streams on as before
+            if (pitr.enabled(inst.id) && !pitr.receiver(inst.id)) await pitr.resumeOne(inst).catch(() => {});
+          }
           throw e;
         } finally {
           await beside.discard();

@@ -16,6 +16,7 @@ import { listBaseBackups, takeBaseBackup } from "./base-backup.ts";
 import { archiveHealth } from "./health.ts";
 import { pruneLocalArchive } from "./local-retention.ts";
 import { checkReplication } from "./preflight.ts";
+import { repairRewind, type RewindJournal } from "./cluster-rewind.ts";
 import { slotName, WalReceiver } from "./receiver.ts";
 import { type RecoverySource, recoverySource } from "./ship/recovery-source.ts";
 import { ShipLoop, type UnusableDestination } from "./ship/ship-loop.ts";
@@ -229,6 +230,14 @@ export function createPitrService(ctx: PluginContext<any>) {
       return { base, previousArchive: kept };
     },
 
+    /** The rewind in progress for an instance (rewind.json), written at each stage; null removes it. */
+    async journal(id: number, j: RewindJournal | null): Promise<void> {
+      const file = join(paths(id).archiveDir, "rewind.json");
+      if (!j) return rm(file, { force: true });
+      await writeFile(`${file}.next`, JSON.stringify(j));
+      await rename(`${file}.next`, file);
+    },
+
     /** Resumes streaming for every enabled instance; one unreachable server does not stop the rest. */
     async resume() {
       const ids = (await readdir(root()).catch(() => [] as string[])).map(Number).filter(Number.isInteger);
@@ -236,6 +245,21 @@ export function createPitrService(ctx: PluginContext<any>) {
         try {
           const meta = JSON.parse(await readFile(join(paths(id).archiveDir, "enabled.json"), "utf8"));
           if (meta.slot !== slotName(id)) continue;
+          // a rewind odoodeck died in: its cluster put back (or kept, once swapped) before streaming
+          const text = await readFile(join(paths(id).archiveDir, "rewind.json"), "utf8").catch(() => null);
+          if (text) {
+            const j = JSON.parse(text) as RewindJournal;
+            const inst = await ctx.instances.get(id);
+            const t = await targetSide(inst);
+            ctx.log.warn(`Instance ${inst.name}: ${await repairRewind(j, t.pg, t.currentDb ?? "postgres")}`);
+            if (j.stage === "swapped") {
+              // the new archive the rewound cluster needs (its timeline forks from the old one)
+              await this.rewound(inst, j.stamp);
+              await this.journal(id, null);
+              continue;
+            }
+            await this.journal(id, null);
+          }
           await startReceiver(id, await pgOf(await ctx.instances.get(id)));
         } catch (e) {
           ctx.log.warn(`Continuous WAL for instance ${id} could not resume: ${(e as Error).message}`);
