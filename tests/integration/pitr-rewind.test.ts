@@ -9,7 +9,15 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import backup from "../../plugins/backup/index.ts";
@@ -147,8 +155,9 @@ beforeAll(async () => {
   });
   expect(b.body.data?.backup?.status).toBe("ok");
   const first = await addPartner("rw-1");
-  T = new Date(first.getTime() + 600);
-  await Bun.sleep(1200);
+  // T on a whole second (the page's picker), strictly after rw-1's commit
+  T = new Date(Math.ceil((first.getTime() + 1) / 1000) * 1000);
+  await Bun.sleep(T.getTime() - Date.now() + 1200);
   await addPartner("rw-2");
   files.after = addFile("added after T, in no backup");
   await waitForArchive(pg, slotName(shop));
@@ -166,6 +175,13 @@ describe("rewinding the whole cluster to a point in time", () => {
     expect(r.body.error.message).toContain("data_directory");
     expect(r.body.error.hint).toContain('GRANT pg_read_all_settings TO "odoo"');
     expect(besideData()).toEqual([]);
+    // the Restore tab says the same, without the choice
+    const { html } = await t.admin.page(`/p/backup/i/${shop}/pitr`);
+    expect(html).toContain(
+      "Rewinding the whole PostgreSQL cluster (the fast, physical path) is not possible here",
+    );
+    expect(html).toContain("GRANT pg_read_all_settings TO &quot;odoo&quot;");
+    expect(html).not.toContain('value="cluster"');
     await pg.psql("postgres", "GRANT pg_read_all_settings TO odoo");
   }, 60_000);
 
@@ -182,10 +198,19 @@ describe("rewinding the whole cluster to a point in time", () => {
     }
   }, 60_000);
 
-  test("the cluster is rewound in place: the later commit gone, the old cluster kept, WAL goes on", async () => {
-    const r = await rewind(T);
-    expect({ status: r.status, error: r.body.error ?? null }).toEqual({ status: 202, error: null });
-    const op = await waitOp(r.body.data.operationId);
+  test("rewound from the Restore tab: the later commit gone, the old cluster kept, WAL goes on", async () => {
+    const { html } = await t.admin.page(`/p/backup/i/${shop}/pitr`);
+    expect(html).toContain('<input type="radio" name="target" value="cluster"/>');
+    expect(html).toContain(`kept at ${dataDir}.before-rewind-`);
+    const res = await t.admin.post(`/p/backup/i/${shop}/pitr-restore`, {
+      at: T.toISOString().slice(0, 19), // what the picker posts: UTC, no zone
+      target: "cluster",
+      neutralize: "on", // the checkbox is checked for a non-production instance: not for a rewind
+      confirm: "shop",
+    });
+    expect(res.status).toBe(303);
+    const opId = /\/operations\/([^/?]+)$/.exec(res.headers.get("location") ?? "")?.[1];
+    const op = await waitOp(opId!);
     expect({ status: op.status, error: op.error ?? null }).toEqual({ status: "ok", error: null });
     expect(await partners(DB)).toEqual(["rw-1"]);
     // the cluster as it was, beside: nothing lost
@@ -197,7 +222,10 @@ describe("rewinding the whole cluster to a point in time", () => {
     // the live configuration runs (the scratch's own socket-only settings would refuse TCP)
     expect((await pg.psql("postgres", "SHOW listen_addresses")).trim()).toBe("127.0.0.1");
     // every file: the backup's and those added since; the live folder kept as a rollback copy
-    const want = { [files.before]: "in the files backup taken before T", [files.after]: "added after T, in no backup" };
+    const want = {
+      [files.before]: "in the files backup taken before T",
+      [files.after]: "added after T, in no backup",
+    };
     expect(filestoreOf(join(filestoreRoot, DB))).toEqual(want);
     expect(filestoreOf(op.result.rollbackFilestore)).toEqual(want);
 

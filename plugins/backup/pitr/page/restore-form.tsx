@@ -9,11 +9,17 @@ import { ui } from "../../../../server/sdk/index.ts";
 import { suggestedDbName } from "../../views/restore-page.tsx";
 import { pickerValue, windowInWords } from "../window-words.ts";
 
+/** Whether the whole cluster can be rewound here (the physical path), and if not, why. */
+export type RewindChoice =
+  | { ok: true; dataDir: string; bytes: number; rollbacks: string[] }
+  | { ok: false; why: string; hint: string | null };
+
 export function PitrRestoreCard(props: {
   inst: InstanceHandle;
   currentDb: string | null;
   enabled: boolean;
   window: { from: string; to: string } | null;
+  rewind: RewindChoice;
 }) {
   const { inst, window } = props;
   if (!props.enabled)
@@ -81,13 +87,17 @@ export function PitrRestoreCard(props: {
               </small>
             </span>
           </label>
+          <RewindRadio inst={inst} rewind={props.rewind} />
         </fieldset>
         <input type="hidden" name="neutralize" value="off" />
         <label class="choice">
           <input type="checkbox" name="neutralize" value="on" checked={!inst.production} />
           <span>
             <strong>Neutralize</strong>
-            <small class="muted">No outgoing mail, no fetchmail, crons off, credentials scrubbed</small>
+            <small class="muted">
+              No outgoing mail, no fetchmail, crons off, credentials scrubbed (a new or replaced database; a
+              cluster rewind puts production back as it was)
+            </small>
           </span>
         </label>
         <ui.Field
@@ -98,5 +108,38 @@ export function PitrRestoreCard(props: {
         <button type="submit">Restore to this moment</button>
       </ui.Form>
     </ui.Card>
+  );
+}
+
+function RewindRadio(props: { inst: InstanceHandle; rewind: RewindChoice }) {
+  const r = props.rewind;
+  if (!r.ok)
+    return (
+      <p class="muted" id="pitr-cluster-off">
+        Rewinding the whole PostgreSQL cluster (the fast, physical path) is not possible here: {r.why}
+        {r.hint ? ` — ${r.hint}` : ""}
+      </p>
+    );
+  const gb = (r.bytes / 1073741824).toFixed(1);
+  return (
+    <label class="choice" id="pitr-cluster">
+      <input type="radio" name="target" value="cluster" />
+      <span>
+        <strong>
+          Rewind {props.inst.name}'s whole PostgreSQL cluster (fastest
+          {props.inst.production ? "; production: admins only" : ""})
+        </strong>
+        <small class="muted">
+          The cluster ({gb} GB) is recovered beside the live one while it keeps serving, then swapped in:{" "}
+          {props.inst.name} stops for seconds, not for a copy of the database. The cluster as it is now is
+          kept at {r.dataDir}
+          .before-rewind-…
+          {r.rollbacks.length
+            ? `; its rollback copies (${r.rollbacks.join(", ")}) go back in time with it`
+            : ""}
+          . The filestore keeps every file. Continuous WAL starts a new archive from the rewound cluster.
+        </small>
+      </span>
+    </label>
   );
 }

@@ -8,7 +8,8 @@ import { Hono } from "hono";
 import { type AppContext, AppError, type Env, type PluginContext } from "../../../../server/sdk/index.ts";
 import { instanceFor } from "../../http/access.ts";
 import { targetSide } from "../../restore/restore-request.ts";
-import { PitrRestoreCard } from "./restore-form.tsx";
+import { PitrRestoreCard, type RewindChoice } from "./restore-form.tsx";
+import { checkRewind } from "../rewind-op.ts";
 import { pickedInstant } from "../window-words.ts";
 import type { PitrService } from "../service.ts";
 
@@ -23,9 +24,19 @@ export function pitrPages(ctx: PluginContext<any>, pitr: PitrService): Hono<Env>
   pages.get("/i/:instance/pitr", async (c) => {
     const { inst } = await instanceFor(ctx, c, instanceId(c), "viewer");
     const health = await pitr.health(inst).catch(() => null);
-    const currentDb = await targetSide(inst)
-      .then((t) => t.currentDb)
-      .catch(() => inst.dbName);
+    const t = await targetSide(inst).catch(() => null);
+    const currentDb = t ? t.currentDb : inst.dbName;
+    const rewind: RewindChoice =
+      t && pitr.enabled(inst.id)
+        ? await checkRewind(pitr, { t, at: new Date(), actor: "", backups: [] }).then(
+            (l): RewindChoice => ({ ok: true, dataDir: l.dataDir, bytes: l.bytes, rollbacks: l.rollbacks }),
+            (e): RewindChoice => ({
+              ok: false,
+              why: (e as Error).message,
+              hint: e instanceof AppError ? (e.hint ?? null) : null,
+            }),
+          )
+        : { ok: false, why: "continuous WAL is not enabled", hint: null };
     return ctx.views.page(c, {
       title: `Restore to a point in time · ${inst.name}`,
       instanceId: inst.id,
@@ -36,6 +47,7 @@ export function pitrPages(ctx: PluginContext<any>, pitr: PitrService): Hono<Env>
             currentDb={currentDb}
             enabled={pitr.enabled(inst.id)}
             window={health?.window ?? null}
+            rewind={rewind}
           />
         </div>
       ),
@@ -51,6 +63,10 @@ export function pitrPages(ctx: PluginContext<any>, pitr: PitrService): Hono<Env>
       confirm: String(body.confirm ?? "").trim(),
     };
     if (body.target === "new") input.newDb = String(body.dbName ?? "").trim();
+    if (body.target === "cluster") {
+      input.mode = "cluster";
+      input.neutralize = "off"; // the checkbox is for copies: production goes back as it was
+    }
     const r = await ctx.operations.invoke(c, "backup.pitr-restore", input);
     return c.redirect(`/operations/${r.operationId}`, 303);
   });
