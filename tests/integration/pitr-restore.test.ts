@@ -15,10 +15,10 @@ import backup from "../../plugins/backup/index.ts";
 import { slotName } from "../../plugins/backup/pitr/receiver.ts";
 import { waitForArchive } from "../../plugins/backup/pitr/test-helpers.ts";
 import { createToken } from "../../server/auth/tokens.ts";
-import { FIXTURES } from "../helpers/fixtures.ts";
 import { startTestApp, type TestApp, type TestClient } from "../helpers/app.ts";
 import { privatePg, type TestPg } from "../helpers/pg.ts";
 import { setBackupSettings } from "./backup-helpers.ts";
+import { addPartner, loadOdooFixture, partnersLike, waitOp } from "./pitr-helpers.ts";
 
 let pg: TestPg;
 let t: TestApp;
@@ -68,66 +68,6 @@ async function filesBackup(store: "tar" | "cas") {
   return r.body.data.backup;
 }
 
-async function sh(cmd: string[], env: Record<string, string> = {}) {
-  const p = Bun.spawn(cmd, { env: { ...process.env, ...env }, stdout: "pipe", stderr: "pipe" });
-  const [err, code] = await Promise.all([new Response(p.stderr).text(), p.exited]);
-  if (code !== 0) throw new Error(`${cmd[0]} exited ${code}: ${err}`);
-}
-
-/** The fixture database restored as the odoo role (as Odoo's own restore would), on this cluster. */
-async function loadFixture() {
-  await pg.createDb(DB, { owner: pg.odooUser });
-  const p = Bun.spawnSync(["pg_restore", "-l", FIXTURES.dump("acme_staging")]);
-  const list = join(work, "toc");
-  writeFileSync(
-    list,
-    p.stdout
-      .toString()
-      .split("\n")
-      .filter((l) => !/ COMMENT - EXTENSION /.test(l))
-      .join("\n"),
-  );
-  await sh(
-    [
-      "pg_restore",
-      "--no-owner",
-      "--no-acl",
-      "-L",
-      list,
-      "-h",
-      pg.host,
-      "-p",
-      String(pg.port),
-      "-U",
-      pg.odooUser,
-      "-d",
-      DB,
-      FIXTURES.dump("acme_staging"),
-    ],
-    { PGPASSWORD: pg.odooPassword },
-  );
-}
-
-/** Commits a partner and answers the instant just after its commit, on the server's clock. */
-async function addPartner(name: string): Promise<Date> {
-  await pg.psql(DB, `INSERT INTO res_partner (name, type, active) VALUES ('${name}', 'contact', true)`);
-  return new Date((await pg.psql(DB, "SELECT clock_timestamp()")).trim());
-}
-
-const partners = async (db: string) =>
-  (await pg.psql(db, "SELECT name FROM res_partner WHERE name LIKE 'pitr-%' ORDER BY name"))
-    .trim()
-    .split("\n")
-    .filter(Boolean);
-
-async function waitOp(id: string) {
-  for (;;) {
-    const { body } = await t.admin.getJson(`/api/v1/operations/${id}`);
-    if (body.data.status !== "running" && body.data.status !== "queued") return body.data;
-    await Bun.sleep(500);
-  }
-}
-
 async function clientOf(username: string, role: "none" | "operator", grantOn?: number) {
   const c = await t.client(role, username);
   if (grantOn) {
@@ -170,10 +110,12 @@ const rest = (token: string, input: Record<string, unknown>) =>
     body: JSON.stringify(input),
   });
 
+const partnersOf = (db: string) => partnersLike(pg, db, "pitr-");
+
 beforeAll(async () => {
   pg = await privatePg();
   await pg.psql("postgres", "ALTER ROLE odoo REPLICATION"); // what E_WAL_REPLICATION's hint asks for
-  await loadFixture();
+  await loadOdooFixture(pg, DB, work);
   const dataDir = join(work, "odoo-data");
   mkdirSync(join(dataDir, "filestore", DB), { recursive: true });
   const conf = (name: string, db: string) => {
@@ -197,22 +139,22 @@ beforeAll(async () => {
 
   const { status, body } = await t.admin.postJson("/api/v1/ops/backup.pitr-enable", { instance: shop });
   expect({ status, error: body.error ?? null }).toEqual({ status: 202, error: null });
-  const enabled = await waitOp(body.data.operationId);
+  const enabled = await waitOp(t, body.data.operationId);
   expect({ status: enabled.status, error: enabled.error ?? null }).toEqual({ status: "ok", error: null });
 
   filestoreRoot = join(dataDir, "filestore");
   files.f1 = addFile("in the tar backup taken before T1");
   await filesBackup("tar");
-  committed.push(await addPartner("pitr-1"));
+  committed.push(await addPartner(pg, DB, "pitr-1"));
   // T1 on a whole second (the picker's precision), strictly after pitr-1's commit
   T1 = new Date(Math.ceil((committed[0]!.getTime() + 1) / 1000) * 1000);
   await Bun.sleep(T1.getTime() - Date.now() + 1200);
   files.f2 = addFile("in the content-addressed backup taken after T1, before T2");
   const cas = await filesBackup("cas");
   casBackupDir = cas.destinations.find((d: { id: string }) => d.id === "local").path;
-  committed.push(await addPartner("pitr-2"));
+  committed.push(await addPartner(pg, DB, "pitr-2"));
   await Bun.sleep(1200);
-  committed.push(await addPartner("pitr-3"));
+  committed.push(await addPartner(pg, DB, "pitr-3"));
   files.f3 = addFile("in no backup");
   T2 = new Date((committed[1]!.getTime() + committed[2]!.getTime()) / 2);
   await waitForArchive(pg, slotName(shop));
@@ -241,10 +183,10 @@ describe("point-in-time restore", () => {
     expect(res.status).toBe(303);
     const opId = /\/operations\/([^/?]+)$/.exec(res.headers.get("location") ?? "")?.[1];
     expect(opId).toBeTruthy();
-    const op = await waitOp(opId!);
+    const op = await waitOp(t, opId!);
     expect({ status: op.status, error: op.error ?? null }).toEqual({ status: "ok", error: null });
-    expect(await partners("acme_pitr_page")).toEqual(["pitr-1"]);
-    expect(await partners(DB)).toEqual(["pitr-1", "pitr-2", "pitr-3"]); // the live database untouched
+    expect(await partnersOf("acme_pitr_page")).toEqual(["pitr-1"]);
+    expect(await partnersOf(DB)).toEqual(["pitr-1", "pitr-2", "pitr-3"]); // the live database untouched
   }, 300_000);
 
   test("a form post without the CSRF token is refused", async () => {
@@ -285,9 +227,9 @@ describe("point-in-time restore", () => {
       });
       const body = (await res.json()) as any;
       expect({ status: res.status, error: body.error ?? null }).toEqual({ status: 202, error: null });
-      const op = await waitOp(body.data.operationId);
+      const op = await waitOp(t, body.data.operationId);
       expect({ status: op.status, error: op.error ?? null }).toEqual({ status: "ok", error: null });
-      expect(await partners("acme_pitr_rest")).toEqual(["pitr-1", "pitr-2"]);
+      expect(await partnersOf("acme_pitr_rest")).toEqual(["pitr-1", "pitr-2"]);
       // the filestore as of the newest filestore backup before T2: the content-addressed one
       expect(filestoreOf("acme_pitr_rest")).toEqual({
         [files.f1]: "in the tar backup taken before T1",
@@ -316,7 +258,7 @@ describe("point-in-time restore", () => {
       });
       const body = (await res.json()) as any;
       expect(res.status).toBe(202);
-      const op = await waitOp(body.data.operationId);
+      const op = await waitOp(t, body.data.operationId);
       expect({ status: op.status, code: op.error?.code }).toEqual({
         status: "error",
         code: "E_BACKUP_CORRUPT",
@@ -372,12 +314,12 @@ describe("point-in-time restore", () => {
       confirm: "",
     });
     expect(res.status).toBe(303);
-    const op = await waitOp(/\/operations\/([^/?]+)$/.exec(res.headers.get("location") ?? "")![1]!);
+    const op = await waitOp(t, /\/operations\/([^/?]+)$/.exec(res.headers.get("location") ?? "")![1]!);
     expect({ status: op.status, error: op.error ?? null }).toEqual({ status: "ok", error: null });
-    expect(await partners("acme_pitr_operator")).toEqual(["pitr-1"]);
+    expect(await partnersOf("acme_pitr_operator")).toEqual(["pitr-1"]);
     // the filestore as of the newest filestore backup before T1: the tar one
     expect(filestoreOf("acme_pitr_operator")).toEqual({ [files.f1]: "in the tar backup taken before T1" });
-    expect(await partners(DB)).toEqual(["pitr-1", "pitr-2", "pitr-3"]);
+    expect(await partnersOf(DB)).toEqual(["pitr-1", "pitr-2", "pitr-3"]);
     // a new database beside production is not production's data: an operator of prod gets past the
     // guard (to the next question, as backup.restore would), with no name typed
     const pete = await clientOf("pete", "none", prod);
@@ -410,7 +352,7 @@ describe("point-in-time restore", () => {
     const plain = await call("backup.restore", { instance: prod, backup: 999_999 });
     expect(pitr.code).not.toBeNull();
     expect(pitr).toEqual(plain);
-    expect(await partners(DB)).toEqual(["pitr-1", "pitr-2", "pitr-3"]);
+    expect(await partnersOf(DB)).toEqual(["pitr-1", "pitr-2", "pitr-3"]);
   }, 60_000);
 
   test("replacing production: an operator is refused, an admin must type its name (productionGuard)", async () => {
@@ -427,7 +369,7 @@ describe("point-in-time restore", () => {
     // with the name typed, the guard lets it through to the next question: no WAL for prod
     const typed = await t.admin.post(`/p/backup/i/${prod}/pitr-restore`, { ...form, confirm: "prod" });
     expect(await typed.text()).toContain("Continuous WAL is not enabled for prod");
-    expect(await partners(DB)).toEqual(["pitr-1", "pitr-2", "pitr-3"]);
+    expect(await partnersOf(DB)).toEqual(["pitr-1", "pitr-2", "pitr-3"]);
   }, 60_000);
 
   test("an operator of another instance cannot restore this one: E_NOT_FOUND on the page and REST", async () => {
@@ -465,14 +407,14 @@ describe("point-in-time restore", () => {
       confirm: "shop",
     });
     expect(res.status).toBe(303);
-    const op = await waitOp(/\/operations\/([^/?]+)$/.exec(res.headers.get("location") ?? "")![1]!);
+    const op = await waitOp(t, /\/operations\/([^/?]+)$/.exec(res.headers.get("location") ?? "")![1]!);
     expect({ status: op.status, error: op.error ?? null }).toEqual({ status: "ok", error: null });
-    expect(await partners(DB)).toEqual(["pitr-1"]);
+    expect(await partnersOf(DB)).toEqual(["pitr-1"]);
     // the live filestore is the one as of T1 (the tar backup's), f2 and f3 kept with the rollback
     expect(filestoreOf(DB)).toEqual({ [files.f1]: "in the tar backup taken before T1" });
     const { body } = await t.admin.getJson(`/api/v1/backup/i/${shop}/rollbacks`);
     const kept = body.data.find((r: { name: string; database: boolean }) => r.database);
     expect(kept?.name).toStartWith(`${DB}__rollback_`);
-    expect(await partners(kept.name)).toEqual(["pitr-1", "pitr-2", "pitr-3"]);
+    expect(await partnersOf(kept.name)).toEqual(["pitr-1", "pitr-2", "pitr-3"]);
   }, 300_000);
 });

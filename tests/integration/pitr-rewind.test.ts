@@ -23,10 +23,10 @@ import { dirname, join } from "node:path";
 import backup from "../../plugins/backup/index.ts";
 import { slotName } from "../../plugins/backup/pitr/receiver.ts";
 import { waitForArchive } from "../../plugins/backup/pitr/test-helpers.ts";
-import { FIXTURES } from "../helpers/fixtures.ts";
 import { startTestApp, type TestApp } from "../helpers/app.ts";
 import { privatePg, type TestPg } from "../helpers/pg.ts";
 import { setBackupSettings } from "./backup-helpers.ts";
+import { addPartner, loadOdooFixture, partnersLike, waitOp } from "./pitr-helpers.ts";
 
 let pg: TestPg;
 let t: TestApp;
@@ -53,64 +53,6 @@ function filestoreOf(dir: string): Record<string, string> {
   return out;
 }
 
-async function sh(cmd: string[], env: Record<string, string> = {}) {
-  const p = Bun.spawn(cmd, { env: { ...process.env, ...env }, stdout: "pipe", stderr: "pipe" });
-  const [err, code] = await Promise.all([new Response(p.stderr).text(), p.exited]);
-  if (code !== 0) throw new Error(`${cmd[0]} exited ${code}: ${err}`);
-}
-
-async function loadFixture() {
-  await pg.createDb(DB, { owner: pg.odooUser });
-  const p = Bun.spawnSync(["pg_restore", "-l", FIXTURES.dump("acme_staging")]);
-  const list = join(work, "toc");
-  writeFileSync(
-    list,
-    p.stdout
-      .toString()
-      .split("\n")
-      .filter((l) => !/ COMMENT - EXTENSION /.test(l))
-      .join("\n"),
-  );
-  await sh(
-    [
-      "pg_restore",
-      "--no-owner",
-      "--no-acl",
-      "-L",
-      list,
-      "-h",
-      pg.host,
-      "-p",
-      String(pg.port),
-      "-U",
-      pg.odooUser,
-      "-d",
-      DB,
-      FIXTURES.dump("acme_staging"),
-    ],
-    { PGPASSWORD: pg.odooPassword },
-  );
-}
-
-async function addPartner(name: string): Promise<Date> {
-  await pg.psql(DB, `INSERT INTO res_partner (name, type, active) VALUES ('${name}', 'contact', true)`);
-  return new Date((await pg.psql(DB, "SELECT clock_timestamp()")).trim());
-}
-
-const partners = async (db: string) =>
-  (await pg.psql(db, "SELECT name FROM res_partner WHERE name LIKE 'rw-%' ORDER BY name"))
-    .trim()
-    .split("\n")
-    .filter(Boolean);
-
-async function waitOp(id: string) {
-  for (;;) {
-    const { body } = await t.admin.getJson(`/api/v1/operations/${id}`);
-    if (body.data.status !== "running" && body.data.status !== "queued") return body.data;
-    await Bun.sleep(500);
-  }
-}
-
 const rewind = (at: Date) =>
   t.admin.postJson("/api/v1/ops/backup.pitr-restore", {
     instance: shop,
@@ -124,10 +66,12 @@ let before = new Set<string>();
 const besideData = () =>
   readdirSync(dirname(dataDir)).filter((n) => !before.has(n) && !/^odoodeck-rewind-\d+\.log$/.test(n));
 
+const partnersOf = (db: string) => partnersLike(pg, db, "rw-");
+
 beforeAll(async () => {
   pg = await privatePg();
   await pg.psql("postgres", "ALTER ROLE odoo REPLICATION");
-  await loadFixture();
+  await loadOdooFixture(pg, DB, work);
   dataDir = (await pg.psql("postgres", "SHOW data_directory")).trim();
   before = new Set(readdirSync(dirname(dataDir)));
   const odooData = join(work, "odoo-data");
@@ -143,7 +87,7 @@ beforeAll(async () => {
   shop = await t.addLocalInstance({ name: "shop", confPath: conf, dbName: DB });
   const { status, body } = await t.admin.postJson("/api/v1/ops/backup.pitr-enable", { instance: shop });
   expect({ status, error: body.error ?? null }).toEqual({ status: 202, error: null });
-  const enabled = await waitOp(body.data.operationId);
+  const enabled = await waitOp(t, body.data.operationId);
   expect({ status: enabled.status, error: enabled.error ?? null }).toEqual({ status: "ok", error: null });
 
   files.before = addFile("in the files backup taken before T");
@@ -154,11 +98,11 @@ beforeAll(async () => {
     destinations: "local",
   });
   expect(b.body.data?.backup?.status).toBe("ok");
-  const first = await addPartner("rw-1");
+  const first = await addPartner(pg, DB, "rw-1");
   // T on a whole second (the page's picker), strictly after rw-1's commit
   T = new Date(Math.ceil((first.getTime() + 1) / 1000) * 1000);
   await Bun.sleep(T.getTime() - Date.now() + 1200);
-  await addPartner("rw-2");
+  await addPartner(pg, DB, "rw-2");
   files.after = addFile("added after T, in no backup");
   await waitForArchive(pg, slotName(shop));
 }, 240_000);
@@ -192,7 +136,7 @@ describe("rewinding the whole cluster to a point in time", () => {
       expect({ status: r.status, code: r.body.error?.code }).toEqual({ status: 422, code: "E_PITR_CLUSTER" });
       expect(r.body.error.message).toContain("someone_elses");
       expect(besideData()).toEqual([]);
-      expect(await partners(DB)).toEqual(["rw-1", "rw-2"]);
+      expect(await partnersOf(DB)).toEqual(["rw-1", "rw-2"]);
     } finally {
       await pg.dropDb("someone_elses");
     }
@@ -210,9 +154,9 @@ describe("rewinding the whole cluster to a point in time", () => {
     });
     expect(res.status).toBe(303);
     const opId = /\/operations\/([^/?]+)$/.exec(res.headers.get("location") ?? "")?.[1];
-    const op = await waitOp(opId!);
+    const op = await waitOp(t, opId!);
     expect({ status: op.status, error: op.error ?? null }).toEqual({ status: "ok", error: null });
-    expect(await partners(DB)).toEqual(["rw-1"]);
+    expect(await partnersOf(DB)).toEqual(["rw-1"]);
     // the cluster as it was, beside: nothing lost
     const kept = op.result.keptDataDir as string;
     expect(kept).toStartWith(`${dataDir}.before-rewind-`);
@@ -236,7 +180,7 @@ describe("rewinding the whole cluster to a point in time", () => {
     expect(status.body.data).toMatchObject({ slotActive: true, gaps: { count: 0 } });
     expect(status.body.data.receiver.state).toBe("running");
     // a commit after the rewind is in the new archive: a restore to now brings rw-1 and rw-3
-    await addPartner("rw-3");
+    await addPartner(pg, DB, "rw-3");
     await waitForArchive(pg, slotName(shop));
     const again = await t.admin.postJson("/api/v1/ops/backup.pitr-restore", {
       instance: shop,
@@ -244,8 +188,8 @@ describe("rewinding the whole cluster to a point in time", () => {
       newDb: "acme_after_rewind",
     });
     expect({ status: again.status, error: again.body.error ?? null }).toEqual({ status: 202, error: null });
-    const op2 = await waitOp(again.body.data.operationId);
+    const op2 = await waitOp(t, again.body.data.operationId);
     expect({ status: op2.status, error: op2.error ?? null }).toEqual({ status: "ok", error: null });
-    expect(await partners("acme_after_rewind")).toEqual(["rw-1", "rw-3"]);
+    expect(await partnersOf("acme_after_rewind")).toEqual(["rw-1", "rw-3"]);
   }, 400_000);
 });

@@ -19,7 +19,7 @@ import { ScratchClaims, tempPrefix } from "../restore/scratch-claims.ts";
 import type { BackupRecord } from "../store.ts";
 import type { BaseBackup } from "./base-backup.ts";
 import { type FilestorePick, pickFilestore, restoreFilestoreAsOf } from "./filestore-as-of.ts";
-import { recoveryTarget } from "./ship/recovery-source.ts";
+import { type RecoverySource, recoveryTarget } from "./ship/recovery-source.ts";
 import { recoverCluster, type ScratchCluster } from "./recover.ts";
 import type { PitrService } from "./service.ts";
 import { streamedDump } from "./stream-dump.ts";
@@ -90,28 +90,13 @@ export async function startPitrRestore(ctx: PluginContext<any>, pitr: PitrServic
       const beside = new FilesBeside(r.t, dbName, files);
       try {
         await op.step("recover to the point in time", async (s) => {
-          await beside.start(s.log);
-          const input = await source.prepare({ signal: s.signal, log: s.log });
-          try {
-            const c = await beside.orItsFailure(
-              recoverCluster({
-                base: input.base,
-                walDir: input.walDir,
-                target: recoveryTarget(r.at, source.walEnd),
-                user: r.t.pg.user ?? "postgres",
-                signal: beside.signal(s.signal),
-                log: s.log,
-              }),
-            );
-            scratch.cluster = c;
-            return {
-              baseBackup: base.name,
-              from: source.from,
-              recoverySeconds: c.unpackSeconds + c.replaySeconds,
-            };
-          } finally {
-            await input.cleanup();
-          }
+          const c = await recoverWithFiles({ source, beside, at: r.at, user: r.t.pg.user, step: s });
+          scratch.cluster = c;
+          return {
+            baseBackup: base.name,
+            from: source.from,
+            recoverySeconds: c.unpackSeconds + c.replaySeconds,
+          };
         });
         await op.step("restore into a temporary database", async (s) => {
           s.log(`Recovered; streaming database ${sourceDb} into the target`);
@@ -158,6 +143,39 @@ export async function startPitrRestore(ctx: PluginContext<any>, pitr: PitrServic
     }),
   });
   return { op, dbName };
+}
+
+/**
+ * The first step of both point-in-time paths: the filestore starts rebuilding beside, the archive
+ * is made available on this machine (fetched from a destination if need be), the cluster recovers
+ * to T. Its failure, or the filestore's, leaves nothing; after success the caller owns the cluster.
+ */
+export async function recoverWithFiles(o: {
+  source: RecoverySource;
+  beside: FilesBeside;
+  at: Date;
+  user: string | null | undefined;
+  step: { signal: AbortSignal; log: (line: string) => void };
+  scratchIn?: string;
+}): Promise<ScratchCluster> {
+  const { beside, step } = o;
+  await beside.start(step.log);
+  const input = await o.source.prepare({ signal: step.signal, log: step.log });
+  try {
+    return await beside.orItsFailure(
+      recoverCluster({
+        base: input.base,
+        walDir: input.walDir,
+        target: recoveryTarget(o.at, o.source.walEnd),
+        user: o.user ?? "postgres",
+        signal: beside.signal(step.signal),
+        log: step.log,
+        scratchIn: o.scratchIn,
+      }),
+    );
+  } finally {
+    await input.cleanup();
+  }
 }
 
 /**

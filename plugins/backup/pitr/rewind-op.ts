@@ -20,10 +20,9 @@ import { ScratchClaims } from "../restore/scratch-claims.ts";
 import type { SwapResult } from "../restore/swap.ts";
 import { swapIntoInstance } from "../restore/swap.ts";
 import { inspectLiveCluster, type LiveCluster, removeScratch, swapClusterIn } from "./cluster-rewind.ts";
-import { FilesBeside, type PitrRestoreRequest } from "./restore-op.ts";
+import { FilesBeside, type PitrRestoreRequest, recoverWithFiles } from "./restore-op.ts";
 import { pickFilestore } from "./filestore-as-of.ts";
-import { recoveryTarget } from "./ship/recovery-source.ts";
-import { recoverCluster, type ScratchCluster } from "./recover.ts";
+import type { ScratchCluster } from "./recover.ts";
 import type { PitrService } from "./service.ts";
 
 export type RewindRequest = Omit<PitrRestoreRequest, "newDb" | "neutralize">;
@@ -75,35 +74,26 @@ export async function startClusterRewind(ctx: PluginContext<any>, pitr: PitrServ
               await removeScratch(live, join(live.parent, n));
             }
             await pitr.journal(inst.id, { stage: "recovering", stamp, at: r.at.toISOString(), live });
-            await beside.start(s.log);
-            const input = await source.prepare({ signal: s.signal, log: s.log });
-            try {
-              const c = await beside.orItsFailure(
-                recoverCluster({
-                  base: input.base,
-                  walDir: input.walDir,
-                  target: recoveryTarget(r.at, source.walEnd),
-                  user: r.t.pg.user ?? "postgres",
-                  signal: beside.signal(s.signal),
-                  log: s.log,
-                  scratchIn: live.parent,
-                }),
-              );
-              scratch.cluster = c;
-              const facts = await recoveredFacts(c, dbName);
-              s.log(
-                `Recovered to ${r.at.toISOString()}: ${dbName} has ${facts.modules} installed modules, ${facts.users} users`,
-              );
-              await c.stop(); // a clean shutdown: the swapped-in cluster starts without recovery
-              return {
-                baseBackup: base.name,
-                from: source.from,
-                recoverySeconds: c.unpackSeconds + c.replaySeconds,
-                ...facts,
-              };
-            } finally {
-              await input.cleanup();
-            }
+            const c = await recoverWithFiles({
+              source,
+              beside,
+              at: r.at,
+              user: r.t.pg.user,
+              step: s,
+              scratchIn: live.parent,
+            });
+            scratch.cluster = c;
+            const facts = await recoveredFacts(c, dbName);
+            s.log(
+              `Recovered to ${r.at.toISOString()}: ${dbName} has ${facts.modules} installed modules, ${facts.users} users`,
+            );
+            await c.stop(); // a clean shutdown: the swapped-in cluster starts without recovery
+            return {
+              baseBackup: base.name,
+              from: source.from,
+              recoverySeconds: c.unpackSeconds + c.replaySeconds,
+              ...facts,
+            };
           });
           const files = await op.step("swap the recovered cluster in", async (s) => {
             const fs: { swap: SwapResult | null } = { swap: null };
