@@ -3,7 +3,8 @@
  * as the odoo role, as Odoo's own restore would (a non-superuser cannot comment on extensions),
  * partners committed one after another, and waiting for an operation to end.
  */
-import { writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { FIXTURES } from "../helpers/fixtures.ts";
 import type { TestApp } from "../helpers/app.ts";
@@ -70,4 +71,20 @@ export async function waitOp(t: TestApp, id: string) {
     if (body.data.status !== "running" && body.data.status !== "queued") return body.data;
     await Bun.sleep(500);
   }
+}
+
+/** A file named as Odoo names it (<sha1[:2]>/<sha1>) in the folder `dir`; its relative path. */
+export function addOdooFile(dir: string, text: string): string {
+  const sha1 = createHash("sha1").update(text).digest("hex");
+  mkdirSync(join(dir, sha1.slice(0, 2)), { recursive: true });
+  writeFileSync(join(dir, sha1.slice(0, 2), sha1), text);
+  return `${sha1.slice(0, 2)}/${sha1}`;
+}
+
+/** relative path → content of every Odoo-named file of the filestore folder `dir`. */
+export function filestoreFiles(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const f of readdirSync(dir, { recursive: true }) as string[])
+    if (/^[0-9a-f]{2}\/[0-9a-f]{40}$/.test(f)) out[f] = readFileSync(join(dir, f), "utf8");
+  return out;
 }

@@ -18,7 +18,14 @@ import { createToken } from "../../server/auth/tokens.ts";
 import { startTestApp, type TestApp, type TestClient } from "../helpers/app.ts";
 import { privatePg, type TestPg } from "../helpers/pg.ts";
 import { setBackupSettings } from "./backup-helpers.ts";
-import { addPartner, loadOdooFixture, partnersLike, waitOp } from "./pitr-helpers.ts";
+import {
+  addOdooFile,
+  addPartner,
+  filestoreFiles,
+  loadOdooFixture,
+  partnersLike,
+  waitOp,
+} from "./pitr-helpers.ts";
 
 let pg: TestPg;
 let t: TestApp;
@@ -38,23 +45,8 @@ const files: Record<"f1" | "f2" | "f3", string> = { f1: "", f2: "", f3: "" };
 let casBackupDir = "";
 let filestoreRoot = "";
 
-/** A file named as Odoo names it (<sha1[:2]>/<sha1>) in the instance's filestore; its relative path. */
-function addFile(text: string): string {
-  const sha1 = createHash("sha1").update(text).digest("hex");
-  const dir = join(filestoreRoot, DB, sha1.slice(0, 2));
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, sha1), text);
-  return `${sha1.slice(0, 2)}/${sha1}`;
-}
-
-/** relative path → content of every file of database `db`'s filestore. */
-function filestoreOf(db: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const dir = join(filestoreRoot, db);
-  for (const f of readdirSync(dir, { recursive: true }) as string[])
-    if (/^[0-9a-f]{2}\/[0-9a-f]{40}$/.test(f)) out[f] = readFileSync(join(dir, f), "utf8");
-  return out;
-}
+const addFile = (text: string) => addOdooFile(join(filestoreRoot, DB), text);
+const filestoreOf = (db: string) => filestoreFiles(join(filestoreRoot, db));
 
 /** A files-only backup of shop at the local destination, its filestore as a tar or in the object store. */
 async function filesBackup(store: "tar" | "cas") {

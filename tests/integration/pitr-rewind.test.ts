@@ -26,7 +26,14 @@ import { waitForArchive } from "../../plugins/backup/pitr/test-helpers.ts";
 import { startTestApp, type TestApp } from "../helpers/app.ts";
 import { privatePg, type TestPg } from "../helpers/pg.ts";
 import { setBackupSettings } from "./backup-helpers.ts";
-import { addPartner, loadOdooFixture, partnersLike, waitOp } from "./pitr-helpers.ts";
+import {
+  addOdooFile,
+  addPartner,
+  filestoreFiles,
+  loadOdooFixture,
+  partnersLike,
+  waitOp,
+} from "./pitr-helpers.ts";
 
 let pg: TestPg;
 let t: TestApp;
@@ -38,20 +45,8 @@ let T: Date;
 let filestoreRoot = "";
 const files: Record<"before" | "after", string> = { before: "", after: "" };
 
-function addFile(text: string): string {
-  const sha1 = createHash("sha1").update(text).digest("hex");
-  const dir = join(filestoreRoot, DB, sha1.slice(0, 2));
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, sha1), text);
-  return `${sha1.slice(0, 2)}/${sha1}`;
-}
-
-function filestoreOf(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const f of readdirSync(dir, { recursive: true }) as string[])
-    if (/^[0-9a-f]{2}\/[0-9a-f]{40}$/.test(f)) out[f] = readFileSync(join(dir, f), "utf8");
-  return out;
-}
+const addFile = (text: string) => addOdooFile(join(filestoreRoot, DB), text);
+const filestoreOf = (dir: string) => filestoreFiles(dir);
 
 const rewind = (at: Date) =>
   t.admin.postJson("/api/v1/ops/backup.pitr-restore", {
