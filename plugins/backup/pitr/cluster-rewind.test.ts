@@ -31,6 +31,15 @@ const systemId = async () =>
   (await pg.psql("postgres", "SELECT system_identifier FROM pg_control_system()")).trim();
 const leftovers = () => readdirSync(parent).filter((f) => /rewind/.test(f) && !f.endsWith(".log"));
 
+/** Whether a process runs (a zombie does not: PID 1 here may never reap the daemonized server). */
+function runs(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.[0] !== "Z";
+  } catch {
+    return false;
+  }
+}
+
 /** A physical copy of the live cluster beside it, as a recovery leaves one (stopped). */
 async function copy(): Promise<{ scratch: string; data: string }> {
   const scratch = join(parent, `.odoodeck-rewind-test${++n}`);
@@ -156,5 +165,35 @@ describe("swapping a recovered cluster in", () => {
     expect(await pg.psql("postgres", "SELECT id FROM t ORDER BY id")).toBe("1\n2\n3\n5\n");
     expect(leftovers()).toEqual([]);
     expect(dirname(live.dataDir)).toBe(parent);
+  }, 120_000);
+
+  test("odoodeck killed -9 while recovering: the next start stops the scratch server it left and removes it", async () => {
+    const c = await copy();
+    // the scratch server runs on (pg_ctl daemonizes it): a socket in its own folder, no TCP
+    await runLocal(
+      asClusterUser([
+        pgBin("pg_ctl"),
+        "-D",
+        c.data,
+        "-w",
+        "-l",
+        join(c.scratch, "server.log"),
+        "-o",
+        `-p 5 -c listen_addresses='' -c unix_socket_directories='${c.scratch}'`,
+        "start",
+      ]),
+      { what: "pg_ctl start" },
+    );
+    const pid = Number(readFileSync(join(c.data, "postmaster.pid"), "utf8").split("\n")[0]);
+    expect(runs(pid)).toBe(true);
+    const did = await repairRewind(
+      { stage: "recovering", stamp: "20261207000003", at: "T", live },
+      target(),
+      "postgres",
+    );
+    expect(did).toContain("interrupted while recovering; the live cluster was not touched");
+    expect(runs(pid)).toBe(false);
+    expect(leftovers()).toEqual([]);
+    expect(await rows()).toBe("4");
   }, 120_000);
 });
