@@ -170,6 +170,7 @@ describe("rewinding the whole cluster to a point in time", () => {
 
     // a new archive on the rewound cluster's timeline: streaming, a base backup, no gap
     expect(op.result.newArchiveBase).toBeTruthy();
+    expect(existsSync(join(t.dataDir, "pitr", String(shop), "rewind.json"))).toBe(false); // nothing to repair
     expect(existsSync(join(op.result.previousArchive, "wal"))).toBe(true);
     const status = await t.admin.postJson("/api/v1/ops/backup.pitr-status", { instance: shop });
     expect(status.body.data).toMatchObject({ slotActive: true, gaps: { count: 0 } });

@@ -121,7 +121,6 @@ export async function startClusterRewind(ctx: PluginContext<any>, pitr: PitrServ
           const archive = await op.step("start a new WAL archive on the rewound cluster", async (s) => {
             s.log("The rewound cluster runs on a new timeline: the archive so far is kept, a new one starts");
             const a = await pitr.rewound(inst, stamp, s.signal);
-            await pitr.journal(inst.id, null);
             return { baseBackup: a.base.name, previousArchive: a.previousArchive };
           });
           return {

@@ -225,6 +225,9 @@ export function createPitrService(ctx: PluginContext<any>) {
         if (existsSync(join(p.archiveDir, part))) await rename(join(p.archiveDir, part), join(kept, part));
       await clusterDir(p.walDir);
       await startReceiver(inst.id, await pgOf(inst));
+      // the rewind is over from here: a base backup that fails now is retried as any other (the
+      // nightly job), not by moving the new archive aside again at the next start
+      await this.journal(inst.id, null);
       const base = await takeBaseBackup(p.archiveDir, await pgOf(inst), { signal });
       void shippers.get(inst.id)?.kick();
       return { base, previousArchive: kept };
@@ -255,7 +258,6 @@ export function createPitrService(ctx: PluginContext<any>) {
             if (j.stage === "swapped") {
               // the new archive the rewound cluster needs (its timeline forks from the old one)
               await this.rewound(inst, j.stamp);
-              await this.journal(id, null);
               continue;
             }
             await this.journal(id, null);
