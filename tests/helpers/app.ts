@@ -164,7 +164,13 @@ export async function startTestApp(
   });
   const url = `http://127.0.0.1:${server.port}`;
   const setupLink = opts.firstRun ? await ensureSetupLink(core, url) : null;
-  if (!opts.firstRun)
+  // (a restart on the same data directory finds the admin there already)
+  const hasAdmin = await core.db
+    .selectFrom("users")
+    .select("id")
+    .where("username", "=", "admin")
+    .executeTakeFirst();
+  if (!opts.firstRun && !hasAdmin)
     await createUser(core.db, { username: "admin", password: TEST_PASSWORD, role: "admin" });
   const admin = new TestClient(url);
   if (!opts.firstRun) await admin.login("admin");

@@ -10,6 +10,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createHash } from "node:crypto";
 import {
+  chmodSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -21,6 +22,7 @@ import {
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import backup from "../../plugins/backup/index.ts";
+import { inspectLiveCluster, type RewindJournal } from "../../plugins/backup/pitr/cluster-rewind.ts";
 import { slotName } from "../../plugins/backup/pitr/receiver.ts";
 import { waitForArchive } from "../../plugins/backup/pitr/test-helpers.ts";
 import { startTestApp, type TestApp } from "../helpers/app.ts";
@@ -41,6 +43,8 @@ let shop: number;
 let dataDir = ""; // the cluster's
 const DB = "acme_rewind";
 const work = mkdtempSync(join(tmpdir(), "odoodeck-rewind-it-"));
+/** odoodeck's data directory, kept across a restart of the app */
+const appData = join(work, "odoodeck-data");
 let T: Date;
 let filestoreRoot = "";
 const files: Record<"before" | "after", string> = { before: "", after: "" };
@@ -78,7 +82,9 @@ beforeAll(async () => {
     `[options]\ndb_host = ${pg.host}\ndb_port = ${pg.port}\ndb_user = ${pg.odooUser}\n` +
       `db_password = ${pg.odooPassword}\ndb_name = ${DB}\ndata_dir = ${odooData}\n`,
   );
-  t = await startTestApp({ plugins: [backup] });
+  chmodSync(work, 0o711); // the cluster user reaches the WAL archive under odoodeck's data directory
+  mkdirSync(appData);
+  t = await startTestApp({ plugins: [backup], dataDir: appData });
   shop = await t.addLocalInstance({ name: "shop", confPath: conf, dbName: DB });
   const { status, body } = await t.admin.postJson("/api/v1/ops/backup.pitr-enable", { instance: shop });
   expect({ status, error: body.error ?? null }).toEqual({ status: 202, error: null });
@@ -188,4 +194,35 @@ describe("rewinding the whole cluster to a point in time", () => {
     expect({ status: op2.status, error: op2.error ?? null }).toEqual({ status: "ok", error: null });
     expect(await partnersOf("acme_after_rewind")).toEqual(["rw-1", "rw-3"]);
   }, 400_000);
+
+  test("odoodeck restarted after a swap, before the new archive: its start makes the new archive", async () => {
+    const archive = join(appData, "pitr", String(shop));
+    await pg.dropDb("acme_after_rewind"); // the previous test's copy: alone in its cluster again
+    const live = await inspectLiveCluster({
+      // as the superuser: the GRANT of the first test was made after T, so the rewind took it back
+      pg: { host: pg.host, port: pg.port, user: pg.user, password: pg.password },
+      dbName: DB,
+      systemId: null,
+    });
+    await t.stop();
+    const journal: RewindJournal = { stage: "swapped", stamp: "20261207000009", at: T.toISOString(), live };
+    writeFileSync(join(archive, "rewind.json"), JSON.stringify(journal));
+    t = await startTestApp({ plugins: [backup], dataDir: appData });
+    const kept = join(archive, "before-rewind-20261207000009");
+    for (let i = 0; i < 600 && (existsSync(join(archive, "rewind.json")) || !existsSync(kept)); i++)
+      await Bun.sleep(100);
+    expect(existsSync(join(kept, "wal"))).toBe(true);
+    expect(existsSync(join(archive, "rewind.json"))).toBe(false);
+    // streaming again into the new archive, and its base backup made
+    let status: any = null;
+    for (let i = 0; i < 600; i++, await Bun.sleep(100)) {
+      status = (await t.admin.postJson("/api/v1/ops/backup.pitr-status", { instance: shop })).body.data;
+      if (status.receiver?.state === "running" && status.bases?.length) break;
+    }
+    expect({ receiver: status.receiver?.state, bases: status.bases?.length }).toEqual({
+      receiver: "running",
+      bases: 1,
+    });
+    expect(await partnersOf(DB)).toEqual(["rw-1", "rw-3"]); // the cluster was left as it was
+  }, 180_000);
 });
