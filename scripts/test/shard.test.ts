@@ -1,5 +1,5 @@
 import { afterAll, expect, test } from "bun:test";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { bunSummary, failedTests, startShard } from "./shard.ts";
@@ -38,24 +38,34 @@ test("a passing and a failing file: exit code, bun's summary and the failed test
   expect(failedTests(r.output)).toEqual([expect.stringContaining("(fail) broken on purpose")]);
 });
 
-test("a shard killed mid-run ends at once, though a child of it still holds its output open", async () => {
-  // The child writes its pid, then sleeps with the shard's stdout and stderr as its own.
+test("a shard killed mid-run ends at once; what it left running is killed, PostgreSQL-style daemons too", async () => {
+  // A child sleeps with the shard's stdout and stderr as its own; another runs in a session of its
+  // own (as pg_ctl starts PostgreSQL), found by the shard's temporary folder on its command line.
   const file = testFile(
     "killed.test.ts",
-    `test("dies", async () => {
-      const p = Bun.spawn(["sh", "-c", "echo child=$$; exec sleep 300"], { stdout: "inherit", stderr: "inherit" });
+    `import { writeFileSync } from "node:fs";
+    test("dies", async () => {
+      const held = process.env.TMPDIR + "/held";
+      writeFileSync(held, "");
+      Bun.spawn(["sh", "-c", "echo child=$$; exec sleep 300"], { stdout: "inherit", stderr: "inherit" });
+      const daemon = Bun.spawn(["setsid", "tail", "-f", held], { stdout: "ignore" });
+      console.log("daemon=" + daemon.pid);
       await Bun.sleep(300);
       process.kill(process.pid, "SIGKILL");
     });`,
   );
+  const tmp = join(dir, "killed-tmp");
+  mkdirSync(tmp);
   const started = Date.now();
-  const r = await startShard(2, [file], [], {}, dir).done;
+  const r = await startShard(2, [file], [], { TMPDIR: tmp }, dir).done;
   expect(Date.now() - started).toBeLessThan(30_000);
   expect(r.signal).toBe("SIGKILL");
   expect(bunSummary(r.output)).toContain("no bun summary");
-  const child = Number(/child=(\d+)/.exec(r.output)![1]);
-  expect(r.leftovers).toBe(1);
-  expect(await stillRunning(child)).toBe(false); // the leftover was killed with the shard's group
+  expect(r.leftovers).toBe(2);
+  for (const name of ["child", "daemon"]) {
+    const pid = Number(new RegExp(`${name}=(\\d+)`).exec(r.output)![1]);
+    expect(await stillRunning(pid)).toBe(false);
+  }
 });
 
 test("kill() stops the shard and what it started (what Ctrl-C does to every shard)", async () => {

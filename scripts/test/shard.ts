@@ -3,6 +3,7 @@
  * crash or a leftover child can be dealt with as a group), its output buffered to print whole.
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
 
 export interface ShardResult {
   index: number;
@@ -12,7 +13,7 @@ export interface ShardResult {
   signal: NodeJS.Signals | null;
   seconds: number;
   output: string;
-  /** Processes of its group still alive after it exited (killed by then). */
+  /** Processes it left running after it exited (killed by then). */
   leftovers: number;
 }
 
@@ -26,15 +27,6 @@ export interface RunningShard {
   kill(signal: NodeJS.Signals): void;
 }
 
-const groupAlive = (pgid: number) => {
-  try {
-    process.kill(-pgid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
 const killGroup = (pgid: number | undefined, signal: NodeJS.Signals) => {
   if (!pgid) return;
   try {
@@ -42,13 +34,25 @@ const killGroup = (pgid: number | undefined, signal: NodeJS.Signals) => {
   } catch {}
 };
 
-/** Processes whose process group is `pgid`. */
-async function groupSize(pgid: number): Promise<number> {
-  const ps = Bun.spawnSync(["ps", "-e", "-o", "pgid="]);
-  return ps.stdout
-    .toString()
-    .split("\n")
-    .filter((l) => Number(l.trim()) === pgid).length;
+/**
+ * Processes a shard left running: those of its process group, and those naming its temporary
+ * folder (PostgreSQL, which pg_ctl starts in a session of its own).
+ */
+function leftovers(pgid: number, folder: string | undefined): number[] {
+  const out: number[] = [];
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, "utf8");
+      const [state, , group] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      if (state === "Z") continue;
+      const mine =
+        Number(group) === pgid ||
+        (!!folder && readFileSync(`/proc/${name}/cmdline`, "utf8").includes(folder));
+      if (mine) out.push(Number(name));
+    } catch {} // ended meanwhile
+  }
+  return out;
 }
 
 /**
@@ -81,15 +85,24 @@ export function startShard(
     // "exit", not "close": a grandchild that kept the pipes open must not hold the runner.
     child.once("exit", async (code, signal) => {
       const seconds = (performance.now() - started) / 1000;
-      let leftovers = 0;
-      if (pgid && groupAlive(pgid)) {
-        leftovers = await groupSize(pgid);
-        killGroup(pgid, "SIGKILL");
+      const left = pgid ? leftovers(pgid, env.TMPDIR) : [];
+      for (const pid of left) {
+        try {
+          process.kill(pid, "SIGKILL");
+        } catch {}
       }
       await Bun.sleep(100); // the last output still in the pipes
       child.stdout!.destroy();
       child.stderr!.destroy();
-      resolve({ index, files, code, signal, seconds, output: spawnError + chunks.join(""), leftovers });
+      resolve({
+        index,
+        files,
+        code,
+        signal,
+        seconds,
+        output: spawnError + chunks.join(""),
+        leftovers: left.length,
+      });
     });
     if (!pgid) child.emit("exit", null, null);
   });
