@@ -57,7 +57,7 @@ for (let i = 0; i < args.length; i++) {
   else other.push(a);
 }
 
-if (other.length > 0 || !Number.isInteger(shardCount) || shardCount < 1 || (outfile && !junit)) {
+if (other.length > 0 || !Number.isInteger(shardCount) || shardCount < 1 || junit !== !!outfile) {
   // Not a whole-suite run: exactly what `bun test` does with these arguments.
   args = args.filter((a) => !a.startsWith("--shards="));
   const p = Bun.spawn([process.execPath, "test", "--timeout", "60000", ...args], {
