@@ -36,6 +36,10 @@ test("a passing and a failing file: exit code, bun's summary and the failed test
   expect(r.code).toBe(1);
   expect(bunSummary(r.output)).toMatch(/^1 pass, 1 fail, .*Ran 2 tests across 2 files/);
   expect(failedTests(r.output)).toEqual([expect.stringContaining("(fail) broken on purpose")]);
+  // bun repeats failures under "N tests failed:" at the end of a long run: listed once
+  expect(failedTests(`(fail) a [1ms]\n(pass) b\n\n1 tests failed:\n(fail) a [1ms]\n`)).toEqual([
+    "(fail) a [1ms]",
+  ]);
 });
 
 test("a shard killed mid-run ends at once; what it left running is killed, PostgreSQL-style daemons too", async () => {

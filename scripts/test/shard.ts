@@ -127,7 +127,7 @@ export function bunSummary(output: string): string {
     .join(", ");
 }
 
-/** "(fail) …" lines of a shard's output: which tests failed. */
+/** "(fail) …" lines of a shard's output, once each (bun repeats them under "N tests failed:"). */
 export function failedTests(output: string): string[] {
-  return output.split("\n").filter((l) => l.startsWith("(fail)"));
+  return [...new Set(output.split("\n").filter((l) => l.startsWith("(fail)")))];
 }
