@@ -4,7 +4,7 @@
  * the test files. Most of the suite's time is spent waiting on real subprocesses (PostgreSQL,
  * sshd, Odoo stand-ins, Chromium), so shards overlap that waiting even on two cores.
  *
- *   bun scripts/test.ts                         every test file, in TEST_SHARDS (default 3) shards
+ *   bun scripts/test.ts                         every test file, in TEST_SHARDS (default 4) shards
  *   bun scripts/test.ts --reporter=junit --reporter-outfile=X
  *                                               the same; each shard writes its own JUnit, merged into X
  *   bun scripts/test.ts --shards=N …            N shards (1: one bun process, as plain `bun test`)
@@ -25,7 +25,7 @@ import { bunSummary, failedTests, type RunningShard, type ShardResult, startShar
 
 const ROOT = resolve(import.meta.dir, "..");
 const TIMINGS = join(ROOT, "scripts/test-timings.json");
-const DEFAULT_SHARDS = 3;
+const DEFAULT_SHARDS = 4;
 
 process.chdir(ROOT);
 let args = process.argv.slice(2);
