@@ -7,6 +7,13 @@ import { join } from "node:path";
 import type { TestPg } from "./pg.ts";
 
 const onCatalog = "FROM pg_locks WHERE relation = 'pg_catalog.pg_database'::regclass";
+/**
+ * Client sessions waiting on the held lock. Not autovacuum: a cluster that has created and dropped
+ * many databases (a whole test run's) vacuums pg_database, and that worker waits on the lock too;
+ * taken for the restore and killed in its place, it left the restore waiting until the test timed out.
+ */
+const clientWaiters = `FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+  WHERE l.relation = 'pg_catalog.pg_database'::regclass AND NOT l.granted AND a.backend_type = 'client backend'`;
 
 async function waitFor(what: string, check: () => Promise<boolean>, ms: number) {
   const end = Date.now() + ms;
@@ -43,12 +50,12 @@ export async function holdDatabaseCatalog(pg: TestPg): Promise<() => Promise<voi
 export function waitForCatalogWaiter(pg: TestPg, ms = 120_000): Promise<void> {
   return waitFor(
     "a session to wait on the catalog lock",
-    async () => (await pg.psql("postgres", `SELECT count(*) ${onCatalog} AND NOT granted`)).trim() !== "0",
+    async () => (await pg.psql("postgres", `SELECT count(*) ${clientWaiters}`)).trim() !== "0",
     ms,
   );
 }
 
 /** Ends the sessions waiting on the catalog lock (their statement fails). */
 export async function killCatalogWaiters(pg: TestPg): Promise<void> {
-  await pg.psql("postgres", `SELECT pg_terminate_backend(pid) ${onCatalog} AND NOT granted`);
+  await pg.psql("postgres", `SELECT pg_terminate_backend(l.pid) ${clientWaiters}`);
 }
