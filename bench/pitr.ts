@@ -202,7 +202,7 @@ async function restoreAt(pg: TestPg, mb: number) {
     // interleaved rounds: the machine is shared, so each path meets the same load on average
     for (let round = 1; round <= ROUNDS; round++) {
       // before: the product's file path (recoverDatabase's pg_dump to a file, then pgRestoreFile)
-      const dump = join(dirname(c.sock), "db.dump");
+      const dump = join(dirname(c.dataDir), "db.dump");
       t = performance.now();
       await dumpToFile(c, db, dump);
       const fileDumpSec = sec(t);
@@ -230,7 +230,7 @@ async function restoreAt(pg: TestPg, mb: number) {
       }
       // the alternative for a local target: directory format, N jobs each way (N = cores)
       const N = String(navigator.hardwareConcurrency);
-      const dir = join(dirname(c.sock), "dir.dump");
+      const dir = join(dirname(c.dataDir), "dir.dump");
       t = performance.now();
       await sh(c.tool("pg_dump", ["-Fd", "-Z0", "-j", N, "-f", dir, db]), pg);
       const dirDumpSec = sec(t);

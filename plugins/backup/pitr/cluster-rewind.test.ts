@@ -17,7 +17,8 @@ import {
   repairRewind,
   swapClusterIn,
 } from "./cluster-rewind.ts";
-import { asClusterUser, pgBin, runLocal } from "./tools.ts";
+import { socketFolder } from "./recover.ts";
+import { asClusterUser, clusterDir, pgBin, runLocal } from "./tools.ts";
 
 let pg: TestPg;
 let live: LiveCluster;
@@ -169,6 +170,8 @@ describe("swapping a recovered cluster in", () => {
 
   test("odoodeck killed -9 while recovering: the next start stops the scratch server it left and removes it", async () => {
     const c = await copy();
+    const sock = await socketFolder(c.scratch); // as recovery picks it: a short path for the socket
+    await clusterDir(sock);
     // the scratch server runs on (pg_ctl daemonizes it): a socket in its own folder, no TCP
     await runLocal(
       asClusterUser([
@@ -179,7 +182,7 @@ describe("swapping a recovered cluster in", () => {
         "-l",
         join(c.scratch, "server.log"),
         "-o",
-        `-p 5 -c listen_addresses='' -c unix_socket_directories='${c.scratch}'`,
+        `-p 5 -c listen_addresses='' -c unix_socket_directories='${sock}'`,
         "start",
       ]),
       { what: "pg_ctl start" },
@@ -195,5 +198,6 @@ describe("swapping a recovered cluster in", () => {
     expect(runs(pid)).toBe(false);
     expect(leftovers()).toEqual([]);
     expect(await rows()).toBe("4");
+    rmSync(sock, { recursive: true, force: true });
   }, 120_000);
 });

@@ -5,11 +5,11 @@
  * from a zstd base backup (today's) and from a gzip one (older archives).
  */
 import { afterAll, expect, test } from "bun:test";
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { privatePg, type TestPg } from "../../../server/sdk/testing.ts";
 import { type BaseBackup, listBaseBackups, takeBaseBackup } from "./base-backup.ts";
-import { recoverDatabase } from "./recover.ts";
+import { recoverDatabase, socketFolder } from "./recover.ts";
 import { pitrWorkspace, restoredTicks, streamedArchive, waitForArchive } from "./test-helpers.ts";
 
 // Its own cluster: a base backup of the shared one would copy every database the run restored.
@@ -75,3 +75,20 @@ test("a gzip base backup of an older archive (base.tar.gz + pg_wal.tar.gz) still
   expect((await listBaseBackups(a.archiveDir))[1]?.compression).toBeUndefined();
   expect(await recoverAndCount(gzipBase, "gzip")).toBe("12|12");
 }, 120_000);
+
+test("a scratch folder too deep for a Unix socket path gets its socket in a short folder of its own", async () => {
+  expect(await socketFolder("/var/lib/postgresql/15/.odoodeck-rewind-a1b2c3")).toBe(
+    "/var/lib/postgresql/15/.odoodeck-rewind-a1b2c3/sock",
+  );
+  // a shard's temp folder, a test cluster's folder, the rewind's scratch beside its data directory
+  const deep =
+    "/tmp/odoodeck-shards-p83J4x/shard-3/odoodeck-testrun-KJzsrm/odoodeck-pg-YeIOya/.odoodeck-rewind-a1b2c3";
+  const sock = await socketFolder(deep);
+  try {
+    expect(sock.startsWith(deep)).toBe(false);
+    expect(`${sock}/.s.PGSQL.65535`.length).toBeLessThanOrEqual(107);
+    expect(existsSync(sock)).toBe(true);
+  } finally {
+    rmSync(sock, { recursive: true, force: true });
+  }
+});

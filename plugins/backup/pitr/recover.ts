@@ -55,6 +55,19 @@ exit 1
 `;
 }
 
+/**
+ * Where the scratch cluster's socket goes: `<scratch>/sock`, unless that path is too long for a
+ * Unix socket (107 bytes with `.s.PGSQL.<port>`; PostgreSQL then fails "could not create any
+ * Unix-domain sockets") — a rewind's scratch folder sits beside a data directory that may be deep.
+ * Then a folder of its own under a short temporary path, removed with the cluster.
+ */
+export async function socketFolder(scratch: string): Promise<string> {
+  const inside = join(scratch, "sock");
+  if (`${inside}/.s.PGSQL.65535`.length <= 100) return inside;
+  const base = tmpdir().length <= 40 ? tmpdir() : "/tmp";
+  return mkdtemp(join(base, "odoodeck-sock-"));
+}
+
 /** "2024-05-01 10:15:00.123+00": recovery_target_time takes no ISO "T…Z". */
 const pgTime = (d: Date) => d.toISOString().replace("T", " ").replace("Z", "+00");
 
@@ -116,7 +129,7 @@ export async function recoverCluster(o: RecoverClusterOptions): Promise<ScratchC
     o.scratchIn ? join(o.scratchIn, ".odoodeck-rewind-") : join(tmpdir(), "odoodeck-pitr-"),
   );
   const data = join(scratch, "data");
-  const sock = join(scratch, "sock");
+  const sock = await socketFolder(scratch);
   const ctl = (...args: string[]) => asClusterUser([pgBin("pg_ctl"), "-D", data, ...args]);
   let started = false;
   let closed = false;
@@ -126,6 +139,7 @@ export async function recoverCluster(o: RecoverClusterOptions): Promise<ScratchC
     if (started)
       await runLocal(ctl("-m", "immediate", "-w", "stop"), { what: "pg_ctl stop" }).catch(() => {});
     await rm(scratch, { recursive: true, force: true });
+    if (!sock.startsWith(`${scratch}/`)) await rm(sock, { recursive: true, force: true });
   };
   const stop = async () => {
     if (!started) return;
@@ -219,7 +233,7 @@ export async function recoverDatabase(o: RecoverOptions): Promise<RecoverTimings
   try {
     const promoted = performance.now();
     o.log?.(`Recovered; dumping database ${o.dbName}`);
-    const tmp = join(dirname(c.sock), "db.dump");
+    const tmp = join(dirname(c.dataDir), "db.dump");
     await dumpToFile(c, o.dbName, tmp, o.signal);
     await runLocal(["mv", tmp, o.outFile], { what: "mv" });
     const end = performance.now();

@@ -288,18 +288,9 @@ describe("streamed point-in-time restore", () => {
       verify: false,
     });
     await midStream(pg, 20 * 1048576, async () => {
-      await runLocal(
-        asClusterUser([
-          pgBin("pg_ctl"),
-          "-D",
-          join(dirname(c.sock), "data"),
-          "-m",
-          "immediate",
-          "-w",
-          "stop",
-        ]),
-        { what: "pg_ctl stop" },
-      );
+      await runLocal(asClusterUser([pgBin("pg_ctl"), "-D", c.dataDir, "-m", "immediate", "-w", "stop"]), {
+        what: "pg_ctl stop",
+      });
     });
     const err = await run.then(
       () => null,
@@ -311,6 +302,6 @@ describe("streamed point-in-time restore", () => {
     });
     await expectNothingLeft(pg, filestoreRoot, c);
     await c.close();
-    expect(existsSync(dirname(c.sock))).toBe(false);
+    expect(existsSync(dirname(c.dataDir))).toBe(false);
   }, 180_000);
 });
