@@ -417,9 +417,19 @@ export async function repairRewind(j: RewindJournal, pg: PgTarget, dbName: strin
       : `the rewind to ${j.at} was interrupted before the swap: the cluster runs on ${j.live.dataDir} as it was`;
   } else if (j.stage === "swapped") did = `the rewind to ${j.at} had swapped the cluster in; it stays`;
   else did = `the rewind to ${j.at} was interrupted while recovering; the live cluster was not touched`;
-  for (const dead of await readdir(j.live.parent).catch(() => [] as string[]))
-    if (dead.startsWith(".odoodeck-rewind-")) await removeScratch(j.live, join(j.live.parent, dead));
+  await removeLeftScratch(j.live);
   return did;
+}
+
+/** Every scratch folder a rewind left beside the data directory (their servers stopped); their names. */
+export async function removeLeftScratch(
+  live: Pick<LiveCluster, "parent" | "owner" | "binDir">,
+): Promise<string[]> {
+  const left = (await readdir(live.parent).catch(() => [] as string[])).filter((n) =>
+    n.startsWith(".odoodeck-rewind-"),
+  );
+  for (const n of left) await removeScratch(live, join(live.parent, n));
+  return left;
 }
 
 /** A scratch folder of a rewind: its server stopped (it outlives a killed odoodeck), then removed. */

@@ -10,7 +10,6 @@
  * The filestore put in place is both (the live files hard-linked, not copied); the live folder is
  * renamed aside as a rollback copy, as every swap does.
  */
-import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { AppError, type PluginContext } from "../../../server/sdk/index.ts";
 import { chownTree } from "../restore/restore-files.ts";
@@ -19,7 +18,7 @@ import { markRestoring } from "../restore/restoring-mark.ts";
 import { ScratchClaims } from "../restore/scratch-claims.ts";
 import type { SwapResult } from "../restore/swap.ts";
 import { swapIntoInstance } from "../restore/swap.ts";
-import { inspectLiveCluster, type LiveCluster, removeScratch, swapClusterIn } from "./cluster-rewind.ts";
+import { inspectLiveCluster, type LiveCluster, removeLeftScratch, swapClusterIn } from "./cluster-rewind.ts";
 import { FilesBeside, type PitrRestoreRequest, recoverWithFiles } from "./restore-op.ts";
 import { pickFilestore } from "./filestore-as-of.ts";
 import type { ScratchCluster } from "./recover.ts";
@@ -68,11 +67,8 @@ export async function startClusterRewind(ctx: PluginContext<any>, pitr: PitrServ
         let clean = false;
         try {
           const recovered = await op.step("recover the cluster beside the live one", async (s) => {
-            for (const n of await readdir(live.parent)) {
-              if (!n.startsWith(".odoodeck-rewind-")) continue;
-              s.log(`Removing ${n}, left by a rewind that did not finish`);
-              await removeScratch(live, join(live.parent, n));
-            }
+            for (const n of await removeLeftScratch(live))
+              s.log(`Removed ${n}, left by a rewind that did not finish`);
             await pitr.journal(inst.id, { stage: "recovering", stamp, at: r.at.toISOString(), live });
             const c = await recoverWithFiles({
               source,
